@@ -1,0 +1,3 @@
+from tooling.cli.app import main
+
+main()

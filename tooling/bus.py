@@ -1,0 +1,46 @@
+"""The Bus seam: anything with `put_events(entries) -> results` in the PutEvents response shape.
+
+`entries` are PutEvents request entries (Source, DetailType, Detail as a JSON string, optional Resources,
+Time, TraceHeader). `results` has one dict per entry, in order: {"EventId": ...} or
+{"ErrorCode": ..., "ErrorMessage": ...}. Whole-call failures raise (botocore ClientError or a ToolingError).
+The publisher's batching and retries sit above this seam; AwsBus and the local target's bus sit below it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from tooling.outputs import DeploymentOutputs
+from tooling.workspace import Workspace
+
+Entry = dict[str, Any]
+Result = dict[str, Any]
+
+
+class Bus(Protocol):
+    def put_events(self, entries: list[Entry]) -> list[Result]: ...
+
+
+class AwsBus:
+    """PutEvents on the deployed custom bus through boto3."""
+
+    def __init__(self, bus_name: str, region: str) -> None:
+        from tooling.clients import client
+
+        self.bus_name = bus_name
+        self.region = region
+        self._client = client("events", region, max_pool_connections=64)
+
+    def put_events(self, entries: list[Entry]) -> list[Result]:
+        request = [{**e, "EventBusName": self.bus_name} for e in entries]
+        response = self._client.put_events(Entries=request)
+        return list(response["Entries"])
+
+
+def bus_for(outputs: DeploymentOutputs, workspace: Workspace) -> Bus:
+    """The bus of the target the outputs were produced by."""
+    if outputs.target == "local":
+        from tooling.local import open_local_bus  # imported lazily: the aws path never loads the emulator
+
+        return open_local_bus(workspace, outputs)
+    return AwsBus(outputs.event_bus_name, outputs.region)

@@ -1,0 +1,49 @@
+"""The `tooling` command: a typer app assembled from one small module per command group.
+
+Commands stay thin (parse, call one core function, render). Every ToolingError and the botocore errors a
+user can fix become one stderr line plus a hint and a non-zero exit; `--debug` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from tooling.cli import errors
+from tooling.cli.state import STATE
+
+app = typer.Typer(
+    name="tooling",
+    no_args_is_help=True,
+    add_completion=False,
+    help="Deploy, drive and watch the e-commerce EventBridge architecture (Terraform + a local target).",
+    rich_markup_mode="rich",
+)
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    STATE.debug = debug
+
+
+def _register() -> None:
+    # Each command group lives in its own module; importing it attaches its commands to `app`.
+    from tooling.cli import commands
+
+    commands.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the one place errors become exit codes
+        sys.exit(errors.handle(exc, debug=STATE.debug))

@@ -1,0 +1,12 @@
+"""The list of command groups. Each module exposes `register(app)`."""
+
+from __future__ import annotations
+
+import typer
+
+from tooling.cli import config_cmd, deploy, monitor, patterns, publish
+
+
+def register(app: typer.Typer) -> None:
+    for module in (config_cmd, deploy, patterns, publish, monitor):
+        module.register(app)

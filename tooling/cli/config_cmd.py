@@ -1,0 +1,46 @@
+"""`tooling config validate|show`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from tooling.cli.options import ConfigOption, EnvOption, JsonOption
+from tooling.config import Config, load_config
+from tooling.workspace import Workspace
+
+config_app = typer.Typer(no_args_is_help=True, help="Check and show the environment file.")
+
+
+def resolve_config(env: str, config: Path | None) -> Config:
+    """Load --config, or environments/<env>.toml of the project."""
+    return load_config(config or Workspace.for_env(env).default_config)
+
+
+@config_app.command("validate")
+def validate(env: EnvOption = "dev", config: ConfigOption = None, json_out: JsonOption = False) -> None:
+    """Validate the environment file; every problem is listed with its path (exit 2 when any).
+
+    Example: tooling config validate --env prod
+    """
+    cfg = resolve_config(env, config)
+    if json_out:
+        print(json.dumps({"valid": True, "rules": [r.name for r in cfg.rules]}))
+    else:
+        Console(stderr=True).print(f"[green]ok[/green]: {cfg.project}/{cfg.environment}, {len(cfg.rules)} rules")
+
+
+@config_app.command("show")
+def show(env: EnvOption = "dev", config: ConfigOption = None) -> None:
+    """Print the validated configuration, defaults filled in, as JSON.
+
+    Example: tooling config show --env dev | jq .rules
+    """
+    print(json.dumps(resolve_config(env, config).model_dump(mode="json"), indent=2))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(config_app, name="config")

@@ -1,0 +1,9 @@
+"""Placeholder for tfvars/package/plan/apply/destroy/outputs."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Attach this group's commands to the root app."""

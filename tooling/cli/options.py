@@ -1,0 +1,24 @@
+"""Options shared by several commands, declared once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+EnvOption = Annotated[
+    str, typer.Option("--env", "-e", envvar="TOOLING_ENV", help="Environment name: environments/<env>.toml.")
+]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="Environment file (default: environments/<env>.toml).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+OutputsOption = Annotated[
+    Path | None,
+    typer.Option("--outputs", help="File holding `terraform output -json` content (default: the cached outputs)."),
+]
+TargetOption = Annotated[
+    str | None,
+    typer.Option("--target", "-t", help="aws or local (default: the target recorded by the last apply)."),
+]

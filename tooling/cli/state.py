@@ -1,0 +1,13 @@
+"""Process-wide CLI flags (set by the root callback, read by the error handler)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class CliState:
+    debug: bool = False
+
+
+STATE = CliState()

@@ -1,0 +1,285 @@
+"""The environment file (`environments/<env>.toml`): load, validate, and expose as typed models.
+
+Loading reports every problem at once, each with its path (`rules[1].targets[0].retry_policy...: ...`),
+as one ConfigError. Event patterns are checked by tooling.patterns, the same engine the local target
+routes with, so a pattern AWS would refuse never reaches Terraform.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from tooling.errors import ConfigError
+
+FUNCTION_NAMES = ("processor", "notifier", "analytics")
+# Logical names a rule target may use; Terraform and the local target resolve them to the real resources.
+TARGET_NAMES = ("processor", "notifier", "analytics", "notifications", "batch-queue")
+TargetName = Literal["processor", "notifier", "analytics", "notifications", "batch-queue"]
+MAX_TARGETS_PER_RULE = 5
+NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
+RULE_NAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
+AWS_NAME_LIMIT = 64
+SUFFIX_LENGTH = 6
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FunctionSettings(Model):
+    memory_mb: Annotated[int, Field(ge=128, le=10240)] = 256
+    timeout_seconds: Annotated[int, Field(ge=1, le=900)] = 30
+    # None leaves the function on the account's unreserved pool.
+    reserved_concurrency: Annotated[int | None, Field(ge=0)] = None
+
+
+class Functions(Model):
+    processor: FunctionSettings = FunctionSettings()
+    notifier: FunctionSettings = FunctionSettings()
+    analytics: FunctionSettings = FunctionSettings()
+
+    def items(self) -> list[tuple[str, FunctionSettings]]:
+        return [(name, getattr(self, name)) for name in FUNCTION_NAMES]
+
+
+class Processing(Model):
+    high_value_threshold: Annotated[float, Field(gt=0)] = 1000
+    # Optional webhook the notifier posts alerts to; without it, alerts are structured log lines.
+    webhook_url: str | None = None
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_webhook(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s]+$", value):
+            raise ValueError("must be an http(s) URL, e.g. https://hooks.example.com/alerts")
+        return value
+
+
+class Notifications(Model):
+    email: str | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", value):
+            raise ValueError("must be an email address such as ops@example.com, or be left out")
+        return value
+
+
+class Archive(Model):
+    # 0 keeps events forever (EventBridge's own meaning of retention 0).
+    retention_days: Annotated[int, Field(ge=0, le=3650)] = 30
+
+
+class Logs(Model):
+    retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+                            2557, 2922, 3288, 3653] = 14
+
+
+class Alarms(Model):
+    period_seconds: Literal[60, 300, 900, 3600] = 300
+    evaluation_periods: Annotated[int, Field(ge=1, le=24)] = 1
+    lambda_errors: Annotated[int, Field(ge=1)] = 1
+    lambda_throttles: Annotated[int, Field(ge=1)] = 1
+    failed_invocations: Annotated[int, Field(ge=1)] = 1
+    dlq_messages: Annotated[int, Field(ge=1)] = 1
+
+
+class Publisher(Model):
+    # AWS's PutEvents request limit; a setting because AWS has announced larger payloads.
+    max_request_bytes: Annotated[int, Field(ge=1024, le=1024 * 1024)] = 256 * 1024
+    max_attempts: Annotated[int, Field(ge=1, le=20)] = 8
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 4
+
+
+class Backend(Model):
+    """S3 backend settings for `terraform init -backend-config`; absent means local state per environment."""
+
+    bucket: str
+    key: str
+    region: str
+    use_lockfile: bool = True
+
+
+class Terraform(Model):
+    backend: Backend | None = None
+    # Provider endpoint overrides (service -> URL) for an AWS-compatible emulator.
+    endpoints: dict[str, str] = {}
+    # Account ids allowed to PutEvents on the bus; empty means no bus policy.
+    publisher_account_ids: list[Annotated[str, Field(pattern=r"^\d{12}$")]] = []
+
+
+class RetryPolicy(Model):
+    maximum_retry_attempts: Annotated[int, Field(ge=0, le=185)] = 185
+    maximum_event_age_seconds: Annotated[int, Field(ge=60, le=86400)] = 86400
+
+
+class InputTransformer(Model):
+    input_paths: dict[str, str] = {}
+    input_template: Annotated[str, Field(min_length=1, max_length=8192)]
+
+    @field_validator("input_paths")
+    @classmethod
+    def _paths(cls, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > 100:
+            raise ValueError("at most 100 input paths are allowed")
+        for key, path in value.items():
+            if not re.match(r"^[A-Za-z0-9_-]+$", key):
+                raise ValueError(f"input path name {key!r} may hold only letters, digits, '_' and '-'")
+            if key.startswith("aws.events"):
+                raise ValueError(f"input path name {key!r} is reserved by EventBridge")
+            if not path.startswith("$"):
+                raise ValueError(f"input path {key!r} must be a JSON path starting with '$', got {path!r}")
+        return value
+
+
+class Target(Model):
+    target: TargetName
+    # EventBridge target id; defaults to the logical name.
+    id: Annotated[str | None, Field(pattern=r"^[\.\-_A-Za-z0-9]{1,64}$")] = None
+    input_transformer: InputTransformer | None = None
+    retry_policy: RetryPolicy = RetryPolicy()
+    dead_letter_queue: bool = True
+
+    @property
+    def target_id(self) -> str:
+        return self.id or self.target
+
+
+class Rule(Model):
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    description: Annotated[str, Field(max_length=512)] = ""
+    enabled: bool = True
+    # A TOML table, or a JSON string (handy for null values, which TOML cannot write).
+    pattern: dict[str, Any]
+    targets: Annotated[list[Target], Field(min_length=1, max_length=MAX_TARGETS_PER_RULE)]
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not RULE_NAME_RE.match(value):
+            raise ValueError("may hold only letters, digits, '.', '_' and '-'")
+        return value
+
+    @field_validator("pattern", mode="before")
+    @classmethod
+    def _pattern_json(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _unique_target_ids(self) -> Rule:
+        ids = [t.target_id for t in self.targets]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"target ids must be unique within a rule; repeated: {', '.join(dupes)}")
+        return self
+
+    @property
+    def pattern_json(self) -> str:
+        return json.dumps(self.pattern, separators=(",", ":"), sort_keys=False)
+
+
+class Config(Model):
+    project: Annotated[str, Field(min_length=2, max_length=20)]
+    environment: Annotated[str, Field(min_length=2, max_length=10)]
+    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
+    tags: dict[str, str] = {}
+    functions: Functions = Functions()
+    processing: Processing = Processing()
+    notifications: Notifications = Notifications()
+    archive: Archive = Archive()
+    logs: Logs = Logs()
+    alarms: Alarms = Alarms()
+    publisher: Publisher = Publisher()
+    terraform: Terraform = Terraform()
+    rules: Annotated[list[Rule], Field(min_length=1)]
+
+    @field_validator("project", "environment")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not NAME_RE.match(value):
+            raise ValueError("must start with a letter and hold only lowercase letters, digits and '-'")
+        return value
+
+    def name_prefix(self, suffix: str) -> str:
+        return f"{self.project}-{self.environment}-{suffix}"
+
+    def rule(self, name: str) -> Rule:
+        for rule in self.rules:
+            if rule.name == name:
+                return rule
+        raise KeyError(name)
+
+
+def _format_loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _cross_checks(config: Config) -> list[str]:
+    """Checks that need the whole document: unique rule names, name lengths, valid event patterns."""
+    from tooling.patterns import check_pattern  # the pattern engine owns AWS's rules and messages
+
+    problems: list[str] = []
+    seen: set[str] = set()
+    longest_prefix = len(config.name_prefix("x" * SUFFIX_LENGTH)) + 1
+    for index, rule in enumerate(config.rules):
+        if rule.name in seen:
+            problems.append(f"rules[{index}].name: rule name {rule.name!r} is used twice; names must be unique")
+        seen.add(rule.name)
+        if longest_prefix + len(rule.name) > AWS_NAME_LIMIT:
+            problems.append(
+                f"rules[{index}].name: {rule.name!r} makes the rule name longer than {AWS_NAME_LIMIT} "
+                f"characters once prefixed with '<project>-<environment>-<suffix>-'; shorten it"
+            )
+        reason = check_pattern(rule.pattern)
+        if reason is not None:
+            problems.append(f"rules[{index}].pattern: {reason}")
+    return problems
+
+
+def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{_format_loc(err['loc'])}: {_message(err)}" for err in exc.errors()]
+        raise ConfigError(source, problems) from None
+    problems = _cross_checks(config)
+    if problems:
+        raise ConfigError(source, problems)
+    return config
+
+
+def _message(err: Any) -> str:
+    msg = str(err["msg"])
+    if err["type"] == "extra_forbidden":
+        return "unknown setting (check its spelling against the configuration reference in README.md)"
+    if err["type"] == "missing":
+        return "is required"
+    return msg.removeprefix("Value error, ")
+
+
+def load_config(path: Path) -> Config:
+    if not path.is_file():
+        raise ConfigError(str(path), ["file not found: create it (copy environments/dev.toml) or pass --config"])
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), [f"(toml): {exc}"]) from None
+    return parse_config(data, source=str(path))
