@@ -1,9 +1,137 @@
-"""Placeholder for tfvars/package/plan/apply/destroy/outputs."""
+"""`tooling tfvars | package | plan | apply | destroy | outputs`: the deployment commands."""
 
 from __future__ import annotations
 
+import json
+import sys
+from typing import Annotated
+
 import typer
+from rich.console import Console
+
+from tooling import deploy
+from tooling.cli.options import ConfigOption, EnvOption, JsonOption, OutputsOption, TargetOption
+from tooling.outputs import load_outputs
+from tooling.package import build_package
+from tooling.workspace import Workspace
+
+AutoApprove = Annotated[bool, typer.Option("--auto-approve", "-y", help="Do not ask for confirmation.")]
+
+
+def _err() -> Console:
+    return Console(stderr=True)
+
+
+def _confirm(auto_approve: bool) -> deploy.Confirm:
+    def ask(question: str) -> bool:
+        if auto_approve:
+            return True
+        if not sys.stdin.isatty():
+            _err().print(f"{question} [red]not confirmed[/red]: stdin is not a terminal; pass --auto-approve")
+            return False
+        return typer.confirm(question, default=False)
+
+    return ask
+
+
+def tfvars(env: EnvOption = "dev", config: ConfigOption = None, json_out: JsonOption = False) -> None:
+    """Write .tooling/<env>/terraform.tfvars.json from the environment file (builds the zip for its hash).
+
+    Example: tooling tfvars --env dev
+    """
+    prepared = deploy.prepare(Workspace.for_env(env), config)
+    if json_out:
+        print(prepared.tfvars.read_text(), end="")
+    else:
+        print(prepared.tfvars)
+
+
+def package(
+    env: EnvOption = "dev",
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even when the inputs are unchanged.")] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Build build/lambda.zip deterministically from lambda_src/ and its requirements.
+
+    Example: tooling package --json
+    """
+    ws = Workspace.for_env(env)
+    result = build_package(ws.lambda_src, ws.zip_path, force=force)
+    if json_out:
+        print(json.dumps(result.as_json()))
+    else:
+        state = "built" if result.rebuilt else "unchanged"
+        print(f"{result.path}  {result.size} bytes  sha256 {result.sha256}  ({state})")
+
+
+def plan(env: EnvOption = "dev", config: ConfigOption = None) -> None:
+    """Validate, package, write tfvars, terraform init and plan (saved to .tooling/<env>/plan.tfplan).
+
+    Example: tooling plan --env prod
+    """
+    summary = deploy.plan(deploy.prepare(Workspace.for_env(env), config))
+    _err().print(f"[bold]{summary.line()}[/bold] Saved plan: {summary.plan_file}")
+
+
+def apply(
+    env: EnvOption = "dev", config: ConfigOption = None, target: TargetOption = None,
+    auto_approve: AutoApprove = False, json_out: JsonOption = False,
+) -> None:  # fmt: skip
+    """Deploy the environment: to AWS with terraform, or to the embedded local target (--target local).
+
+    Example: tooling apply --target local   |   tooling apply --env dev --auto-approve
+    """
+    ws = Workspace.for_env(env)
+    kind = "aws" if target is None else deploy.resolve_target(ws, target)
+    prepared = deploy.prepare(ws, config)
+    outputs = deploy.apply_local(prepared) if kind == "local" else deploy.apply_aws(prepared, confirm=_confirm(auto_approve))
+    if outputs is None:
+        _err().print("apply cancelled: nothing changed")
+        raise typer.Exit(1)
+    if json_out:
+        print(json.dumps(outputs.to_cache(), indent=2))
+    else:
+        _err().print(f"[green]applied[/green] {env} to {outputs.target}: bus {outputs.event_bus_name}")
+
+
+def destroy(
+    env: EnvOption = "dev", config: ConfigOption = None, target: TargetOption = None,
+    auto_approve: AutoApprove = False,
+) -> None:  # fmt: skip
+    """Remove every resource of the environment from its target.
+
+    Example: tooling destroy --target local -y
+    """
+    ws = Workspace.for_env(env)
+    if not deploy.destroy(ws, deploy.resolve_target(ws, target), config, confirm=_confirm(auto_approve)):
+        _err().print("destroy cancelled: nothing changed")
+        raise typer.Exit(1)
+    _err().print(f"[green]destroyed[/green] {env}")
+
+
+def outputs(
+    env: EnvOption = "dev", outputs_file: OutputsOption = None, json_out: JsonOption = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Re-read `terraform output -json` first.")] = False,
+) -> None:  # fmt: skip
+    """Show the deployment outputs (the contract every other command reads).
+
+    Example: tooling outputs --json | jq .outputs.event_bus_arn
+    """
+    ws = Workspace.for_env(env)
+    result = deploy.refresh_outputs(ws) if refresh else load_outputs(ws, outputs_file)
+    if json_out:
+        print(json.dumps(result.to_cache(), indent=2))
+        return
+    print(f"target: {result.target}")
+    for name, value in result.contract().items():
+        if isinstance(value, dict):
+            print(f"{name}:")
+            for key, item in value.items():
+                print(f"  {key}: {item}")
+        else:
+            print(f"{name}: {value}")
 
 
 def register(app: typer.Typer) -> None:
-    """Attach this group's commands to the root app."""
+    for command in (tfvars, package, plan, apply, destroy, outputs):
+        app.command(command.__name__)(command)

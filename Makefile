@@ -1,0 +1,80 @@
+# User entry points. Every target creates .venv on first use, so a fresh clone needs only Python 3.11,
+# make and git. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+ENV ?= dev
+VENV := .venv
+BIN := $(VENV)/bin
+TOOLING := $(BIN)/tooling
+CHECKOV_VENV := .venv-checkov
+CHECKOV_VERSION := 3.3.30
+# A real terraform on PATH wins; else the pinned wrapper's 1.0.3 binary, which is enough for `fmt`.
+TERRAFORM_FMT = $(shell command -v terraform 2>/dev/null || echo $(BIN)/terraform)
+
+.DEFAULT_GOAL := help
+.PHONY: help install test lint fmt scan validate plan apply destroy outputs publish monitor demo bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip==25.3
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv with the tooling and its dev dependencies
+
+test: $(VENV)/.installed ## Run the test suite (offline, no AWS credentials)
+	$(BIN)/pytest -q
+
+lint: $(VENV)/.installed ## ruff, mypy --strict, terraform fmt -check and the offline provider-schema validation
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy tooling lambda_src
+	$(TERRAFORM_FMT) fmt -check -recursive -diff terraform
+	@if [ -x ../shared/tools/tf-offline-validate ]; then $(BIN)/python ../shared/tools/tf-offline-validate terraform; \
+	 else echo "tf-offline-validate not present: skipped"; fi
+
+fmt: $(VENV)/.installed ## Format Python (ruff) and Terraform (terraform fmt)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(TERRAFORM_FMT) fmt -recursive terraform
+
+$(CHECKOV_VENV)/.installed:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	touch $@
+
+scan: $(CHECKOV_VENV)/.installed ## checkov on terraform/ from its own venv; fails on any failed check
+	$(CHECKOV_VENV)/bin/checkov --directory terraform --framework terraform --skip-download --compact --quiet
+
+validate: $(VENV)/.installed ## Validate environments/$(ENV).toml
+	$(TOOLING) config validate --env $(ENV)
+
+plan: $(VENV)/.installed ## Validate, package, tfvars, terraform init + plan against AWS
+	$(TOOLING) plan --env $(ENV)
+
+apply: $(VENV)/.installed ## Validate, package, tfvars, init, plan, apply to AWS, cache outputs
+	$(TOOLING) apply --env $(ENV) --target aws
+
+destroy: $(VENV)/.installed ## Destroy the environment on its recorded target
+	$(TOOLING) destroy --env $(ENV)
+
+outputs: $(VENV)/.installed ## Show the cached deployment outputs
+	$(TOOLING) outputs --env $(ENV)
+
+publish: $(VENV)/.installed ## Publish a mixed batch of 100 events to the deployed bus
+	$(TOOLING) publish batch --env $(ENV) --count 100 --seed 7
+
+monitor: $(VENV)/.installed ## Show the monitor of the deployed environment
+	$(TOOLING) monitor --env $(ENV)
+
+demo: $(VENV)/.installed ## The whole architecture on this machine: apply local, publish, process, monitor
+	$(BIN)/python -m tooling.demo --env $(ENV)
+
+bench: $(VENV)/.installed ## Run the benchmarks (figures and ratios to their baselines)
+	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean: ## Remove build output and local state (not the venvs)
+	rm -rf build .tooling .pytest_cache .mypy_cache .ruff_cache .hypothesis terraform/.terraform terraform/terraform.tfstate.d terraform/backend_override.tf

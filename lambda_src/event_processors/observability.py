@@ -1,0 +1,57 @@
+"""Logger, Metrics and (when available) Tracer, built once per container and shared by the three handlers.
+
+Powertools reads POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE and LOG_LEVEL when these objects are
+built, i.e. at import; that is how Powertools is meant to be used and those variables only tune output.
+
+Tracing: the zip does not bundle aws-xray-sdk, so the Powertools Tracer is only built when the SDK can be
+imported (for example from a Lambda layer). Why not bundle it:
+- importing ``aws_xray_sdk.core`` costs ~0.3-0.4 s of cold start, more than the rest of the package together;
+- it depends on botocore, which pip would then copy (tens of MB) into a zip whose runtime already has it;
+- for aarch64 pip picks wrapt's compiled wheel over its pure one, and the zip must hold no ``.so`` file.
+X-Ray still traces every invocation through the function's active tracing (Terraform ``tracing_config``),
+which needs no SDK in the code; only custom subsegments are lost.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import cache
+from importlib.util import find_spec
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from aws_lambda_powertools import Logger, Metrics
+
+from event_processors.masking import mask
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
+
+HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
+
+
+def _serialize(record: dict[str, Any]) -> str:
+    return json.dumps(mask(record), default=str, separators=(",", ":"))
+
+
+logger = Logger(utc=True, json_serializer=_serialize)
+metrics = Metrics()
+
+
+@cache
+def tracer() -> Tracer | None:
+    if find_spec("aws_xray_sdk") is None:
+        return None
+    from aws_lambda_powertools import Tracer
+
+    return Tracer()
+
+
+def instrumented(handler: HandlerT) -> HandlerT:
+    """Apply the Powertools decorators in the order the team uses: logging context outermost, then tracing,
+    then metrics (flushed as Embedded Metric Format even when the handler raises)."""
+    wrapped: HandlerT = metrics.log_metrics(handler, capture_cold_start_metric=True)
+    active_tracer = tracer()
+    if active_tracer is not None:
+        wrapped = active_tracer.capture_lambda_handler(wrapped)
+    return logger.inject_lambda_context(wrapped, clear_state=True)

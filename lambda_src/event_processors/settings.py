@@ -1,0 +1,79 @@
+"""Configuration from the environment, read and validated on first use (never at import time, which would
+break tests and hide a missing setting until the first event). Each function reads only what it needs."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from urllib.parse import urlsplit
+
+from event_processors.errors import ConfigurationError
+
+DEFAULT_HIGH_VALUE_THRESHOLD = Decimal(1000)
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessorSettings:
+    high_value_threshold: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class NotifierSettings:
+    webhook_url: str | None
+    # Exactly one of the two is set: DynamoDB in AWS, a SQLite file on the local target.
+    idempotency_table: str | None
+    idempotency_sqlite_path: str | None
+
+
+def _optional(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def _threshold() -> Decimal:
+    raw = _optional("HIGH_VALUE_THRESHOLD")
+    if raw is None:
+        return DEFAULT_HIGH_VALUE_THRESHOLD
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ConfigurationError(f"HIGH_VALUE_THRESHOLD must be a number, got {raw!r}") from None
+    if not value.is_finite() or value < 0:
+        raise ConfigurationError(f"HIGH_VALUE_THRESHOLD must be a finite number >= 0, got {raw!r}")
+    return value
+
+
+def _webhook_url() -> str | None:
+    url = _optional("WEBHOOK_URL")
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigurationError("WEBHOOK_URL must be an absolute http(s) URL")
+    return url
+
+
+@cache
+def processor_settings() -> ProcessorSettings:
+    return ProcessorSettings(high_value_threshold=_threshold())
+
+
+@cache
+def notifier_settings() -> NotifierSettings:
+    table = _optional("IDEMPOTENCY_TABLE")
+    sqlite_path = _optional("IDEMPOTENCY_SQLITE_PATH")
+    if (table is None) == (sqlite_path is None):
+        raise ConfigurationError(
+            "set exactly one of IDEMPOTENCY_TABLE (DynamoDB, in AWS) or IDEMPOTENCY_SQLITE_PATH "
+            f"(local target); got {'both' if table else 'neither'}"
+        )
+    return NotifierSettings(webhook_url=_webhook_url(), idempotency_table=table, idempotency_sqlite_path=sqlite_path)
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment between cases)."""
+    processor_settings.cache_clear()
+    notifier_settings.cache_clear()
+

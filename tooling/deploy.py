@@ -1,0 +1,127 @@
+"""The deployment pipeline: config validate -> package -> tfvars -> init -> plan -> apply -> outputs.
+
+`aws` drives terraform; `local` provisions the embedded emulator from the same Config. Both end with the
+same DeploymentOutputs cached in `.tooling/<env>/outputs.json`, the target recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tooling.config import Config, load_config
+from tooling.errors import AwsError, ToolingError
+from tooling.outputs import DeploymentOutputs, TargetKind, clear_outputs, from_terraform, load_outputs, save_outputs
+from tooling.package import PackageResult, build_package
+from tooling.terraform import PlanSummary, TerraformDriver
+from tooling.tfvars import write_tfvars
+from tooling.workspace import Workspace
+
+Confirm = Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    config: Config
+    workspace: Workspace
+    package: PackageResult
+    tfvars: Path
+
+
+def prepare(workspace: Workspace, config_path: Path | None = None) -> Prepared:
+    """Validate the environment file, build the zip and write the tfvars: everything before terraform."""
+    config = load_config(config_path or workspace.default_config)
+    if config.environment != workspace.env:
+        raise ToolingError(
+            f"{config_path or workspace.default_config} declares environment {config.environment!r}, "
+            f"not {workspace.env!r}",
+            hint=f"pass --env {config.environment}, or fix `environment` in the file",
+        )
+    package = build_package(workspace.lambda_src, workspace.zip_path)
+    tfvars = write_tfvars(workspace, config, zip_path=package.path, zip_sha256_b64=package.sha256_b64)
+    return Prepared(config, workspace, package, tfvars)
+
+
+def resolve_target(workspace: Workspace, target: str | None) -> TargetKind:
+    """--target if given, else the target recorded by the last apply, else aws."""
+    if target is not None:
+        if target not in ("aws", "local"):
+            raise ToolingError(f"unknown target {target!r}", hint="use --target aws or --target local")
+        return "aws" if target == "aws" else "local"
+    if workspace.outputs_path.is_file():
+        return load_outputs(workspace).target
+    return "aws"
+
+
+def require_credentials() -> None:
+    """Fail before terraform runs when no credentials exist; terraform's own message is much longer."""
+    import boto3
+
+    if boto3.session.Session().get_credentials() is None:
+        raise AwsError(
+            "no AWS credentials found for terraform",
+            hint="configure them (aws configure, AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), "
+            "or deploy locally: tooling apply --target local",
+        )
+
+
+def plan(prepared: Prepared, *, destroy: bool = False) -> PlanSummary:
+    driver = TerraformDriver(prepared.workspace)
+    driver.check_version()
+    require_credentials()
+    driver.init()
+    return driver.plan(prepared.tfvars, destroy=destroy)
+
+
+def apply_aws(prepared: Prepared, *, confirm: Confirm) -> DeploymentOutputs | None:
+    """Plan, ask, apply the saved plan, cache the outputs. None when the user declined."""
+    summary = plan(prepared)
+    driver = TerraformDriver(prepared.workspace)
+    if summary.has_changes:
+        if not confirm(f"{summary.line()} Apply to {prepared.config.environment}?"):
+            summary.plan_file.unlink(missing_ok=True)
+            return None
+        driver.apply(summary.plan_file)
+    else:
+        summary.plan_file.unlink(missing_ok=True)
+    outputs = from_terraform(driver.output(), target="aws", environment=prepared.workspace.env)
+    save_outputs(prepared.workspace, outputs)
+    return outputs
+
+
+def apply_local(prepared: Prepared) -> DeploymentOutputs:
+    from tooling.local import provision  # the emulator loads only when asked for
+
+    outputs = provision(prepared.workspace, prepared.config, prepared.package)
+    save_outputs(prepared.workspace, outputs)
+    return outputs
+
+
+def destroy(workspace: Workspace, target: TargetKind, config_path: Path | None, *, confirm: Confirm) -> bool:
+    """Remove everything of the environment on the target; False when the user declined."""
+    if target == "local":
+        from tooling.local import destroy as destroy_local
+
+        if not confirm(f"Destroy the local {workspace.env} environment (its queues, archive and logs)?"):
+            return False
+        destroy_local(workspace)
+        clear_outputs(workspace)
+        return True
+    prepared = prepare(workspace, config_path)
+    driver = TerraformDriver(workspace)
+    driver.check_version()
+    require_credentials()
+    driver.init()
+    if not confirm(f"Destroy every resource of {workspace.env} in AWS? This cannot be undone."):
+        return False
+    driver.destroy(prepared.tfvars)
+    clear_outputs(workspace)
+    return True
+
+
+def refresh_outputs(workspace: Workspace) -> DeploymentOutputs:
+    """Re-read `terraform output -json` (aws) and update the cache."""
+    outputs = from_terraform(TerraformDriver(workspace).output(), target="aws", environment=workspace.env)
+    save_outputs(workspace, outputs)
+    return outputs

@@ -1,0 +1,214 @@
+"""Drive terraform (or OpenTofu) through python-terraform, with command lines Terraform >= 1.5 accepts.
+
+python-terraform predates Terraform 1.x: its `destroy()` adds `-force` and its `plan()/apply()` append a
+positional directory, both rejected now. So every call goes through `Terraform.cmd()` with explicit flags,
+terraform runs in terraform/ (never a positional dir), and return codes are checked here.
+
+Environments are kept apart twice: each has its own TF_DATA_DIR under `.tooling/<env>/` (so backends and
+provider locks never mix) and its own terraform workspace named after the environment (so state never mixes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from python_terraform import IsFlagged, Terraform
+
+from tooling.errors import TerraformError
+from tooling.workspace import Workspace
+
+MIN_VERSION = (1, 5, 0)
+BACKEND_OVERRIDE = "backend_override.tf"
+INSTALL_HINT = (
+    "install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install) or OpenTofu and put it on PATH "
+    "(or set TERRAFORM_BINARY); without an AWS account use the local target: tooling apply --target local"
+)
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    add: int
+    change: int
+    destroy: int
+    plan_file: Path
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.add or self.change or self.destroy)
+
+    def line(self) -> str:
+        return f"Plan: {self.add} to add, {self.change} to change, {self.destroy} to destroy."
+
+
+def find_binary() -> str:
+    explicit = os.environ.get("TERRAFORM_BINARY")
+    if explicit:
+        if shutil.which(explicit) is None:
+            raise TerraformError(f"TERRAFORM_BINARY={explicit} is not an executable", hint=INSTALL_HINT)
+        return explicit
+    for name in ("terraform", "tofu"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise TerraformError("terraform is not installed (neither `terraform` nor `tofu` is on PATH)", hint=INSTALL_HINT)
+
+
+def _parse_version(text: str) -> tuple[int, int, int]:
+    parts = [int(p) for p in text.lstrip("v").split("-")[0].split(".")[:3]]
+    return (parts + [0, 0, 0])[0], (parts + [0, 0, 0])[1], (parts + [0, 0, 0])[2]
+
+
+def _stream_ok() -> bool:
+    """True when stdout/stderr are real files terraform can write to directly (not a test's capture)."""
+    try:
+        sys.stdout.fileno()
+        sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    return True
+
+
+class TerraformDriver:
+    def __init__(self, workspace: Workspace, binary: str | None = None) -> None:
+        self.workspace = workspace
+        self.binary = binary or find_binary()
+        self._tf = Terraform(working_dir=str(workspace.terraform_dir), terraform_bin_path=self.binary)
+
+    # -- plumbing -------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _environment(self) -> Iterator[None]:
+        # python-terraform copies os.environ at each call, so the per-environment settings go there briefly.
+        extra = {
+            "TF_DATA_DIR": str(self.workspace.state_dir / "terraform-data"),
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+        }
+        saved = {k: os.environ.get(k) for k in extra}
+        os.environ.update(extra)
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    def _run(self, command: str, *args: str, capture: bool = False, ok_codes: tuple[int, ...] = (0,),
+             **options: Any) -> tuple[int, str]:  # fmt: skip
+        """Run one terraform command; stream its output unless `capture`; raise TerraformError on failure."""
+        self.workspace.ensure()
+        stream = not capture and _stream_ok()
+        with self._environment():
+            code, out, err = self._tf.cmd(command, *args, capture_output=not stream, **options)
+        if not stream and not capture:
+            sys.stdout.write(out or "")
+            sys.stderr.write(err or "")
+        if code not in ok_codes:
+            message = (err or out or "").strip().splitlines()
+            reason = next((line for line in message if "Error" in line), message[-1] if message else "")
+            raise TerraformError(
+                f"terraform {command} failed (exit {code})" + (f": {reason.strip()}" if reason else ""),
+                hint=_hint_for(err or out or "", stream),
+            )
+        return code, out or ""
+
+    # -- commands -------------------------------------------------------------------------------------------
+
+    def check_version(self) -> tuple[int, int, int]:
+        _, out = self._run("version", capture=True, json=IsFlagged)
+        try:
+            version = _parse_version(json.loads(out)["terraform_version"])
+        except (json.JSONDecodeError, KeyError, ValueError) as exc:
+            raise TerraformError(f"cannot read the version of {self.binary}: {exc}", hint=INSTALL_HINT) from None
+        if version < MIN_VERSION:
+            raise TerraformError(
+                f"{self.binary} is version {'.'.join(map(str, version))}; this project needs >= 1.5",
+                hint=INSTALL_HINT,
+            )
+        return version
+
+    def _sync_backend(self) -> list[str]:
+        """Write or remove the S3 backend override for this environment; return -backend-config values."""
+        override = self.workspace.terraform_dir / BACKEND_OVERRIDE
+        backend_hcl = self.workspace.state_dir / "backend.hcl"
+        if backend_hcl.is_file():
+            override.write_text('# Written by tooling for the selected environment; git-ignored.\n'
+                                'terraform {\n  backend "s3" {}\n}\n')  # fmt: skip
+            return [str(backend_hcl)]
+        override.unlink(missing_ok=True)
+        return []
+
+    def init(self) -> None:
+        self.check_version()
+        backend_configs = self._sync_backend()
+        self._run("init", input=False, reconfigure=IsFlagged, backend_config=backend_configs or None)
+        self._select_workspace()
+
+    def _select_workspace(self) -> None:
+        self._run("workspace select", self.workspace.env, capture=True, or_create=True)
+
+    def plan(self, tfvars: Path, *, destroy: bool = False) -> PlanSummary:
+        self._sync_backend()
+        plan_file = self.workspace.plan_path
+        self._run(
+            "plan", input=False, var_file=str(tfvars), out=str(plan_file), destroy=IsFlagged if destroy else None,
+            detailed_exitcode=IsFlagged, ok_codes=(0, 2),
+        )  # fmt: skip
+        return self.summarize(plan_file)
+
+    def summarize(self, plan_file: Path) -> PlanSummary:
+        _, out = self._run("show", str(plan_file), capture=True, json=IsFlagged)
+        try:
+            changes = json.loads(out).get("resource_changes", [])
+        except json.JSONDecodeError as exc:
+            raise TerraformError(f"cannot read the saved plan: {exc}") from None
+        counts = {"create": 0, "update": 0, "delete": 0}
+        for change in changes:
+            for action in change.get("change", {}).get("actions", []):
+                if action in counts:
+                    counts[action] += 1
+        return PlanSummary(counts["create"], counts["update"], counts["delete"], plan_file)
+
+    def apply(self, plan_file: Path) -> None:
+        """Apply exactly the saved plan (approval is the caller's job: a saved plan applies without asking)."""
+        if not plan_file.is_file():
+            raise TerraformError(f"no saved plan at {plan_file}", hint="run `tooling plan` first")
+        self._sync_backend()
+        self._run("apply", str(plan_file), input=False)
+        plan_file.unlink(missing_ok=True)
+
+    def destroy(self, tfvars: Path) -> None:
+        self._sync_backend()
+        self._run("destroy", input=False, var_file=str(tfvars), auto_approve=IsFlagged)
+
+    def output(self) -> dict[str, Any]:
+        self._sync_backend()
+        _, out = self._run("output", capture=True, json=IsFlagged)
+        try:
+            data = json.loads(out or "{}")
+        except json.JSONDecodeError as exc:
+            raise TerraformError(f"terraform output -json printed invalid JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise TerraformError("terraform output -json did not print an object")
+        return data
+
+
+def _hint_for(text: str, streamed: bool) -> str:
+    lowered = text.lower()
+    if "no valid credential sources" in lowered or "failed to refresh cached credentials" in lowered:
+        return "configure AWS credentials (aws configure / AWS_PROFILE), or use --target local"
+    if "failed to query available provider packages" in lowered or "could not retrieve the list" in lowered:
+        return "terraform could not download the AWS provider: check network access to registry.terraform.io"
+    if "backend initialization required" in lowered or "terraform init" in lowered:
+        return "run `tooling init` (make plan does it for you)"
+    return "terraform's own message is above" if streamed else "see terraform's message above"
