@@ -11,7 +11,9 @@ from botocore.config import Config as BotoConfig
 _RETRIES = {"mode": "standard", "max_attempts": 5}
 
 
-def client(service: str, region: str, *, max_pool_connections: int = 10, retries: dict[str, Any] | None = None) -> Any:
+def client(
+    service: str, region: str, *, max_pool_connections: int = 10, retries: dict[str, Any] | None = None
+) -> Any:
     config = BotoConfig(
         region_name=region,
         retries=retries or _RETRIES,  # type: ignore[arg-type]

@@ -78,8 +78,30 @@ class Archive(Model):
 
 
 class Logs(Model):
-    retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
-                            2557, 2922, 3288, 3653] = 14
+    retention_days: Literal[
+        1,
+        3,
+        5,
+        7,
+        14,
+        30,
+        60,
+        90,
+        120,
+        150,
+        180,
+        365,
+        400,
+        545,
+        731,
+        1096,
+        1827,
+        2192,
+        2557,
+        2922,
+        3288,
+        3653,
+    ] = 14
 
 
 class Alarms(Model):
@@ -174,7 +196,9 @@ class Rule(Model):
             try:
                 return json.loads(value)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from exc
+                raise ValueError(
+                    f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+                ) from exc
         return value
 
     @model_validator(mode="after")
@@ -241,7 +265,9 @@ def _cross_checks(config: Config) -> list[str]:
     longest_prefix = len(config.name_prefix("x" * SUFFIX_LENGTH)) + 1
     for index, rule in enumerate(config.rules):
         if rule.name in seen:
-            problems.append(f"rules[{index}].name: rule name {rule.name!r} is used twice; names must be unique")
+            problems.append(
+                f"rules[{index}].name: rule name {rule.name!r} is used twice; names must be unique"
+            )
         seen.add(rule.name)
         if longest_prefix + len(rule.name) > AWS_NAME_LIMIT:
             problems.append(
@@ -277,7 +303,9 @@ def _message(err: Any) -> str:
 
 def load_config(path: Path) -> Config:
     if not path.is_file():
-        raise ConfigError(str(path), ["file not found: create it (copy environments/dev.toml) or pass --config"])
+        raise ConfigError(
+            str(path), ["file not found: create it (copy environments/dev.toml) or pass --config"]
+        )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

@@ -12,7 +12,14 @@ from pathlib import Path
 
 from tooling.config import Config, load_config
 from tooling.errors import AwsError, ToolingError
-from tooling.outputs import DeploymentOutputs, TargetKind, clear_outputs, from_terraform, load_outputs, save_outputs
+from tooling.outputs import (
+    DeploymentOutputs,
+    TargetKind,
+    clear_outputs,
+    from_terraform,
+    load_outputs,
+    save_outputs,
+)
 from tooling.package import PackageResult, build_package
 from tooling.terraform import PlanSummary, TerraformDriver
 from tooling.tfvars import write_tfvars
@@ -66,10 +73,17 @@ def require_credentials() -> None:
         )
 
 
-def plan(prepared: Prepared, *, destroy: bool = False) -> PlanSummary:
-    driver = TerraformDriver(prepared.workspace)
+def preflight_aws(workspace: Workspace) -> TerraformDriver:
+    """Fail fast, before packaging, when terraform or credentials are missing."""
+    driver = TerraformDriver(workspace)
     driver.check_version()
     require_credentials()
+    return driver
+
+
+def plan(prepared: Prepared, *, destroy: bool = False) -> PlanSummary:
+    """init + plan; the caller has run preflight_aws before preparing, so failures come before packaging."""
+    driver = TerraformDriver(prepared.workspace)
     driver.init()
     return driver.plan(prepared.tfvars, destroy=destroy)
 
@@ -108,10 +122,8 @@ def destroy(workspace: Workspace, target: TargetKind, config_path: Path | None, 
         destroy_local(workspace)
         clear_outputs(workspace)
         return True
+    driver = preflight_aws(workspace)
     prepared = prepare(workspace, config_path)
-    driver = TerraformDriver(workspace)
-    driver.check_version()
-    require_credentials()
     driver.init()
     if not confirm(f"Destroy every resource of {workspace.env} in AWS? This cannot be undone."):
         return False

@@ -58,7 +58,9 @@ class DeploymentOutputs(BaseModel):
         return {"target": self.target, "environment": self.environment, "outputs": self.contract()}
 
 
-def from_terraform(raw: dict[str, Any], target: TargetKind = "aws", environment: str = "") -> DeploymentOutputs:
+def from_terraform(
+    raw: dict[str, Any], target: TargetKind = "aws", environment: str = ""
+) -> DeploymentOutputs:
     """Build the model from `terraform output -json` ({name: {"value": ..., ...}}) or plain {name: value}."""
     values = {k: (v["value"] if isinstance(v, dict) and "value" in v else v) for k, v in raw.items()}
     missing = [name for name in OUTPUT_NAMES if name not in values]
@@ -96,7 +98,9 @@ def load_outputs(workspace: Workspace, outputs_file: Path | None = None) -> Depl
     path = outputs_file or workspace.outputs_path
     if not path.is_file():
         if outputs_file is not None:
-            raise UsageError(f"outputs file {path} does not exist", hint="pass the file `terraform output -json` wrote")
+            raise UsageError(
+                f"outputs file {path} does not exist", hint="pass the file `terraform output -json` wrote"
+            )
         raise OutputsMissingError(
             f"nothing applied yet for environment {workspace.env!r} (no {path.relative_to(workspace.root)})",
             hint="run `make apply` (AWS) or `tooling apply --target local`, or pass --outputs FILE",

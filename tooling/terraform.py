@@ -58,7 +58,9 @@ def find_binary() -> str:
         found = shutil.which(name)
         if found:
             return found
-    raise TerraformError("terraform is not installed (neither `terraform` nor `tofu` is on PATH)", hint=INSTALL_HINT)
+    raise TerraformError(
+        "terraform is not installed (neither `terraform` nor `tofu` is on PATH)", hint=INSTALL_HINT
+    )
 
 
 def _parse_version(text: str) -> tuple[int, int, int]:
@@ -129,7 +131,9 @@ class TerraformDriver:
         try:
             version = _parse_version(json.loads(out)["terraform_version"])
         except (json.JSONDecodeError, KeyError, ValueError) as exc:
-            raise TerraformError(f"cannot read the version of {self.binary}: {exc}", hint=INSTALL_HINT) from None
+            raise TerraformError(
+                f"cannot read the version of {self.binary}: {exc}", hint=INSTALL_HINT
+            ) from None
         if version < MIN_VERSION:
             raise TerraformError(
                 f"{self.binary} is version {'.'.join(map(str, version))}; this project needs >= 1.5",
@@ -151,7 +155,10 @@ class TerraformDriver:
     def init(self) -> None:
         self.check_version()
         backend_configs = self._sync_backend()
-        self._run("init", input=False, reconfigure=IsFlagged, backend_config=backend_configs or None)
+        # Captured, not streamed: init is short, and its error text is what tells us which hint to give.
+        self._run(
+            "init", capture=True, input=False, reconfigure=IsFlagged, backend_config=backend_configs or None
+        )
         self._select_workspace()
 
     def _select_workspace(self) -> None:

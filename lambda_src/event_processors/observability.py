@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable
 from functools import cache
 from importlib.util import find_spec
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics
 
@@ -50,8 +50,9 @@ def tracer() -> Tracer | None:
 def instrumented(handler: HandlerT) -> HandlerT:
     """Apply the Powertools decorators in the order the team uses: logging context outermost, then tracing,
     then metrics (flushed as Embedded Metric Format even when the handler raises)."""
-    wrapped: HandlerT = metrics.log_metrics(handler, capture_cold_start_metric=True)
+    # Powertools types these decorators as returning a bare Callable; the signature is unchanged.
+    wrapped = cast(HandlerT, metrics.log_metrics(handler, capture_cold_start_metric=True))
     active_tracer = tracer()
     if active_tracer is not None:
-        wrapped = active_tracer.capture_lambda_handler(wrapped)
+        wrapped = cast(HandlerT, active_tracer.capture_lambda_handler(wrapped))
     return logger.inject_lambda_context(wrapped, clear_state=True)

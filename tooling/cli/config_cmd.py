@@ -30,7 +30,9 @@ def validate(env: EnvOption = "dev", config: ConfigOption = None, json_out: Json
     if json_out:
         print(json.dumps({"valid": True, "rules": [r.name for r in cfg.rules]}))
     else:
-        Console(stderr=True).print(f"[green]ok[/green]: {cfg.project}/{cfg.environment}, {len(cfg.rules)} rules")
+        Console(stderr=True).print(
+            f"[green]ok[/green]: {cfg.project}/{cfg.environment}, {len(cfg.rules)} rules"
+        )
 
 
 @config_app.command("show")

@@ -48,7 +48,9 @@ def tfvars(env: EnvOption = "dev", config: ConfigOption = None, json_out: JsonOp
 
 def package(
     env: EnvOption = "dev",
-    force: Annotated[bool, typer.Option("--force", help="Rebuild even when the inputs are unchanged.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild even when the inputs are unchanged.")
+    ] = False,
     json_out: JsonOption = False,
 ) -> None:
     """Build build/lambda.zip deterministically from lambda_src/ and its requirements.
@@ -69,7 +71,9 @@ def plan(env: EnvOption = "dev", config: ConfigOption = None) -> None:
 
     Example: tooling plan --env prod
     """
-    summary = deploy.plan(deploy.prepare(Workspace.for_env(env), config))
+    ws = Workspace.for_env(env)
+    deploy.preflight_aws(ws)
+    summary = deploy.plan(deploy.prepare(ws, config))
     _err().print(f"[bold]{summary.line()}[/bold] Saved plan: {summary.plan_file}")
 
 
@@ -83,8 +87,14 @@ def apply(
     """
     ws = Workspace.for_env(env)
     kind = "aws" if target is None else deploy.resolve_target(ws, target)
+    if kind == "aws":
+        deploy.preflight_aws(ws)
     prepared = deploy.prepare(ws, config)
-    outputs = deploy.apply_local(prepared) if kind == "local" else deploy.apply_aws(prepared, confirm=_confirm(auto_approve))
+    outputs = (
+        deploy.apply_local(prepared)
+        if kind == "local"
+        else deploy.apply_aws(prepared, confirm=_confirm(auto_approve))
+    )
     if outputs is None:
         _err().print("apply cancelled: nothing changed")
         raise typer.Exit(1)

@@ -28,7 +28,9 @@ def _botocore(exc: BaseException) -> ToolingError | None:
             "or use the local target: --target local",
         )
     if isinstance(exc, NoRegionError):
-        return AwsError("no AWS region configured", hint="set AWS_REGION or the region in environments/<env>.toml")
+        return AwsError(
+            "no AWS region configured", hint="set AWS_REGION or the region in environments/<env>.toml"
+        )
     if isinstance(exc, EndpointConnectionError):
         return AwsError(f"cannot reach AWS: {exc}", hint="check the network, the region and AWS_ENDPOINT_URL")
     if isinstance(exc, ClientError):
@@ -60,10 +62,12 @@ def handle(exc: BaseException, debug: bool) -> int:
         show()
         return int(exc.exit_code)  # type: ignore[attr-defined]
     error = exc if isinstance(exc, ToolingError) else _botocore(exc)
-    if debug or error is None:
+    if debug:
         traceback.print_exception(exc)
     if error is None:
-        print(f"error: unexpected {type(exc).__name__}: {exc} (rerun with --debug for details)", file=sys.stderr)
+        print(
+            f"error: unexpected {type(exc).__name__}: {exc} (rerun with --debug for details)", file=sys.stderr
+        )
         return 1
     print(f"error: {error.message}", file=sys.stderr)
     if error.hint:

@@ -16,7 +16,9 @@ ConfigOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 OutputsOption = Annotated[
     Path | None,
-    typer.Option("--outputs", help="File holding `terraform output -json` content (default: the cached outputs)."),
+    typer.Option(
+        "--outputs", help="File holding `terraform output -json` content (default: the cached outputs)."
+    ),
 ]
 TargetOption = Annotated[
     str | None,

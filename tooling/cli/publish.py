@@ -1,9 +1,356 @@
-"""Placeholder: this command group lands with its issue."""
+"""`tooling publish order|user|payment|inventory|batch|file`: drive traffic through the deployed bus."""
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tooling.bus import Bus, bus_for
+from tooling.cli.config_cmd import resolve_config
+from tooling.cli.options import ConfigOption, EnvOption, JsonOption, OutputsOption, TargetOption
+from tooling.config import Publisher as PublisherConfig
+from tooling.config import load_config
+from tooling.errors import UsageError
+from tooling.events import (
+    Entry,
+    EventFactory,
+    EventKind,
+    check_detail_type,
+    detail_types,
+    parse_detail_override,
+    parse_entries,
+    parse_mix,
+    read_entries,
+)
+from tooling.outputs import load_outputs
+from tooling.publisher import PublishSettings, PublishSummary, publish
+from tooling.workspace import Workspace
+
+publish_app = typer.Typer(
+    no_args_is_help=True,
+    help="Publish events to the bus: one to try a rule, a batch to exercise the system, a file to replay.",
+)
+
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
+FAILURES_SHOWN = 20
+
+CountOption = Annotated[int, typer.Option("--count", "-n", min=1, help="How many events to publish.")]
+TypeOption = Annotated[
+    str | None, typer.Option("--type", help="Detail-type (default: the first listed above).")
+]
+AmountOption = Annotated[
+    float | None, typer.Option("--amount", min=0.01, help="Amount of the order/payment.")
+]
+DetailOption = Annotated[
+    str | None,
+    typer.Option(
+        "--detail", help='JSON object merged over the generated detail, or @file: \'{"currency": "EUR"}\''
+    ),
+]
+ConcurrencyOption = Annotated[
+    int | None,
+    typer.Option("--concurrency", min=1, max=64, help="Parallel PutEvents calls (default: config)."),
+]
+RateOption = Annotated[
+    float | None, typer.Option("--rate", min=0.01, help="Cap on events per second (default: no cap).")
+]
+SeedOption = Annotated[
+    int | None, typer.Option("--seed", help="Seed for reproducible content (ids, amounts, kinds).")
+]
+TraceHeaderOption = Annotated[
+    str | None,
+    typer.Option(
+        "--trace-header", help="X-Ray trace header for every event, e.g. 'Root=1-5759e988-bd862e3f...'."
+    ),
+]
+MixOption = Annotated[
+    str | None,
+    typer.Option("--mix", help="Weights per kind, e.g. orders=50,users=25,payments=25 (default: all four)."),
+]
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    env: str
+    config: Path | None
+    outputs: Path | None
+    target: str | None
+    concurrency: int | None
+    rate: float | None
+    trace_header: str | None
+    json_out: bool
+
+
+def _publisher_config(env: str, config: Path | None) -> PublisherConfig:
+    """The [publisher] settings: from --config, else environments/<env>.toml when present, else defaults."""
+    if config is not None:
+        return resolve_config(env, config).publisher
+    default = Workspace.for_env(env).default_config
+    return load_config(default).publisher if default.is_file() else PublisherConfig()
+
+
+def _check_trace_header(value: str | None) -> str | None:
+    if value is not None and (not 1 <= len(value) <= 500 or "Root=" not in value):
+        raise UsageError(
+            "--trace-header must be an X-Ray trace header of at most 500 characters",
+            hint="e.g. --trace-header 'Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1'",
+        )
+    return value
+
+
+def _send(options: SendOptions, entries: Iterable[Entry], total: int) -> None:
+    """Publish, render the summary, and exit 0 only when every event was accepted."""
+    trace_header = _check_trace_header(options.trace_header)
+    if options.target not in (None, "aws", "local"):
+        raise UsageError(f"--target must be aws or local, not {options.target!r}")
+    cfg = _publisher_config(options.env, options.config)
+    settings = PublishSettings(
+        max_request_bytes=cfg.max_request_bytes,
+        max_attempts=cfg.max_attempts,
+        concurrency=options.concurrency or cfg.concurrency,
+        rate=options.rate,
+        trace_header=trace_header,
+    )
+    workspace = Workspace.for_env(options.env)
+    outputs = load_outputs(workspace, options.outputs)
+    if options.target is not None:
+        outputs = outputs.model_copy(update={"target": options.target})
+    bus = bus_for(outputs, workspace)
+
+    if options.json_out or total <= 1:
+        summary = publish(bus, entries, settings, total=total)
+    else:
+        summary = _publish_with_progress(bus, entries, settings, total)
+
+    if options.json_out:
+        print(json.dumps(summary.as_json()))
+    else:
+        _render(summary, total, outputs.event_bus_name)
+    if summary.interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if not summary.ok:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _publish_with_progress(
+    bus: Bus, entries: Iterable[Entry], settings: PublishSettings, total: int
+) -> PublishSummary:
+    columns = (
+        TextColumn("publishing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("[red]{task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
+        task = progress.add_task("publish", total=total, failed=0)
+        failed = 0
+
+        def advance(accepted: int, newly_failed: int) -> None:
+            nonlocal failed
+            failed += newly_failed
+            progress.update(task, advance=accepted + newly_failed, failed=failed)
+
+        return publish(bus, entries, settings, total=total, progress=advance)
+
+
+def _render(summary: PublishSummary, total: int, bus_name: str) -> None:
+    out = Console(highlight=False)
+    status = "[green]ok[/green]" if summary.ok else "[red]incomplete[/red]"
+    out.print(
+        f"{status}: published {summary.published} of {total} event(s) to {bus_name} "
+        f"in {summary.seconds:.2f} s ({summary.events_per_second:.0f} events/s), {summary.failed} failed"
+        + (" [yellow](interrupted)[/yellow]" if summary.interrupted else "")
+    )
+    if summary.failures:
+        table = Table("index", "code", "message")
+        for failure in summary.failures[:FAILURES_SHOWN]:
+            table.add_row(str(failure.index), failure.code, failure.message)
+        out.print(table)
+        if len(summary.failures) > FAILURES_SHOWN:
+            out.print(f"... and {len(summary.failures) - FAILURES_SHOWN} more (use --json for all of them)")
+
+
+def _kind(
+    kind: EventKind,
+    detail_type: str | None,
+    amount: float | None,
+    detail: str | None,
+    count: int,
+    seed: int | None,
+    options: SendOptions,
+) -> None:
+    chosen = check_detail_type(kind, detail_type) if detail_type else detail_types(kind)[0]
+    overrides = parse_detail_override(detail) if detail is not None else None
+    factory = EventFactory(seed=seed)
+    entries = (factory.entry(kind, chosen, amount=amount, overrides=overrides) for _ in range(count))
+    _send(options, entries, count)
+
+
+def _type_help(kind: EventKind) -> str:
+    return " | ".join(f'"{t}"' for t in detail_types(kind))
+
+
+@publish_app.command("order")
+def order(
+    detail_type: Annotated[str | None, typer.Option("--type", help=_type_help("order"))] = None,
+    amount: AmountOption = None,
+    detail: DetailOption = None,
+    count: CountOption = 1,
+    seed: SeedOption = None,
+    concurrency: ConcurrencyOption = None,
+    rate: RateOption = None,
+    trace_header: TraceHeaderOption = None,
+    env: EnvOption = "dev",
+    config: ConfigOption = None,
+    outputs: OutputsOption = None,
+    target: TargetOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Publish order events (source ecommerce.orders).
+
+    Example: tooling publish order --type "Order Created" --amount 1500
+    """
+    options = SendOptions(env, config, outputs, target, concurrency, rate, trace_header, json_out)
+    _kind("order", detail_type, amount, detail, count, seed, options)
+
+
+@publish_app.command("user")
+def user(
+    detail_type: Annotated[str | None, typer.Option("--type", help=_type_help("user"))] = None,
+    detail: DetailOption = None,
+    count: CountOption = 1,
+    seed: SeedOption = None,
+    concurrency: ConcurrencyOption = None,
+    rate: RateOption = None,
+    trace_header: TraceHeaderOption = None,
+    env: EnvOption = "dev",
+    config: ConfigOption = None,
+    outputs: OutputsOption = None,
+    target: TargetOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Publish user events (source ecommerce.users).
+
+    Example: tooling publish user --count 5
+    """
+    options = SendOptions(env, config, outputs, target, concurrency, rate, trace_header, json_out)
+    _kind("user", detail_type, None, detail, count, seed, options)
+
+
+@publish_app.command("payment")
+def payment(
+    detail_type: Annotated[str | None, typer.Option("--type", help=_type_help("payment"))] = None,
+    amount: AmountOption = None,
+    detail: DetailOption = None,
+    count: CountOption = 1,
+    seed: SeedOption = None,
+    concurrency: ConcurrencyOption = None,
+    rate: RateOption = None,
+    trace_header: TraceHeaderOption = None,
+    env: EnvOption = "dev",
+    config: ConfigOption = None,
+    outputs: OutputsOption = None,
+    target: TargetOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Publish payment events (source ecommerce.payments).
+
+    Example: tooling publish payment --amount 99.90 --detail '{"status": "failed"}'
+    """
+    options = SendOptions(env, config, outputs, target, concurrency, rate, trace_header, json_out)
+    _kind("payment", detail_type, amount, detail, count, seed, options)
+
+
+@publish_app.command("inventory")
+def inventory(
+    detail_type: Annotated[str | None, typer.Option("--type", help=_type_help("inventory"))] = None,
+    detail: DetailOption = None,
+    count: CountOption = 1,
+    seed: SeedOption = None,
+    concurrency: ConcurrencyOption = None,
+    rate: RateOption = None,
+    trace_header: TraceHeaderOption = None,
+    env: EnvOption = "dev",
+    config: ConfigOption = None,
+    outputs: OutputsOption = None,
+    target: TargetOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Publish inventory events (source ecommerce.inventory).
+
+    Example: tooling publish inventory --type "Stock Depleted"
+    """
+    options = SendOptions(env, config, outputs, target, concurrency, rate, trace_header, json_out)
+    _kind("inventory", detail_type, None, detail, count, seed, options)
+
+
+@publish_app.command("batch")
+def batch(
+    count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many events to publish.")] = 100,
+    mix: MixOption = None,
+    seed: SeedOption = None,
+    concurrency: ConcurrencyOption = None,
+    rate: RateOption = None,
+    trace_header: TraceHeaderOption = None,
+    env: EnvOption = "dev",
+    config: ConfigOption = None,
+    outputs: OutputsOption = None,
+    target: TargetOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Publish realistic mixed traffic, batched and concurrent; --seed makes it reproducible.
+
+    Example: tooling publish batch --count 5000 --mix orders=50,users=25,payments=25 --rate 500 --seed 7
+    """
+    weights = parse_mix(mix) if mix is not None else None
+    options = SendOptions(env, config, outputs, target, concurrency, rate, trace_header, json_out)
+    _send(options, EventFactory(seed=seed).mixed(count, weights), count)
+
+
+@publish_app.command("file")
+def file(
+    path: Annotated[
+        Path, typer.Argument(help="JSON lines: PutEvents entries or EventBridge events ('-' for stdin).")
+    ],
+    concurrency: ConcurrencyOption = None,
+    rate: RateOption = None,
+    trace_header: TraceHeaderOption = None,
+    env: EnvOption = "dev",
+    config: ConfigOption = None,
+    outputs: OutputsOption = None,
+    target: TargetOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Publish your own events from a JSON-lines file; every line is checked before anything is sent.
+
+    Example: tooling publish file captured.jsonl --json
+    """
+    if str(path) == "-":
+        entries = parse_entries(sys.stdin.read().splitlines(), source="<stdin>")
+    else:
+        entries = read_entries(path)
+    if not entries:
+        raise UsageError(
+            f"{path} holds no events", hint="write one PutEvents entry or EventBridge event per line"
+        )
+    options = SendOptions(env, config, outputs, target, concurrency, rate, trace_header, json_out)
+    _send(options, entries, len(entries))
 
 
 def register(app: typer.Typer) -> None:
     """Attach this group's commands to the root app."""
+    app.add_typer(publish_app, name="publish")
+
+
+__all__ = ["publish_app", "register"]

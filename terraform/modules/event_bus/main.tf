@@ -1,0 +1,46 @@
+# The custom event bus, encrypted with the project's key, with a dead-letter queue of its own, an archive of
+# every event for replay, and (only when other accounts publish) a resource policy naming those accounts.
+
+locals {
+  create_bus_policy = length(var.publisher_account_ids) > 0
+}
+
+resource "aws_cloudwatch_event_bus" "this" {
+  name               = var.name
+  description        = "Business events (orders, users, payments, inventory) routed by the rules of ${var.name}"
+  kms_key_identifier = var.kms_key_arn
+
+  dead_letter_config {
+    arn = var.dead_letter_queue_arn
+  }
+}
+
+resource "aws_cloudwatch_event_archive" "this" {
+  name               = var.archive_name
+  description        = "Every event published to ${var.name}, kept for replay"
+  event_source_arn   = aws_cloudwatch_event_bus.this.arn
+  retention_days     = var.archive_retention_days
+  kms_key_identifier = var.kms_key_arn
+}
+
+resource "aws_cloudwatch_event_bus_policy" "this" {
+  count = local.create_bus_policy ? 1 : 0
+
+  event_bus_name = aws_cloudwatch_event_bus.this.name
+  policy         = data.aws_iam_policy_document.bus[0].json
+}
+
+data "aws_iam_policy_document" "bus" {
+  count = local.create_bus_policy ? 1 : 0
+
+  statement {
+    sid       = "PublisherAccountsPutEvents"
+    actions   = ["events:PutEvents"]
+    resources = [aws_cloudwatch_event_bus.this.arn]
+
+    principals {
+      type        = "AWS"
+      identifiers = var.publisher_account_ids
+    }
+  }
+}

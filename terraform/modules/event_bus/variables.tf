@@ -1,0 +1,57 @@
+variable "name" {
+  type        = string
+  description = "Name of the custom event bus."
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[.A-Za-z0-9_-]{1,256}$", var.name)) && var.name != "default"
+    error_message = "name must be 1-256 characters from letters, digits, '.', '_' and '-', and not \"default\"."
+  }
+}
+
+variable "archive_name" {
+  type        = string
+  description = "Name of the archive that keeps every event of the bus for replay."
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[.A-Za-z0-9_-]{1,48}$", var.archive_name))
+    error_message = "archive_name must be 1-48 characters from letters, digits, '.', '_' and '-' (EventBridge's limit)."
+  }
+}
+
+variable "archive_retention_days" {
+  type        = number
+  description = "Days the archive keeps events; 0 keeps them forever."
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.archive_retention_days >= 0 && floor(var.archive_retention_days) == var.archive_retention_days
+    error_message = "archive_retention_days must be a whole number, 0 (forever) or more."
+  }
+}
+
+variable "kms_key_arn" {
+  type        = string
+  description = "ARN of the customer-managed KMS key that encrypts the bus and the archive; its key policy must let events.amazonaws.com use it for this bus."
+  nullable    = false
+}
+
+variable "dead_letter_queue_arn" {
+  type        = string
+  description = "ARN of the SQS queue the bus sends events to when it cannot process them (for instance KMS errors); its policy must allow the bus ARN."
+  nullable    = false
+}
+
+variable "publisher_account_ids" {
+  type        = list(string)
+  description = "Other AWS accounts allowed to PutEvents on the bus; empty creates no bus policy."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for id in var.publisher_account_ids : can(regex("^[0-9]{12}$", id))])
+    error_message = "publisher_account_ids must hold 12-digit AWS account ids."
+  }
+}

@@ -1,0 +1,24 @@
+# Messaging: the customer-managed KMS key every encrypted resource of the stack uses, the notifications
+# topic, the batch queue and the dead-letter queues EventBridge writes to. Each resource policy names the
+# exact rule (or bus) ARNs allowed to deliver, so a target works on the first apply and nothing else can send.
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+data "aws_region" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.region
+
+  # Built from names rather than read from resources: the bus is encrypted with this key, so the key
+  # policy cannot wait for the bus to exist.
+  event_bus_arn    = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${var.event_bus_name}"
+  rule_arn_pattern = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${var.event_bus_name}/*"
+  alarm_arn_prefix = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name_prefix}-*"
+  log_group_prefix = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.name_prefix}-*"
+
+  create_email_subscription = var.notification_email != null
+}

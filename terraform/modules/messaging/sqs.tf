@@ -1,0 +1,156 @@
+# Three queues: the batch queue (a rule target), its redrive DLQ, and the shared DLQ that EventBridge
+# writes undeliverable events to (from any rule target with dead_letter_queue = true, and from the bus).
+
+resource "aws_sqs_queue" "batch" {
+  name                       = "${var.name_prefix}-batch"
+  kms_master_key_id          = aws_kms_key.this.arn
+  receive_wait_time_seconds  = 20 # long polling: fewer empty receives, lower cost
+  visibility_timeout_seconds = var.batch_queue_visibility_timeout_seconds
+  message_retention_seconds  = 345600 # 4 days
+
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.batch_dlq.arn
+    maxReceiveCount     = var.batch_queue_max_receive_count
+  })
+}
+
+resource "aws_sqs_queue" "batch_dlq" {
+  name                      = "${var.name_prefix}-batch-dlq"
+  kms_master_key_id         = aws_kms_key.this.arn
+  message_retention_seconds = 1209600 # 14 days, SQS's maximum: time to inspect and redrive
+}
+
+resource "aws_sqs_queue_redrive_allow_policy" "batch_dlq" {
+  queue_url = aws_sqs_queue.batch_dlq.id
+
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.batch.arn]
+  })
+}
+
+resource "aws_sqs_queue" "events_dlq" {
+  name                      = "${var.name_prefix}-events-dlq"
+  kms_master_key_id         = aws_kms_key.this.arn
+  message_retention_seconds = 1209600 # 14 days, SQS's maximum: time to inspect and redrive
+
+  # EventBridge writes here directly; no queue may use it as its redrive target.
+  redrive_allow_policy = jsonencode({ redrivePermission = "denyAll" })
+}
+
+resource "aws_sqs_queue_policy" "batch" {
+  queue_url = aws_sqs_queue.batch.id
+  policy    = data.aws_iam_policy_document.batch.json
+}
+
+resource "aws_sqs_queue_policy" "batch_dlq" {
+  queue_url = aws_sqs_queue.batch_dlq.id
+  policy    = data.aws_iam_policy_document.batch_dlq.json
+}
+
+resource "aws_sqs_queue_policy" "events_dlq" {
+  queue_url = aws_sqs_queue.events_dlq.id
+  policy    = data.aws_iam_policy_document.events_dlq.json
+}
+
+data "aws_iam_policy_document" "batch" {
+  dynamic "statement" {
+    for_each = length(var.event_source_arns.batch_queue) == 0 ? [] : [var.event_source_arns.batch_queue]
+
+    content {
+      sid       = "EventBridgeRulesSend"
+      actions   = ["sqs:SendMessage"]
+      resources = [aws_sqs_queue.batch.arn]
+
+      principals {
+        type        = "Service"
+        identifiers = ["events.amazonaws.com"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:SourceArn"
+        values   = statement.value
+      }
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.batch.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "batch_dlq" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.batch_dlq.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "events_dlq" {
+  dynamic "statement" {
+    for_each = length(var.event_source_arns.events_dlq) == 0 ? [] : [var.event_source_arns.events_dlq]
+
+    content {
+      sid       = "EventBridgeDeadLetters"
+      actions   = ["sqs:SendMessage"]
+      resources = [aws_sqs_queue.events_dlq.arn]
+
+      principals {
+        type        = "Service"
+        identifiers = ["events.amazonaws.com"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:SourceArn"
+        values   = statement.value
+      }
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.events_dlq.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}

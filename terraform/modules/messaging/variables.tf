@@ -1,0 +1,82 @@
+variable "name_prefix" {
+  type        = string
+  description = "<project>-<environment>-<suffix>; every name in this module starts with it."
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,38}$", var.name_prefix))
+    error_message = "name_prefix must be 2-39 characters of lowercase letters, digits and '-', starting with a letter."
+  }
+}
+
+variable "event_bus_name" {
+  type        = string
+  description = "Name of the project's event bus. Passed as a name, not an ARN, so the key policy does not depend on the bus (which is encrypted with this key)."
+  nullable    = false
+}
+
+variable "event_source_arns" {
+  type = object({
+    notifications = list(string)
+    batch_queue   = list(string)
+    events_dlq    = list(string)
+  })
+  description = "ARNs EventBridge may deliver from, per destination: rules targeting the notifications topic, rules targeting the batch queue, and rules (plus the bus) dead-lettering into the events DLQ. An empty list grants nothing."
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in concat(var.event_source_arns.notifications, var.event_source_arns.batch_queue, var.event_source_arns.events_dlq) : can(regex("^arn:[a-z-]+:events:", arn))])
+    error_message = "event_source_arns must hold EventBridge rule or event bus ARNs (arn:<partition>:events:...)."
+  }
+}
+
+variable "notifier_function" {
+  type = object({
+    name = string
+    arn  = string
+  })
+  description = "The notifier Lambda function, subscribed to the notifications topic."
+  nullable    = false
+}
+
+variable "notification_email" {
+  type        = string
+  description = "Optional email address subscribed to the notifications topic; null subscribes nobody."
+  default     = null
+}
+
+variable "batch_queue_visibility_timeout_seconds" {
+  type        = number
+  description = "Visibility timeout of the batch queue; keep it above the longest time a consumer needs for one receive (AWS recommends 6x a Lambda consumer's timeout)."
+  default     = 300
+  nullable    = false
+
+  validation {
+    condition     = var.batch_queue_visibility_timeout_seconds >= 0 && var.batch_queue_visibility_timeout_seconds <= 43200
+    error_message = "batch_queue_visibility_timeout_seconds must be from 0 to 43200 (SQS's limit)."
+  }
+}
+
+variable "batch_queue_max_receive_count" {
+  type        = number
+  description = "Receives after which a batch queue message moves to the batch dead-letter queue."
+  default     = 5
+  nullable    = false
+
+  validation {
+    condition     = var.batch_queue_max_receive_count >= 1 && var.batch_queue_max_receive_count <= 1000
+    error_message = "batch_queue_max_receive_count must be from 1 to 1000."
+  }
+}
+
+variable "kms_deletion_window_in_days" {
+  type        = number
+  description = "Waiting period before the KMS key is deleted after a destroy."
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.kms_deletion_window_in_days >= 7 && var.kms_deletion_window_in_days <= 30
+    error_message = "kms_deletion_window_in_days must be from 7 to 30 (KMS's limits)."
+  }
+}

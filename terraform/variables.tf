@@ -1,0 +1,287 @@
+# Every variable here is written by `tooling tfvars` into .tooling/<env>/terraform.tfvars.json from
+# environments/<env>.toml. The validations repeat the checks that matter at plan time, so a hand-edited
+# tfvars file fails with a message instead of a half-applied stack.
+
+variable "project" {
+  type        = string
+  description = "Project slug; the first part of every resource name (<project>-<environment>-<name_suffix>-<thing>)."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,19}$", var.project))
+    error_message = "project must be 2-20 characters: a lowercase letter, then lowercase letters, digits or '-'."
+  }
+}
+
+variable "environment" {
+  type        = string
+  description = "Environment name (dev, prod, ...); the second part of every resource name."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,9}$", var.environment))
+    error_message = "environment must be 2-10 characters: a lowercase letter, then lowercase letters, digits or '-'."
+  }
+}
+
+variable "name_suffix" {
+  type        = string
+  description = "Six-character suffix the tooling generates once per workspace, so two clones never collide on names."
+
+  validation {
+    condition     = can(regex("^[a-z0-9]{6}$", var.name_suffix))
+    error_message = "name_suffix must be exactly 6 characters from [a-z0-9]."
+  }
+}
+
+variable "region" {
+  type        = string
+  description = "AWS region every resource is created in, e.g. us-east-1."
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must be an AWS region name such as us-east-1 or us-gov-west-1."
+  }
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags applied to every resource through the provider's default_tags, next to Project, Environment and ManagedBy."
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for key in keys(var.tags) : !startswith(lower(key), "aws:")])
+    error_message = "tags keys must not start with 'aws:'; AWS reserves that prefix."
+  }
+}
+
+variable "lambda_zip_path" {
+  type        = string
+  description = "Path of the Lambda deployment package built by `tooling package` (build/lambda.zip); every function uses it."
+
+  validation {
+    condition     = endswith(var.lambda_zip_path, ".zip")
+    error_message = "lambda_zip_path must point to a .zip file."
+  }
+}
+
+variable "lambda_zip_sha256" {
+  type        = string
+  description = "Base64-encoded SHA-256 of the zip at lambda_zip_path: a changed package redeploys, an unchanged one never does."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+/]+={0,2}$", var.lambda_zip_sha256)) && length(var.lambda_zip_sha256) % 4 == 0
+    error_message = "lambda_zip_sha256 must be a base64 string (the base64 of the zip's SHA-256 digest)."
+  }
+}
+
+variable "functions" {
+  type = map(object({
+    handler              = string
+    memory_mb            = number
+    timeout_seconds      = number
+    reserved_concurrency = optional(number)
+  }))
+  description = "The three Lambda functions, keyed processor | notifier | analytics. reserved_concurrency null leaves a function on the account's unreserved pool."
+  nullable    = false
+
+  validation {
+    condition     = length(setsubtract(keys(var.functions), ["processor", "notifier", "analytics"])) == 0 && length(var.functions) == 3
+    error_message = "functions must have exactly the keys processor, notifier and analytics."
+  }
+
+  validation {
+    condition     = alltrue([for f in values(var.functions) : can(regex("^[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)+$", f.handler))])
+    error_message = "functions[*].handler must be a dotted Python path such as event_processors.processor.handler."
+  }
+
+  validation {
+    condition     = alltrue([for f in values(var.functions) : f.memory_mb >= 128 && f.memory_mb <= 10240 && floor(f.memory_mb) == f.memory_mb])
+    error_message = "functions[*].memory_mb must be a whole number from 128 to 10240 (Lambda's limits)."
+  }
+
+  validation {
+    condition     = alltrue([for f in values(var.functions) : f.timeout_seconds >= 1 && f.timeout_seconds <= 900 && floor(f.timeout_seconds) == f.timeout_seconds])
+    error_message = "functions[*].timeout_seconds must be a whole number from 1 to 900 (Lambda's limits)."
+  }
+
+  validation {
+    condition     = alltrue([for f in values(var.functions) : f.reserved_concurrency == null || try(f.reserved_concurrency >= 0 && floor(f.reserved_concurrency) == f.reserved_concurrency, false)])
+    error_message = "functions[*].reserved_concurrency must be null or a whole number >= 0."
+  }
+}
+
+variable "high_value_threshold" {
+  type        = number
+  description = "Order total above which the processor marks an order high priority (HIGH_VALUE_THRESHOLD)."
+
+  validation {
+    condition     = var.high_value_threshold > 0
+    error_message = "high_value_threshold must be greater than 0."
+  }
+}
+
+variable "webhook_url" {
+  type        = string
+  description = "Optional http(s) URL the notifier posts alerts to (WEBHOOK_URL); null logs alerts instead."
+  default     = null
+
+  validation {
+    condition     = var.webhook_url == null || can(regex("^https?://[^[:space:]]+$", var.webhook_url))
+    error_message = "webhook_url must be null or an http(s) URL such as https://hooks.example.com/alerts."
+  }
+}
+
+variable "notification_email" {
+  type        = string
+  description = "Optional email subscribed to the notifications topic (AWS mails a confirmation link); null subscribes nobody."
+  default     = null
+
+  validation {
+    condition     = var.notification_email == null || can(regex("^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$", var.notification_email))
+    error_message = "notification_email must be null or an email address such as ops@example.com."
+  }
+}
+
+variable "archive_retention_days" {
+  type        = number
+  description = "Days the bus archive keeps events for replay; 0 keeps them forever (EventBridge's meaning of 0)."
+
+  validation {
+    condition     = var.archive_retention_days >= 0 && var.archive_retention_days <= 3650 && floor(var.archive_retention_days) == var.archive_retention_days
+    error_message = "archive_retention_days must be a whole number from 0 (forever) to 3650."
+  }
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Retention of the Lambda log groups, in days."
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of CloudWatch Logs' values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "alarms" {
+  type = object({
+    period_seconds     = number
+    evaluation_periods = number
+    lambda_errors      = number
+    lambda_throttles   = number
+    failed_invocations = number
+    dlq_messages       = number
+  })
+  description = "Alarm period and thresholds: an alarm fires when a metric reaches its threshold within evaluation_periods periods."
+  nullable    = false
+
+  validation {
+    condition     = contains([60, 300, 900, 3600], var.alarms.period_seconds)
+    error_message = "alarms.period_seconds must be one of 60, 300, 900, 3600."
+  }
+
+  validation {
+    condition     = var.alarms.evaluation_periods >= 1 && var.alarms.evaluation_periods <= 24 && floor(var.alarms.evaluation_periods) == var.alarms.evaluation_periods
+    error_message = "alarms.evaluation_periods must be a whole number from 1 to 24."
+  }
+
+  validation {
+    condition     = alltrue([for t in [var.alarms.lambda_errors, var.alarms.lambda_throttles, var.alarms.failed_invocations, var.alarms.dlq_messages] : t >= 1])
+    error_message = "alarms thresholds (lambda_errors, lambda_throttles, failed_invocations, dlq_messages) must each be at least 1."
+  }
+}
+
+variable "rules" {
+  type = map(object({
+    description   = optional(string, "")
+    enabled       = optional(bool, true)
+    event_pattern = string
+    targets = map(object({
+      target = string
+      input_transformer = optional(object({
+        input_paths    = optional(map(string), {})
+        input_template = string
+      }))
+      retry_policy = optional(object({
+        maximum_retry_attempts       = optional(number, 185)
+        maximum_event_age_in_seconds = optional(number, 86400)
+      }), {})
+      dead_letter_queue = optional(bool, true)
+    }))
+  }))
+  description = "The routing table from the environment file: rule name -> pattern and targets, each target keyed by its EventBridge target id and naming a logical target (processor | notifier | analytics | notifications | batch-queue)."
+  nullable    = false
+
+  validation {
+    condition     = length(var.rules) >= 1
+    error_message = "rules must hold at least one rule."
+  }
+
+  validation {
+    condition     = alltrue([for name in keys(var.rules) : can(regex("^[A-Za-z0-9._-]{1,64}$", name))])
+    error_message = "rules keys (rule names) must be 1-64 characters from letters, digits, '.', '_' and '-'."
+  }
+
+  validation {
+    condition     = alltrue([for r in values(var.rules) : length(r.description) <= 512])
+    error_message = "rules[*].description must be at most 512 characters."
+  }
+
+  validation {
+    condition     = alltrue([for r in values(var.rules) : can(keys(jsondecode(r.event_pattern)))])
+    error_message = "rules[*].event_pattern must be a JSON object (the tooling serializes the pattern table)."
+  }
+
+  validation {
+    condition     = alltrue([for r in values(var.rules) : length(r.targets) >= 1 && length(r.targets) <= 5])
+    error_message = "rules[*].targets must hold 1 to 5 targets (EventBridge's limit per rule)."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for r in values(var.rules) : [for id in keys(r.targets) : can(regex("^[.A-Za-z0-9_-]{1,64}$", id))]]))
+    error_message = "rules[*].targets keys (target ids) must be 1-64 characters from letters, digits, '.', '_' and '-'."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for r in values(var.rules) : [for t in values(r.targets) : contains(["processor", "notifier", "analytics", "notifications", "batch-queue"], t.target)]]))
+    error_message = "rules[*].targets[*].target must be one of processor, notifier, analytics, notifications, batch-queue."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for r in values(var.rules) : [for t in values(r.targets) : t.retry_policy.maximum_retry_attempts >= 0 && t.retry_policy.maximum_retry_attempts <= 185]]))
+    error_message = "rules[*].targets[*].retry_policy.maximum_retry_attempts must be from 0 to 185."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for r in values(var.rules) : [for t in values(r.targets) : t.retry_policy.maximum_event_age_in_seconds >= 60 && t.retry_policy.maximum_event_age_in_seconds <= 86400]]))
+    error_message = "rules[*].targets[*].retry_policy.maximum_event_age_in_seconds must be from 60 to 86400."
+  }
+}
+
+variable "endpoints" {
+  type        = map(string)
+  description = "Provider endpoint overrides (service -> URL) for an AWS-compatible emulator; empty means AWS itself."
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = length(setsubtract(keys(var.endpoints), ["cloudwatch", "dynamodb", "events", "iam", "kms", "lambda", "logs", "sns", "sqs", "sts"])) == 0
+    error_message = "endpoints keys must be among cloudwatch, dynamodb, events, iam, kms, lambda, logs, sns, sqs, sts."
+  }
+
+  validation {
+    condition     = alltrue([for url in values(var.endpoints) : can(regex("^https?://", url))])
+    error_message = "endpoints values must be http(s) URLs such as http://localhost:4566."
+  }
+}
+
+variable "publisher_account_ids" {
+  type        = list(string)
+  description = "Other AWS accounts allowed to PutEvents on the bus; empty (the default) creates no bus policy."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for id in var.publisher_account_ids : can(regex("^[0-9]{12}$", id))])
+    error_message = "publisher_account_ids must hold 12-digit AWS account ids."
+  }
+}

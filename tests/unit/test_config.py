@@ -1,0 +1,111 @@
+"""Environment files: the shipped ones load; every broken one is reported with its path and message."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tooling.config import load_config, parse_config
+from tooling.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[2]
+DEV = tomllib.loads((REPO / "environments" / "dev.toml").read_text())
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_shipped_environments_load(env: str) -> None:
+    config = load_config(REPO / "environments" / f"{env}.toml")
+
+    assert config.environment == env
+    assert [r.name for r in config.rules] == ["order-events", "high-value-orders", "user-registration", "all-events"]
+
+
+def test_recipe_routes_are_in_the_dev_table() -> None:
+    config = load_config(REPO / "environments" / "dev.toml")
+
+    targets = {r.name: [t.target for t in r.targets] for r in config.rules}
+    assert targets == {
+        "order-events": ["processor"],
+        "high-value-orders": ["notifications"],
+        "user-registration": ["processor"],
+        "all-events": ["batch-queue", "analytics"],
+    }
+    high = config.rule("high-value-orders")
+    assert high.pattern["detail"] == {"totalAmount": [{"numeric": [">", 1000]}]}
+    assert high.targets[0].input_transformer is not None
+
+
+def _broken(mutate: Any) -> dict[str, Any]:
+    data = copy.deepcopy(DEV)
+    mutate(data)
+    return data
+
+
+BROKEN: list[tuple[str, Any, str]] = [
+    ("missing project", lambda d: d.pop("project"), "project: is required"),
+    ("bad region", lambda d: d.update(region="mars-1"), "region: String should match pattern"),
+    ("unknown key", lambda d: d.update(projct="x"), "projct: unknown setting"),
+    ("memory too low", lambda d: d["functions"]["processor"].update(memory_mb=64),
+     "functions.processor.memory_mb: Input should be greater than or equal to 128"),
+    ("retry attempts", lambda d: d["rules"][0]["targets"][0]["retry_policy"].update(maximum_retry_attempts=200),
+     "rules[0].targets[0].retry_policy.maximum_retry_attempts: Input should be less than or equal to 185"),
+    ("event age", lambda d: d["rules"][0]["targets"][0]["retry_policy"].update(maximum_event_age_seconds=10),
+     "rules[0].targets[0].retry_policy.maximum_event_age_seconds: Input should be greater than or equal to 60"),
+    ("unknown target", lambda d: d["rules"][2]["targets"][0].update(target="lambda-x"),
+     "rules[2].targets[0].target: Input should be 'processor', 'notifier', 'analytics', 'notifications' or "
+     "'batch-queue'"),
+    ("six targets", lambda d: d["rules"][3].update(targets=[{"target": "processor", "id": f"t{i}"} for i in range(6)]),
+     "rules[3].targets: List should have at most 5 items"),
+    ("duplicate rule", lambda d: d["rules"].append(copy.deepcopy(d["rules"][0])),
+     "rules[4].name: rule name 'order-events' is used twice"),
+    ("duplicate target id", lambda d: d["rules"][3]["targets"].append({"target": "batch-queue"}),
+     "rules[3]: target ids must be unique within a rule; repeated: batch-queue"),
+    ("pattern json", lambda d: d["rules"][0].update(pattern="{not json"), "rules[0].pattern: is not valid JSON"),
+    ("pattern not object", lambda d: d["rules"][0].update(pattern="[]"), "rules[0].pattern: Input should be a valid dict"),
+    ("input path", lambda d: d["rules"][1]["targets"][0]["input_transformer"]["input_paths"].update(x="detail.x"),
+     "must be a JSON path starting with '$'"),
+    ("email", lambda d: d["notifications"].update(email="not-an-email"), "notifications.email: must be an email"),
+    ("log retention", lambda d: d["logs"].update(retention_days=2), "logs.retention_days: Input should be 1, 3, 5"),
+    ("long rule name", lambda d: d["rules"][0].update(name="r" * 60), "makes the rule name longer than 64"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "mutate", "expected"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_broken_config_reports_path_and_message(case: str, mutate: Any, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(_broken(mutate), source="dev.toml")
+
+    assert any(expected in problem for problem in info.value.problems), info.value.problems
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    def two_problems(d: dict[str, Any]) -> None:
+        d.update(region="nowhere")
+        d["functions"]["notifier"].update(timeout_seconds=0)
+
+    with pytest.raises(ConfigError) as info:
+        parse_config(_broken(two_problems))
+
+    assert len(info.value.problems) == 2
+
+
+def test_invalid_toml_is_one_problem(tmp_path: Path) -> None:
+    path = tmp_path / "dev.toml"
+    path.write_text('project = "x\n')
+
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+
+    assert info.value.problems[0].startswith("(toml):")
+
+
+def test_pattern_may_be_a_json_string_with_null() -> None:
+    data = _broken(lambda d: d["rules"][0].update(pattern='{"detail": {"couponCode": [null]}}'))
+
+    config = parse_config(data)
+
+    assert config.rules[0].pattern == {"detail": {"couponCode": [None]}}

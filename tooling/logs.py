@@ -1,0 +1,136 @@
+"""The functions' log events: fetched per log group through a target's LogSource, merged in time order.
+
+A target implements `LogSource` (AWS: FilterLogEvents, all pages, in `tooling/aws_monitor.py`; the local
+target in `tooling/local/`). `collect_logs` merges the groups; `follow_logs` polls for new events without
+repeating any.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from tooling.errors import UsageError
+from tooling.outputs import DeploymentOutputs
+
+
+class LogRecord(BaseModel):
+    """One raw event of one log group, as a LogSource returns it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    timestamp: datetime  # timezone-aware UTC
+    message: str
+    log_stream: str = ""
+    event_id: str = ""  # unique within the group; used to drop repeats when following
+
+
+class LogEvent(BaseModel):
+    """A record attributed to its function, its message parsed when it is JSON (structured logs)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    timestamp: datetime
+    function: str  # processor | notifier | analytics
+    log_group: str
+    log_stream: str
+    event_id: str
+    message: str
+    data: dict[str, Any] | None = None  # the message parsed, when it is a JSON object
+
+
+class LogSource(Protocol):
+    """What a target implements so `tooling logs` can read the functions' logs."""
+
+    def events(
+        self, log_group: str, start: datetime, end: datetime | None = None, text: str | None = None
+    ) -> Iterable[LogRecord]:
+        """Every event of `log_group` with start <= timestamp (< end when given), all pages, ordered by
+        timestamp. `text`, when given, keeps only events whose message contains it (case-sensitive).
+        A log group that does not exist yet (function never invoked) yields nothing."""
+        ...
+
+
+def _event(function: str, log_group: str, record: LogRecord) -> LogEvent:
+    data: dict[str, Any] | None = None
+    text = record.message.strip()
+    if text.startswith("{"):
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            parsed = None
+        data = parsed if isinstance(parsed, dict) else None
+    return LogEvent(
+        timestamp=record.timestamp,
+        function=function,
+        log_group=log_group,
+        log_stream=record.log_stream,
+        event_id=record.event_id,
+        message=record.message.rstrip("\n"),
+        data=data,
+    )
+
+
+def log_groups(outputs: DeploymentOutputs, functions: Sequence[str] = ()) -> dict[str, str]:
+    """{function key: log group} for the chosen functions (all when none are chosen)."""
+    known = outputs.log_group_names
+    unknown = [f for f in functions if f not in known]
+    if unknown:
+        raise UsageError(
+            f"unknown function {', '.join(unknown)}",
+            hint=f"choose from: {', '.join(sorted(known)) or '(none)'}",
+        )
+    return {key: known[key] for key in (functions or list(known))}
+
+
+def collect_logs(
+    source: LogSource,
+    groups: dict[str, str],
+    start: datetime,
+    end: datetime | None = None,
+    text: str | None = None,
+) -> list[LogEvent]:
+    """Every event of the groups in the range, merged in time order (ties: function, then event id)."""
+    streams = []
+    for function, group in groups.items():
+        records = sorted(source.events(group, start, end, text), key=lambda r: (r.timestamp, r.event_id))
+        streams.append([_event(function, group, r) for r in records])
+    return list(heapq.merge(*streams, key=lambda e: (e.timestamp, e.function, e.event_id)))
+
+
+def follow_logs(
+    source: LogSource,
+    groups: dict[str, str],
+    since: timedelta,
+    text: str | None = None,
+    interval: float = 2.0,
+    *,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    sleep: Callable[[float], None] = time.sleep,
+    polls: int | None = None,
+) -> Iterator[LogEvent]:
+    """The events of the last `since`, then new ones as they arrive, polling every `interval` seconds,
+    each event once. Runs until interrupted (or `polls` polls, for tests)."""
+    start = now() - since
+    seen: dict[tuple[str, str], datetime] = {}  # (log group, event id) -> timestamp, for the current start
+    done = 0
+    while polls is None or done < polls:
+        for event in collect_logs(source, groups, start, None, text):
+            ident = (event.log_group, event.event_id or f"{event.timestamp.isoformat()}:{event.message}")
+            if ident in seen:
+                continue
+            seen[ident] = event.timestamp
+            yield event
+        if seen:
+            # Poll again from the newest timestamp, inclusive (late events may share it); older ids can go.
+            start = max(start, *seen.values())
+            seen = {ident: ts for ident, ts in seen.items() if ts >= start}
+        done += 1
+        if polls is None or done < polls:
+            sleep(interval)

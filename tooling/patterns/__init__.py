@@ -1,0 +1,25 @@
+"""EventBridge event patterns: parse and validate (AWS's messages), match one pattern, or route a rule set.
+
+compile_pattern(p).matches(event)       one pattern
+RuleSet({"name": pattern}).match(event)  names of the matching rules, indexed for many rules
+check_pattern(p)                        AWS's message when invalid, else None
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tooling.patterns.match import Pattern, compile_pattern
+from tooling.patterns.parse import InvalidPatternError
+from tooling.patterns.ruleset import RuleSet
+
+__all__ = ["InvalidPatternError", "Pattern", "RuleSet", "check_pattern", "compile_pattern"]
+
+
+def check_pattern(pattern: Any) -> str | None:
+    """Return AWS's full message (`Event pattern is not valid. Reason: ...`) when invalid, else None."""
+    try:
+        compile_pattern(pattern)
+    except InvalidPatternError as exc:
+        return exc.message
+    return None

@@ -1,0 +1,399 @@
+"""Publish entries through the Bus seam: batched, concurrent, rate-limited, retried, and accounted for.
+
+- Batches hold at most 10 entries and at most `max_request_bytes` (AWS's entry-size arithmetic, see
+  tooling.events.entry_size). An entry larger than the limit on its own is refused before sending.
+- A partial failure (some entries carry ErrorCode) resends only those entries, and only for retryable
+  codes, with exponential backoff and full jitter, up to `max_attempts` sends per entry. A whole-call error
+  (throttling, 5xx, connection trouble) is retried the same way. An accepted entry is never resent.
+  A whole-call error that retrying cannot fix (access denied, missing bus, bad credentials) stops the run:
+  nothing more is sent, and if nothing was accepted yet the error itself is raised.
+- Calls run on a bounded thread pool; at most `concurrency` batches are in flight, and entries are drawn
+  from the input lazily, so a million generated events never sit in memory at once.
+- Ctrl-C stops cleanly: no new batch starts, retry waits end, in-flight calls finish and are counted, and
+  the summary says what was and was not published (interrupted=True).
+
+Every input entry ends up exactly once in the summary: accepted, or in `failures` with its index (its
+position in the input). Entries never drawn from the input after a stop are reported as one "NotSent"
+record at the first such index; `failed` still counts every one of them when `total` is known.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from tooling.bus import Bus, Entry, Result
+from tooling.events import entry_size
+
+MAX_ENTRIES_PER_CALL = 10
+DEFAULT_MAX_REQUEST_BYTES = 256 * 1024
+
+# Per-entry ErrorCodes and whole-call error codes that succeed when tried again later.
+RETRYABLE_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "InternalFailure",
+        "InternalException",
+        "InternalServerError",
+        "InternalServiceError",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
+
+ProgressCallback = Callable[[int, int], None]
+"""Called from the calling thread with (newly accepted, newly failed) counts as batches complete."""
+
+
+@dataclass(frozen=True)
+class PublishFailure:
+    index: int
+    code: str
+    message: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"index": self.index, "code": self.code, "message": self.message}
+
+
+@dataclass
+class PublishSummary:
+    published: int
+    failed: int
+    seconds: float
+    events_per_second: float
+    failures: list[PublishFailure] = field(default_factory=list)
+    # Not part of the JSON shape: how the run ended, for the CLI's exit code.
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and not self.interrupted
+
+    def as_json(self) -> dict[str, Any]:
+        """Exactly the documented `--json` object."""
+        return {
+            "published": self.published,
+            "failed": self.failed,
+            "seconds": round(self.seconds, 3),
+            "events_per_second": round(self.events_per_second, 1),
+            "failures": [f.as_json() for f in self.failures],
+        }
+
+
+@dataclass(frozen=True)
+class PublishSettings:
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+    max_attempts: int = 8
+    concurrency: int = 4
+    rate: float | None = None  # events per second across all threads; None = as fast as the bus takes them
+    trace_header: str | None = None  # X-Ray trace header set on entries that carry none
+    base_delay: float = 0.1
+    max_delay: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if self.concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        if self.rate is not None and self.rate <= 0:
+            raise ValueError("rate must be positive")
+
+
+# -- batching ------------------------------------------------------------------------------------------------
+
+Indexed = tuple[int, Entry]
+
+
+def plan_batches(
+    entries: Iterable[Indexed], max_request_bytes: int, max_count: int = MAX_ENTRIES_PER_CALL
+) -> Iterator[list[Indexed] | PublishFailure]:
+    """Group (index, entry) pairs into batches by count and by size, keeping input order; yield a failure
+    for each entry that alone exceeds the limit. Lazy: a batch is yielded once the next entry would not fit.
+    Everything yielded so far covers a contiguous prefix of the input."""
+    batch: list[Indexed] = []
+    batch_bytes = 0
+    for index, entry in entries:
+        size = entry_size(entry)
+        too_large = size > max_request_bytes
+        if batch and (too_large or len(batch) >= max_count or batch_bytes + size > max_request_bytes):
+            yield batch
+            batch, batch_bytes = [], 0
+        if too_large:
+            yield PublishFailure(
+                index,
+                "EntryTooLarge",
+                f"entry is {size} bytes (Source + DetailType + Detail + Resources, +14 with Time); the "
+                f"request limit is {max_request_bytes} bytes: put large payloads in S3 and send a reference",
+            )
+            continue
+        batch.append((index, entry))
+        batch_bytes += size
+    if batch:
+        yield batch
+
+
+# -- errors --------------------------------------------------------------------------------------------------
+
+
+def classify(exc: BaseException) -> tuple[str, str, bool]:
+    """(code, message, retryable) for an exception raised by Bus.put_events.
+
+    botocore's ClientError is recognised by its `response` (no botocore import, so any Bus may raise it);
+    connection trouble is botocore's ConnectionError/HTTPClientError family or the builtin OSError family.
+    """
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict) and isinstance(response.get("Error"), dict):
+        error = response["Error"]
+        code = str(error.get("Code") or "Unknown")
+        message = str(error.get("Message") or exc)
+        status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        return code, message, code in RETRYABLE_CODES or status >= 500 or status == 429
+    botocore_transport = any(
+        cls.__module__.startswith("botocore") and cls.__name__ in ("ConnectionError", "HTTPClientError")
+        for cls in type(exc).__mro__
+    )
+    if botocore_transport or isinstance(exc, OSError):
+        return type(exc).__name__, str(exc), True
+    return type(exc).__name__, str(exc), False
+
+
+class _RateLimiter:
+    """Spaces sends so the long-run rate stays at `rate` events/s across threads (no initial burst)."""
+
+    def __init__(self, rate: float, stop: threading.Event) -> None:
+        self._interval = 1.0 / rate
+        self._next = time.monotonic()
+        self._lock = threading.Lock()
+        self._stop = stop
+
+    def acquire(self, events: int) -> bool:
+        """Wait for the slot of `events` events; False when stopped meanwhile."""
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + events * self._interval
+        delay = start - time.monotonic()
+        return not (delay > 0 and self._stop.wait(delay))
+
+
+@dataclass
+class _BatchOutcome:
+    accepted: int = 0
+    failures: list[PublishFailure] = field(default_factory=list)
+    fatal: BaseException | None = None
+
+
+class Publisher:
+    """One publishing run's engine. Use `publish(...)` unless you need the pieces."""
+
+    def __init__(self, bus: Bus, settings: PublishSettings, *, rng: random.Random | None = None) -> None:
+        self.bus = bus
+        self.settings = settings
+        self._rng = rng or random.Random()
+        self._rng_lock = threading.Lock()
+        self.stop = threading.Event()
+        self._limiter = _RateLimiter(settings.rate, self.stop) if settings.rate else None
+
+    def backoff(self, attempt: int) -> float:
+        """Full jitter: uniform in [0, min(max_delay, base * 2**(attempt-1))]."""
+        ceiling = min(self.settings.max_delay, self.settings.base_delay * 2 ** (attempt - 1))
+        with self._rng_lock:
+            return self._rng.uniform(0, ceiling)
+
+    def send_batch(self, batch: list[Indexed]) -> _BatchOutcome:
+        """Send one batch until every entry is accepted or finally failed. Runs on a worker thread."""
+        outcome = _BatchOutcome()
+        pending = batch
+        attempt = 0
+        last: dict[int, tuple[str, str]] = {}
+        while pending:
+            attempt += 1
+            if self._limiter is not None and not self._limiter.acquire(len(pending)):
+                break
+            retry: list[Indexed] = []
+            try:
+                results = self.bus.put_events([entry for _, entry in pending])
+            except Exception as exc:  # any Bus may raise anything; classify() decides what it means
+                code, message, retryable = classify(exc)
+                if not retryable:
+                    outcome.failures += [PublishFailure(i, code, message) for i, _ in pending]
+                    outcome.fatal = exc
+                    return outcome
+                last.update({i: (code, message) for i, _ in pending})
+                retry = pending
+            else:
+                retry = self._sort_results(pending, results, outcome, last)
+            pending = retry
+            if not pending:
+                break
+            if attempt >= self.settings.max_attempts:
+                outcome.failures += [
+                    PublishFailure(i, last[i][0], f"{last[i][1]} (gave up after {attempt} attempts)")
+                    for i, _ in pending
+                ]
+                return outcome
+            if self.stop.wait(self.backoff(attempt)):
+                break
+        if pending:  # stopped while waiting to (re)send
+            outcome.failures += [_not_sent(i, last.get(i)) for i, _ in pending]
+        return outcome
+
+    def _sort_results(
+        self,
+        pending: list[Indexed],
+        results: list[Result],
+        outcome: _BatchOutcome,
+        last: dict[int, tuple[str, str]],
+    ) -> list[Indexed]:
+        if len(results) != len(pending):
+            # The response cannot be matched to entries: resending could duplicate, so report them all.
+            message = f"bus answered {len(results)} results for {len(pending)} entries"
+            outcome.failures += [PublishFailure(i, "InvalidResponse", message) for i, _ in pending]
+            return []
+        retry: list[Indexed] = []
+        for (index, entry), result in zip(pending, results, strict=True):
+            if result.get("EventId"):
+                outcome.accepted += 1
+                continue
+            code = str(result.get("ErrorCode") or "Unknown")
+            message = str(result.get("ErrorMessage") or "no message")
+            if code in RETRYABLE_CODES:
+                last[index] = (code, message)
+                retry.append((index, entry))
+            else:
+                outcome.failures.append(PublishFailure(index, code, message))
+        return retry
+
+    def run(
+        self, entries: Iterable[Entry], *, total: int | None = None, progress: ProgressCallback | None = None
+    ) -> PublishSummary:
+        started = time.perf_counter()
+        published = 0
+        handed = 0  # entries [0, handed) have been given to a worker or refused
+        failures: list[PublishFailure] = []
+        fatal: BaseException | None = None
+        interrupted = False
+
+        def record(outcome: _BatchOutcome) -> None:
+            nonlocal published, fatal
+            published += outcome.accepted
+            failures.extend(outcome.failures)
+            if outcome.fatal is not None and fatal is None:
+                fatal = outcome.fatal
+                self.stop.set()
+            if progress is not None:
+                progress(outcome.accepted, len(outcome.failures))
+
+        rate = self.settings.rate
+        # Below 10 events/s, smaller batches keep the pace even instead of bursts of 10.
+        max_count = min(MAX_ENTRIES_PER_CALL, max(1, int(rate))) if rate else MAX_ENTRIES_PER_CALL
+        indexed = ((i, self._with_trace(e)) for i, e in enumerate(entries))
+        plan = plan_batches(indexed, self.settings.max_request_bytes, max_count)
+        exhausted = False
+        in_flight: set[Future[_BatchOutcome]] = set()
+        pool = ThreadPoolExecutor(max_workers=self.settings.concurrency, thread_name_prefix="publish")
+        try:
+            try:
+                while True:
+                    while (
+                        not exhausted
+                        and not self.stop.is_set()
+                        and len(in_flight) < self.settings.concurrency
+                    ):
+                        item = next(plan, None)
+                        if item is None:
+                            exhausted = True
+                        elif isinstance(item, PublishFailure):
+                            handed = item.index + 1
+                            record(_BatchOutcome(failures=[item]))
+                        else:
+                            handed = item[-1][0] + 1
+                            in_flight.add(pool.submit(self.send_batch, item))
+                    if not in_flight:
+                        break
+                    done, _ = wait(in_flight, timeout=0.5, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        outcome = future.result()
+                        in_flight.discard(future)
+                        record(outcome)
+            except KeyboardInterrupt:
+                interrupted = True
+                self.stop.set()
+            # Calls already on the wire finish (retry waits end at once) so their entries are counted.
+            for future in list(in_flight):
+                outcome = future.result()
+                in_flight.discard(future)
+                record(outcome)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+        if fatal is not None and published == 0:
+            raise fatal
+        if not exhausted and next(plan, None) is not None:
+            reason = "interrupted" if interrupted else f"stopped after {fatal_code(fatal)}"
+            count = f"{total - handed} event(s)" if total is not None else "the remaining events"
+            failures.append(
+                PublishFailure(handed, "NotSent", f"{count} from index {handed} on not sent: {reason}")
+            )
+        seconds = time.perf_counter() - started
+        failures.sort(key=lambda f: f.index)
+        failed = (total - published) if total is not None else len(failures)
+        return PublishSummary(
+            published=published,
+            failed=failed,
+            seconds=seconds,
+            events_per_second=published / seconds if seconds > 0 else 0.0,
+            failures=failures,
+            interrupted=interrupted,
+        )
+
+    def _with_trace(self, entry: Entry) -> Entry:
+        if self.settings.trace_header and "TraceHeader" not in entry:
+            return {**entry, "TraceHeader": self.settings.trace_header}
+        return entry
+
+
+def fatal_code(exc: BaseException | None) -> str:
+    return classify(exc)[0] if exc is not None else "a stop request"
+
+
+def _not_sent(index: int, last: tuple[str, str] | None) -> PublishFailure:
+    detail = f" (last error {last[0]}: {last[1]})" if last else ""
+    return PublishFailure(index, "NotSent", f"not published: stopped before it was sent{detail}")
+
+
+def publish(
+    bus: Bus,
+    entries: Iterable[Entry],
+    settings: PublishSettings | None = None,
+    *,
+    total: int | None = None,
+    progress: ProgressCallback | None = None,
+    rng: random.Random | None = None,
+) -> PublishSummary:
+    """Publish `entries` (any iterable, consumed lazily) and account for every one of them."""
+    return Publisher(bus, settings or PublishSettings(), rng=rng).run(entries, total=total, progress=progress)
+
+
+__all__ = [
+    "MAX_ENTRIES_PER_CALL",
+    "RETRYABLE_CODES",
+    "PublishFailure",
+    "PublishSettings",
+    "PublishSummary",
+    "Publisher",
+    "classify",
+    "plan_batches",
+    "publish",
+]
