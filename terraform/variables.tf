@@ -69,8 +69,8 @@ variable "lambda_zip_sha256" {
   description = "Base64-encoded SHA-256 of the zip at lambda_zip_path: a changed package redeploys, an unchanged one never does."
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9+/]+={0,2}$", var.lambda_zip_sha256)) && length(var.lambda_zip_sha256) % 4 == 0
-    error_message = "lambda_zip_sha256 must be a base64 string (the base64 of the zip's SHA-256 digest)."
+    condition     = can(regex("^[A-Za-z0-9+/]{43}=$", var.lambda_zip_sha256))
+    error_message = "lambda_zip_sha256 must be the base64 of a SHA-256 digest: 44 characters ending in '=', as filebase64sha256() of the zip returns."
   }
 }
 
@@ -90,22 +90,30 @@ variable "functions" {
   }
 
   validation {
-    condition     = alltrue([for f in values(var.functions) : can(regex("^[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)+$", f.handler))])
+    condition = alltrue([
+      for f in values(var.functions) : can(regex("^[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)+$", f.handler))
+    ])
     error_message = "functions[*].handler must be a dotted Python path such as event_processors.processor.handler."
   }
 
   validation {
-    condition     = alltrue([for f in values(var.functions) : f.memory_mb >= 128 && f.memory_mb <= 10240 && floor(f.memory_mb) == f.memory_mb])
+    condition = alltrue([
+      for f in values(var.functions) : f.memory_mb >= 128 && f.memory_mb <= 10240 && floor(f.memory_mb) == f.memory_mb
+    ])
     error_message = "functions[*].memory_mb must be a whole number from 128 to 10240 (Lambda's limits)."
   }
 
   validation {
-    condition     = alltrue([for f in values(var.functions) : f.timeout_seconds >= 1 && f.timeout_seconds <= 900 && floor(f.timeout_seconds) == f.timeout_seconds])
+    condition = alltrue([
+      for f in values(var.functions) : f.timeout_seconds >= 1 && f.timeout_seconds <= 900 && floor(f.timeout_seconds) == f.timeout_seconds
+    ])
     error_message = "functions[*].timeout_seconds must be a whole number from 1 to 900 (Lambda's limits)."
   }
 
   validation {
-    condition     = alltrue([for f in values(var.functions) : f.reserved_concurrency == null || try(f.reserved_concurrency >= 0 && floor(f.reserved_concurrency) == f.reserved_concurrency, false)])
+    condition = alltrue([
+      for f in values(var.functions) : f.reserved_concurrency == null || try(f.reserved_concurrency >= 0 && floor(f.reserved_concurrency) == f.reserved_concurrency, false)
+    ])
     error_message = "functions[*].reserved_concurrency must be null or a whole number >= 0."
   }
 }
@@ -157,7 +165,9 @@ variable "log_retention_days" {
   description = "Retention of the Lambda log groups, in days."
 
   validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    condition = contains([
+      1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
+    ], var.log_retention_days)
     error_message = "log_retention_days must be one of CloudWatch Logs' values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
   }
 }
@@ -185,7 +195,9 @@ variable "alarms" {
   }
 
   validation {
-    condition     = alltrue([for t in [var.alarms.lambda_errors, var.alarms.lambda_throttles, var.alarms.failed_invocations, var.alarms.dlq_messages] : t >= 1])
+    condition = alltrue([
+      for t in [var.alarms.lambda_errors, var.alarms.lambda_throttles, var.alarms.failed_invocations, var.alarms.dlq_messages] : t >= 1
+    ])
     error_message = "alarms thresholds (lambda_errors, lambda_throttles, failed_invocations, dlq_messages) must each be at least 1."
   }
 }
@@ -237,22 +249,38 @@ variable "rules" {
   }
 
   validation {
-    condition     = alltrue(flatten([for r in values(var.rules) : [for id in keys(r.targets) : can(regex("^[.A-Za-z0-9_-]{1,64}$", id))]]))
+    condition = alltrue(flatten([
+      for r in values(var.rules) : [
+        for id in keys(r.targets) : can(regex("^[.A-Za-z0-9_-]{1,64}$", id))
+      ]
+    ]))
     error_message = "rules[*].targets keys (target ids) must be 1-64 characters from letters, digits, '.', '_' and '-'."
   }
 
   validation {
-    condition     = alltrue(flatten([for r in values(var.rules) : [for t in values(r.targets) : contains(["processor", "notifier", "analytics", "notifications", "batch-queue"], t.target)]]))
+    condition = alltrue(flatten([
+      for r in values(var.rules) : [
+        for t in values(r.targets) : contains(["processor", "notifier", "analytics", "notifications", "batch-queue"], t.target)
+      ]
+    ]))
     error_message = "rules[*].targets[*].target must be one of processor, notifier, analytics, notifications, batch-queue."
   }
 
   validation {
-    condition     = alltrue(flatten([for r in values(var.rules) : [for t in values(r.targets) : t.retry_policy.maximum_retry_attempts >= 0 && t.retry_policy.maximum_retry_attempts <= 185]]))
+    condition = alltrue(flatten([
+      for r in values(var.rules) : [
+        for t in values(r.targets) : t.retry_policy.maximum_retry_attempts >= 0 && t.retry_policy.maximum_retry_attempts <= 185
+      ]
+    ]))
     error_message = "rules[*].targets[*].retry_policy.maximum_retry_attempts must be from 0 to 185."
   }
 
   validation {
-    condition     = alltrue(flatten([for r in values(var.rules) : [for t in values(r.targets) : t.retry_policy.maximum_event_age_in_seconds >= 60 && t.retry_policy.maximum_event_age_in_seconds <= 86400]]))
+    condition = alltrue(flatten([
+      for r in values(var.rules) : [
+        for t in values(r.targets) : t.retry_policy.maximum_event_age_in_seconds >= 60 && t.retry_policy.maximum_event_age_in_seconds <= 86400
+      ]
+    ]))
     error_message = "rules[*].targets[*].retry_policy.maximum_event_age_in_seconds must be from 60 to 86400."
   }
 }

@@ -87,7 +87,7 @@ class _Counted:
         return self._clients[service]
 
     def _count(self, event_name: str = "", **_: Any) -> None:
-        # `before-send.<service>.<Operation>` fires once per HTTP request: retries count as the calls they are.
+        # `before-send.<service>.<Operation>` fires once per HTTP request, so retries count as calls too.
         self.calls[event_name.rsplit(".", 1)[-1]] += 1
 
 
@@ -176,6 +176,7 @@ class AwsMonitorSource:
                         state=rule.get("State", "UNKNOWN"),
                         description=rule.get("Description", ""),
                         event_pattern=rule.get("EventPattern"),
+                        managed_by=rule.get("ManagedBy"),
                         targets=targets,
                     )
                 )
@@ -392,7 +393,7 @@ def _alarm(alarm: dict[str, Any], metric: str | None) -> AlarmInfo:
 
 
 def filter_pattern(text: str | None) -> str | None:
-    """Plain text -> a CloudWatch Logs exact-phrase pattern (`"..."`), so `-`, `:` or spaces mean themselves."""
+    """Plain text -> a CloudWatch Logs exact-phrase pattern (`"..."`): `-`, `:` and spaces mean themselves."""
     if not text:
         return None
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -401,8 +402,9 @@ def filter_pattern(text: str | None) -> str | None:
 class AwsLogSource:
     """LogSource over CloudWatch Logs FilterLogEvents (every page)."""
 
-    def __init__(self, region: str) -> None:
+    def __init__(self, region: str, page_size: int | None = None) -> None:
         self._clients = _Counted(region)
+        self._page_size = page_size  # None: the API's default (up to 10,000 events a page)
 
     @property
     def calls(self) -> Counter[str]:
@@ -419,7 +421,8 @@ class AwsLogSource:
             kwargs["filterPattern"] = pattern
         paginator = self._clients("logs").get_paginator("filter_log_events")
         try:
-            for page in paginator.paginate(**kwargs):
+            pagination = {"PageSize": self._page_size} if self._page_size else {}
+            for page in paginator.paginate(**kwargs, PaginationConfig=pagination):
                 for event in page.get("events", []):
                     yield LogRecord(
                         timestamp=datetime.fromtimestamp(event["timestamp"] / 1000, UTC),

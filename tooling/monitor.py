@@ -82,6 +82,7 @@ class RuleDefinition(Model):
     state: str  # ENABLED | DISABLED | ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS
     description: str = ""
     event_pattern: str | None = None  # the JSON text as stored; None for scheduled rules
+    managed_by: str | None = None  # a service's own rule (the archive's), not one the user deploys
     targets: list[TargetInfo] = Field(default_factory=list)
 
 
@@ -198,6 +199,7 @@ class RuleView(Model):
     state: str
     description: str
     pattern: Any  # the parsed event pattern (None for a scheduled rule)
+    managed_by: str | None
     targets: list[TargetInfo]
     metrics: RuleMetrics
 
@@ -316,13 +318,16 @@ def _rule_views(
             state=rule.state,
             description=rule.description,
             pattern=_pattern(rule.event_pattern),
+            managed_by=rule.managed_by,
             targets=rule.targets,
             metrics=metrics.rules.get(rule.name, RuleMetrics()),
         )
         for rule in rules
     ]
-    # Rules of the routing table first, in its order; then anything else found on the bus, by name.
-    return sorted(views, key=lambda v: (v.key is None, order.get(v.key or "", 0), v.name))
+    # Rules of the routing table first, in its order; then others found on the bus, managed ones last.
+    return sorted(
+        views, key=lambda v: (v.key is None, v.managed_by is not None, order.get(v.key or "", 0), v.name)
+    )
 
 
 def _queue_views(

@@ -217,5 +217,5 @@ def _hint_for(text: str, streamed: bool) -> str:
     if "failed to query available provider packages" in lowered or "could not retrieve the list" in lowered:
         return "terraform could not download the AWS provider: check network access to registry.terraform.io"
     if "backend initialization required" in lowered or "terraform init" in lowered:
-        return "run `tooling init` (make plan does it for you)"
+        return "run `tooling plan` (it runs terraform init for this environment)"
     return "terraform's own message is above" if streamed else "see terraform's message above"

@@ -5,7 +5,8 @@ shapes below depending on the rule target's input transformer; all are accepted:
 
 1. the full EventBridge envelope (no transformer): a JSON object with ``detail``;
 2. a flat JSON object (a transformer with a JSON template): ``{"orderId": .., "customerId": ..,
-   "amount": .., "currency": ..}`` (``totalAmount`` is accepted for ``amount``);
+   "amount": .., "currency": .., "eventId": ..}`` (``totalAmount`` is accepted for ``amount``, ``eventId`` is
+   optional and becomes the log correlation id);
 3. the text of the shipped string template ``"High-value order <orderId> from customer <customerId>:
    <amount> <currency>"``, either raw or still JSON-quoted, matched by ``ALERT_TEXT`` below.
 """
@@ -103,10 +104,14 @@ def _text_or_none(fields: Mapping[str, Any], key: str, message_id: str) -> str |
         return value
     if is_json_number(value):  # a numeric id survives the transformer unquoted
         return str(value)
-    raise InvalidNotificationError(f"'{key}' must be a string, got {type(value).__name__}", message_id=message_id)
+    raise InvalidNotificationError(
+        f"'{key}' must be a string, got {type(value).__name__}", message_id=message_id
+    )
 
 
 def _from_fields(fields: Mapping[str, Any], message_id: str, event_id: str | None) -> Alert:
+    if event_id is None:  # a JSON template can carry it: "eventId": <eventId> with eventId = "$.id"
+        event_id = _text_or_none(fields, "eventId", message_id)
     amount = fields.get("amount", fields.get("totalAmount"))
     if not is_json_number(amount):
         got = "missing" if amount is None else type(amount).__name__

@@ -52,7 +52,12 @@ def record_event(envelope: EventEnvelope, now: datetime) -> dict[str, Any]:
             name=EVENT_AGE, unit=MetricUnit.Milliseconds, value=age_ms, default_dimensions={"source": source}
         ):
             pass
-    return {"eventId": envelope.id, "source": envelope.source, "eventType": envelope.detail_type, "ageMs": age_ms}
+    return {
+        "eventId": envelope.id,
+        "source": envelope.source,
+        "eventType": envelope.detail_type,
+        "ageMs": age_ms,
+    }
 
 
 @instrumented
@@ -65,6 +70,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         metrics.add_metric(name="InvalidEvents", unit=MetricUnit.Count, value=1)
         raise
     summary = record_event(envelope, datetime.now(UTC))
+    metrics.add_metric(name="EventsAnalysed", unit=MetricUnit.Count, value=1)
     # Field names only, never values: details carry personal data (emails, names).
     logger.info(
         "Event observed",

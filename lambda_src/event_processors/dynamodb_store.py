@@ -19,7 +19,17 @@ from event_processors.idempotency import COMPLETED, IN_PROGRESS, Status, StoredR
 # Short timeouts and standard retries: a slow table must not eat the whole invocation.
 _CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
 
-_NAMES = {"#id": "id", "#status": "status", "#exp": "expiration", "#ipe": "in_progress_expiration", "#data": "data"}
+_NAMES = {
+    "#id": "id",
+    "#status": "status",
+    "#exp": "expiration",
+    "#ipe": "in_progress_expiration",
+    "#data": "data",
+}
+
+
+# Free to claim: no record, an expired one (TTL lags), or an in-progress claim whose invocation has ended.
+_CLAIM_CONDITION = "attribute_not_exists(#id) OR #exp < :now OR (#status = :in_progress AND #ipe < :now)"
 
 
 class DynamoDBStore:
@@ -28,7 +38,9 @@ class DynamoDBStore:
         # Created once per container: the store itself is cached by the notifier.
         self._client: Any = boto3.client("dynamodb", config=_CLIENT_CONFIG)
 
-    def claim(self, key: str, *, now: float, expires_at: int, in_progress_until: float) -> StoredRecord | None:
+    def claim(
+        self, key: str, *, now: float, expires_at: int, in_progress_until: float
+    ) -> StoredRecord | None:
         try:
             self._client.put_item(
                 TableName=self._table,
@@ -38,7 +50,7 @@ class DynamoDBStore:
                     "expiration": {"N": str(expires_at)},
                     "in_progress_expiration": {"N": repr(in_progress_until)},
                 },
-                ConditionExpression="attribute_not_exists(#id) OR #exp < :now OR (#status = :in_progress AND #ipe < :now)",
+                ConditionExpression=_CLAIM_CONDITION,
                 ExpressionAttributeNames={name: _NAMES[name] for name in ("#id", "#exp", "#status", "#ipe")},
                 ExpressionAttributeValues={":now": {"N": repr(now)}, ":in_progress": {"S": IN_PROGRESS}},
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",

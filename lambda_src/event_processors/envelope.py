@@ -62,7 +62,9 @@ def _time(raw: object, event_id: str) -> datetime | None:
     if raw is None:
         return None
     if not isinstance(raw, str):
-        raise InvalidEventError(f"'time' must be an ISO-8601 string, got {type(raw).__name__}", event_id=event_id)
+        raise InvalidEventError(
+            f"'time' must be an ISO-8601 string, got {type(raw).__name__}", event_id=event_id
+        )
     try:
         parsed = datetime.fromisoformat(raw)
     except ValueError:

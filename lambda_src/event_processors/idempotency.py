@@ -43,7 +43,9 @@ class StoredRecord:
 
 
 class IdempotencyStore(Protocol):
-    def claim(self, key: str, *, now: float, expires_at: int, in_progress_until: float) -> StoredRecord | None:
+    def claim(
+        self, key: str, *, now: float, expires_at: int, in_progress_until: float
+    ) -> StoredRecord | None:
         """Create an IN_PROGRESS record unless a live one exists; return the live one instead."""
 
     def complete(self, key: str, result: dict[str, Any], *, expires_at: int) -> None: ...

@@ -81,7 +81,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             on_complete_failure=_record_unsaved,
         )
         if outcome.duplicate:
-            logger.info("Duplicate notification: alert already delivered", extra={"key": alert.idempotency_key})
+            logger.info(
+                "Duplicate notification: alert already delivered", extra={"key": alert.idempotency_key}
+            )
             metrics.add_metric(name="DuplicateAlertsSuppressed", unit=MetricUnit.Count, value=1)
             duplicates.append(alert.idempotency_key)
         else:

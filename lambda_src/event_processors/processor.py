@@ -50,6 +50,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         metrics.add_metric(name="HighValueOrders", unit=MetricUnit.Count, value=1)
     logger.info(
         "Event processed",
-        extra={"action": result["action"], "order_id": result.get("orderId"), "priority": result.get("priority")},
+        extra={
+            "action": result["action"],
+            "order_id": result.get("orderId"),
+            "priority": result.get("priority"),
+        },
     )
     return result

@@ -69,11 +69,12 @@ def notifier_settings() -> NotifierSettings:
             "set exactly one of IDEMPOTENCY_TABLE (DynamoDB, in AWS) or IDEMPOTENCY_SQLITE_PATH "
             f"(local target); got {'both' if table else 'neither'}"
         )
-    return NotifierSettings(webhook_url=_webhook_url(), idempotency_table=table, idempotency_sqlite_path=sqlite_path)
+    return NotifierSettings(
+        webhook_url=_webhook_url(), idempotency_table=table, idempotency_sqlite_path=sqlite_path
+    )
 
 
 def reset_settings() -> None:
     """Forget the cached settings (tests change the environment between cases)."""
     processor_settings.cache_clear()
     notifier_settings.cache_clear()
-

@@ -38,12 +38,15 @@ class SQLiteStore:
             self._connection = connection
         return self._connection
 
-    def claim(self, key: str, *, now: float, expires_at: int, in_progress_until: float) -> StoredRecord | None:
+    def claim(
+        self, key: str, *, now: float, expires_at: int, in_progress_until: float
+    ) -> StoredRecord | None:
         connection = self._connect()
         connection.execute("BEGIN IMMEDIATE")
         try:
             row = connection.execute(
-                "SELECT status, expiration, in_progress_expiration, data FROM idempotency WHERE id = ?", (key,)
+                "SELECT status, expiration, in_progress_expiration, data FROM idempotency WHERE id = ?",
+                (key,),
             ).fetchone()
             if row is not None:
                 status, expiration, in_progress_expiration, data = row
@@ -52,7 +55,9 @@ class SQLiteStore:
                 if not expired and not abandoned:
                     connection.execute("COMMIT")
                     result: dict[str, Any] | None = json.loads(data) if data else None
-                    return StoredRecord(status=COMPLETED if status == COMPLETED else IN_PROGRESS, result=result)
+                    return StoredRecord(
+                        status=COMPLETED if status == COMPLETED else IN_PROGRESS, result=result
+                    )
             connection.execute(
                 "INSERT OR REPLACE INTO idempotency (id, status, expiration, in_progress_expiration, data) "
                 "VALUES (?, ?, ?, ?, NULL)",

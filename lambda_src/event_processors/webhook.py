@@ -31,7 +31,7 @@ class RetryPolicy:
         return float(min(self.backoff_seconds * 2 ** (attempt - 1), self.max_backoff_seconds))
 
 
-DEFAULT_POLICY: Final = RetryPolicy()
+DEFAULT_POLICY = RetryPolicy()
 
 
 def post_json(
@@ -39,8 +39,8 @@ def post_json(
     payload: Mapping[str, Any],
     *,
     idempotency_key: str,
-    policy: RetryPolicy = DEFAULT_POLICY,
-    sleep: Callable[[float], None] = time.sleep,
+    policy: RetryPolicy | None = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> int:
     """POST ``payload``; return the 2xx status or raise ``WebhookDeliveryError`` once retries are spent.
 
@@ -50,6 +50,8 @@ def post_json(
     from urllib.error import HTTPError, URLError
     from urllib.request import Request, urlopen
 
+    policy = policy or DEFAULT_POLICY  # looked up per call, so a test can swap the module's policy
+    sleep = sleep or time.sleep
     body = json.dumps(payload, separators=(",", ":")).encode()
     headers = {
         "Content-Type": "application/json",

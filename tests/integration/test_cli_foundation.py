@@ -38,7 +38,7 @@ def test_config_validate_accepts_dev(project_copy: Path) -> None:
 
 def test_config_validate_reports_every_problem_with_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
-    bad.write_text('project = "X"\nenvironment = "dev"\nregion = "us-east-1"\n')
+    bad.write_text('project = "Bad_Name"\nenvironment = "dev"\nregion = "us-east-1"\n')
     proc = subprocess.run(
         [sys.executable, "-m", "tooling", "config", "validate", "--config", str(bad)],
         capture_output=True, text=True, check=False,

@@ -42,8 +42,10 @@ _register()
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        # Without standalone mode typer returns (not raises) a command's typer.Exit code.
+        code = app(standalone_mode=False)
     except SystemExit:
         raise
     except BaseException as exc:  # noqa: BLE001 - the one place errors become exit codes
         sys.exit(errors.handle(exc, debug=STATE.debug))
+    sys.exit(code if isinstance(code, int) else 0)

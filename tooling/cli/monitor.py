@@ -1,9 +1,222 @@
-"""Placeholder: this command group lands with its issue."""
+"""`tooling monitor`, `tooling logs`, `tooling replay`: watch the deployed environment, read its logs, replay
+its archive. Thin: parse, call one core function, render."""
 
 from __future__ import annotations
 
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+from rich.live import Live
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from tooling.errors import UsageError
+from tooling.logs import collect_logs, follow_logs, log_groups
+from tooling.monitor import build_snapshot, parse_duration
+from tooling.monitor_render import render, render_log_event, render_replay
+from tooling.outputs import DeploymentOutputs, load_outputs
+from tooling.replay import ReplayStatus, build_request, parse_time, start_replay, wait_for_replay
+from tooling.sources import Sources, sources_for
+from tooling.workspace import Workspace
+
+from .options import EnvOption, JsonOption, OutputsOption, TargetOption
+
+_sleep = time.sleep  # module attribute so tests can stop a --watch / --follow loop
+
+SinceOption = Annotated[str, typer.Option("--since", "-s", help="How far back: 90s, 15m, 1h, 2d, 1h30m.")]
+
+
+def _sources(env: str, outputs_file: Path | None, target: str | None) -> tuple[DeploymentOutputs, Sources]:
+    workspace = Workspace.for_env(env)
+    outputs = load_outputs(workspace, outputs_file)
+    if target is not None:
+        if target not in ("aws", "local"):
+            raise UsageError(f"unknown target {target!r}", hint="use --target aws or --target local")
+        outputs = outputs.model_copy(update={"target": target})
+    return outputs, sources_for(outputs, workspace)
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, sort_keys=False))
+
+
+def monitor(
+    env: EnvOption = "dev",
+    outputs_file: OutputsOption = None,
+    target: TargetOption = None,
+    since: SinceOption = "1h",
+    as_json: JsonOption = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", "-w", help="Redraw a live dashboard until Ctrl-C.")
+    ] = False,
+    interval: Annotated[
+        float, typer.Option("--interval", "-i", min=1.0, help="Seconds between redraws with --watch.")
+    ] = 5.0,
+    peek: Annotated[
+        int,
+        typer.Option(
+            "--peek",
+            min=0,
+            max=100,
+            help="Show up to N messages per non-empty queue (VisibilityTimeout 0: they stay visible).",
+        ),
+    ] = 0,
+) -> None:
+    """Show the bus, rules, functions, queues, alarms and a health verdict.
+
+    Rule and function metrics cover the --since window; queue counts and alarm states are current.
+
+    Example: tooling monitor --since 1h --peek 3
+    """
+    outputs, sources = _sources(env, outputs_file, target)
+    window = parse_duration(since)
+    source = sources.monitor()
+    if not watch:
+        snapshot = build_snapshot(source, outputs, window, peek)
+        if as_json:
+            _print_json(snapshot.model_dump(mode="json"))
+        else:
+            Console().print(render(snapshot))
+        return
+    try:
+        if as_json:  # one JSON object per line, one line per interval
+            while True:
+                _print_json(build_snapshot(source, outputs, window, peek).model_dump(mode="json"))
+                _sleep(interval)
+        with Live(render(build_snapshot(source, outputs, window, peek)), auto_refresh=False) as live:
+            while True:
+                _sleep(interval)
+                live.update(render(build_snapshot(source, outputs, window, peek)), refresh=True)
+    except KeyboardInterrupt:
+        return
+
+
+def logs(
+    env: EnvOption = "dev",
+    outputs_file: OutputsOption = None,
+    target: TargetOption = None,
+    function: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--function", "-f", help="processor, notifier or analytics (repeat, or a,b); default: all."
+        ),
+    ] = None,
+    since: SinceOption = "15m",
+    follow: Annotated[bool, typer.Option("--follow", help="Keep printing new events until Ctrl-C.")] = False,
+    text: Annotated[
+        str | None, typer.Option("--filter", help="Only events whose message contains TEXT.")
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="JSON: one object ({groups, events}); one event per line with --follow."),
+    ] = False,
+    interval: Annotated[
+        float, typer.Option("--interval", min=0.5, help="Seconds between polls with --follow.")
+    ] = 2.0,
+) -> None:
+    """Print the functions' log events, merged in time order.
+
+    Structured (JSON) log lines are pretty-printed.
+
+    Example: tooling logs --function processor --since 30m --filter ERROR
+    """
+    outputs, sources = _sources(env, outputs_file, target)
+    chosen = [name.strip() for value in function or [] for name in value.split(",") if name.strip()]
+    groups = log_groups(outputs, chosen)
+    window = parse_duration(since)
+    source = sources.logs()
+    console = Console()
+    if follow:
+        try:
+            for event in follow_logs(source, groups, window, text, interval, sleep=_sleep):
+                if as_json:
+                    _print_json(event.model_dump(mode="json"))
+                else:
+                    console.print(render_log_event(event))
+        except KeyboardInterrupt:
+            return
+        return
+    events = collect_logs(source, groups, datetime.now(UTC) - window, None, text)
+    if as_json:
+        _print_json({"groups": groups, "events": [e.model_dump(mode="json") for e in events]})
+        return
+    for event in events:
+        console.print(render_log_event(event))
+    if not events:
+        Console(stderr=True).print(f"no log events in the last {since} for {', '.join(groups)}", style="dim")
+
+
+def replay(
+    start: Annotated[
+        str, typer.Option("--start", help="First event time: ISO 8601 (UTC if no offset) or 2h ago.")
+    ],
+    end: Annotated[
+        str, typer.Option("--end", help="End of the event range (exclusive): ISO 8601, `now`, 10m.")
+    ],
+    env: EnvOption = "dev",
+    outputs_file: OutputsOption = None,
+    target: TargetOption = None,
+    rules: Annotated[
+        str | None,
+        typer.Option("--rules", help="Replay only to these rules (comma-separated); default: all."),
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Follow the replay with a progress bar until it ends.")
+    ] = False,
+    interval: Annotated[
+        float, typer.Option("--interval", min=0.5, help="Seconds between polls with --wait.")
+    ] = 5.0,
+    timeout: Annotated[
+        str, typer.Option("--timeout", help="Give up waiting after this long (the replay goes on).")
+    ] = "1h",
+    as_json: JsonOption = False,
+) -> None:
+    """Replay archived events of a time range onto the bus.
+
+    Example: tooling replay --start 2h --end now --rules order-events --wait
+    """
+    outputs, sources = _sources(env, outputs_file, target)
+    now = datetime.now(UTC)
+    rule_names = [r.strip() for r in (rules or "").split(",") if r.strip()]
+    request = build_request(outputs, parse_time(start, now), parse_time(end, now), rule_names, now)
+    wait_for = parse_duration(timeout).total_seconds()
+    source = sources.replay()
+    status = start_replay(source, request)
+    if wait:
+        status = _wait(source, status, interval, wait_for)
+    if as_json:
+        _print_json({"request": request.model_dump(mode="json"), "replay": status.model_dump(mode="json")})
+    else:
+        Console().print(render_replay(status))
+
+
+def _wait(source: Any, started: ReplayStatus, interval: float, timeout: float) -> ReplayStatus:
+    err = Console(stderr=True)
+    with Progress(
+        TextColumn("replay {task.fields[state]}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("replay", total=1.0, state=started.state)
+
+        def show(status: ReplayStatus) -> None:
+            progress.update(task, completed=status.progress, state=status.state)
+
+        return wait_for_replay(
+            source, started.name, interval=interval, timeout=timeout, on_progress=show, sleep=_sleep
+        )
 
 
 def register(app: typer.Typer) -> None:
     """Attach this group's commands to the root app."""
+    app.command("monitor")(monitor)
+    app.command("logs")(logs)
+    app.command("replay")(replay)

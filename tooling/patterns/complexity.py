@@ -39,7 +39,7 @@ def wildcard_complexity(sources: list[str], cap: int) -> int:
         return frozenset(seen)
 
     start = closure({(index, 0) for index in range(len(patterns))})
-    worst = 0
+    worst = len(start)
     seen_sets = {start}
     queue = deque([start])
     budget = 20000  # explored state sets; ample for real patterns
@@ -59,8 +59,7 @@ def wildcard_complexity(sources: list[str], cap: int) -> int:
             if not moved:
                 continue
             following = closure(moved)
-            # A state entered through a wildcard's empty match is the same live prefix as the wildcard.
-            worst = max(worst, len(moved))
+            worst = max(worst, len(following))
             if worst > cap:
                 return worst
             if following not in seen_sets:

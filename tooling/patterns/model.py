@@ -70,7 +70,7 @@ class Matcher:
 
 @dataclass(frozen=True, slots=True)
 class Exact(Matcher):
-    """A literal value: strings, booleans and null compare by identity of type and value, numbers numerically."""
+    """A literal value: strings, booleans and null compare by type and value, numbers numerically."""
 
     value: Any
 

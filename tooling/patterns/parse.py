@@ -90,12 +90,15 @@ def load_pattern(source: Any) -> dict[str, Any]:
             source = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InvalidPatternError(PREFIX + _jackson_message(text, exc)) from None
-    elif isinstance(source, Mapping):
-        if len(json.dumps(source, separators=(",", ":"), ensure_ascii=False)) > MAX_PATTERN_LENGTH:
-            raise InvalidPatternError(_too_long())
+    elif isinstance(source, Mapping) and len(_compact(source)) > MAX_PATTERN_LENGTH:
+        raise InvalidPatternError(_too_long())
     if not isinstance(source, Mapping):
         raise InvalidPatternError(PREFIX + "Filter is not an object")
     return dict(source)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _too_long() -> str:
@@ -116,7 +119,8 @@ def _jackson_message(text: str, exc: json.JSONDecodeError) -> str:
             return f"Unrecognized token '{token}': was expecting {expecting}"
         return f"Unexpected character ('{char}' (code {ord(char)})): expected a valid value {expecting}"
     if exc.msg.startswith("Expecting property name") and char:
-        return f"Unexpected character ('{char}' (code {ord(char)})): was expecting double-quote to start field name"
+        unexpected = f"Unexpected character ('{char}' (code {ord(char)}))"
+        return f"{unexpected}: was expecting double-quote to start field name"
     return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
 
 
@@ -318,7 +322,8 @@ def _anything_but(arg: Any) -> Matcher:
             raise _Invalid("Inside anything but list, start|null|boolean is not supported.")
         if bool(strings) == bool(numbers):
             raise _Invalid(
-                "Inside anything but list, either all values are number or string, mixed type is not supported"
+                "Inside anything but list, either all values are number or string, "
+                "mixed type is not supported"
             )
         return AnythingBut(frozenset(strings), frozenset(numbers))
     if isinstance(arg, str):

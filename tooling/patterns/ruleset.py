@@ -60,9 +60,9 @@ class _PathIndex:
     """Everything anchored on one key path."""
 
     __slots__ = (
-        "exact_str",
         "exact_num",
         "exact_other",
+        "exact_str",
         "lowered",
         "prefixes",
         "prefixes_ci",

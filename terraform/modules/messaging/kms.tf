@@ -10,8 +10,8 @@ resource "aws_kms_alias" "this" {
   target_key_id = aws_kms_key.this.key_id
 }
 
-# In a key policy "Resource" is always "*": it means "this key" and KMS rejects anything else. Each
-# statement is therefore scoped by principal and condition instead. SNS and SQS call KMS on behalf of
+# In a key policy "Resource" is "*", which KMS defines as "this key" (the key's ARN does not exist before
+# the key does), so each statement is scoped by principal and condition instead. SNS and SQS call KMS on behalf of
 # whoever sends: EventBridge and CloudWatch through their statements below, the Lambda roles through
 # their IAM policies (which the root statement lets IAM grant), so no bare sns/sqs service grant is needed.
 data "aws_iam_policy_document" "kms" {
@@ -19,6 +19,8 @@ data "aws_iam_policy_document" "kms" {
   # checkov:skip=CKV_AWS_111:Key policy; Resource "*" means this key only (KMS forces it), every service statement carries a source condition.
   # checkov:skip=CKV_AWS_356:Key policy; Resource "*" means this key only (KMS forces it).
 
+  # AWS's default key policy statement: IAM policies of this account may grant use of the key (the Lambda
+  # roles' kms:Decrypt/GenerateDataKey rely on it), and the key can never become unmanageable.
   statement {
     sid       = "AccountAdministersKeyThroughIam"
     actions   = ["kms:*"]
@@ -61,6 +63,12 @@ data "aws_iam_policy_document" "kms" {
       test     = "StringEquals"
       variable = "kms:EncryptionContext:aws:events:event-bus:arn"
       values   = [local.event_bus_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
     }
   }
 

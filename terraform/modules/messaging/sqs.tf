@@ -21,7 +21,7 @@ resource "aws_sqs_queue" "batch_dlq" {
 }
 
 resource "aws_sqs_queue_redrive_allow_policy" "batch_dlq" {
-  queue_url = aws_sqs_queue.batch_dlq.id
+  queue_url = aws_sqs_queue.batch_dlq.url
 
   redrive_allow_policy = jsonencode({
     redrivePermission = "byQueue"
@@ -39,17 +39,17 @@ resource "aws_sqs_queue" "events_dlq" {
 }
 
 resource "aws_sqs_queue_policy" "batch" {
-  queue_url = aws_sqs_queue.batch.id
+  queue_url = aws_sqs_queue.batch.url
   policy    = data.aws_iam_policy_document.batch.json
 }
 
 resource "aws_sqs_queue_policy" "batch_dlq" {
-  queue_url = aws_sqs_queue.batch_dlq.id
+  queue_url = aws_sqs_queue.batch_dlq.url
   policy    = data.aws_iam_policy_document.batch_dlq.json
 }
 
 resource "aws_sqs_queue_policy" "events_dlq" {
-  queue_url = aws_sqs_queue.events_dlq.id
+  queue_url = aws_sqs_queue.events_dlq.url
   policy    = data.aws_iam_policy_document.events_dlq.json
 }
 

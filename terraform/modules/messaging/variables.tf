@@ -25,7 +25,9 @@ variable "event_source_arns" {
   nullable    = false
 
   validation {
-    condition     = alltrue([for arn in concat(var.event_source_arns.notifications, var.event_source_arns.batch_queue, var.event_source_arns.events_dlq) : can(regex("^arn:[a-z-]+:events:", arn))])
+    condition = alltrue([
+      for arn in concat(var.event_source_arns.notifications, var.event_source_arns.batch_queue, var.event_source_arns.events_dlq) : can(regex("^arn:[a-z-]+:events:", arn))
+    ])
     error_message = "event_source_arns must hold EventBridge rule or event bus ARNs (arn:<partition>:events:...)."
   }
 }

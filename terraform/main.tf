@@ -1,0 +1,71 @@
+# Wiring of the five concerns. The modules reference each other only through outputs; Terraform orders
+# the individual resources (key -> bus -> rules -> targets -> policies), so there is no cycle even though
+# messaging's policies need routing's rule ARNs and routing's targets need messaging's ARNs.
+
+module "messaging" {
+  source = "./modules/messaging"
+
+  name_prefix        = local.name_prefix
+  event_bus_name     = local.event_bus_name
+  notification_email = var.notification_email
+
+  notifier_function = {
+    name = module.processors.function_names["notifier"]
+    arn  = module.processors.function_arns["notifier"]
+  }
+
+  event_source_arns = {
+    notifications = module.routing.rule_arns_by_target["notifications"]
+    batch_queue   = module.routing.rule_arns_by_target["batch-queue"]
+    # The bus dead-letters events it cannot process itself (for instance KMS errors) into the same queue.
+    events_dlq = concat([module.event_bus.arn], module.routing.dead_letter_rule_arns)
+  }
+}
+
+module "event_bus" {
+  source = "./modules/event_bus"
+
+  name                   = local.event_bus_name
+  archive_name           = local.archive_name
+  archive_retention_days = var.archive_retention_days
+  kms_key_arn            = module.messaging.kms_key_arn
+  dead_letter_queue_arn  = module.messaging.events_dlq_arn
+  publisher_account_ids  = var.publisher_account_ids
+}
+
+module "processors" {
+  source = "./modules/processors"
+
+  name_prefix          = local.name_prefix
+  functions            = var.functions
+  lambda_zip_path      = var.lambda_zip_path
+  lambda_zip_sha256    = var.lambda_zip_sha256
+  kms_key_arn          = module.messaging.kms_key_arn
+  log_retention_days   = var.log_retention_days
+  high_value_threshold = var.high_value_threshold
+  webhook_url          = var.webhook_url
+}
+
+module "routing" {
+  source = "./modules/routing"
+
+  name_prefix           = local.name_prefix
+  event_bus_name        = module.event_bus.name
+  rules                 = var.rules
+  target_arns           = local.target_arns
+  function_names        = module.processors.function_names
+  dead_letter_queue_arn = module.messaging.events_dlq_arn
+}
+
+module "monitoring" {
+  source = "./modules/monitoring"
+
+  name_prefix             = local.name_prefix
+  kms_key_arn             = module.messaging.kms_key_arn
+  alarms                  = var.alarms
+  event_bus_name          = module.event_bus.name
+  rule_names              = module.routing.rule_names
+  function_names          = module.processors.function_names
+  dead_letter_queue_names = { for key, queue in local.dead_letter_queues : key => queue.name }
+  batch_queue_name        = module.messaging.batch_queue_name
+}

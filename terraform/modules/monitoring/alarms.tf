@@ -1,0 +1,91 @@
+# Every alarm treats missing data as not breaching: a quiet system (no events, no failures) is healthy.
+
+resource "aws_cloudwatch_metric_alarm" "rule_failed_invocations" {
+  for_each = var.rule_names
+
+  alarm_name          = "${var.name_prefix}-rule-${each.key}-failed-invocations"
+  alarm_description   = "Rule ${each.value} failed to deliver events to a target after its retries."
+  namespace           = "AWS/Events"
+  metric_name         = "FailedInvocations"
+  dimensions          = { EventBusName = var.event_bus_name, RuleName = each.value }
+  statistic           = "Sum"
+  period              = var.alarms.period_seconds
+  evaluation_periods  = var.alarms.evaluation_periods
+  threshold           = var.alarms.failed_invocations
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.this.arn]
+  ok_actions          = [aws_sns_topic.this.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "rule_dlq_failures" {
+  for_each = var.rule_names
+
+  alarm_name          = "${var.name_prefix}-rule-${each.key}-dlq-send-failures"
+  alarm_description   = "Rule ${each.value} could not even dead-letter an event: the event is lost. Check the DLQ policy and key."
+  namespace           = "AWS/Events"
+  metric_name         = "InvocationsFailedToBeSentToDlq"
+  dimensions          = { EventBusName = var.event_bus_name, RuleName = each.value }
+  statistic           = "Sum"
+  period              = var.alarms.period_seconds
+  evaluation_periods  = var.alarms.evaluation_periods
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.this.arn]
+  ok_actions          = [aws_sns_topic.this.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "dlq_depth" {
+  for_each = var.dead_letter_queue_names
+
+  alarm_name          = "${var.name_prefix}-dlq-${each.key}-messages"
+  alarm_description   = "Dead-letter queue ${each.value} holds messages: work failed and waits for inspection and redrive."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = each.value }
+  statistic           = "Maximum"
+  period              = var.alarms.period_seconds
+  evaluation_periods  = var.alarms.evaluation_periods
+  threshold           = var.alarms.dlq_messages
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.this.arn]
+  ok_actions          = [aws_sns_topic.this.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
+  for_each = var.function_names
+
+  alarm_name          = "${var.name_prefix}-lambda-${each.key}-errors"
+  alarm_description   = "Function ${each.value} raised errors; async invocations are retried, then dead-lettered."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = each.value }
+  statistic           = "Sum"
+  period              = var.alarms.period_seconds
+  evaluation_periods  = var.alarms.evaluation_periods
+  threshold           = var.alarms.lambda_errors
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.this.arn]
+  ok_actions          = [aws_sns_topic.this.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "lambda_throttles" {
+  for_each = var.function_names
+
+  alarm_name          = "${var.name_prefix}-lambda-${each.key}-throttles"
+  alarm_description   = "Function ${each.value} was throttled; raise its reserved concurrency or the account limit."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Throttles"
+  dimensions          = { FunctionName = each.value }
+  statistic           = "Sum"
+  period              = var.alarms.period_seconds
+  evaluation_periods  = var.alarms.evaluation_periods
+  threshold           = var.alarms.lambda_throttles
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.this.arn]
+  ok_actions          = [aws_sns_topic.this.arn]
+}

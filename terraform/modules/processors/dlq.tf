@@ -1,0 +1,39 @@
+# A dead-letter queue per function for asynchronous invocations that still fail after Lambda's retries.
+
+resource "aws_sqs_queue" "dlq" {
+  for_each = var.functions
+
+  name                      = "${local.function_names[each.key]}-dlq"
+  kms_master_key_id         = var.kms_key_arn
+  message_retention_seconds = 1209600 # 14 days, SQS's maximum: time to inspect and redrive
+}
+
+resource "aws_sqs_queue_policy" "dlq" {
+  for_each = var.functions
+
+  queue_url = aws_sqs_queue.dlq[each.key].url
+  policy    = data.aws_iam_policy_document.dlq[each.key].json
+}
+
+# Lambda sends with the function's role (an identity policy), so the queue policy only refuses plain HTTP.
+data "aws_iam_policy_document" "dlq" {
+  for_each = var.functions
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.dlq[each.key].arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}

@@ -1,0 +1,83 @@
+# The Lambda functions, all from the one zip: one log group, one role, one dead-letter queue each.
+# EventBridge and SNS invoke them asynchronously, so a failed invocation is retried by Lambda and then
+# lands in the function's DLQ instead of disappearing.
+
+locals {
+  function_names = { for key in keys(var.functions) : key => "${var.name_prefix}-${key}" }
+
+  common_environment = {
+    POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
+    LOG_LEVEL                    = var.log_level
+  }
+
+  # Settings each function reads on first use; WEBHOOK_URL only exists when configured so the notifier
+  # can tell "not configured" from "configured empty".
+  function_environment = {
+    processor = {
+      HIGH_VALUE_THRESHOLD = tostring(var.high_value_threshold)
+    }
+    notifier = merge(
+      { IDEMPOTENCY_TABLE = aws_dynamodb_table.idempotency.name },
+      var.webhook_url == null ? {} : { WEBHOOK_URL = var.webhook_url },
+    )
+    analytics = {}
+  }
+
+  environment = {
+    for key in keys(var.functions) : key => merge(
+      local.common_environment,
+      { POWERTOOLS_SERVICE_NAME = key },
+      local.function_environment[key],
+    )
+  }
+}
+
+resource "aws_lambda_function" "this" {
+  for_each = var.functions
+  # checkov:skip=CKV_AWS_117:The functions call only AWS public endpoints and an optional public webhook; a VPC would add NAT cost and cold-start latency and protect nothing.
+  # checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile outside this stack; integrity comes from source_code_hash of the zip that `tooling package` builds deterministically.
+
+  function_name                  = local.function_names[each.key]
+  description                    = "${each.key} for the ${var.name_prefix} event bus"
+  role                           = aws_iam_role.function[each.key].arn
+  filename                       = var.lambda_zip_path
+  source_code_hash               = var.lambda_zip_sha256
+  handler                        = each.value.handler
+  runtime                        = var.runtime
+  architectures                  = ["arm64"]
+  memory_size                    = each.value.memory_mb
+  timeout                        = each.value.timeout_seconds
+  reserved_concurrent_executions = each.value.reserved_concurrency
+  kms_key_arn                    = var.kms_key_arn
+
+  environment {
+    variables = local.environment[each.key]
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  dead_letter_config {
+    target_arn = aws_sqs_queue.dlq[each.key].arn
+  }
+
+  logging_config {
+    log_format            = "JSON"
+    log_group             = aws_cloudwatch_log_group.function[each.key].name
+    application_log_level = var.log_level
+    system_log_level      = "WARN"
+  }
+
+  # The role's policy must exist before the first invocation can log, trace or dead-letter.
+  depends_on = [aws_iam_role_policy.function]
+}
+
+resource "aws_cloudwatch_log_group" "function" {
+  for_each = var.functions
+  # checkov:skip=CKV_AWS_338:Retention is a per-environment choice (log_retention_days in environments/<env>.toml); dev keeps 14 days on purpose, prod can set 365 or more.
+
+  name              = "/aws/lambda/${local.function_names[each.key]}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}

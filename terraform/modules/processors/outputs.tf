@@ -1,0 +1,34 @@
+output "function_names" {
+  description = "Function name per logical name (processor | notifier | analytics)."
+  value       = { for key, fn in aws_lambda_function.this : key => fn.function_name }
+}
+
+output "function_arns" {
+  description = "Function ARN per logical name; rule targets and the SNS subscription use these."
+  value       = { for key, fn in aws_lambda_function.this : key => fn.arn }
+}
+
+output "log_group_names" {
+  description = "Log group name per logical name."
+  value       = { for key, group in aws_cloudwatch_log_group.function : key => group.name }
+}
+
+output "role_arns" {
+  description = "Execution role ARN per logical name."
+  value       = { for key, role in aws_iam_role.function : key => role.arn }
+}
+
+output "dead_letter_queues" {
+  description = "Each function's async dead-letter queue (name and url) per logical name."
+  value       = { for key, queue in aws_sqs_queue.dlq : key => { name = queue.name, url = queue.url } }
+}
+
+output "idempotency_table_name" {
+  description = "Name of the notifier's idempotency table."
+  value       = aws_dynamodb_table.idempotency.name
+}
+
+output "idempotency_table_arn" {
+  description = "ARN of the notifier's idempotency table."
+  value       = aws_dynamodb_table.idempotency.arn
+}

@@ -1,0 +1,108 @@
+variable "name_prefix" {
+  type        = string
+  description = "<project>-<environment>-<suffix>; function, role, queue and table names start with it."
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,38}$", var.name_prefix))
+    error_message = "name_prefix must be 2-39 characters of lowercase letters, digits and '-', starting with a letter."
+  }
+}
+
+variable "functions" {
+  type = map(object({
+    handler              = string
+    memory_mb            = number
+    timeout_seconds      = number
+    reserved_concurrency = optional(number)
+  }))
+  description = "The functions to create, keyed processor | notifier | analytics; all run from the one zip."
+  nullable    = false
+
+  validation {
+    condition     = length(setsubtract(keys(var.functions), ["processor", "notifier", "analytics"])) == 0 && contains(keys(var.functions), "notifier")
+    error_message = "functions keys must be among processor, notifier and analytics, and notifier must be present (the notifications topic delivers to it)."
+  }
+}
+
+variable "lambda_zip_path" {
+  type        = string
+  description = "Path of the deployment package every function runs from."
+  nullable    = false
+}
+
+variable "lambda_zip_sha256" {
+  type        = string
+  description = "Base64 SHA-256 of the package, used as source_code_hash: a changed zip redeploys, an unchanged one never does."
+  nullable    = false
+}
+
+variable "runtime" {
+  type        = string
+  description = "Lambda Python runtime."
+  default     = "python3.13"
+  nullable    = false
+
+  validation {
+    condition     = contains(["python3.12", "python3.13"], var.runtime)
+    error_message = "runtime must be python3.12 or python3.13 (the supported runtimes the code is tested on)."
+  }
+}
+
+variable "kms_key_arn" {
+  type        = string
+  description = "ARN of the KMS key that encrypts log groups, dead-letter queues, environment variables and the idempotency table."
+  nullable    = false
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Retention of each function's log group, in days."
+  default     = 14
+  nullable    = false
+
+  validation {
+    condition = contains([
+      1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
+    ], var.log_retention_days)
+    error_message = "log_retention_days must be one of CloudWatch Logs' values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "log_level" {
+  type        = string
+  description = "Application log level (LOG_LEVEL and Lambda's application_log_level)."
+  default     = "INFO"
+  nullable    = false
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARN", "ERROR"], var.log_level)
+    error_message = "log_level must be one of DEBUG, INFO, WARN, ERROR."
+  }
+}
+
+variable "metrics_namespace" {
+  type        = string
+  description = "CloudWatch namespace of the functions' business metrics (POWERTOOLS_METRICS_NAMESPACE)."
+  default     = "EcommerceEvents"
+  nullable    = false
+}
+
+variable "high_value_threshold" {
+  type        = number
+  description = "Order total above which the processor marks an order high priority (HIGH_VALUE_THRESHOLD)."
+  nullable    = false
+}
+
+variable "webhook_url" {
+  type        = string
+  description = "Optional URL the notifier posts alerts to (WEBHOOK_URL, set only when not null)."
+  default     = null
+}
+
+variable "idempotency_deletion_protection" {
+  type        = bool
+  description = "Protect the idempotency table against deletion; leave false where environments are torn down with `make destroy`."
+  default     = false
+  nullable    = false
+}

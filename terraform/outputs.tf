@@ -1,0 +1,56 @@
+# The deployment outputs contract (tooling/outputs.py OUTPUT_NAMES): exactly these names, tested.
+
+output "region" {
+  description = "Region the stack runs in."
+  value       = var.region
+}
+
+output "event_bus_name" {
+  description = "Name of the custom event bus publishers send to."
+  value       = module.event_bus.name
+}
+
+output "event_bus_arn" {
+  description = "ARN of the custom event bus."
+  value       = module.event_bus.arn
+}
+
+output "archive_name" {
+  description = "Name of the archive holding every event for replay."
+  value       = module.event_bus.archive_name
+}
+
+output "rule_arns" {
+  description = "Rule ARN per rule name of the routing table."
+  value       = module.routing.rule_arns
+}
+
+output "batch_queue_url" {
+  description = "URL of the batch SQS queue."
+  value       = module.messaging.batch_queue_url
+}
+
+output "batch_queue_arn" {
+  description = "ARN of the batch SQS queue."
+  value       = module.messaging.batch_queue_arn
+}
+
+output "dead_letter_queue_urls" {
+  description = "Dead-letter queue URL per logical name: events (EventBridge targets and bus), batch-queue, processor, notifier, analytics."
+  value       = { for key, queue in local.dead_letter_queues : key => queue.url }
+}
+
+output "notifications_topic_arn" {
+  description = "ARN of the notifications SNS topic."
+  value       = module.messaging.notifications_topic_arn
+}
+
+output "function_names" {
+  description = "Lambda function name per logical name (processor, notifier, analytics)."
+  value       = module.processors.function_names
+}
+
+output "log_group_names" {
+  description = "Log group name per logical function name."
+  value       = module.processors.log_group_names
+}

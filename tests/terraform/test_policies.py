@@ -1,0 +1,160 @@
+"""Least privilege: Lambda permissions and queue/topic policies are scoped to the rule (or topic, bus,
+alarm) ARNs that use them; IAM never says Action "*", and Resource "*" only where AWS forces it, with a
+comment saying so."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from terraform_hcl import Block, Statement, modules, referenced_documents, statements
+
+# (module, policy document, statement sid) allowed to use Resource "*", and the AWS rule that forces it.
+WILDCARD_RESOURCES = {
+    ("processors", "function", "SendTraces"): "X-Ray trace APIs support no resource-level permissions",
+    **{
+        ("messaging", "kms", sid): "a key policy's Resource is always '*' (this key)"
+        for sid in (
+            "AccountAdministersKeyThroughIam",
+            "EventBridgeDescribesKey",
+            "EventBridgeEncryptsBusAndArchive",
+            "EventBridgeRulesDeliverToEncryptedTargets",
+            "CloudWatchAlarmsPublishToEncryptedTopic",
+            "CloudWatchLogsEncryptsLambdaLogGroups",
+        )
+    },
+}
+
+
+def _all_statements() -> list[Statement]:
+    return [
+        s
+        for module in modules().values()
+        for doc in module.data("aws_iam_policy_document")
+        for s in statements(doc)
+    ]
+
+
+def _resource_policy_documents() -> list[Block]:
+    docs = []
+    for module in modules().values():
+        docs += referenced_documents(module, "aws_sqs_queue_policy")
+        docs += referenced_documents(module, "aws_sns_topic_policy")
+    return docs
+
+
+def test_every_lambda_permission_names_its_source() -> None:
+    permissions = [p for m in modules().values() for p in m.resources("aws_lambda_permission")]
+
+    sources = {p.address: (p.attr("principal"), str(p.body.get("source_arn", ""))) for p in permissions}
+
+    assert len(sources) == 2
+    for address, (principal, source_arn) in sources.items():
+        expected = {
+            "events.amazonaws.com": r"^\$\{aws_cloudwatch_event_rule\.this\[each\.value\.rule\]\.arn\}$",
+            "sns.amazonaws.com": r"^\$\{aws_sns_topic\.notifications\.arn\}$",
+        }[principal]
+        assert re.match(expected, source_arn), f"{address}: source_arn {source_arn!r}"
+
+
+def test_no_iam_statement_allows_every_action() -> None:
+    wildcard = [f"{s.document.address} {s.sid}" for s in _all_statements() if "*" in s.actions]
+
+    assert wildcard == []
+
+
+def test_wildcard_resources_only_where_aws_requires_them_with_a_comment() -> None:
+    for statement in _all_statements():
+        if "*" not in statement.resources:
+            continue
+        key = (statement.document.module, statement.document.name, statement.sid)
+        assert key in WILDCARD_RESOURCES, f"{statement.document.address} {statement.sid}: Resource '*'"
+        where = f"{statement.document.address} {statement.sid}"
+        assert statement.comments, f"{where}: '*' needs a comment saying why"
+
+
+def test_every_wildcard_resource_line_carries_its_reason() -> None:
+    for module in modules().values():
+        for file, text in module.text.items():
+            for line in text.splitlines():
+                if re.search(r'resources\s*=\s*\[\s*"\*"\s*\]', line):
+                    reason = line.partition("#")[2]
+                    assert "AWS" in reason or "KMS" in reason, f"{module.name}/{file}: {line.strip()}"
+
+
+@pytest.mark.parametrize("document", _resource_policy_documents(), ids=lambda d: d.address)
+def test_queue_and_topic_policies_allow_services_only_from_source_arns(document: Block) -> None:
+    for statement in statements(document):
+        if statement.effect != "Allow":
+            continue
+        types = {p["type"] for p in statement.principals}
+        source_arns = [c for c in statement.conditions if c["variable"] == "aws:SourceArn"]
+        assert types == {"Service"}, f"{document.address} {statement.sid}: only service principals"
+        assert source_arns, f"{document.address} {statement.sid}: needs an aws:SourceArn condition"
+        assert statement.dynamic or "*" not in str(source_arns), f"{document.address} {statement.sid}"
+
+
+@pytest.mark.parametrize("document", _resource_policy_documents(), ids=lambda d: d.address)
+def test_queue_and_topic_policies_refuse_plain_http(document: Block) -> None:
+    denies = [s for s in statements(document) if s.effect == "Deny"]
+
+    assert any(
+        c == {"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}
+        for s in denies
+        for c in s.conditions
+    ), document.address
+
+
+def test_eventbridge_sends_to_topic_and_queues_only_from_rule_arns() -> None:
+    messaging = modules()["messaging"]
+    event_statements = [
+        s
+        for doc in messaging.data("aws_iam_policy_document")
+        if doc.name != "kms"
+        for s in statements(doc)
+        if any("events.amazonaws.com" in p["identifiers"] for p in s.principals)
+    ]
+    passed = modules()["root"].module_calls["messaging"]["event_source_arns"]
+
+    assert len(event_statements) == 3
+    for statement in event_statements:
+        assert statement.conditions[0]["test"] == "ArnEquals"
+        assert statement.conditions[0]["values"] == "${statement.value}"
+    assert passed == {
+        "notifications": '${module.routing.rule_arns_by_target["notifications"]}',
+        "batch_queue": '${module.routing.rule_arns_by_target["batch-queue"]}',
+        "events_dlq": "${concat([module.event_bus.arn], module.routing.dead_letter_rule_arns)}",
+    }
+
+
+def test_routing_hands_out_only_rule_arns() -> None:
+    routing = modules()["routing"]
+
+    for name in ("rule_arns_by_target", "dead_letter_rule_arns"):
+        value = routing.outputs[name]["value"]
+        assert "aws_cloudwatch_event_rule.this[rule].arn" in value, name
+        assert not re.search(r"\barn:", value), name
+
+
+def test_each_function_role_reaches_only_its_own_log_group_and_queue() -> None:
+    doc = modules()["processors"].policy_document("function")
+    by_sid = {s.sid: s for s in statements(doc)}
+
+    assert by_sid["WriteOwnLogGroup"].resources == ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
+    assert by_sid["DeadLetterFailedInvocations"].resources == ["${aws_sqs_queue.dlq[each.key].arn}"]
+    assert by_sid["UseProjectKey"].resources == ["${var.kms_key_arn}"]
+
+
+def test_only_the_notifier_may_use_the_idempotency_table() -> None:
+    doc = modules()["processors"].policy_document("function")
+    (dynamic,) = [s for s in statements(doc) if s.dynamic]
+    (for_each,) = [item['"statement"']["for_each"] for item in doc.body["dynamic"]]
+
+    assert for_each == '${each.key == "notifier" ? [aws_dynamodb_table.idempotency.arn] : []}'
+    assert sorted(dynamic.actions) == [
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    ]
+    assert dynamic.resources == ["${statement.value}"]

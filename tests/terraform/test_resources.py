@@ -1,0 +1,96 @@
+"""The resource settings the design promises: Lambda runtime and wiring, the idempotency table, the
+encrypted and dead-lettered queues, the archive and the alarms."""
+
+from __future__ import annotations
+
+from terraform_hcl import modules
+
+
+def test_functions_run_python_on_arm64_with_tracing_and_a_dlq() -> None:
+    processors = modules()["processors"]
+    function = processors.resource("aws_lambda_function", "this").body
+
+    assert processors.variables["runtime"]["default"] in ('"python3.13"', "python3.13")
+    assert function["architectures"] == ['"arm64"']
+    assert function["tracing_config"][0]["mode"] == '"Active"'
+    assert function["dead_letter_config"][0]["target_arn"] == "${aws_sqs_queue.dlq[each.key].arn}"
+    assert function["source_code_hash"] == "${var.lambda_zip_sha256}"
+    assert function["handler"] == "${each.value.handler}"
+    assert function["kms_key_arn"] == "${var.kms_key_arn}"
+
+
+def test_function_environment_carries_the_powertools_settings() -> None:
+    locals_ = modules()["processors"].locals
+    per_function = locals_["function_environment"]
+
+    assert locals_["common_environment"] == {
+        "POWERTOOLS_METRICS_NAMESPACE": "${var.metrics_namespace}",
+        "LOG_LEVEL": "${var.log_level}",
+    }
+    assert "POWERTOOLS_SERVICE_NAME = key" in locals_["environment"]
+    assert modules()["processors"].variables["metrics_namespace"]["default"] == '"EcommerceEvents"'
+    assert per_function["processor"] == {"HIGH_VALUE_THRESHOLD": "${tostring(var.high_value_threshold)}"}
+    assert "IDEMPOTENCY_TABLE = aws_dynamodb_table.idempotency.name" in per_function["notifier"]
+    assert "var.webhook_url == null ? {} : {WEBHOOK_URL = var.webhook_url}" in per_function["notifier"]
+    assert per_function["analytics"] == {}
+
+
+def test_idempotency_table_matches_powertools_defaults() -> None:
+    table = modules()["processors"].resource("aws_dynamodb_table", "idempotency").body
+
+    assert table["hash_key"] == '"id"'
+    assert table["attribute"] == [{"name": '"id"', "type": '"S"', "__is_block__": True}]
+    assert table["ttl"][0]["attribute_name"] == '"expiration"'
+    assert table["point_in_time_recovery"][0]["enabled"] is True
+    assert table["server_side_encryption"][0]["kms_key_arn"] == "${var.kms_key_arn}"
+
+
+def test_every_queue_and_topic_is_encrypted_with_the_project_key() -> None:
+    unencrypted = [
+        block.address
+        for module in modules().values()
+        for rtype in ("aws_sqs_queue", "aws_sns_topic")
+        for block in module.resources(rtype)
+        if block.body.get("kms_master_key_id") not in ("${aws_kms_key.this.arn}", "${var.kms_key_arn}")
+    ]
+
+    assert unencrypted == []
+
+
+def test_batch_queue_long_polls_and_redrives() -> None:
+    batch = modules()["messaging"].resource("aws_sqs_queue", "batch").body
+
+    assert batch["receive_wait_time_seconds"] == 20
+    assert "aws_sqs_queue.batch_dlq.arn" in batch["redrive_policy"]
+
+
+def test_archive_keeps_every_event_of_the_bus() -> None:
+    archive = modules()["event_bus"].resource("aws_cloudwatch_event_archive", "this").body
+
+    assert archive["event_source_arn"] == "${aws_cloudwatch_event_bus.this.arn}"
+    assert "event_pattern" not in archive
+    assert archive["retention_days"] == "${var.archive_retention_days}"
+
+
+def test_bus_policy_exists_only_for_publisher_accounts() -> None:
+    event_bus = modules()["event_bus"]
+
+    assert event_bus.resource("aws_cloudwatch_event_bus_policy", "this").body["count"] == (
+        "${local.create_bus_policy ? 1 : 0}"
+    )
+    assert event_bus.locals["create_bus_policy"] == "${length(var.publisher_account_ids) > 0}"
+
+
+def test_every_alarm_treats_missing_data_as_healthy_and_notifies_operations() -> None:
+    alarms = modules()["monitoring"].resources("aws_cloudwatch_metric_alarm")
+
+    assert {a.name for a in alarms} == {
+        "rule_failed_invocations",
+        "rule_dlq_failures",
+        "dlq_depth",
+        "lambda_errors",
+        "lambda_throttles",
+    }
+    for alarm in alarms:
+        assert alarm.attr("treat_missing_data") == "notBreaching", alarm.address
+        assert alarm.body["alarm_actions"] == ["${aws_sns_topic.this.arn}"], alarm.address

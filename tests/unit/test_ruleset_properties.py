@@ -1,0 +1,63 @@
+"""Property: RuleSet.match returns exactly the rules whose pattern matches on its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tooling.patterns import RuleSet, check_pattern, compile_pattern
+
+KEYS = ["source", "detail-type", "a", "b"]
+WORDS = ["", "x", "xy", "ab", "AB", "orders", "Orders", "ord"]
+NUMBERS = [0, 1, 1.0, 2.5, 100, -3]
+leaf_values = st.one_of(st.sampled_from(WORDS), st.sampled_from(NUMBERS), st.booleans(), st.none())
+
+operand = st.one_of(
+    leaf_values,
+    st.builds(lambda w: {"prefix": w}, st.sampled_from(WORDS)),
+    st.builds(lambda w: {"suffix": w}, st.sampled_from(WORDS)),
+    st.builds(lambda w: {"prefix": {"equals-ignore-case": w}}, st.sampled_from(WORDS)),
+    st.builds(lambda w: {"equals-ignore-case": w}, st.sampled_from(WORDS)),
+    st.builds(lambda w: {"anything-but": w}, st.sampled_from(WORDS[1:])),
+    st.builds(lambda n: {"numeric": [">", n]}, st.sampled_from(NUMBERS)),
+    st.builds(lambda b: {"exists": b}, st.booleans()),
+    st.builds(lambda w: {"wildcard": f"*{w}*"}, st.sampled_from(WORDS[1:])),
+)
+field_patterns = st.lists(operand, min_size=1, max_size=3)
+
+
+def _object(children: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.dictionaries(st.sampled_from(KEYS), children, min_size=1, max_size=3)
+
+
+patterns = st.one_of(
+    _object(st.one_of(field_patterns, _object(field_patterns))),
+    st.builds(
+        lambda a, b: {"$or": [a, b]},
+        _object(field_patterns),
+        _object(st.one_of(field_patterns, _object(field_patterns))),
+    ),
+).filter(lambda p: check_pattern(p) is None)  # e.g. too many wildcards in one field
+event_values = st.recursive(
+    leaf_values,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(KEYS), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+events = st.dictionaries(st.sampled_from(KEYS), event_values, max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rules=st.lists(patterns, min_size=1, max_size=12), event_list=st.lists(events, min_size=1, max_size=5))
+def test_ruleset_agrees_with_each_rule_alone(
+    rules: list[dict[str, Any]], event_list: list[dict[str, Any]]
+) -> None:
+    named = {f"rule{i}": pattern for i, pattern in enumerate(rules)}
+    ruleset = RuleSet(named)
+    singles = {name: compile_pattern(pattern) for name, pattern in named.items()}
+    for event in event_list:
+        expected = [name for name, pattern in singles.items() if pattern.matches(event)]
+        assert ruleset.match(event) == expected

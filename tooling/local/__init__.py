@@ -1,0 +1,113 @@
+"""The embedded local target: the whole architecture on one machine, no account, no network, no Docker.
+
+Public API (what the CLI, the demo, the benchmark and the tests call):
+
+    provision(workspace, config, package) -> DeploymentOutputs   idempotent; updates changed rules
+    destroy(workspace) -> None
+    open_local_bus(workspace, outputs) -> Bus                    PutEvents onto the local bus
+    drain(workspace, timeout) -> DrainResult                     run pending Lambda deliveries
+    local_monitor_source / local_log_source / local_replay_source(workspace, outputs)
+    local_queues(workspace) -> Queues                            an SQS-like consumer API
+    summary(workspace, outputs) -> LocalSummary                  what the demo prints (`.lines()`)
+
+State lives in `.tooling/<env>/local.sqlite` (see store.py). Module map: engine.py (validate, accept,
+archive, match, deliver), delivery.py (SQS semantics, invocation outcomes, retries, DLQs), worker.py and
+lambda_runtime.py (the warm worker process per function), dispatch.py (runs queued invocations), and the
+three monitor/logs/replay sources.
+"""
+
+from __future__ import annotations
+
+from tooling.bus import Bus, Entry, Result
+from tooling.errors import ToolingError
+from tooling.local.delivery import Queues
+from tooling.local.dispatch import DrainResult, drain, resume, spawn_background_dispatcher
+from tooling.local.engine import Engine
+from tooling.local.logs_source import LocalLogSource
+from tooling.local.monitor_source import LocalMonitorSource
+from tooling.local.provision import destroy, provision
+from tooling.local.replay_source import LocalReplaySource
+from tooling.local.store import Store
+from tooling.local.summary import LocalSummary, summarize
+from tooling.outputs import DeploymentOutputs
+from tooling.workspace import Workspace
+
+__all__ = [
+    "DrainResult",
+    "LocalBus",
+    "LocalSummary",
+    "destroy",
+    "drain",
+    "local_log_source",
+    "local_monitor_source",
+    "local_queues",
+    "local_replay_source",
+    "open_local_bus",
+    "provision",
+    "summary",
+]
+
+
+def _open_store(workspace: Workspace, outputs: DeploymentOutputs) -> Store:
+    store = Store.open(workspace)
+    stored = store.meta("outputs") or "{}"
+    if outputs.event_bus_name not in stored:
+        store.close()
+        raise ToolingError(
+            f"the local target of {workspace.env!r} has no bus {outputs.event_bus_name}",
+            hint="apply again: tooling apply --target local",
+        )
+    return store
+
+
+class LocalBus:
+    """The Bus seam over the local engine. Thread-safe (the publisher sends from several threads)."""
+
+    def __init__(self, workspace: Workspace, outputs: DeploymentOutputs, *, dispatch: bool = True) -> None:
+        self.workspace = workspace
+        self.store = _open_store(workspace, outputs)
+        self.engine = Engine(self.store)
+        self.dispatch = dispatch
+
+    def put_events(self, entries: list[Entry]) -> list[Result]:
+        results = self.engine.put_events(entries)
+        if self.dispatch and any("EventId" in r for r in results):
+            spawn_background_dispatcher(self.workspace)
+        return results
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def open_local_bus(workspace: Workspace, outputs: DeploymentOutputs, *, dispatch: bool = True) -> Bus:
+    """The local bus. With `dispatch` (and TOOLING_LOCAL_DISPATCH not `off`), accepted events' Lambda
+    deliveries are run by a background dispatcher, as Lambda's asynchronous invocations would be;
+    otherwise they wait for `drain()`."""
+    return LocalBus(workspace, outputs, dispatch=dispatch)
+
+
+def local_monitor_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalMonitorSource:
+    resume(workspace)
+    return LocalMonitorSource(_open_store(workspace, outputs), outputs)
+
+
+def local_log_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalLogSource:
+    resume(workspace)
+    return LocalLogSource(_open_store(workspace, outputs))
+
+
+def local_replay_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalReplaySource:
+    resume(workspace)
+    return LocalReplaySource(_open_store(workspace, outputs))
+
+
+def local_queues(workspace: Workspace) -> Queues:
+    return Queues(Store.open(workspace))
+
+
+def summary(workspace: Workspace, outputs: DeploymentOutputs) -> LocalSummary:
+    store = _open_store(workspace, outputs)
+    try:
+        return summarize(store, outputs)
+    finally:
+        store.close()

@@ -1,0 +1,109 @@
+"""Names, ARNs and queue URLs of the local target's resources, in the formats AWS uses.
+
+Every resource lives in the configured region of a fixed local account, so outputs.json looks exactly like
+the one Terraform writes (only the account id tells them apart). Names follow DESIGN.md:
+`<project>-<environment>-<suffix>-<thing>`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tooling.config import Config
+
+ACCOUNT_ID = "000000000000"
+
+
+def partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def _domain(region: str) -> str:
+    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+
+
+@dataclass(frozen=True)
+class Arns:
+    """ARN and URL builders for one region of the local account."""
+
+    region: str
+    account: str = ACCOUNT_ID
+
+    def _arn(self, service: str, resource: str) -> str:
+        return f"arn:{partition(self.region)}:{service}:{self.region}:{self.account}:{resource}"
+
+    def event_bus(self, name: str) -> str:
+        return self._arn("events", f"event-bus/{name}")
+
+    def rule(self, bus: str, name: str) -> str:
+        return self._arn("events", f"rule/{bus}/{name}")
+
+    def archive(self, name: str) -> str:
+        return self._arn("events", f"archive/{name}")
+
+    def replay(self, name: str) -> str:
+        return self._arn("events", f"replay/{name}")
+
+    def queue(self, name: str) -> str:
+        return self._arn("sqs", name)
+
+    def queue_url(self, name: str) -> str:
+        return f"https://sqs.{self.region}.{_domain(self.region)}/{self.account}/{name}"
+
+    def topic(self, name: str) -> str:
+        return self._arn("sns", name)
+
+    def function(self, name: str) -> str:
+        return self._arn("lambda", f"function:{name}")
+
+
+def queue_name_from_url(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Names:
+    """The resource names of one environment (project, environment and the workspace's stable suffix)."""
+
+    prefix: str
+
+    @classmethod
+    def of(cls, config: Config, suffix: str) -> Names:
+        return cls(config.name_prefix(suffix))
+
+    @property
+    def bus(self) -> str:
+        return f"{self.prefix}-bus"
+
+    @property
+    def archive(self) -> str:
+        return f"{self.prefix}-archive"
+
+    @property
+    def topic(self) -> str:
+        return f"{self.prefix}-notifications"
+
+    @property
+    def batch_queue(self) -> str:
+        return f"{self.prefix}-batch-queue"
+
+    def rule(self, key: str) -> str:
+        return f"{self.prefix}-{key}"
+
+    def function(self, key: str) -> str:
+        return f"{self.prefix}-{key}"
+
+    def dlq(self, key: str) -> str:
+        """`events` (the rule targets' DLQ), `batch-queue` (its redrive DLQ) or a function key."""
+        return f"{self.prefix}-{key}-dlq"
+
+    def alarm(self, what: str) -> str:
+        return f"{self.prefix}-{what}"
+
+
+def log_group(function_name: str) -> str:
+    return f"/aws/lambda/{function_name}"

@@ -1,0 +1,318 @@
+"""The dispatcher: runs queued Lambda deliveries on the functions' warm workers, one thread per function.
+
+Only one dispatcher works on an environment at a time (an flock on `.tooling/<env>/dispatcher.lock`).
+`drain()` dispatches in-process until nothing is pending, or waits for the dispatcher that holds the lock.
+After PutEvents queues work, the local bus starts a background dispatcher (`python -m tooling.local.dispatch`)
+so that a CLI `publish` gets its events processed like Lambda's asynchronous invocations would be; it exits
+after a short idle period. A delivery claimed by a dispatcher that died is reset when the next one starts:
+delivery is at least once, as in AWS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO
+
+from tooling.local.delivery import Tally, settle
+from tooling.local.store import Store, db_path
+from tooling.local.worker import FunctionSpec, Worker
+from tooling.workspace import Workspace
+
+LOCK_NAME = "dispatcher.lock"
+PID_NAME = "dispatcher.pid"
+LOG_NAME = "dispatcher.log"
+POLL_SECONDS = 0.05
+# How long a background dispatcher keeps its workers warm, waiting for more work, before it exits.
+BACKGROUND_IDLE_SECONDS = 3.0
+ENV_DISPATCH = "TOOLING_LOCAL_DISPATCH"  # "background" (default) or "off"
+
+
+@dataclass(frozen=True)
+class DrainResult:
+    """What `drain` did. `complete` is True when nothing was left pending."""
+
+    complete: bool
+    pending: int
+    seconds: float
+    invocations: int = 0
+    succeeded: int = 0
+    failed_attempts: int = 0
+    retries_scheduled: int = 0
+    failed_permanently: int = 0
+    dead_lettered: int = 0
+    waited_for_other_dispatcher: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def pending_count(store: Store) -> int:
+    return int(store.scalar("SELECT COUNT(*) FROM deliveries") or 0)
+
+
+@contextmanager
+def dispatcher_lock(workspace: Workspace) -> Iterator[bool]:
+    """Yield True while holding the environment's dispatcher lock, False when another process holds it."""
+    workspace.ensure()
+    path = workspace.state_dir / LOCK_NAME
+    fh = path.open("a+")
+    try:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            (workspace.state_dir / PID_NAME).write_text(f"{os.getpid()}\n")
+            yield True
+        finally:
+            (workspace.state_dir / PID_NAME).unlink(missing_ok=True)
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    finally:
+        fh.close()
+
+
+def lock_held(workspace: Workspace) -> bool:
+    path = workspace.state_dir / LOCK_NAME
+    if not path.exists():
+        return False
+    with path.open("a+") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        return False
+
+
+class Dispatcher:
+    def __init__(self, workspace: Workspace, store: Store) -> None:
+        self.workspace = workspace
+        self.store = store
+        self.workers: dict[str, Worker] = {}
+        self.tally = Tally()
+        self._tally_lock = threading.Lock()
+        self._stop = threading.Event()
+
+    def close(self) -> None:
+        for worker in self.workers.values():
+            worker.stop()
+        self.workers.clear()
+
+    def _worker(self, spec: FunctionSpec) -> Worker:
+        worker = self.workers.get(spec.key)
+        if worker is None or worker.spec.identity() != spec.identity():
+            if worker is not None:
+                worker.stop()
+            worker = Worker(spec, self.workspace.state_dir / "workers")
+            self.workers[spec.key] = worker
+        return worker
+
+    def _claim(self, function_key: str) -> tuple[object, object] | None:
+        now = time.time()
+        with self.store.transaction() as conn:
+            delivery = conn.execute(
+                "SELECT * FROM deliveries WHERE function_key = ? AND claimed = 0 AND not_before <= ? "
+                "ORDER BY not_before, id LIMIT 1",
+                (function_key, now),
+            ).fetchone()
+            if delivery is None:
+                return None
+            function = conn.execute("SELECT * FROM functions WHERE key = ?", (function_key,)).fetchone()
+            conn.execute("UPDATE deliveries SET claimed = 1 WHERE id = ?", (delivery["id"],))
+        return delivery, function
+
+    def _run_function(self, function_key: str, deadline: float) -> None:
+        while not self._stop.is_set() and time.time() < deadline:
+            claimed = self._claim(function_key)
+            if claimed is None:
+                next_due = self.store.scalar(
+                    "SELECT MIN(not_before) FROM deliveries WHERE function_key = ? AND claimed = 0",
+                    (function_key,),
+                )
+                if next_due is None:
+                    return
+                time.sleep(
+                    min(
+                        max(0.0, float(next_due) - time.time()),
+                        POLL_SECONDS * 4,
+                        max(0.0, deadline - time.time()),
+                    )
+                )
+                continue
+            delivery, function = claimed
+            if function is None:  # the function was removed by a later apply: drop what was queued for it
+                with self.store.transaction() as conn:
+                    conn.execute("DELETE FROM deliveries WHERE id = ?", (delivery["id"],))  # type: ignore[index]
+                continue
+            spec = FunctionSpec(function)  # type: ignore[arg-type]
+            outcome = self._worker(spec).invoke(delivery["payload"], delivery["request_id"])  # type: ignore[index]
+            with self._tally_lock:
+                settle(self.store, delivery, function, outcome, self.tally)  # type: ignore[arg-type]
+
+    def run(self, deadline: float, *, idle_seconds: float = 0.0) -> None:
+        """Dispatch until nothing is pending (then wait `idle_seconds` for more) or the deadline passes."""
+        with self.store.transaction() as conn:
+            conn.execute("UPDATE deliveries SET claimed = 0 WHERE claimed = 1")
+        idle_since: float | None = None
+        while time.time() < deadline:
+            keys = [row[0] for row in self.store.query("SELECT DISTINCT function_key FROM deliveries")]
+            if not keys:
+                idle_since = idle_since or time.time()
+                if time.time() - idle_since >= idle_seconds:
+                    return
+                time.sleep(POLL_SECONDS * 4)
+                continue
+            idle_since = None
+            threads = [
+                threading.Thread(
+                    target=self._run_function, args=(key, deadline), name=f"local-{key}", daemon=True
+                )
+                for key in keys
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+
+
+def drain(workspace: Workspace, timeout: float) -> DrainResult:
+    """Process pending deliveries until none remain or `timeout` seconds pass."""
+    begin = time.monotonic()
+    deadline = time.time() + timeout
+    store = Store.open(workspace)
+    waited = False
+    try:
+        while True:
+            with dispatcher_lock(workspace) as mine:
+                if mine:
+                    dispatcher = Dispatcher(workspace, store)
+                    try:
+                        dispatcher.run(deadline)
+                    finally:
+                        dispatcher.close()
+                    pending = pending_count(store)
+                    return DrainResult(
+                        complete=pending == 0,
+                        pending=pending,
+                        seconds=time.monotonic() - begin,
+                        waited_for_other_dispatcher=waited,
+                        **asdict(dispatcher.tally),
+                    )
+            # Another dispatcher is at work: wait for it to finish (or die, then take over).
+            waited = True
+            pending = pending_count(store)
+            if pending == 0 or time.time() >= deadline:
+                return DrainResult(
+                    complete=pending == 0,
+                    pending=pending,
+                    seconds=time.monotonic() - begin,
+                    waited_for_other_dispatcher=True,
+                )
+            time.sleep(POLL_SECONDS)
+    finally:
+        store.close()
+
+
+def background_enabled() -> bool:
+    return os.environ.get(ENV_DISPATCH, "background").strip().lower() not in ("off", "0", "false", "no")
+
+
+def spawn_background_dispatcher(workspace: Workspace) -> bool:
+    """Start a detached dispatcher for the environment unless one is running; True when one was started."""
+    if not background_enabled() or lock_held(workspace) or not db_path(workspace).is_file():
+        return False
+    log: IO[bytes] = (workspace.state_dir / LOG_NAME).open("ab")
+    try:
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tooling.local.dispatch",
+                "--root",
+                str(workspace.root),
+                "--env",
+                workspace.env,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            cwd=str(workspace.root),
+            start_new_session=True,
+        )
+    finally:
+        log.close()
+    return True
+
+
+def resume(workspace: Workspace) -> bool:
+    """Deliveries left pending (by a crash, or a publish without a dispatcher) get a dispatcher."""
+    if not db_path(workspace).is_file():
+        return False
+    store = Store.open(workspace)
+    try:
+        pending = pending_count(store)
+    finally:
+        store.close()
+    return pending > 0 and spawn_background_dispatcher(workspace)
+
+
+def stop_background_dispatcher(workspace: Workspace, wait: float = 5.0) -> None:
+    """Ask the background dispatcher of this environment (started by this tooling) to stop."""
+    pid_file = workspace.state_dir / PID_NAME
+    if not lock_held(workspace) or not pid_file.is_file():
+        return
+    try:
+        pid = int(pid_file.read_text().strip())
+    except ValueError:
+        return
+    if pid == os.getpid():
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    end = time.monotonic() + wait
+    while lock_held(workspace) and time.monotonic() < end:
+        time.sleep(POLL_SECONDS)
+
+
+def _main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tooling.local.dispatch", description=__doc__)
+    parser.add_argument("--root", type=Path, required=True)
+    parser.add_argument("--env", required=True)
+    parser.add_argument("--max-seconds", type=float, default=3600.0)
+    args = parser.parse_args(argv)
+    workspace = Workspace(root=args.root.resolve(), env=args.env)
+
+    def _terminate(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, _terminate)
+    with dispatcher_lock(workspace) as mine:
+        if not mine:
+            return 0
+        store = Store.open(workspace)
+        dispatcher = Dispatcher(workspace, store)
+        try:
+            dispatcher.run(time.time() + args.max_seconds, idle_seconds=BACKGROUND_IDLE_SECONDS)
+        finally:
+            dispatcher._stop.set()
+            dispatcher.close()
+            store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

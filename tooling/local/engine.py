@@ -1,0 +1,475 @@
+"""The local bus: PutEvents validated as AWS does, then accept -> archive -> match -> deliver, in one
+SQLite transaction per call.
+
+SQS and SNS targets are delivered inside that transaction (the message or notification is stored with the
+event); Lambda targets and the SNS -> notifier subscription are queued as deliveries, which the dispatcher
+(`tooling.local.dispatch`) runs on the function's worker. So an accepted event is never lost: it is either
+delivered or waiting in `deliveries` when the process dies.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tooling.events import entry_size
+from tooling.local.delivery import dead_letter_attributes, send_message
+from tooling.local.store import Counters, Store
+from tooling.patterns import RuleSet
+from tooling.transform import apply_input_transformer
+
+MAX_ENTRIES = 10
+MAX_REQUEST_BYTES = 256 * 1024
+# Lambda keeps an asynchronous event for up to 6 hours (its default maximum event age).
+ASYNC_MAX_EVENT_AGE_SECONDS = 6 * 3600
+
+Entry = dict[str, Any]
+Result = dict[str, Any]
+
+
+def iso_seconds(epoch: float) -> str:
+    """EventBridge's `time` format: `2026-11-26T20:00:00Z`."""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_millis(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_event_time(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def client_error(code: str, message: str, status: int = 400) -> Exception:
+    """botocore's ClientError, so callers handle local and AWS whole-call failures alike."""
+    # importlib: botocore ships no type information.
+    client_error_class: type[Exception] = importlib.import_module("botocore.exceptions").ClientError
+    return client_error_class(
+        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}},
+        "PutEvents",
+    )
+
+
+def _entry_time(value: Any) -> float | None:
+    """A PutEvents Time: datetime, epoch seconds or ISO 8601 text; None when absent, ValueError when bad."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+    raise ValueError(value)
+
+
+def _invalid(parameter: str, reason: str) -> Result:
+    return {
+        "ErrorCode": "InvalidArgument",
+        "ErrorMessage": f"Parameter {parameter} is not valid. Reason: {reason}",
+    }
+
+
+def validate_entry(entry: Mapping[str, Any]) -> tuple[dict[str, Any] | None, Result | None]:
+    """(parsed pieces, None) for a valid entry, else (None, the per-entry error result AWS returns)."""
+    for key in ("Source", "DetailType", "Detail"):
+        value = entry.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None, _invalid(key, f"{key} is a required argument.")
+        if not isinstance(value, str):
+            return None, _invalid(key, f"{key} must be a string.")
+    source = str(entry["Source"])
+    if source.startswith("aws."):
+        return None, {
+            "ErrorCode": "NotAuthorizedForSourceException",
+            "ErrorMessage": "Not authorized for the source.",
+        }
+    try:
+        detail = json.loads(entry["Detail"])
+    except ValueError:
+        return None, {"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."}
+    if not isinstance(detail, dict):
+        return None, {"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."}
+    resources = entry.get("Resources") or []
+    if not isinstance(resources, list | tuple) or not all(isinstance(r, str) for r in resources):
+        return None, _invalid("Resources", "Resources must be a list of strings.")
+    try:
+        when = _entry_time(entry.get("Time"))
+    except ValueError:
+        return None, _invalid("Time", "Time must be a timestamp.")
+    return {
+        "source": source,
+        "detail_type": str(entry["DetailType"]),
+        "detail": detail,
+        "resources": list(resources),
+        "time": when,
+    }, None
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    rule_key: str
+    target_id: str
+    kind: str  # processor | notifier | analytics | notifications | batch-queue
+    arn: str
+    input_paths: dict[str, str] | None
+    input_template: str | None
+    max_retry_attempts: int
+    max_event_age_seconds: int
+    dlq_url: str | None
+
+    @property
+    def is_function(self) -> bool:
+        return self.kind in ("processor", "notifier", "analytics")
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    key: str
+    name: str
+    arn: str
+    state: str
+    pattern: str
+    targets: tuple[TargetRow, ...]
+
+
+@dataclass
+class PutStats:
+    """What one publish did, for the benchmark and the demo."""
+
+    accepted: int = 0
+    matched: int = 0
+    queued_invocations: int = 0
+    messages: int = 0
+    notifications: int = 0
+
+
+class Engine:
+    """Routes events with the provisioned rules. Thread-safe: callers share one Store under its lock."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.region = store.meta("region") or "us-east-1"
+        self.account = store.meta("account") or "000000000000"
+        outputs = json.loads(store.meta("outputs") or "{}")
+        self.bus_name: str = outputs.get("event_bus_name", "")
+        self.bus_arn: str = outputs.get("event_bus_arn", "")
+        self.topic_arn: str = outputs.get("notifications_topic_arn", "")
+        self._generation: str | None = None
+        self.rules: dict[str, RuleRow] = {}
+        self.ruleset = RuleSet({})
+        self.subscriptions: list[tuple[str, str, str]] = []
+        self.function_keys: dict[str, str] = {}
+        self.async_retries: dict[str, int] = {}
+        self.reload()
+
+    # -- state --------------------------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Load rules, targets and subscriptions when a provision changed them (cheap when it did not)."""
+        generation = self.store.meta("generation")
+        if generation == self._generation:
+            return
+        targets: dict[str, list[TargetRow]] = {}
+        for row in self.store.query("SELECT * FROM targets ORDER BY rule_key, position"):
+            transformer = json.loads(row["input_transformer"]) if row["input_transformer"] else None
+            targets.setdefault(row["rule_key"], []).append(
+                TargetRow(
+                    rule_key=row["rule_key"],
+                    target_id=row["target_id"],
+                    kind=row["kind"],
+                    arn=row["arn"],
+                    input_paths=None if transformer is None else dict(transformer.get("input_paths") or {}),
+                    input_template=None if transformer is None else str(transformer["input_template"]),
+                    max_retry_attempts=int(row["max_retry_attempts"]),
+                    max_event_age_seconds=int(row["max_event_age_seconds"]),
+                    dlq_url=row["dlq_url"],
+                )
+            )
+        rules = {
+            row["key"]: RuleRow(
+                key=row["key"],
+                name=row["name"],
+                arn=row["arn"],
+                state=row["state"],
+                pattern=row["pattern"],
+                targets=tuple(targets.get(row["key"], [])),
+            )
+            for row in self.store.query("SELECT * FROM rules ORDER BY position")
+        }
+        self.rules = rules
+        self.ruleset = RuleSet(
+            {key: json.loads(r.pattern) for key, r in rules.items() if r.state == "ENABLED"}
+        )
+        functions = self.store.query("SELECT arn, key, async_max_retry_attempts FROM functions")
+        self.function_keys = {str(row["arn"]): str(row["key"]) for row in functions}
+        self.async_retries = {str(row["key"]): int(row["async_max_retry_attempts"]) for row in functions}
+        self.subscriptions = [
+            (row["arn"], row["protocol"], row["endpoint"])
+            for row in self.store.query("SELECT * FROM subscriptions WHERE topic_arn = ?", (self.topic_arn,))
+        ]
+        self._generation = generation
+
+    # -- PutEvents ----------------------------------------------------------------------------------------
+    def put_events(self, entries: Sequence[Entry]) -> list[Result]:
+        """AWS's PutEvents: whole-call checks raise ClientError; per-entry problems come back in order."""
+        if not entries:
+            raise client_error(
+                "ValidationException",
+                "1 validation error detected: Value '[]' at 'entries' "
+                "failed to satisfy constraint: Member must have length greater than or equal to 1",
+            )
+        if len(entries) > MAX_ENTRIES:
+            raise client_error(
+                "ValidationException",
+                f"1 validation error detected: Value at 'entries' failed to satisfy constraint: "
+                f"Member must have length less than or equal to {MAX_ENTRIES}",
+            )
+        if sum(entry_size(e) for e in entries) > MAX_REQUEST_BYTES:
+            raise client_error(
+                "ValidationException", "Total size of the entries in the request is over the limit."
+            )
+        for entry in entries:
+            bus = entry.get("EventBusName")
+            if bus not in (None, "", self.bus_name, self.bus_arn):
+                raise client_error("ResourceNotFoundException", f"Event bus {bus} does not exist.")
+        self.reload()
+        results: list[Result] = []
+        events: list[dict[str, Any]] = []
+        now = time.time()
+        for entry in entries:
+            parsed, error = validate_entry(entry)
+            if error is not None:
+                results.append(error)
+                continue
+            assert parsed is not None
+            event_id = str(uuid.uuid4())
+            event = {
+                "version": "0",
+                "id": event_id,
+                "detail-type": parsed["detail_type"],
+                "source": parsed["source"],
+                "account": self.account,
+                "time": iso_seconds(parsed["time"] if parsed["time"] is not None else now),
+                "region": self.region,
+                "resources": parsed["resources"],
+                "detail": parsed["detail"],
+            }
+            events.append(event)
+            results.append({"EventId": event_id})
+        if events:
+            self.publish(events, now=now)
+        return results
+
+    def publish(
+        self,
+        events: Iterable[dict[str, Any]],
+        *,
+        now: float | None = None,
+        archive: bool = True,
+        only_rules: Sequence[str] | None = None,
+    ) -> PutStats:
+        """Archive (unless replaying) and route the events, all in one transaction."""
+        now = time.time() if now is None else now
+        counters = Counters()
+        stats = PutStats()
+        with self.store.transaction() as conn:
+            for event in events:
+                stats.accepted += 1
+                if archive:
+                    conn.execute(
+                        "INSERT INTO archive (event_id, event_time, ingested_at, body) VALUES (?, ?, ?, ?)",
+                        (
+                            event["id"],
+                            parse_event_time(event["time"]),
+                            now,
+                            json.dumps(event, separators=(",", ":")),
+                        ),
+                    )
+                for rule_key in self.ruleset.match(event):
+                    if only_rules is not None and rule_key not in only_rules:
+                        continue
+                    stats.matched += 1
+                    self._route(conn, self.rules[rule_key], event, now, counters, stats)
+            counters.flush(conn)
+        return stats
+
+    def _route(
+        self,
+        conn: sqlite3.Connection,
+        rule: RuleRow,
+        event: dict[str, Any],
+        now: float,
+        counters: Counters,
+        stats: PutStats,
+    ) -> None:
+        counters.add("rule", rule.name, "MatchedEvents", at=now)
+        counters.add("rule", rule.name, "TriggeredRules", at=now)
+        for target in rule.targets:
+            try:
+                payload = self._payload(rule, target, event, now)
+            except Exception as exc:  # a transformer that cannot render is a failed invocation, as in AWS
+                counters.add("rule", rule.name, "Invocations", at=now)
+                counters.add("rule", rule.name, "FailedInvocations", at=now)
+                counters.add("target", f"{rule.key}/{target.target_id}", "Failed", at=now)
+                self._dead_letter(
+                    conn,
+                    rule,
+                    target,
+                    json.dumps(event),
+                    "INPUT_TRANSFORMER_ERROR",
+                    str(exc),
+                    1,
+                    "MaximumRetryAttemptsExhausted",
+                    counters,
+                    now,
+                )
+                continue
+            if target.kind == "batch-queue":
+                send_message(conn, _queue_url(target.arn), payload, now=now)
+                stats.messages += 1
+                self._invoked(rule, target, counters, now, now)
+            elif target.kind == "notifications":
+                self._sns_publish(conn, rule, event, payload, now, stats)
+                self._invoked(rule, target, counters, now, now)
+            else:
+                conn.execute(
+                    "INSERT INTO deliveries (function_key, payload, source, rule_key, target_id, event_id, "
+                    "ingested_at, max_attempts, deadline, not_before, request_id) "
+                    "VALUES (?, ?, 'eventbridge', ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        target.kind,
+                        payload,
+                        rule.key,
+                        target.target_id,
+                        event["id"],
+                        now,
+                        1 + target.max_retry_attempts,
+                        now + target.max_event_age_seconds,
+                        now,
+                        str(uuid.uuid4()),
+                    ),
+                )
+                stats.queued_invocations += 1
+
+    def _payload(self, rule: RuleRow, target: TargetRow, event: dict[str, Any], now: float) -> str:
+        if target.input_template is None:
+            return json.dumps(event, separators=(",", ":"))
+        return apply_input_transformer(
+            event,
+            target.input_paths or {},
+            target.input_template,
+            rule_arn=rule.arn,
+            rule_name=rule.name,
+            ingestion_time=iso_seconds(now),
+        )
+
+    @staticmethod
+    def _invoked(
+        rule: RuleRow, target: TargetRow, counters: Counters, ingested_at: float, now: float
+    ) -> None:
+        counters.add("rule", rule.name, "Invocations", at=now)
+        counters.add("target", f"{rule.key}/{target.target_id}", "Delivered", at=now)
+        counters.sample(
+            "rule", rule.name, "IngestionToInvocationStartLatency", (now - ingested_at) * 1000, at=now
+        )
+
+    def _sns_publish(
+        self,
+        conn: sqlite3.Connection,
+        rule: RuleRow,
+        event: dict[str, Any],
+        message: str,
+        now: float,
+        stats: PutStats,
+    ) -> None:
+        message_id = str(uuid.uuid4())
+        stats.notifications += 1
+        conn.execute(
+            "INSERT INTO notifications (message_id, topic_arn, message, published_at, rule_key, event_id) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (message_id, self.topic_arn, message, now, rule.key, event["id"]),
+        )
+        for sub_arn, protocol, endpoint in self.subscriptions:
+            status = "sent" if protocol != "lambda" else "invoked"
+            conn.execute(
+                "INSERT INTO notification_deliveries (message_id, subscription_arn, protocol, endpoint, status, at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (message_id, sub_arn, protocol, endpoint, status, now),
+            )
+            if protocol != "lambda":
+                continue
+            record = {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": sub_arn,
+                "Sns": {
+                    "Type": "Notification",
+                    "MessageId": message_id,
+                    "TopicArn": self.topic_arn,
+                    "Subject": None,
+                    "Message": message,
+                    "Timestamp": iso_millis(now),
+                    "SignatureVersion": "1",
+                    "Signature": "LOCAL",
+                    "SigningCertUrl": f"https://sns.{self.region}.amazonaws.com/SimpleNotificationService-local.pem",
+                    "UnsubscribeUrl": f"https://sns.{self.region}.amazonaws.com/?Action=Unsubscribe"
+                    f"&SubscriptionArn={sub_arn}",
+                    "MessageAttributes": {},
+                },
+            }
+            function_key = self.function_keys.get(endpoint)
+            if function_key is None:  # a subscription to a function that no longer exists: SNS drops it
+                continue
+            conn.execute(
+                "INSERT INTO deliveries (function_key, payload, source, rule_key, target_id, event_id, ingested_at, "
+                "max_attempts, deadline, not_before, request_id) VALUES (?, ?, 'sns', NULL, NULL, ?, ?, ?, ?, ?, ?)",
+                (
+                    function_key,
+                    json.dumps({"Records": [record]}, separators=(",", ":")),
+                    event["id"],
+                    now,
+                    1 + self._async_retries(function_key),
+                    now + ASYNC_MAX_EVENT_AGE_SECONDS,
+                    now,
+                    str(uuid.uuid4()),
+                ),
+            )
+            stats.queued_invocations += 1
+
+    def _async_retries(self, function_key: str) -> int:
+        return self.async_retries.get(function_key, 2)
+
+    def _dead_letter(
+        self,
+        conn: sqlite3.Connection,
+        rule: RuleRow,
+        target: TargetRow,
+        payload: str,
+        code: str,
+        message: str,
+        attempts: int,
+        condition: str,
+        counters: Counters,
+        now: float,
+    ) -> None:
+        if target.dlq_url is None:
+            return
+        attributes = dead_letter_attributes(rule.arn, target.arn, code, message, attempts, condition)
+        send_message(conn, target.dlq_url, payload, attributes=attributes, now=now)
+        counters.add("rule", rule.name, "DeadLetterInvocations", at=now)
+
+
+def _queue_url(arn: str) -> str:
+    """`arn:aws:sqs:<region>:<account>:<name>` -> its queue URL."""
+    parts = arn.split(":")
+    region, account, name = parts[3], parts[4], parts[5]
+    domain = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    return f"https://sqs.{region}.{domain}/{account}/{name}"

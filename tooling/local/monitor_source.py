@@ -1,0 +1,224 @@
+"""`MonitorSource` for the local target: the same Snapshot pieces the AWS side reads from EventBridge,
+CloudWatch and SQS, read from the local database. Read-only: peeking leaves messages untouched."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from tooling.errors import ToolingError
+from tooling.local.arns import queue_name_from_url
+from tooling.local.delivery import Queues
+from tooling.local.metrics import percentiles, sums
+from tooling.local.store import Store
+from tooling.monitor import (
+    AlarmInfo,
+    ArchiveInfo,
+    BusInfo,
+    FunctionMetrics,
+    MetricsReport,
+    MetricsRequest,
+    QueueMessage,
+    QueueStats,
+    RetryPolicy,
+    RuleDefinition,
+    RuleMetrics,
+    TargetInfo,
+)
+from tooling.outputs import DeploymentOutputs
+
+RULE_METRICS = {
+    "MatchedEvents": "matched_events",
+    "TriggeredRules": "triggered_rules",
+    "Invocations": "invocations",
+    "FailedInvocations": "failed_invocations",
+    "DeadLetterInvocations": "dead_letter_invocations",
+    "InvocationsFailedToBeSentToDlq": "invocations_failed_to_be_sent_to_dlq",
+    "ThrottledRules": "throttled_rules",
+}
+
+
+def _queue_arn(store: Store, url: str | None) -> str | None:
+    if not url:
+        return None
+    value = store.scalar("SELECT arn FROM queues WHERE url = ?", (url,))
+    return None if value is None else str(value)
+
+
+class LocalMonitorSource:
+    def __init__(self, store: Store, outputs: DeploymentOutputs) -> None:
+        self.store = store
+        self.outputs = outputs
+        self.queues = Queues(store)
+
+    def describe_bus(self) -> BusInfo:
+        stored = json.loads(self.store.meta("outputs") or "{}")
+        if stored.get("event_bus_name") != self.outputs.event_bus_name:
+            raise ToolingError(
+                f"event bus {self.outputs.event_bus_name} does not exist on the local target",
+                hint="apply again: tooling apply --target local",
+            )
+        row = self.store.query("SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(body)), 0) AS size FROM archive")[0]
+        retention = int(self.store.meta("archive_retention_days") or "0")
+        archive = ArchiveInfo(
+            name=stored.get("archive_name", self.outputs.archive_name),
+            state="ENABLED",
+            event_count=int(row["n"]),
+            size_bytes=int(row["size"]),
+            retention_days=retention or None,
+        )
+        return BusInfo(
+            name=self.outputs.event_bus_name,
+            arn=self.outputs.event_bus_arn,
+            policy_present=False,
+            archive=archive,
+        )
+
+    def list_rules(self) -> list[RuleDefinition]:
+        targets: dict[str, list[TargetInfo]] = {}
+        for row in self.store.query("SELECT * FROM targets ORDER BY rule_key, position"):
+            targets.setdefault(row["rule_key"], []).append(
+                TargetInfo(
+                    id=row["target_id"],
+                    arn=row["arn"],
+                    dead_letter_arn=_queue_arn(self.store, row["dlq_url"]),
+                    retry_policy=RetryPolicy(
+                        maximum_retry_attempts=row["max_retry_attempts"],
+                        maximum_event_age_seconds=row["max_event_age_seconds"],
+                    ),
+                    input_transformer=row["input_transformer"] is not None,
+                )
+            )
+        return [
+            RuleDefinition(
+                name=row["name"],
+                arn=row["arn"],
+                state=row["state"],
+                description=row["description"],
+                event_pattern=row["pattern"],
+                targets=targets.get(row["key"], []),
+            )
+            for row in self.store.query("SELECT * FROM rules ORDER BY position")
+        ]
+
+    def metrics(self, request: MetricsRequest) -> MetricsReport:
+        start, end = request.window.start.timestamp(), request.window.end.timestamp()
+        rule_sums = sums(self.store, "rule", request.rules, start, end)
+        rules: dict[str, RuleMetrics] = {}
+        for name in request.rules:
+            values = rule_sums.get(name, {})
+            p50, p99 = percentiles(
+                self.store, "rule", name, "IngestionToInvocationStartLatency", start, end, (50, 99)
+            )
+            fields = {attr: int(values.get(metric, 0)) for metric, attr in RULE_METRICS.items()}
+            rules[name] = RuleMetrics(**fields, latency_p50_ms=p50, latency_p99_ms=p99)
+        fn_sums = sums(self.store, "function", request.functions, start, end)
+        functions: dict[str, FunctionMetrics] = {}
+        for name in request.functions:
+            values = fn_sums.get(name, {})
+            p50, p99 = percentiles(self.store, "function", name, "Duration", start, end, (50, 99))
+            functions[name] = FunctionMetrics(
+                invocations=int(values.get("Invocations", 0)),
+                errors=int(values.get("Errors", 0)),
+                throttles=int(values.get("Throttles", 0)),
+                duration_p50_ms=p50,
+                duration_p99_ms=p99,
+            )
+        ages: dict[str, int] = {}
+        now = time.time()
+        for name in request.queues:
+            oldest = self.store.scalar(
+                "SELECT MIN(m.sent_at) FROM messages m JOIN queues q ON q.url = m.queue_url WHERE q.name = ?",
+                (name,),
+            )
+            if oldest is not None:
+                ages[name] = max(0, int(now - float(oldest)))
+        return MetricsReport(rules=rules, functions=functions, queue_oldest_age_seconds=ages)
+
+    def queue_stats(self, urls: Sequence[str]) -> dict[str, QueueStats | None]:
+        out: dict[str, QueueStats | None] = {}
+        for url in urls:
+            counts = self.queues.counts(url)
+            out[url] = (
+                None
+                if counts is None
+                else QueueStats(
+                    name=counts.name,
+                    arn=counts.arn,
+                    visible=counts.visible,
+                    in_flight=counts.in_flight,
+                    max_receive_count=counts.max_receive_count,
+                )
+            )
+        return out
+
+    def peek(self, url: str, limit: int) -> list[QueueMessage]:
+        return [
+            QueueMessage(
+                message_id=row["id"],
+                body=row["body"],
+                sent_at=datetime.fromtimestamp(row["sent_at"], UTC),
+                receive_count=row["receive_count"],
+            )
+            for row in self.queues.peek(url, limit)
+        ]
+
+    def alarms(self) -> list[AlarmInfo]:
+        """The alarms Terraform declares, evaluated over their period from the local metrics."""
+        settings = json.loads(self.store.meta("alarms") or "{}")
+        if not settings:
+            return []
+        prefix = str(self.store.meta("prefix") or "")
+        period = int(settings["period_seconds"]) * int(settings["evaluation_periods"])
+        now = time.time()
+        start = now - period
+        alarms: list[AlarmInfo] = []
+
+        def add(name: str, metric: str, value: float, threshold: float) -> None:
+            firing = value >= threshold
+            alarms.append(
+                AlarmInfo(
+                    name=f"{prefix}-{name}",
+                    state="ALARM" if firing else "OK",
+                    reason=f"{metric} = {value:g} (threshold {threshold:g})" if firing else "",
+                    metric=metric,
+                    updated_at=datetime.fromtimestamp(now, UTC),
+                )
+            )
+
+        fn_names = dict(self.outputs.function_names)
+        fn_sums = sums(self.store, "function", list(fn_names.values()), start, now + 1)
+        for key, name in fn_names.items():
+            values = fn_sums.get(name, {})
+            add(f"{key}-errors", "AWS/Lambda/Errors", values.get("Errors", 0), settings["lambda_errors"])
+            add(
+                f"{key}-throttles",
+                "AWS/Lambda/Throttles",
+                values.get("Throttles", 0),
+                settings["lambda_throttles"],
+            )
+        rules = {str(r["key"]): str(r["name"]) for r in self.store.query("SELECT key, name FROM rules")}
+        rule_sums = sums(self.store, "rule", list(rules.values()), start, now + 1)
+        for key, name in rules.items():
+            failed = rule_sums.get(name, {}).get("FailedInvocations", 0)
+            add(
+                f"{key}-failed-invocations",
+                "AWS/Events/FailedInvocations",
+                failed,
+                settings["failed_invocations"],
+            )
+        for key, url in self.outputs.dead_letter_queue_urls.items():
+            counts = self.queues.counts(url)
+            depth = 0 if counts is None else counts.visible
+            add(
+                f"{key}-dlq-messages",
+                "AWS/SQS/ApproximateNumberOfMessagesVisible",
+                depth,
+                settings["dlq_messages"],
+            )
+        return alarms
+
+
+__all__ = ["LocalMonitorSource", "queue_name_from_url"]

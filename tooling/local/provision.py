@@ -1,0 +1,292 @@
+"""Provision (and destroy) the local target from the validated Config: the same bus, archive, rules,
+targets, queues, topic and functions Terraform declares, recorded in the environment's SQLite database.
+
+Re-applying is idempotent: rows are upserted, changed rules and targets are replaced, rules that left the
+routing table are removed; queued messages, the archive, logs and metrics are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import zipfile
+from pathlib import Path
+
+from tooling.config import Config, Target
+from tooling.errors import PackageError
+from tooling.local.arns import ACCOUNT_ID, Arns, Names, log_group
+from tooling.local.store import DB_NAME, Store
+from tooling.outputs import DeploymentOutputs
+from tooling.package import PackageResult
+from tooling.tfvars import HANDLERS
+from tooling.workspace import Workspace
+
+# Queue settings Terraform gives the batch queue (visibility above the consumer's timeout; 5 receives
+# before the redrive to its DLQ) and DLQs (nothing consumes them: receives never move their messages).
+BATCH_VISIBILITY_SECONDS = 60
+BATCH_MAX_RECEIVE_COUNT = 5
+DLQ_VISIBILITY_SECONDS = 30
+# Lambda's asynchronous invocation retries for invocations that do not come from an EventBridge target
+# (the SNS -> notifier subscription): AWS's default of 2.
+ASYNC_MAX_RETRY_ATTEMPTS = 2
+EVENTS_DLQ = "events"
+BATCH_DLQ = "batch-queue"
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def function_environment(key: str, config: Config, workspace: Workspace) -> dict[str, str]:
+    """The environment variables Terraform sets on the function, with the local idempotency store."""
+    env = {
+        "POWERTOOLS_SERVICE_NAME": key,
+        "POWERTOOLS_METRICS_NAMESPACE": "EcommerceEvents",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "LOG_LEVEL": "INFO",
+        "HIGH_VALUE_THRESHOLD": _number_text(config.processing.high_value_threshold),
+        "AWS_REGION": config.region,
+        "AWS_DEFAULT_REGION": config.region,
+    }
+    if config.processing.webhook_url:
+        env["WEBHOOK_URL"] = config.processing.webhook_url
+    if key == "notifier":
+        env["IDEMPOTENCY_SQLITE_PATH"] = str(workspace.state_dir / "idempotency.sqlite")
+    return env
+
+
+def extract_code(workspace: Workspace, package: PackageResult) -> Path:
+    """Unpack the zip once per content hash into `.tooling/<env>/code/<sha>/` (the function's /var/task)."""
+    root = workspace.state_dir / "code"
+    dest = root / package.sha256[:16]
+    if (dest / ".complete").is_file():
+        return dest
+    tmp = root / f".{package.sha256[:16]}.{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        with zipfile.ZipFile(package.path) as zf:
+            zf.extractall(tmp)
+    except (OSError, zipfile.BadZipFile) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise PackageError(
+            f"cannot unpack {package.path}: {exc}", hint="rebuild it: tooling package"
+        ) from None
+    (tmp / ".complete").write_text(package.sha256 + "\n")
+    shutil.rmtree(dest, ignore_errors=True)
+    tmp.rename(dest)
+    # Older code versions are no longer referenced by any function.
+    for old in root.iterdir():
+        if old != dest and not old.name.startswith("."):
+            shutil.rmtree(old, ignore_errors=True)
+    return dest
+
+
+def _target_arn(target: Target, names: Names, arns: Arns) -> str:
+    if target.target == "batch-queue":
+        return arns.queue(names.batch_queue)
+    if target.target == "notifications":
+        return arns.topic(names.topic)
+    return arns.function(names.function(target.target))
+
+
+def outputs_for(config: Config, names: Names, arns: Arns) -> DeploymentOutputs:
+    functions = {key: names.function(key) for key, _ in config.functions.items()}
+    dlqs = [EVENTS_DLQ, BATCH_DLQ, *functions]
+    return DeploymentOutputs(
+        target="local",
+        environment=config.environment,
+        region=config.region,
+        event_bus_name=names.bus,
+        event_bus_arn=arns.event_bus(names.bus),
+        archive_name=names.archive,
+        rule_arns={rule.name: arns.rule(names.bus, names.rule(rule.name)) for rule in config.rules},
+        batch_queue_url=arns.queue_url(names.batch_queue),
+        batch_queue_arn=arns.queue(names.batch_queue),
+        dead_letter_queue_urls={key: arns.queue_url(names.dlq(key)) for key in dlqs},
+        notifications_topic_arn=arns.topic(names.topic),
+        function_names=functions,
+        log_group_names={key: log_group(name) for key, name in functions.items()},
+    )
+
+
+def _upsert_queue(
+    conn: sqlite3.Connection,
+    arns: Arns,
+    name: str,
+    role: str,
+    visibility: int,
+    redrive: str | None = None,
+    max_receive: int | None = None,
+) -> None:
+    conn.execute(
+        "INSERT INTO queues (url, name, arn, role, visibility_timeout, redrive_url, max_receive_count) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET role = excluded.role, "
+        "visibility_timeout = excluded.visibility_timeout, redrive_url = excluded.redrive_url, "
+        "max_receive_count = excluded.max_receive_count",
+        (arns.queue_url(name), name, arns.queue(name), role, visibility, redrive, max_receive),
+    )
+
+
+def provision(workspace: Workspace, config: Config, package: PackageResult) -> DeploymentOutputs:
+    """Create or update everything of the environment on the local target; return its outputs."""
+    if not package.path.is_file():
+        raise PackageError(f"{package.path} does not exist", hint="build it first: tooling package")
+    workspace.ensure()
+    names = Names.of(config, workspace.name_suffix())
+    arns = Arns(config.region, ACCOUNT_ID)
+    outputs = outputs_for(config, names, arns)
+    code_dir = extract_code(workspace, package)
+    store = Store.open(workspace, create=True)
+    try:
+        with store.transaction() as conn:
+            meta = {
+                "environment": config.environment,
+                "region": config.region,
+                "account": ACCOUNT_ID,
+                "prefix": names.prefix,
+                "outputs": outputs.model_dump_json(),
+                "archive_retention_days": str(config.archive.retention_days),
+                "alarms": config.alarms.model_dump_json(),
+                "created_at": store.meta("created_at") or _now_text(),
+            }
+            for key, value in meta.items():
+                store.set_meta(key, value, conn)
+            _provision_queues(conn, config, names, arns)
+            _provision_functions(conn, config, workspace, names, arns, code_dir, package.sha256)
+            _provision_topic(conn, config, names, arns)
+            _provision_rules(conn, config, names, arns)
+            # Bumped on every apply: a running dispatcher reloads rules and functions when it changes.
+            generation = int(store.meta("generation") or "0") + 1
+            store.set_meta("generation", str(generation), conn)
+    finally:
+        store.close()
+    return outputs
+
+
+def _now_text() -> str:
+    import time
+
+    return repr(time.time())
+
+
+def _provision_queues(conn: sqlite3.Connection, config: Config, names: Names, arns: Arns) -> None:
+    _upsert_queue(conn, arns, names.dlq(EVENTS_DLQ), "dlq", DLQ_VISIBILITY_SECONDS)
+    _upsert_queue(conn, arns, names.dlq(BATCH_DLQ), "dlq", DLQ_VISIBILITY_SECONDS)
+    for key, _ in config.functions.items():
+        _upsert_queue(conn, arns, names.dlq(key), "dlq", DLQ_VISIBILITY_SECONDS)
+    _upsert_queue(
+        conn,
+        arns,
+        names.batch_queue,
+        "batch",
+        BATCH_VISIBILITY_SECONDS,
+        redrive=arns.queue_url(names.dlq(BATCH_DLQ)),
+        max_receive=BATCH_MAX_RECEIVE_COUNT,
+    )
+
+
+def _provision_functions(
+    conn: sqlite3.Connection,
+    config: Config,
+    workspace: Workspace,
+    names: Names,
+    arns: Arns,
+    code_dir: Path,
+    sha256: str,
+) -> None:
+    keys = []
+    for key, settings in config.functions.items():
+        keys.append(key)
+        name = names.function(key)
+        conn.execute(
+            "INSERT INTO functions (key, name, arn, handler, timeout_seconds, memory_mb, environment, log_group, "
+            "dlq_url, code_dir, code_sha256, async_max_retry_attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET name = excluded.name, arn = excluded.arn, handler = excluded.handler, "
+            "timeout_seconds = excluded.timeout_seconds, memory_mb = excluded.memory_mb, "
+            "environment = excluded.environment, log_group = excluded.log_group, dlq_url = excluded.dlq_url, "
+            "code_dir = excluded.code_dir, code_sha256 = excluded.code_sha256, "
+            "async_max_retry_attempts = excluded.async_max_retry_attempts",
+            (
+                key,
+                name,
+                arns.function(name),
+                HANDLERS[key],
+                settings.timeout_seconds,
+                settings.memory_mb,
+                json.dumps(function_environment(key, config, workspace), sort_keys=True),
+                log_group(name),
+                arns.queue_url(names.dlq(key)),
+                str(code_dir),
+                sha256,
+                ASYNC_MAX_RETRY_ATTEMPTS,
+            ),
+        )
+    conn.execute(f"DELETE FROM functions WHERE key NOT IN ({','.join('?' * len(keys))})", keys)
+
+
+def _provision_topic(conn: sqlite3.Connection, config: Config, names: Names, arns: Arns) -> None:
+    topic = arns.topic(names.topic)
+    subscriptions = [(f"{topic}:notifier", "lambda", arns.function(names.function("notifier")))]
+    if config.notifications.email:
+        subscriptions.append((f"{topic}:email", "email", config.notifications.email))
+    conn.execute("DELETE FROM subscriptions WHERE topic_arn = ?", (topic,))
+    conn.executemany(
+        "INSERT INTO subscriptions (arn, topic_arn, protocol, endpoint) VALUES (?, ?, ?, ?)",
+        [(arn, topic, protocol, endpoint) for arn, protocol, endpoint in subscriptions],
+    )
+
+
+def _provision_rules(conn: sqlite3.Connection, config: Config, names: Names, arns: Arns) -> None:
+    conn.execute("DELETE FROM rules")
+    conn.execute("DELETE FROM targets")
+    events_dlq = arns.queue_url(names.dlq(EVENTS_DLQ))
+    for position, rule in enumerate(config.rules):
+        name = names.rule(rule.name)
+        conn.execute(
+            "INSERT INTO rules (key, name, arn, description, state, pattern, position) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                rule.name,
+                name,
+                arns.rule(names.bus, name),
+                rule.description,
+                "ENABLED" if rule.enabled else "DISABLED",
+                rule.pattern_json,
+                position,
+            ),
+        )
+        for index, target in enumerate(rule.targets):
+            transformer = target.input_transformer
+            conn.execute(
+                "INSERT INTO targets (rule_key, target_id, kind, arn, input_transformer, max_retry_attempts, "
+                "max_event_age_seconds, dlq_url, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    rule.name,
+                    target.target_id,
+                    target.target,
+                    _target_arn(target, names, arns),
+                    None if transformer is None else transformer.model_dump_json(),
+                    target.retry_policy.maximum_retry_attempts,
+                    target.retry_policy.maximum_event_age_seconds,
+                    events_dlq if target.dead_letter_queue else None,
+                    index,
+                ),
+            )
+
+
+def destroy(workspace: Workspace) -> None:
+    """Remove every local resource of the environment: database, unpacked code, worker files, idempotency."""
+    from tooling.local.dispatch import stop_background_dispatcher
+
+    stop_background_dispatcher(workspace)
+    state = workspace.state_dir
+    for name in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", "idempotency.sqlite", "dispatcher.log"):
+        (state / name).unlink(missing_ok=True)
+    for folder in ("code", "workers"):
+        shutil.rmtree(state / folder, ignore_errors=True)
+
+
+__all__ = ["destroy", "extract_code", "function_environment", "outputs_for", "provision", "signal"]

@@ -1,0 +1,158 @@
+"""What happened on the local target, all time: the figures `make demo` prints after a run."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+from tooling.local.delivery import Queues
+from tooling.local.metrics import percentiles, sums
+from tooling.local.store import Store
+from tooling.outputs import DeploymentOutputs
+
+
+@dataclass(frozen=True)
+class RuleLine:
+    key: str
+    matched: int
+    invocations: int
+    failed: int
+    dead_lettered: int
+
+
+@dataclass(frozen=True)
+class TargetLine:
+    rule: str
+    target_id: str
+    kind: str
+    delivered: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class FunctionLine:
+    key: str
+    invocations: int
+    errors: int
+    duration_p50_ms: float
+    duration_p99_ms: float
+
+
+@dataclass(frozen=True)
+class QueueLine:
+    key: str
+    name: str
+    visible: int
+    in_flight: int
+
+
+@dataclass(frozen=True)
+class LocalSummary:
+    archived_events: int
+    pending_deliveries: int
+    rules: list[RuleLine] = field(default_factory=list)
+    targets: list[TargetLine] = field(default_factory=list)
+    functions: list[FunctionLine] = field(default_factory=list)
+    notifications: list[str] = field(default_factory=list)  # SNS message texts, oldest first
+    email_deliveries: int = 0
+    queues: list[QueueLine] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return asdict(self)
+
+    def lines(self) -> list[str]:
+        """A plain-text report: per-rule matches, per-target deliveries, notifications, queue depths."""
+        out = [
+            f"archive: {self.archived_events} event(s); pending deliveries: {self.pending_deliveries}",
+            "rules:",
+        ]
+        out += [
+            f"  {r.key:<24} matched {r.matched:>5}  invocations {r.invocations:>5}  failed {r.failed:>3}  "
+            f"to DLQ {r.dead_lettered:>3}"
+            for r in self.rules
+        ]
+        out.append("targets:")
+        out += [
+            f"  {t.rule + ' -> ' + t.target_id:<36} ({t.kind:<13}) delivered {t.delivered:>5}  failed {t.failed:>3}"
+            for t in self.targets
+        ]
+        out.append("functions:")
+        out += [
+            f"  {f.key:<12} invocations {f.invocations:>5}  errors {f.errors:>3}  "
+            f"duration p50 {f.duration_p50_ms:.1f} ms  p99 {f.duration_p99_ms:.1f} ms"
+            for f in self.functions
+        ]
+        out.append(f"notifications ({len(self.notifications)}; email deliveries {self.email_deliveries}):")
+        out += [f"  {text}" for text in self.notifications]
+        out.append("queues:")
+        out += [
+            f"  {q.key:<20} {q.name:<44} visible {q.visible:>5}  in flight {q.in_flight:>3}"
+            for q in self.queues
+        ]
+        return out
+
+
+def summarize(store: Store, outputs: DeploymentOutputs) -> LocalSummary:
+    end = float("inf")
+    rules = store.query("SELECT key, name FROM rules ORDER BY position")
+    rule_sums = sums(store, "rule", [r["name"] for r in rules], 0, end)
+    targets = store.query(
+        "SELECT t.* FROM targets t JOIN rules r ON r.key = t.rule_key ORDER BY r.position, t.position"
+    )
+    target_names = [f"{t['rule_key']}/{t['target_id']}" for t in targets]
+    target_sums = sums(store, "target", target_names, 0, end)
+    fn_names = dict(outputs.function_names)
+    fn_sums = sums(store, "function", list(fn_names.values()), 0, end)
+    queues = Queues(store)
+    queue_lines = []
+    for key, url in [("batch-queue", outputs.batch_queue_url)] + [
+        (f"dlq:{k}", u) for k, u in outputs.dead_letter_queue_urls.items()
+    ]:
+        counts = queues.counts(url)
+        if counts is not None:
+            queue_lines.append(QueueLine(key, counts.name, counts.visible, counts.in_flight))
+    return LocalSummary(
+        archived_events=int(store.scalar("SELECT COUNT(*) FROM archive") or 0),
+        pending_deliveries=int(store.scalar("SELECT COUNT(*) FROM deliveries") or 0),
+        rules=[
+            RuleLine(
+                key=r["key"],
+                matched=int(rule_sums.get(r["name"], {}).get("MatchedEvents", 0)),
+                invocations=int(rule_sums.get(r["name"], {}).get("Invocations", 0)),
+                failed=int(rule_sums.get(r["name"], {}).get("FailedInvocations", 0)),
+                dead_lettered=int(rule_sums.get(r["name"], {}).get("DeadLetterInvocations", 0)),
+            )
+            for r in rules
+        ],
+        targets=[
+            TargetLine(
+                rule=t["rule_key"],
+                target_id=t["target_id"],
+                kind=t["kind"],
+                delivered=int(target_sums.get(name, {}).get("Delivered", 0)),
+                failed=int(target_sums.get(name, {}).get("Failed", 0)),
+            )
+            for t, name in zip(targets, target_names, strict=True)
+        ],
+        functions=[
+            FunctionLine(
+                key=key,
+                invocations=int(fn_sums.get(name, {}).get("Invocations", 0)),
+                errors=int(fn_sums.get(name, {}).get("Errors", 0)),
+                duration_p50_ms=percentiles(store, "function", name, "Duration", 0, end, (50,))[0],
+                duration_p99_ms=percentiles(store, "function", name, "Duration", 0, end, (99,))[0],
+            )
+            for key, name in fn_names.items()
+        ],
+        notifications=[
+            str(row[0]) for row in store.query("SELECT message FROM notifications ORDER BY published_at")
+        ],
+        email_deliveries=int(
+            store.scalar("SELECT COUNT(*) FROM notification_deliveries WHERE protocol = 'email'") or 0
+        ),
+        queues=queue_lines,
+    )
+
+
+def dumps(summary: LocalSummary) -> str:
+    return json.dumps(summary.as_json(), indent=2)
