@@ -164,10 +164,11 @@ def correctness_check(events_client: Any, sqs: Any, count: int, concurrency: int
         and e["detail-type"] == by_key[e["detail"]["idempotencyKey"]]["DetailType"]
         for e in received
     )
+    verdict = "OK: each arrived exactly once" if exact and fields_match else "MISMATCH"
     print(
-        f"correctness: {summary.published}/{count} accepted in {seconds:.2f} s (rule -> SQS delivery included), "
+        f"correctness: {summary.published}/{count} accepted in {seconds:.2f} s (with delivery to SQS), "
         f"{len(received)} received, {missing} missing, {duplicates} duplicated, "
-        f"source/detail-type match: {fields_match} -> {'OK: each arrived exactly once' if exact else 'MISMATCH'}"
+        f"source/detail-type match: {fields_match} -> {verdict}"
     )
 
 

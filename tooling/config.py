@@ -129,10 +129,14 @@ class Backend(Model):
     use_lockfile: bool = True
 
 
+# The services terraform/ talks to; the root variable `endpoints` accepts exactly these keys.
+EndpointService = Literal["cloudwatch", "dynamodb", "events", "iam", "kms", "lambda", "logs", "sns", "sqs", "sts"]
+
+
 class Terraform(Model):
     backend: Backend | None = None
     # Provider endpoint overrides (service -> URL) for an AWS-compatible emulator.
-    endpoints: dict[str, str] = {}
+    endpoints: dict[EndpointService, Annotated[str, Field(pattern=r"^https?://")]] = {}
     # Account ids allowed to PutEvents on the bus; empty means no bus policy.
     publisher_account_ids: list[Annotated[str, Field(pattern=r"^\d{12}$")]] = []
 
@@ -251,6 +255,8 @@ def _format_loc(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif part == "[key]":  # pydantic's marker for a bad mapping key
+            out += " (key)"
         else:
             out += f".{part}" if out else str(part)
     return out or "(top level)"

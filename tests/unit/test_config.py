@@ -70,6 +70,8 @@ BROKEN: list[tuple[str, Any, str]] = [
      "must be a JSON path starting with '$'"),
     ("email", lambda d: d["notifications"].update(email="not-an-email"), "notifications.email: must be an email"),
     ("log retention", lambda d: d["logs"].update(retention_days=2), "logs.retention_days: Input should be 1, 3, 5"),
+    ("endpoint service", lambda d: d.update(terraform={"endpoints": {"s3": "http://localhost:4566"}}),
+     "terraform.endpoints.s3 (key): Input should be 'cloudwatch'"),
     ("long rule name", lambda d: d["rules"][0].update(name="r" * 60), "makes the rule name longer than 64"),
 ]  # fmt: skip
 

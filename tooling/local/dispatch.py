@@ -32,6 +32,9 @@ from tooling.workspace import Workspace
 LOCK_NAME = "dispatcher.lock"
 PID_NAME = "dispatcher.pid"
 LOG_NAME = "dispatcher.log"
+SPAWN_MARK = "dispatcher.starting"
+# A dispatcher started this recently and not yet holding the lock is still starting: do not start another.
+SPAWN_GRACE_SECONDS = 10.0
 POLL_SECONDS = 0.05
 # How long a background dispatcher keeps its workers warm, waiting for more work, before it exits.
 BACKGROUND_IDLE_SECONDS = 3.0
@@ -233,6 +236,13 @@ def spawn_background_dispatcher(workspace: Workspace) -> bool:
     """Start a detached dispatcher for the environment unless one is running; True when one was started."""
     if not background_enabled() or lock_held(workspace) or not db_path(workspace).is_file():
         return False
+    mark = workspace.state_dir / SPAWN_MARK
+    try:
+        if time.time() - mark.stat().st_mtime < SPAWN_GRACE_SECONDS:
+            return False
+    except FileNotFoundError:
+        pass
+    mark.write_text(f"{time.time()}\n")
     log: IO[bytes] = (workspace.state_dir / LOG_NAME).open("ab")
     try:
         subprocess.Popen(
@@ -300,17 +310,25 @@ def _main(argv: list[str]) -> int:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, _terminate)
-    with dispatcher_lock(workspace) as mine:
-        if not mine:
-            return 0
-        store = Store.open(workspace)
-        dispatcher = Dispatcher(workspace, store)
-        try:
-            dispatcher.run(time.time() + args.max_seconds, idle_seconds=BACKGROUND_IDLE_SECONDS)
-        finally:
-            dispatcher._stop.set()
-            dispatcher.close()
-            store.close()
+    deadline = time.time() + args.max_seconds
+    store = Store.open(workspace)
+    try:
+        while time.time() < deadline:
+            with dispatcher_lock(workspace) as mine:
+                (workspace.state_dir / SPAWN_MARK).unlink(missing_ok=True)
+                if not mine:
+                    return 0
+                dispatcher = Dispatcher(workspace, store)
+                try:
+                    dispatcher.run(deadline, idle_seconds=BACKGROUND_IDLE_SECONDS)
+                finally:
+                    dispatcher.close()
+            # Work queued between the last idle check and the lock's release would wait for the next
+            # command: take it now instead.
+            if pending_count(store) == 0:
+                return 0
+    finally:
+        store.close()
     return 0
 
 

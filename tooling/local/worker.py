@@ -100,6 +100,7 @@ class Worker:
             [
                 sys.executable,
                 "-I",
+                "-u",
                 str(RUNTIME),
                 self.spec.code_dir,
                 self.spec.handler,
