@@ -4,6 +4,17 @@ locals {
   event_bus_name = "${local.name_prefix}-bus"
   archive_name   = "${local.name_prefix}-archive"
 
+  schema_registry_name = "${local.name_prefix}-schemas"
+
+  # Cross-region replication is on when a replica region is configured; the replica provider needs a
+  # region either way, so it falls back to the primary one (and creates nothing there).
+  create_replication   = var.replication_region != null
+  replica_region       = coalesce(var.replication_region, var.region)
+  replica_bus_name     = "${local.event_bus_name}-replica"
+  replica_archive_name = "${local.archive_name}-replica"
+  # The sources of the e-commerce services; the replication rule forwards exactly these.
+  ecommerce_sources = ["ecommerce.orders", "ecommerce.users", "ecommerce.payments", "ecommerce.inventory"]
+
   tags = merge(var.tags, {
     Project     = var.project
     Environment = var.environment
@@ -28,6 +39,10 @@ locals {
       batch-queue = {
         name = module.messaging.batch_dlq_name
         url  = module.messaging.batch_dlq_url
+      }
+      notifications = {
+        name = module.messaging.notifications_dlq_name
+        url  = module.messaging.notifications_dlq_url
       }
     },
     module.processors.dead_letter_queues,

@@ -1,4 +1,4 @@
-# Wiring of the five concerns. The modules reference each other only through outputs; Terraform orders
+# Wiring of the concerns. The modules reference each other only through outputs; Terraform orders
 # the individual resources (key -> bus -> rules -> targets -> policies), so there is no cycle even though
 # messaging's policies need routing's rule ARNs and routing's targets need messaging's ARNs.
 
@@ -17,8 +17,9 @@ module "messaging" {
   event_source_arns = {
     notifications = module.routing.rule_arns_by_target["notifications"]
     batch_queue   = module.routing.rule_arns_by_target["batch-queue"]
-    # The bus dead-letters events it cannot process itself (for instance KMS errors) into the same queue.
-    events_dlq = concat([module.event_bus.arn], module.routing.dead_letter_rule_arns)
+    # The bus dead-letters events it cannot process itself (for instance KMS errors) into the same queue,
+    # and so does the replication rule (an empty list when replication is off).
+    events_dlq = concat([module.event_bus.arn], module.routing.dead_letter_rule_arns, module.replication.rule_arns)
   }
 }
 
@@ -64,8 +65,38 @@ module "monitoring" {
   kms_key_arn             = module.messaging.kms_key_arn
   alarms                  = var.alarms
   event_bus_name          = module.event_bus.name
-  rule_names              = module.routing.rule_names
+  rule_names              = merge(module.routing.rule_names, module.replication.rule_names)
   function_names          = module.processors.function_names
   dead_letter_queue_names = { for key, queue in local.dead_letter_queues : key => queue.name }
   batch_queue_name        = module.messaging.batch_queue_name
+}
+
+module "schema_registry" {
+  source = "./modules/schema_registry"
+
+  registry_name         = local.schema_registry_name
+  event_bus_name        = module.event_bus.name
+  event_bus_arn         = module.event_bus.arn
+  event_bus_kms_key_arn = module.messaging.kms_key_arn
+  schemas               = var.schemas
+  create_registry       = var.schema_registry.registry
+  create_discoverer     = var.schema_registry.discoverer
+}
+
+module "replication" {
+  source = "./modules/replication"
+
+  providers = {
+    aws         = aws
+    aws.replica = aws.replica
+  }
+
+  create_replication     = local.create_replication
+  name_prefix            = local.name_prefix
+  event_bus_name         = module.event_bus.name
+  replica_event_bus_name = local.replica_bus_name
+  replica_archive_name   = local.replica_archive_name
+  archive_retention_days = var.archive_retention_days
+  event_sources          = local.ecommerce_sources
+  dead_letter_queue_arn  = module.messaging.events_dlq_arn
 }

@@ -36,7 +36,7 @@ output "batch_queue_arn" {
 }
 
 output "dead_letter_queue_urls" {
-  description = "Dead-letter queue URL per logical name: events (EventBridge targets and bus), batch-queue, processor, notifier, analytics."
+  description = "Dead-letter queue URL per logical name: events (EventBridge targets and bus), batch-queue, notifications (the notifier's SNS subscription), processor, notifier, analytics."
   value       = { for key, queue in local.dead_letter_queues : key => queue.url }
 }
 

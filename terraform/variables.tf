@@ -292,8 +292,8 @@ variable "endpoints" {
   nullable    = false
 
   validation {
-    condition     = length(setsubtract(keys(var.endpoints), ["cloudwatch", "dynamodb", "events", "iam", "kms", "lambda", "logs", "sns", "sqs", "sts"])) == 0
-    error_message = "endpoints keys must be among cloudwatch, dynamodb, events, iam, kms, lambda, logs, sns, sqs, sts."
+    condition     = length(setsubtract(keys(var.endpoints), ["cloudwatch", "dynamodb", "events", "iam", "kms", "lambda", "logs", "schemas", "sns", "sqs", "sts"])) == 0
+    error_message = "endpoints keys must be among cloudwatch, dynamodb, events, iam, kms, lambda, logs, schemas, sns, sqs, sts."
   }
 
   validation {
@@ -311,5 +311,48 @@ variable "publisher_account_ids" {
   validation {
     condition     = alltrue([for id in var.publisher_account_ids : can(regex("^[0-9]{12}$", id))])
     error_message = "publisher_account_ids must hold 12-digit AWS account ids."
+  }
+}
+
+variable "schemas" {
+  type        = map(string)
+  description = "Event schemas for the registry: name (<source>@<DetailTypeWithoutSpaces>) -> JSON Schema draft 4 of the event's detail. The tooling reads them from schemas/."
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for name in keys(var.schemas) : can(regex("^[A-Za-z0-9._@-]{1,385}$", name))])
+    error_message = "schemas keys must be 1-385 characters from letters, digits, '.', '_', '@' and '-'."
+  }
+
+  validation {
+    condition     = alltrue([for content in values(var.schemas) : can(keys(jsondecode(content)))])
+    error_message = "schemas values must be JSON objects (JSON Schema documents)."
+  }
+}
+
+variable "schema_registry" {
+  type = object({
+    registry   = optional(bool, true)
+    discoverer = optional(bool, false)
+  })
+  description = "The [schemas] settings: registry creates the schema registry with the schemas; discoverer turns on schema discovery on the bus (billed per event, and refused by AWS on a bus with a customer-managed key, which this bus has)."
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = !var.schema_registry.discoverer
+    error_message = "schema_registry.discoverer must be false: AWS does not support schema discovery on an event bus encrypted with a customer-managed key, and this stack's bus always is."
+  }
+}
+
+variable "replication_region" {
+  type        = string
+  description = "Region of the replica bus every e-commerce event is copied to (cross-region replication); null (the default) replicates nothing. Must differ from region."
+  default     = null
+
+  validation {
+    condition     = var.replication_region == null || can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.replication_region))
+    error_message = "replication_region must be null or an AWS region name such as us-west-2."
   }
 }

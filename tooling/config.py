@@ -130,7 +130,9 @@ class Backend(Model):
 
 
 # The services terraform/ talks to; the root variable `endpoints` accepts exactly these keys.
-EndpointService = Literal["cloudwatch", "dynamodb", "events", "iam", "kms", "lambda", "logs", "sns", "sqs", "sts"]
+EndpointService = Literal[
+    "cloudwatch", "dynamodb", "events", "iam", "kms", "lambda", "logs", "schemas", "sns", "sqs", "sts"
+]
 
 
 class Terraform(Model):
@@ -139,6 +141,36 @@ class Terraform(Model):
     endpoints: dict[EndpointService, Annotated[str, Field(pattern=r"^https?://")]] = {}
     # Account ids allowed to PutEvents on the bus; empty means no bus policy.
     publisher_account_ids: list[Annotated[str, Field(pattern=r"^\d{12}$")]] = []
+
+
+class Schemas(Model):
+    """`[schemas]`: the EventBridge schema registry built from the files under schemas/."""
+
+    registry: bool = True
+    # Schema discovery costs money per ingested event, and AWS refuses it on a bus encrypted with a
+    # customer-managed key (which this project's bus always is); see _cross_checks.
+    discoverer: bool = False
+
+
+REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
+# The rule that forwards events to the replica; a routing rule of the same name would collide with it.
+REPLICATION_RULE = "replication"
+REPLICA_ARCHIVE_SUFFIX = "-archive-replica"
+ARCHIVE_NAME_LIMIT = 48
+
+
+class Replication(Model):
+    """`[replication]`: copy every e-commerce event to a bus in a second region. Absent means off."""
+
+    region: Annotated[str, Field(pattern=REGION_PATTERN)]
+
+
+def partition_of(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
 
 
 class RetryPolicy(Model):
@@ -231,6 +263,8 @@ class Config(Model):
     alarms: Alarms = Alarms()
     publisher: Publisher = Publisher()
     terraform: Terraform = Terraform()
+    schemas: Schemas = Schemas()
+    replication: Replication | None = None
     rules: Annotated[list[Rule], Field(min_length=1)]
 
     @field_validator("project", "environment")
@@ -283,6 +317,42 @@ def _cross_checks(config: Config) -> list[str]:
         reason = check_pattern(rule.pattern)
         if reason is not None:
             problems.append(f"rules[{index}].pattern: {reason}")
+    if config.schemas.discoverer:
+        problems.append(
+            "schemas.discoverer: AWS does not support schema discovery on an event bus encrypted with a "
+            "customer-managed key, and this project's bus always is; set it to false (the registry holds "
+            "the schemas of schemas/ instead)"
+        )
+    if config.replication is not None:
+        problems += _replication_checks(config, config.replication)
+    return problems
+
+
+def _replication_checks(config: Config, replication: Replication) -> list[str]:
+    problems: list[str] = []
+    if replication.region == config.region:
+        problems.append(
+            f"replication.region: must differ from region ({config.region}); "
+            "the replica protects against losing that region"
+        )
+    elif partition_of(replication.region) != partition_of(config.region):
+        problems.append(
+            f"replication.region: {replication.region} is in another AWS partition than {config.region}; "
+            "event buses cannot send across partitions"
+        )
+    archive = len(config.name_prefix("x" * SUFFIX_LENGTH)) + len(REPLICA_ARCHIVE_SUFFIX)
+    if archive > ARCHIVE_NAME_LIMIT:
+        problems.append(
+            f"replication: the replica archive name <project>-<environment>-<suffix>{REPLICA_ARCHIVE_SUFFIX} "
+            f"would be {archive} characters, over EventBridge's {ARCHIVE_NAME_LIMIT}; "
+            "shorten project or environment"
+        )
+    for index, rule in enumerate(config.rules):
+        if rule.name == REPLICATION_RULE:
+            problems.append(
+                f"rules[{index}].name: {REPLICATION_RULE!r} is the name of the replication rule while "
+                "[replication] is set; rename this rule"
+            )
     return problems
 
 

@@ -30,6 +30,13 @@ from tooling.replay import ReplayStatus
 
 _STATE_STYLE = {"OK": "green", "ALARM": "bold red", "INSUFFICIENT_DATA": "yellow"}
 _HEALTH_STYLE = {"OK": "bold green", "WARNING": "bold yellow", "CRITICAL": "bold red"}
+# Keys every Powertools log line carries: shown by --json, left out of the human view to keep it readable.
+_LOG_CONTEXT_KEYS = frozenset(
+    {
+        "level", "message", "timestamp", "location", "service", "cold_start", "function_name",
+        "function_memory_size", "function_arn", "function_request_id", "xray_trace_id", "sampling_rate",
+    }
+)  # fmt: skip
 _LEVEL_STYLE = {
     "ERROR": "bold red",
     "CRITICAL": "bold red",
@@ -215,7 +222,7 @@ def render_queues(queues: list[QueueView]) -> RenderableType:
 
 def _sample(queue: QueueView) -> RenderableType:
     limit = queue.max_receive_count
-    note = f" (each peek counts towards maxReceiveCount {limit})" if limit else ""
+    note = f" (on AWS each peek counts towards maxReceiveCount {limit})" if limit else ""
     heading = Text(f"{queue.key}: {len(queue.sample)} message(s), left visible{note}", style="italic")
     table = Table(box=box.SIMPLE_HEAD)
     table.add_column("Sent", no_wrap=True)
@@ -267,7 +274,7 @@ def render(snapshot: Snapshot) -> RenderableType:
 
 
 def render_log_event(event: LogEvent) -> RenderableType:
-    """One log event: a header line, then the structured message pretty-printed (or the plain text)."""
+    """One log event: time, function, level and message, then its other fields (indented when long)."""
     head = Text()
     head.append(event.timestamp.strftime("%H:%M:%S.%f")[:-3], style="dim")
     head.append(f" {event.function:<10}", style="cyan")
@@ -280,8 +287,12 @@ def render_log_event(event: LogEvent) -> RenderableType:
     message = event.data.get("message")
     if isinstance(message, str):
         head.append(" " + message)
-    rest = {k: v for k, v in event.data.items() if k not in ("level", "message", "timestamp")}
+    rest = {k: v for k, v in event.data.items() if k not in _LOG_CONTEXT_KEYS}
     if not rest:
+        return head
+    compact = json.dumps(rest, default=str, separators=(", ", ": "))
+    if len(compact) <= 100:
+        head.append("  " + compact, style="dim")
         return head
     return Group(head, JSON(json.dumps(rest, default=str), indent=2))
 

@@ -89,7 +89,7 @@ def save_outputs(workspace: Workspace, outputs: DeploymentOutputs) -> Path:
     workspace.ensure()
     path = workspace.outputs_path
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(outputs.to_cache(), indent=2, sort_keys=True) + "\n")
+    tmp.write_text(json.dumps(outputs.to_cache(), indent=2) + "\n")  # keeps routing-table order
     tmp.replace(path)
     return path
 

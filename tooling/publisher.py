@@ -7,9 +7,9 @@
   (throttling, 5xx, connection trouble) is retried the same way. An accepted entry is never resent.
   A whole-call error that retrying cannot fix (access denied, missing bus, bad credentials) stops the run:
   nothing more is sent, and if nothing was accepted yet the error itself is raised.
-- Calls run on a bounded thread pool; at most `concurrency` batches are in flight, and entries are drawn
-  from the input lazily, so a million generated events never sit in memory at once.
-- Ctrl-C stops cleanly: no new batch starts, retry waits end, in-flight calls finish and are counted, and
+- Calls run on a bounded thread pool of `concurrency` threads with at most two batches per thread queued,
+  and entries are drawn from the input lazily, so a million generated events never sit in memory at once.
+- Ctrl-C stops cleanly: no new call starts, retry waits end, calls on the wire finish and are counted, and
   the summary says what was and was not published (interrupted=True).
 
 Every input entry ends up exactly once in the summary: accepted, or in `failures` with its index (its
@@ -31,6 +31,9 @@ from tooling.bus import Bus, Entry, Result
 from tooling.events import entry_size
 
 MAX_ENTRIES_PER_CALL = 10
+# Batches ready per worker thread: one on the wire plus one waiting, so no thread idles while the calling
+# thread builds the next batch. Bounded, so memory stays flat however many events there are.
+QUEUED_PER_THREAD = 2
 DEFAULT_MAX_REQUEST_BYTES = 256 * 1024
 
 # Per-entry ErrorCodes and whole-call error codes that succeed when tried again later.
@@ -219,6 +222,8 @@ class Publisher:
         last: dict[int, tuple[str, str]] = {}
         while pending:
             attempt += 1
+            if self.stop.is_set():  # queued behind the stop: never reaches the wire
+                break
             if self._limiter is not None and not self._limiter.acquire(len(pending)):
                 break
             retry: list[Indexed] = []
@@ -227,6 +232,7 @@ class Publisher:
             except Exception as exc:  # any Bus may raise anything; classify() decides what it means
                 code, message, retryable = classify(exc)
                 if not retryable:
+                    self.stop.set()  # at once, so batches queued behind this one are not sent
                     outcome.failures += [PublishFailure(i, code, message) for i, _ in pending]
                     outcome.fatal = exc
                     return outcome
@@ -309,7 +315,7 @@ class Publisher:
                     while (
                         not exhausted
                         and not self.stop.is_set()
-                        and len(in_flight) < self.settings.concurrency
+                        and len(in_flight) < self.settings.concurrency * QUEUED_PER_THREAD
                     ):
                         item = next(plan, None)
                         if item is None:
@@ -340,7 +346,10 @@ class Publisher:
 
         if fatal is not None and published == 0:
             raise fatal
-        if not exhausted and next(plan, None) is not None:
+        # With `total` known the untouched tail is plain arithmetic (an interrupt may have closed the input
+        # generator mid-entry, so asking it again would say nothing is left).
+        has_tail = total > handed if total is not None else not exhausted and next(plan, None) is not None
+        if has_tail:
             reason = "interrupted" if interrupted else f"stopped after {fatal_code(fatal)}"
             count = f"{total - handed} event(s)" if total is not None else "the remaining events"
             failures.append(

@@ -8,12 +8,14 @@ the backend config for `terraform init -backend-config`.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, StrictUndefined
 
 from tooling.config import Config, Target
+from tooling.schemas import load_schemas, registry_contents
 from tooling.workspace import Workspace
 
 HANDLERS = {
@@ -50,8 +52,23 @@ def _target(target: Target) -> dict[str, Any]:
     }
 
 
-def build_tfvars(config: Config, *, name_suffix: str, zip_path: Path, zip_sha256_b64: str) -> dict[str, Any]:
-    """The variables of terraform/variables.tf, as plain JSON-able data."""
+def build_tfvars(
+    config: Config,
+    *,
+    name_suffix: str,
+    zip_path: Path,
+    zip_sha256_b64: str,
+    schemas: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The variables of terraform/variables.tf, as plain JSON-able data.
+
+    `schemas` (registry name -> JSON Schema text) defaults to the files under schemas/; Terraform gets
+    the contents, so it never reads files outside its own tree. Without a registry none are passed.
+    """
+    if not config.schemas.registry:
+        schemas = {}
+    elif schemas is None:
+        schemas = registry_contents(load_schemas())
     return {
         "project": config.project,
         "environment": config.environment,
@@ -86,6 +103,9 @@ def build_tfvars(config: Config, *, name_suffix: str, zip_path: Path, zip_sha256
         },
         "endpoints": dict(config.terraform.endpoints),
         "publisher_account_ids": list(config.terraform.publisher_account_ids),
+        "schemas": dict(schemas),
+        "schema_registry": {"registry": config.schemas.registry, "discoverer": config.schemas.discoverer},
+        "replication_region": None if config.replication is None else config.replication.region,
     }
 
 

@@ -275,7 +275,7 @@ def test_throttling_is_one_line_with_a_hint(
 ) -> None:
     def throttled(self: AwsMonitorSource) -> None:
         error = {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}
-        raise ClientError(error, "DescribeEventBus")  # type: ignore[arg-type]
+        raise ClientError(error, "DescribeEventBus")
 
     monkeypatch.setattr(AwsMonitorSource, "describe_bus", throttled)
 

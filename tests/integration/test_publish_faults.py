@@ -9,7 +9,12 @@ where it matters: at the receiving end.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 import zlib
 from collections import Counter
 from collections.abc import Iterator
@@ -199,6 +204,48 @@ def test_cli_file_reports_counts_and_codes_through_the_stock_client(
     ]
     assert faulty.accepted == Counter(_key(e) for i, e in enumerate(sent) if i not in (3, 11))
     assert faulty.whole_failures > 0
+
+
+def test_ctrl_c_stops_cleanly_and_reports_what_was_published(
+    faulty: FaultyEventBridge, tmp_path: Path
+) -> None:
+    faulty.whole_every = 10**9
+    outputs_file = tmp_path / "outputs.json"
+    outputs_file.write_text(json.dumps({name: {"value": _fake_output(name)} for name in OUTPUT_NAMES}))
+    command = [
+        sys.executable,
+        "-m",
+        "tooling",
+        "publish",
+        "batch",
+        "--count",
+        "5000",
+        "--rate",
+        "400",
+        "--json",
+    ]
+    proc = subprocess.Popen(
+        [*command, "--outputs", str(outputs_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TOOLING_ROOT": str(tmp_path)},
+    )
+    deadline = time.monotonic() + 30
+    while sum(faulty.accepted.values()) < 100 and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=30)
+
+    assert proc.returncode == 130, stderr
+    summary = json.loads(stdout)
+    assert summary["published"] == sum(faulty.accepted.values())
+    assert set(faulty.accepted.values()) == {1}
+    assert 100 <= summary["published"] < 5000
+    assert summary["published"] + summary["failed"] == 5000
+    assert summary["failures"][-1]["code"] == "NotSent"
+    assert "interrupted" in summary["failures"][-1]["message"]
 
 
 def _fake_output(name: str) -> Any:

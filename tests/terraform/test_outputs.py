@@ -46,7 +46,14 @@ def test_dead_letter_queue_urls_has_one_key_per_queue() -> None:
     dlq_per_function = processors.resource("aws_sqs_queue", "dlq").body["for_each"] == "${var.functions}"
 
     assert per_function and dlq_per_function
-    assert fixed_keys | set(FUNCTION_NAMES) == {"events", "batch-queue", "processor", "notifier", "analytics"}
+    assert fixed_keys | set(FUNCTION_NAMES) == {
+        "events",
+        "batch-queue",
+        "notifications",
+        "processor",
+        "notifier",
+        "analytics",
+    }
     assert "local.dead_letter_queues" in root.outputs["dead_letter_queue_urls"]["value"]
 
 

@@ -51,7 +51,16 @@ def test_optional_root_variables_have_defaults_and_required_ones_do_not() -> Non
 
     with_default = {name for name, body in variables.items() if "default" in body}
 
-    assert with_default == {"tags", "webhook_url", "notification_email", "endpoints", "publisher_account_ids"}
+    assert with_default == {
+        "tags",
+        "webhook_url",
+        "notification_email",
+        "endpoints",
+        "publisher_account_ids",
+        "schemas",
+        "schema_registry",
+        "replication_region",
+    }
 
 
 @pytest.mark.parametrize("name", MODULE_NAMES)

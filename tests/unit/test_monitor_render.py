@@ -125,7 +125,7 @@ def test_dashboard_shows_every_section_and_the_health_line_last() -> None:
         "8 / 40 ms",
         "2m 5s",
         "missing: https://sqs/notifier",
-        "left visible (each peek counts towards maxReceiveCount 5)",
+        "left visible (on AWS each peek counts towards maxReceiveCount 5)",
         '{"n": 1}',
         "shop-processor-errors",
         "AWS/Lambda/Errors",
@@ -185,9 +185,32 @@ def test_structured_log_event_is_pretty_printed_and_plain_text_kept() -> None:
 
     out = text_of(render_log_event(structured))
 
-    assert out.splitlines()[0] == "12:00:00.000 processor  ERROR order failed"
-    assert '"order_id": "o-1"' in out
+    assert out.splitlines() == ['12:00:00.000 processor  ERROR order failed  {"order_id": "o-1"}']
     assert text_of(render_log_event(plain)).strip() == "12:00:00.000 notifier   START RequestId: x"
+
+
+def test_long_structured_fields_are_indented_and_lambda_context_left_out() -> None:
+    data = {
+        "level": "INFO",
+        "message": "m",
+        "function_arn": "arn:x",
+        "cold_start": True,
+        "order": {"id": "o" * 120},
+    }
+    event = LogEvent(
+        timestamp=NOW,
+        function="processor",
+        log_group="g",
+        log_stream="s",
+        event_id="1",
+        message="{}",
+        data=data,
+    )
+
+    out = text_of(render_log_event(event))
+
+    assert out.splitlines()[:3] == ["12:00:00.000 processor  INFO m", "{", '  "order": {']
+    assert "function_arn" not in out and "cold_start" not in out
 
 
 def test_replay_line_names_state_and_range() -> None:

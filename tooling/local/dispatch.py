@@ -2,7 +2,7 @@
 
 Only one dispatcher works on an environment at a time (an flock on `.tooling/<env>/dispatcher.lock`).
 `drain()` dispatches in-process until nothing is pending, or waits for the dispatcher that holds the lock.
-After PutEvents queues work, the local bus starts a background dispatcher (`python -m tooling.local.dispatch`)
+After PutEvents queues work, the local bus starts a background dispatcher (`python -m tooling.local.background`)
 so that a CLI `publish` gets its events processed like Lambda's asynchronous invocations would be; it exits
 after a short idle period. A delivery claimed by a dispatcher that died is reset when the next one starts:
 delivery is at least once, as in AWS.
@@ -249,7 +249,7 @@ def spawn_background_dispatcher(workspace: Workspace) -> bool:
             [
                 sys.executable,
                 "-m",
-                "tooling.local.dispatch",
+                "tooling.local.background",
                 "--root",
                 str(workspace.root),
                 "--env",
@@ -298,8 +298,9 @@ def stop_background_dispatcher(workspace: Workspace, wait: float = 5.0) -> None:
         time.sleep(POLL_SECONDS)
 
 
-def _main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tooling.local.dispatch", description=__doc__)
+def main(argv: list[str]) -> int:
+    """The background dispatcher process (see tooling/local/background.py)."""
+    parser = argparse.ArgumentParser(prog="python -m tooling.local.background", description=__doc__)
     parser.add_argument("--root", type=Path, required=True)
     parser.add_argument("--env", required=True)
     parser.add_argument("--max-seconds", type=float, default=3600.0)
@@ -330,7 +331,3 @@ def _main(argv: list[str]) -> int:
     finally:
         store.close()
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_main(sys.argv[1:]))

@@ -283,7 +283,14 @@ def destroy(workspace: Workspace) -> None:
 
     stop_background_dispatcher(workspace)
     state = workspace.state_dir
-    for name in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", "idempotency.sqlite", "dispatcher.log", "dispatcher.starting"):
+    for name in (
+        DB_NAME,
+        f"{DB_NAME}-wal",
+        f"{DB_NAME}-shm",
+        "idempotency.sqlite",
+        "dispatcher.log",
+        "dispatcher.starting",
+    ):
         (state / name).unlink(missing_ok=True)
     for folder in ("code", "workers"):
         shutil.rmtree(state / folder, ignore_errors=True)

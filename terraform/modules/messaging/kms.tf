@@ -14,6 +14,8 @@ resource "aws_kms_alias" "this" {
 # the key does), so each statement is scoped by principal and condition instead. SNS and SQS call KMS on behalf of
 # whoever sends: EventBridge and CloudWatch through their statements below, the Lambda roles through
 # their IAM policies (which the root statement lets IAM grant), so no bare sns/sqs service grant is needed.
+# The one exception is SNS dead-lettering into the encrypted notifications DLQ: there SNS itself is the
+# sender, so it gets a statement limited to the notifications topic.
 data "aws_iam_policy_document" "kms" {
   # checkov:skip=CKV_AWS_109:Key policy; Resource "*" means this key only, and the root statement is AWS's default that delegates key access to IAM policies.
   # checkov:skip=CKV_AWS_111:Key policy; Resource "*" means this key only (KMS forces it), every service statement carries a source condition.
@@ -87,6 +89,29 @@ data "aws_iam_policy_document" "kms" {
       test     = "ArnLike"
       variable = "aws:SourceArn"
       values   = [local.rule_arn_pattern, local.event_bus_arn]
+    }
+  }
+
+  statement {
+    sid       = "SnsDeadLettersNotificationsToEncryptedQueue"
+    actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+    resources = ["*"] # KMS key policies must use "*" (this key).
+
+    principals {
+      type        = "Service"
+      identifiers = ["sns.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [local.notifications_topic_arn]
     }
   }
 

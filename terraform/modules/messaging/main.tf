@@ -1,6 +1,6 @@
 # Messaging: the customer-managed KMS key every encrypted resource of the stack uses, the notifications
-# topic, the batch queue and the dead-letter queues EventBridge writes to. Each resource policy names the
-# exact rule (or bus) ARNs allowed to deliver, so a target works on the first apply and nothing else can send.
+# topic, the batch queue and the dead-letter queues EventBridge and SNS write to. Each resource policy names the
+# exact rule, bus or topic ARNs allowed to deliver, so a target works on the first apply and nothing else can send.
 
 data "aws_caller_identity" "current" {}
 
@@ -19,6 +19,10 @@ locals {
   rule_arn_pattern = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${var.event_bus_name}/*"
   alarm_arn_prefix = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name_prefix}-*"
   log_group_prefix = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.name_prefix}-*"
+
+  # The topic is encrypted with this key too, so its ARN is built from its name the same way.
+  notifications_topic_name = "${var.name_prefix}-notifications"
+  notifications_topic_arn  = "arn:${local.partition}:sns:${local.region}:${local.account_id}:${local.notifications_topic_name}"
 
   create_email_subscription = var.notification_email != null
 }

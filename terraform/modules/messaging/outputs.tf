@@ -47,3 +47,18 @@ output "events_dlq_name" {
   description = "Name of the shared EventBridge dead-letter queue."
   value       = aws_sqs_queue.events_dlq.name
 }
+
+output "notifications_dlq_arn" {
+  description = "ARN of the dead-letter queue of the notifier's subscription to the notifications topic."
+  value       = aws_sqs_queue.notifications_dlq.arn
+}
+
+output "notifications_dlq_url" {
+  description = "URL of the notifications subscription's dead-letter queue."
+  value       = aws_sqs_queue.notifications_dlq.url
+}
+
+output "notifications_dlq_name" {
+  description = "Name of the notifications subscription's dead-letter queue."
+  value       = aws_sqs_queue.notifications_dlq.name
+}

@@ -1,5 +1,5 @@
 resource "aws_sns_topic" "notifications" {
-  name              = "${var.name_prefix}-notifications"
+  name              = local.notifications_topic_name
   kms_master_key_id = aws_kms_key.this.arn
 }
 
@@ -54,6 +54,14 @@ resource "aws_sns_topic_subscription" "notifier" {
   topic_arn = aws_sns_topic.notifications.arn
   protocol  = "lambda"
   endpoint  = var.notifier_function.arn
+
+  # Messages SNS cannot deliver after its retries (function deleted, permission missing, throttled past
+  # the delivery policy) go to the notifications DLQ instead of being dropped. Failures inside the function
+  # are the function's own DLQ's business (module processors).
+  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.notifications_dlq.arn })
+
+  # SNS checks the queue policy when the redrive policy is set.
+  depends_on = [aws_sqs_queue_policy.notifications_dlq]
 }
 
 resource "aws_lambda_permission" "notifier" {
@@ -70,4 +78,57 @@ resource "aws_sns_topic_subscription" "email" {
   topic_arn = aws_sns_topic.notifications.arn
   protocol  = "email"
   endpoint  = var.notification_email
+}
+
+# The notifier subscription's dead-letter queue. SNS itself sends here, so the queue policy names the topic
+# and the key policy lets sns.amazonaws.com use the key for this topic only (kms.tf).
+resource "aws_sqs_queue" "notifications_dlq" {
+  name                      = "${var.name_prefix}-notifications-dlq"
+  kms_master_key_id         = aws_kms_key.this.arn
+  message_retention_seconds = 1209600 # 14 days, SQS's maximum: time to inspect and redrive
+
+  # SNS writes here directly; no queue may use it as its redrive target.
+  redrive_allow_policy = jsonencode({ redrivePermission = "denyAll" })
+}
+
+resource "aws_sqs_queue_policy" "notifications_dlq" {
+  queue_url = aws_sqs_queue.notifications_dlq.url
+  policy    = data.aws_iam_policy_document.notifications_dlq.json
+}
+
+data "aws_iam_policy_document" "notifications_dlq" {
+  statement {
+    sid       = "NotificationsTopicDeadLetters"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.notifications_dlq.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["sns.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_sns_topic.notifications.arn]
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.notifications_dlq.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
 }

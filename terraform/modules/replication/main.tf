@@ -1,0 +1,93 @@
+# Cross-region replication: a rule on the primary bus forwards every e-commerce event to a bus of the same
+# name (+ "-replica") in the replica region, which archives them. The replica can replay its archive onto
+# itself, so consumers deployed there can take over if the primary region fails. Nothing here exists unless
+# create_replication is true.
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+data "aws_region" "primary" {}
+
+data "aws_region" "replica" {
+  provider = aws.replica
+}
+
+locals {
+  account_id     = data.aws_caller_identity.current.account_id
+  partition      = data.aws_partition.current.partition
+  replica_region = data.aws_region.replica.region
+
+  # Built from the name: the bus is encrypted with the replica key, so the key policy cannot wait for it.
+  replica_bus_arn = "arn:${local.partition}:events:${local.replica_region}:${local.account_id}:event-bus/${var.replica_event_bus_name}"
+
+  rule_name = "${var.name_prefix}-replication"
+  event_pattern = jsonencode({
+    source = var.event_sources
+  })
+}
+
+resource "aws_cloudwatch_event_bus" "this" {
+  count    = var.create_replication ? 1 : 0
+  provider = aws.replica
+
+  name               = var.replica_event_bus_name
+  description        = "Replica of ${var.event_bus_name} (${data.aws_region.primary.region}): every e-commerce event, archived for replay"
+  kms_key_identifier = aws_kms_key.this[0].arn
+
+  lifecycle {
+    precondition {
+      condition     = local.replica_region != data.aws_region.primary.region
+      error_message = "replication: the replica region (${local.replica_region}) must differ from the primary region (${data.aws_region.primary.region})."
+    }
+  }
+}
+
+resource "aws_cloudwatch_event_archive" "this" {
+  count    = var.create_replication ? 1 : 0
+  provider = aws.replica
+
+  name               = var.replica_archive_name
+  description        = "Every event replicated to ${var.replica_event_bus_name}, kept for replay in ${local.replica_region}"
+  event_source_arn   = aws_cloudwatch_event_bus.this[0].arn
+  retention_days     = var.archive_retention_days
+  kms_key_identifier = aws_kms_key.this[0].arn
+}
+
+resource "aws_cloudwatch_event_rule" "replicate" {
+  count = var.create_replication ? 1 : 0
+
+  name           = local.rule_name
+  description    = "Every e-commerce event to ${var.replica_event_bus_name} in ${local.replica_region}"
+  event_bus_name = var.event_bus_name
+  event_pattern  = local.event_pattern
+  state          = "ENABLED"
+
+  lifecycle {
+    precondition {
+      condition     = length(local.rule_name) <= 64
+      error_message = "replication: rule name ${local.rule_name} is longer than EventBridge's 64 characters."
+    }
+  }
+}
+
+# Bus-to-bus targets are the one target type here that needs a role: EventBridge calls PutEvents on the
+# replica with it. Undeliverable events (after the retries) go to the primary region's events DLQ.
+resource "aws_cloudwatch_event_target" "replicate" {
+  count = var.create_replication ? 1 : 0
+
+  event_bus_name = var.event_bus_name
+  rule           = aws_cloudwatch_event_rule.replicate[0].name
+  target_id      = "replica-bus"
+  arn            = aws_cloudwatch_event_bus.this[0].arn
+  role_arn       = aws_iam_role.replicate[0].arn
+
+  retry_policy {
+    maximum_retry_attempts       = var.retry_policy.maximum_retry_attempts
+    maximum_event_age_in_seconds = var.retry_policy.maximum_event_age_in_seconds
+  }
+
+  dead_letter_config {
+    arn = var.dead_letter_queue_arn
+  }
+}

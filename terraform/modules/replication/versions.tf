@@ -1,0 +1,13 @@
+terraform {
+  required_version = ">= 1.5.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 6.0"
+
+      # aws: the primary region (rule, target, IAM role); aws.replica: the replica region (bus, archive, key).
+      configuration_aliases = [aws.replica]
+    }
+  }
+}
