@@ -16,7 +16,7 @@ def client(
 ) -> Any:
     config = BotoConfig(
         region_name=region,
-        retries=retries or _RETRIES,  # type: ignore[arg-type]
+        retries=retries or _RETRIES,
         max_pool_connections=max_pool_connections,
     )
-    return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
+    return boto3.session.Session().client(service, config=config)

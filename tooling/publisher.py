@@ -5,8 +5,10 @@
 - A partial failure (some entries carry ErrorCode) resends only those entries, and only for retryable
   codes, with exponential backoff and full jitter, up to `max_attempts` sends per entry. A whole-call error
   (throttling, 5xx, connection trouble) is retried the same way. An accepted entry is never resent.
-  A whole-call error that retrying cannot fix (access denied, missing bus, bad credentials) stops the run:
-  nothing more is sent, and if nothing was accepted yet the error itself is raised.
+  A whole-call error about the request's content (ValidationException) is narrowed down by sending that
+  batch's entries one by one, so only the offending entry fails. Any other whole-call error that retrying
+  cannot fix (access denied, missing bus, bad credentials) stops the run: nothing more is sent, and if
+  nothing was accepted yet the error itself is raised.
 - Calls run on a bounded thread pool of `concurrency` threads with at most two batches per thread queued,
   and entries are drawn from the input lazily, so a million generated events never sit in memory at once.
 - Ctrl-C stops cleanly: no new call starts, retry waits end, calls on the wire finish and are counted, and
@@ -54,6 +56,11 @@ RETRYABLE_CODES = frozenset(
         "RequestTimeoutException",
     }
 )
+
+# Whole-call errors caused by the request's content rather than by the caller or the bus: the batch is split
+# so that only the offending entry fails (a failed call accepted none of its entries, so none is sent twice).
+# Any other non-retryable whole-call error (access denied, missing bus, bad credentials) stops the run.
+REQUEST_CODES = frozenset({"ValidationException", "ParamValidationError", "SerializationException"})
 
 ProgressCallback = Callable[[int, int], None]
 """Called from the calling thread with (newly accepted, newly failed) counts as batches complete."""
@@ -231,6 +238,13 @@ class Publisher:
                 results = self.bus.put_events([entry for _, entry in pending])
             except Exception as exc:  # any Bus may raise anything; classify() decides what it means
                 code, message, retryable = classify(exc)
+                if not retryable and code in REQUEST_CODES:
+                    if len(pending) == 1:
+                        outcome.failures.append(PublishFailure(pending[0][0], code, message))
+                    else:
+                        for single in pending:
+                            _merge(outcome, self.send_batch([single]))
+                    return outcome
                 if not retryable:
                     self.stop.set()  # at once, so batches queued behind this one are not sent
                     outcome.failures += [PublishFailure(i, code, message) for i, _ in pending]
@@ -371,6 +385,12 @@ class Publisher:
         if self.settings.trace_header and "TraceHeader" not in entry:
             return {**entry, "TraceHeader": self.settings.trace_header}
         return entry
+
+
+def _merge(into: _BatchOutcome, part: _BatchOutcome) -> None:
+    into.accepted += part.accepted
+    into.failures += part.failures
+    into.fatal = into.fatal or part.fatal
 
 
 def fatal_code(exc: BaseException | None) -> str:

@@ -57,7 +57,10 @@ class EventSchema:
 
 
 def default_directory() -> Path:
-    return project_root() / "schemas"
+    """schemas/ of the project checkout (TOOLING_ROOT); a root without one uses the source tree's, as
+    project_root() itself falls back to the source tree."""
+    checkout = project_root() / "schemas"
+    return checkout if checkout.is_dir() else Path(__file__).resolve().parent.parent / "schemas"
 
 
 def _load_file(path: Path) -> EventSchema:

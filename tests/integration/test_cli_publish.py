@@ -286,3 +286,36 @@ def test_the_installed_command_prints_one_error_line_and_exits_non_zero(tmp_path
     assert proc.stdout == ""
     assert proc.stderr.splitlines()[0] == "error: --detail must be a JSON object, not list"
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_batch_through_the_local_target_lands_in_the_local_queue_once(
+    project_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from tooling import deploy
+    from tooling.local.store import Store
+    from tooling.workspace import Workspace
+
+    if not (project_copy / "schemas").is_dir():  # the shared project_copy fixture predates schemas/
+        shutil.copytree(Path(__file__).resolve().parents[2] / "schemas", project_copy / "schemas")
+    monkeypatch.setenv("TOOLING_LOCAL_DISPATCH", "off")  # no Lambda workers: only the queue is checked
+    workspace = Workspace.for_env("dev")
+    outputs = deploy.apply_local(deploy.prepare(workspace))
+
+    result = CliRunner().invoke(app, ["publish", "batch", "--count", "30", "--seed", "3", "--json"])
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["published"] == 30
+    store = Store.open(workspace)
+    try:
+        rows = [
+            dict(r)
+            for r in store.query("SELECT * FROM messages WHERE queue_url = ?", (outputs.batch_queue_url,))
+        ]
+    finally:
+        store.close()
+    keys = Counter(json.loads(row["body"])["detail"]["idempotencyKey"] for row in rows)
+    assert len(keys) == 30
+    assert set(keys.values()) == {1}

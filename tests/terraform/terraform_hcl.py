@@ -17,7 +17,15 @@ import hcl2
 
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM = REPO / "terraform"
-MODULE_NAMES = ("event_bus", "messaging", "processors", "routing", "monitoring", "schema_registry", "replication")
+MODULE_NAMES = (
+    "event_bus",
+    "messaging",
+    "processors",
+    "routing",
+    "monitoring",
+    "schema_registry",
+    "replication",
+)
 
 
 def unquote(value: Any) -> Any:

@@ -21,7 +21,12 @@ def test_shipped_environments_load(env: str) -> None:
     config = load_config(REPO / "environments" / f"{env}.toml")
 
     assert config.environment == env
-    assert [r.name for r in config.rules] == ["order-events", "high-value-orders", "user-registration", "all-events"]
+    assert [r.name for r in config.rules] == [
+        "order-events",
+        "high-value-orders",
+        "user-registration",
+        "all-events",
+    ]
 
 
 def test_recipe_routes_are_in_the_dev_table() -> None:
@@ -73,6 +78,23 @@ BROKEN: list[tuple[str, Any, str]] = [
     ("endpoint service", lambda d: d.update(terraform={"endpoints": {"s3": "http://localhost:4566"}}),
      "terraform.endpoints.s3 (key): Input should be 'cloudwatch'"),
     ("long rule name", lambda d: d["rules"][0].update(name="r" * 60), "makes the rule name longer than 64"),
+    ("schemas unknown key", lambda d: d.update(schemas={"registy": False}),
+     "schemas.registy: unknown setting"),
+    ("schema discoverer", lambda d: d.update(schemas={"discoverer": True}),
+     "schemas.discoverer: AWS does not support schema discovery on an event bus encrypted with a"),
+    ("replica without region", lambda d: d.update(replication={}), "replication.region: is required"),
+    ("replica bad region", lambda d: d.update(replication={"region": "west"}),
+     "replication.region: String should match pattern"),
+    ("replica same region", lambda d: d.update(replication={"region": "us-east-1"}),
+     "replication.region: must differ from region (us-east-1)"),
+    ("replica other partition", lambda d: d.update(replication={"region": "us-gov-west-1"}),
+     "replication.region: us-gov-west-1 is in another AWS partition than us-east-1"),
+    ("replica archive too long", lambda d: d.update(project="p" * 20, environment="e" * 10,
+                                                    replication={"region": "us-west-2"}),
+     "<project>-<environment>-<suffix>-archive-replica would be 54 characters, over EventBridge's 48"),
+    ("rule named replication", lambda d: (d.update(replication={"region": "us-west-2"}),
+                                          d["rules"][0].update(name="replication")),
+     "rules[0].name: 'replication' is the name of the replication rule while [replication] is set"),
 ]  # fmt: skip
 
 
@@ -111,3 +133,32 @@ def test_pattern_may_be_a_json_string_with_null() -> None:
     config = parse_config(data)
 
     assert config.rules[0].pattern == {"detail": {"couponCode": [None]}}
+
+
+def test_schema_registry_is_on_and_discovery_off_by_default() -> None:
+    config = parse_config(copy.deepcopy(DEV))
+
+    assert (config.schemas.registry, config.schemas.discoverer) == (True, False)
+
+
+def test_replication_is_off_unless_its_table_is_present() -> None:
+    assert parse_config(copy.deepcopy(DEV)).replication is None
+
+    config = parse_config(_broken(lambda d: d.update(replication={"region": "us-west-2"})))
+
+    assert config.replication is not None
+    assert config.replication.region == "us-west-2"
+
+
+def test_a_rule_may_be_named_replication_while_replication_is_off() -> None:
+    config = parse_config(_broken(lambda d: d["rules"][0].update(name="replication")))
+
+    assert config.rules[0].name == "replication"
+
+
+def test_schemas_endpoint_may_be_overridden_for_an_emulator() -> None:
+    config = parse_config(
+        _broken(lambda d: d.update(terraform={"endpoints": {"schemas": "http://localhost:4566"}}))
+    )
+
+    assert config.terraform.endpoints == {"schemas": "http://localhost:4566"}

@@ -223,3 +223,24 @@ def test_every_bad_line_is_reported_with_its_number() -> None:
 def test_unreadable_file_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="cannot read"):
         read_entries(tmp_path / "missing.jsonl")
+
+
+def test_generated_events_conform_to_the_schema_registry() -> None:
+    from tooling.schemas import validate_detail
+
+    factory = EventFactory(seed=17)
+    generated = list(factory.mixed(400)) + [
+        factory.entry(kind, name, amount=amount)
+        for kind in KINDS
+        for name, _ in DETAIL_TYPES[kind]
+        for amount in (None, 0.01, 1500.0)
+        if amount is None or kind in ("order", "payment")
+    ]
+
+    problems = {
+        (e["Source"], e["DetailType"], problem)
+        for e in generated
+        for problem in validate_detail(e["Source"], e["DetailType"], json.loads(e["Detail"]))
+    }
+
+    assert problems == set()

@@ -185,6 +185,19 @@ def test_whole_call_throttling_and_connection_errors_are_retried() -> None:
     assert bus.accepted == Counter(range(10))
 
 
+def test_a_request_the_bus_refuses_as_invalid_is_narrowed_down_to_the_bad_entry() -> None:
+    def refuse_seven(call: int) -> Exception | None:
+        return client_error("ValidationException", 400) if 7 in bus.calls[call - 1] else None
+
+    bus = ScriptedBus(whole=refuse_seven)
+
+    summary = publish(bus, entries(25), FAST, total=25)
+
+    assert summary.published == 24
+    assert [(f.index, f.code) for f in summary.failures] == [(7, "ValidationException")]
+    assert bus.accepted == Counter(n for n in range(25) if n != 7)
+
+
 def test_a_fatal_error_before_anything_was_accepted_is_raised() -> None:
     bus = ScriptedBus(whole=lambda call: client_error("ResourceNotFoundException", 400))
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tooling.config import load_config, parse_config
+from tooling.schemas import load_schemas
 from tooling.tfvars import build_tfvars, render_backend, write_tfvars
 from tooling.workspace import Workspace
 
@@ -34,7 +36,8 @@ def test_hostile_strings_survive_unchanged(tmp_path: Path) -> None:
     source = (REPO / "environments" / "dev.toml").read_text()
     source = source.replace('CostCenter = "engineering"', f"CostCenter = {json.dumps(HOSTILE)}")
     source = source.replace(
-        'description = "Order lifecycle events to the order processor"', f"description = {json.dumps(HOSTILE)}"
+        'description = "Order lifecycle events to the order processor"',
+        f"description = {json.dumps(HOSTILE)}",
     )
     env = tmp_path / "environments"
     env.mkdir()
@@ -74,3 +77,47 @@ def test_backend_is_rendered_as_escaped_hcl() -> None:
 @pytest.mark.parametrize("key", ["functions", "rules", "alarms", "lambda_zip_sha256", "name_suffix"])
 def test_tfvars_carry_what_terraform_needs(key: str) -> None:
     assert key in _dev_tfvars()
+
+
+def _tfvars_with(mutate: Any) -> dict[str, Any]:
+    data = tomllib.loads((REPO / "environments" / "dev.toml").read_text())
+    mutate(data)
+    return build_tfvars(
+        parse_config(data), name_suffix="abc123", zip_path=Path("/x/lambda.zip"), zip_sha256_b64="x"
+    )
+
+
+def test_every_schema_file_reaches_terraform_as_compact_json() -> None:
+    schemas = _dev_tfvars()["schemas"]
+    files = load_schemas()
+
+    assert isinstance(schemas, dict)
+    assert set(schemas) == {s.name for s in files.values()}
+    for schema in files.values():
+        assert json.loads(schemas[schema.name]) == schema.document
+        assert "\n" not in schemas[schema.name]
+
+
+def test_without_a_registry_no_schemas_are_passed() -> None:
+    tfvars = _tfvars_with(lambda d: d.update(schemas={"registry": False}))
+
+    assert tfvars["schemas"] == {}
+    assert tfvars["schema_registry"] == {"registry": False, "discoverer": False}
+
+
+def test_schemas_may_be_given_explicitly() -> None:
+    config = load_config(REPO / "environments" / "dev.toml")
+
+    tfvars = build_tfvars(
+        config, name_suffix="abc123", zip_path=Path("/x.zip"), zip_sha256_b64="x", schemas={"a@B": "{}"}
+    )
+
+    assert tfvars["schemas"] == {"a@B": "{}"}
+
+
+def test_replication_region_is_null_unless_configured() -> None:
+    assert _dev_tfvars()["replication_region"] is None
+
+    tfvars = _tfvars_with(lambda d: d.update(replication={"region": "eu-west-1"}))
+
+    assert tfvars["replication_region"] == "eu-west-1"

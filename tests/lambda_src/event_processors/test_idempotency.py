@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -167,3 +168,23 @@ def test_the_settings_choose_the_store(tmp_path: Path) -> None:
 
     assert isinstance(sqlite, SQLiteStore)
     assert isinstance(dynamodb, DynamoDBStore)
+
+
+def test_concurrent_claims_on_one_sqlite_file_let_exactly_one_through(tmp_path: Path) -> None:
+    path = str(tmp_path / "idempotency.sqlite3")
+    stores = [SQLiteStore(path) for _ in range(8)]  # one connection each, like separate worker processes
+    barrier = threading.Barrier(len(stores))
+    outcomes: list[object] = []
+
+    def claim(store: SQLiteStore) -> None:
+        barrier.wait()
+        outcomes.append(store.claim("order#1", now=NOW, expires_at=int(NOW) + 60, in_progress_until=NOW + 30))
+
+    threads = [threading.Thread(target=claim, args=(store,)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert outcomes.count(None) == 1
+    assert len(outcomes) == len(stores)

@@ -147,3 +147,31 @@ def test_an_unexpected_error_is_logged_with_the_correlation_id_and_raised(
     [line] = logs.with_message("Unexpected error")
     assert line["correlation_id"] == event["id"]
     assert "KeyError" in line["exception"]
+
+
+@pytest.mark.parametrize(
+    ("name", "action", "metric"),
+    [
+        ("order_created", "order_processed", "OrdersProcessed"),
+        ("order_updated", "order_updated", "OrdersUpdated"),
+        ("order_cancelled", "order_cancelled", "OrdersCancelled"),
+        ("user_registered", "user_registered", "UsersRegistered"),
+        ("payment_processed", "payment_processed", "PaymentsProcessed"),
+        ("inventory_updated", "event_recorded", "OtherEventsRecorded"),
+        ("unknown_source", "event_recorded", "OtherEventsRecorded"),
+    ],
+)
+def test_the_handler_returns_and_counts_each_business_outcome(
+    load_event: Loader,
+    lambda_context: Any,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    action: str,
+    metric: str,
+) -> None:
+    event = load_event(name)
+
+    result = processor.handler(event, lambda_context)
+
+    assert (result["action"], result["eventId"]) == (action, event["id"])
+    assert metric in emf_metric_names(capsys.readouterr().out)

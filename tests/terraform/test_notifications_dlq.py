@@ -1,0 +1,62 @@
+"""The notifier's SNS subscription dead-letters into its own queue: SNS may send there only for the
+notifications topic, the key lets SNS encrypt for that topic only, and the queue is alarmed and exported."""
+
+from __future__ import annotations
+
+from terraform_hcl import map_literal_keys, modules, statements, unquote
+
+
+def test_notifier_subscription_redrives_into_the_notifications_dlq() -> None:
+    subscription = modules()["messaging"].resource("aws_sns_topic_subscription", "notifier").body
+
+    assert "deadLetterTargetArn = aws_sqs_queue.notifications_dlq.arn" in subscription["redrive_policy"]
+
+
+def test_only_the_notifications_topic_may_send_to_the_dlq() -> None:
+    messaging = modules()["messaging"]
+    allows = [s for s in statements(messaging.policy_document("notifications_dlq")) if s.effect == "Allow"]
+
+    (allow,) = allows
+
+    assert allow.actions == ["sqs:SendMessage"]
+    assert allow.principals == [{"type": "Service", "identifiers": ["sns.amazonaws.com"]}]
+    assert allow.conditions == [
+        {"test": "ArnEquals", "variable": "aws:SourceArn", "values": ["${aws_sns_topic.notifications.arn}"]}
+    ]
+
+
+def test_key_lets_sns_encrypt_only_for_the_notifications_topic() -> None:
+    messaging = modules()["messaging"]
+    by_sid = {s.sid: s for s in statements(messaging.policy_document("kms"))}
+
+    sns = by_sid["SnsDeadLettersNotificationsToEncryptedQueue"]
+
+    assert sns.principals == [{"type": "Service", "identifiers": ["sns.amazonaws.com"]}]
+    assert sorted(sns.actions) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert {
+        "test": "ArnEquals",
+        "variable": "aws:SourceArn",
+        "values": ["${local.notifications_topic_arn}"],
+    } in (sns.conditions)
+    assert (
+        messaging.resource("aws_sns_topic", "notifications").body["name"]
+        == "${local.notifications_topic_name}"
+    )
+    assert unquote(messaging.locals["notifications_topic_arn"]).endswith(":${local.notifications_topic_name}")
+
+
+def test_dlq_is_encrypted_and_never_a_redrive_target() -> None:
+    queue = modules()["messaging"].resource("aws_sqs_queue", "notifications_dlq").body
+
+    assert queue["kms_master_key_id"] == "${aws_kms_key.this.arn}"
+    assert 'redrivePermission = "denyAll"' in queue["redrive_allow_policy"]
+
+
+def test_dlq_is_exported_under_notifications_and_alarmed_like_the_others() -> None:
+    root = modules()["root"]
+
+    assert "notifications" in map_literal_keys(root.locals["dead_letter_queues"])
+    assert "module.messaging.notifications_dlq_url" in root.locals["dead_letter_queues"]
+    assert root.module_calls["monitoring"]["dead_letter_queue_names"] == (
+        "${{for key, queue in local.dead_letter_queues : key => queue.name}}"
+    )
