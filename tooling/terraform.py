@@ -64,8 +64,8 @@ def find_binary() -> str:
 
 
 def _parse_version(text: str) -> tuple[int, int, int]:
-    parts = [int(p) for p in text.lstrip("v").split("-")[0].split(".")[:3]]
-    return (parts + [0, 0, 0])[0], (parts + [0, 0, 0])[1], (parts + [0, 0, 0])[2]
+    major, minor, patch = ([int(p) for p in text.lstrip("v").split("-")[0].split(".")[:3]] + [0, 0])[:3]
+    return major, minor, patch
 
 
 def _stream_ok() -> bool:

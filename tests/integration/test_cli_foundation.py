@@ -23,7 +23,9 @@ def test_help_lists_the_commands() -> None:
 
 
 def test_python_dash_m_runs_the_same_app() -> None:
-    proc = subprocess.run([sys.executable, "-m", "tooling", "--help"], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tooling", "--help"], capture_output=True, text=True, check=False
+    )
 
     assert proc.returncode == 0
     assert "tfvars" in proc.stdout
@@ -33,7 +35,12 @@ def test_config_validate_accepts_dev(project_copy: Path) -> None:
     result = runner.invoke(app, ["config", "validate", "--env", "dev", "--json"])
 
     assert result.exit_code == 0
-    assert json.loads(result.stdout)["rules"] == ["order-events", "high-value-orders", "user-registration", "all-events"]
+    assert json.loads(result.stdout)["rules"] == [
+        "order-events",
+        "high-value-orders",
+        "user-registration",
+        "all-events",
+    ]
 
 
 def test_config_validate_reports_every_problem_with_exit_2(tmp_path: Path) -> None:
@@ -79,7 +86,10 @@ def test_package_json_is_stable_across_runs(project_copy: Path) -> None:
 
 def test_outputs_before_any_apply_is_a_clear_error(project_copy: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "tooling", "outputs", "--env", "dev"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "tooling", "outputs", "--env", "dev"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
     assert proc.returncode == 1

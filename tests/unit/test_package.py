@@ -20,7 +20,9 @@ def src(tmp_path: Path) -> Path:
     root = tmp_path / "lambda_src"
     (root / "event_processors").mkdir(parents=True)
     (root / "event_processors" / "__init__.py").write_text("")
-    (root / "event_processors" / "processor.py").write_text("def handler(event, context):\n    return event\n")
+    (root / "event_processors" / "processor.py").write_text(
+        "def handler(event, context):\n    return event\n"
+    )
     (root / "event_processors" / "__pycache__").mkdir()
     (root / "event_processors" / "__pycache__" / "processor.cpython-311.pyc").write_bytes(b"junk")
     (root / "requirements.txt").write_text("# no runtime dependencies in this fixture\n")

@@ -48,7 +48,9 @@ def canned_outputs() -> dict[str, object]:
         "event_bus_name": "ecommerce-dev-abc123-bus",
         "event_bus_arn": "arn:aws:events:us-east-1:123456789012:event-bus/ecommerce-dev-abc123-bus",
         "archive_name": "ecommerce-dev-abc123-archive",
-        "rule_arns": {"order-events": "arn:aws:events:us-east-1:123456789012:rule/ecommerce-dev-abc123-bus/x"},
+        "rule_arns": {
+            "order-events": "arn:aws:events:us-east-1:123456789012:rule/ecommerce-dev-abc123-bus/x"
+        },
         "batch_queue_url": "https://sqs.us-east-1.amazonaws.com/123456789012/ecommerce-dev-abc123-batch",
         "batch_queue_arn": "arn:aws:sqs:us-east-1:123456789012:ecommerce-dev-abc123-batch",
         "dead_letter_queue_urls": {"events": "https://sqs.us-east-1.amazonaws.com/123456789012/dlq"},
@@ -105,7 +107,11 @@ def test_init_plan_apply_output_command_lines(fake: Path, workspace: Workspace) 
         ["apply", "-input=false", str(plan_file)],
         ["output", "-json"],
     ]
-    assert (summary.add, summary.change, summary.destroy) == (3, 1, 1)  # a replacement counts as one add and one destroy, as terraform says
+    assert (summary.add, summary.change, summary.destroy) == (
+        3,
+        1,
+        1,
+    )  # a replacement counts as one add and one destroy, as terraform says
     assert set(from_terraform(raw).contract()) == set(OUTPUT_NAMES)
 
 
@@ -115,7 +121,9 @@ def test_destroy_never_passes_force(fake: Path, workspace: Workspace) -> None:
     assert calls(fake) == [["destroy", "-input=false", f"-var-file={workspace.tfvars_path}", "-auto-approve"]]
 
 
-def test_terraform_runs_in_the_module_with_a_per_environment_data_dir(fake: Path, workspace: Workspace) -> None:
+def test_terraform_runs_in_the_module_with_a_per_environment_data_dir(
+    fake: Path, workspace: Workspace
+) -> None:
     TerraformDriver(workspace).output()
 
     record = json.loads(fake.read_text().splitlines()[0])
@@ -129,11 +137,18 @@ def test_backend_config_is_passed_when_the_environment_has_one(fake: Path, works
 
     TerraformDriver(workspace).init()
 
-    assert calls(fake)[1] == ["init", "-input=false", "-reconfigure", f"-backend-config={workspace.state_dir}/backend.hcl"]
+    assert calls(fake)[1] == [
+        "init",
+        "-input=false",
+        "-reconfigure",
+        f"-backend-config={workspace.state_dir}/backend.hcl",
+    ]
     assert 'backend "s3"' in (workspace.terraform_dir / "backend_override.tf").read_text()
 
 
-def test_missing_binary_is_a_clear_error(workspace: Workspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_missing_binary_is_a_clear_error(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.delenv("TERRAFORM_BINARY", raising=False)
 
@@ -151,7 +166,9 @@ def test_old_terraform_is_refused(fake: Path, workspace: Workspace, monkeypatch:
         TerraformDriver(workspace).check_version()
 
 
-def test_failed_init_names_the_cause(fake: Path, workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_init_names_the_cause(
+    fake: Path, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FAKE_TF_FAIL_INIT", "1")
 
     with pytest.raises(TerraformError) as info:

@@ -46,6 +46,6 @@ def main() -> None:
         code = app(standalone_mode=False)
     except SystemExit:
         raise
-    except BaseException as exc:  # noqa: BLE001 - the one place errors become exit codes
+    except BaseException as exc:
         sys.exit(errors.handle(exc, debug=STATE.debug))
     sys.exit(code if isinstance(code, int) else 0)

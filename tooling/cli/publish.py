@@ -45,12 +45,11 @@ EXIT_INTERRUPTED = 130
 FAILURES_SHOWN = 20
 
 CountOption = Annotated[int, typer.Option("--count", "-n", min=1, help="How many events to publish.")]
-TypeOption = Annotated[
-    str | None, typer.Option("--type", help="Detail-type (default: the first listed above).")
+OrderAmountOption = Annotated[
+    float | None,
+    typer.Option("--amount", min=0.01, help="totalAmount; the line items are priced to add up to it."),
 ]
-AmountOption = Annotated[
-    float | None, typer.Option("--amount", min=0.01, help="Amount of the order/payment.")
-]
+PaymentAmountOption = Annotated[float | None, typer.Option("--amount", min=0.01, help="Payment amount.")]
 DetailOption = Annotated[
     str | None,
     typer.Option(
@@ -198,13 +197,13 @@ def _kind(
 
 
 def _type_help(kind: EventKind) -> str:
-    return " | ".join(f'"{t}"' for t in detail_types(kind))
+    return "Detail-type: " + " | ".join(f'"{t}"' for t in detail_types(kind)) + " (default: the first)."
 
 
 @publish_app.command("order")
 def order(
     detail_type: Annotated[str | None, typer.Option("--type", help=_type_help("order"))] = None,
-    amount: AmountOption = None,
+    amount: OrderAmountOption = None,
     detail: DetailOption = None,
     count: CountOption = 1,
     seed: SeedOption = None,
@@ -251,7 +250,7 @@ def user(
 @publish_app.command("payment")
 def payment(
     detail_type: Annotated[str | None, typer.Option("--type", help=_type_help("payment"))] = None,
-    amount: AmountOption = None,
+    amount: PaymentAmountOption = None,
     detail: DetailOption = None,
     count: CountOption = 1,
     seed: SeedOption = None,

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from event_processors.alerts import Alert, SnsNotification, parse_alert, parse_sns_event
 from event_processors.errors import InvalidNotificationError
 

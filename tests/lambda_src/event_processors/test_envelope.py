@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+
 from event_processors.envelope import parse_envelope
 from event_processors.errors import InvalidEventError
 

@@ -7,12 +7,13 @@ from typing import Any
 
 import boto3  # type: ignore[import-untyped, unused-ignore]  # boto3 ships no type information
 import pytest
+from moto import mock_aws
+
 from event_processors.dynamodb_store import DynamoDBStore
 from event_processors.errors import AlertInProgressError
 from event_processors.idempotency import IdempotencyStore, build_store, run_once
 from event_processors.settings import NotifierSettings
 from event_processors.sqlite_store import SQLiteStore
-from moto import mock_aws
 
 TABLE = "ecommerce-dev-idempotency"
 NOW = 1_800_000_000.0

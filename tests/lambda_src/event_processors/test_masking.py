@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from event_processors.masking import EMAIL_MASK, MASK, mask, mask_text
 
 

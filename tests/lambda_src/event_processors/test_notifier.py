@@ -6,9 +6,10 @@ from typing import Any
 
 import boto3  # type: ignore[import-untyped, unused-ignore]  # boto3 ships no type information
 import pytest
+from moto import mock_aws
+
 from event_processors import notifier
 from event_processors.errors import ConfigurationError, InvalidNotificationError, WebhookDeliveryError
-from moto import mock_aws
 
 Loader = Callable[[str], dict[str, Any]]
 

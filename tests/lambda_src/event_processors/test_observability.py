@@ -3,6 +3,7 @@ from __future__ import annotations
 from importlib.util import find_spec
 
 import pytest
+
 from event_processors import observability
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+
 from event_processors.envelope import parse_envelope
 from event_processors.errors import InvalidEventError
 from event_processors.processing import priority_for, process_event

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from event_processors import processor
 from event_processors.errors import ConfigurationError, InvalidEventError
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+
 from event_processors.errors import ConfigurationError
 from event_processors.settings import notifier_settings, processor_settings
 

@@ -4,6 +4,7 @@ import socket
 from typing import Any
 
 import pytest
+
 from event_processors import webhook
 from event_processors.errors import WebhookDeliveryError
 
