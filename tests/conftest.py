@@ -45,7 +45,7 @@ def project_copy(tmp_path: Path, lambda_zip: Path, monkeypatch: pytest.MonkeyPat
     root = tmp_path / "project"
     root.mkdir()
     ignore = shutil.ignore_patterns("__pycache__", ".terraform", "*.tfstate*")
-    for name in ("environments", "lambda_src", "terraform"):
+    for name in ("environments", "lambda_src", "terraform", "schemas"):
         shutil.copytree(REPO / name, root / name, ignore=ignore)
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
     shutil.copytree(REPO / "build" / "cache", root / "build" / "cache")

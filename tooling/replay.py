@@ -29,7 +29,7 @@ class ReplayRequest(BaseModel):
     name: str
     start: datetime  # events with start <= time < end are replayed
     end: datetime
-    rule_arns: list[str] = Field(default_factory=list)  # replay only to these rules; empty: every rule
+    rule_arns: list[str] = Field(default_factory=list)  # replay only to these rules; empty: every rule on the bus
     description: str = ""
 
 
@@ -132,7 +132,9 @@ def build_request(
         name=replay_name(outputs, now),
         start=start,
         end=end,
-        rule_arns=rule_arns_for(outputs, rules),
+        # Default to the routing table's rules, not every rule on the bus: the bus also carries the replication
+        # rule (a replay must not re-replicate) and EventBridge's own archive rule.
+        rule_arns=rule_arns_for(outputs, rules or list(outputs.rule_arns)),
         description=f"tooling replay {start.isoformat()} .. {end.isoformat()}",
     )
 

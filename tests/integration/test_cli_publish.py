@@ -212,6 +212,25 @@ def test_an_oversized_file_entry_fails_alone_and_exit_is_1(deployment: Deploymen
     assert len(deployment.received()) == 2
 
 
+def test_failures_are_listed_in_the_readable_summary(deployment: Deployment, tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    lines = [
+        {"Source": "ecommerce.orders", "DetailType": "Order Created", "Detail": "{}"},
+        {
+            "Source": "ecommerce.orders",
+            "DetailType": "[Order] Created",
+            "Detail": json.dumps({"b": "x" * 300_000}),
+        },
+    ]
+    path.write_text("\n".join(json.dumps(line) for line in lines))
+
+    result = deployment.run("file", str(path))
+
+    assert result.exit_code == 1
+    assert "incomplete: published 1 of 2 event(s)" in result.stdout
+    assert "EntryTooLarge" in result.stdout
+
+
 def _usage_error(result: Result, capsys: pytest.CaptureFixture[str]) -> str:
     """The error the CLI's handler would print, and check it exits 2 like `tooling` does."""
     assert isinstance(result.exception, UsageError), result.output

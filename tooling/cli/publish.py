@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -167,14 +168,14 @@ def _render(summary: PublishSummary, total: int, bus_name: str) -> None:
     out = Console(highlight=False)
     status = "[green]ok[/green]" if summary.ok else "[red]incomplete[/red]"
     out.print(
-        f"{status}: published {summary.published} of {total} event(s) to {bus_name} "
+        f"{status}: published {summary.published} of {total} event(s) to {escape(bus_name)} "
         f"in {summary.seconds:.2f} s ({summary.events_per_second:.0f} events/s), {summary.failed} failed"
         + (" [yellow](interrupted)[/yellow]" if summary.interrupted else "")
     )
     if summary.failures:
         table = Table("index", "code", "message")
         for failure in summary.failures[:FAILURES_SHOWN]:
-            table.add_row(str(failure.index), failure.code, failure.message)
+            table.add_row(str(failure.index), escape(failure.code), escape(failure.message))
         out.print(table)
         if len(summary.failures) > FAILURES_SHOWN:
             out.print(f"... and {len(summary.failures) - FAILURES_SHOWN} more (use --json for all of them)")

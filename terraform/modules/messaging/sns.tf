@@ -60,7 +60,7 @@ resource "aws_sns_topic_subscription" "notifier" {
   # are the function's own DLQ's business (module processors).
   redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.notifications_dlq.arn })
 
-  # SNS checks the queue policy when the redrive policy is set.
+  # The queue policy first, so SNS may dead-letter from the first failed delivery on.
   depends_on = [aws_sqs_queue_policy.notifications_dlq]
 }
 

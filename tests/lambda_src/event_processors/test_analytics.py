@@ -35,7 +35,7 @@ def metric_points(stdout: str) -> list[tuple[str, tuple[str, ...], dict[str, Any
         ("order_created", "ecommerce.orders", "Order Created"),
         ("user_registered", "ecommerce.users", "User Registered"),
         ("payment_processed", "ecommerce.payments", "Payment Processed"),
-        ("inventory_updated", "ecommerce.inventory", "Inventory Updated"),
+        ("stock_updated", "ecommerce.inventory", "Stock Updated"),
     ],
 )
 def test_each_event_is_counted_per_source_and_per_detail_type_in_emf(
@@ -104,7 +104,7 @@ def test_a_malformed_event_is_raised_for_the_retry_and_failure_destination(
 def test_an_oversized_detail_type_is_bounded_as_a_dimension(
     load_event: Loader, lambda_context: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    event = load_event("inventory_updated")
+    event = load_event("stock_updated")
     event["detail-type"] = "x" * 2000
 
     analytics.handler(event, lambda_context)

@@ -66,8 +66,8 @@ def test_priority_is_high_only_strictly_above_the_threshold(amount: float, expec
             id="payment-processed",
         ),
         pytest.param(
-            "inventory_updated",
-            {"action": "event_recorded", "source": "ecommerce.inventory", "eventType": "Inventory Updated"},
+            "stock_updated",
+            {"action": "event_recorded", "source": "ecommerce.inventory", "eventType": "Stock Updated"},
             id="inventory-generic",
         ),
         pytest.param(

@@ -158,7 +158,7 @@ def test_an_unexpected_error_is_logged_with_the_correlation_id_and_raised(
         ("order_cancelled", "order_cancelled", "OrdersCancelled"),
         ("user_registered", "user_registered", "UsersRegistered"),
         ("payment_processed", "payment_processed", "PaymentsProcessed"),
-        ("inventory_updated", "event_recorded", "OtherEventsRecorded"),
+        ("stock_updated", "event_recorded", "OtherEventsRecorded"),
         ("unknown_source", "event_recorded", "OtherEventsRecorded"),
     ],
 )
