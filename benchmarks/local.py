@@ -4,7 +4,7 @@ invocations queued (one SQLite transaction per PutEvents call), for the default 
 workers. Baseline, measured in the same run: moto's EventBridge (mock_aws, in memory, no durability) with
 the same rules and events, every target an SQS queue (moto delivers to SQS).
 
-Run: .venv/bin/python benchmarks/local.py [--events 2000] [--baseline-events 500]
+Run: .venv/bin/python benchmarks/local.py [--events 2000] [--baseline-events 100]
 Uses a temporary state folder and the existing build/lambda.zip; never touches .tooling/.
 """
 
@@ -43,7 +43,10 @@ def hundred_rules(base: Config, rng: random.Random) -> Config:
         elif roll < 0.8:
             pattern = {"source": [source], "detail": {"currency": [rng.choice(["USD", "EUR", "GBP"])]}}
         else:
-            pattern = {"source": ["ecommerce.orders"], "detail": {"totalAmount": [{"numeric": [">", 50 * i]}]}}
+            pattern = {
+                "source": ["ecommerce.orders"],
+                "detail": {"totalAmount": [{"numeric": [">", 50 * i]}]},
+            }
         target = "batch-queue" if i % 10 < 8 else ("analytics" if i % 10 == 8 else "notifications")
         rules.append({"name": f"r{i:03d}", "pattern": pattern, "targets": [{"target": target}]})
     data["rules"] = rules
@@ -75,7 +78,9 @@ def local_publish(config: Config, entries: list[dict[str, Any]], tmp: Path) -> t
 
 
 def moto_publish(config: Config, entries: list[dict[str, Any]]) -> float:
-    os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
+    )
     import boto3
     from moto import mock_aws
 
@@ -99,7 +104,7 @@ def moto_publish(config: Config, entries: list[dict[str, Any]]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=2000)
-    parser.add_argument("--baseline-events", type=int, default=500)
+    parser.add_argument("--baseline-events", type=int, default=100)
     args = parser.parse_args()
     base = load_config(REPO / "environments" / "dev.toml")
     configs = {"default routing table": base, "100 rules": hundred_rules(base, random.Random(7))}
@@ -112,8 +117,14 @@ def main() -> None:
         moto_seconds = moto_publish(config, entries[: args.baseline_events])
         moto_rate = args.baseline_events / moto_seconds
         print(f"{label} ({len(config.rules)} rules)")
-        print(f"  local target : {rate:8.0f} events/s  ({seconds:.2f} s; " + ", ".join(f"{k} {v}" for k, v in counts.items()) + ")")
-        print(f"  moto baseline: {moto_rate:8.0f} events/s  ({args.baseline_events} events, {moto_seconds:.2f} s)")
+        print(
+            f"  local target : {rate:8.0f} events/s  ({seconds:.2f} s; "
+            + ", ".join(f"{k} {v}" for k, v in counts.items())
+            + ")"
+        )
+        print(
+            f"  moto baseline: {moto_rate:8.0f} events/s  ({args.baseline_events} events, {moto_seconds:.2f} s)"
+        )
         print(f"  ratio local / moto: {rate / moto_rate:.1f}x\n")
     # The second half of the pipeline: queued invocations run on the warm workers.
     with tempfile.TemporaryDirectory(prefix="bench-local-") as tmp:

@@ -29,7 +29,8 @@ class ReplayRequest(BaseModel):
     name: str
     start: datetime  # events with start <= time < end are replayed
     end: datetime
-    rule_arns: list[str] = Field(default_factory=list)  # replay only to these rules; empty: every rule on the bus
+    # Replay only to these rules; empty means every rule on the bus.
+    rule_arns: list[str] = Field(default_factory=list)
     description: str = ""
 
 

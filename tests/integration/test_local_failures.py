@@ -66,7 +66,9 @@ class Env:
 
     def put(self, source: str, detail_type: str, detail: dict[str, Any]) -> str:
         bus = local.open_local_bus(self.workspace, self.outputs)
-        [result] = bus.put_events([{"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail)}])
+        [result] = bus.put_events(
+            [{"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail)}]
+        )
         return str(result["EventId"])
 
 
@@ -104,9 +106,13 @@ def test_a_handler_that_raises_is_retried_per_policy_then_dead_lettered_with_the
     result = local.drain(env.workspace, timeout=60)
 
     attempts = env.rows("SELECT status, error_type FROM invocations WHERE function_key = 'processor'")
-    assert attempts == [{"status": "error", "error_type": "InvalidEventError"}] * 4  # 1 + 3 retries (dev.toml)
+    assert (
+        attempts == [{"status": "error", "error_type": "InvalidEventError"}] * 4
+    )  # 1 + 3 retries (dev.toml)
     assert result.complete and result.failed_permanently == 1 and result.dead_lettered == 1
-    [dead] = env.rows("SELECT * FROM messages WHERE queue_url = ?", (env.outputs.dead_letter_queue_urls["events"],))
+    [dead] = env.rows(
+        "SELECT * FROM messages WHERE queue_url = ?", (env.outputs.dead_letter_queue_urls["events"],)
+    )
     attributes = {k: v["StringValue"] for k, v in json.loads(dead["attributes"]).items()}
     assert json.loads(dead["body"])["id"] == event_id
     assert attributes["RULE_ARN"] == env.outputs.rule_arns["order-events"]
@@ -114,7 +120,9 @@ def test_a_handler_that_raises_is_retried_per_policy_then_dead_lettered_with_the
     assert attributes["ERROR_CODE"] == "LAMBDA_FUNCTION_ERROR"
     assert "detail.totalAmount" in attributes["ERROR_MESSAGE"]
     assert attributes["RETRY_ATTEMPTS"] == "3"
-    [record] = env.rows("SELECT body FROM messages WHERE queue_url = ?", (env.outputs.dead_letter_queue_urls["processor"],))
+    [record] = env.rows(
+        "SELECT body FROM messages WHERE queue_url = ?", (env.outputs.dead_letter_queue_urls["processor"],)
+    )
     on_failure = json.loads(record["body"])
     assert on_failure["requestContext"]["condition"] == "RetriesExhausted"
     assert on_failure["requestContext"]["approximateInvokeCount"] == 4
@@ -125,7 +133,9 @@ def test_the_monitor_shows_failed_invocations_dlq_depth_and_a_critical_verdict(e
     env.put("ecommerce.orders", "Order Created", {"orderId": "o-bad", "customerId": "c-1"})
     local.drain(env.workspace, timeout=60)
 
-    snapshot = build_snapshot(local.local_monitor_source(env.workspace, env.outputs), env.outputs, timedelta(hours=1))
+    snapshot = build_snapshot(
+        local.local_monitor_source(env.workspace, env.outputs), env.outputs, timedelta(hours=1)
+    )
 
     order_rule = next(r for r in snapshot.rules if r.key == "order-events")
     assert order_rule.metrics.failed_invocations == 1
@@ -149,7 +159,9 @@ def test_a_handler_past_its_timeout_is_killed_retried_then_dead_lettered(probe_e
     assert [a["status"] for a in attempts] == ["timeout", "timeout"]  # 1 + 1 retry
     assert all(a["duration_ms"] == 1000 for a in attempts)
     assert result.dead_lettered == 1
-    [dead] = env.rows("SELECT * FROM messages WHERE queue_url = ?", (env.outputs.dead_letter_queue_urls["events"],))
+    [dead] = env.rows(
+        "SELECT * FROM messages WHERE queue_url = ?", (env.outputs.dead_letter_queue_urls["events"],)
+    )
     attributes = {k: v["StringValue"] for k, v in json.loads(dead["attributes"]).items()}
     assert json.loads(dead["body"])["id"] == event_id
     assert attributes["ERROR_CODE"] == "TIMEOUT"
@@ -158,7 +170,9 @@ def test_a_handler_past_its_timeout_is_killed_retried_then_dead_lettered(probe_e
                                            (env.outputs.log_group_names["processor"],))]  # fmt: skip
     assert sum("Task timed out after 1.00 seconds" in line for line in logs) == 2
     assert sum('"message": "probe invoked"' in line for line in logs) == 2  # output before the kill is kept
-    snapshot = build_snapshot(local.local_monitor_source(env.workspace, env.outputs), env.outputs, timedelta(hours=1))
+    snapshot = build_snapshot(
+        local.local_monitor_source(env.workspace, env.outputs), env.outputs, timedelta(hours=1)
+    )
     assert snapshot.health.status == "CRITICAL"
 
 

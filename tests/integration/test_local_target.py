@@ -165,7 +165,9 @@ def test_the_monitor_snapshot_counts_what_happened_and_is_healthy(env: LocalEnv)
     publish(env, KNOWN_BATCH)
     local.drain(env.workspace, timeout=60)
 
-    snapshot = build_snapshot(local.local_monitor_source(env.workspace, env.outputs), env.outputs, timedelta(hours=1))
+    snapshot = build_snapshot(
+        local.local_monitor_source(env.workspace, env.outputs), env.outputs, timedelta(hours=1)
+    )
 
     rules = {r.key: r.metrics for r in snapshot.rules}
     assert rules["order-events"].matched_events == 6
@@ -265,14 +267,20 @@ def test_outputs_use_aws_arn_formats_in_the_local_account(env: LocalEnv) -> None
 def test_reapply_is_idempotent_and_updates_changed_rules(env: LocalEnv) -> None:
     publish(env, [order("o-1", 5000)])
     toml = env.workspace.default_config
-    toml.write_text(toml.read_text().replace('detail-type = ["Order Created"], detail', 'detail-type = ["Order Updated"], detail'))
+    toml.write_text(
+        toml.read_text().replace(
+            'detail-type = ["Order Created"], detail', 'detail-type = ["Order Updated"], detail'
+        )
+    )
 
     again = deploy.apply_local(deploy.prepare(env.workspace))
     publish(env, [order("o-2", 5000), order("o-3", 5000, "Order Updated")])
 
     assert again == env.outputs
     assert len(env.all_messages(env.outputs.batch_queue_url)) == 3  # kept across the re-apply
-    notified = [json.loads(r["message"]) for r in env.rows("SELECT message FROM notifications ORDER BY published_at")]
+    notified = [
+        json.loads(r["message"]) for r in env.rows("SELECT message FROM notifications ORDER BY published_at")
+    ]
     assert notified == [
         "High-value order o-1 from customer cust-o-1: 5000 EUR",
         "High-value order o-3 from customer cust-o-3: 5000 EUR",
@@ -306,9 +314,15 @@ def test_a_consumer_receives_hides_and_deletes_while_peek_disturbs_nothing(env: 
     counts_after_delete = queues.counts(url)
 
     assert len(peeked) == 2 and all(m.receive_count == 0 for m in peeked)
-    assert counts_after_receive is not None and (counts_after_receive.visible, counts_after_receive.in_flight) == (1, 1)
+    assert counts_after_receive is not None and (
+        counts_after_receive.visible,
+        counts_after_receive.in_flight,
+    ) == (1, 1)
     assert deleted
-    assert counts_after_delete is not None and (counts_after_delete.visible, counts_after_delete.in_flight) == (1, 0)
+    assert counts_after_delete is not None and (
+        counts_after_delete.visible,
+        counts_after_delete.in_flight,
+    ) == (1, 0)
 
 
 def test_receive_with_visibility_zero_leaves_the_message_visible_and_redrive_moves_it(env: LocalEnv) -> None:
@@ -346,7 +360,9 @@ def test_replay_delivers_archived_events_again_marked_as_replayed(env: LocalEnv)
     replayed = [b for b in bodies if "replay-name" in b]
     assert sorted(b["id"] for b in replayed) == sorted(ids)
     assert {b["replay-name"] for b in replayed} == {request.name}
-    analytics = env.rows("SELECT event_id FROM invocations WHERE function_key = 'analytics' AND status = 'ok'")
+    analytics = env.rows(
+        "SELECT event_id FROM invocations WHERE function_key = 'analytics' AND status = 'ok'"
+    )
     assert sorted(r["event_id"] for r in analytics) == sorted(ids * 2)
     # Only the chosen rule: the processor saw each event once, and replays are not archived again.
     assert len(env.rows("SELECT * FROM invocations WHERE function_key = 'processor'")) == 2
@@ -390,7 +406,9 @@ def test_events_accepted_before_a_crash_are_delivered_by_the_next_command(
         time.sleep(0.1)
     wait_for_background_dispatcher(env.workspace)
 
-    done = env.rows("SELECT function_key FROM invocations WHERE event_id = ? AND status = 'ok'", (accepted["EventId"],))
+    done = env.rows(
+        "SELECT function_key FROM invocations WHERE event_id = ? AND status = 'ok'", (accepted["EventId"],)
+    )
     assert sorted(r["function_key"] for r in done) == ["analytics", "notifier", "processor"]
 
 

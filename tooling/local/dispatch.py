@@ -14,6 +14,7 @@ import argparse
 import fcntl
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -122,7 +123,7 @@ class Dispatcher:
             self.workers[spec.key] = worker
         return worker
 
-    def _claim(self, function_key: str) -> tuple[object, object] | None:
+    def _claim(self, function_key: str) -> tuple[sqlite3.Row, sqlite3.Row | None] | None:
         now = time.time()
         with self.store.transaction() as conn:
             delivery = conn.execute(
@@ -132,7 +133,9 @@ class Dispatcher:
             ).fetchone()
             if delivery is None:
                 return None
-            function = conn.execute("SELECT * FROM functions WHERE key = ?", (function_key,)).fetchone()
+            function: sqlite3.Row | None = conn.execute(
+                "SELECT * FROM functions WHERE key = ?", (function_key,)
+            ).fetchone()
             conn.execute("UPDATE deliveries SET claimed = 1 WHERE id = ?", (delivery["id"],))
         return delivery, function
 
@@ -157,12 +160,12 @@ class Dispatcher:
             delivery, function = claimed
             if function is None:  # the function was removed by a later apply: drop what was queued for it
                 with self.store.transaction() as conn:
-                    conn.execute("DELETE FROM deliveries WHERE id = ?", (delivery["id"],))  # type: ignore[index]
+                    conn.execute("DELETE FROM deliveries WHERE id = ?", (delivery["id"],))
                 continue
-            spec = FunctionSpec(function)  # type: ignore[arg-type]
-            outcome = self._worker(spec).invoke(delivery["payload"], delivery["request_id"])  # type: ignore[index]
+            spec = FunctionSpec(function)
+            outcome = self._worker(spec).invoke(delivery["payload"], delivery["request_id"])
             with self._tally_lock:
-                settle(self.store, delivery, function, outcome, self.tally)  # type: ignore[arg-type]
+                settle(self.store, delivery, function, outcome, self.tally)
 
     def run(self, deadline: float, *, idle_seconds: float = 0.0) -> None:
         """Dispatch until nothing is pending (then wait `idle_seconds` for more) or the deadline passes."""

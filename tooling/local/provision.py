@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -294,6 +293,3 @@ def destroy(workspace: Workspace) -> None:
         (state / name).unlink(missing_ok=True)
     for folder in ("code", "workers"):
         shutil.rmtree(state / folder, ignore_errors=True)
-
-
-__all__ = ["destroy", "extract_code", "function_environment", "outputs_for", "provision", "signal"]

@@ -13,6 +13,7 @@ import math
 import os
 import select
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -33,7 +34,7 @@ CAPTURE_TRUNCATE_BYTES = 1 << 20
 class FunctionSpec:
     """What a worker needs of a `functions` row."""
 
-    def __init__(self, row: Mapping[str, Any]) -> None:
+    def __init__(self, row: sqlite3.Row) -> None:
         self.key = str(row["key"])
         self.name = str(row["name"])
         self.arn = str(row["arn"])
