@@ -29,7 +29,11 @@ class AwsBus:
 
         self.bus_name = bus_name
         self.region = region
-        self._client = client("events", region, max_pool_connections=64)
+        # One attempt per call: the publisher owns retries (only failed entries, with backoff), so botocore's
+        # own retries underneath would multiply the attempts and the sleeps.
+        self._client = client(
+            "events", region, max_pool_connections=64, retries={"mode": "standard", "max_attempts": 1}
+        )
 
     def put_events(self, entries: list[Entry]) -> list[Result]:
         request = [{**e, "EventBusName": self.bus_name} for e in entries]

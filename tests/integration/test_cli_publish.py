@@ -311,14 +311,10 @@ def test_the_installed_command_prints_one_error_line_and_exits_non_zero(tmp_path
 def test_batch_through_the_local_target_lands_in_the_local_queue_once(
     project_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import shutil
-
     from tooling import deploy
     from tooling.local.store import Store
     from tooling.workspace import Workspace
 
-    if not (project_copy / "schemas").is_dir():  # the shared project_copy fixture predates schemas/
-        shutil.copytree(Path(__file__).resolve().parents[2] / "schemas", project_copy / "schemas")
     monkeypatch.setenv("TOOLING_LOCAL_DISPATCH", "off")  # no Lambda workers: only the queue is checked
     workspace = Workspace.for_env("dev")
     outputs = deploy.apply_local(deploy.prepare(workspace))

@@ -39,8 +39,18 @@ def handler(event, context):
     if detail.get("raise"):
         raise RuntimeError(detail["raise"])
     import aws_lambda_powertools
+    import boto3
+
+    def importable(name):
+        try:
+            __import__(name)
+        except ImportError:
+            return False
+        return True
 
     return {
+        "boto3": boto3.__name__,
+        "importable": {name: importable(name) for name in ("tooling", "pydantic", "typer")},
         "pid": os.getpid(),
         "path0": sys.path[0],
         "cwd": os.getcwd(),
@@ -200,3 +210,6 @@ def test_the_worker_is_a_warm_isolated_process_running_the_zip(probe_env: Env) -
         "LOG_LEVEL": "INFO",
     }  # fmt: skip
     assert "AWS_ACCESS_KEY_ID" not in one["env"] and "TOOLING_ROOT" not in one["env"]
+    # Like Lambda: the zip and the SDK stack, nothing else the tooling's virtualenv holds.
+    assert one["boto3"] == "boto3"
+    assert one["importable"] == {"tooling": False, "pydantic": False, "typer": False}

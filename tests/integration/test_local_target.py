@@ -433,3 +433,76 @@ def wait_for_background_dispatcher(workspace: Workspace, timeout: float = 30) ->
     deadline = time.monotonic() + timeout
     while lock_held(workspace) and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+# -- the CLI, unchanged on the local target ---------------------------------------------------------------------
+
+
+def test_cli_apply_publish_and_monitor_work_on_the_local_target(
+    project_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from tooling.cli.app import app
+
+    monkeypatch.setenv("TOOLING_LOCAL_DISPATCH", "off")
+    runner = CliRunner()
+    workspace = Workspace.for_env("dev")
+
+    applied = runner.invoke(app, ["apply", "--target", "local"])
+    published = runner.invoke(app, ["publish", "batch", "--count", "30", "--seed", "7", "--json"])
+    drained = local.drain(workspace, timeout=60)
+    monitored = runner.invoke(app, ["monitor", "--json"])
+
+    assert applied.exit_code == 0, applied.output
+    assert published.exit_code == 0, published.output
+    assert drained.complete and drained.failed_attempts == 0
+    assert monitored.exit_code == 0, monitored.output
+    snapshot = json.loads(monitored.stdout)
+    rules = {r["key"]: r["metrics"] for r in snapshot["rules"]}
+    assert rules["all-events"]["matched_events"] == 30
+    assert next(q for q in snapshot["queues"] if q["key"] == "batch-queue")["visible"] == 30
+    assert snapshot["health"]["status"] == "OK"
+
+
+def test_archived_events_older_than_the_retention_are_dropped(env: LocalEnv) -> None:
+    publish(env, [order("o-new", 1)])
+    store = env.store()
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO archive (event_id, event_time, ingested_at, body) VALUES ('old', 0, ?, '{}')",
+            (time.time() - 31 * 86400,),  # dev.toml keeps 30 days
+        )
+    store.close()
+
+    local.drain(env.workspace, timeout=60)
+
+    remaining = [r["event_id"] for r in env.rows("SELECT event_id FROM archive")]
+    assert len(remaining) == 1 and "old" not in remaining
+
+
+def test_the_demo_runs_healthy_and_prints_the_high_value_notification(project_copy: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tooling.local.demo", "--count", "40"],
+        capture_output=True, text=True, check=False, env={**os.environ, "COLUMNS": "200"}, timeout=120,
+    )  # fmt: skip
+
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "published 41, failed 0" in proc.stdout
+    assert "SNS notification of the high-value order: High-value order demo-high-value-order" in proc.stdout
+    assert "Health: OK" in proc.stdout
+
+
+def test_an_email_subscription_is_recorded_as_sent_for_each_notification(
+    project_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    toml = project_copy / "environments" / "dev.toml"
+    toml.write_text(toml.read_text().replace('# email = "ops@example.com"', 'email = "ops@example.com"', 1))
+    monkeypatch.setenv("TOOLING_LOCAL_DISPATCH", "off")
+    workspace = Workspace.for_env("dev")
+    env = LocalEnv(workspace, deploy.prepare(workspace).config, deploy.apply_local(deploy.prepare(workspace)))
+
+    publish(env, [order("o-big", 5000), order("o-small", 5)])
+
+    sent = env.rows("SELECT protocol, endpoint, status FROM notification_deliveries WHERE protocol = 'email'")
+    assert sent == [{"protocol": "email", "endpoint": "ops@example.com", "status": "sent"}]

@@ -98,7 +98,9 @@ def local_log_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalL
 
 def local_replay_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalReplaySource:
     resume(workspace)
-    return LocalReplaySource(_open_store(workspace, outputs))
+    return LocalReplaySource(
+        _open_store(workspace, outputs), on_queued=lambda: spawn_background_dispatcher(workspace)
+    )
 
 
 def local_queues(workspace: Workspace) -> Queues:

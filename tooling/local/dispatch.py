@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO
 
 from tooling.local.delivery import Tally, settle
-from tooling.local.store import Store, db_path
+from tooling.local.store import Store, db_path, expire_archive
 from tooling.local.worker import FunctionSpec, Worker
 from tooling.workspace import Workspace
 
@@ -171,6 +171,7 @@ class Dispatcher:
         """Dispatch until nothing is pending (then wait `idle_seconds` for more) or the deadline passes."""
         with self.store.transaction() as conn:
             conn.execute("UPDATE deliveries SET claimed = 0 WHERE claimed = 1")
+        expire_archive(self.store)
         idle_since: float | None = None
         while time.time() < deadline:
             keys = [row[0] for row in self.store.query("SELECT DISTINCT function_key FROM deliveries")]

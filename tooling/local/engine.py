@@ -283,6 +283,8 @@ class Engine:
         with self.store.transaction() as conn:
             for event in events:
                 stats.accepted += 1
+                # Serialized once: the archive copy and every target without a transformer get these bytes.
+                whole = json.dumps(event, separators=(",", ":"))
                 if archive:
                     conn.execute(
                         "INSERT INTO archive (event_id, event_time, ingested_at, body) VALUES (?, ?, ?, ?)",
@@ -290,14 +292,14 @@ class Engine:
                             event["id"],
                             parse_event_time(event["time"]),
                             now,
-                            json.dumps(event, separators=(",", ":")),
+                            whole,
                         ),
                     )
                 for rule_key in self.ruleset.match(event):
                     if only_rules is not None and rule_key not in only_rules:
                         continue
                     stats.matched += 1
-                    self._route(conn, self.rules[rule_key], event, now, counters, stats)
+                    self._route(conn, self.rules[rule_key], event, whole, now, counters, stats)
             counters.flush(conn)
         return stats
 
@@ -306,6 +308,7 @@ class Engine:
         conn: sqlite3.Connection,
         rule: RuleRow,
         event: dict[str, Any],
+        whole: str,
         now: float,
         counters: Counters,
         stats: PutStats,
@@ -314,7 +317,7 @@ class Engine:
         counters.add("rule", rule.name, "TriggeredRules", at=now)
         for target in rule.targets:
             try:
-                payload = self._payload(rule, target, event, now)
+                payload = whole if target.input_template is None else self._payload(rule, target, event, now)
             except Exception as exc:  # a transformer that cannot render is a failed invocation, as in AWS
                 counters.add("rule", rule.name, "Invocations", at=now)
                 counters.add("rule", rule.name, "FailedInvocations", at=now)
@@ -323,7 +326,7 @@ class Engine:
                     conn,
                     rule,
                     target,
-                    json.dumps(event),
+                    whole,
                     "INPUT_TRANSFORMER_ERROR",
                     str(exc),
                     1,

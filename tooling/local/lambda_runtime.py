@@ -59,8 +59,10 @@ def main(argv: list[str]) -> int:
     os.dup2(capture, 2)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
+    # /var/task first, then the standard library, then the runtime's SDK stack (/var/runtime in Lambda).
     here = os.path.dirname(os.path.abspath(__file__))
-    sys.path[:] = [code_dir] + [p for p in sys.path if p and os.path.abspath(p) != here]
+    runtime = [argv[4]] if len(argv) > 4 and os.path.isdir(argv[4]) else []
+    sys.path[:] = [code_dir, *(p for p in sys.path if p and os.path.abspath(p) != here), *runtime]
     os.chdir(code_dir)
 
     started = time.perf_counter()

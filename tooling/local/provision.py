@@ -7,6 +7,7 @@ routing table are removed; queued messages, the archive, logs and metrics are ke
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -17,7 +18,7 @@ from pathlib import Path
 from tooling.config import Config, Target
 from tooling.errors import PackageError
 from tooling.local.arns import ACCOUNT_ID, Arns, Names, log_group
-from tooling.local.store import DB_NAME, Store
+from tooling.local.store import DB_NAME, Store, expire_archive
 from tooling.outputs import DeploymentOutputs
 from tooling.package import PackageResult
 from tooling.tfvars import HANDLERS
@@ -84,6 +85,29 @@ def extract_code(workspace: Workspace, package: PackageResult) -> Path:
     return dest
 
 
+# What Lambda's Python runtime provides next to the function's code (/var/runtime): the AWS SDK stack.
+RUNTIME_LIBRARIES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+
+
+def runtime_libraries(workspace: Workspace) -> Path:
+    """`.tooling/<env>/runtime/`: links to the SDK stack only, the worker's stand-in for /var/runtime (so a
+    handler that imports anything else the zip does not hold fails here as it would in Lambda)."""
+    folder = workspace.state_dir / "runtime"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in RUNTIME_LIBRARIES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            continue
+        source = Path(spec.origin).parent if spec.submodule_search_locations else Path(spec.origin)
+        link = folder / source.name
+        if link.is_symlink() or link.exists():
+            if link.resolve() == source.resolve():
+                continue
+            link.unlink()
+        link.symlink_to(source)
+    return folder
+
+
 def _target_arn(target: Target, names: Names, arns: Arns) -> str:
     if target.target == "batch-queue":
         return arns.queue(names.batch_queue)
@@ -139,6 +163,7 @@ def provision(workspace: Workspace, config: Config, package: PackageResult) -> D
     arns = Arns(config.region, ACCOUNT_ID)
     outputs = outputs_for(config, names, arns)
     code_dir = extract_code(workspace, package)
+    runtime_libraries(workspace)
     store = Store.open(workspace, create=True)
     try:
         with store.transaction() as conn:
@@ -161,6 +186,7 @@ def provision(workspace: Workspace, config: Config, package: PackageResult) -> D
             # Bumped on every apply: a running dispatcher reloads rules and functions when it changes.
             generation = int(store.meta("generation") or "0") + 1
             store.set_meta("generation", str(generation), conn)
+        expire_archive(store)
     finally:
         store.close()
     return outputs
@@ -291,5 +317,5 @@ def destroy(workspace: Workspace) -> None:
         "dispatcher.starting",
     ):
         (state / name).unlink(missing_ok=True)
-    for folder in ("code", "workers"):
+    for folder in ("code", "workers", "runtime"):
         shutil.rmtree(state / folder, ignore_errors=True)

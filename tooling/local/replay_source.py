@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,8 +27,9 @@ def _dt(epoch: float | None) -> datetime | None:
 
 
 class LocalReplaySource:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, on_queued: Callable[[], object] = lambda: None) -> None:
         self.store = store
+        self.on_queued = on_queued  # called once the replayed events' deliveries are queued
         self.arns = Arns(store.meta("region") or "us-east-1", store.meta("account") or "000000000000")
 
     def start_replay(self, request: ReplayRequest) -> ReplayStatus:
@@ -83,6 +85,7 @@ class LocalReplaySource:
                 "WHERE name = ?",
                 (replayed, last, time.time(), request.name),
             )
+        self.on_queued()
         return self.describe_replay(request.name)
 
     def describe_replay(self, name: str) -> ReplayStatus:

@@ -157,6 +157,16 @@ class Store:
                 self.conn.execute(sql, (key, value))
 
 
+def expire_archive(store: Store, now: float | None = None) -> int:
+    """Drop archived events older than the archive's retention (0 keeps them forever); return how many."""
+    days = int(store.meta("archive_retention_days") or "0")
+    if days <= 0:
+        return 0
+    cutoff = (time.time() if now is None else now) - days * 86400
+    with store.transaction() as conn:
+        return int(conn.execute("DELETE FROM archive WHERE ingested_at < ?", (cutoff,)).rowcount)
+
+
 class Counters:
     """Metric increments gathered during one transaction, written at its end in one statement."""
 

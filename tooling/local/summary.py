@@ -53,15 +53,17 @@ class LocalSummary:
     rules: list[RuleLine] = field(default_factory=list)
     targets: list[TargetLine] = field(default_factory=list)
     functions: list[FunctionLine] = field(default_factory=list)
-    notifications: list[str] = field(default_factory=list)  # SNS message texts, oldest first
+    # SNS message texts, oldest first (a JSON-string message, as an input template in quotes makes, unquoted)
+    notifications: list[str] = field(default_factory=list)
     email_deliveries: int = 0
     queues: list[QueueLine] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
 
-    def lines(self) -> list[str]:
-        """A plain-text report: per-rule matches, per-target deliveries, notifications, queue depths."""
+    def lines(self, max_notifications: int = 5) -> list[str]:
+        """A plain-text report: per-rule matches, per-target deliveries, notifications (the last
+        `max_notifications`), queue depths."""
         out = [
             f"archive: {self.archived_events} event(s); pending deliveries: {self.pending_deliveries}",
             "rules:",
@@ -83,7 +85,10 @@ class LocalSummary:
             for f in self.functions
         ]
         out.append(f"notifications ({len(self.notifications)}; email deliveries {self.email_deliveries}):")
-        out += [f"  {text}" for text in self.notifications]
+        shown = self.notifications[-max_notifications:] if max_notifications > 0 else []
+        if len(shown) < len(self.notifications):
+            out.append(f"  ... {len(self.notifications) - len(shown)} earlier ones not shown")
+        out += [f"  {text}" for text in shown]
         out.append("queues:")
         out += [
             f"  {q.key:<20} {q.name:<44} visible {q.visible:>5}  in flight {q.in_flight:>3}"
@@ -145,7 +150,8 @@ def summarize(store: Store, outputs: DeploymentOutputs) -> LocalSummary:
             for key, name in fn_names.items()
         ],
         notifications=[
-            str(row[0]) for row in store.query("SELECT message FROM notifications ORDER BY published_at")
+            _readable(str(row[0]))
+            for row in store.query("SELECT message FROM notifications ORDER BY published_at")
         ],
         email_deliveries=int(
             store.scalar("SELECT COUNT(*) FROM notification_deliveries WHERE protocol = 'email'") or 0
@@ -154,5 +160,10 @@ def summarize(store: Store, outputs: DeploymentOutputs) -> LocalSummary:
     )
 
 
-def dumps(summary: LocalSummary) -> str:
-    return json.dumps(summary.as_json(), indent=2)
+def _readable(message: str) -> str:
+    """A message that is a JSON string (an input template in quotes) shown as its text."""
+    try:
+        value = json.loads(message)
+    except ValueError:
+        return message
+    return value if isinstance(value, str) else message

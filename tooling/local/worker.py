@@ -1,8 +1,9 @@
 """A warm worker process per function: the local Lambda execution environment.
 
-The worker runs `lambda_runtime.py` with `python -I -u` (unbuffered, so output before a timeout kill is kept) (no user site, no PYTHONPATH, no tooling on its path
-first), the unpacked zip first on sys.path, the function's environment variables (and none of ours), cwd
-in the code folder. It stays warm between invocations. An invocation that outlives the function's timeout
+The worker runs `lambda_runtime.py` with `python -I -S -u`: no PYTHONPATH, no site-packages (so not the
+tooling either); on its sys.path the unpacked zip first, then the standard library, then only the AWS SDK
+stack (`.tooling/<env>/runtime/`, Lambda's /var/runtime). It gets the function's environment variables and
+none of ours, and runs in the code folder. It stays warm between invocations. An invocation that outlives the function's timeout
 gets the process killed (as Lambda does) and the next invocation starts a fresh one (a cold start).
 """
 
@@ -100,12 +101,14 @@ class Worker:
         self.proc = subprocess.Popen(
             [
                 sys.executable,
-                "-I",
-                "-u",
+                "-I",  # isolated: no PYTHONPATH, no user site, not the tooling's cwd
+                "-S",  # no site-packages: only the zip and the runtime's SDK stack, as in Lambda
+                "-u",  # unbuffered, so what the handler printed before a timeout kill is kept
                 str(RUNTIME),
                 self.spec.code_dir,
                 self.spec.handler,
                 str(self.capture_path),
+                str(self.workers_dir.parent / "runtime"),
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
