@@ -71,7 +71,7 @@ monitor: $(VENV)/.installed ## Show the monitor of the deployed environment
 	$(TOOLING) monitor --env $(ENV)
 
 demo: $(VENV)/.installed ## The whole architecture on this machine: apply local, publish, process, monitor
-	$(BIN)/python -m tooling.demo --env $(ENV)
+	$(TOOLING) demo --env $(ENV)
 
 bench: $(VENV)/.installed ## Run the benchmarks (figures and ratios to their baselines)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -213,3 +213,40 @@ def test_the_worker_is_a_warm_isolated_process_running_the_zip(probe_env: Env) -
     # Like Lambda: the zip and the SDK stack, nothing else the tooling's virtualenv holds.
     assert one["boto3"] == "boto3"
     assert one["importable"] == {"tooling": False, "pydantic": False, "typer": False}
+
+
+def test_a_failing_sns_subscriber_gets_lambda_async_retries_then_its_own_dlq(
+    project_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A webhook nobody listens on: the notifier raises WebhookDeliveryError after its own bounded retries.
+    toml = project_copy / "environments" / "dev.toml"
+    toml.write_text(toml.read_text().replace('# webhook_url = "https://hooks.example.com/alerts"',
+                                             'webhook_url = "http://127.0.0.1:9/alerts"', 1))  # fmt: skip
+    env = _apply(project_copy, monkeypatch)
+    env.put(
+        "ecommerce.orders", "Order Created", {"orderId": "o-big", "customerId": "c-1", "totalAmount": 5000}
+    )
+
+    local.drain(env.workspace, timeout=120)
+
+    attempts = env.rows("SELECT error_type FROM invocations WHERE function_key = 'notifier'")
+    assert [a["error_type"] for a in attempts] == ["WebhookDeliveryError"] * 3  # Lambda's 2 async retries
+    [record] = env.rows(
+        "SELECT body FROM messages WHERE queue_url = ?", (env.outputs.dead_letter_queue_urls["notifier"],)
+    )
+    payload = json.loads(record["body"])["requestPayload"]
+    assert payload["Records"][0]["EventSource"] == "aws:sns"
+    assert "High-value order o-big from customer c-1: 5000" in payload["Records"][0]["Sns"]["Message"]
+    # SNS accepted the notification, so for EventBridge the rule's delivery succeeded: nothing in its DLQ.
+    assert (
+        env.rows(
+            "SELECT * FROM messages WHERE queue_url = ?", (env.outputs.dead_letter_queue_urls["events"],)
+        )
+        == []
+    )
+    snapshot = build_snapshot(
+        local.local_monitor_source(env.workspace, env.outputs), env.outputs, timedelta(hours=1)
+    )
+    rule = next(r for r in snapshot.rules if r.key == "high-value-orders")
+    assert (rule.metrics.invocations, rule.metrics.failed_invocations) == (1, 0)
+    assert snapshot.health.status == "CRITICAL"  # the notifier's DLQ is not empty

@@ -3,14 +3,12 @@
 plus one high-value order, waits until every Lambda invocation has run, and prints the monitor with the
 per-rule matches, per-target deliveries, the SNS notification of the high-value order and the queue depths.
 
-Run: python -m tooling.local.demo [--env dev] [--count 200] [--seed 7]
+Run: tooling demo [--env dev] [--count 200] [--seed 7]   (what `make demo` does)
 Exit status 1 when the run is not healthy (anything in a DLQ, a failed invocation, a missing notification).
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 from datetime import timedelta
 
@@ -71,23 +69,3 @@ def run(env: str, count: int, seed: int, console: Console) -> int:
     console.print(f"demo finished in {time.monotonic() - begin:.1f} s: {snapshot.health.verdict}")
     ok = sent.ok and drained.complete and snapshot.health.status == "OK" and bool(high_value)
     return 0 if ok else 1
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tooling.local.demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--env", default="dev")
-    parser.add_argument("--count", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args(argv)
-    console = Console()
-    try:
-        return run(args.env, args.count, args.seed, console)
-    except ToolingError as exc:
-        Console(stderr=True).print(
-            f"error: {exc.message}" + (f"\n  {exc.hint}" if exc.hint else ""), markup=False
-        )
-        return exc.exit_code
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -166,7 +166,9 @@ class LocalMonitorSource:
         ]
 
     def alarms(self) -> list[AlarmInfo]:
-        """The alarms Terraform declares, evaluated over their period from the local metrics."""
+        """The alarms Terraform declares, evaluated over their period from the local metrics.
+
+        Names follow terraform/modules/monitoring/alarms.tf (`<prefix>-lambda-<fn>-errors`, ...)."""
         settings = json.loads(self.store.meta("alarms") or "{}")
         if not settings:
             return []
@@ -192,9 +194,14 @@ class LocalMonitorSource:
         fn_sums = sums(self.store, "function", list(fn_names.values()), start, now + 1)
         for key, name in fn_names.items():
             values = fn_sums.get(name, {})
-            add(f"{key}-errors", "AWS/Lambda/Errors", values.get("Errors", 0), settings["lambda_errors"])
             add(
-                f"{key}-throttles",
+                f"lambda-{key}-errors",
+                "AWS/Lambda/Errors",
+                values.get("Errors", 0),
+                settings["lambda_errors"],
+            )
+            add(
+                f"lambda-{key}-throttles",
                 "AWS/Lambda/Throttles",
                 values.get("Throttles", 0),
                 settings["lambda_throttles"],
@@ -204,7 +211,7 @@ class LocalMonitorSource:
         for key, name in rules.items():
             failed = rule_sums.get(name, {}).get("FailedInvocations", 0)
             add(
-                f"{key}-failed-invocations",
+                f"rule-{key}-failed-invocations",
                 "AWS/Events/FailedInvocations",
                 failed,
                 settings["failed_invocations"],
@@ -213,7 +220,7 @@ class LocalMonitorSource:
             counts = self.queues.counts(url)
             depth = 0 if counts is None else counts.visible
             add(
-                f"{key}-dlq-messages",
+                f"dlq-{key}-messages",
                 "AWS/SQS/ApproximateNumberOfMessagesVisible",
                 depth,
                 settings["dlq_messages"],

@@ -34,6 +34,8 @@ DLQ_VISIBILITY_SECONDS = 30
 ASYNC_MAX_RETRY_ATTEMPTS = 2
 EVENTS_DLQ = "events"
 BATCH_DLQ = "batch-queue"
+# The SNS subscription's redrive DLQ (Terraform's messaging module); SNS-level delivery failures land here.
+NOTIFICATIONS_DLQ = "notifications"
 
 
 def _number_text(value: float) -> str:
@@ -118,7 +120,7 @@ def _target_arn(target: Target, names: Names, arns: Arns) -> str:
 
 def outputs_for(config: Config, names: Names, arns: Arns) -> DeploymentOutputs:
     functions = {key: names.function(key) for key, _ in config.functions.items()}
-    dlqs = [EVENTS_DLQ, BATCH_DLQ, *functions]
+    dlqs = [EVENTS_DLQ, BATCH_DLQ, NOTIFICATIONS_DLQ, *functions]
     return DeploymentOutputs(
         target="local",
         environment=config.environment,
@@ -201,6 +203,7 @@ def _now_text() -> str:
 def _provision_queues(conn: sqlite3.Connection, config: Config, names: Names, arns: Arns) -> None:
     _upsert_queue(conn, arns, names.dlq(EVENTS_DLQ), "dlq", DLQ_VISIBILITY_SECONDS)
     _upsert_queue(conn, arns, names.dlq(BATCH_DLQ), "dlq", DLQ_VISIBILITY_SECONDS)
+    _upsert_queue(conn, arns, names.dlq(NOTIFICATIONS_DLQ), "dlq", DLQ_VISIBILITY_SECONDS)
     for key, _ in config.functions.items():
         _upsert_queue(conn, arns, names.dlq(key), "dlq", DLQ_VISIBILITY_SECONDS)
     _upsert_queue(
@@ -303,7 +306,8 @@ def _provision_rules(conn: sqlite3.Connection, config: Config, names: Names, arn
 
 
 def destroy(workspace: Workspace) -> None:
-    """Remove every local resource of the environment: database, unpacked code, worker files, idempotency."""
+    """Remove every local resource of the environment: database, unpacked code, worker files, idempotency
+    store, dispatcher files. The suffix, tfvars and outputs.json are not the local target's to remove."""
     from tooling.local.dispatch import stop_background_dispatcher
 
     stop_background_dispatcher(workspace)
@@ -315,6 +319,8 @@ def destroy(workspace: Workspace) -> None:
         "idempotency.sqlite",
         "dispatcher.log",
         "dispatcher.starting",
+        "dispatcher.lock",
+        "dispatcher.pid",
     ):
         (state / name).unlink(missing_ok=True)
     for folder in ("code", "workers", "runtime"):
