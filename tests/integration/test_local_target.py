@@ -259,7 +259,14 @@ def test_outputs_use_aws_arn_formats_in_the_local_account(env: LocalEnv) -> None
         f"arn:aws:events:us-east-1:000000000000:rule/{prefix}-bus/{prefix}-order-events"
     )
     assert out.batch_queue_url == f"https://sqs.us-east-1.amazonaws.com/000000000000/{prefix}-batch-queue"
-    assert set(out.dead_letter_queue_urls) == {"events", "batch-queue", "processor", "notifier", "analytics"}
+    assert set(out.dead_letter_queue_urls) == {
+        "events",
+        "batch-queue",
+        "notifications",
+        "processor",
+        "notifier",
+        "analytics",
+    }  # the same keys as terraform's dead_letter_queue_urls
     assert out.notifications_topic_arn == f"arn:aws:sns:us-east-1:000000000000:{prefix}-notifications"
     assert out.log_group_names["processor"] == f"/aws/lambda/{prefix}-processor"
 
@@ -483,7 +490,7 @@ def test_archived_events_older_than_the_retention_are_dropped(env: LocalEnv) -> 
 
 def test_the_demo_runs_healthy_and_prints_the_high_value_notification(project_copy: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "tooling.local.demo", "--count", "40"],
+        [sys.executable, "-m", "tooling", "demo", "--count", "40"],
         capture_output=True, text=True, check=False, env={**os.environ, "COLUMNS": "200"}, timeout=120,
     )  # fmt: skip
 
