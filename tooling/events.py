@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from tooling.arguments import read_json_object
 from tooling.errors import UsageError
 
 Entry = dict[str, Any]
@@ -259,24 +260,7 @@ class EventFactory:
 
 def parse_detail_override(text: str) -> dict[str, Any]:
     """`--detail` value: inline JSON object, or `@path` to a file holding one."""
-    source = "--detail"
-    if text.startswith("@"):
-        path = Path(text[1:])
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"--detail: cannot read {path}: {exc.strerror}") from None
-        source = f"--detail {path}"
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(
-            f"{source} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-            hint="pass a JSON object, e.g. --detail '{\"totalAmount\": 1500}' or --detail @detail.json",
-        ) from None
-    if not isinstance(value, dict):
-        raise UsageError(f"{source} must be a JSON object, not {type(value).__name__}")
-    return value
+    return read_json_object(text, "--detail")
 
 
 def _entry_from_line(data: Any) -> Entry:

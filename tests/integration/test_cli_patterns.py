@@ -137,7 +137,7 @@ def test_unreadable_file_is_a_usage_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["test-pattern", "--pattern", f"@{tmp_path / 'nope.json'}", "--event", "{}"])
 
     assert isinstance(result.exception, UsageError)
-    assert "cannot read pattern file" in result.exception.message
+    assert "(given for the pattern)" in result.exception.message
 
 
 def test_usage_error_prints_one_line_and_hint_without_traceback() -> None:
