@@ -18,6 +18,7 @@ from tooling.outputs import (
     clear_outputs,
     from_terraform,
     load_outputs,
+    parse_target,
     save_outputs,
 )
 from tooling.package import PackageResult, build_package
@@ -53,9 +54,7 @@ def prepare(workspace: Workspace, config_path: Path | None = None) -> Prepared:
 def resolve_target(workspace: Workspace, target: str | None) -> TargetKind:
     """--target if given, else the target recorded by the last apply, else aws."""
     if target is not None:
-        if target not in ("aws", "local"):
-            raise ToolingError(f"unknown target {target!r}", hint="use --target aws or --target local")
-        return "aws" if target == "aws" else "local"
+        return parse_target(target)
     if workspace.outputs_path.is_file():
         return load_outputs(workspace).target
     return "aws"

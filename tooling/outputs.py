@@ -85,6 +85,22 @@ def parse_outputs_document(data: Any, environment: str = "") -> DeploymentOutput
     return from_terraform(data, environment=environment)
 
 
+def parse_target(target: str) -> TargetKind:
+    """A --target value."""
+    if target == "aws":
+        return "aws"
+    if target == "local":
+        return "local"
+    raise UsageError(f"unknown target {target!r}", hint="use --target aws or --target local")
+
+
+def with_target(outputs: DeploymentOutputs, target: str | None) -> DeploymentOutputs:
+    """The outputs with --target applied (None keeps the target recorded by the last apply)."""
+    if target is None:
+        return outputs
+    return outputs.model_copy(update={"target": parse_target(target)})
+
+
 def save_outputs(workspace: Workspace, outputs: DeploymentOutputs) -> Path:
     workspace.ensure()
     path = workspace.outputs_path

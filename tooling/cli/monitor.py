@@ -14,11 +14,10 @@ from rich.console import Console
 from rich.live import Live
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tooling.errors import UsageError
 from tooling.logs import collect_logs, follow_logs, log_groups
 from tooling.monitor import build_snapshot, parse_duration
 from tooling.monitor_render import render, render_log_event, render_replay
-from tooling.outputs import DeploymentOutputs, load_outputs
+from tooling.outputs import DeploymentOutputs, load_outputs, with_target
 from tooling.replay import ReplayStatus, build_request, parse_time, start_replay, wait_for_replay
 from tooling.sources import Sources, sources_for
 from tooling.workspace import Workspace
@@ -32,11 +31,7 @@ SinceOption = Annotated[str, typer.Option("--since", "-s", help="How far back: 9
 
 def _sources(env: str, outputs_file: Path | None, target: str | None) -> tuple[DeploymentOutputs, Sources]:
     workspace = Workspace.for_env(env)
-    outputs = load_outputs(workspace, outputs_file)
-    if target is not None:
-        if target not in ("aws", "local"):
-            raise UsageError(f"unknown target {target!r}", hint="use --target aws or --target local")
-        outputs = outputs.model_copy(update={"target": target})
+    outputs = with_target(load_outputs(workspace, outputs_file), target)
     return outputs, sources_for(outputs, workspace)
 
 

@@ -32,7 +32,7 @@ from tooling.events import (
     parse_mix,
     read_entries,
 )
-from tooling.outputs import load_outputs
+from tooling.outputs import load_outputs, with_target
 from tooling.publisher import PublishSettings, PublishSummary, publish
 from tooling.workspace import Workspace
 
@@ -111,8 +111,6 @@ def _check_trace_header(value: str | None) -> str | None:
 def _send(options: SendOptions, entries: Iterable[Entry], total: int) -> None:
     """Publish, render the summary, and exit 0 only when every event was accepted."""
     trace_header = _check_trace_header(options.trace_header)
-    if options.target not in (None, "aws", "local"):
-        raise UsageError(f"--target must be aws or local, not {options.target!r}")
     cfg = _publisher_config(options.env, options.config)
     settings = PublishSettings(
         max_request_bytes=cfg.max_request_bytes,
@@ -122,9 +120,7 @@ def _send(options: SendOptions, entries: Iterable[Entry], total: int) -> None:
         trace_header=trace_header,
     )
     workspace = Workspace.for_env(options.env)
-    outputs = load_outputs(workspace, options.outputs)
-    if options.target is not None:
-        outputs = outputs.model_copy(update={"target": options.target})
+    outputs = with_target(load_outputs(workspace, options.outputs), options.target)
     bus = bus_for(outputs, workspace)
 
     if options.json_out or total <= 1:
