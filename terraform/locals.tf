@@ -27,7 +27,12 @@ locals {
   target_arns = merge(module.processors.function_arns, {
     notifications = module.messaging.notifications_topic_arn
     batch-queue   = module.messaging.batch_queue_arn
-  })
+  }, module.workflows.state_machine_arns)
+
+  # The order-fulfilment state machine exists only when a rule of the routing table targets it.
+  create_workflow = anytrue(flatten([
+    for rule in values(var.rules) : [for target in values(rule.targets) : target.target == "order-workflow"]
+  ]))
 
   # Every dead-letter queue of the stack, keyed as the dead_letter_queue_urls output is.
   dead_letter_queues = merge(

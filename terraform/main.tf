@@ -54,6 +54,7 @@ module "routing" {
   event_bus_name        = module.event_bus.name
   rules                 = var.rules
   target_arns           = local.target_arns
+  target_role_arns      = module.workflows.target_role_arns
   function_names        = module.processors.function_names
   dead_letter_queue_arn = module.messaging.events_dlq_arn
 }
@@ -69,6 +70,7 @@ module "monitoring" {
   function_names          = module.processors.function_names
   dead_letter_queue_names = { for key, queue in local.dead_letter_queues : key => queue.name }
   batch_queue_name        = module.messaging.batch_queue_name
+  state_machine_arns      = module.workflows.state_machine_arns
 }
 
 module "schema_registry" {
@@ -99,4 +101,19 @@ module "replication" {
   archive_retention_days = var.archive_retention_days
   event_sources          = local.ecommerce_sources
   dead_letter_queue_arn  = module.messaging.events_dlq_arn
+}
+
+module "workflows" {
+  source = "./modules/workflows"
+
+  create_workflow      = local.create_workflow
+  name_prefix          = local.name_prefix
+  event_bus_name       = module.event_bus.name
+  event_bus_arn        = module.event_bus.arn
+  high_value_threshold = var.high_value_threshold
+  kms_key_arn          = module.messaging.kms_key_arn
+  log_retention_days   = var.log_retention_days
+  # The rules that start executions; only they may assume the target role. No cycle: the role waits for
+  # the rules, the targets wait for the role, and the rules wait for neither.
+  rule_arns = lookup(module.routing.rule_arns_by_target, "order-workflow", [])
 }

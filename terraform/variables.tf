@@ -220,7 +220,7 @@ variable "rules" {
       dead_letter_queue = optional(bool, true)
     }))
   }))
-  description = "The routing table from the environment file: rule name -> pattern and targets, each target keyed by its EventBridge target id and naming a logical target (processor | notifier | analytics | notifications | batch-queue)."
+  description = "The routing table from the environment file: rule name -> pattern and targets, each target keyed by its EventBridge target id and naming a logical target (processor | notifier | analytics | notifications | batch-queue | order-workflow)."
   nullable    = false
 
   validation {
@@ -260,10 +260,10 @@ variable "rules" {
   validation {
     condition = alltrue(flatten([
       for r in values(var.rules) : [
-        for t in values(r.targets) : contains(["processor", "notifier", "analytics", "notifications", "batch-queue"], t.target)
+        for t in values(r.targets) : contains(["processor", "notifier", "analytics", "notifications", "batch-queue", "order-workflow"], t.target)
       ]
     ]))
-    error_message = "rules[*].targets[*].target must be one of processor, notifier, analytics, notifications, batch-queue."
+    error_message = "rules[*].targets[*].target must be one of processor, notifier, analytics, notifications, batch-queue, order-workflow."
   }
 
   validation {

@@ -19,8 +19,8 @@ from tooling.errors import ConfigError
 
 FUNCTION_NAMES = ("processor", "notifier", "analytics")
 # Logical names a rule target may use; Terraform and the local target resolve them to the real resources.
-TARGET_NAMES = ("processor", "notifier", "analytics", "notifications", "batch-queue")
-TargetName = Literal["processor", "notifier", "analytics", "notifications", "batch-queue"]
+TARGET_NAMES = ("processor", "notifier", "analytics", "notifications", "batch-queue", "order-workflow")
+TargetName = Literal["processor", "notifier", "analytics", "notifications", "batch-queue", "order-workflow"]
 MAX_TARGETS_PER_RULE = 5
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 RULE_NAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -325,6 +325,35 @@ def _cross_checks(config: Config) -> list[str]:
         )
     if config.replication is not None:
         problems += _replication_checks(config, config.replication)
+    problems += _workflow_loop_checks(config)
+    return problems
+
+
+def _workflow_loop_checks(config: Config) -> list[str]:
+    """A rule that sends the order workflow's own events back to it would start executions forever.
+
+    Only the pattern's `source` and `detail-type` are checked (dropping the other fields can only widen
+    what a pattern matches), so a rule must keep the workflow's detail-types out by those two fields: a
+    detail filter (totalAmount ranges, say) cannot prove the loop away for every order.
+    """
+    from tooling.patterns import check_pattern, compile_pattern  # the engine the local target routes with
+    from tooling.workflows import sample_published_events
+
+    problems: list[str] = []
+    published = sample_published_events(config.processing.high_value_threshold)
+    for index, rule in enumerate(config.rules):
+        if not any(t.target == "order-workflow" for t in rule.targets) or check_pattern(rule.pattern):
+            continue
+        envelope = {k: v for k, v in rule.pattern.items() if k in ("source", "detail-type")}
+        pattern = compile_pattern(envelope) if envelope else None
+        looping = sorted({e["detail-type"] for e in published if pattern is None or pattern.matches(e)})
+        if looping:
+            problems.append(
+                f"rules[{index}].pattern: its source and detail-type admit the "
+                f"{' and '.join(repr(t) for t in looping)} events the order-workflow target publishes, so "
+                "an execution could start another one, forever; "
+                'narrow the pattern (for instance to detail-type "Order Created")'
+            )
     return problems
 
 

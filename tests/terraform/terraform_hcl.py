@@ -25,6 +25,7 @@ MODULE_NAMES = (
     "monitoring",
     "schema_registry",
     "replication",
+    "workflows",
 )
 
 

@@ -12,6 +12,12 @@ from terraform_hcl import Block, Statement, modules, referenced_documents, state
 # (module, policy document, statement sid) allowed to use Resource "*", and the AWS rule that forces it.
 WILDCARD_RESOURCES = {
     ("processors", "function", "SendTraces"): "X-Ray trace APIs support no resource-level permissions",
+    ("workflows", "state_machine", "SendTraces"): "X-Ray trace APIs support no resource-level permissions",
+    (
+        "workflows",
+        "state_machine",
+        "DeliverExecutionLogs",
+    ): "the CloudWatch Logs log-delivery APIs take no ARN",
     **{
         ("messaging", "kms", sid): "a key policy's Resource is always '*' (this key)"
         for sid in (
@@ -21,7 +27,7 @@ WILDCARD_RESOURCES = {
             "EventBridgeRulesDeliverToEncryptedTargets",
             "SnsDeadLettersNotificationsToEncryptedQueue",
             "CloudWatchAlarmsPublishToEncryptedTopic",
-            "CloudWatchLogsEncryptsLambdaLogGroups",
+            "CloudWatchLogsEncryptsLogGroups",
         )
     },
     **{

@@ -90,6 +90,8 @@ def test_every_alarm_treats_missing_data_as_healthy_and_notifies_operations() ->
         "dlq_depth",
         "lambda_errors",
         "lambda_throttles",
+        "state_machine_failed",
+        "state_machine_timed_out",
     }
     for alarm in alarms:
         assert alarm.attr("treat_missing_data") == "notBreaching", alarm.address

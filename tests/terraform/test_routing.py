@@ -1,5 +1,6 @@
 """Routing: every logical target the environment files use resolves to an ARN, targets are keyed
-"<rule>/<target id>", rules sit on the custom bus, and targets need no IAM role."""
+"<rule>/<target id>", rules sit on the custom bus, and only targets without a resource policy (the Step
+Functions workflow) get an IAM role."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ ENVIRONMENTS = sorted((REPO / "environments").glob("*.toml"))
 
 
 def _resolvable_targets(function_keys: set[str]) -> set[str]:
-    """Logical names root's local.target_arns maps: the function keys plus the literal topic/queue keys."""
+    """Logical names root's local.target_arns maps: the function keys, the literal topic/queue keys and the
+    workflow module's state machines (keyed order-workflow)."""
     expression = modules()["root"].locals["target_arns"]
     assert expression.startswith("${merge(module.processors.function_arns,")
-    return function_keys | map_literal_keys(expression)
+    assert expression.endswith(", module.workflows.state_machine_arns)}")
+    return function_keys | map_literal_keys(expression) | {"order-workflow"}
 
 
 @pytest.mark.parametrize("env_file", ENVIRONMENTS, ids=lambda p: p.stem)
@@ -65,10 +68,13 @@ def test_rules_and_targets_are_on_the_custom_bus() -> None:
     assert modules()["root"].module_calls["routing"]["event_bus_name"] == "${module.event_bus.name}"
 
 
-def test_targets_use_resource_policies_not_an_iam_role() -> None:
+def test_only_targets_listed_in_target_role_arns_get_an_iam_role() -> None:
     target = modules()["routing"].resource("aws_cloudwatch_event_target", "this")
+    root = modules()["root"]
 
-    assert "role_arn" not in target.body
+    assert target.attr("role_arn") == "${lookup(var.target_role_arns, each.value.target, null)}"
+    # Lambda, SNS and SQS targets are authorised by resource policies; only the workflow hands in a role.
+    assert root.module_calls["routing"]["target_role_arns"] == "${module.workflows.target_role_arns}"
 
 
 def test_each_target_has_its_retry_policy_and_optional_dlq_and_transformer() -> None:

@@ -16,8 +16,11 @@ REPO = Path(__file__).resolve().parents[2]
 DEV = tomllib.loads((REPO / "environments" / "dev.toml").read_text())
 
 
-@pytest.mark.parametrize("env", ["dev", "prod"])
-def test_shipped_environments_load(env: str) -> None:
+@pytest.mark.parametrize(
+    ("env", "extra"),
+    [("dev", []), ("prod", ["order-fulfilment"])],  # dev keeps the workflow rule commented out
+)
+def test_shipped_environments_load(env: str, extra: list[str]) -> None:
     config = load_config(REPO / "environments" / f"{env}.toml")
 
     assert config.environment == env
@@ -26,7 +29,17 @@ def test_shipped_environments_load(env: str) -> None:
         "high-value-orders",
         "user-registration",
         "all-events",
+        *extra,
     ]
+
+
+def test_prod_starts_the_order_workflow_for_new_orders_only() -> None:
+    config = load_config(REPO / "environments" / "prod.toml")
+
+    rule = config.rule("order-fulfilment")
+    assert rule.enabled
+    assert [t.target for t in rule.targets] == ["order-workflow"]
+    assert rule.pattern == {"source": ["ecommerce.orders"], "detail-type": ["Order Created"]}
 
 
 def test_recipe_routes_are_in_the_dev_table() -> None:
@@ -72,8 +85,8 @@ BROKEN: list[tuple[str, Any, str]] = [
     (
         "unknown target",
         lambda d: d["rules"][2]["targets"][0].update(target="lambda-x"),
-        "rules[2].targets[0].target: Input should be 'processor', 'notifier', 'analytics', 'notifications' or "
-        "'batch-queue'",
+        "rules[2].targets[0].target: Input should be 'processor', 'notifier', 'analytics', 'notifications', "
+        "'batch-queue' or 'order-workflow'",
     ),
     (
         "six targets",
@@ -224,3 +237,52 @@ def test_schemas_endpoint_may_be_overridden_for_an_emulator() -> None:
     )
 
     assert config.terraform.endpoints == {"schemas": "http://localhost:4566"}
+
+
+def _with_workflow_rule(pattern: Any, name: str = "order-fulfilment") -> dict[str, Any]:
+    data = copy.deepcopy(DEV)
+    data["rules"].append({"name": name, "pattern": pattern, "targets": [{"target": "order-workflow"}]})
+    return data
+
+
+def test_order_workflow_is_a_valid_target() -> None:
+    config = parse_config(
+        _with_workflow_rule({"source": ["ecommerce.orders"], "detail-type": ["Order Created"]})
+    )
+
+    assert config.rule("order-fulfilment").targets[0].target == "order-workflow"
+    assert config.rule("order-fulfilment").targets[0].target_id == "order-workflow"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "looping"),
+    [
+        ({"source": ["ecommerce.orders"]}, "'Order Accepted' and 'Order Flagged'"),
+        ({"detail-type": [{"prefix": "Order"}]}, "'Order Accepted' and 'Order Flagged'"),
+        (
+            {"source": ["ecommerce.orders"], "detail-type": ["Order Created", "Order Flagged"]},
+            "'Order Flagged'",
+        ),
+        # A detail filter cannot prove the loop away: big enough orders would still loop.
+        (
+            {"detail-type": ["Order Accepted"], "detail": {"totalAmount": [{"numeric": [">", 10**6]}]}},
+            "'Order Accepted'",
+        ),
+        ({"detail": {"orderId": [{"exists": True}]}}, "'Order Accepted' and 'Order Flagged'"),
+    ],
+)
+def test_a_rule_that_would_feed_the_workflow_its_own_events_is_refused(pattern: Any, looping: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(_with_workflow_rule(pattern))
+
+    (problem,) = info.value.problems
+    assert problem.startswith(f"rules[4].pattern: its source and detail-type admit the {looping} events")
+
+
+def test_a_rule_matching_workflow_events_is_fine_when_it_does_not_target_the_workflow() -> None:
+    data = copy.deepcopy(DEV)
+    data["rules"].append(
+        {"name": "flags", "pattern": {"detail-type": ["Order Flagged"]}, "targets": [{"target": "notifier"}]}
+    )
+
+    assert parse_config(data).rule("flags").targets[0].target == "notifier"

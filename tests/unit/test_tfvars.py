@@ -121,3 +121,19 @@ def test_replication_region_is_null_unless_configured() -> None:
     tfvars = _tfvars_with(lambda d: d.update(replication={"region": "eu-west-1"}))
 
     assert tfvars["replication_region"] == "eu-west-1"
+
+
+def test_prod_routes_new_orders_to_the_workflow_target_with_its_threshold() -> None:
+    config = load_config(REPO / "environments" / "prod.toml")
+
+    data = build_tfvars(
+        config, name_suffix="abc123", zip_path=Path("/x/lambda.zip"), zip_sha256_b64="c2hhMjU2"
+    )
+
+    rule = data["rules"]["order-fulfilment"]
+    assert json.loads(rule["event_pattern"]) == {
+        "source": ["ecommerce.orders"],
+        "detail-type": ["Order Created"],
+    }
+    assert {key: t["target"] for key, t in rule["targets"].items()} == {"order-workflow": "order-workflow"}
+    assert data["high_value_threshold"] == 1000

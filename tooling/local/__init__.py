@@ -12,8 +12,9 @@ Public API (what the CLI, the demo, the benchmark and the tests call):
 
 State lives in `.tooling/<env>/local.sqlite` (see store.py). Module map: engine.py (validate, accept,
 archive, match, deliver), delivery.py (SQS semantics, invocation outcomes, retries, DLQs), worker.py and
-lambda_runtime.py (the warm worker process per function), dispatch.py (runs queued invocations), and the
-three monitor/logs/replay sources.
+lambda_runtime.py (the warm worker process per function), dispatch.py (runs queued invocations),
+workflow_target.py (executions of the order-workflow state machine, emulated by tooling/workflows.py), and
+the three monitor/logs/replay sources.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tooling.config import Config
+from tooling.workflows import STATE_MACHINE_SUFFIX
 
 ACCOUNT_ID = "000000000000"
 
@@ -60,6 +61,9 @@ class Arns:
     def function(self, name: str) -> str:
         return self._arn("lambda", f"function:{name}")
 
+    def state_machine(self, name: str) -> str:
+        return self._arn("states", f"stateMachine:{name}")
+
 
 def queue_name_from_url(url: str) -> str:
     return url.rstrip("/").rsplit("/", 1)[-1]
@@ -101,9 +105,17 @@ class Names:
         """`events` (the rule targets' DLQ), `batch-queue` (its redrive DLQ) or a function key."""
         return f"{self.prefix}-{key}-dlq"
 
+    @property
+    def state_machine(self) -> str:
+        return f"{self.prefix}-{STATE_MACHINE_SUFFIX}"
+
     def alarm(self, what: str) -> str:
         return f"{self.prefix}-{what}"
 
 
 def log_group(function_name: str) -> str:
     return f"/aws/lambda/{function_name}"
+
+
+def state_machine_log_group(state_machine_name: str) -> str:
+    return f"/aws/vendedlogs/states/{state_machine_name}"

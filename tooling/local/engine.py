@@ -5,6 +5,10 @@ SQS and SNS targets are delivered inside that transaction (the message or notifi
 event); Lambda targets and the SNS -> notifier subscription are queued as deliveries, which the dispatcher
 (`tooling.local.dispatch`) runs on the function's worker. So an accepted event is never lost: it is either
 delivered or waiting in `deliveries` when the process dies.
+
+The order-workflow target (a Step Functions state machine in AWS) runs tooling.workflows, a restatement of
+that one definition, to completion inside the same transaction: the execution is recorded, and the events
+it publishes are accepted, archived and routed like any PutEvents (in AWS they follow asynchronously).
 """
 
 from __future__ import annotations
@@ -19,9 +23,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tooling import workflows
+from tooling.errors import ToolingError
 from tooling.events import entry_size
 from tooling.local.delivery import dead_letter_attributes, send_message
 from tooling.local.store import Counters, Store
+from tooling.local.workflow_target import run_execution
 from tooling.patterns import RuleSet
 from tooling.transform import apply_input_transformer
 
@@ -29,6 +36,10 @@ MAX_ENTRIES = 10
 MAX_REQUEST_BYTES = 256 * 1024
 # Lambda keeps an asynchronous event for up to 6 hours (its default maximum event age).
 ASYNC_MAX_EVENT_AGE_SECONDS = 6 * 3600
+# Rounds of workflow-published events routed within one call. Config validation refuses a rule that would
+# send the workflow's events back to it, so one round is all a valid config makes; past this, something
+# loops and the call fails (rolled back) instead of spinning.
+MAX_WORKFLOW_ROUNDS = 8
 
 Entry = dict[str, Any]
 Result = dict[str, Any]
@@ -150,6 +161,7 @@ class PutStats:
     queued_invocations: int = 0
     messages: int = 0
     notifications: int = 0
+    executions: int = 0
 
 
 class Engine:
@@ -169,6 +181,7 @@ class Engine:
         self.subscriptions: list[tuple[str, str, str]] = []
         self.function_keys: dict[str, str] = {}
         self.async_retries: dict[str, int] = {}
+        self.state_machines: dict[str, sqlite3.Row] = {}
         self.reload()
 
     # -- state --------------------------------------------------------------------------------------------
@@ -211,6 +224,9 @@ class Engine:
         functions = self.store.query("SELECT arn, key, async_max_retry_attempts FROM functions")
         self.function_keys = {str(row["arn"]): str(row["key"]) for row in functions}
         self.async_retries = {str(row["key"]): int(row["async_max_retry_attempts"]) for row in functions}
+        self.state_machines = {
+            str(row["arn"]): row for row in self.store.query("SELECT * FROM state_machines")
+        }
         self.subscriptions = [
             (row["arn"], row["protocol"], row["endpoint"])
             for row in self.store.query("SELECT * FROM subscriptions WHERE topic_arn = ?", (self.topic_arn,))
@@ -250,23 +266,26 @@ class Engine:
                 results.append(error)
                 continue
             assert parsed is not None
-            event_id = str(uuid.uuid4())
-            event = {
-                "version": "0",
-                "id": event_id,
-                "detail-type": parsed["detail_type"],
-                "source": parsed["source"],
-                "account": self.account,
-                "time": iso_seconds(parsed["time"] if parsed["time"] is not None else now),
-                "region": self.region,
-                "resources": parsed["resources"],
-                "detail": parsed["detail"],
-            }
+            event = self._event(parsed, now)
             events.append(event)
-            results.append({"EventId": event_id})
+            results.append({"EventId": event["id"]})
         if events:
             self.publish(events, now=now)
         return results
+
+    def _event(self, parsed: dict[str, Any], now: float) -> dict[str, Any]:
+        """The event EventBridge makes of a validated PutEvents entry."""
+        return {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": parsed["detail_type"],
+            "source": parsed["source"],
+            "account": self.account,
+            "time": iso_seconds(parsed["time"] if parsed["time"] is not None else now),
+            "region": self.region,
+            "resources": parsed["resources"],
+            "detail": parsed["detail"],
+        }
 
     def publish(
         self,
@@ -276,32 +295,51 @@ class Engine:
         archive: bool = True,
         only_rules: Sequence[str] | None = None,
     ) -> PutStats:
-        """Archive (unless replaying) and route the events, all in one transaction."""
+        """Archive (unless replaying) and route the events, all in one transaction; then the events the
+        workflow executions they started published (new events: archived, routed over every rule)."""
         now = time.time() if now is None else now
         counters = Counters()
         stats = PutStats()
         with self.store.transaction() as conn:
-            for event in events:
-                stats.accepted += 1
-                # Serialized once: the archive copy and every target without a transformer get these bytes.
-                whole = json.dumps(event, separators=(",", ":"))
-                if archive:
-                    conn.execute(
-                        "INSERT INTO archive (event_id, event_time, ingested_at, body) VALUES (?, ?, ?, ?)",
-                        (
-                            event["id"],
-                            parse_event_time(event["time"]),
-                            now,
-                            whole,
-                        ),
+            batch = list(events)
+            rounds = 0
+            while batch:
+                if rounds > MAX_WORKFLOW_ROUNDS:
+                    raise ToolingError(
+                        "the order workflow's events keep starting new executions (a routing loop)",
+                        hint="narrow the pattern of the rules that target order-workflow, then apply again",
                     )
-                for rule_key in self.ruleset.match(event):
-                    if only_rules is not None and rule_key not in only_rules:
-                        continue
-                    stats.matched += 1
-                    self._route(conn, self.rules[rule_key], event, whole, now, counters, stats)
+                published: list[dict[str, Any]] = []
+                for event in batch:
+                    self._accept(conn, event, now, archive, only_rules, counters, stats, published)
+                batch, archive, only_rules, rounds = published, True, None, rounds + 1
             counters.flush(conn)
         return stats
+
+    def _accept(
+        self,
+        conn: sqlite3.Connection,
+        event: dict[str, Any],
+        now: float,
+        archive: bool,
+        only_rules: Sequence[str] | None,
+        counters: Counters,
+        stats: PutStats,
+        published: list[dict[str, Any]],
+    ) -> None:
+        stats.accepted += 1
+        # Serialized once: the archive copy and every target without a transformer get these bytes.
+        whole = json.dumps(event, separators=(",", ":"))
+        if archive:
+            conn.execute(
+                "INSERT INTO archive (event_id, event_time, ingested_at, body) VALUES (?, ?, ?, ?)",
+                (event["id"], parse_event_time(event["time"]), now, whole),
+            )
+        for rule_key in self.ruleset.match(event):
+            if only_rules is not None and rule_key not in only_rules:
+                continue
+            stats.matched += 1
+            self._route(conn, self.rules[rule_key], event, whole, now, counters, stats, published)
 
     def _route(
         self,
@@ -312,6 +350,7 @@ class Engine:
         now: float,
         counters: Counters,
         stats: PutStats,
+        published: list[dict[str, Any]],
     ) -> None:
         counters.add("rule", rule.name, "MatchedEvents", at=now)
         counters.add("rule", rule.name, "TriggeredRules", at=now)
@@ -342,6 +381,10 @@ class Engine:
             elif target.kind == "notifications":
                 self._sns_publish(conn, rule, event, payload, now, stats)
                 self._invoked(rule, target, counters, now, now)
+            elif target.kind == workflows.WORKFLOW_TARGET:
+                self._start_execution(
+                    conn, rule, target, event, whole, payload, now, counters, stats, published
+                )
             else:
                 conn.execute(
                     "INSERT INTO deliveries (function_key, payload, source, rule_key, target_id, event_id, "
@@ -446,6 +489,72 @@ class Engine:
                 ),
             )
             stats.queued_invocations += 1
+
+    def _start_execution(
+        self,
+        conn: sqlite3.Connection,
+        rule: RuleRow,
+        target: TargetRow,
+        event: dict[str, Any],
+        whole: str,
+        payload: str,
+        now: float,
+        counters: Counters,
+        stats: PutStats,
+        published: list[dict[str, Any]],
+    ) -> None:
+        """StartExecution, then the execution itself (tooling.workflows), recorded in `executions`."""
+        machine = self.state_machines.get(target.arn)
+        try:
+            execution_input, valid_input = json.loads(payload), True
+        except ValueError:
+            execution_input, valid_input = None, False
+        if machine is None or not valid_input:
+            # StartExecution refuses it (no such state machine, or input that is not JSON): a client
+            # error, which EventBridge does not retry.
+            counters.add("rule", rule.name, "Invocations", at=now)
+            counters.add("rule", rule.name, "FailedInvocations", at=now)
+            counters.add("target", f"{rule.key}/{target.target_id}", "Failed", at=now)
+            reason = "StateMachineDoesNotExist" if machine is None else "InvalidExecutionInput"
+            self._dead_letter(
+                conn,
+                rule,
+                target,
+                whole,
+                "SDK_CLIENT_ERROR",
+                reason,
+                1,
+                "MaximumRetryAttemptsExhausted",
+                counters,
+                now,
+            )
+            return
+        run_execution(
+            conn,
+            machine,
+            execution_input,
+            payload,
+            rule_key=rule.key,
+            event_id=event["id"],
+            event_bus_name=self.bus_name,
+            put_events=lambda entries: [self._workflow_put(entry, now, published) for entry in entries],
+            counters=counters,
+            now=now,
+        )
+        stats.executions += 1
+        self._invoked(rule, target, counters, now, now)
+
+    def _workflow_put(self, entry: Entry, now: float, published: list[dict[str, Any]]) -> Result:
+        """One entry of a workflow's PutEvents: validated as any; accepted events join `published`."""
+        if entry.get("EventBusName") not in (self.bus_name, self.bus_arn):
+            return {"ErrorCode": "ResourceNotFoundException", "ErrorMessage": "Event bus does not exist."}
+        parsed, error = validate_entry(entry)
+        if error is not None:
+            return error
+        assert parsed is not None
+        event = self._event(parsed, now)
+        published.append(event)
+        return {"EventId": event["id"]}
 
     def _async_retries(self, function_key: str) -> int:
         return self.async_retries.get(function_key, 2)

@@ -17,11 +17,12 @@ from pathlib import Path
 
 from tooling.config import Config, Target
 from tooling.errors import PackageError
-from tooling.local.arns import ACCOUNT_ID, Arns, Names, log_group
+from tooling.local.arns import ACCOUNT_ID, Arns, Names, log_group, state_machine_log_group
 from tooling.local.store import DB_NAME, Store, expire_archive
 from tooling.outputs import DeploymentOutputs
 from tooling.package import PackageResult
 from tooling.tfvars import HANDLERS
+from tooling.workflows import STATE_MACHINE_TYPE, WORKFLOW_TARGET
 from tooling.workspace import Workspace
 
 # Queue settings Terraform gives the batch queue (visibility above the consumer's timeout; 5 receives
@@ -115,6 +116,8 @@ def _target_arn(target: Target, names: Names, arns: Arns) -> str:
         return arns.queue(names.batch_queue)
     if target.target == "notifications":
         return arns.topic(names.topic)
+    if target.target == WORKFLOW_TARGET:
+        return arns.state_machine(names.state_machine)
     return arns.function(names.function(target.target))
 
 
@@ -185,6 +188,7 @@ def provision(workspace: Workspace, config: Config, package: PackageResult) -> D
             _provision_functions(conn, config, workspace, names, arns, code_dir, package.sha256)
             _provision_topic(conn, config, names, arns)
             _provision_rules(conn, config, names, arns)
+            _provision_state_machines(conn, config, names, arns)
             # Bumped on every apply: a running dispatcher reloads rules and functions when it changes.
             generation = int(store.meta("generation") or "0") + 1
             store.set_meta("generation", str(generation), conn)
@@ -303,6 +307,25 @@ def _provision_rules(conn: sqlite3.Connection, config: Config, names: Names, arn
                     index,
                 ),
             )
+
+
+def _provision_state_machines(conn: sqlite3.Connection, config: Config, names: Names, arns: Arns) -> None:
+    """The order-fulfilment state machine, only while a rule targets it (as Terraform creates it)."""
+    conn.execute("DELETE FROM state_machines")
+    if not any(t.target == WORKFLOW_TARGET for rule in config.rules for t in rule.targets):
+        return
+    conn.execute(
+        "INSERT INTO state_machines (key, name, arn, type, high_value_threshold, log_group) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            WORKFLOW_TARGET,
+            names.state_machine,
+            arns.state_machine(names.state_machine),
+            STATE_MACHINE_TYPE,
+            config.processing.high_value_threshold,
+            state_machine_log_group(names.state_machine),
+        ),
+    )
 
 
 def destroy(workspace: Workspace) -> None:

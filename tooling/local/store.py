@@ -78,6 +78,14 @@ CREATE TABLE IF NOT EXISTS logs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, log_group TEXT NOT NULL, log_stream TEXT NOT NULL, ts REAL NOT NULL,
     message TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS logs_group ON logs (log_group, ts);
+CREATE TABLE IF NOT EXISTS state_machines (
+    key TEXT PRIMARY KEY, name TEXT NOT NULL, arn TEXT NOT NULL, type TEXT NOT NULL,
+    high_value_threshold REAL NOT NULL, log_group TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS executions (
+    arn TEXT PRIMARY KEY, state_machine_arn TEXT NOT NULL, name TEXT NOT NULL, input TEXT NOT NULL,
+    status TEXT NOT NULL, output TEXT, error TEXT, cause TEXT, states TEXT NOT NULL, started_at REAL NOT NULL,
+    stopped_at REAL, rule_key TEXT, event_id TEXT);
+CREATE INDEX IF NOT EXISTS executions_started ON executions (state_machine_arn, started_at);
 CREATE TABLE IF NOT EXISTS replays (
     name TEXT PRIMARY KEY, arn TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL,
     event_start REAL NOT NULL, event_end REAL NOT NULL, rule_arns TEXT NOT NULL, events_replayed INTEGER NOT NULL,
@@ -111,9 +119,14 @@ class Store:
         # NORMAL in WAL mode: a commit survives a process crash; only an OS crash may lose the last commits.
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA busy_timeout=30000")
-        if create:
+        # A database from before the workflow tables gets them (every statement is IF NOT EXISTS).
+        if (
+            create
+            or not self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'executions'").fetchone()
+        ):
             with self.lock:
                 self.conn.executescript(SCHEMA)
+        if create:
             self.set_meta("schema_version", SCHEMA_VERSION)
 
     @classmethod

@@ -39,6 +39,19 @@ class FunctionLine:
 
 
 @dataclass(frozen=True)
+class WorkflowLine:
+    """One state machine: AWS/States execution counts and what its succeeded executions published."""
+
+    key: str
+    name: str
+    started: int
+    succeeded: int
+    failed: int
+    # detail-type published -> executions that published it (from the execution outputs)
+    published: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class QueueLine:
     key: str
     name: str
@@ -57,6 +70,8 @@ class LocalSummary:
     notifications: list[str] = field(default_factory=list)
     email_deliveries: int = 0
     queues: list[QueueLine] = field(default_factory=list)
+    # Only state machines that exist (a rule targets order-workflow); empty otherwise.
+    workflows: list[WorkflowLine] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
@@ -89,6 +104,14 @@ class LocalSummary:
         if len(shown) < len(self.notifications):
             out.append(f"  ... {len(self.notifications) - len(shown)} earlier ones not shown")
         out += [f"  {text}" for text in shown]
+        if self.workflows:
+            out.append("workflows:")
+            out += [
+                f"  {w.key:<16} executions started {w.started:>5}  succeeded {w.succeeded:>5}  "
+                f"failed {w.failed:>3}  published "
+                + (", ".join(f"{t} {n}" for t, n in sorted(w.published.items())) or "nothing")
+                for w in self.workflows
+            ]
         out.append("queues:")
         out += [
             f"  {q.key:<20} {q.name:<44} visible {q.visible:>5}  in flight {q.in_flight:>3}"
@@ -157,7 +180,34 @@ def summarize(store: Store, outputs: DeploymentOutputs) -> LocalSummary:
             store.scalar("SELECT COUNT(*) FROM notification_deliveries WHERE protocol = 'email'") or 0
         ),
         queues=queue_lines,
+        workflows=_workflows(store, end),
     )
+
+
+def _workflows(store: Store, end: float) -> list[WorkflowLine]:
+    machines = store.query("SELECT key, name, arn FROM state_machines ORDER BY key")
+    totals = sums(store, "state_machine", [m["name"] for m in machines], 0, end)
+    lines = []
+    for machine in machines:
+        published: dict[str, int] = {}
+        for (output,) in store.query(
+            "SELECT output FROM executions WHERE state_machine_arn = ? AND status = 'SUCCEEDED'",
+            (machine["arn"],),
+        ):
+            detail_type = str(json.loads(output).get("detailType", "?"))
+            published[detail_type] = published.get(detail_type, 0) + 1
+        counts = totals.get(machine["name"], {})
+        lines.append(
+            WorkflowLine(
+                key=machine["key"],
+                name=machine["name"],
+                started=int(counts.get("ExecutionsStarted", 0)),
+                succeeded=int(counts.get("ExecutionsSucceeded", 0)),
+                failed=int(counts.get("ExecutionsFailed", 0)),
+                published=published,
+            )
+        )
+    return lines
 
 
 def _readable(message: str) -> str:

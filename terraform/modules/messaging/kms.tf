@@ -139,7 +139,7 @@ data "aws_iam_policy_document" "kms" {
   }
 
   statement {
-    sid       = "CloudWatchLogsEncryptsLambdaLogGroups"
+    sid       = "CloudWatchLogsEncryptsLogGroups"
     actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
     resources = ["*"] # KMS key policies must use "*" (this key).
 
@@ -151,7 +151,7 @@ data "aws_iam_policy_document" "kms" {
     condition {
       test     = "ArnLike"
       variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = [local.log_group_prefix]
+      values   = [local.log_group_prefix, local.state_machine_log_group_prefix]
     }
   }
 }

@@ -19,6 +19,8 @@ locals {
   rule_arn_pattern = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${var.event_bus_name}/*"
   alarm_arn_prefix = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name_prefix}-*"
   log_group_prefix = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.name_prefix}-*"
+  # The execution log group of the order-fulfilment state machine (module workflows).
+  state_machine_log_group_prefix = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/vendedlogs/states/${var.name_prefix}-*"
 
   # The topic is encrypted with this key too, so its ARN is built from its name the same way.
   notifications_topic_name = "${var.name_prefix}-notifications"

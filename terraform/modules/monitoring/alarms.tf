@@ -89,3 +89,41 @@ resource "aws_cloudwatch_metric_alarm" "lambda_throttles" {
   alarm_actions       = [aws_sns_topic.this.arn]
   ok_actions          = [aws_sns_topic.this.arn]
 }
+
+# Any failed or timed-out execution is an order without a decision (no Order Flagged / Order Accepted event),
+# so both alarms fire on the first one, like the DLQ-send alarm above.
+resource "aws_cloudwatch_metric_alarm" "state_machine_failed" {
+  for_each = var.state_machine_arns
+
+  alarm_name          = "${var.name_prefix}-sfn-${each.key}-executions-failed"
+  alarm_description   = "State machine ${each.value} had failed executions (invalid order total, or PutEvents still failing after retries); read its execution log group."
+  namespace           = "AWS/States"
+  metric_name         = "ExecutionsFailed"
+  dimensions          = { StateMachineArn = each.value }
+  statistic           = "Sum"
+  period              = var.alarms.period_seconds
+  evaluation_periods  = var.alarms.evaluation_periods
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.this.arn]
+  ok_actions          = [aws_sns_topic.this.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "state_machine_timed_out" {
+  for_each = var.state_machine_arns
+
+  alarm_name          = "${var.name_prefix}-sfn-${each.key}-executions-timed-out"
+  alarm_description   = "State machine ${each.value} had executions that timed out (EXPRESS executions stop after 5 minutes)."
+  namespace           = "AWS/States"
+  metric_name         = "ExecutionsTimedOut"
+  dimensions          = { StateMachineArn = each.value }
+  statistic           = "Sum"
+  period              = var.alarms.period_seconds
+  evaluation_periods  = var.alarms.evaluation_periods
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.this.arn]
+  ok_actions          = [aws_sns_topic.this.arn]
+}

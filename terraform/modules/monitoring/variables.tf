@@ -57,3 +57,10 @@ variable "batch_queue_name" {
   description = "Name of the batch queue, shown on the dashboard."
   nullable    = false
 }
+
+variable "state_machine_arns" {
+  type        = map(string)
+  description = "Logical target name -> Step Functions state machine ARN; each gets an ExecutionsFailed and an ExecutionsTimedOut alarm."
+  default     = {}
+  nullable    = false
+}

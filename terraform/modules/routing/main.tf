@@ -1,6 +1,7 @@
 # The routing table: one rule per entry, one target per (rule, target id) keyed "<rule>/<target id>" so
 # two rules can share a target, and one Lambda permission per (rule, function) scoped to that rule's ARN.
-# Targets need no IAM role: Lambda permissions and the topic and queue policies grant EventBridge access.
+# Lambda, SNS and SQS targets need no IAM role: Lambda permissions and the topic and queue policies grant
+# EventBridge access. A Step Functions target has no resource policy, so it gets the role of target_role_arns.
 
 locals {
   targets = merge([
@@ -55,6 +56,8 @@ resource "aws_cloudwatch_event_target" "this" {
   rule           = aws_cloudwatch_event_rule.this[each.value.rule].name
   target_id      = each.value.target_id
   arn            = var.target_arns[each.value.target]
+  # Only the targets that need a role (today the order workflow) have one; the others stay null.
+  role_arn = lookup(var.target_role_arns, each.value.target, null)
 
   retry_policy {
     maximum_retry_attempts       = each.value.retry_policy.maximum_retry_attempts

@@ -57,7 +57,14 @@ variable "rules" {
 
 variable "target_arns" {
   type        = map(string)
-  description = "Logical target name (processor, notifier, analytics, notifications, batch-queue) -> ARN EventBridge delivers to."
+  description = "Logical target name (processor, notifier, analytics, notifications, batch-queue, order-workflow) -> ARN EventBridge delivers to."
+  nullable    = false
+}
+
+variable "target_role_arns" {
+  type        = map(string)
+  description = "Logical target name -> IAM role EventBridge assumes to deliver to it, for the targets that cannot be authorised by a resource policy (Step Functions state machines); the others get no role."
+  default     = {}
   nullable    = false
 }
 
