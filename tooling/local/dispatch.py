@@ -42,19 +42,13 @@ BACKGROUND_IDLE_SECONDS = 3.0
 ENV_DISPATCH = "TOOLING_LOCAL_DISPATCH"  # "background" (default) or "off"
 
 
-@dataclass(frozen=True)
-class DrainResult:
-    """What `drain` did. `complete` is True when nothing was left pending."""
+@dataclass(kw_only=True)
+class DrainResult(Tally):
+    """What `drain` did: the tally of its invocations, and `complete` when nothing was left pending."""
 
     complete: bool
     pending: int
     seconds: float
-    invocations: int = 0
-    succeeded: int = 0
-    failed_attempts: int = 0
-    retries_scheduled: int = 0
-    failed_permanently: int = 0
-    dead_lettered: int = 0
     waited_for_other_dispatcher: bool = False
 
     def as_json(self) -> dict[str, object]:
