@@ -5,6 +5,8 @@ locals {
   archive_name   = "${local.name_prefix}-archive"
 
   schema_registry_name = "${local.name_prefix}-schemas"
+  # Created by module monitoring, named here because module messaging's key policy names it too.
+  operations_topic_name = "${local.name_prefix}-operations"
 
   # Cross-region replication is on when a replica region is configured; the replica provider needs a
   # region either way, so it falls back to the primary one (and creates nothing there).

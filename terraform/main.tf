@@ -5,9 +5,10 @@
 module "messaging" {
   source = "./modules/messaging"
 
-  name_prefix        = local.name_prefix
-  event_bus_name     = local.event_bus_name
-  notification_email = var.notification_email
+  name_prefix           = local.name_prefix
+  event_bus_name        = local.event_bus_name
+  operations_topic_name = local.operations_topic_name
+  notification_email    = var.notification_email
 
   notifier_function = {
     name = module.processors.function_names["notifier"]
@@ -59,10 +60,14 @@ module "routing" {
   dead_letter_queue_arn = module.messaging.events_dlq_arn
 }
 
+# rule_names: the merged keys cannot collide, as the replication key contains a '.', which routing rule
+# names may not (a collision would silently drop one rule's alarms).
 module "monitoring" {
   source = "./modules/monitoring"
 
   name_prefix             = local.name_prefix
+  topic_name              = local.operations_topic_name
+  alarm_email             = var.alarm_email
   kms_key_arn             = module.messaging.kms_key_arn
   alarms                  = var.alarms
   event_bus_name          = module.event_bus.name

@@ -150,6 +150,17 @@ variable "notification_email" {
   }
 }
 
+variable "alarm_email" {
+  type        = string
+  description = "Optional email subscribed to the operations topic every alarm notifies (AWS mails a confirmation link); null subscribes nobody."
+  default     = null
+
+  validation {
+    condition     = var.alarm_email == null || can(regex("^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$", var.alarm_email))
+    error_message = "alarm_email must be null or an email address such as oncall@example.com."
+  }
+}
+
 variable "archive_retention_days" {
   type        = number
   description = "Days the bus archive keeps events for replay; 0 keeps them forever (EventBridge's meaning of 0)."
@@ -228,9 +239,11 @@ variable "rules" {
     error_message = "rules must hold at least one rule."
   }
 
+  # No '.': each rule name becomes part of a Lambda permission's statement id, which allows only letters,
+  # digits, '-' and '_' (and the '.'-free names keep the monitoring keys apart from replication's).
   validation {
-    condition     = alltrue([for name in keys(var.rules) : can(regex("^[A-Za-z0-9._-]{1,64}$", name))])
-    error_message = "rules keys (rule names) must be 1-64 characters from letters, digits, '.', '_' and '-'."
+    condition     = alltrue([for name in keys(var.rules) : can(regex("^[A-Za-z0-9_-]{1,64}$", name))])
+    error_message = "rules keys (rule names) must be 1-64 characters from letters, digits, '_' and '-'."
   }
 
   validation {

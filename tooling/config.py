@@ -23,7 +23,9 @@ TARGET_NAMES = ("processor", "notifier", "analytics", "notifications", "batch-qu
 TargetName = Literal["processor", "notifier", "analytics", "notifications", "batch-queue", "order-workflow"]
 MAX_TARGETS_PER_RULE = 5
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
-RULE_NAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
+# No '.': a rule name becomes part of a Lambda permission's statement id, which allows only [a-zA-Z0-9-_].
+RULE_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 AWS_NAME_LIMIT = 64
 SUFFIX_LENGTH = 6
 
@@ -61,15 +63,20 @@ class Processing(Model):
         return value
 
 
+def _check_email(value: str | None) -> str | None:
+    """The one email check of [notifications] email and [alarms] email."""
+    if value is not None and not EMAIL_RE.match(value):
+        raise ValueError("must be an email address such as ops@example.com, or be left out")
+    return value
+
+
 class Notifications(Model):
     email: str | None = None
 
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", value):
-            raise ValueError("must be an email address such as ops@example.com, or be left out")
-        return value
+        return _check_email(value)
 
 
 class Archive(Model):
@@ -111,6 +118,17 @@ class Alarms(Model):
     lambda_throttles: Annotated[int, Field(ge=1)] = 1
     failed_invocations: Annotated[int, Field(ge=1)] = 1
     dlq_messages: Annotated[int, Field(ge=1)] = 1
+    # Subscribed to the operations topic every alarm notifies; without it the alarms notify nobody.
+    email: str | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return _check_email(value)
+
+    def thresholds(self) -> dict[str, int]:
+        """The period and thresholds: Terraform's `alarms` object (the email is a variable of its own)."""
+        return self.model_dump(exclude={"email"})
 
 
 class Publisher(Model):
@@ -222,7 +240,7 @@ class Rule(Model):
     @classmethod
     def _name(cls, value: str) -> str:
         if not RULE_NAME_RE.match(value):
-            raise ValueError("may hold only letters, digits, '.', '_' and '-'")
+            raise ValueError("may hold only letters, digits, '_' and '-'")
         return value
 
     @field_validator("pattern", mode="before")

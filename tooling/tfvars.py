@@ -91,7 +91,8 @@ def build_tfvars(
         "notification_email": config.notifications.email,
         "archive_retention_days": config.archive.retention_days,
         "log_retention_days": config.logs.retention_days,
-        "alarms": config.alarms.model_dump(),
+        "alarms": config.alarms.thresholds(),
+        "alarm_email": config.alarms.email,
         "rules": {
             rule.name: {
                 "description": rule.description,

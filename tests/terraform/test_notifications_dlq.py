@@ -1,5 +1,5 @@
 """The notifier's SNS subscription dead-letters into its own queue: SNS may send there only for the
-notifications topic, the key lets SNS encrypt for that topic only, and the queue is alarmed and exported."""
+notifications topic, the queue uses SSE-SQS (so SNS needs no key), and the queue is alarmed and exported."""
 
 from __future__ import annotations
 
@@ -25,19 +25,16 @@ def test_only_the_notifications_topic_may_send_to_the_dlq() -> None:
     ]
 
 
-def test_key_lets_sns_encrypt_only_for_the_notifications_topic() -> None:
+def test_key_policy_grants_sns_nothing_as_the_dlq_does_not_use_the_key() -> None:
     messaging = modules()["messaging"]
-    by_sid = {s.sid: s for s in statements(messaging.policy_document("kms"))}
 
-    sns = by_sid["SnsDeadLettersNotificationsToEncryptedQueue"]
+    sns_statements = [
+        s.sid
+        for s in statements(messaging.policy_document("kms"))
+        if any("sns.amazonaws.com" in p["identifiers"] for p in s.principals)
+    ]
 
-    assert sns.principals == [{"type": "Service", "identifiers": ["sns.amazonaws.com"]}]
-    assert sorted(sns.actions) == ["kms:Decrypt", "kms:GenerateDataKey"]
-    assert {
-        "test": "ArnEquals",
-        "variable": "aws:SourceArn",
-        "values": ["${local.notifications_topic_arn}"],
-    } in (sns.conditions)
+    assert sns_statements == []
     assert (
         messaging.resource("aws_sns_topic", "notifications").body["name"]
         == "${local.notifications_topic_name}"
@@ -45,10 +42,12 @@ def test_key_lets_sns_encrypt_only_for_the_notifications_topic() -> None:
     assert unquote(messaging.locals["notifications_topic_arn"]).endswith(":${local.notifications_topic_name}")
 
 
-def test_dlq_is_encrypted_and_never_a_redrive_target() -> None:
+def test_dlq_uses_sse_sqs_and_is_never_a_redrive_target() -> None:
     queue = modules()["messaging"].resource("aws_sqs_queue", "notifications_dlq").body
 
-    assert queue["kms_master_key_id"] == "${aws_kms_key.this.arn}"
+    # Not the project key: dead-lettering must not fail along with the key it guards against.
+    assert queue["sqs_managed_sse_enabled"] is True
+    assert "kms_master_key_id" not in queue
     assert 'redrivePermission = "denyAll"' in queue["redrive_allow_policy"]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from terraform_hcl import Block, Statement, modules, referenced_documents, statements
+from terraform_hcl import Block, Statement, modules, referenced_documents, statements, unquote
 
 # (module, policy document, statement sid) allowed to use Resource "*", and the AWS rule that forces it.
 WILDCARD_RESOURCES = {
@@ -24,9 +24,9 @@ WILDCARD_RESOURCES = {
             "AccountAdministersKeyThroughIam",
             "EventBridgeDescribesKey",
             "EventBridgeEncryptsBusAndArchive",
-            "EventBridgeRulesDeliverToEncryptedTargets",
-            "SnsDeadLettersNotificationsToEncryptedQueue",
-            "CloudWatchAlarmsPublishToEncryptedTopic",
+            "EventBridgePublishesToNotificationsTopic",
+            "EventBridgeRulesSendToBatchQueue",
+            "CloudWatchAlarmsPublishToOperationsTopic",
             "CloudWatchLogsEncryptsLogGroups",
         )
     },
@@ -158,19 +158,162 @@ def test_each_function_role_reaches_only_its_own_log_group_and_queue() -> None:
 
     assert by_sid["WriteOwnLogGroup"].resources == ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
     assert by_sid["DeadLetterFailedInvocations"].resources == ["${aws_sqs_queue.dlq[each.key].arn}"]
-    assert by_sid["UseProjectKey"].resources == ["${var.kms_key_arn}"]
 
 
-def test_only_the_notifier_may_use_the_idempotency_table() -> None:
+def test_function_roles_use_the_key_only_through_lambda_and_dynamodb() -> None:
+    processors = modules()["processors"]
+    key_statements = [
+        s
+        for s in statements(processors.policy_document("function"))
+        if any(a.startswith("kms:") for a in s.actions)
+    ]
+
+    via = {s.sid: (sorted(s.actions), s.conditions) for s in key_statements}
+
+    assert via == {
+        "DecryptEnvironmentThroughLambda": (
+            ["kms:Decrypt"],
+            [
+                {
+                    "test": "StringEquals",
+                    "variable": "kms:ViaService",
+                    "values": ["${local.lambda_via_service}"],
+                }
+            ],
+        ),
+        "UseProjectKeyThroughDynamoDb": (
+            ["kms:Decrypt", "kms:GenerateDataKey"],
+            [
+                {
+                    "test": "StringEquals",
+                    "variable": "kms:ViaService",
+                    "values": ["${local.dynamodb_via_service}"],
+                }
+            ],
+        ),
+    }
+    assert unquote(processors.locals["lambda_via_service"]).startswith(
+        "lambda.${data.aws_region.current.region}."
+    )
+    assert unquote(processors.locals["dynamodb_via_service"]).startswith(
+        "dynamodb.${data.aws_region.current.region}."
+    )
+
+
+def test_only_the_notifier_may_use_the_idempotency_table_and_its_key() -> None:
     doc = modules()["processors"].policy_document("function")
-    (dynamic,) = [s for s in statements(doc) if s.dynamic]
-    (for_each,) = [item['"statement"']["for_each"] for item in doc.body["dynamic"]]
+    by_sid = {s.sid: s for s in statements(doc) if s.dynamic}
+    for_each = [item['"statement"']["for_each"] for item in doc.body["dynamic"]]
 
-    assert for_each == '${each.key == "notifier" ? [aws_dynamodb_table.idempotency.arn] : []}'
-    assert sorted(dynamic.actions) == [
+    assert for_each == [
+        '${each.key == "notifier" ? [aws_dynamodb_table.idempotency.arn] : []}',
+        '${each.key == "notifier" ? [var.kms_key_arn] : []}',
+    ]
+    assert sorted(by_sid["IdempotencyRecords"].actions) == [
         "dynamodb:DeleteItem",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
     ]
-    assert dynamic.resources == ["${statement.value}"]
+    assert by_sid["IdempotencyRecords"].resources == ["${statement.value}"]
+    assert by_sid["UseProjectKeyThroughDynamoDb"].resources == ["${statement.value}"]
+
+
+def _key_statements(module: str) -> dict[str, Statement]:
+    return {s.sid: s for s in statements(modules()[module].policy_document("kms"))}
+
+
+@pytest.mark.parametrize(
+    ("module", "encrypts_bus", "bus_arn"),
+    [
+        ("messaging", "EventBridgeEncryptsBusAndArchive", "${local.event_bus_arn}"),
+        ("replication", "EventBridgeEncryptsReplicaBusAndArchive", "${local.replica_bus_arn}"),
+    ],
+)
+def test_bus_keys_follow_the_documented_archive_policy(module: str, encrypts_bus: str, bus_arn: str) -> None:
+    by_sid = _key_statements(module)
+
+    describe, encrypt = by_sid["EventBridgeDescribesKey"], by_sid[encrypts_bus]
+
+    # AWS's documented archive key policy: DescribeKey unconditioned, data keys pinned by the encryption
+    # context alone (no aws:SourceAccount, which the archive's KMS calls do not carry).
+    assert describe.actions == ["kms:DescribeKey"]
+    assert describe.conditions == []
+    assert encrypt.conditions == [
+        {
+            "test": "StringEquals",
+            "variable": "kms:EncryptionContext:aws:events:event-bus:arn",
+            "values": [bus_arn],
+        }
+    ]
+
+
+def test_eventbridge_publishes_to_the_encrypted_topic_by_encryption_context_only() -> None:
+    statement = _key_statements("messaging")["EventBridgePublishesToNotificationsTopic"]
+
+    assert statement.principals == [{"type": "Service", "identifiers": ["events.amazonaws.com"]}]
+    assert sorted(statement.actions) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    # The SNS developer guide: aws:Source* keys in the key policy are not supported for EventBridge -> topic.
+    assert statement.conditions == [
+        {
+            "test": "StringEquals",
+            "variable": "kms:EncryptionContext:aws:sns:topicArn",
+            "values": ["${local.notifications_topic_arn}"],
+        }
+    ]
+
+
+def test_eventbridge_rules_use_the_key_only_for_the_batch_queue() -> None:
+    messaging = modules()["messaging"]
+    statement = _key_statements("messaging")["EventBridgeRulesSendToBatchQueue"]
+
+    assert sorted(statement.actions) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert statement.conditions == [
+        {"test": "ArnLike", "variable": "aws:SourceArn", "values": ["${local.rule_arn_pattern}"]},
+        {
+            "test": "StringEquals",
+            "variable": "kms:EncryptionContext:aws:sqs:arn",
+            "values": ["${local.batch_queue_arn}"],
+        },
+    ]
+    assert messaging.resource("aws_sqs_queue", "batch").body["name"] == "${local.batch_queue_name}"
+    assert unquote(messaging.locals["batch_queue_arn"]).endswith(":${local.batch_queue_name}")
+
+
+def test_cloudwatch_uses_the_key_only_for_the_operations_topic() -> None:
+    root, messaging = modules()["root"], modules()["messaging"]
+    statement = _key_statements("messaging")["CloudWatchAlarmsPublishToOperationsTopic"]
+
+    assert statement.principals == [{"type": "Service", "identifiers": ["cloudwatch.amazonaws.com"]}]
+    assert statement.conditions == [
+        {
+            "test": "StringEquals",
+            "variable": "kms:EncryptionContext:aws:sns:topicArn",
+            "values": ["${local.operations_topic_arn}"],
+        }
+    ]
+    assert unquote(messaging.locals["operations_topic_arn"]).endswith(":${var.operations_topic_name}")
+    # The key policy and the topic get the one name the root builds.
+    assert root.module_calls["messaging"]["operations_topic_name"] == "${local.operations_topic_name}"
+    assert root.module_calls["monitoring"]["topic_name"] == "${local.operations_topic_name}"
+    assert modules()["monitoring"].resource("aws_sns_topic", "this").body["name"] == "${var.topic_name}"
+
+
+def test_no_key_statement_serves_a_dead_letter_queue() -> None:
+    principals = {
+        identifier
+        for s in _key_statements("messaging").values()
+        for p in s.principals
+        for identifier in p["identifiers"]
+        if p["type"] == "Service"
+    }
+    bus_arn_sources = [
+        s.sid
+        for s in _key_statements("messaging").values()
+        for c in s.conditions
+        if c["variable"] == "aws:SourceArn" and "${local.event_bus_arn}" in c["values"]
+    ]
+
+    # The DLQs use SSE-SQS: neither SNS (notifications DLQ) nor the bus (events DLQ) needs the key for them.
+    assert "sns.amazonaws.com" not in principals
+    assert bus_arn_sources == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from terraform_hcl import modules, statements, unquote
 
-from tooling.config import REPLICA_ARCHIVE_SUFFIX, REPLICATION_RULE
+from tooling.config import REPLICA_ARCHIVE_SUFFIX, REPLICATION_RULE, RULE_NAME_RE
 from tooling.events import SOURCES
 
 TOGGLE = "${var.create_replication ? 1 : 0}"
@@ -14,6 +14,8 @@ REPLICA_REGION_RESOURCES = {
     ("aws_cloudwatch_event_archive", "this"),
     ("aws_kms_key", "this"),
     ("aws_kms_alias", "this"),
+    ("aws_sqs_queue", "dlq"),
+    ("aws_sqs_queue_policy", "dlq"),
 }
 
 
@@ -140,10 +142,50 @@ def test_replica_names_follow_the_primary_names() -> None:
     assert REPLICA_ARCHIVE_SUFFIX == "-archive-replica"  # the config checks this name's length
 
 
-def test_replication_rule_is_monitored_under_the_name_the_config_reserves() -> None:
+def test_replication_rule_is_monitored_under_a_key_no_routing_rule_can_take() -> None:
     root, replication = modules()["root"], modules()["replication"]
+    (rule_name_check,) = [
+        v["condition"] for v in root.variables["rules"]["validation"] if "keys(var.rules)" in v["condition"]
+    ]
 
     assert root.module_calls["monitoring"]["rule_names"] == (
         "${merge(module.routing.rule_names, module.replication.rule_names)}"
     )
-    assert f'"{REPLICATION_RULE}" => rule.name' in replication.outputs["rule_names"]["value"]
+    # The key holds a '.', which neither the root validation nor the config allows in a rule name, so the
+    # merge can never drop a routing rule's alarms (nor replication's).
+    assert f'"{REPLICATION_RULE}.forward" => rule.name' in replication.outputs["rule_names"]["value"]
+    assert "^[A-Za-z0-9_-]{1,64}$" in rule_name_check
+    assert not RULE_NAME_RE.match(f"{REPLICATION_RULE}.forward")
+
+
+def test_archive_name_length_is_checked_only_when_replication_is_on() -> None:
+    replication = modules()["replication"]
+    (validation,) = replication.variables["replica_archive_name"]["validation"]
+    archive = replication.resource("aws_cloudwatch_event_archive", "this").body
+
+    (precondition,) = archive["lifecycle"][0]["precondition"]
+
+    # Variable validations run even with create_replication = false; the count-gated archive's
+    # precondition does not, so a long <project>-<environment> only matters when there is a replica.
+    assert "48" not in validation["condition"]
+    assert precondition["condition"] == "${length(var.replica_archive_name) <= 48}"
+    assert archive["count"] == TOGGLE
+
+
+def test_replica_bus_dead_letters_into_an_sse_sqs_queue_of_its_region() -> None:
+    replication = modules()["replication"]
+    bus = replication.resource("aws_cloudwatch_event_bus", "this").body
+    queue = replication.resource("aws_sqs_queue", "dlq").body
+    allows = [s for s in statements(replication.policy_document("dlq")) if s.effect == "Allow"]
+
+    (allow,) = allows
+
+    assert bus["dead_letter_config"][0]["arn"] == "${aws_sqs_queue.dlq[0].arn}"
+    assert queue["provider"] == "${aws.replica}"
+    assert queue["sqs_managed_sse_enabled"] is True
+    assert "kms_master_key_id" not in queue
+    assert allow.actions == ["sqs:SendMessage"]
+    assert allow.principals == [{"type": "Service", "identifiers": ["events.amazonaws.com"]}]
+    assert allow.conditions == [
+        {"test": "ArnEquals", "variable": "aws:SourceArn", "values": ["${local.replica_bus_arn}"]}
+    ]

@@ -3,7 +3,7 @@ encrypted and dead-lettered queues, the archive and the alarms."""
 
 from __future__ import annotations
 
-from terraform_hcl import modules
+from terraform_hcl import modules, unquote
 
 
 def test_functions_run_python_on_arm64_with_tracing_and_a_dlq() -> None:
@@ -45,16 +45,40 @@ def test_idempotency_table_matches_powertools_defaults() -> None:
     assert table["server_side_encryption"][0]["kms_key_arn"] == "${var.kms_key_arn}"
 
 
-def test_every_queue_and_topic_is_encrypted_with_the_project_key() -> None:
+DEAD_LETTER_QUEUES = {
+    ("messaging", "notifications_dlq"),
+    ("messaging", "batch_dlq"),
+    ("messaging", "events_dlq"),
+    ("processors", "dlq"),
+    ("replication", "dlq"),
+}
+
+
+def test_every_queue_and_topic_other_than_a_dlq_is_encrypted_with_the_project_key() -> None:
     unencrypted = [
         block.address
         for module in modules().values()
         for rtype in ("aws_sqs_queue", "aws_sns_topic")
         for block in module.resources(rtype)
+        if (module.name, block.name) not in DEAD_LETTER_QUEUES
         if block.body.get("kms_master_key_id") not in ("${aws_kms_key.this.arn}", "${var.kms_key_arn}")
     ]
 
     assert unencrypted == []
+
+
+def test_every_dead_letter_queue_uses_sse_sqs_not_the_key_it_guards_against() -> None:
+    queues = {
+        (module.name, block.name): block.body
+        for module in modules().values()
+        for block in module.resources("aws_sqs_queue")
+        if block.name.endswith("dlq")
+    }
+
+    assert set(queues) == DEAD_LETTER_QUEUES
+    for key, body in queues.items():
+        assert body.get("sqs_managed_sse_enabled") is True, key
+        assert "kms_master_key_id" not in body, key
 
 
 def test_batch_queue_long_polls_and_redrives() -> None:
@@ -90,9 +114,53 @@ def test_every_alarm_treats_missing_data_as_healthy_and_notifies_operations() ->
         "dlq_depth",
         "lambda_errors",
         "lambda_throttles",
+        "lambda_dead_letter_errors",
+        "batch_queue_age",
         "state_machine_failed",
         "state_machine_timed_out",
     }
     for alarm in alarms:
         assert alarm.attr("treat_missing_data") == "notBreaching", alarm.address
         assert alarm.body["alarm_actions"] == ["${aws_sns_topic.this.arn}"], alarm.address
+
+
+def test_each_function_alarms_on_failing_to_dead_letter() -> None:
+    monitoring = modules()["monitoring"]
+    alarm = monitoring.resource("aws_cloudwatch_metric_alarm", "lambda_dead_letter_errors")
+
+    assert alarm.body["for_each"] == "${var.function_names}"
+    assert alarm.attr("namespace") == "AWS/Lambda"
+    assert alarm.attr("metric_name") == "DeadLetterErrors"
+    assert alarm.body["threshold"] == 1
+    assert alarm.attr("alarm_name") == "${var.name_prefix}-lambda-${each.key}-dead-letter-errors"
+    assert (
+        "aws_cloudwatch_metric_alarm.lambda_dead_letter_errors" in monitoring.outputs["alarm_names"]["value"]
+    )
+
+
+def test_batch_queue_alarms_on_the_age_of_its_oldest_message() -> None:
+    monitoring = modules()["monitoring"]
+    alarm = monitoring.resource("aws_cloudwatch_metric_alarm", "batch_queue_age")
+
+    assert alarm.attr("namespace") == "AWS/SQS"
+    assert alarm.attr("metric_name") == "ApproximateAgeOfOldestMessage"
+    assert alarm.body["dimensions"] == {"QueueName": "${var.batch_queue_name}"}
+    assert alarm.attr("statistic") == "Maximum"
+    assert alarm.body["threshold"] == "${var.batch_queue_max_age_seconds}"
+    assert monitoring.variables["batch_queue_max_age_seconds"]["default"] == 86400
+    assert (
+        "aws_cloudwatch_metric_alarm.batch_queue_age.alarm_name" in monitoring.outputs["alarm_names"]["value"]
+    )
+
+
+def test_alarm_email_subscribes_to_the_operations_topic_only_when_set() -> None:
+    root, monitoring = modules()["root"], modules()["monitoring"]
+    subscription = monitoring.resource("aws_sns_topic_subscription", "email").body
+
+    assert root.variables["alarm_email"]["default"] is None
+    assert root.module_calls["monitoring"]["alarm_email"] == "${var.alarm_email}"
+    assert monitoring.locals["create_email_subscription"] == "${var.alarm_email != null}"
+    assert subscription["count"] == "${local.create_email_subscription ? 1 : 0}"
+    assert subscription["topic_arn"] == "${aws_sns_topic.this.arn}"
+    assert unquote(subscription["protocol"]) == "email"
+    assert subscription["endpoint"] == "${var.alarm_email}"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from terraform_hcl import REPO, map_literal_keys, modules
 
-from tooling.config import TARGET_NAMES, load_config
+from tooling.config import RULE_NAME_RE, TARGET_NAMES, load_config
 from tooling.tfvars import build_tfvars
 
 ENVIRONMENTS = sorted((REPO / "environments").glob("*.toml"))
@@ -94,3 +94,24 @@ def test_one_lambda_permission_per_rule_and_function() -> None:
     assert permission.body["for_each"] == "${local.lambda_permissions}"
     assert '"${pair.rule}/${pair.function}"' in routing.locals["lambda_permissions"]
     assert "distinct(" in routing.locals["lambda_permissions"]
+
+
+def test_rule_names_fit_a_lambda_permission_statement_id_in_terraform_and_config() -> None:
+    root, routing = modules()["root"], modules()["routing"]
+    (root_check,) = [
+        v["condition"] for v in root.variables["rules"]["validation"] if "keys(var.rules)" in v["condition"]
+    ]
+    (routing_check,) = [
+        v["condition"]
+        for v in routing.variables["rules"]["validation"]
+        if "keys(var.rules)" in v["condition"]
+    ]
+    permission = routing.resource("aws_lambda_permission", "this")
+
+    # AddPermission's StatementId pattern is ([a-zA-Z0-9-_]+), and the statement id embeds the rule name.
+    assert permission.attr("statement_id") == "AllowEventBridgeRule-${each.value.rule}"
+    assert "^[A-Za-z0-9_-]{1,64}$" in root_check
+    assert "^[A-Za-z0-9_-]+$" in routing_check
+    assert RULE_NAME_RE.pattern == "^[A-Za-z0-9_-]+$"
+    assert not RULE_NAME_RE.match("order.events")
+    assert re.fullmatch(r"[a-zA-Z0-9\-_]+", "AllowEventBridgeRule-order_events-2")

@@ -55,6 +55,7 @@ def test_optional_root_variables_have_defaults_and_required_ones_do_not() -> Non
         "tags",
         "webhook_url",
         "notification_email",
+        "alarm_email",
         "endpoints",
         "publisher_account_ids",
         "schemas",
@@ -93,3 +94,19 @@ def test_generated_tfvars_pass_the_root_regex_validations(env_file: Path) -> Non
                 checked.append(name)
 
     assert set(checked) >= {"project", "environment", "name_suffix", "region", "lambda_zip_sha256"}
+
+
+# Lambda refuses a reservation that leaves fewer than 100 concurrent executions unreserved, and new accounts
+# often start with a low quota: an environment file reserves at most this many, so a quota of 150 suffices.
+MAX_RESERVED_CONCURRENCY = 50
+
+
+@pytest.mark.parametrize("env_file", ENVIRONMENTS, ids=lambda p: p.stem)
+def test_reserved_concurrency_leaves_quota_headroom(env_file: Path) -> None:
+    tfvars = build_tfvars(
+        load_config(env_file), name_suffix="abc123", zip_path=Path("/x/lambda.zip"), zip_sha256_b64="c2hhMjU2"
+    )
+
+    reserved = sum(f["reserved_concurrency"] or 0 for f in tfvars["functions"].values())
+
+    assert reserved <= MAX_RESERVED_CONCURRENCY

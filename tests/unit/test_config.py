@@ -124,6 +124,16 @@ BROKEN: list[tuple[str, Any, str]] = [
         "notifications.email: must be an email",
     ),
     (
+        "alarm email",
+        lambda d: d["alarms"].update(email="oncall@"),
+        "alarms.email: must be an email",
+    ),
+    (
+        "rule name with a dot",
+        lambda d: d["rules"][0].update(name="order.events"),
+        "rules[0].name: may hold only letters, digits, '_' and '-'",
+    ),
+    (
         "log retention",
         lambda d: d["logs"].update(retention_days=2),
         "logs.retention_days: Input should be 1, 3, 5",
@@ -286,3 +296,11 @@ def test_a_rule_matching_workflow_events_is_fine_when_it_does_not_target_the_wor
     )
 
     assert parse_config(data).rule("flags").targets[0].target == "notifier"
+
+
+def test_alarm_email_is_optional_and_kept_when_set() -> None:
+    assert parse_config(copy.deepcopy(DEV)).alarms.email is None
+
+    config = parse_config(_broken(lambda d: d["alarms"].update(email="oncall@example.com")))
+
+    assert config.alarms.email == "oncall@example.com"

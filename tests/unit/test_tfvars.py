@@ -137,3 +137,12 @@ def test_prod_routes_new_orders_to_the_workflow_target_with_its_threshold() -> N
     }
     assert {key: t["target"] for key, t in rule["targets"].items()} == {"order-workflow": "order-workflow"}
     assert data["high_value_threshold"] == 1000
+
+
+def test_alarm_email_is_its_own_variable_and_null_unless_configured() -> None:
+    assert _dev_tfvars()["alarm_email"] is None
+
+    tfvars = _tfvars_with(lambda d: d["alarms"].update(email="oncall@example.com"))
+
+    assert tfvars["alarm_email"] == "oncall@example.com"
+    assert "email" not in tfvars["alarms"]

@@ -14,11 +14,10 @@ resource "aws_kms_alias" "this" {
 # the key does), so each statement is scoped by principal and condition instead. SNS and SQS call KMS on behalf of
 # whoever sends: EventBridge and CloudWatch through their statements below, the Lambda roles through
 # their IAM policies (which the root statement lets IAM grant), so no bare sns/sqs service grant is needed.
-# The one exception is SNS dead-lettering into the encrypted notifications DLQ: there SNS itself is the
-# sender, so it gets a statement limited to the notifications topic.
+# The dead-letter queues use SSE-SQS, not this key (sqs.tf), so nothing needs the key to dead-letter.
 data "aws_iam_policy_document" "kms" {
   # checkov:skip=CKV_AWS_109:Key policy; Resource "*" means this key only, and the root statement is AWS's default that delegates key access to IAM policies.
-  # checkov:skip=CKV_AWS_111:Key policy; Resource "*" means this key only (KMS forces it), every service statement carries a source condition.
+  # checkov:skip=CKV_AWS_111:Key policy; Resource "*" means this key only (KMS forces it), every service statement carries a source or encryption-context condition.
   # checkov:skip=CKV_AWS_356:Key policy; Resource "*" means this key only (KMS forces it).
 
   # AWS's default key policy statement: IAM policies of this account may grant use of the key (the Lambda
@@ -34,6 +33,9 @@ data "aws_iam_policy_document" "kms" {
     }
   }
 
+  # As in AWS's documented key policies for encrypted buses and archives: DescribeKey with no condition (it
+  # reveals only the key's metadata), and the data-key actions pinned to this bus by the encryption context
+  # alone; EventBridge does not send aws:SourceAccount/aws:SourceArn on every call it makes for the archive.
   statement {
     sid       = "EventBridgeDescribesKey"
     actions   = ["kms:DescribeKey"]
@@ -42,12 +44,6 @@ data "aws_iam_policy_document" "kms" {
     principals {
       type        = "Service"
       identifiers = ["events.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
     }
   }
 
@@ -66,16 +62,32 @@ data "aws_iam_policy_document" "kms" {
       variable = "kms:EncryptionContext:aws:events:event-bus:arn"
       values   = [local.event_bus_arn]
     }
+  }
+
+  # EventBridge publishing to an encrypted topic: SNS makes the KMS call, and the SNS developer guide says
+  # aws:SourceAccount/aws:SourceArn/aws:SourceOrgID in the key policy are not supported for this case. The
+  # topic's encryption context pins the statement to the notifications topic; the topic policy names the
+  # rules (aws:SourceArn there is supported).
+  statement {
+    sid       = "EventBridgePublishesToNotificationsTopic"
+    actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+    resources = ["*"] # KMS key policies must use "*" (this key).
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
 
     condition {
       test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
+      variable = "kms:EncryptionContext:aws:sns:topicArn"
+      values   = [local.notifications_topic_arn]
     }
   }
 
+  # EventBridge rules sending to the encrypted batch queue: only this bus's rules, and only for that queue.
   statement {
-    sid       = "EventBridgeRulesDeliverToEncryptedTargets"
+    sid       = "EventBridgeRulesSendToBatchQueue"
     actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
     resources = ["*"] # KMS key policies must use "*" (this key).
 
@@ -84,40 +96,25 @@ data "aws_iam_policy_document" "kms" {
       identifiers = ["events.amazonaws.com"]
     }
 
-    # The bus itself sends to the events DLQ (its dead-letter config); its rules send to topic and queues.
     condition {
       test     = "ArnLike"
       variable = "aws:SourceArn"
-      values   = [local.rule_arn_pattern, local.event_bus_arn]
-    }
-  }
-
-  statement {
-    sid       = "SnsDeadLettersNotificationsToEncryptedQueue"
-    actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
-    resources = ["*"] # KMS key policies must use "*" (this key).
-
-    principals {
-      type        = "Service"
-      identifiers = ["sns.amazonaws.com"]
+      values   = [local.rule_arn_pattern]
     }
 
     condition {
       test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = [local.notifications_topic_arn]
+      variable = "kms:EncryptionContext:aws:sqs:arn"
+      values   = [local.batch_queue_arn]
     }
   }
 
+  # CloudWatch alarms publishing to the encrypted operations topic (module monitoring). As for EventBridge
+  # above, SNS makes the KMS call on the publisher's behalf, so the statement is pinned by the topic's
+  # encryption context, not by aws:Source* keys; the operations topic's own policy names the alarms.
   statement {
-    sid       = "CloudWatchAlarmsPublishToEncryptedTopic"
-    actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+    sid       = "CloudWatchAlarmsPublishToOperationsTopic"
+    actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
     resources = ["*"] # KMS key policies must use "*" (this key).
 
     principals {
@@ -127,14 +124,8 @@ data "aws_iam_policy_document" "kms" {
 
     condition {
       test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = [local.alarm_arn_prefix]
+      variable = "kms:EncryptionContext:aws:sns:topicArn"
+      values   = [local.operations_topic_arn]
     }
   }
 

@@ -17,7 +17,6 @@ locals {
   # policy cannot wait for the bus to exist.
   event_bus_arn    = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${var.event_bus_name}"
   rule_arn_pattern = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${var.event_bus_name}/*"
-  alarm_arn_prefix = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name_prefix}-*"
   log_group_prefix = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.name_prefix}-*"
   # The execution log group of the order-fulfilment state machine (module workflows).
   state_machine_log_group_prefix = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/vendedlogs/states/${var.name_prefix}-*"
@@ -25,6 +24,11 @@ locals {
   # The topic is encrypted with this key too, so its ARN is built from its name the same way.
   notifications_topic_name = "${var.name_prefix}-notifications"
   notifications_topic_arn  = "arn:${local.partition}:sns:${local.region}:${local.account_id}:${local.notifications_topic_name}"
+  # The operations topic of module monitoring (encrypted with this key; CloudWatch alarms publish to it).
+  operations_topic_arn = "arn:${local.partition}:sns:${local.region}:${local.account_id}:${var.operations_topic_name}"
+  # The batch queue is encrypted with this key as well.
+  batch_queue_name = "${var.name_prefix}-batch"
+  batch_queue_arn  = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.batch_queue_name}"
 
   create_email_subscription = var.notification_email != null
 }

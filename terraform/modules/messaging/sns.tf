@@ -80,11 +80,12 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint  = var.notification_email
 }
 
-# The notifier subscription's dead-letter queue. SNS itself sends here, so the queue policy names the topic
-# and the key policy lets sns.amazonaws.com use the key for this topic only (kms.tf).
+# The notifier subscription's dead-letter queue. SNS itself sends here, so the queue policy names the topic.
+# SSE-SQS rather than the project key (see sqs.tf): dead-lettering must not depend on the key it guards
+# against, and SNS then needs no key permission at all.
 resource "aws_sqs_queue" "notifications_dlq" {
   name                      = "${var.name_prefix}-notifications-dlq"
-  kms_master_key_id         = aws_kms_key.this.arn
+  sqs_managed_sse_enabled   = true
   message_retention_seconds = 1209600 # 14 days, SQS's maximum: time to inspect and redrive
 
   # SNS writes here directly; no queue may use it as its redrive target.

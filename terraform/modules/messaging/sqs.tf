@@ -1,8 +1,11 @@
 # Three queues: the batch queue (a rule target), its redrive DLQ, and the shared DLQ that EventBridge
 # writes undeliverable events to (from any rule target with dead_letter_queue = true, and from the bus).
+# The dead-letter queues use SSE-SQS rather than the project key: the bus dead-letters errors such as the
+# customer-managed key being disabled or missing, and a DLQ encrypted with that same key would then refuse
+# the message too. SSE-SQS still encrypts at rest and needs no key policy.
 
 resource "aws_sqs_queue" "batch" {
-  name                       = "${var.name_prefix}-batch"
+  name                       = local.batch_queue_name
   kms_master_key_id          = aws_kms_key.this.arn
   receive_wait_time_seconds  = 20 # long polling: fewer empty receives, lower cost
   visibility_timeout_seconds = var.batch_queue_visibility_timeout_seconds
@@ -16,7 +19,7 @@ resource "aws_sqs_queue" "batch" {
 
 resource "aws_sqs_queue" "batch_dlq" {
   name                      = "${var.name_prefix}-batch-dlq"
-  kms_master_key_id         = aws_kms_key.this.arn
+  sqs_managed_sse_enabled   = true
   message_retention_seconds = 1209600 # 14 days, SQS's maximum: time to inspect and redrive
 }
 
@@ -31,7 +34,7 @@ resource "aws_sqs_queue_redrive_allow_policy" "batch_dlq" {
 
 resource "aws_sqs_queue" "events_dlq" {
   name                      = "${var.name_prefix}-events-dlq"
-  kms_master_key_id         = aws_kms_key.this.arn
+  sqs_managed_sse_enabled   = true
   message_retention_seconds = 1209600 # 14 days, SQS's maximum: time to inspect and redrive
 
   # EventBridge writes here directly; no queue may use it as its redrive target.

@@ -15,6 +15,12 @@ variable "event_bus_name" {
   nullable    = false
 }
 
+variable "operations_topic_name" {
+  type        = string
+  description = "Name of the operations SNS topic (module monitoring) that CloudWatch alarms publish to; the key policy lets cloudwatch.amazonaws.com use the key for that topic only. A name, not an ARN, so the key does not wait for the topic it encrypts."
+  nullable    = false
+}
+
 variable "event_source_arns" {
   type = object({
     notifications = list(string)

@@ -90,6 +90,44 @@ resource "aws_cloudwatch_metric_alarm" "lambda_throttles" {
   ok_actions          = [aws_sns_topic.this.arn]
 }
 
+# Lambda could not write a failed asynchronous event to the function's dead-letter queue: the event is lost,
+# so the alarm fires on the first one (like the DLQ-send alarm of the rules).
+resource "aws_cloudwatch_metric_alarm" "lambda_dead_letter_errors" {
+  for_each = var.function_names
+
+  alarm_name          = "${var.name_prefix}-lambda-${each.key}-dead-letter-errors"
+  alarm_description   = "Function ${each.value} could not send a failed event to its dead-letter queue: the event is lost. Check the role and the queue."
+  namespace           = "AWS/Lambda"
+  metric_name         = "DeadLetterErrors"
+  dimensions          = { FunctionName = each.value }
+  statistic           = "Sum"
+  period              = var.alarms.period_seconds
+  evaluation_periods  = var.alarms.evaluation_periods
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.this.arn]
+  ok_actions          = [aws_sns_topic.this.arn]
+}
+
+# A message older than the threshold means whatever consumes the batch queue stopped or falls behind; the
+# queue drops messages after its retention (4 days), so this fires well before they are lost.
+resource "aws_cloudwatch_metric_alarm" "batch_queue_age" {
+  alarm_name          = "${var.name_prefix}-batch-queue-oldest-message-age"
+  alarm_description   = "The oldest message of batch queue ${var.batch_queue_name} is older than ${var.batch_queue_max_age_seconds} seconds: its consumer is not keeping up, and messages expire after the queue's retention."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateAgeOfOldestMessage"
+  dimensions          = { QueueName = var.batch_queue_name }
+  statistic           = "Maximum"
+  period              = var.alarms.period_seconds
+  evaluation_periods  = var.alarms.evaluation_periods
+  threshold           = var.batch_queue_max_age_seconds
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.this.arn]
+  ok_actions          = [aws_sns_topic.this.arn]
+}
+
 # Any failed or timed-out execution is an order without a decision (no Order Flagged / Order Accepted event),
 # so both alarms fire on the first one, like the DLQ-send alarm above.
 resource "aws_cloudwatch_metric_alarm" "state_machine_failed" {

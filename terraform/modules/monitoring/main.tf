@@ -9,11 +9,25 @@ data "aws_region" "current" {}
 locals {
   region           = data.aws_region.current.region
   alarm_arn_prefix = "arn:${data.aws_partition.current.partition}:cloudwatch:${local.region}:${data.aws_caller_identity.current.account_id}:alarm:${var.name_prefix}-*"
+
+  create_email_subscription = var.alarm_email != null
 }
 
+# Encrypted with the project key; the key policy lets cloudwatch.amazonaws.com use it for this topic only
+# (module messaging, which gets the same topic name).
 resource "aws_sns_topic" "this" {
-  name              = "${var.name_prefix}-operations"
+  name              = var.topic_name
   kms_master_key_id = var.kms_key_arn
+}
+
+# Somebody to tell: without a subscription the alarms fire into an empty topic. AWS mails a confirmation
+# link first; the subscription stays pending until it is followed.
+resource "aws_sns_topic_subscription" "email" {
+  count = local.create_email_subscription ? 1 : 0
+
+  topic_arn = aws_sns_topic.this.arn
+  protocol  = "email"
+  endpoint  = var.alarm_email
 }
 
 resource "aws_sns_topic_policy" "this" {

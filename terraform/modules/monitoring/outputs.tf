@@ -16,6 +16,8 @@ output "alarm_names" {
     [for alarm in aws_cloudwatch_metric_alarm.dlq_depth : alarm.alarm_name],
     [for alarm in aws_cloudwatch_metric_alarm.lambda_errors : alarm.alarm_name],
     [for alarm in aws_cloudwatch_metric_alarm.lambda_throttles : alarm.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.lambda_dead_letter_errors : alarm.alarm_name],
+    [aws_cloudwatch_metric_alarm.batch_queue_age.alarm_name],
     [for alarm in aws_cloudwatch_metric_alarm.state_machine_failed : alarm.alarm_name],
     [for alarm in aws_cloudwatch_metric_alarm.state_machine_timed_out : alarm.alarm_name],
   )

@@ -4,6 +4,23 @@ variable "name_prefix" {
   nullable    = false
 }
 
+variable "topic_name" {
+  type        = string
+  description = "Name of the operations SNS topic every alarm notifies (<name_prefix>-operations); the key policy of kms_key_arn names the same topic."
+  nullable    = false
+}
+
+variable "alarm_email" {
+  type        = string
+  description = "Optional email address subscribed to the operations topic (AWS mails a confirmation link); null subscribes nobody."
+  default     = null
+
+  validation {
+    condition     = var.alarm_email == null || can(regex("^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$", var.alarm_email))
+    error_message = "alarm_email must be null or an email address such as oncall@example.com."
+  }
+}
+
 variable "kms_key_arn" {
   type        = string
   description = "ARN of the KMS key that encrypts the operations topic; its policy must let cloudwatch.amazonaws.com use it for these alarms."
@@ -36,13 +53,13 @@ variable "event_bus_name" {
 
 variable "rule_names" {
   type        = map(string)
-  description = "Rule key -> AWS rule name; each rule gets a FailedInvocations and an InvocationsFailedToBeSentToDlq alarm."
+  description = "Rule key -> AWS rule name; each rule gets a FailedInvocations and an InvocationsFailedToBeSentToDlq alarm named after the key, so keys must be unique across the maps the caller merges."
   nullable    = false
 }
 
 variable "function_names" {
   type        = map(string)
-  description = "Logical name -> Lambda function name; each function gets an Errors and a Throttles alarm."
+  description = "Logical name -> Lambda function name; each function gets an Errors, a Throttles and a DeadLetterErrors alarm."
   nullable    = false
 }
 
@@ -54,7 +71,7 @@ variable "dead_letter_queue_names" {
 
 variable "batch_queue_name" {
   type        = string
-  description = "Name of the batch queue, shown on the dashboard."
+  description = "Name of the batch queue: shown on the dashboard, and alarmed on the age of its oldest message."
   nullable    = false
 }
 
@@ -63,4 +80,16 @@ variable "state_machine_arns" {
   description = "Logical target name -> Step Functions state machine ARN; each gets an ExecutionsFailed and an ExecutionsTimedOut alarm."
   default     = {}
   nullable    = false
+}
+
+variable "batch_queue_max_age_seconds" {
+  type        = number
+  description = "Age of the batch queue's oldest message (ApproximateAgeOfOldestMessage, seconds) at which its alarm fires; the default is one day, well within the queue's 4-day retention."
+  default     = 86400
+  nullable    = false
+
+  validation {
+    condition     = var.batch_queue_max_age_seconds >= 60 && var.batch_queue_max_age_seconds <= 1209600
+    error_message = "batch_queue_max_age_seconds must be from 60 to 1209600 (SQS's longest retention)."
+  }
 }

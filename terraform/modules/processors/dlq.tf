@@ -1,10 +1,12 @@
 # A dead-letter queue per function for asynchronous invocations that still fail after Lambda's retries.
+# SSE-SQS, like every dead-letter queue of the stack: dead-lettering must keep working when the project
+# key does not, and the roles then need no key permission to send here.
 
 resource "aws_sqs_queue" "dlq" {
   for_each = var.functions
 
   name                      = "${local.function_names[each.key]}-dlq"
-  kms_master_key_id         = var.kms_key_arn
+  sqs_managed_sse_enabled   = true
   message_retention_seconds = 1209600 # 14 days, SQS's maximum: time to inspect and redrive
 }
 

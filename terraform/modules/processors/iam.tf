@@ -1,5 +1,7 @@
 # One role per function, allowed exactly what that function does: write its own log group, send traces,
-# dead-letter into its own queue, use the project key for those, and (notifier only) the idempotency table.
+# dead-letter into its own queue, decrypt its environment, and (notifier only) use the idempotency table.
+# The project key only through the services that need it (kms:ViaService): the log group is encrypted by
+# CloudWatch Logs' own key-policy statement and the DLQ uses SSE-SQS, so neither needs a grant here.
 
 data "aws_iam_policy_document" "assume_role" {
   statement {
@@ -49,12 +51,18 @@ data "aws_iam_policy_document" "function" {
     resources = [aws_sqs_queue.dlq[each.key].arn]
   }
 
-  # Decrypt: environment variables and reading back encrypted data; GenerateDataKey: sending to the
-  # encrypted DLQ.
+  # The environment variables are encrypted with the project key (kms_key_arn of the function); Lambda
+  # decrypts them for the function at start-up.
   statement {
-    sid       = "UseProjectKey"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    sid       = "DecryptEnvironmentThroughLambda"
+    actions   = ["kms:Decrypt"]
     resources = [var.kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = [local.lambda_via_service]
+    }
   }
 
   dynamic "statement" {
@@ -64,6 +72,24 @@ data "aws_iam_policy_document" "function" {
       sid       = "IdempotencyRecords"
       actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
       resources = [statement.value]
+    }
+  }
+
+  # The idempotency table is encrypted with the project key: reading and writing items needs Decrypt and
+  # GenerateDataKey, and only through DynamoDB.
+  dynamic "statement" {
+    for_each = each.key == "notifier" ? [var.kms_key_arn] : []
+
+    content {
+      sid       = "UseProjectKeyThroughDynamoDb"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = [local.dynamodb_via_service]
+      }
     }
   }
 }

@@ -51,7 +51,7 @@ variable "runtime" {
 
 variable "kms_key_arn" {
   type        = string
-  description = "ARN of the KMS key that encrypts log groups, dead-letter queues, environment variables and the idempotency table."
+  description = "ARN of the KMS key that encrypts log groups, environment variables and the idempotency table (the dead-letter queues use SSE-SQS)."
   nullable    = false
 }
 

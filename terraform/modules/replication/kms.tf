@@ -37,6 +37,9 @@ data "aws_iam_policy_document" "kms" {
     }
   }
 
+  # As in AWS's documented key policies for encrypted buses and archives: DescribeKey with no condition (it
+  # reveals only the key's metadata), and the data-key actions pinned to the replica bus by the encryption
+  # context alone; EventBridge does not send aws:SourceAccount/aws:SourceArn on every call it makes here.
   statement {
     sid       = "EventBridgeDescribesKey"
     actions   = ["kms:DescribeKey"]
@@ -45,12 +48,6 @@ data "aws_iam_policy_document" "kms" {
     principals {
       type        = "Service"
       identifiers = ["events.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
     }
   }
 
@@ -68,12 +65,6 @@ data "aws_iam_policy_document" "kms" {
       test     = "StringEquals"
       variable = "kms:EncryptionContext:aws:events:event-bus:arn"
       values   = [local.replica_bus_arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
     }
   }
 }

@@ -35,6 +35,13 @@ resource "aws_cloudwatch_event_bus" "this" {
   description        = "Replica of ${var.event_bus_name} (${data.aws_region.primary.region}): every e-commerce event, archived for replay"
   kms_key_identifier = aws_kms_key.this[0].arn
 
+  # Events the replica bus cannot process itself (for instance the replica key disabled or missing) land
+  # here instead of being dropped. The queue is in the replica region (a bus dead-letters only within its
+  # region) and uses SSE-SQS, so a failing replica key cannot also block the dead-lettering.
+  dead_letter_config {
+    arn = aws_sqs_queue.dlq[0].arn
+  }
+
   lifecycle {
     precondition {
       condition     = local.replica_region != data.aws_region.primary.region
@@ -52,6 +59,13 @@ resource "aws_cloudwatch_event_archive" "this" {
   event_source_arn   = aws_cloudwatch_event_bus.this[0].arn
   retention_days     = var.archive_retention_days
   kms_key_identifier = aws_kms_key.this[0].arn
+
+  lifecycle {
+    precondition {
+      condition     = length(var.replica_archive_name) <= 48
+      error_message = "replication: archive name ${var.replica_archive_name} is longer than EventBridge's 48 characters; shorten project or environment."
+    }
+  }
 }
 
 resource "aws_cloudwatch_event_rule" "replicate" {
@@ -89,5 +103,66 @@ resource "aws_cloudwatch_event_target" "replicate" {
 
   dead_letter_config {
     arn = var.dead_letter_queue_arn
+  }
+}
+
+resource "aws_sqs_queue" "dlq" {
+  count    = var.create_replication ? 1 : 0
+  provider = aws.replica
+
+  name                      = "${var.name_prefix}-replica-dlq"
+  sqs_managed_sse_enabled   = true
+  message_retention_seconds = 1209600 # 14 days, SQS's maximum: time to inspect and redrive
+
+  # The replica bus writes here directly; no queue may use it as its redrive target.
+  redrive_allow_policy = jsonencode({ redrivePermission = "denyAll" })
+}
+
+resource "aws_sqs_queue_policy" "dlq" {
+  count    = var.create_replication ? 1 : 0
+  provider = aws.replica
+
+  queue_url = aws_sqs_queue.dlq[0].url
+  policy    = data.aws_iam_policy_document.dlq[0].json
+}
+
+data "aws_iam_policy_document" "dlq" {
+  count = var.create_replication ? 1 : 0
+
+  statement {
+    sid       = "ReplicaBusDeadLetters"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dlq[0].arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    # Built from the name, like the key policy's: the bus refers to this queue, so the policy cannot wait
+    # for the bus.
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [local.replica_bus_arn]
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.dlq[0].arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
   }
 }

@@ -19,8 +19,8 @@ output "replica_kms_key_arn" {
 }
 
 output "rule_names" {
-  description = "{ replication = <AWS rule name> } when replication is on, else {}; merges into the monitored rules."
-  value       = { for rule in aws_cloudwatch_event_rule.replicate : "replication" => rule.name }
+  description = "{ \"replication.forward\" = <AWS rule name> } when replication is on, else {}; merges into the monitored rules. The '.' keeps the key apart from the routing table's rule names, which may not contain one."
+  value       = { for rule in aws_cloudwatch_event_rule.replicate : "replication.forward" => rule.name }
 }
 
 output "rule_arns" {
@@ -31,4 +31,9 @@ output "rule_arns" {
 output "role_arn" {
   description = "ARN of the role the replication target uses; null when replication is off."
   value       = one(aws_iam_role.replicate[*].arn)
+}
+
+output "replica_dead_letter_queue_url" {
+  description = "URL of the replica region's dead-letter queue of the replica bus; null when replication is off."
+  value       = one(aws_sqs_queue.dlq[*].url)
 }

@@ -35,12 +35,14 @@ variable "replica_event_bus_name" {
 
 variable "replica_archive_name" {
   type        = string
-  description = "Name of the archive of the replica bus."
+  description = "Name of the archive of the replica bus. Its 48-character limit is checked by a precondition on the archive, so it applies only when replication is on."
   nullable    = false
 
+  # Characters only: variable validations run even when create_replication is false, and a long
+  # <project>-<environment> must not fail the plan of a stack that replicates nothing.
   validation {
-    condition     = can(regex("^[.A-Za-z0-9_-]{1,48}$", var.replica_archive_name))
-    error_message = "replica_archive_name must be 1-48 characters from letters, digits, '.', '_' and '-' (EventBridge's limit)."
+    condition     = can(regex("^[.A-Za-z0-9_-]+$", var.replica_archive_name))
+    error_message = "replica_archive_name must consist of letters, digits, '.', '_' and '-'."
   }
 }
 

@@ -31,6 +31,13 @@ variable "rules" {
   description = "Rule name -> event pattern and targets; each target is keyed by its EventBridge target id and names a logical target, a key of target_arns."
   nullable    = false
 
+  # Each key becomes part of a Lambda permission's statement id (AllowEventBridgeRule-<key>), whose pattern
+  # AWS defines as ([a-zA-Z0-9-_]+): a '.' would fail AddPermission at apply time.
+  validation {
+    condition     = alltrue([for name in keys(var.rules) : can(regex("^[A-Za-z0-9_-]+$", name))])
+    error_message = "Rule keys may hold only letters, digits, '_' and '-' (a Lambda permission's statement id allows nothing else)."
+  }
+
   validation {
     condition     = alltrue([for r in values(var.rules) : length(r.targets) >= 1 && length(r.targets) <= 5])
     error_message = "Each rule needs 1 to 5 targets (EventBridge's limit per rule)."
