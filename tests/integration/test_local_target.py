@@ -513,3 +513,30 @@ def test_an_email_subscription_is_recorded_as_sent_for_each_notification(
 
     sent = env.rows("SELECT protocol, endpoint, status FROM notification_deliveries WHERE protocol = 'email'")
     assert sent == [{"protocol": "email", "endpoint": "ops@example.com", "status": "sent"}]
+
+
+def test_local_alarms_are_the_alarms_terraform_declares(env: LocalEnv) -> None:
+    """Same names as terraform/modules/monitoring/alarms.tf, expanded for the dev routing table."""
+    import hcl2
+
+    alarms_tf = hcl2.loads(
+        (env.workspace.root / "terraform" / "modules" / "monitoring" / "alarms.tf").read_text()
+    )
+    keys_of = {
+        "${var.rule_names}": [rule.name for rule in env.config.rules],
+        "${var.function_names}": list(env.outputs.function_names),
+        "${var.dead_letter_queue_names}": list(env.outputs.dead_letter_queue_urls),
+        "${var.state_machine_arns}": [],  # dev has no workflow rule
+    }
+    prefix = env.config.name_prefix(env.workspace.name_suffix())
+    expected: set[str] = set()
+    for block in alarms_tf["resource"]:
+        for body in block['"aws_cloudwatch_metric_alarm"'].values():  # python-hcl2 keeps the quotes
+            template = body["alarm_name"].strip('"').replace("${var.name_prefix}", prefix)
+            for_each = body.get("for_each")
+            keys = [None] if for_each is None else keys_of[for_each]
+            expected |= {template if key is None else template.replace("${each.key}", key) for key in keys}
+
+    local_alarms = {alarm.name for alarm in local.local_monitor_source(env.workspace, env.outputs).alarms()}
+
+    assert local_alarms == expected

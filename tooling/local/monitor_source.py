@@ -47,6 +47,10 @@ def _queue_arn(store: Store, url: str | None) -> str | None:
     return None if value is None else str(value)
 
 
+# terraform/modules/monitoring: batch_queue_max_age_seconds (one day).
+BATCH_QUEUE_MAX_AGE_SECONDS = 86400
+
+
 class LocalMonitorSource:
     def __init__(self, store: Store, outputs: DeploymentOutputs) -> None:
         self.store = store
@@ -206,6 +210,12 @@ class LocalMonitorSource:
                 values.get("Throttles", 0),
                 settings["lambda_throttles"],
             )
+            add(
+                f"lambda-{key}-dead-letter-errors",
+                "AWS/Lambda/DeadLetterErrors",
+                values.get("DeadLetterErrors", 0),
+                1,
+            )
         rules = {str(r["key"]): str(r["name"]) for r in self.store.query("SELECT key, name FROM rules")}
         rule_sums = sums(self.store, "rule", list(rules.values()), start, now + 1)
         for key, name in rules.items():
@@ -216,6 +226,8 @@ class LocalMonitorSource:
                 failed,
                 settings["failed_invocations"],
             )
+            lost = rule_sums.get(name, {}).get("InvocationsFailedToBeSentToDlq", 0)
+            add(f"rule-{key}-dlq-send-failures", "AWS/Events/InvocationsFailedToBeSentToDlq", lost, 1)
         for key, url in self.outputs.dead_letter_queue_urls.items():
             counts = self.queues.counts(url)
             depth = 0 if counts is None else counts.visible
@@ -225,6 +237,14 @@ class LocalMonitorSource:
                 depth,
                 settings["dlq_messages"],
             )
+        batch = self.queues.counts(self.outputs.batch_queue_url)
+        oldest = None if batch is None else batch.oldest_sent_at
+        add(
+            "batch-queue-oldest-message-age",
+            "AWS/SQS/ApproximateAgeOfOldestMessage",
+            0 if oldest is None else now - oldest,
+            BATCH_QUEUE_MAX_AGE_SECONDS,
+        )
         return alarms
 
 
