@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from tooling.errors import TerraformError
 from tooling.workspace import Workspace
 
 MIN_VERSION = (1, 5, 0)
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 BACKEND_OVERRIDE = "backend_override.tf"
 INSTALL_HINT = (
     "install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install) or OpenTofu and put it on PATH "
@@ -116,7 +118,8 @@ class TerraformDriver:
             sys.stdout.write(out or "")
             sys.stderr.write(err or "")
         if code not in ok_codes:
-            message = (err or out or "").strip().splitlines()
+            # Terraform colours and frames its diagnostics ("│ Error: ..."); keep only the words for one line.
+            message = [_ANSI.sub("", line).strip("│╷╵ ") for line in (err or out or "").strip().splitlines()]
             reason = next((line for line in message if "Error" in line), message[-1] if message else "")
             raise TerraformError(
                 f"terraform {command} failed (exit {code})" + (f": {reason.strip()}" if reason else ""),

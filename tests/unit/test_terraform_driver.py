@@ -37,7 +37,7 @@ elif args[:1] == ["plan"]:
     print("Plan: 3 to add, 1 to change, 1 to destroy.")
     sys.exit(2)
 elif args[:1] == ["init"] and os.environ.get("FAKE_TF_FAIL_INIT"):
-    print("Error: Failed to query available provider packages", file=sys.stderr)
+    print("\x1b[31m│\x1b[0m \x1b[0m\x1b[1m\x1b[31mError: \x1b[0m\x1b[0m\x1b[1mFailed to query available provider packages\x1b[0m", file=sys.stderr)
     sys.exit(1)
 """
 
@@ -174,5 +174,8 @@ def test_failed_init_names_the_cause(
     with pytest.raises(TerraformError) as info:
         TerraformDriver(workspace).init()
 
-    assert "terraform init failed (exit 1)" in info.value.message
+    assert (
+        info.value.message
+        == "terraform init failed (exit 1): Error: Failed to query available provider packages"
+    )
     assert info.value.hint is not None and "download the AWS provider" in info.value.hint
