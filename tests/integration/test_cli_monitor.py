@@ -155,6 +155,13 @@ def test_monitor_json_prints_one_complete_snapshot(deployed: Path) -> None:
     assert data["health"]["verdict"] == "CRITICAL: queue dlq:processor: DLQ not empty: 1 message(s)"
 
 
+def test_monitor_check_exits_1_when_the_environment_is_not_healthy(deployed: Path) -> None:
+    result = runner.invoke(app, ["monitor", "--json", "--check", "--outputs", str(deployed)])
+
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["health"]["status"] == "CRITICAL"
+
+
 def test_monitor_human_view_ends_with_the_health_verdict(deployed: Path) -> None:
     result = runner.invoke(app, ["monitor", "--outputs", str(deployed)])
 

@@ -60,6 +60,9 @@ def monitor(
             help="Show up to N messages per non-empty queue (VisibilityTimeout 0: they stay visible).",
         ),
     ] = 0,
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 when the health verdict is not OK (for CI and cron).")
+    ] = False,
 ) -> None:
     """Show the bus, rules, functions, queues, alarms and a health verdict.
 
@@ -76,6 +79,8 @@ def monitor(
             _print_json(snapshot.model_dump(mode="json"))
         else:
             Console().print(render(snapshot))
+        if check and snapshot.health.status != "OK":
+            raise typer.Exit(code=1)
         return
     try:
         if as_json:  # one JSON object per line, one line per interval
