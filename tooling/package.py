@@ -26,6 +26,8 @@ LAMBDA_RUNTIME_PYTHON = "3.13"
 LAMBDA_PLATFORM = "manylinux2014_aarch64"
 # Zip's epoch (1980-01-01) keeps timestamps out of the bytes.
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+# Bumped whenever what goes into the zip changes, so an unchanged tree still rebuilds under the new rules.
+PACKAGE_FORMAT = 2
 FILE_MODE = 0o644 << 16
 EXCLUDED_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", "tests"}
 EXCLUDED_SUFFIXES = {".pyc", ".pyo"}
@@ -64,7 +66,7 @@ def _source_files(lambda_src: Path) -> list[tuple[str, Path]]:
 
 def _fingerprint(lambda_src: Path, requirements: Path) -> str:
     digest = hashlib.sha256()
-    digest.update(f"{LAMBDA_PLATFORM}|{LAMBDA_RUNTIME_PYTHON}\n".encode())
+    digest.update(f"{LAMBDA_PLATFORM}|{LAMBDA_RUNTIME_PYTHON}|{PACKAGE_FORMAT}\n".encode())
     if requirements.is_file():
         digest.update(requirements.read_bytes())
     for rel, path in _source_files(lambda_src):
@@ -101,6 +103,16 @@ def _install_dependencies(requirements: Path, cache_root: Path) -> Path | None:
     return target
 
 
+# What pip writes about one particular install, not about the package: RECORD hashes the console scripts,
+# whose shebang names the building machine's Python, so keeping it would make the zip differ per machine.
+INSTALL_RECORDS = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
+
+
+def _install_record(rel: str) -> bool:
+    folder, _, name = rel.rpartition("/")
+    return folder.endswith(".dist-info") and "/" not in folder and name in INSTALL_RECORDS
+
+
 def _write_zip(dest: Path, files: list[tuple[str, Path]]) -> None:
     tmp = dest.with_suffix(".zip.tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
@@ -134,7 +146,7 @@ def build_package(lambda_src: Path, dest: Path, *, force: bool = False) -> Packa
         own = {rel for rel, _ in files}
         for path in _walk(deps):
             rel = path.relative_to(deps).as_posix()
-            if rel == ".complete" or rel.startswith("bin/") or rel in own:
+            if rel == ".complete" or rel.startswith("bin/") or rel in own or _install_record(rel):
                 continue
             files.append((rel, path))
     _write_zip(dest, files)

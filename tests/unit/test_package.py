@@ -91,6 +91,9 @@ def test_real_zip_holds_handlers_and_pure_python_dependencies_only(lambda_zip: P
         assert f"event_processors/{handler}.py" in names
     assert any(n.startswith("aws_lambda_powertools/") for n in names)
     assert "requirements.txt" not in names
+    # Per-install files (RECORD hashes scripts whose shebang names the build machine's Python) stay out.
+    assert not [n for n in names if n.endswith((".dist-info/RECORD", ".dist-info/INSTALLER"))]
+    assert any(n.endswith(".dist-info/METADATA") for n in names)
     assert not [n for n in names if n.startswith(("tests/", "boto3/", "botocore/"))]
 
 
