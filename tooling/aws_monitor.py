@@ -104,6 +104,18 @@ def _utc(value: datetime | None) -> datetime | None:
 # ---------------------------------------------------------------------------------------------------------
 
 
+class _CountingSource:
+    """Base of the three AWS sources: one client factory each, counting every API call (`.calls`), which the
+    tests use to hold the monitor to its call budget."""
+
+    def __init__(self, region: str) -> None:
+        self._clients = _Counted(region)
+
+    @property
+    def calls(self) -> Counter[str]:
+        return self._clients.calls
+
+
 @dataclass(frozen=True)
 class _Query:
     kind: str  # rule | function | queue
@@ -112,16 +124,12 @@ class _Query:
     stat: str
 
 
-class AwsMonitorSource:
+class AwsMonitorSource(_CountingSource):
     """MonitorSource over EventBridge, CloudWatch, SQS (read-only)."""
 
     def __init__(self, outputs: DeploymentOutputs) -> None:
+        super().__init__(outputs.region)
         self.outputs = outputs
-        self._clients = _Counted(outputs.region)
-
-    @property
-    def calls(self) -> Counter[str]:
-        return self._clients.calls
 
     def describe_bus(self) -> BusInfo:
         events = self._clients("events")
@@ -399,16 +407,12 @@ def filter_pattern(text: str | None) -> str | None:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-class AwsLogSource:
+class AwsLogSource(_CountingSource):
     """LogSource over CloudWatch Logs FilterLogEvents (every page)."""
 
     def __init__(self, region: str, page_size: int | None = None) -> None:
-        self._clients = _Counted(region)
+        super().__init__(region)
         self._page_size = page_size  # None: the API's default (up to 10,000 events a page)
-
-    @property
-    def calls(self) -> Counter[str]:
-        return self._clients.calls
 
     def events(
         self, log_group: str, start: datetime, end: datetime | None = None, text: str | None = None
@@ -441,16 +445,12 @@ class AwsLogSource:
 # ---------------------------------------------------------------------------------------------------------
 
 
-class AwsReplaySource:
+class AwsReplaySource(_CountingSource):
     """ReplaySource over EventBridge StartReplay / DescribeReplay, from the outputs' archive to its bus."""
 
     def __init__(self, outputs: DeploymentOutputs) -> None:
+        super().__init__(outputs.region)
         self.outputs = outputs
-        self._clients = _Counted(outputs.region)
-
-    @property
-    def calls(self) -> Counter[str]:
-        return self._clients.calls
 
     def start_replay(self, request: ReplayRequest) -> ReplayStatus:
         events = self._clients("events")

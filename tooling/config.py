@@ -184,6 +184,7 @@ class Replication(Model):
 
 
 def partition_of(region: str) -> str:
+    """The AWS partition of a region: what ARNs in it start with (arn:<partition>:...)."""
     if region.startswith("cn-"):
         return "aws-cn"
     if region.startswith("us-gov-"):

@@ -9,18 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tooling.config import Config
+from tooling.config import Config, partition_of
 from tooling.workflows import STATE_MACHINE_SUFFIX
 
 ACCOUNT_ID = "000000000000"
-
-
-def partition(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 def _domain(region: str) -> str:
@@ -35,7 +27,7 @@ class Arns:
     account: str = ACCOUNT_ID
 
     def _arn(self, service: str, resource: str) -> str:
-        return f"arn:{partition(self.region)}:{service}:{self.region}:{self.account}:{resource}"
+        return f"arn:{partition_of(self.region)}:{service}:{self.region}:{self.account}:{resource}"
 
     def event_bus(self, name: str) -> str:
         return self._arn("events", f"event-bus/{name}")
