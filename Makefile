@@ -8,8 +8,10 @@ BIN := $(VENV)/bin
 TOOLING := $(BIN)/tooling
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
-# A real terraform on PATH wins; else the pinned wrapper's 1.0.3 binary, which is enough for `fmt`.
-TERRAFORM_FMT = $(shell command -v terraform 2>/dev/null || echo $(BIN)/terraform)
+# A real terraform on PATH wins, looked up without .venv/bin (an activated venv puts the wrapper's 1.0.3
+# first); else that pinned wrapper binary, which is enough for `fmt`. tooling finds its own (>= 1.5).
+TERRAFORM_FMT = $(shell PATH="$$(echo "$$PATH" | tr ':' '\n' | grep -vxF '$(abspath $(BIN))' | paste -sd: -)" \
+	command -v terraform 2>/dev/null || echo $(BIN)/terraform)
 
 .DEFAULT_GOAL := help
 .PHONY: help install test lint fmt scan validate plan apply destroy outputs publish monitor demo bench clean

@@ -5,6 +5,7 @@
 module "messaging" {
   source = "./modules/messaging"
 
+  region                = var.region
   name_prefix           = local.name_prefix
   event_bus_name        = local.event_bus_name
   operations_topic_name = local.operations_topic_name
@@ -38,6 +39,7 @@ module "event_bus" {
 module "processors" {
   source = "./modules/processors"
 
+  region               = var.region
   name_prefix          = local.name_prefix
   functions            = var.functions
   lambda_zip_path      = var.lambda_zip_path
@@ -65,6 +67,7 @@ module "routing" {
 module "monitoring" {
   source = "./modules/monitoring"
 
+  region                  = var.region
   name_prefix             = local.name_prefix
   topic_name              = local.operations_topic_name
   alarm_email             = var.alarm_email
@@ -99,6 +102,8 @@ module "replication" {
   }
 
   create_replication     = local.create_replication
+  region                 = var.region
+  replica_region         = local.replica_region
   name_prefix            = local.name_prefix
   event_bus_name         = module.event_bus.name
   replica_event_bus_name = local.replica_bus_name
@@ -111,6 +116,7 @@ module "replication" {
 module "workflows" {
   source = "./modules/workflows"
 
+  region               = var.region
   create_workflow      = local.create_workflow
   name_prefix          = local.name_prefix
   event_bus_name       = module.event_bus.name

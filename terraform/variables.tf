@@ -37,8 +37,8 @@ variable "region" {
   description = "AWS region every resource is created in, e.g. us-east-1."
 
   validation {
-    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
-    error_message = "region must be an AWS region name such as us-east-1 or us-gov-west-1."
+    condition     = can(regex("^[a-z]{2,4}(-[a-z]+)?-[a-z]+-[0-9]{1,2}$", var.region))
+    error_message = "region must be an AWS region name such as us-east-1, us-gov-west-1, cn-north-1 or eusc-de-east-1."
   }
 }
 
@@ -51,6 +51,12 @@ variable "tags" {
   validation {
     condition     = alltrue([for key in keys(var.tags) : !startswith(lower(key), "aws:")])
     error_message = "tags keys must not start with 'aws:'; AWS reserves that prefix."
+  }
+
+  # IAM tag keys are case-insensitive: "project" next to the default "Project" fails every IAM role create.
+  validation {
+    condition     = length(setintersection([for key in keys(var.tags) : lower(key)], ["project", "environment", "managedby"])) == 0
+    error_message = "tags keys must not be Project, Environment or ManagedBy in any letter case; the provider's default_tags set them."
   }
 }
 
@@ -305,8 +311,8 @@ variable "endpoints" {
   nullable    = false
 
   validation {
-    condition     = length(setsubtract(keys(var.endpoints), ["cloudwatch", "dynamodb", "events", "iam", "kms", "lambda", "logs", "schemas", "sns", "sqs", "sts"])) == 0
-    error_message = "endpoints keys must be among cloudwatch, dynamodb, events, iam, kms, lambda, logs, schemas, sns, sqs, sts."
+    condition     = length(setsubtract(keys(var.endpoints), ["cloudwatch", "dynamodb", "events", "iam", "kms", "lambda", "logs", "schemas", "sfn", "sns", "sqs", "sts"])) == 0
+    error_message = "endpoints keys must be among cloudwatch, dynamodb, events, iam, kms, lambda, logs, schemas, sfn, sns, sqs, sts."
   }
 
   validation {
@@ -365,7 +371,7 @@ variable "replication_region" {
   default     = null
 
   validation {
-    condition     = var.replication_region == null || can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.replication_region))
+    condition     = var.replication_region == null || can(regex("^[a-z]{2,4}(-[a-z]+)?-[a-z]+-[0-9]{1,2}$", var.replication_region))
     error_message = "replication_region must be null or an AWS region name such as us-west-2."
   }
 }

@@ -27,6 +27,8 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 RULE_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 AWS_NAME_LIMIT = 64
+# The tags terraform/locals.tf adds to every resource through the provider's default_tags.
+DEFAULT_TAG_KEYS = ("Project", "Environment", "ManagedBy")
 SUFFIX_LENGTH = 6
 
 
@@ -148,8 +150,9 @@ class Backend(Model):
 
 
 # The services terraform/ talks to; the root variable `endpoints` accepts exactly these keys.
+# sfn too: the provider validates the Step Functions definition at plan time (ValidateStateMachineDefinition).
 EndpointService = Literal[
-    "cloudwatch", "dynamodb", "events", "iam", "kms", "lambda", "logs", "schemas", "sns", "sqs", "sts"
+    "cloudwatch", "dynamodb", "events", "iam", "kms", "lambda", "logs", "schemas", "sfn", "sns", "sqs", "sts"
 ]
 
 
@@ -170,7 +173,19 @@ class Schemas(Model):
     discoverer: bool = False
 
 
-REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
+# Region names of every partition: us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1, eu-isoe-west-1,
+# eusc-de-east-1 (the AWS European Sovereign Cloud). terraform/variables.tf repeats it.
+REGION_PATTERN = r"^[a-z]{2,4}(-[a-z]+)?-[a-z]+-\d{1,2}$"
+# Region-name prefix -> partition, longest first; every other region is in the commercial partition.
+PARTITION_PREFIXES = (
+    ("us-gov-", "aws-us-gov"),
+    ("us-isob-", "aws-iso-b"),
+    ("us-isof-", "aws-iso-f"),
+    ("eu-isoe-", "aws-iso-e"),
+    ("us-iso-", "aws-iso"),
+    ("eusc-", "aws-eusc"),
+    ("cn-", "aws-cn"),
+)
 # The rule that forwards events to the replica; a routing rule of the same name would collide with it.
 REPLICATION_RULE = "replication"
 REPLICA_ARCHIVE_SUFFIX = "-archive-replica"
@@ -185,11 +200,7 @@ class Replication(Model):
 
 def partition_of(region: str) -> str:
     """The AWS partition of a region: what ARNs in it start with (arn:<partition>:...)."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
+    return next((partition for prefix, partition in PARTITION_PREFIXES if region.startswith(prefix)), "aws")
 
 
 class RetryPolicy(Model):
@@ -272,7 +283,7 @@ class Rule(Model):
 class Config(Model):
     project: Annotated[str, Field(min_length=2, max_length=20)]
     environment: Annotated[str, Field(min_length=2, max_length=10)]
-    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
+    region: Annotated[str, Field(pattern=REGION_PATTERN)]
     tags: dict[str, str] = {}
     functions: Functions = Functions()
     processing: Processing = Processing()
@@ -285,6 +296,22 @@ class Config(Model):
     schemas: Schemas = Schemas()
     replication: Replication | None = None
     rules: Annotated[list[Rule], Field(min_length=1)]
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        # IAM treats tag keys case-insensitively: "project" next to the default "Project" fails every
+        # IAM role's create on AWS (duplicate tag keys), and other services would keep both.
+        for key in value:
+            if key.lower().startswith("aws:"):
+                raise ValueError(f"tag key {key!r} starts with 'aws:', which AWS reserves")
+            clash = next((d for d in DEFAULT_TAG_KEYS if d.lower() == key.lower()), None)
+            if clash is not None:
+                raise ValueError(
+                    f"tag key {key!r} clashes with the default tag {clash!r} (tag keys are "
+                    "case-insensitive in IAM); remove it, terraform sets it"
+                )
+        return value
 
     @field_validator("project", "environment")
     @classmethod

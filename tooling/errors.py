@@ -55,3 +55,10 @@ class PackageError(ToolingError):
 
 class AwsError(ToolingError):
     """An AWS API call failed in a way the user can fix (credentials, region, throttling, missing resource)."""
+
+
+class UnavailableError(ToolingError):
+    """Something the command needs is absent from this machine (terraform, a provider, moto): not a failure
+    of the project, so callers such as CI may report it as a skip."""
+
+    exit_code = 3

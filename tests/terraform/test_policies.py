@@ -193,10 +193,10 @@ def test_function_roles_use_the_key_only_through_lambda_and_dynamodb() -> None:
         ),
     }
     assert unquote(processors.locals["lambda_via_service"]).startswith(
-        "lambda.${data.aws_region.current.region}."
+        "lambda.${var.region}."
     )
     assert unquote(processors.locals["dynamodb_via_service"]).startswith(
-        "dynamodb.${data.aws_region.current.region}."
+        "dynamodb.${var.region}."
     )
 
 
@@ -268,8 +268,8 @@ def test_eventbridge_rules_use_the_key_only_for_the_batch_queue() -> None:
     statement = _key_statements("messaging")["EventBridgeRulesSendToBatchQueue"]
 
     assert sorted(statement.actions) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    # Only the encryption context: SQS passing aws:SourceArn on to KMS is undocumented.
     assert statement.conditions == [
-        {"test": "ArnLike", "variable": "aws:SourceArn", "values": ["${local.rule_arn_pattern}"]},
         {
             "test": "StringEquals",
             "variable": "kms:EncryptionContext:aws:sqs:arn",

@@ -72,7 +72,7 @@ def test_replica_regions_must_differ_checked_at_plan_time() -> None:
 
     (precondition,) = bus["lifecycle"][0]["precondition"]
 
-    assert precondition["condition"] == "${local.replica_region != data.aws_region.primary.region}"
+    assert precondition["condition"] == "${var.replica_region != var.region}"
 
 
 def test_forwarding_role_may_only_put_events_on_the_replica_bus() -> None:

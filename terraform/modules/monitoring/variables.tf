@@ -93,3 +93,9 @@ variable "batch_queue_max_age_seconds" {
     error_message = "batch_queue_max_age_seconds must be from 60 to 1209600 (SQS's longest retention)."
   }
 }
+
+variable "region" {
+  type        = string
+  description = "Region the module's resources live in (the root's region), for ARNs and kms:ViaService values."
+  nullable    = false
+}

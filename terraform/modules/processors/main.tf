@@ -4,14 +4,12 @@
 
 data "aws_partition" "current" {}
 
-data "aws_region" "current" {}
-
 locals {
   function_names = { for key in keys(var.functions) : key => "${var.name_prefix}-${key}" }
 
   # kms:ViaService values: the roles may use the project key only through these services.
-  lambda_via_service   = "lambda.${data.aws_region.current.region}.${data.aws_partition.current.dns_suffix}"
-  dynamodb_via_service = "dynamodb.${data.aws_region.current.region}.${data.aws_partition.current.dns_suffix}"
+  lambda_via_service   = "lambda.${var.region}.${data.aws_partition.current.dns_suffix}"
+  dynamodb_via_service = "dynamodb.${var.region}.${data.aws_partition.current.dns_suffix}"
 
   common_environment = {
     POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace

@@ -106,3 +106,9 @@ variable "idempotency_deletion_protection" {
   default     = false
   nullable    = false
 }
+
+variable "region" {
+  type        = string
+  description = "Region the module's resources live in (the root's region), for ARNs and kms:ViaService values."
+  nullable    = false
+}

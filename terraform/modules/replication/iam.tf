@@ -30,7 +30,7 @@ resource "aws_iam_role" "replicate" {
   count = var.create_replication ? 1 : 0
 
   name               = local.rule_name
-  description        = "Lets rule ${local.rule_name} put events on ${var.replica_event_bus_name} in ${local.replica_region}"
+  description        = "Lets rule ${local.rule_name} put events on ${var.replica_event_bus_name} in ${var.replica_region}"
   assume_role_policy = data.aws_iam_policy_document.assume_role[0].json
 }
 

@@ -5,7 +5,7 @@ resource "aws_kms_key" "this" {
   count    = var.create_replication ? 1 : 0
   provider = aws.replica
 
-  description             = "${var.name_prefix}: replica event bus and archive in ${local.replica_region}"
+  description             = "${var.name_prefix}: replica event bus and archive in ${var.replica_region}"
   enable_key_rotation     = true
   deletion_window_in_days = var.kms_deletion_window_in_days
   policy                  = data.aws_iam_policy_document.kms[0].json

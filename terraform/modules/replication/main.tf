@@ -7,19 +7,12 @@ data "aws_caller_identity" "current" {}
 
 data "aws_partition" "current" {}
 
-data "aws_region" "primary" {}
-
-data "aws_region" "replica" {
-  provider = aws.replica
-}
-
 locals {
-  account_id     = data.aws_caller_identity.current.account_id
-  partition      = data.aws_partition.current.partition
-  replica_region = data.aws_region.replica.region
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
 
   # Built from the name: the bus is encrypted with the replica key, so the key policy cannot wait for it.
-  replica_bus_arn = "arn:${local.partition}:events:${local.replica_region}:${local.account_id}:event-bus/${var.replica_event_bus_name}"
+  replica_bus_arn = "arn:${local.partition}:events:${var.replica_region}:${local.account_id}:event-bus/${var.replica_event_bus_name}"
 
   rule_name = "${var.name_prefix}-replication"
   event_pattern = jsonencode({
@@ -32,7 +25,7 @@ resource "aws_cloudwatch_event_bus" "this" {
   provider = aws.replica
 
   name               = var.replica_event_bus_name
-  description        = "Replica of ${var.event_bus_name} (${data.aws_region.primary.region}): every e-commerce event, archived for replay"
+  description        = "Replica of ${var.event_bus_name} (${var.region}): every e-commerce event, archived for replay"
   kms_key_identifier = aws_kms_key.this[0].arn
 
   # Events the replica bus cannot process itself (for instance the replica key disabled or missing) land
@@ -44,8 +37,8 @@ resource "aws_cloudwatch_event_bus" "this" {
 
   lifecycle {
     precondition {
-      condition     = local.replica_region != data.aws_region.primary.region
-      error_message = "replication: the replica region (${local.replica_region}) must differ from the primary region (${data.aws_region.primary.region})."
+      condition     = var.replica_region != var.region
+      error_message = "replication: the replica region (${var.replica_region}) must differ from the primary region (${var.region})."
     }
   }
 }
@@ -55,7 +48,7 @@ resource "aws_cloudwatch_event_archive" "this" {
   provider = aws.replica
 
   name               = var.replica_archive_name
-  description        = "Every event replicated to ${var.replica_event_bus_name}, kept for replay in ${local.replica_region}"
+  description        = "Every event replicated to ${var.replica_event_bus_name}, kept for replay in ${var.replica_region}"
   event_source_arn   = aws_cloudwatch_event_bus.this[0].arn
   retention_days     = var.archive_retention_days
   kms_key_identifier = aws_kms_key.this[0].arn
@@ -72,7 +65,7 @@ resource "aws_cloudwatch_event_rule" "replicate" {
   count = var.create_replication ? 1 : 0
 
   name           = local.rule_name
-  description    = "Every e-commerce event to ${var.replica_event_bus_name} in ${local.replica_region}"
+  description    = "Every e-commerce event to ${var.replica_event_bus_name} in ${var.replica_region}"
   event_bus_name = var.event_bus_name
   event_pattern  = local.event_pattern
   state          = "ENABLED"

@@ -106,3 +106,15 @@ variable "kms_deletion_window_in_days" {
     error_message = "kms_deletion_window_in_days must be from 7 to 30 (KMS's limits)."
   }
 }
+
+variable "region" {
+  type        = string
+  description = "The primary region (the root's region): where the replication rule and its role live."
+  nullable    = false
+}
+
+variable "replica_region" {
+  type        = string
+  description = "The region of the aws.replica provider, where the replica bus and archive live; must differ from region when create_replication is true."
+  nullable    = false
+}

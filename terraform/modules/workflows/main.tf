@@ -12,12 +12,10 @@ data "aws_caller_identity" "current" {}
 
 data "aws_partition" "current" {}
 
-data "aws_region" "current" {}
-
 locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
-  region     = data.aws_region.current.region
+  region     = var.region
 
   state_machine_name = "${var.name_prefix}-order-fulfilment"
   # Built from the name: the role's trust policy names the state machine, which needs the role first.

@@ -55,3 +55,9 @@ variable "rule_arns" {
     error_message = "rule_arns must hold EventBridge rule ARNs (arn:<partition>:events:<region>:<account>:rule/...)."
   }
 }
+
+variable "region" {
+  type        = string
+  description = "Region the module's resources live in (the root's region), for ARNs and kms:ViaService values."
+  nullable    = false
+}

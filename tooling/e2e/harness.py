@@ -1,0 +1,301 @@
+"""One e2e run: the project's own commands, real Terraform and the real provider, against moto.
+
+For an environment: copy the project to a scratch root (the user's .tooling/ and build/ stay untouched),
+point every service terraform/ and the tooling use at one moto server, then
+`tooling plan` -> `tooling apply --target aws -y` -> `tooling plan` (must be empty) -> `tooling outputs`
+-> `tooling monitor` -> `tooling publish batch --count N` (the batch queue must then hold N) ->
+`tooling destroy -y` (list calls must then find nothing of the stack). Every command runs as a user runs
+it, in a child process; its output goes to a log file under the scratch root.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args
+
+from tooling.config import EndpointService, load_config
+from tooling.e2e import compat, provider
+from tooling.e2e.inspection import dashboard_problems, dashboards, leftovers
+from tooling.e2e.server import moto_server
+from tooling.errors import TerraformError, ToolingError, UnavailableError
+from tooling.terraform import find_binary
+from tooling.workspace import Workspace
+
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+# Variables that would send a child to a real account or profile instead of the emulator.
+DROPPED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_DEFAULT_PROFILE")
+COPIED = ("terraform", "lambda_src", "schemas", "environments", "pyproject.toml")
+IGNORED = shutil.ignore_patterns(
+    ".terraform", "terraform.tfstate.d", "backend_override.tf", "*.tfstate*", "__pycache__", "*.pyc"
+)
+Progress = Callable[[str], None]
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@dataclass
+class EnvResult:
+    env: str
+    planned: int = 0
+    applied: int | None = None
+    replan_changes: int | None = None
+    monitor_health: str | None = None
+    published: int | None = None
+    batch_queue: int | None = None
+    destroyed: int | None = None
+    dashboard_problems: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    provider_version: str = ""
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        parts = [f"planned {self.planned}"]
+        if self.applied is not None:
+            parts = [
+                f"applied {self.applied}/{self.planned}",
+                f"re-plan {self.replan_changes} changes",
+                f"monitor {self.monitor_health}",
+                f"published {self.published}",
+                f"batch queue {self.batch_queue}",
+                f"destroyed {self.destroyed}",
+                f"left {len(self.left)}",
+                f"dashboard {'ok' if not self.dashboard_problems else 'INVALID'}",
+            ]
+        return f"e2e {self.env}: {', '.join(parts)}; provider hashicorp/aws {self.provider_version} ({self.seconds:.0f} s)"
+
+    @property
+    def ok(self) -> bool:
+        if self.applied is None:
+            return self.planned > 0
+        return (
+            self.applied == self.planned
+            and self.replan_changes == 0
+            and self.published == self.batch_queue
+            and self.destroyed == self.applied
+            and not self.left
+            and not self.dashboard_problems
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {**{k: v for k, v in self.__dict__.items()}, "ok": self.ok, "summary": self.summary()}
+
+
+class Run:
+    """One environment's e2e run in a scratch copy of the project."""
+
+    def __init__(self, project: Path, env: str, scratch: Path, progress: Progress) -> None:
+        self.project, self.env, self.scratch, self.progress = project, env, scratch, progress
+        self.root = scratch / env
+        self.logs = scratch / "logs"
+        self.workspace = Workspace.for_env(env, root=self.root)
+        self.result = EnvResult(env)
+        self.child_env: dict[str, str] = {}
+        self.regions: list[str] = []
+
+    # -- set-up ---------------------------------------------------------------------------------------------
+
+    def prepare(self, endpoint: str, terraform: str, tf_env: dict[str, str]) -> None:
+        for name in COPIED:
+            source = self.project / name
+            if source.is_dir():
+                shutil.copytree(source, self.root / name, ignore=IGNORED)
+            elif source.is_file():
+                self.root.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, self.root / name)
+        for built in ("lambda.zip", "lambda.inputs"):  # an unchanged zip is not rebuilt
+            if (self.project / "build" / built).is_file():
+                (self.root / "build").mkdir(exist_ok=True)
+                shutil.copy2(self.project / "build" / built, self.root / "build" / built)
+        config = self.e2e_config(endpoint)
+        self.regions = [
+            config["region"],
+            *([config["replication"]["region"]] if "replication" in config else []),
+        ]
+        self.child_env = {k: v for k, v in os.environ.items() if k not in DROPPED}
+        self.child_env.update(CREDENTIALS)
+        self.child_env.update(tf_env)
+        self.child_env.update(
+            TOOLING_ROOT=str(self.root), AWS_ENDPOINT_URL=endpoint, AWS_DEFAULT_REGION=config["region"],
+            TERRAFORM_BINARY=terraform,
+        )  # fmt: skip
+        self.result.removed = self.load_with_installed_provider(terraform)
+
+    def e2e_config(self, endpoint: str) -> dict[str, Any]:
+        """The environment file with every endpoint on the emulator and local state (no S3 backend)."""
+        import tomli_w
+
+        path = self.root / "environments" / f"{self.env}.toml"
+        load_config(path)  # the user's file must be valid before anything is derived from it
+        data = tomllib.loads(path.read_text())
+        section = data.setdefault("terraform", {})
+        section.pop("backend", None)
+        section["endpoints"] = {service: endpoint for service in get_args(EndpointService)}
+        path.write_text(tomli_w.dumps(data))
+        return data
+
+    def load_with_installed_provider(self, terraform: str) -> list[str]:
+        """init, read the installed provider's schema, drop the arguments it does not know; report them."""
+        tf_dir = self.workspace.terraform_dir
+        env = {**self.child_env, "TF_DATA_DIR": str(self.workspace.state_dir / "terraform-data")}
+        self.workspace.ensure()
+        self.terraform(terraform, ["init", "-backend=false", "-input=false"], env, "init")
+        schema = json.loads(self.terraform(terraform, ["providers", "schema", "-json"], env, "schema"))
+        versions = json.loads(self.terraform(terraform, ["version", "-json"], env, "version"))
+        self.result.provider_version = versions.get("provider_selections", {}).get(compat.PROVIDER, "?")
+        removals = compat.unknown_arguments(tf_dir, schema)
+        compat.remove_arguments(tf_dir, removals)
+        return [r.line() for r in removals]
+
+    def terraform(self, binary: str, args: list[str], env: dict[str, str], step: str) -> str:
+        done = subprocess.run(
+            [binary, *args],
+            cwd=self.workspace.terraform_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        (self.logs / f"{self.env}-{step}.log").write_text(done.stdout + done.stderr)
+        if done.returncode != 0:
+            raise ToolingError(
+                f"e2e {self.env}: terraform {' '.join(args)} failed: {_last_error(done.stderr or done.stdout)}",
+                hint=f"log: {self.logs / f'{self.env}-{step}.log'}",
+            )
+        return done.stdout
+
+    # -- the project's commands -----------------------------------------------------------------------------
+
+    def tooling(self, step: str, *args: str) -> str:
+        """Run `tooling ARGS --env ENV` as a user does; return its stdout; fail with its error line."""
+        log = self.logs / f"{self.env}-{step}.log"
+        started = time.monotonic()
+        with log.open("w") as err:
+            done = subprocess.run(
+                [sys.executable, "-m", "tooling", *args, "--env", self.env],
+                cwd=self.root, env=self.child_env, stdout=subprocess.PIPE, stderr=err, text=True, check=False,
+            )  # fmt: skip
+        with log.open("a") as out:
+            out.write(done.stdout)
+        self.progress(f"e2e {self.env}: tooling {' '.join(args)} ({time.monotonic() - started:.0f} s)")
+        if done.returncode != 0:
+            raise ToolingError(
+                f"e2e {self.env}: `tooling {' '.join(args)}` failed: {_last_error(log.read_text())}",
+                hint=f"log: {log}",
+            )
+        return done.stdout
+
+    def state_count(self, terraform: str) -> int:
+        """Managed resource instances in the environment's state (data sources excluded)."""
+        env = {
+            **self.child_env,
+            "TF_DATA_DIR": str(self.workspace.state_dir / "terraform-data"),
+            "TF_WORKSPACE": self.env,
+        }
+        listed = self.terraform(terraform, ["state", "list"], env, "state-list").split()
+        return sum(1 for address in listed if not _is_data_source(address))
+
+    def run(self, terraform: str, *, apply: bool, count: int) -> EnvResult:
+        started = time.monotonic()
+        plan = json.loads(self.tooling("plan", "plan", "--json"))
+        self.result.planned = int(plan["add"])
+        if apply:
+            outputs = json.loads(self.tooling("apply", "apply", "--target", "aws", "-y", "--json"))["outputs"]
+            self.result.applied = self.state_count(terraform)
+            prefix = outputs["event_bus_name"].removesuffix("-bus")
+            endpoint = self.child_env["AWS_ENDPOINT_URL"]
+            for name, body in dashboards(prefix, outputs["region"], endpoint).items():
+                self.result.dashboard_problems += [f"{name}: {p}" for p in dashboard_problems(body)]
+            replan = json.loads(self.tooling("replan", "plan", "--json"))
+            self.result.replan_changes = int(replan["add"]) + int(replan["change"]) + int(replan["destroy"])
+            cached = json.loads(self.tooling("outputs", "outputs", "--json"))
+            if cached["outputs"] != outputs or cached["target"] != "aws":
+                raise ToolingError(
+                    f"e2e {self.env}: `tooling outputs --json` differs from what apply printed"
+                )
+            snapshot = json.loads(self.tooling("monitor", "monitor", "--json"))
+            self.result.monitor_health = snapshot["health"]["status"]
+            summary = json.loads(self.tooling("publish", "publish", "batch", "--count", str(count), "--json"))
+            self.result.published = int(summary["published"])
+            self.result.batch_queue = self.queue_depth(outputs)
+            before = self.result.applied
+            self.tooling("destroy", "destroy", "-y")
+            self.result.destroyed = before - self.state_count(terraform)
+            self.result.left = leftovers(prefix, self.regions, endpoint)
+        self.result.seconds = time.monotonic() - started
+        return self.result
+
+    def queue_depth(self, outputs: dict[str, Any]) -> int:
+        import boto3
+
+        client = boto3.client(
+            "sqs", region_name=outputs["region"], endpoint_url=self.child_env["AWS_ENDPOINT_URL"],
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+        )  # fmt: skip
+        attributes = client.get_queue_attributes(
+            QueueUrl=outputs["batch_queue_url"], AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"])
+
+
+def _is_data_source(address: str) -> bool:
+    return address.startswith("data.") or ".data." in address
+
+
+def _last_error(text: str) -> str:
+    """The line that says what went wrong: terraform's first `Error:`, else the tooling's `error:` line."""
+    lines = [_ANSI.sub("", line).strip("│╷╵ \t") for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    terraform = [line for line in lines if line.startswith("Error:")]
+    tooling = [line for line in lines if line.startswith("error:")]
+    line = (terraform[:1] or tooling[-1:] or lines[-1:] or ["no output"])[0]
+    return line if len(line) <= 300 else line[:300] + "…"
+
+
+def require_terraform() -> str:
+    """A terraform >= 1.5, or UnavailableError (a machine without one skips the e2e run)."""
+    try:
+        return find_binary()[0]
+    except TerraformError as exc:
+        raise UnavailableError(exc.message, hint=exc.hint) from None
+
+
+def run_e2e(
+    project: Path, envs: list[str], *, apply: bool = True, count: int = 100, port: int = 0,
+    keep: bool = False, progress: Progress = lambda line: print(line, file=sys.stderr),
+) -> list[EnvResult]:  # fmt: skip
+    """Run every environment against one moto server; the scratch root is removed unless kept or failed."""
+    terraform = require_terraform()
+    scratch = Path(tempfile.mkdtemp(prefix="tooling-e2e-"))
+    (scratch / "logs").mkdir()
+    results: list[EnvResult] = []
+    failed = True
+    try:
+        tf_env, source = provider.cli_config_env(scratch)
+        progress(f"e2e: terraform {terraform}; hashicorp/aws from {source}")
+        with moto_server(scratch / "logs" / "moto.log", port=port) as endpoint:
+            progress(f"e2e: moto server on {endpoint} (log {scratch / 'logs' / 'moto.log'})")
+            for env in envs:
+                run = Run(project, env, scratch, progress)
+                run.prepare(endpoint, terraform, tf_env)
+                for removed in run.result.removed:
+                    progress(f"e2e {env}: removed for hashicorp/aws {run.result.provider_version}: {removed}")
+                results.append(run.run(terraform, apply=apply, count=count))
+                progress(results[-1].summary())
+        failed = not all(r.ok for r in results)
+        return results
+    finally:
+        if keep or failed:
+            progress(f"e2e: scratch root kept: {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)

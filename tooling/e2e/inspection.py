@@ -1,0 +1,91 @@
+"""What the e2e run asks the emulator: the dashboard as CloudWatch stored it, and, after `tooling destroy`,
+anything of the stack that any service still lists."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+# service -> names of what exists, from one list call (moto's small answers fit in one page).
+_LISTERS: dict[str, Callable[[Any, str], list[str]]] = {
+    "events": lambda c, p: (
+        [b["Name"] for b in c.list_event_buses(NamePrefix=p)["EventBuses"]]
+        + [r["Name"] for r in c.list_rules(NamePrefix=p)["Rules"]]
+        + [a["ArchiveName"] for a in c.list_archives(NamePrefix=p)["Archives"]]
+    ),
+    "sqs": lambda c, p: c.list_queues(QueueNamePrefix=p).get("QueueUrls", []),
+    "sns": lambda c, p: (
+        [t["TopicArn"] for t in c.list_topics()["Topics"]]
+        + [s["SubscriptionArn"] for s in c.list_subscriptions()["Subscriptions"]]
+    ),
+    "lambda": lambda c, p: [f["FunctionName"] for f in c.list_functions()["Functions"]],
+    "dynamodb": lambda c, p: c.list_tables()["TableNames"],
+    "iam": lambda c, p: [r["RoleName"] for r in c.list_roles()["Roles"]],
+    "kms": lambda c, p: (
+        [a["AliasName"] for a in c.list_aliases()["Aliases"]]
+        + [k["KeyId"] for k in c.list_keys()["Keys"] if _key_alive(c, k["KeyId"], p)]
+    ),
+    "logs": lambda c, p: [g["logGroupName"] for g in c.describe_log_groups()["logGroups"]],
+    "cloudwatch": lambda c, p: (
+        [a["AlarmName"] for a in c.describe_alarms(AlarmNamePrefix=p)["MetricAlarms"]]
+        + [d["DashboardName"] for d in c.list_dashboards(DashboardNamePrefix=p)["DashboardEntries"]]
+    ),
+    "stepfunctions": lambda c, p: [m["name"] for m in c.list_state_machines()["stateMachines"]],
+    "schemas": lambda c, p: [
+        r["RegistryName"] for r in c.list_registries(RegistryNamePrefix=p)["Registries"]
+    ],
+}
+
+
+def _key_alive(client: Any, key_id: str, prefix: str) -> bool:
+    """A key of the stack that is not scheduled for deletion (deleting a KMS key always waits 7-30 days)."""
+    meta = client.describe_key(KeyId=key_id)["KeyMetadata"]
+    return prefix in meta.get("Description", "") and meta.get("KeyState") != "PendingDeletion"
+
+
+def _client(service: str, region: str, endpoint: str) -> Any:
+    import boto3
+
+    return boto3.client(
+        service, region_name=region, endpoint_url=endpoint,
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )  # fmt: skip
+
+
+def dashboard_problems(body: dict[str, Any]) -> list[str]:
+    """PutDashboard's rule for metric widgets: `metrics` is an array of arrays of strings, each array
+    optionally ending with one options object. A flat list is rejected by AWS (but stored by moto)."""
+    problems: list[str] = []
+    for index, widget in enumerate(body.get("widgets", [])):
+        metrics = widget.get("properties", {}).get("metrics")
+        if widget.get("type") != "metric" or metrics is None:
+            continue
+        for position, metric in enumerate(metrics):
+            items = (
+                metric[:-1]
+                if isinstance(metric, list) and metric and isinstance(metric[-1], dict)
+                else metric
+            )
+            if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
+                problems.append(f"widgets[{index}].properties.metrics[{position}] is not an array of strings")
+    return problems
+
+
+def dashboards(prefix: str, region: str, endpoint: str) -> dict[str, dict[str, Any]]:
+    """The stack's dashboards as stored: name -> parsed body."""
+    client = _client("cloudwatch", region, endpoint)
+    names = [
+        d["DashboardName"] for d in client.list_dashboards(DashboardNamePrefix=prefix)["DashboardEntries"]
+    ]
+    return {name: json.loads(client.get_dashboard(DashboardName=name)["DashboardBody"]) for name in names}
+
+
+def leftovers(prefix: str, regions: list[str], endpoint: str) -> list[str]:
+    """`service region: name` for every resource whose name or ARN still contains `prefix`."""
+    found: list[str] = []
+    for region in dict.fromkeys(regions):
+        for service, lister in _LISTERS.items():
+            names = lister(_client(service, region, endpoint), prefix)
+            found += [f"{service} {region}: {name}" for name in names if prefix in name]
+    return found

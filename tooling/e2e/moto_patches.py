@@ -1,0 +1,183 @@
+"""In-process fixes for the gaps of moto 5.2.5 that real Terraform runs into, applied by emulator.py.
+
+Each patch makes moto answer as AWS does for one behaviour the provider depends on; none changes what
+Terraform is asked to do. README ("The AWS path without an account") lists them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from typing import Any
+
+MOTO_VERSION = "5.2.5"
+
+
+def _moto(module: str) -> Any:
+    """A moto module, untyped: the patches replace its methods, which its own annotations forbid."""
+    return importlib.import_module(module)
+
+
+def apply_all() -> list[str]:
+    """Apply every patch; return one line per patch saying what it covers."""
+    patches = (_lambda_without_docker, _sqs_attributes, _lambda_configuration, _sfn_calls, _events_targets)
+    return [patch() for patch in patches]
+
+
+def _lambda_without_docker() -> str:
+    default_user_config = _moto("moto.core.config").default_user_config
+    # PutEvents to a rule with a Lambda target (and SNS -> Lambda) invokes the function; moto's default
+    # runs it in Docker and answers HTTP 500 without one. Without Docker moto records the invocation.
+    default_user_config["lambda"]["use_docker"] = False
+    return "lambda: invocations are recorded without Docker (moto config lambda.use_docker=false)"
+
+
+def _sqs_attributes() -> str:
+    sqs = _moto("moto.sqs.models")
+    Queue, SQSBackend = sqs.Queue, sqs.SQSBackend
+    set_attributes = Queue._set_attributes
+
+    def _set_attributes(self: Any, attributes: dict[str, Any], now: float | None = None) -> None:
+        # AWS changes only the attributes named in SetQueueAttributes; moto resets Policy to none when
+        # it is absent, so aws_sqs_queue_redrive_allow_policy erased aws_sqs_queue_policy's write and the
+        # provider waited forever for the policy to read back.
+        policy = getattr(self, "policy", None)
+        set_attributes(self, attributes, now)
+        if "Policy" not in attributes:
+            self.policy = policy
+
+    attributes_of = Queue.attributes.fget
+
+    def attributes(self: Any) -> dict[str, Any]:
+        result: dict[str, Any] = attributes_of(self)
+        if self.redrive_policy:  # AWS answers compact JSON; moto's spaced JSON is a perpetual diff
+            result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        if getattr(self, "redrive_allow_policy", None):  # stored by moto, never returned
+            result["RedriveAllowPolicy"] = self.redrive_allow_policy
+        return result
+
+    get_queue_attributes = SQSBackend.get_queue_attributes
+
+    def get_attributes(self: Any, queue_name: str, attribute_names: list[str]) -> dict[str, Any]:
+        # moto rejects the name RedriveAllowPolicy (InvalidAttributeName); AWS returns it.
+        names = [n for n in attribute_names if n != "RedriveAllowPolicy"]
+        result: dict[str, Any] = get_queue_attributes(self, queue_name, names) if names else {}
+        queue = self.get_queue(queue_name)
+        wanted = "RedriveAllowPolicy" in attribute_names or "All" in attribute_names
+        if wanted and "RedriveAllowPolicy" in queue.attributes:
+            result["RedriveAllowPolicy"] = queue.attributes["RedriveAllowPolicy"]
+        return result
+
+    Queue._set_attributes = _set_attributes
+    Queue.attributes = property(attributes)
+    SQSBackend.get_queue_attributes = get_attributes
+    return (
+        "sqs: SetQueueAttributes keeps attributes it is not given; RedriveAllowPolicy is returned; "
+        "RedrivePolicy is compact JSON"
+    )
+
+
+def _lambda_configuration() -> str:
+    LambdaFunction = _moto("moto.awslambda.models").LambdaFunction
+    init = LambdaFunction.__init__
+    get_configuration = LambdaFunction.get_configuration
+    update_configuration = LambdaFunction.update_configuration
+
+    def __init__(self: Any, account_id: str, spec: dict[str, Any], region: str, version: Any = 1) -> None:
+        init(self, account_id, spec, region, version)
+        self.dead_letter_config = spec.get("DeadLetterConfig")
+        self.logging_config = spec.get("LoggingConfig")
+
+    def configuration(self: Any, on_create: bool = False) -> dict[str, Any]:
+        # moto omits both, so every re-plan wanted to add dead_letter_config and logging_config.
+        config: dict[str, Any] = get_configuration(self, on_create)
+        if getattr(self, "dead_letter_config", None):
+            config["DeadLetterConfig"] = self.dead_letter_config
+        logging = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{self.function_name}"}  # AWS's default
+        config["LoggingConfig"] = {**logging, **(getattr(self, "logging_config", None) or {})}
+        return config
+
+    def update(self: Any, updates: dict[str, Any]) -> dict[str, Any]:
+        if "DeadLetterConfig" in updates:
+            self.dead_letter_config = updates["DeadLetterConfig"]
+        if "LoggingConfig" in updates:
+            self.logging_config = updates["LoggingConfig"]
+        result: dict[str, Any] = update_configuration(self, updates)
+        return result
+
+    LambdaFunction.__init__ = __init__
+    LambdaFunction.get_configuration = configuration
+    LambdaFunction.update_configuration = update
+    return "lambda: GetFunction returns DeadLetterConfig and LoggingConfig"
+
+
+def _sfn_calls() -> str:
+    ActionResult = _moto("moto.core.responses").ActionResult
+    StepFunctionResponse = _moto("moto.stepfunctions.responses").StepFunctionResponse
+
+    def validate_state_machine_definition(self: Any) -> Any:
+        # The provider calls it at plan time; moto answers "not implemented" (HTTP 500) and the provider
+        # retries for many minutes. The definition's correctness is tested against the local emulation.
+        return ActionResult({"result": "OK", "diagnostics": [], "truncated": False})
+
+    def list_state_machine_versions(self: Any) -> Any:
+        # Read after create; moto does not implement it. The stack publishes no versions.
+        return ActionResult({"stateMachineVersions": []})
+
+    StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition
+    StepFunctionResponse.list_state_machine_versions = list_state_machine_versions
+    return "stepfunctions: ValidateStateMachineDefinition answers OK; ListStateMachineVersions answers none"
+
+
+def _events_targets() -> str:
+    import copy
+    import sys
+
+    lambda_backend = _moto("moto.awslambda.utils").get_backend
+    events = _moto("moto.events.models")
+    EventTemplateParser, Rule = events.EventTemplateParser, events.Rule
+    sns_backends = _moto("moto.sns.models").sns_backends
+    stepfunctions_backends = _moto("moto.stepfunctions.models").stepfunctions_backends
+    parse_arn = _moto("moto.utilities.arns").parse_arn
+    send_to_targets = Rule.send_to_targets
+
+    def deliver(target: dict[str, Any], payload: str) -> None:
+        arn = parse_arn(target["Arn"])
+        if arn.service == "lambda":  # asynchronous, as EventBridge invokes functions
+            function = arn.resource_id.split(":")[0]
+            lambda_backend(arn.account, arn.region).invoke(
+                function, None, payload, {"X-Amz-Invocation-Type": "Event"}, {}
+            )
+        elif arn.service == "sns":
+            sns_backends[arn.account][arn.region].publish(payload, arn=target["Arn"])
+        else:  # states
+            stepfunctions_backends[arn.account][arn.region].start_execution(target["Arn"], "", payload)
+
+    def send(self: Any, original_event: dict[str, Any], transform_input: bool = True) -> None:
+        # moto delivers to queues, log groups and buses only and raises NotImplementedError (HTTP 500 for
+        # the whole PutEvents) for the stack's Lambda, SNS and Step Functions targets.
+        ours = [t for t in self.targets if parse_arn(t["Arn"]).service in ("lambda", "sns", "states")]
+        rest = copy.copy(self)
+        rest.targets = [t for t in self.targets if t not in ours]
+        send_to_targets(rest, original_event, transform_input)
+        if not ours or not self.event_pattern.matches_event(original_event):
+            return
+        for target in ours:
+            transformer = target.get("InputTransformer")
+            event: Any = original_event
+            if transform_input and transformer:
+                event = EventTemplateParser.parse(
+                    input_template=transformer.get("InputTemplate"),
+                    input_paths_map=transformer.get("InputPathsMap", {}),
+                    event=original_event,
+                )
+            payload = event if isinstance(event, str) else json.dumps(event)
+            try:
+                deliver(target, payload)
+            except (
+                Exception
+            ) as exc:  # a failed delivery is the rule's FailedInvocations, not PutEvents' error
+                print(f"delivery to {target['Arn']} failed: {exc!r}", file=sys.stderr)
+
+    Rule.send_to_targets = send
+    return "events: rules deliver to Lambda (async invoke), SNS topics and Step Functions state machines"
