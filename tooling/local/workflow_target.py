@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from tooling import workflows
+from tooling.local import workflows
 from tooling.local.store import Counters
 
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tooling.config import Config
-from tooling.local.arns import ACCOUNT_ID, Arns, Names
+from tooling.naming import ACCOUNT_ID, Arns, Names
 from tooling.patterns import RuleSet
-from tooling.transform import apply_input_transformer
+from tooling.patterns.transform import apply_input_transformer
 
 SUFFIX_PLACEHOLDER = "xxxxxx"
 
