@@ -87,7 +87,7 @@ def import_graph(known: Mapping[str, Path]) -> dict[str, set[str]]:
     for module, path in known.items():
         for target, names in imported_names(module, path):
             hits = [f"{target}.{name}" for name in names if f"{target}.{name}" in known]
-            if target in known and len(hits) < len(names) or not names:
+            if not names or (target in known and len(hits) < len(names)):
                 hits.append(target)
             for hit in hits:
                 if hit not in known:
@@ -159,7 +159,7 @@ def upward_arrows(graph: Mapping[str, set[str]]) -> list[str]:
         mine = group(module)
         for target in sorted(targets):
             theirs = group(target)
-            if target == "tooling" or theirs == mine and mine != "patterns-engine":
+            if target == "tooling" or (theirs == mine and mine != "patterns-engine"):
                 continue
             if mine == "patterns-engine":
                 ok = target.startswith("tooling.patterns") or target in PATTERNS_ENGINE_MAY_IMPORT
@@ -219,7 +219,11 @@ def test_lambda_code_never_imports_tooling(graph: dict[str, set[str]]) -> None:
 
 
 def test_the_check_finds_a_cycle_and_an_upward_arrow() -> None:
-    graph = {"tooling.config": {"tooling.naming"}, "tooling.naming": {"tooling.config"}, "tooling.local": set()}
+    graph = {
+        "tooling.config": {"tooling.naming"},
+        "tooling.naming": {"tooling.config"},
+        "tooling.local": set(),
+    }
     graph["tooling.publish.bus"] = {"tooling.local"}
 
     assert cycles(graph) == [["tooling.config", "tooling.naming"]]

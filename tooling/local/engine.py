@@ -6,8 +6,8 @@ event); Lambda targets and the SNS -> notifier subscription are queued as delive
 (`tooling.local.dispatch`) runs on the function's worker. So an accepted event is never lost: it is either
 delivered or waiting in `deliveries` when the process dies.
 
-The order-workflow target (a Step Functions state machine in AWS) runs tooling.workflows, a restatement of
-that one definition, to completion inside the same transaction: the execution is recorded, and the events
+The order-workflow target (a Step Functions state machine in AWS) runs tooling.local.workflows, a
+restatement of that one definition, to completion inside the same transaction: the execution is recorded, and the events
 it publishes are accepted, archived and routed like any PutEvents (in AWS they follow asynchronously).
 """
 
@@ -499,7 +499,7 @@ class Engine:
         stats: PutStats,
         published: list[dict[str, Any]],
     ) -> None:
-        """StartExecution, then the execution itself (tooling.workflows), recorded in `executions`."""
+        """StartExecution, then the execution itself (tooling.local.workflows), recorded in `executions`."""
         machine = self.state_machines.get(target.arn)
         try:
             execution_input, valid_input = json.loads(payload), True

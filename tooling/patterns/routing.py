@@ -1,5 +1,6 @@
 """Offline routing preview: which rules of the routing table match an event, and the exact payload each
-target would receive after its input transformer (what `tooling route` prints)."""
+target would receive after its input transformer (what `tooling route` prints). Names and ARNs come from
+the same naming scheme Terraform and the local target use (tooling/naming.py)."""
 
 from __future__ import annotations
 
