@@ -16,7 +16,7 @@ Measurements are interleaved (round robin) so that machine load drifts across al
 
     python benchmarks/cold_start.py [--zip build/lambda.zip] [--runs 11]
 
-Builds the zip with ``tooling.package`` when it is missing. Prints figures; never fails on time.
+Builds the zip with ``tooling.deploy.package`` when it is missing. Prints figures; never fails on time.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def ensure_zip(path: Path) -> Path:
     if path.is_file():
         return path
     sys.path.insert(0, str(REPO))
-    from tooling.package import build_package
+    from tooling.deploy.package import build_package
 
     return build_package(REPO / "lambda_src", path).path
 

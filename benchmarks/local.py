@@ -21,8 +21,8 @@ from typing import Any
 
 from tooling import local
 from tooling.config import Config, load_config, parse_config
-from tooling.events import EventFactory
-from tooling.package import build_package
+from tooling.deploy.package import build_package
+from tooling.publish.events import EventFactory
 from tooling.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent

@@ -136,9 +136,9 @@ def tooling_way(outputs: Path, count: int, concurrency: int, seed: int) -> tuple
 
 
 def correctness_check(events_client: Any, sqs: Any, count: int, concurrency: int) -> None:
-    from tooling.bus import AwsBus
-    from tooling.events import SOURCES, EventFactory
-    from tooling.publisher import PublishSettings, publish
+    from tooling.publish.bus import AwsBus
+    from tooling.publish.events import SOURCES, EventFactory
+    from tooling.publish.publisher import PublishSettings, publish
 
     bus_name = "bench-routed"
     events_client.create_event_bus(Name=bus_name)
@@ -192,7 +192,7 @@ def main() -> None:
 
     import boto3
 
-    from tooling.events import EventFactory
+    from tooling.publish.events import EventFactory
 
     host, port, stop = start_moto(args.in_process)
     where = "in this process" if args.in_process else "in a child process"

@@ -35,7 +35,7 @@ def repo_root() -> Path:
 @pytest.fixture(scope="session")
 def lambda_zip() -> Path:
     """The real build/lambda.zip, built once per session (dependencies come from the package index)."""
-    from tooling.package import build_package
+    from tooling.deploy.package import build_package
 
     return build_package(REPO / "lambda_src", REPO / "build" / "lambda.zip").path
 

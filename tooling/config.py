@@ -382,8 +382,8 @@ def _workflow_loop_checks(config: Config) -> list[str]:
     what a pattern matches), so a rule must keep the workflow's detail-types out by those two fields: a
     detail filter (totalAmount ranges, say) cannot prove the loop away for every order.
     """
+    from tooling.order_workflow import sample_published_events
     from tooling.patterns import check_pattern, compile_pattern  # the engine the local target routes with
-    from tooling.workflows import sample_published_events
 
     problems: list[str] = []
     published = sample_published_events(config.processing.high_value_threshold)

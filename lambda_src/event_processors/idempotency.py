@@ -14,7 +14,8 @@ its stored result is returned and the action is skipped. A live IN_PROGRESS reco
 delivering right now: ``AlertInProgressError`` is raised so Lambda retries later.
 
 Stores: ``DynamoDBStore`` (``IDEMPOTENCY_TABLE``, in AWS) and ``SQLiteStore`` (``IDEMPOTENCY_SQLITE_PATH``, on
-the local target), both with partition key ``id`` and expiry ``expiration`` in epoch seconds.
+the local target), both with partition key ``id`` and expiry ``expiration`` in epoch seconds. They implement
+``IdempotencyStore`` below; ``stores.build_store`` picks the one the settings name.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal, Protocol
 
 from event_processors.errors import AlertInProgressError
-from event_processors.settings import NotifierSettings
 
 Status = Literal["IN_PROGRESS", "COMPLETED"]
 IN_PROGRESS: Final = "IN_PROGRESS"
@@ -90,16 +90,3 @@ def run_once(
         if on_complete_failure is not None:
             on_complete_failure(error)
     return Outcome(result=result, duplicate=False)
-
-
-def build_store(settings: NotifierSettings) -> IdempotencyStore:
-    """The store the settings name. Adapters are imported here so that only the one in use is loaded
-    (boto3 is imported only for DynamoDB)."""
-    if settings.idempotency_table is not None:
-        from event_processors.dynamodb_store import DynamoDBStore
-
-        return DynamoDBStore(settings.idempotency_table)
-    assert settings.idempotency_sqlite_path is not None  # settings guarantee exactly one of the two
-    from event_processors.sqlite_store import SQLiteStore
-
-    return SQLiteStore(settings.idempotency_sqlite_path)

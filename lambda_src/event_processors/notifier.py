@@ -17,9 +17,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from event_processors import webhook
 from event_processors.alerts import Alert, parse_alert, parse_sns_event
 from event_processors.errors import InvalidNotificationError, WebhookDeliveryError
-from event_processors.idempotency import IdempotencyStore, build_store, run_once
+from event_processors.idempotency import IdempotencyStore, run_once
 from event_processors.observability import instrumented, logger, metrics
 from event_processors.settings import NotifierSettings, notifier_settings
+from event_processors.stores import build_store
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

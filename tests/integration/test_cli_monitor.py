@@ -16,8 +16,8 @@ from moto.server import ThreadedMotoServer
 from typer.testing import CliRunner
 
 import tooling.cli.monitor as monitor_cli
-from tooling.aws_monitor import AwsMonitorSource
 from tooling.cli.app import app, main
+from tooling.observe.aws_sources import AwsMonitorSource
 from tooling.outputs import DeploymentOutputs
 
 REGION = "us-west-2"

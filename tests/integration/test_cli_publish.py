@@ -20,7 +20,7 @@ from typer.testing import CliRunner, Result
 from tooling.cli import errors
 from tooling.cli.app import app
 from tooling.errors import OutputsMissingError, UsageError
-from tooling.events import SOURCES
+from tooling.publish.events import SOURCES
 
 REGION = "us-east-1"
 
@@ -311,13 +311,14 @@ def test_the_installed_command_prints_one_error_line_and_exits_non_zero(tmp_path
 def test_batch_through_the_local_target_lands_in_the_local_queue_once(
     project_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tooling import deploy
+    from tooling import local
+    from tooling.deploy import pipeline as deploy
     from tooling.local.store import Store
     from tooling.workspace import Workspace
 
     monkeypatch.setenv("TOOLING_LOCAL_DISPATCH", "off")  # no Lambda workers: only the queue is checked
     workspace = Workspace.for_env("dev")
-    outputs = deploy.apply_local(deploy.prepare(workspace))
+    outputs = local.apply_local(deploy.prepare(workspace))
 
     result = CliRunner().invoke(app, ["publish", "batch", "--count", "30", "--seed", "3", "--json"])
 

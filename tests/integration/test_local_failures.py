@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
-from tooling import deploy, local
+from tooling import local
+from tooling.deploy import pipeline as deploy
 from tooling.local import delivery
 from tooling.local.store import Store
-from tooling.monitor import build_snapshot
+from tooling.observe.monitor import build_snapshot
 from tooling.outputs import DeploymentOutputs
 from tooling.workspace import Workspace
 
@@ -87,7 +88,7 @@ def _apply(root: Path, monkeypatch: pytest.MonkeyPatch) -> Env:
     monkeypatch.setattr(delivery, "RETRY_BASE_SECONDS", 0.01)
     monkeypatch.setattr(delivery, "RETRY_MAX_SECONDS", 0.05)
     workspace = Workspace.for_env("dev")
-    return Env(workspace, deploy.apply_local(deploy.prepare(workspace)))
+    return Env(workspace, local.apply_local(deploy.prepare(workspace)))
 
 
 @pytest.fixture

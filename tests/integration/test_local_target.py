@@ -20,15 +20,16 @@ from typing import Any
 
 import pytest
 
-from tooling import deploy, local
+from tooling import local
 from tooling.config import Config
+from tooling.deploy import pipeline as deploy
 from tooling.errors import ToolingError
 from tooling.local import delivery
 from tooling.local.store import Store
-from tooling.logs import collect_logs, log_groups
-from tooling.monitor import build_snapshot
+from tooling.observe.logs import collect_logs, log_groups
+from tooling.observe.monitor import build_snapshot
+from tooling.observe.replay import build_request, wait_for_replay
 from tooling.outputs import DeploymentOutputs, load_outputs
-from tooling.replay import build_request, wait_for_replay
 from tooling.workspace import Workspace
 
 pytestmark = pytest.mark.slow
@@ -66,7 +67,7 @@ def env(project_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalEn
     monkeypatch.setattr(delivery, "RETRY_MAX_SECONDS", 0.05)
     workspace = Workspace.for_env("dev")
     prepared = deploy.prepare(workspace)
-    outputs = deploy.apply_local(prepared)
+    outputs = local.apply_local(prepared)
     yield LocalEnv(workspace, prepared.config, outputs)
 
 
@@ -280,7 +281,7 @@ def test_reapply_is_idempotent_and_updates_changed_rules(env: LocalEnv) -> None:
         )
     )
 
-    again = deploy.apply_local(deploy.prepare(env.workspace))
+    again = local.apply_local(deploy.prepare(env.workspace))
     publish(env, [order("o-2", 5000), order("o-3", 5000, "Order Updated")])
 
     assert again == env.outputs
@@ -507,7 +508,7 @@ def test_an_email_subscription_is_recorded_as_sent_for_each_notification(
     toml.write_text(toml.read_text().replace('# email = "ops@example.com"', 'email = "ops@example.com"', 1))
     monkeypatch.setenv("TOOLING_LOCAL_DISPATCH", "off")
     workspace = Workspace.for_env("dev")
-    env = LocalEnv(workspace, deploy.prepare(workspace).config, deploy.apply_local(deploy.prepare(workspace)))
+    env = LocalEnv(workspace, deploy.prepare(workspace).config, local.apply_local(deploy.prepare(workspace)))
 
     publish(env, [order("o-big", 5000), order("o-small", 5)])
 

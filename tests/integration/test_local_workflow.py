@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
-from tooling import deploy, local
+from tooling import local
+from tooling.deploy import pipeline as deploy
 from tooling.local import delivery
 from tooling.local.store import Store
+from tooling.local.workflows import ACCEPTED, FLAGGED
 from tooling.outputs import DeploymentOutputs
-from tooling.workflows import ACCEPTED, FLAGGED
 from tooling.workspace import Workspace
 
 pytestmark = pytest.mark.slow
@@ -71,7 +72,7 @@ def _apply(project: Path, extra: str) -> WorkflowEnv:
     dev.write_text(dev.read_text() + extra)
     workspace = Workspace.for_env("dev")
     prepared = deploy.prepare(workspace)
-    return WorkflowEnv(workspace, deploy.apply_local(prepared))
+    return WorkflowEnv(workspace, local.apply_local(prepared))
 
 
 @pytest.fixture

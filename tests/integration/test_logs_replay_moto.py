@@ -11,11 +11,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tooling.aws_monitor import AwsLogSource, AwsReplaySource
 from tooling.errors import AwsError
-from tooling.logs import collect_logs, log_groups
+from tooling.observe.aws_sources import AwsLogSource, AwsReplaySource
+from tooling.observe.logs import collect_logs, log_groups
+from tooling.observe.replay import build_request, start_replay, wait_for_replay
 from tooling.outputs import DeploymentOutputs
-from tooling.replay import build_request, start_replay, wait_for_replay
 
 REGION = "us-east-2"
 PREFIX = "ecommerce-it-q1w2e3"

@@ -15,9 +15,9 @@ import pytest
 from moto import mock_aws
 from moto.cloudwatch.models import Statistics
 
-from tooling.aws_monitor import AwsMonitorSource
 from tooling.errors import AwsError
-from tooling.monitor import MetricsRequest, Snapshot, Window, build_snapshot
+from tooling.observe.aws_sources import AwsMonitorSource
+from tooling.observe.monitor import MetricsRequest, Snapshot, Window, build_snapshot
 from tooling.outputs import DeploymentOutputs
 
 REGION = "eu-west-1"

@@ -26,11 +26,11 @@ import pytest
 from typer.testing import CliRunner
 
 import tooling.clients
-from tooling.bus import AwsBus
 from tooling.cli.app import app
-from tooling.events import EventFactory
 from tooling.outputs import OUTPUT_NAMES
-from tooling.publisher import PublishSettings, publish
+from tooling.publish.bus import AwsBus
+from tooling.publish.events import EventFactory
+from tooling.publish.publisher import PublishSettings, publish
 
 REGION = "us-east-1"
 WHOLE_CALL_FAULTS: list[tuple[int, str] | None] = [

@@ -13,9 +13,9 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from tooling.bus import AwsBus
-from tooling.events import KINDS, SOURCES, EventFactory, detail_types, parse_entries
-from tooling.publisher import PublishSettings, publish
+from tooling.publish.bus import AwsBus
+from tooling.publish.events import KINDS, SOURCES, EventFactory, detail_types, parse_entries
+from tooling.publish.publisher import PublishSettings, publish
 
 REGION = "us-east-1"
 ALL_SOURCES = sorted(SOURCES.values())

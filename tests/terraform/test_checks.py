@@ -62,7 +62,7 @@ def test_tf_real_check_plans_and_applies_dev_and_prod_against_the_v6_schema(tmp_
     """Real terraform with a stand-in provider serving the typed hashicorp/aws 6.62 schema: validate, a plan
     per environment, a fake apply of dev, outputs and a re-plan (see ../shared/tools/tf-schema-provider)."""
     from tooling.config import load_config
-    from tooling.tfvars import build_tfvars
+    from tooling.deploy.tfvars import build_tfvars
 
     var_files = []
     for env in ("dev", "prod"):

@@ -1,5 +1,5 @@
 """The order-fulfilment workflow (module workflows): an EXPRESS state machine, rendered with jsonencode, that
-the local target's tooling/workflows.py restates; least-privilege roles for the state machine and for the
+the local target's tooling/local/workflows.py restates; least-privilege roles for the state machine and for the
 EventBridge target; no routing loop; alarms on failed and timed-out executions."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from terraform_hcl import REPO, modules, statements, unquote
 
-from tooling import workflows
 from tooling.config import load_config
+from tooling.local import workflows
 from tooling.patterns import compile_pattern
 
 TOGGLE = "${var.create_workflow ? 1 : 0}"
@@ -260,4 +260,4 @@ def test_module_readme_states_the_type_choice_and_the_local_limitation() -> None
     readme = (Path(modules()["workflows"].path) / "README.md").read_text()
 
     assert "EXPRESS" in readme and "STANDARD" in readme
-    assert "tooling/workflows.py" in readme
+    assert "tooling/local/workflows.py" in readme

@@ -6,7 +6,7 @@ from __future__ import annotations
 from terraform_hcl import modules, statements, unquote
 
 from tooling.config import REPLICA_ARCHIVE_SUFFIX, REPLICATION_RULE, RULE_NAME_RE
-from tooling.events import SOURCES
+from tooling.publish.events import SOURCES
 
 TOGGLE = "${var.create_replication ? 1 : 0}"
 REPLICA_REGION_RESOURCES = {

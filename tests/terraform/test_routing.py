@@ -11,7 +11,7 @@ import pytest
 from terraform_hcl import REPO, map_literal_keys, modules
 
 from tooling.config import RULE_NAME_RE, TARGET_NAMES, load_config
-from tooling.tfvars import build_tfvars
+from tooling.deploy.tfvars import build_tfvars
 
 ENVIRONMENTS = sorted((REPO / "environments").glob("*.toml"))
 

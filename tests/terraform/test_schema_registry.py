@@ -9,8 +9,8 @@ from pathlib import Path
 from terraform_hcl import REPO, modules
 
 from tooling.config import load_config
-from tooling.schemas import load_schemas
-from tooling.tfvars import build_tfvars
+from tooling.deploy.tfvars import build_tfvars
+from tooling.publish.schemas import load_schemas
 
 
 def test_registry_and_schemas_exist_only_when_create_registry() -> None:

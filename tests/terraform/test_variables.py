@@ -13,7 +13,7 @@ import pytest
 from terraform_hcl import MODULE_NAMES, REPO, modules, unquote
 
 from tooling.config import load_config
-from tooling.tfvars import build_tfvars
+from tooling.deploy.tfvars import build_tfvars
 
 ENVIRONMENTS = sorted((REPO / "environments").glob("*.toml"))
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tooling.e2e import compat, provider
-from tooling.e2e.inspection import dashboard_problems
+from tooling.deploy.e2e import compat, provider
+from tooling.deploy.e2e.inspection import dashboard_problems
 from tooling.errors import UnavailableError
 
 HCL = """\

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tooling.errors import UsageError
-from tooling.events import (
+from tooling.publish.events import (
     DETAIL_TYPES,
     KINDS,
     PRODUCER,
@@ -226,7 +226,7 @@ def test_unreadable_file_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_generated_events_conform_to_the_schema_registry() -> None:
-    from tooling.schemas import validate_detail
+    from tooling.publish.schemas import validate_detail
 
     factory = EventFactory(seed=17)
     generated = list(factory.mixed(400)) + [

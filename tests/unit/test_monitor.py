@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tooling.aws_monitor import FUNCTION_METRICS, RULE_METRICS, _Query, _report
 from tooling.errors import UsageError
-from tooling.monitor import (
+from tooling.observe.aws_sources import FUNCTION_METRICS, RULE_METRICS, _Query, _report
+from tooling.observe.monitor import (
     AlarmInfo,
     ArchiveInfo,
     BusInfo,

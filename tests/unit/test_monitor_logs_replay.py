@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tooling.aws_monitor import filter_pattern
 from tooling.errors import ToolingError, UsageError
-from tooling.logs import LogRecord, LogSource, collect_logs, follow_logs, log_groups
-from tooling.outputs import DeploymentOutputs
-from tooling.replay import (
+from tooling.observe.aws_sources import filter_pattern
+from tooling.observe.logs import LogRecord, LogSource, collect_logs, follow_logs, log_groups
+from tooling.observe.replay import (
     ReplayRequest,
     ReplaySource,
     ReplayStatus,
@@ -20,6 +19,7 @@ from tooling.replay import (
     replay_name,
     wait_for_replay,
 )
+from tooling.outputs import DeploymentOutputs
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 ARN = "arn:aws:events:us-east-1:123456789012"

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from rich.console import Console, RenderableType
 
-from tooling.logs import LogEvent
-from tooling.monitor import (
+from tooling.observe.logs import LogEvent
+from tooling.observe.monitor import (
     AlarmInfo,
     ArchiveInfo,
     BusInfo,
@@ -24,8 +24,8 @@ from tooling.monitor import (
     SnapshotMeta,
     TargetInfo,
 )
-from tooling.monitor_render import duration, pattern_text, render, render_log_event, render_replay, size
-from tooling.replay import ReplayStatus
+from tooling.observe.render import duration, pattern_text, render, render_log_event, render_replay, size
+from tooling.observe.replay import ReplayStatus
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 

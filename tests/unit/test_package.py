@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tooling.deploy.package import build_package
 from tooling.errors import PackageError
-from tooling.package import build_package
 
 REPO = Path(__file__).resolve().parents[2]
 

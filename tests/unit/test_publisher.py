@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tooling.publisher import Publisher, PublishSettings, classify, plan_batches, publish
+from tooling.publish.publisher import Publisher, PublishSettings, classify, plan_batches, publish
 
 Entry = dict[str, Any]
 Result = dict[str, Any]

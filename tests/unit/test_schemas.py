@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft4Validator
 
-from tooling.events import KINDS, SOURCES, EventFactory, EventKind, detail_types
-from tooling.schemas import SchemaError, load_schemas, registry_contents, validate_detail
+from tooling.publish.events import KINDS, SOURCES, EventFactory, EventKind, detail_types
+from tooling.publish.schemas import SchemaError, load_schemas, registry_contents, validate_detail
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_FILES = sorted((REPO / "schemas").glob("*.json"))

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from tooling.deploy.terraform import TerraformDriver
 from tooling.errors import TerraformError
 from tooling.outputs import OUTPUT_NAMES, from_terraform
-from tooling.terraform import TerraformDriver
 from tooling.workspace import Workspace
 
 FAKE = r"""#!{python}

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from tooling.config import load_config, parse_config
-from tooling.schemas import load_schemas
-from tooling.tfvars import build_tfvars, render_backend, write_tfvars
+from tooling.deploy.tfvars import build_tfvars, render_backend, write_tfvars
+from tooling.publish.schemas import load_schemas
 from tooling.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tooling.transform import apply_input_transformer, select
+from tooling.patterns.transform import apply_input_transformer, select
 
 EVENT: dict[str, Any] = {
     "version": "0",

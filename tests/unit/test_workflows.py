@@ -1,4 +1,4 @@
-"""tooling/workflows.py: the order-fulfilment definition restated in Python (the local target runs it)."""
+"""tooling/local/workflows.py: the order-fulfilment definition restated in Python (the local target runs it)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tooling import workflows
+from tooling.local import workflows
 
 MACHINE = "arn:aws:states:us-east-1:000000000000:stateMachine:ecommerce-dev-abc123-order-fulfilment"
 EXECUTION = workflows.execution_arn(MACHINE, "run-1")

@@ -12,10 +12,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from tooling import deploy
+from tooling import targets
 from tooling.cli.options import ConfigOption, EnvOption, JsonOption, OutputsOption, TargetOption
+from tooling.deploy import pipeline as deploy
+from tooling.deploy.package import build_package
 from tooling.outputs import load_outputs
-from tooling.package import build_package
 from tooling.workspace import Workspace
 
 AutoApprove = Annotated[bool, typer.Option("--auto-approve", "-y", help="Do not ask for confirmation.")]
@@ -121,11 +122,7 @@ def apply(
         deploy.preflight_aws(ws)
     prepared = deploy.prepare(ws, config)
     with _stdout_for_json(json_out):
-        outputs = (
-            deploy.apply_local(prepared)
-            if kind == "local"
-            else deploy.apply_aws(prepared, confirm=_confirm(auto_approve))
-        )
+        outputs = targets.apply(prepared, kind, confirm=_confirm(auto_approve))
     if outputs is None:
         _err().print("apply cancelled: nothing changed")
         raise typer.Exit(1)
@@ -144,7 +141,7 @@ def destroy(
     Example: tooling destroy --target local -y
     """
     ws = Workspace.for_env(env)
-    if not deploy.destroy(ws, deploy.resolve_target(ws, target), config, confirm=_confirm(auto_approve)):
+    if not targets.destroy(ws, deploy.resolve_target(ws, target), config, confirm=_confirm(auto_approve)):
         _err().print("destroy cancelled: nothing changed")
         raise typer.Exit(1)
     _err().print(f"[green]destroyed[/green] {env}")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tooling.e2e.harness import run_e2e
+from tooling.deploy.e2e.harness import run_e2e
 from tooling.workspace import project_root
 
 

@@ -14,12 +14,12 @@ from rich.console import Console
 from rich.live import Live
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tooling.logs import collect_logs, follow_logs, log_groups
-from tooling.monitor import build_snapshot, parse_duration
-from tooling.monitor_render import render, render_log_event, render_replay
+from tooling.observe.logs import collect_logs, follow_logs, log_groups
+from tooling.observe.monitor import build_snapshot, parse_duration
+from tooling.observe.render import render, render_log_event, render_replay
+from tooling.observe.replay import ReplayStatus, build_request, parse_time, start_replay, wait_for_replay
 from tooling.outputs import DeploymentOutputs, load_outputs, with_target
-from tooling.replay import ReplayStatus, build_request, parse_time, start_replay, wait_for_replay
-from tooling.sources import Sources, sources_for
+from tooling.targets import Sources, sources_for
 from tooling.workspace import Workspace
 
 from .options import EnvOption, JsonOption, OutputsOption, TargetOption

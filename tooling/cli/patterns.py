@@ -9,13 +9,13 @@ from typing import Annotated, Any
 
 import typer
 
-from tooling.arguments import read_json_object, read_text
 from tooling.cli.config_cmd import resolve_config
 from tooling.cli.options import ConfigOption, EnvOption, JsonOption
 from tooling.errors import UsageError
 from tooling.patterns import InvalidPatternError, compile_pattern
 from tooling.patterns.cases import run_cases
-from tooling.routing import SUFFIX_PLACEHOLDER, complete_event, route_event
+from tooling.patterns.routing import SUFFIX_PLACEHOLDER, complete_event, route_event
+from tooling.publish.arguments import read_json_object, read_text
 from tooling.workspace import Workspace
 
 EXIT_NO_MATCH = 1

@@ -15,13 +15,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tooling.bus import Bus, bus_for
 from tooling.cli.config_cmd import resolve_config
 from tooling.cli.options import ConfigOption, EnvOption, JsonOption, OutputsOption, TargetOption
 from tooling.config import Publisher as PublisherConfig
 from tooling.config import load_config
 from tooling.errors import UsageError
-from tooling.events import (
+from tooling.outputs import load_outputs, with_target
+from tooling.publish.bus import Bus
+from tooling.publish.events import (
     Entry,
     EventFactory,
     EventKind,
@@ -32,8 +33,8 @@ from tooling.events import (
     parse_mix,
     read_entries,
 )
-from tooling.outputs import load_outputs, with_target
-from tooling.publisher import PublishSettings, PublishSummary, publish
+from tooling.publish.publisher import PublishSettings, PublishSummary, publish
+from tooling.targets import bus_for
 from tooling.workspace import Workspace
 
 publish_app = typer.Typer(

@@ -2,6 +2,7 @@
 
 Public API (what the CLI, the demo, the benchmark and the tests call):
 
+    apply_local(prepared) -> DeploymentOutputs                   provision, then cache outputs.json
     provision(workspace, config, package) -> DeploymentOutputs   idempotent; updates changed rules
     destroy(workspace) -> None
     open_local_bus(workspace, outputs) -> Bus                    PutEvents onto the local bus
@@ -13,13 +14,18 @@ Public API (what the CLI, the demo, the benchmark and the tests call):
 State lives in `.tooling/<env>/local.sqlite` (see store.py). Module map: engine.py (validate, accept,
 archive, match, deliver), delivery.py (SQS semantics, invocation outcomes, retries, DLQs), worker.py and
 lambda_runtime.py (the warm worker process per function), dispatch.py (runs queued invocations),
-workflow_target.py (executions of the order-workflow state machine, emulated by tooling/workflows.py), and
-the three monitor/logs/replay sources.
+workflow_target.py (executions of the order-workflow state machine, emulated by workflows.py), demo.py
+(`tooling demo`), and the three monitor/logs/replay sources.
+
+The package implements the seams of tooling/publish (Bus) and tooling/observe (monitor, log and replay
+sources) and provisions what tooling/deploy prepared; it never imports the CLI or tooling/targets.py, the
+one place that picks it or the aws side.
 """
 
 from __future__ import annotations
 
-from tooling.bus import Bus, Entry, Result
+from typing import TYPE_CHECKING
+
 from tooling.errors import ToolingError
 from tooling.local.delivery import Queues
 from tooling.local.dispatch import DrainResult, drain, resume, spawn_background_dispatcher
@@ -30,13 +36,18 @@ from tooling.local.provision import destroy, provision
 from tooling.local.replay_source import LocalReplaySource
 from tooling.local.store import Store
 from tooling.local.summary import LocalSummary, summarize
-from tooling.outputs import DeploymentOutputs
+from tooling.outputs import DeploymentOutputs, save_outputs
+from tooling.publish.bus import Bus, Entry, Result
 from tooling.workspace import Workspace
+
+if TYPE_CHECKING:
+    from tooling.deploy.pipeline import Prepared
 
 __all__ = [
     "DrainResult",
     "LocalBus",
     "LocalSummary",
+    "apply_local",
     "destroy",
     "drain",
     "local_log_source",
@@ -47,6 +58,14 @@ __all__ = [
     "provision",
     "summary",
 ]
+
+
+def apply_local(prepared: Prepared) -> DeploymentOutputs:
+    """Provision the local target from what the pipeline prepared and cache its outputs (`tooling apply
+    --target local`)."""
+    outputs = provision(prepared.workspace, prepared.config, prepared.package)
+    save_outputs(prepared.workspace, outputs)
+    return outputs
 
 
 def _open_store(workspace: Workspace, outputs: DeploymentOutputs) -> Store:

@@ -14,6 +14,7 @@ import sqlite3
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from tooling.local.store import Counters, Store
@@ -22,6 +23,10 @@ from tooling.local.store import Counters, Store
 # show the retries, not to wait for them.
 RETRY_BASE_SECONDS = 0.1
 RETRY_MAX_SECONDS = 2.0
+
+
+def iso_millis(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # -- SQS ------------------------------------------------------------------------------------------------------
@@ -337,8 +342,6 @@ def _on_failure_record(
     delivery: sqlite3.Row, function: sqlite3.Row, outcome: Outcome, attempts: int, now: float
 ) -> str:
     """Lambda's asynchronous-invocation on-failure record (the shape its destinations receive)."""
-    from tooling.local.engine import iso_millis
-
     try:
         request_payload: Any = json.loads(delivery["payload"])
     except ValueError:

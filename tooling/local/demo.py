@@ -14,13 +14,14 @@ from datetime import timedelta
 
 from rich.console import Console
 
-from tooling import deploy, local
+from tooling import local
+from tooling.deploy import pipeline as deploy
 from tooling.errors import ToolingError
-from tooling.events import EventFactory
-from tooling.monitor import build_snapshot
-from tooling.monitor_render import render
+from tooling.observe.monitor import build_snapshot
+from tooling.observe.render import render
 from tooling.outputs import load_outputs
-from tooling.publisher import PublishSettings, publish
+from tooling.publish.events import EventFactory
+from tooling.publish.publisher import PublishSettings, publish
 from tooling.workspace import Workspace
 
 HIGH_VALUE_ORDER_ID = "demo-high-value-order"
@@ -37,7 +38,7 @@ def run(env: str, count: int, seed: int, console: Console) -> int:
     console.rule(f"1/4 apply environments/{env}.toml to the local target")
     local.destroy(workspace)  # a clean slate: the same seed then gives the same figures
     prepared = deploy.prepare(workspace)
-    outputs = deploy.apply_local(prepared)
+    outputs = local.apply_local(prepared)
     console.print(
         f"bus {outputs.event_bus_name}: {len(outputs.rule_arns)} rules, zip {prepared.package.sha256[:12]}"
     )

@@ -6,8 +6,8 @@ event); Lambda targets and the SNS -> notifier subscription are queued as delive
 (`tooling.local.dispatch`) runs on the function's worker. So an accepted event is never lost: it is either
 delivered or waiting in `deliveries` when the process dies.
 
-The order-workflow target (a Step Functions state machine in AWS) runs tooling.workflows, a restatement of
-that one definition, to completion inside the same transaction: the execution is recorded, and the events
+The order-workflow target (a Step Functions state machine in AWS) runs tooling.local.workflows, a
+restatement of that one definition, to completion inside the same transaction: the execution is recorded, and the events
 it publishes are accepted, archived and routed like any PutEvents (in AWS they follow asynchronously).
 """
 
@@ -23,14 +23,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tooling import workflows
 from tooling.errors import ToolingError
-from tooling.events import entry_size
-from tooling.local.delivery import dead_letter_attributes, send_message
+from tooling.local import workflows
+from tooling.local.delivery import dead_letter_attributes, iso_millis, send_message
 from tooling.local.store import Counters, Store
 from tooling.local.workflow_target import run_execution
 from tooling.patterns import RuleSet
-from tooling.transform import apply_input_transformer
+from tooling.patterns.transform import apply_input_transformer
+from tooling.publish.events import entry_size
 
 MAX_ENTRIES = 10
 MAX_REQUEST_BYTES = 256 * 1024
@@ -48,10 +48,6 @@ Result = dict[str, Any]
 def iso_seconds(epoch: float) -> str:
     """EventBridge's `time` format: `2026-11-26T20:00:00Z`."""
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def iso_millis(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_event_time(text: str) -> float:
@@ -503,7 +499,7 @@ class Engine:
         stats: PutStats,
         published: list[dict[str, Any]],
     ) -> None:
-        """StartExecution, then the execution itself (tooling.workflows), recorded in `executions`."""
+        """StartExecution, then the execution itself (tooling.local.workflows), recorded in `executions`."""
         machine = self.state_machines.get(target.arn)
         try:
             execution_input, valid_input = json.loads(payload), True

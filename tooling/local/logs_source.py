@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from tooling.local.store import Store
-from tooling.logs import LogRecord
+from tooling.observe.logs import LogRecord
 
 
 class LocalLogSource:

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from tooling.errors import ToolingError
-from tooling.local.arns import queue_name_from_url
 from tooling.local.delivery import Queues
 from tooling.local.metrics import percentiles, sums
 from tooling.local.store import Store
-from tooling.monitor import (
+from tooling.naming import queue_name_from_url
+from tooling.observe.monitor import (
     AlarmInfo,
     ArchiveInfo,
     BusInfo,

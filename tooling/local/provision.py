@@ -16,13 +16,13 @@ import zipfile
 from pathlib import Path
 
 from tooling.config import Config, Target
+from tooling.deploy.package import PackageResult
+from tooling.deploy.tfvars import HANDLERS
 from tooling.errors import PackageError
-from tooling.local.arns import ACCOUNT_ID, Arns, Names, log_group, state_machine_log_group
 from tooling.local.store import DB_NAME, Store, expire_archive
+from tooling.naming import ACCOUNT_ID, Arns, Names, log_group, state_machine_log_group
+from tooling.order_workflow import STATE_MACHINE_TYPE, WORKFLOW_TARGET
 from tooling.outputs import DeploymentOutputs
-from tooling.package import PackageResult
-from tooling.tfvars import HANDLERS
-from tooling.workflows import STATE_MACHINE_TYPE, WORKFLOW_TARGET
 from tooling.workspace import Workspace
 
 # Queue settings Terraform gives the batch queue (visibility above the consumer's timeout; 5 receives

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tooling.errors import ToolingError
-from tooling.local.arns import Arns
 from tooling.local.engine import Engine
 from tooling.local.store import Store
-from tooling.replay import ReplayRequest, ReplayStatus
+from tooling.naming import Arns
+from tooling.observe.replay import ReplayRequest, ReplayStatus
 
 CHUNK = 100
 

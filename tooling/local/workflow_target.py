@@ -1,7 +1,7 @@
 """The order-workflow target on the local target: one execution of the order-fulfilment state machine.
 
 The engine calls `run_execution` for each event a rule sends to `order-workflow`, inside its PutEvents
-transaction. The execution runs tooling.workflows (a restatement of the one state machine definition in
+transaction. The execution runs tooling.local.workflows (a restatement of the one state machine definition in
 terraform/modules/workflows, not an ASL interpreter) to completion at once; what it publishes goes through
 the engine's `put_events` callback, so those events are archived and routed like any other. AWS runs EXPRESS
 executions asynchronously after StartExecution; here the published events are routed in the same call.
@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from tooling import workflows
+from tooling.local import workflows
 from tooling.local.store import Counters
 
 

@@ -3,6 +3,11 @@
 compile_pattern(p).matches(event)       one pattern
 RuleSet({"name": pattern}).match(event)  names of the matching rules, indexed for many rules
 check_pattern(p)                        AWS's message when invalid, else None
+
+The package is what EventBridge does with an event: the pattern engine (model, parse, complexity, match,
+ruleset, cases), input transformers (transform.py) and the offline routing preview (routing.py, `tooling
+route`). The engine imports nothing of tooling but errors: config validation is built on it. routing.py is
+the one module here that reads the Config and the naming scheme.
 """
 
 from __future__ import annotations

@@ -14,11 +14,9 @@ from collections import deque
 State = tuple[int, int]  # (pattern index, position in its tokens)
 
 
-def wildcard_complexity(sources: list[str], cap: int) -> int:
-    """The largest live-state count over all inputs (stops early once it exceeds `cap`)."""
-    from tooling.patterns.parse import wildcard_tokens  # parse imports this module
-
-    patterns = [wildcard_tokens(source) for source in sources]
+def wildcard_complexity(patterns: list[list[str | None]], cap: int) -> int:
+    """The largest live-state count over all inputs (stops early once it exceeds `cap`). Each pattern is a
+    wildcard's tokens (parse.wildcard_tokens: its characters, None for each `*`)."""
     alphabet = sorted({token for tokens in patterns for token in tokens if token is not None})
     other = "\x00"
     while other in alphabet:

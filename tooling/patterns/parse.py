@@ -139,7 +139,8 @@ def compile_branches(source: Any) -> list[Branch]:
                     elif isinstance(matcher, AnythingButWildcard):
                         wildcards.setdefault(path, set()).update(matcher.sources)
         for sources in wildcards.values():
-            if wildcard_complexity(sorted(sources), MAX_WILDCARD_COMPLEXITY) > MAX_WILDCARD_COMPLEXITY:
+            tokens = [wildcard_tokens(source) for source in sorted(sources)]
+            if wildcard_complexity(tokens, MAX_WILDCARD_COMPLEXITY) > MAX_WILDCARD_COMPLEXITY:
                 raise _Invalid(TOO_COMPLEX)
     except _Invalid as exc:
         raise InvalidPatternError(PREFIX + exc.reason) from None

@@ -1,6 +1,6 @@
 # The order-fulfilment workflow, an EventBridge target: one EXPRESS state machine that checks each new order's
 # total and publishes "Order Flagged" (above the threshold) or "Order Accepted" back onto the bus through the
-# optimized events:putEvents integration. tooling/workflows.py restates this definition for the local target;
+# optimized events:putEvents integration. tooling/local/workflows.py restates this definition for the local target;
 # change both together (tests/terraform/test_order_workflow.py compares them).
 #
 # EXPRESS rather than STANDARD: an execution is three states and well under a second, one per new order;

@@ -11,9 +11,10 @@ from moto import mock_aws
 
 from event_processors.dynamodb_store import DynamoDBStore
 from event_processors.errors import AlertInProgressError
-from event_processors.idempotency import IdempotencyStore, build_store, run_once
+from event_processors.idempotency import IdempotencyStore, run_once
 from event_processors.settings import NotifierSettings
 from event_processors.sqlite_store import SQLiteStore
+from event_processors.stores import build_store
 
 TABLE = "ecommerce-dev-idempotency"
 NOW = 1_800_000_000.0

@@ -1,6 +1,6 @@
 """The handlers work as deployed: imported from the built ``build/lambda.zip``, not from the source tree.
 
-The zip comes from the suite's session fixture ``lambda_zip`` (tests/conftest.py: ``tooling.package``, which
+The zip comes from the suite's session fixture ``lambda_zip`` (tests/conftest.py: ``tooling.deploy.package``, which
 rebuilds it whenever lambda_src/ or requirements.txt changed).
 """
 

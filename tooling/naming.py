@@ -1,7 +1,9 @@
-"""Names, ARNs and queue URLs of the local target's resources, in the formats AWS uses.
+"""The naming and ARN scheme: names, ARNs and queue URLs of an environment's resources, in the formats AWS
+uses, derived from the Config (`Config.name_prefix`) the way Terraform derives them.
 
-Every resource lives in the configured region of a fixed local account, so outputs.json looks exactly like
-the one Terraform writes (only the account id tells them apart). Names follow DESIGN.md:
+Shared by the routing preview (tooling/patterns/routing.py) and the local target (tooling/local/). Local
+resources live in the configured region of a fixed local account, so outputs.json looks exactly like the one
+Terraform writes (only the account id tells them apart). Names follow DESIGN.md:
 `<project>-<environment>-<suffix>-<thing>`.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tooling.config import Config, partition_of
-from tooling.workflows import STATE_MACHINE_SUFFIX
+from tooling.order_workflow import STATE_MACHINE_SUFFIX
 
 ACCOUNT_ID = "000000000000"
 

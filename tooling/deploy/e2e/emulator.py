@@ -1,4 +1,4 @@
-"""The moto server of the e2e run: `python -m tooling.e2e.emulator [--port N]`.
+"""The moto server of the e2e run: `python -m tooling.deploy.e2e.emulator [--port N]`.
 
 It serves moto's own WSGI app with the patches of moto_patches.py applied in this process and the Schemas
 stand-in in front, on 127.0.0.1. Port 0 (the default) takes a free port; the first line printed is
@@ -13,7 +13,7 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tooling.e2e.emulator")
+    parser = argparse.ArgumentParser(prog="python -m tooling.deploy.e2e.emulator")
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
     try:
@@ -28,8 +28,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: moto[server] is not installed ({exc})", file=sys.stderr)
         return 3
 
-    from tooling.e2e import moto_patches
-    from tooling.e2e.schemas_api import SchemasApi
+    from tooling.deploy.e2e import moto_patches
+    from tooling.deploy.e2e.schemas_api import SchemasApi
 
     if moto.__version__ != moto_patches.MOTO_VERSION:
         print(

@@ -15,8 +15,8 @@ from rich.json import JSON
 from rich.table import Table
 from rich.text import Text
 
-from tooling.logs import LogEvent
-from tooling.monitor import (
+from tooling.observe.logs import LogEvent
+from tooling.observe.monitor import (
     AlarmInfo,
     BusInfo,
     FunctionView,
@@ -26,7 +26,7 @@ from tooling.monitor import (
     Snapshot,
     TargetInfo,
 )
-from tooling.replay import ReplayStatus
+from tooling.observe.replay import ReplayStatus
 
 _STATE_STYLE = {"OK": "green", "ALARM": "bold red", "INSUFFICIENT_DATA": "yellow"}
 _HEALTH_STYLE = {"OK": "bold green", "WARNING": "bold yellow", "CRITICAL": "bold red"}

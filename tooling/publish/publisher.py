@@ -1,7 +1,7 @@
 """Publish entries through the Bus seam: batched, concurrent, rate-limited, retried, and accounted for.
 
 - Batches hold at most 10 entries and at most `max_request_bytes` (AWS's entry-size arithmetic, see
-  tooling.events.entry_size). An entry larger than the limit on its own is refused before sending.
+  tooling.publish.events.entry_size). An entry larger than the limit on its own is refused before sending.
 - A partial failure (some entries carry ErrorCode) resends only those entries, and only for retryable
   codes, with exponential backoff and full jitter, up to `max_attempts` sends per entry. A whole-call error
   (throttling, 5xx, connection trouble) is retried the same way. An accepted entry is never resent.
@@ -29,8 +29,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from tooling.bus import Bus, Entry, Result
-from tooling.events import entry_size
+from tooling.publish.bus import Bus, Entry, Result
+from tooling.publish.events import entry_size
 
 MAX_ENTRIES_PER_CALL = 10
 # Batches ready per worker thread: one on the wire plus one waiting, so no thread idles while the calling

@@ -1,9 +1,10 @@
 """The order-fulfilment workflow: what the `order-workflow` target's state machine does, as plain Python.
 
 terraform/modules/workflows/main.tf defines the AWS state machine (Amazon States Language, rendered with
-jsonencode); this module restates exactly that one definition, state by state, for the local target and for
-the config check that refuses a routing loop. It is not an ASL interpreter: change the definition there and
-here together (tests/terraform/test_order_workflow.py compares the two).
+jsonencode); this module restates exactly that one definition, state by state, for the local target. Its
+names and what it publishes (shared with the naming scheme and the config check that refuses a routing loop)
+are in tooling/order_workflow.py and re-exported here. It is not an ASL interpreter: change the definition
+there and here together (tests/terraform/test_order_workflow.py compares the two).
 
     CheckTotal (Choice)
       $.detail.totalAmount absent           -> InvalidOrder (Fail, Order.InvalidTotal)
@@ -20,26 +21,42 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-WORKFLOW_TARGET = "order-workflow"
-# The state machine's name is <name_prefix>-<STATE_MACHINE_SUFFIX>.
-STATE_MACHINE_SUFFIX = "order-fulfilment"
-STATE_MACHINE_TYPE = "EXPRESS"
-# What the workflow publishes: the orders source (so all-events archives, queues and counts it), with
-# detail-types no rule that starts the workflow may match (config.py refuses such a rule).
-PUBLISHED_SOURCE = "ecommerce.orders"
-FLAGGED = "Order Flagged"
-ACCEPTED = "Order Accepted"
-# The publishing tasks' Retry (States.ALL, MaxAttempts 3); States.Runtime is never retried.
-PUBLISH_RETRIES = 3
-INVALID_TOTAL_ERROR = "Order.InvalidTotal"
-INVALID_TOTAL_CAUSE = "detail.totalAmount is missing or not a number"
-# Parameters.Entries[0].Detail of both putEvents tasks: field -> JSONPath into the execution input.
-DETAIL_PATHS = {
-    "orderId": "$.detail.orderId",
-    "customerId": "$.detail.customerId",
-    "totalAmount": "$.detail.totalAmount",
-    "sourceEventId": "$.id",
-}
+from tooling.order_workflow import (
+    ACCEPTED,
+    DETAIL_PATHS,
+    FLAGGED,
+    INVALID_TOTAL_CAUSE,
+    INVALID_TOTAL_ERROR,
+    PUBLISH_RETRIES,
+    PUBLISHED_SOURCE,
+    STATE_MACHINE_SUFFIX,
+    STATE_MACHINE_TYPE,
+    WORKFLOW_TARGET,
+    PathNotFound,
+    _resolve,
+    put_events_entry,
+    sample_published_events,
+)
+
+__all__ = [
+    "ACCEPTED",
+    "DETAIL_PATHS",
+    "FLAGGED",
+    "INVALID_TOTAL_CAUSE",
+    "INVALID_TOTAL_ERROR",
+    "PUBLISHED_SOURCE",
+    "PUBLISH_RETRIES",
+    "STATE_MACHINE_SUFFIX",
+    "STATE_MACHINE_TYPE",
+    "WORKFLOW_TARGET",
+    "ExecutionResult",
+    "PathNotFound",
+    "choose",
+    "execution_arn",
+    "put_events_entry",
+    "run",
+    "sample_published_events",
+]
 
 
 @dataclass(frozen=True)
@@ -52,20 +69,6 @@ class ExecutionResult:
     cause: str | None = None
     entries: list[dict[str, Any]] = field(default_factory=list)
     path: list[str] = field(default_factory=list)  # the states entered, for the execution record
-
-
-class PathNotFound(Exception):
-    pass
-
-
-def _resolve(document: Any, path: str) -> Any:
-    """A `$.a.b` reference path (the only form the definition uses)."""
-    value = document
-    for part in path.removeprefix("$").split(".")[1:]:
-        if not isinstance(value, dict) or part not in value:
-            raise PathNotFound(path)
-        value = value[part]
-    return value
 
 
 def _is_numeric(value: Any) -> bool:
@@ -81,34 +84,6 @@ def choose(execution_input: Any, threshold: float) -> str:
     if not _is_numeric(total):
         return "InvalidOrder"
     return "FlagOrder" if total > threshold else "AcceptOrder"
-
-
-def put_events_entry(
-    execution_input: Any,
-    detail_type: str,
-    threshold: float,
-    *,
-    event_bus_name: str,
-    resources: list[str],
-) -> dict[str, Any]:
-    """The PutEvents entry a task state sends. The optimized integration appends the execution and state
-    machine ARNs to Resources. A path missing from the input fails the state (States.Runtime)."""
-    detail: dict[str, Any] = {}
-    for key, path in DETAIL_PATHS.items():
-        try:
-            detail[key] = _resolve(execution_input, path)
-        except PathNotFound:
-            raise PathNotFound(
-                f"The JsonPath argument for the field '{key}.$' could not be found in the input"
-            ) from None
-    detail["threshold"] = threshold
-    return {
-        "EventBusName": event_bus_name,
-        "Source": PUBLISHED_SOURCE,
-        "DetailType": detail_type,
-        "Detail": json.dumps(detail, separators=(",", ":")),
-        "Resources": list(resources),
-    }
 
 
 def run(
@@ -152,29 +127,6 @@ def run(
     # The task's ResultSelector; Done (Succeed) passes it on as the execution output.
     output = {"detailType": detail_type, "eventId": result["EventId"]}
     return ExecutionResult("SUCCEEDED", output=output, entries=[entry], path=path)
-
-
-def sample_published_events(threshold: float) -> list[dict[str, Any]]:
-    """One event of each detail-type the workflow publishes, as the bus delivers them to rules (for the
-    routing-loop check; the values are examples, the source and detail-types are the real ones)."""
-    events = []
-    for detail_type, amount in ((FLAGGED, threshold + 1), (ACCEPTED, threshold)):
-        order = {"id": "sample", "detail": {"orderId": "o-1", "customerId": "c-1", "totalAmount": amount}}
-        entry = put_events_entry(order, detail_type, threshold, event_bus_name="bus", resources=[])
-        events.append(
-            {
-                "version": "0",
-                "id": "sample",
-                "detail-type": entry["DetailType"],
-                "source": entry["Source"],
-                "account": "000000000000",
-                "time": "2026-01-01T00:00:00Z",
-                "region": "us-east-1",
-                "resources": [],
-                "detail": json.loads(entry["Detail"]),
-            }
-        )
-    return events
 
 
 def execution_arn(state_machine_arn: str, name: str) -> str:

@@ -1,7 +1,8 @@
 """The deployment pipeline: config validate -> package -> tfvars -> init -> plan -> apply -> outputs.
 
-`aws` drives terraform; `local` provisions the embedded emulator from the same Config. Both end with the
-same DeploymentOutputs cached in `.tooling/<env>/outputs.json`, the target recorded.
+`aws` drives terraform (here); `local` provisions the embedded emulator from the same Prepared
+(`tooling.local.apply_local`), and tooling/targets.py picks between the two. Both end with the same
+DeploymentOutputs cached in `.tooling/<env>/outputs.json`, the target recorded.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tooling.config import Config, load_config
+from tooling.deploy.package import PackageResult, build_package
+from tooling.deploy.terraform import PlanSummary, TerraformDriver
+from tooling.deploy.tfvars import write_tfvars
 from tooling.errors import AwsError, ToolingError
 from tooling.outputs import (
     DeploymentOutputs,
@@ -21,9 +25,6 @@ from tooling.outputs import (
     parse_target,
     save_outputs,
 )
-from tooling.package import PackageResult, build_package
-from tooling.terraform import PlanSummary, TerraformDriver
-from tooling.tfvars import write_tfvars
 from tooling.workspace import Workspace
 
 Confirm = Callable[[str], bool]
@@ -103,24 +104,8 @@ def apply_aws(prepared: Prepared, *, confirm: Confirm) -> DeploymentOutputs | No
     return outputs
 
 
-def apply_local(prepared: Prepared) -> DeploymentOutputs:
-    from tooling.local import provision  # the emulator loads only when asked for
-
-    outputs = provision(prepared.workspace, prepared.config, prepared.package)
-    save_outputs(prepared.workspace, outputs)
-    return outputs
-
-
-def destroy(workspace: Workspace, target: TargetKind, config_path: Path | None, *, confirm: Confirm) -> bool:
-    """Remove everything of the environment on the target; False when the user declined."""
-    if target == "local":
-        from tooling.local import destroy as destroy_local
-
-        if not confirm(f"Destroy the local {workspace.env} environment (its queues, archive and logs)?"):
-            return False
-        destroy_local(workspace)
-        clear_outputs(workspace)
-        return True
+def destroy_aws(workspace: Workspace, config_path: Path | None, *, confirm: Confirm) -> bool:
+    """Remove every resource of the environment from AWS; False when the user declined."""
     driver = preflight_aws(workspace)
     prepared = prepare(workspace, config_path)
     driver.init()

@@ -15,7 +15,7 @@ from typing import Any
 from jinja2 import Environment, StrictUndefined
 
 from tooling.config import Config, Target
-from tooling.schemas import load_schemas, registry_contents
+from tooling.publish.schemas import load_schemas, registry_contents
 from tooling.workspace import Workspace
 
 HANDLERS = {

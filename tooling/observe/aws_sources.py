@@ -24,8 +24,8 @@ from botocore.exceptions import ClientError
 
 from tooling.clients import client
 from tooling.errors import AwsError
-from tooling.logs import LogRecord
-from tooling.monitor import (
+from tooling.observe.logs import LogRecord
+from tooling.observe.monitor import (
     AlarmInfo,
     ArchiveInfo,
     BusInfo,
@@ -41,8 +41,8 @@ from tooling.monitor import (
     Window,
     alarm_prefix,
 )
+from tooling.observe.replay import ReplayRequest, ReplayStatus
 from tooling.outputs import DeploymentOutputs
-from tooling.replay import ReplayRequest, ReplayStatus
 
 MAX_QUERIES_PER_CALL = 500  # GetMetricData's limit on MetricDataQueries
 MAX_AGE_DATAPOINTS = 1440  # queue-age series resolution: enough to read the latest value, bounded in size

@@ -3,15 +3,13 @@
 `entries` are PutEvents request entries (Source, DetailType, Detail as a JSON string, optional Resources,
 Time, TraceHeader). `results` has one dict per entry, in order: {"EventId": ...} or
 {"ErrorCode": ..., "ErrorMessage": ...}. Whole-call failures raise (botocore ClientError or a ToolingError).
-The publisher's batching and retries sit above this seam; AwsBus and the local target's bus sit below it.
+The publisher's batching and retries sit above this seam; AwsBus and the local target's bus sit below it,
+and tooling/targets.py (`bus_for`) picks one for the outputs' target.
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol
-
-from tooling.outputs import DeploymentOutputs
-from tooling.workspace import Workspace
 
 Entry = dict[str, Any]
 Result = dict[str, Any]
@@ -39,12 +37,3 @@ class AwsBus:
         request = [{**e, "EventBusName": self.bus_name} for e in entries]
         response = self._client.put_events(Entries=request)
         return list(response["Entries"])
-
-
-def bus_for(outputs: DeploymentOutputs, workspace: Workspace) -> Bus:
-    """The bus of the target the outputs were produced by."""
-    if outputs.target == "local":
-        from tooling.local import open_local_bus  # imported lazily: the aws path never loads the emulator
-
-        return open_local_bus(workspace, outputs)
-    return AwsBus(outputs.event_bus_name, outputs.region)

@@ -1,5 +1,6 @@
 """Offline routing preview: which rules of the routing table match an event, and the exact payload each
-target would receive after its input transformer (what `tooling route` prints)."""
+target would receive after its input transformer (what `tooling route` prints). Names and ARNs come from
+the same naming scheme Terraform and the local target use (tooling/naming.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tooling.config import Config
-from tooling.local.arns import ACCOUNT_ID, Arns, Names
+from tooling.naming import ACCOUNT_ID, Arns, Names
 from tooling.patterns import RuleSet
-from tooling.transform import apply_input_transformer
+from tooling.patterns.transform import apply_input_transformer
 
 SUFFIX_PLACEHOLDER = "xxxxxx"
 

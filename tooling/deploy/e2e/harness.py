@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any, get_args
 
 from tooling.config import EndpointService, load_config
-from tooling.e2e import compat, provider
-from tooling.e2e.inspection import dashboard_problems, dashboards, leftovers
-from tooling.e2e.server import moto_server
+from tooling.deploy.e2e import compat, provider
+from tooling.deploy.e2e.inspection import dashboard_problems, dashboards, leftovers
+from tooling.deploy.e2e.server import moto_server
+from tooling.deploy.terraform import find_binary
 from tooling.errors import TerraformError, ToolingError, UnavailableError
-from tooling.terraform import find_binary
 from tooling.workspace import Workspace
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}

@@ -1,8 +1,8 @@
 """The functions' log events: fetched per log group through a target's LogSource, merged in time order.
 
-A target implements `LogSource` (AWS: FilterLogEvents, all pages, in `tooling/aws_monitor.py`; the local
-target in `tooling/local/`). `collect_logs` merges the groups; `follow_logs` polls for new events without
-repeating any.
+A target implements `LogSource` (AWS: FilterLogEvents, all pages, in `tooling/observe/aws_sources.py`; the
+local target in `tooling/local/`). `collect_logs` merges the groups; `follow_logs` polls for new events
+without repeating any.
 """
 
 from __future__ import annotations

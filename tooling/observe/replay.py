@@ -1,8 +1,8 @@
 """Replay archived events onto the bus: start one replay, then (optionally) follow it until it ends.
 
-A target implements `ReplaySource` (AWS: StartReplay / DescribeReplay in `tooling/aws_monitor.py`; the local
-target in `tooling/local/`). Time arguments accept ISO 8601 (`2026-11-26T10:00`, UTC when no offset is given),
-`now`, or a duration ago (`2h`, `-2h`, `2h ago`).
+A target implements `ReplaySource` (AWS: StartReplay / DescribeReplay in `tooling/observe/aws_sources.py`;
+the local target in `tooling/local/`). Time arguments accept ISO 8601 (`2026-11-26T10:00`, UTC when no offset
+is given), `now`, or a duration ago (`2h`, `-2h`, `2h ago`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from tooling.errors import ToolingError, UsageError
-from tooling.monitor import parse_duration, rule_name_from_arn
+from tooling.observe.monitor import parse_duration, rule_name_from_arn
 from tooling.outputs import DeploymentOutputs
 
 FINAL_STATES = frozenset({"COMPLETED", "FAILED", "CANCELLED"})

@@ -1,4 +1,4 @@
-"""Start and stop the e2e moto server (tooling.e2e.emulator) as a child process."""
+"""Start and stop the e2e moto server (tooling.deploy.e2e.emulator) as a child process."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def moto_server(log_path: Path, port: int = 0) -> Iterator[str]:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tooling.e2e.emulator", "--port", str(port)],
+            [sys.executable, "-m", "tooling.deploy.e2e.emulator", "--port", str(port)],
             stdout=subprocess.PIPE, stderr=log, text=True, start_new_session=True,
         )  # fmt: skip
         try:

@@ -1,9 +1,9 @@
 """The operator's view of a deployed environment: one typed Snapshot, gathered through a MonitorSource.
 
-Gathering is separate from rendering. A target (AWS in `tooling/aws_monitor.py`, the embedded emulator in
-`tooling/local/`) implements the small `MonitorSource` protocol below; `build_snapshot` asks it for the
-pieces, joins them with the deployment outputs and computes the health verdict. `tooling/monitor_render.py`
-draws a Snapshot; `snapshot.model_dump(mode="json")` is the machine form.
+Gathering is separate from rendering. A target (AWS in `tooling/observe/aws_sources.py`, the embedded
+emulator in `tooling/local/`) implements the small `MonitorSource` protocol below; `build_snapshot` asks it
+for the pieces, joins them with the deployment outputs and computes the health verdict.
+`tooling/observe/render.py` draws a Snapshot; `snapshot.model_dump(mode="json")` is the machine form.
 
 Nothing here talks to AWS: the protocol methods return the models defined in this module.
 """

@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from tooling.arguments import read_json_object
 from tooling.errors import UsageError
+from tooling.publish.arguments import read_json_object
 
 Entry = dict[str, Any]
 EventKind = Literal["order", "user", "payment", "inventory"]

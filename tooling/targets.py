@@ -1,0 +1,117 @@
+"""The one place that picks the aws or the local implementation of a seam, for the target the outputs (or
+`--target`) name. It sits above both: tooling/deploy, tooling/publish and tooling/observe hold the aws side
+and the seams themselves, tooling/local the emulator; neither side imports this module or the other side.
+
+    apply / destroy           deploy.pipeline (terraform)          | tooling.local.apply_local / destroy
+    bus_for                   publish.bus.AwsBus (boto3)           | tooling.local.open_local_bus
+    sources_for -> Sources    observe/aws_sources.py (boto3)       | tooling.local.local_monitor_source,
+                                                                     local_log_source, local_replay_source
+
+The local side is imported lazily, so the aws path never loads the emulator, and the sources' aws side too,
+so one target never loads the other's code. The CLI is the only caller.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tooling.deploy import pipeline as deploy
+from tooling.errors import ToolingError
+from tooling.observe.logs import LogSource
+from tooling.observe.monitor import MonitorSource
+from tooling.observe.replay import ReplaySource
+from tooling.outputs import DeploymentOutputs, TargetKind, clear_outputs
+from tooling.publish.bus import AwsBus, Bus
+from tooling.workspace import Workspace
+
+
+def apply(
+    prepared: deploy.Prepared, target: TargetKind, *, confirm: deploy.Confirm
+) -> DeploymentOutputs | None:
+    """Apply to AWS with terraform (plan, ask, apply) or provision the local target; None when declined."""
+    if target == "local":
+        from tooling.local import apply_local  # the emulator loads only when asked for
+
+        return apply_local(prepared)
+    return deploy.apply_aws(prepared, confirm=confirm)
+
+
+def destroy(
+    workspace: Workspace, target: TargetKind, config_path: Path | None, *, confirm: deploy.Confirm
+) -> bool:
+    """Remove everything of the environment on the target; False when the user declined."""
+    if target == "local":
+        from tooling.local import destroy as destroy_local
+
+        if not confirm(f"Destroy the local {workspace.env} environment (its queues, archive and logs)?"):
+            return False
+        destroy_local(workspace)
+        clear_outputs(workspace)
+        return True
+    return deploy.destroy_aws(workspace, config_path, confirm=confirm)
+
+
+def bus_for(outputs: DeploymentOutputs, workspace: Workspace) -> Bus:
+    """The bus of the target the outputs were produced by."""
+    if outputs.target == "local":
+        from tooling.local import open_local_bus  # imported lazily: the aws path never loads the emulator
+
+        return open_local_bus(workspace, outputs)
+    return AwsBus(outputs.event_bus_name, outputs.region)
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Factories (not instances): a command builds only the source it needs."""
+
+    outputs: DeploymentOutputs
+    workspace: Workspace
+
+    def monitor(self) -> MonitorSource:
+        if self.outputs.target == "local":
+            source: MonitorSource = _local("local_monitor_source")(self.workspace, self.outputs)
+            return source
+        from tooling.observe.aws_sources import AwsMonitorSource
+
+        return AwsMonitorSource(self.outputs)
+
+    def logs(self) -> LogSource:
+        if self.outputs.target == "local":
+            source: LogSource = _local("local_log_source")(self.workspace, self.outputs)
+            return source
+        from tooling.observe.aws_sources import AwsLogSource
+
+        return AwsLogSource(self.outputs.region)
+
+    def replay(self) -> ReplaySource:
+        if self.outputs.target == "local":
+            source: ReplaySource = _local("local_replay_source")(self.workspace, self.outputs)
+            return source
+        from tooling.observe.aws_sources import AwsReplaySource
+
+        return AwsReplaySource(self.outputs)
+
+
+def sources_for(outputs: DeploymentOutputs, workspace: Workspace) -> Sources:
+    return Sources(outputs=outputs, workspace=workspace)
+
+
+def _local(factory: str) -> Any:
+    # importlib rather than `from tooling.local import ...`: the package is optional at type-check time and
+    # this keeps the aws path from ever importing the emulator.
+    try:
+        module = importlib.import_module("tooling.local")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("tooling.local", "tooling"):
+            raise
+        raise ToolingError(
+            "the local target is not available in this installation",
+            hint="deploy to AWS and use --target aws, or install the full tooling package",
+        ) from None
+    try:
+        return getattr(module, factory)
+    except AttributeError:
+        raise ToolingError(f"the local target does not provide {factory}") from None
