@@ -8,16 +8,17 @@ BIN := $(VENV)/bin
 TOOLING := $(BIN)/tooling
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
+E2E_ENVS ?= dev prod
 # A real terraform on PATH wins, looked up without .venv/bin (an activated venv puts the wrapper's 1.0.3
 # first); else that pinned wrapper binary, which is enough for `fmt`. tooling finds its own (>= 1.5).
 TERRAFORM_FMT = $(shell PATH="$$(echo "$$PATH" | tr ':' '\n' | grep -vxF '$(abspath $(BIN))' | paste -sd: -)" \
 	command -v terraform 2>/dev/null || echo $(BIN)/terraform)
 
 .DEFAULT_GOAL := help
-.PHONY: help install test lint fmt scan validate plan apply destroy outputs publish monitor demo bench clean
+.PHONY: help install test e2e lint fmt scan validate plan apply destroy outputs publish monitor demo bench clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +30,9 @@ install: $(VENV)/.installed ## Create .venv with the tooling and its dev depende
 
 test: $(VENV)/.installed ## Run the test suite (offline, no AWS credentials)
 	$(BIN)/pytest -q
+
+e2e: $(VENV)/.installed ## Real terraform + AWS provider against moto: apply, re-plan, publish, monitor, destroy
+	$(TOOLING) e2e $(foreach e,$(E2E_ENVS),--env $(e))
 
 lint: $(VENV)/.installed ## ruff, mypy --strict, terraform fmt -check and the offline provider-schema validation
 	$(BIN)/ruff check .

@@ -192,12 +192,8 @@ def test_function_roles_use_the_key_only_through_lambda_and_dynamodb() -> None:
             ],
         ),
     }
-    assert unquote(processors.locals["lambda_via_service"]).startswith(
-        "lambda.${var.region}."
-    )
-    assert unquote(processors.locals["dynamodb_via_service"]).startswith(
-        "dynamodb.${var.region}."
-    )
+    assert unquote(processors.locals["lambda_via_service"]).startswith("lambda.${var.region}.")
+    assert unquote(processors.locals["dynamodb_via_service"]).startswith("dynamodb.${var.region}.")
 
 
 def test_only_the_notifier_may_use_the_idempotency_table_and_its_key() -> None:

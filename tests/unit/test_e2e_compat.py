@@ -150,3 +150,61 @@ def test_a_mirror_env_var_without_the_provider_is_refused(
 
     with pytest.raises(UnavailableError, match=r"holds no registry\.terraform\.io/hashicorp/aws provider"):
         provider.cli_config_env(tmp_path)
+
+
+def _e2e_exit(path: str, tmp_path: Path) -> tuple[int, str]:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PATH": path}
+    env.pop("TERRAFORM_BINARY", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "tooling", "e2e"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, done.stderr
+
+
+def test_no_terraform_is_one_line_and_exit_3(tmp_path: Path) -> None:
+    code, stderr = _e2e_exit(str(tmp_path / "empty"), tmp_path)
+
+    assert code == 3
+    assert (
+        stderr.splitlines()[0]
+        == "error: terraform is not installed (neither `terraform` nor `tofu` is on PATH)"
+    )
+
+
+def test_too_old_a_terraform_is_one_line_and_exit_3(tmp_path: Path) -> None:
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "terraform").write_text('#!/bin/sh\necho \'{"terraform_version": "1.0.3"}\'\n')
+    (tmp_path / "bin" / "terraform").chmod(0o755)
+
+    code, stderr = _e2e_exit(str(tmp_path / "bin"), tmp_path)
+
+    assert code == 3
+    assert stderr.splitlines()[0] == (
+        f"error: {tmp_path / 'bin' / 'terraform'} is version 1.0.3; this project needs >= 1.5"
+    )
+
+
+def test_missing_moto_is_unavailable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import importlib.util
+
+    from tooling.deploy.e2e import server
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "moto" else real(name, *a)
+    )
+
+    with (
+        pytest.raises(UnavailableError, match="moto is not installed"),
+        server.moto_server(tmp_path / "m.log"),
+    ):
+        pass

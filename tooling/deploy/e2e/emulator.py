@@ -42,8 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     app = SchemasApi(DomainDispatcherApplication(create_backend_app))
     try:
         server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
-    except OSError as exc:
-        print(f"error: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}", file=sys.stderr)
+    except (OSError, SystemExit):  # werkzeug prints why and exits 1 when the port is taken
+        print(f"error: cannot listen on 127.0.0.1:{args.port}: the port is in use", file=sys.stderr)
         return 4
     print(f"listening {server.server_address[1]}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):

@@ -1,0 +1,135 @@
+"""The e2e moto server answers as AWS does where terraform/ needs it (tooling/deploy/e2e/moto_patches.py and
+schemas_api.py), and starts and stops cleanly."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tooling.deploy.e2e.server import moto_server
+from tooling.errors import UsageError
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as url:
+        yield url
+
+
+def client(service: str, endpoint: str, region: str = "us-east-1") -> Any:
+    return boto3.client(
+        service, region_name=region, endpoint_url=endpoint,
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )  # fmt: skip
+
+
+def test_a_queue_keeps_its_policy_when_another_attribute_is_set(endpoint: str) -> None:
+    sqs = client("sqs", endpoint)
+    url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:*"}],
+    }
+
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+    sqs.set_queue_attributes(
+        QueueUrl=url, Attributes={"RedriveAllowPolicy": '{"redrivePermission":"allowAll"}'}
+    )
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy", "RedriveAllowPolicy"])
+
+    assert json.loads(attributes["Attributes"]["Policy"]) == policy
+    assert attributes["Attributes"]["RedriveAllowPolicy"] == '{"redrivePermission":"allowAll"}'
+
+
+def test_redrive_policy_reads_back_compact(endpoint: str) -> None:
+    sqs = client("sqs", endpoint)
+    dlq = sqs.create_queue(QueueName="d2")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": 5}, separators=(",", ":"))
+    url = sqs.create_queue(QueueName="q2", Attributes={"RedrivePolicy": redrive})["QueueUrl"]
+
+    got = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"][
+        "RedrivePolicy"
+    ]
+
+    assert got == redrive
+
+
+def test_schema_registry_api_round_trip_with_tags(endpoint: str) -> None:
+    schemas = client("schemas", endpoint)
+
+    arn = schemas.create_registry(RegistryName="reg", Description="d", Tags={"Project": "p"})["RegistryArn"]
+    schemas.create_schema(
+        RegistryName="reg", SchemaName="s", Type="JSONSchemaDraft4", Content='{"type":"object"}'
+    )
+    schemas.update_schema(RegistryName="reg", SchemaName="s", Content='{"type":"array"}')
+    schemas.tag_resource(ResourceArn=arn, Tags={"Owner": "o"})
+
+    assert schemas.describe_registry(RegistryName="reg")["Tags"] == {"Project": "p", "Owner": "o"}
+    described = schemas.describe_schema(RegistryName="reg", SchemaName="s")
+    assert (described["Content"], described["SchemaVersion"]) == ('{"type":"array"}', "2")
+    assert len(schemas.list_schema_versions(RegistryName="reg", SchemaName="s")["SchemaVersions"]) == 2
+    schemas.delete_registry(RegistryName="reg")
+    with pytest.raises(schemas.exceptions.NotFoundException):
+        schemas.describe_registry(RegistryName="reg")
+
+
+def test_put_events_delivers_to_lambda_and_sns_targets_instead_of_failing(endpoint: str) -> None:
+    events, sns, sqs = client("events", endpoint), client("sns", endpoint), client("sqs", endpoint)
+    topic = sns.create_topic(Name="t")["TopicArn"]
+    queue = sqs.create_queue(QueueName="via-sns")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
+    )
+    events.put_rule(Name="r", EventPattern=json.dumps({"source": ["shop"]}))
+    events.put_targets(
+        Rule="r",
+        Targets=[
+            {"Id": "fn", "Arn": "arn:aws:lambda:us-east-1:123456789012:function:missing"},
+            {
+                "Id": "topic", "Arn": topic,
+                "InputTransformer": {"InputPathsMap": {"id": "$.detail.id"}, "InputTemplate": '"order <id>"'},
+            },
+        ],
+    )  # fmt: skip
+
+    answer = events.put_events(Entries=[{"Source": "shop", "DetailType": "x", "Detail": '{"id": "o-1"}'}])
+
+    assert answer["FailedEntryCount"] == 0
+    messages = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]
+    assert [m["Body"].strip('"') for m in messages] == ["order o-1"]  # moto drops the template's quotes
+
+
+def test_step_functions_definition_validation_answers(endpoint: str) -> None:
+    assert (
+        client("stepfunctions", endpoint).validate_state_machine_definition(definition="{}")["result"] == "OK"
+    )
+
+
+def test_a_busy_port_is_one_clear_usage_error(endpoint: str, tmp_path: Path) -> None:
+    port = int(endpoint.rsplit(":", 1)[1])
+
+    busy = rf"cannot listen on 127\.0\.0\.1:{port}: the port is in use"
+    with pytest.raises(UsageError, match=busy), moto_server(tmp_path / "second.log", port=port):
+        pass
+
+
+def test_the_server_is_gone_after_the_block_even_when_interrupted(tmp_path: Path) -> None:
+    with pytest.raises(KeyboardInterrupt), moto_server(tmp_path / "moto.log") as url:
+        port = int(url.rsplit(":", 1)[1])
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()  # it is up
+        raise KeyboardInterrupt
+
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5)
