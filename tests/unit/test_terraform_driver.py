@@ -201,3 +201,18 @@ def test_failed_init_names_the_cause(
         == "terraform init failed (exit 1): Error: Failed to query available provider packages"
     )
     assert info.value.hint is not None and "download the AWS provider" in info.value.hint
+
+
+def test_plan_json_keeps_terraform_output_off_stdout(fake: Path, project_copy: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "tooling", "plan", "--json"], capture_output=True, text=True, check=False
+    )
+
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {
+        "add": 3, "change": 1, "destroy": 1, "plan_file": str(project_copy / ".tooling" / "dev" / "plan.tfplan"),
+    }  # fmt: skip
+    assert "Plan: 3 to add, 1 to change, 1 to destroy." in proc.stderr  # terraform's own words, on stderr

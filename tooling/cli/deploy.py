@@ -40,25 +40,21 @@ def _confirm(auto_approve: bool) -> deploy.Confirm:
 
 @contextlib.contextmanager
 def _stdout_for_json(json_out: bool) -> Iterator[None]:
-    """With --json, stdout carries the JSON document only: terraform's own output goes to stderr."""
+    """With --json, stdout carries the JSON document only: terraform's output (a child process writing to
+    file descriptor 1, or the driver echoing what it captured) goes to stderr meanwhile."""
     if not json_out:
         yield
         return
     sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except (AttributeError, OSError, ValueError):  # no real file descriptor (a test's capture)
-        saved = None
-    if saved is not None:
-        os.dup2(2, 1)
+    saved = os.dup(1)
+    os.dup2(2, 1)
     try:
         with contextlib.redirect_stdout(sys.stderr):
             yield
     finally:
         sys.stdout.flush()
-        if saved is not None:
-            os.dup2(saved, 1)
-            os.close(saved)
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def tfvars(env: EnvOption = "dev", config: ConfigOption = None, json_out: JsonOption = False) -> None:
