@@ -14,7 +14,7 @@ import json
 import os
 import re
 import shutil
-import subprocess
+import signal
 import sys
 import tempfile
 import time
@@ -27,7 +27,7 @@ from typing import Any, get_args
 from tooling.config import EndpointService, load_config
 from tooling.deploy.e2e import compat, provider
 from tooling.deploy.e2e.inspection import dashboard_problems, dashboards, leftovers
-from tooling.deploy.e2e.server import moto_server
+from tooling.deploy.e2e.server import moto_server, run_group
 from tooling.deploy.terraform import find_binary
 from tooling.errors import TerraformError, ToolingError, UnavailableError
 from tooling.workspace import Workspace
@@ -158,21 +158,15 @@ class Run:
         return [r.line() for r in removals]
 
     def terraform(self, binary: str, args: list[str], env: dict[str, str], step: str) -> str:
-        done = subprocess.run(
-            [binary, *args],
-            cwd=self.workspace.terraform_dir,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        (self.logs / f"{self.env}-{step}.log").write_text(done.stdout + done.stderr)
-        if done.returncode != 0:
+        log = self.logs / f"{self.env}-{step}.log"
+        with log.open("w") as err:
+            code, out = run_group([binary, *args], cwd=self.workspace.terraform_dir, env=env, stderr=err)
+        if code != 0:
             raise ToolingError(
-                f"e2e {self.env}: terraform {' '.join(args)} failed: {_last_error(done.stderr or done.stdout)}",
-                hint=f"log: {self.logs / f'{self.env}-{step}.log'}",
+                f"e2e {self.env}: terraform {' '.join(args)} failed: {_last_error(log.read_text() + out)}",
+                hint=f"log: {log}",
             )
-        return done.stdout
+        return out
 
     # -- the project's commands -----------------------------------------------------------------------------
 
@@ -181,19 +175,19 @@ class Run:
         log = self.logs / f"{self.env}-{step}.log"
         started = time.monotonic()
         with log.open("w") as err:
-            done = subprocess.run(
-                [sys.executable, "-m", "tooling", *args, "--env", self.env],
-                cwd=self.root, env=self.child_env, stdout=subprocess.PIPE, stderr=err, text=True, check=False,
+            code, stdout = run_group(
+                [sys.executable, "-m", "tooling", *args, "--env", self.env], cwd=self.root, env=self.child_env,
+                stderr=err,
             )  # fmt: skip
         with log.open("a") as out:
-            out.write(done.stdout)
+            out.write(stdout)
         self.progress(f"e2e {self.env}: tooling {' '.join(args)} ({time.monotonic() - started:.0f} s)")
-        if done.returncode != 0:
+        if code != 0:
             raise ToolingError(
                 f"e2e {self.env}: `tooling {' '.join(args)}` failed: {_last_error(log.read_text())}",
                 hint=f"log: {log}",
             )
-        return done.stdout
+        return stdout
 
     def state_count(self, terraform: str) -> int:
         """Managed resource instances in the environment's state (data sources excluded)."""
@@ -262,6 +256,10 @@ def _last_error(text: str) -> str:
     return line if len(line) <= 300 else line[:300] + "…"
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def require_terraform() -> str:
     """A terraform >= 1.5, or UnavailableError (a machine without one skips the e2e run)."""
     try:
@@ -276,6 +274,7 @@ def run_e2e(
 ) -> list[EnvResult]:  # fmt: skip
     """Run every environment against one moto server; the scratch root is removed unless kept or failed."""
     terraform = require_terraform()
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # a CI runner's SIGTERM unwinds like Ctrl-C
     scratch = Path(tempfile.mkdtemp(prefix="tooling-e2e-"))
     (scratch / "logs").mkdir()
     results: list[EnvResult] = []
@@ -291,10 +290,10 @@ def run_e2e(
                 for removed in run.result.removed:
                     progress(f"e2e {env}: removed for hashicorp/aws {run.result.provider_version}: {removed}")
                 results.append(run.run(terraform, apply=apply, count=count))
-                progress(results[-1].summary())
         failed = not all(r.ok for r in results)
         return results
     finally:
+        signal.signal(signal.SIGTERM, previous)
         if keep or failed:
             progress(f"e2e: scratch root kept: {scratch}")
         else:

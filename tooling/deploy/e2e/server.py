@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from tooling.errors import ToolingError, UnavailableError, UsageError
 
@@ -58,6 +59,20 @@ def _wait_for_port(process: subprocess.Popen[str], log_path: Path) -> int:
             kind = {3: UnavailableError, 4: UsageError}.get(process.returncode, ToolingError)
             raise kind(f"the moto server did not start: {reason}", hint=f"see {log_path}")
     raise ToolingError(f"the moto server did not start within {START_TIMEOUT:.0f} s", hint=f"see {log_path}")
+
+
+def run_group(argv: list[str], *, cwd: Path, env: dict[str, str], stderr: Any) -> tuple[int, str]:
+    """Run a command to completion in its own process group; return (exit code, stdout). On any
+    interruption the whole group (terraform and its provider plugins included) is stopped first."""
+    process = subprocess.Popen(
+        argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True, start_new_session=True
+    )
+    try:
+        out, _ = process.communicate()
+    except BaseException:
+        _stop(process)
+        raise
+    return process.returncode, out
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
