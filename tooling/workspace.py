@@ -7,13 +7,18 @@ rename anything.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import string
 from dataclasses import dataclass
 from pathlib import Path
 
+from tooling.errors import UsageError
+
 SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
 SUFFIX_LENGTH = 6
+# The same rule as `environment` in the environment file and in terraform/variables.tf.
+ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{1,9}$")
 
 
 def project_root() -> Path:
@@ -36,6 +41,13 @@ class Workspace:
 
     @classmethod
     def for_env(cls, env: str, root: Path | None = None) -> Workspace:
+        # The name becomes a path (.tooling/<env>/, environments/<env>.toml): nothing path-like gets through.
+        if not ENV_NAME.match(env):
+            raise UsageError(
+                f"environment name {env!r} is not valid: 2-10 characters, a lowercase letter, then lowercase "
+                "letters, digits or '-'",
+                hint="pass --env dev, or the name of a file in environments/ without .toml",
+            )
         return cls(root=(root or project_root()), env=env)
 
     @property

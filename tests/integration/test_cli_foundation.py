@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tooling.cli.app import app
@@ -107,3 +108,17 @@ def test_apply_aws_without_terraform_says_what_to_do(project_copy: Path, tmp_pat
     assert proc.returncode == 1
     assert "terraform is not installed" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("env", ["../prod", "/etc/passwd", "dev/x", "Dev", "d", ".hidden"])
+def test_path_like_environment_names_are_refused_with_exit_2(env: str, tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tooling", "config", "validate", "--env", env],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+    )  # fmt: skip
+
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[0] == (
+        f"error: environment name {env!r} is not valid: 2-10 characters, a lowercase letter, then lowercase "
+        "letters, digits or '-'"
+    )

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from tooling.deploy.e2e.harness import run_e2e
 from tooling.workspace import project_root
 
 
@@ -29,6 +28,8 @@ def e2e(
 
     Example: tooling e2e --env dev --env prod
     """
+    from tooling.deploy.e2e.harness import run_e2e  # the dev extra's tools load only for this command
+
     results = run_e2e(project_root(), envs or ["dev"], apply=not plan_only, count=count, port=port, keep=keep)
     if json_out:
         print(json.dumps([r.as_json() for r in results], indent=2))

@@ -10,6 +10,7 @@ it, in a child process; its output goes to a log file under the scratch root.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -88,7 +89,7 @@ class EnvResult:
         )
 
     def as_json(self) -> dict[str, Any]:
-        return {**{k: v for k, v in self.__dict__.items()}, "ok": self.ok, "summary": self.summary()}
+        return {**dataclasses.asdict(self), "ok": self.ok, "summary": self.summary()}
 
 
 class Run:
@@ -113,10 +114,9 @@ class Run:
             elif source.is_file():
                 self.root.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, self.root / name)
-        for built in ("lambda.zip", "lambda.inputs"):  # an unchanged zip is not rebuilt
-            if (self.project / "build" / built).is_file():
-                (self.root / "build").mkdir(exist_ok=True)
-                shutil.copy2(self.project / "build" / built, self.root / "build" / built)
+        # The zip, its fingerprint and the dependency cache: an unchanged zip is not rebuilt, nor downloaded.
+        if (self.project / "build").is_dir():
+            shutil.copytree(self.project / "build", self.root / "build")
         config = self.e2e_config(endpoint)
         self.regions = [
             config["region"],
@@ -133,7 +133,13 @@ class Run:
 
     def e2e_config(self, endpoint: str) -> dict[str, Any]:
         """The environment file with every endpoint on the emulator and local state (no S3 backend)."""
-        import tomli_w
+        try:
+            import tomli_w
+        except ImportError:
+            raise UnavailableError(
+                "tomli-w is not installed (the e2e run writes its environment file with it)",
+                hint="install the dev extra: make install (or pip install -e '.[dev]')",
+            ) from None
 
         path = self.root / "environments" / f"{self.env}.toml"
         load_config(path)  # the user's file must be valid before anything is derived from it
@@ -273,6 +279,8 @@ def run_e2e(
     keep: bool = False, progress: Progress = lambda line: print(line, file=sys.stderr),
 ) -> list[EnvResult]:  # fmt: skip
     """Run every environment against one moto server; the scratch root is removed unless kept or failed."""
+    for env in envs:
+        Workspace.for_env(env, root=project)  # a bad name fails here, before anything starts
     terraform = require_terraform()
     previous = signal.signal(signal.SIGTERM, _interrupt)  # a CI runner's SIGTERM unwinds like Ctrl-C
     scratch = Path(tempfile.mkdtemp(prefix="tooling-e2e-"))
