@@ -1,17 +1,19 @@
 """Cold-start import cost of each Lambda handler, imported from the built zip as Lambda would.
 
 Each figure is the median, over fresh interpreters, of the time spent in ``import <handler module>``
-(interpreter start-up excluded). Interpreters run with ``-S -E`` (no site-packages, no PYTHON* variables), so
-only the stdlib and the extracted zip can satisfy an import. Two modes:
+(interpreter start-up excluded). Interpreters are of the Lambda runtime's version (``find_runtime_python``,
+as `tooling package` compiles with; bytecode of another version would be ignored) and run with ``-S -E -B``
+(no site-packages, no PYTHON* variables, nothing written: /var/task is read-only), so only the stdlib and
+the extracted zip can satisfy an import. Two modes:
 
-- as deployed: ``-B`` and no ``__pycache__``. The zip carries no bytecode and /var/task is read-only, so a
-  real cold start compiles every imported module from source; this is the figure that matters in Lambda.
-- bytecode cached: the same after a warm-up run wrote ``__pycache__``; what shipping .pyc files would give.
+- as deployed: the zip as built, with the bytecode it ships; the figure that matters in Lambda.
+- sources only: the same files without ``__pycache__``: what a zip without bytecode costs (each cold start
+  compiles every imported module), the zip before bytecode was shipped.
 
 Baseline, measured in the same run and mode: ``from aws_lambda_powertools import Logger, Metrics`` from the
 same zip, the floor any Powertools handler pays; the ratios say what this package costs relative to it.
-References (this venv, bytecode cached): boto3, which only the DynamoDB idempotency store imports, on first
-use; aws_xray_sdk.core, which the Powertools Tracer would import if the zip bundled it.
+References (this venv's interpreter and packages, bytecode cached): boto3, which only the DynamoDB idempotency
+store imports, on first use; aws_xray_sdk.core, which the Powertools Tracer would import if the zip bundled it.
 Measurements are interleaved (round robin) so that machine load drifts across all rows alike.
 
     python benchmarks/cold_start.py [--zip build/lambda.zip] [--runs 11]
@@ -47,12 +49,10 @@ print(time.perf_counter() - started)
 ENV = {"POWERTOOLS_SERVICE_NAME": "bench", "POWERTOOLS_METRICS_NAMESPACE": "Bench"}
 
 
-def run_once(root: Path | None, statement: str, *, bytecode: bool) -> float:
-    flags = ["-S", "-E"] if root is not None else []
-    if not bytecode:
-        flags.append("-B")
+def run_once(python: str, root: Path | None, statement: str) -> float:
+    flags = ["-S", "-E", "-B"] if root is not None else []
     completed = subprocess.run(
-        [sys.executable, *flags, "-c", TIMER, str(root or ""), statement],
+        [python, *flags, "-c", TIMER, str(root or ""), statement],
         capture_output=True,
         text=True,
         check=True,
@@ -66,11 +66,14 @@ def drop_bytecode(root: Path) -> None:
         shutil.rmtree(cache)
 
 
-def measure(rows: list[tuple[str, Path | None, str]], runs: int, *, bytecode: bool) -> dict[str, float]:
-    samples: dict[str, list[float]] = {label: [] for label, _, _ in rows}
+Row = tuple[str, str, Path | None, str]  # label, interpreter, root (None: the venv), statement
+
+
+def measure(rows: list[Row], runs: int) -> dict[str, float]:
+    samples: dict[str, list[float]] = {label: [] for label, _, _, _ in rows}
     for _ in range(runs):
-        for label, root, statement in rows:
-            samples[label].append(run_once(root, statement, bytecode=bytecode))
+        for label, python, root, statement in rows:
+            samples[label].append(run_once(python, root, statement))
     return {label: statistics.median(values) for label, values in samples.items()}
 
 
@@ -98,31 +101,36 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=11)
     args = parser.parse_args()
 
+    sys.path.insert(0, str(REPO))
+    from tooling.deploy.package import LAMBDA_RUNTIME_PYTHON, find_runtime_python
+
+    runtime = find_runtime_python()
+    if runtime is None:
+        sys.exit(f"no Python {LAMBDA_RUNTIME_PYTHON} found: the zip carries no bytecode to measure")
+    python, version = runtime
     zip_path = ensure_zip(args.zip)
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        with zipfile.ZipFile(zip_path) as archive:
-            archive.extractall(root)
+        deployed, sources = Path(tmp) / "deployed", Path(tmp) / "sources"
+        for root in (deployed, sources):
+            with zipfile.ZipFile(zip_path) as archive:
+                archive.extractall(root)
+        drop_bytecode(sources)
         size_kib = zip_path.stat().st_size / 1024
-        print(f"zip: {zip_path} ({size_kib:.0f} KiB); python {sys.version.split()[0]}; median of {args.runs}")
-
-        baseline_label = "powertools Logger+Metrics (baseline)"
-        rows: list[tuple[str, Path | None, str]] = [(baseline_label, root, BASELINE)]
-        rows += [(module, root, f"import {module}") for module in HANDLERS]
-
-        drop_bytecode(root)
-        render(
-            "as deployed (no bytecode in the zip)", measure(rows, args.runs, bytecode=False), baseline_label
+        print(
+            f"zip: {zip_path} ({size_kib:.0f} KiB); python {version} (the runtime's); median of {args.runs}"
         )
 
-        for _, row_root, statement in rows:  # warm-up: writes __pycache__
-            run_once(row_root, statement, bytecode=True)
-        cached_rows = rows + [
-            (f"{name} (reference, venv)", None, f"import {name}")
-            for name in REFERENCES
-            if find_spec(name.split(".")[0]) is not None
-        ]
-        render("bytecode cached", measure(cached_rows, args.runs, bytecode=True), baseline_label)
+        baseline_label = "powertools Logger+Metrics (baseline)"
+        for title, root in (("as deployed (bytecode from the zip)", deployed), ("sources only", sources)):
+            rows: list[Row] = [(baseline_label, python, root, BASELINE)]
+            rows += [(module, python, root, f"import {module}") for module in HANDLERS]
+            if root is sources:
+                rows += [
+                    (f"{name} (reference, venv)", sys.executable, None, f"import {name}")
+                    for name in REFERENCES
+                    if find_spec(name.split(".")[0]) is not None
+                ]
+            render(title, measure(rows, args.runs), baseline_label)
 
 
 if __name__ == "__main__":

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from tooling.deploy.package import build_package
+from tooling.deploy import package
+from tooling.deploy.package import build_package, find_runtime_python
 from tooling.errors import PackageError
 
 REPO = Path(__file__).resolve().parents[2]
+needs_runtime = pytest.mark.skipif(
+    find_runtime_python() is None, reason="no Python 3.13 (the Lambda runtime's version) on this machine"
+)
 
 
 @pytest.fixture
@@ -56,7 +61,11 @@ def test_unchanged_inputs_skip_the_rebuild(src: Path, tmp_path: Path) -> None:
     assert not again.rebuilt
 
 
-def test_bytecode_and_requirements_stay_out(src: Path, tmp_path: Path) -> None:
+def test_stray_bytecode_and_requirements_stay_out_and_without_a_runtime_python_it_says_so(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(package, "find_runtime_python", lambda: None)
+
     result = build_package(src, tmp_path / "lambda.zip")
 
     with zipfile.ZipFile(result.path) as zf:
@@ -65,6 +74,41 @@ def test_bytecode_and_requirements_stay_out(src: Path, tmp_path: Path) -> None:
     assert names == ["event_processors/__init__.py", "event_processors/processor.py"]
     assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
     assert {i.external_attr >> 16 for i in infos} == {0o644}
+    assert result.bytecode is None
+    assert result.bytecode_note() == (
+        "no Python 3.13 found: the zip ships sources only, which Lambda compiles at each cold start; "
+        "install Python 3.13 or set TOOLING_LAMBDA_PYTHON"
+    )
+
+
+@needs_runtime
+def test_bytecode_is_compiled_for_the_runtime_unchecked_and_reproducible(src: Path, tmp_path: Path) -> None:
+    first = build_package(src, tmp_path / "a" / "lambda.zip")
+    (src / "event_processors" / "processor.py").touch()  # a new mtime changes nothing in the bytes
+    second = build_package(src, tmp_path / "b" / "lambda.zip", force=True)
+
+    with zipfile.ZipFile(first.path) as zf:
+        names = zf.namelist()
+        header = zf.read("event_processors/__pycache__/processor.cpython-313.pyc")[:16]
+    assert names == [
+        "event_processors/__init__.py",
+        "event_processors/__pycache__/__init__.cpython-313.pyc",
+        "event_processors/__pycache__/processor.cpython-313.pyc",
+        "event_processors/processor.py",
+    ]
+    # PEP 552: flags 0b01 = hash-based, not checked against the source (the zip is immutable).
+    assert int.from_bytes(header[4:8], "little") == 0b01
+    assert first.bytecode is not None and first.bytecode.startswith("3.13.")
+    assert first.path.read_bytes() == second.path.read_bytes()
+
+
+def test_an_explicit_runtime_python_of_another_version_is_refused(
+    src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOOLING_LAMBDA_PYTHON", sys.executable)  # the venv's 3.11
+
+    with pytest.raises(PackageError, match=r"TOOLING_LAMBDA_PYTHON=.* is not a Python 3\.13 interpreter"):
+        build_package(src, tmp_path / "lambda.zip")
 
 
 def test_missing_source_folder_is_a_clear_error(tmp_path: Path) -> None:
@@ -86,7 +130,12 @@ def test_real_zip_holds_handlers_and_pure_python_dependencies_only(lambda_zip: P
         names = zf.namelist()
 
     assert not [n for n in names if n.endswith((".so", ".pyd", ".dylib"))]
-    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    # Bytecode only of the runtime's version, and only next to a source of the zip.
+    sources = {n for n in names if n.endswith(".py")}
+    for name in (n for n in names if n.endswith(".pyc")):
+        folder, _, file = f"/{name}".rpartition("/__pycache__/")
+        assert file.endswith(".cpython-313.pyc"), name
+        assert f"{folder}/{file.removesuffix('.cpython-313.pyc')}.py".lstrip("/") in sources, name
     for handler in ("processor", "notifier", "analytics"):
         assert f"event_processors/{handler}.py" in names
     assert any(n.startswith("aws_lambda_powertools/") for n in names)

@@ -15,7 +15,7 @@ from rich.console import Console
 from tooling import targets
 from tooling.cli.options import ConfigOption, EnvOption, JsonOption, OutputsOption, TargetOption
 from tooling.deploy import pipeline as deploy
-from tooling.deploy.package import build_package
+from tooling.deploy.package import PackageResult, build_package
 from tooling.outputs import load_outputs
 from tooling.workspace import Workspace
 
@@ -57,6 +57,12 @@ def _stdout_for_json(json_out: bool) -> Iterator[None]:
         os.close(saved)
 
 
+def _warn_without_bytecode(result: PackageResult) -> None:
+    note = result.bytecode_note()
+    if note:
+        _err().print(f"[yellow]warning:[/yellow] {note}")
+
+
 def tfvars(env: EnvOption = "dev", config: ConfigOption = None, json_out: JsonOption = False) -> None:
     """Write .tooling/<env>/terraform.tfvars.json from the environment file (builds the zip for its hash).
 
@@ -82,6 +88,7 @@ def package(
     """
     ws = Workspace.for_env(env)
     result = build_package(ws.lambda_src, ws.zip_path, force=force)
+    _warn_without_bytecode(result)
     if json_out:
         print(json.dumps(result.as_json()))
     else:
@@ -97,7 +104,9 @@ def plan(env: EnvOption = "dev", config: ConfigOption = None, json_out: JsonOpti
     ws = Workspace.for_env(env)
     deploy.preflight_aws(ws)
     with _stdout_for_json(json_out):
-        summary = deploy.plan(deploy.prepare(ws, config))
+        prepared = deploy.prepare(ws, config)
+        _warn_without_bytecode(prepared.package)
+        summary = deploy.plan(prepared)
     if json_out:
         print(json.dumps(summary.as_json()))
     else:
@@ -117,6 +126,8 @@ def apply(
     if kind == "aws":
         deploy.preflight_aws(ws)
     prepared = deploy.prepare(ws, config)
+    if kind == "aws":  # the local target runs the sources with this venv's interpreter anyway
+        _warn_without_bytecode(prepared.package)
     with _stdout_for_json(json_out):
         outputs = targets.apply(prepared, kind, confirm=_confirm(auto_approve))
     if outputs is None:
