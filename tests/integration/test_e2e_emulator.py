@@ -133,3 +133,21 @@ def test_the_server_is_gone_after_the_block_even_when_interrupted(tmp_path: Path
 
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=5)
+
+
+def test_inspection_sees_what_is_left_the_dashboard_and_queue_depth(endpoint: str) -> None:
+    from tooling.deploy.e2e.inspection import dashboards, leftovers, queue_depth
+
+    sqs, cloudwatch = client("sqs", endpoint), client("cloudwatch", endpoint)
+    kept = sqs.create_queue(QueueName="shop-dev-abc123-batch")["QueueUrl"]
+    sqs.create_queue(QueueName="someone-elses-queue")
+    sqs.send_message(QueueUrl=kept, MessageBody="{}")
+    body = {"widgets": [{"type": "metric", "properties": {"metrics": [["AWS/SQS", "NumberOfMessagesSent"]]}}]}
+    cloudwatch.put_dashboard(DashboardName="shop-dev-abc123", DashboardBody=json.dumps(body))
+
+    assert leftovers("shop-dev-abc123", ["us-east-1", "us-west-2"], endpoint) == [
+        f"sqs us-east-1: {kept}",
+        "cloudwatch us-east-1: shop-dev-abc123",
+    ]
+    assert dashboards("shop-dev-abc123", "us-east-1", endpoint) == {"shop-dev-abc123": body}
+    assert queue_depth(kept, "us-east-1", endpoint) == 1

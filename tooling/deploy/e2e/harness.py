@@ -27,7 +27,7 @@ from typing import Any, get_args
 
 from tooling.config import EndpointService, load_config
 from tooling.deploy.e2e import compat, provider
-from tooling.deploy.e2e.inspection import dashboard_problems, dashboards, leftovers
+from tooling.deploy.e2e.inspection import dashboard_problems, dashboards, leftovers, queue_depth
 from tooling.deploy.e2e.server import moto_server, run_group
 from tooling.deploy.terraform import find_binary
 from tooling.errors import TerraformError, ToolingError, UnavailableError
@@ -227,25 +227,13 @@ class Run:
             self.result.monitor_health = snapshot["health"]["status"]
             summary = json.loads(self.tooling("publish", "publish", "batch", "--count", str(count), "--json"))
             self.result.published = int(summary["published"])
-            self.result.batch_queue = self.queue_depth(outputs)
+            self.result.batch_queue = queue_depth(outputs["batch_queue_url"], outputs["region"], endpoint)
             before = self.result.applied
             self.tooling("destroy", "destroy", "-y")
             self.result.destroyed = before - self.state_count(terraform)
             self.result.left = leftovers(prefix, self.regions, endpoint)
         self.result.seconds = time.monotonic() - started
         return self.result
-
-    def queue_depth(self, outputs: dict[str, Any]) -> int:
-        import boto3
-
-        client = boto3.client(
-            "sqs", region_name=outputs["region"], endpoint_url=self.child_env["AWS_ENDPOINT_URL"],
-            aws_access_key_id="testing", aws_secret_access_key="testing",
-        )  # fmt: skip
-        attributes = client.get_queue_attributes(
-            QueueUrl=outputs["batch_queue_url"], AttributeNames=["ApproximateNumberOfMessages"]
-        )["Attributes"]
-        return int(attributes["ApproximateNumberOfMessages"])
 
 
 def _is_data_source(address: str) -> bool:

@@ -44,13 +44,21 @@ def _key_alive(client: Any, key_id: str, prefix: str) -> bool:
     return prefix in meta.get("Description", "") and meta.get("KeyState") != "PendingDeletion"
 
 
-def _client(service: str, region: str, endpoint: str) -> Any:
+def client(service: str, region: str, endpoint: str) -> Any:
     import boto3
 
     return boto3.client(
         service, region_name=region, endpoint_url=endpoint,
         aws_access_key_id="testing", aws_secret_access_key="testing",
     )  # fmt: skip
+
+
+def queue_depth(url: str, region: str, endpoint: str) -> int:
+    """Messages waiting in a queue, as SQS counts them."""
+    answer = client("sqs", region, endpoint).get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
+    )
+    return int(answer["Attributes"]["ApproximateNumberOfMessages"])
 
 
 def dashboard_problems(body: dict[str, Any]) -> list[str]:
@@ -74,11 +82,11 @@ def dashboard_problems(body: dict[str, Any]) -> list[str]:
 
 def dashboards(prefix: str, region: str, endpoint: str) -> dict[str, dict[str, Any]]:
     """The stack's dashboards as stored: name -> parsed body."""
-    client = _client("cloudwatch", region, endpoint)
+    cloudwatch = client("cloudwatch", region, endpoint)
     names = [
-        d["DashboardName"] for d in client.list_dashboards(DashboardNamePrefix=prefix)["DashboardEntries"]
+        d["DashboardName"] for d in cloudwatch.list_dashboards(DashboardNamePrefix=prefix)["DashboardEntries"]
     ]
-    return {name: json.loads(client.get_dashboard(DashboardName=name)["DashboardBody"]) for name in names}
+    return {name: json.loads(cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"]) for name in names}
 
 
 def leftovers(prefix: str, regions: list[str], endpoint: str) -> list[str]:
@@ -86,6 +94,6 @@ def leftovers(prefix: str, regions: list[str], endpoint: str) -> list[str]:
     found: list[str] = []
     for region in dict.fromkeys(regions):
         for service, lister in _LISTERS.items():
-            names = lister(_client(service, region, endpoint), prefix)
+            names = lister(client(service, region, endpoint), prefix)
             found += [f"{service} {region}: {name}" for name in names if prefix in name]
     return found
