@@ -9,7 +9,47 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
+import re
 import sys
+import time
+from typing import Any
+
+from tooling.deploy.e2e.schemas_api import SCOPE, SchemasApi
+
+
+def _logged(app: Any) -> Any:
+    """Log each call as `call <service> <region> <operation> <path> <status> <seconds>` (werkzeug's own line
+    names no operation), so a failed e2e step can be traced to the API call behind it."""
+
+    def logged(environ: dict[str, Any], start_response: Any) -> Any:
+        started = time.monotonic()
+        status: list[str] = []
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)  # read once here, so moto reads it again
+        action = re.search(rb"(?:^|&)Action=([A-Za-z]+)", body[:2048]) if body else None
+
+        def start(code: str, headers: Any, *args: Any) -> Any:
+            status.append(code.split()[0])
+            return start_response(code, headers, *args)
+
+        try:
+            return app(environ, start)
+        finally:
+            scope = SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+            service, region = (scope.group(2), scope.group(1)) if scope else ("-", "-")
+            operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
+            operation = operation or (
+                action.group(1).decode() if action else environ.get("REQUEST_METHOD", "")
+            )
+            print(
+                f"call {service} {region} {operation} {environ.get('PATH_INFO', '')} "
+                f"{status[0] if status else '-'} {time.monotonic() - started:.3f}s",
+                file=sys.stderr, flush=True,
+            )  # fmt: skip
+
+    return logged
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +69,6 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
     from tooling.deploy.e2e import moto_patches
-    from tooling.deploy.e2e.schemas_api import SchemasApi
 
     if moto.__version__ != moto_patches.MOTO_VERSION:
         print(
@@ -39,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     for line in moto_patches.apply_all():
         print(f"patched {line}", file=sys.stderr)
-    app = SchemasApi(DomainDispatcherApplication(create_backend_app))
+    app = _logged(SchemasApi(DomainDispatcherApplication(create_backend_app)))
     try:
         server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     except (OSError, SystemExit):  # werkzeug prints why and exits 1 when the port is taken

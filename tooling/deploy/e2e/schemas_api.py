@@ -17,7 +17,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+# The credential scope of a SigV4 Authorization header: region and service the request was signed for.
+SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
 _REGISTRY = re.compile(r"^/v1/registries/name/([^/]+)$")
 _SCHEMA = re.compile(r"^/v1/registries/name/([^/]+)/schemas/name/([^/]+)(/versions)?$")
 _SCHEMAS = re.compile(r"^/v1/registries/name/([^/]+)/schemas$")
@@ -41,7 +42,7 @@ class SchemasApi:
         self.tags: dict[str, dict[str, str]] = {}  # ARN -> tags
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        scope = SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
         if scope is None or scope.group(2) != "schemas":
             return self.app(environ, start_response)
         region = scope.group(1)
