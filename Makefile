@@ -10,7 +10,7 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
 E2E_ENVS ?= dev prod
 WORKFLOWS := .github/workflows
-# `make scan SCAN_SARIF=DIR` also writes checkov's SARIF report to DIR/results_sarif.sarif (ci.yml uploads it).
+# `make scan SCAN_SARIF=FILE` also writes checkov's SARIF report to FILE (ci.yml uploads it to code scanning).
 SCAN_SARIF ?=
 comma := ,
 # A real terraform on PATH wins, looked up without .venv/bin (an activated venv puts the wrapper's 1.0.3
