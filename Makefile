@@ -9,13 +9,17 @@ TOOLING := $(BIN)/tooling
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
 E2E_ENVS ?= dev prod
+WORKFLOWS := .github/workflows
+# `make scan SCAN_SARIF=FILE` also writes checkov's SARIF report to FILE (ci.yml uploads it to code scanning).
+SCAN_SARIF ?=
+comma := ,
 # A real terraform on PATH wins, looked up without .venv/bin (an activated venv puts the wrapper's 1.0.3
 # first); else that pinned wrapper binary, which is enough for `fmt`. tooling finds its own (>= 1.5).
 TERRAFORM_FMT = $(shell PATH="$$(echo "$$PATH" | tr ':' '\n' | grep -vxF '$(abspath $(BIN))' | paste -sd: -)" \
 	command -v terraform 2>/dev/null || echo $(BIN)/terraform)
 
 .DEFAULT_GOAL := help
-.PHONY: help install test e2e lint fmt scan validate plan apply destroy outputs publish monitor demo bench clean
+.PHONY: help install hooks test e2e lint fmt scan validate plan apply destroy outputs publish monitor demo bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -28,19 +32,24 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed ## Create .venv with the tooling and its dev dependencies
 
+hooks: $(VENV)/.installed ## Install the pre-commit hooks (.pre-commit-config.yaml) into .git/hooks
+	$(BIN)/pre-commit install --install-hooks
+
 test: $(VENV)/.installed ## Run the test suite (offline, no AWS credentials)
 	$(BIN)/pytest -q
 
 e2e: $(VENV)/.installed ## Real terraform + AWS provider against moto: apply, re-plan, publish, monitor, destroy
 	$(TOOLING) e2e $(foreach e,$(E2E_ENVS),--env $(e))
 
-lint: $(VENV)/.installed ## ruff, mypy --strict, terraform fmt -check and the offline provider-schema validation
+lint: $(VENV)/.installed ## ruff, mypy --strict, terraform fmt, offline schema check, actionlint and zizmor
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy tooling lambda_src
+	$(BIN)/mypy tooling lambda_src .github/scripts
 	$(TERRAFORM_FMT) fmt -check -recursive -diff terraform
 	@if [ -x ../shared/tools/tf-offline-validate ]; then $(BIN)/python ../shared/tools/tf-offline-validate terraform; \
 	 else echo "tf-offline-validate not present: skipped"; fi
+	$(BIN)/actionlint -no-color -shellcheck $(BIN)/shellcheck -pyflakes '' $(wildcard $(WORKFLOWS)/*.yml)
+	$(BIN)/zizmor --offline --no-progress $(WORKFLOWS)
 
 fmt: $(VENV)/.installed ## Format Python (ruff) and Terraform (terraform fmt)
 	$(BIN)/ruff check --fix .
@@ -53,7 +62,8 @@ $(CHECKOV_VENV)/.installed:
 	touch $@
 
 scan: $(CHECKOV_VENV)/.installed ## checkov on terraform/ from its own venv; fails on any failed check
-	$(CHECKOV_VENV)/bin/checkov --directory terraform --framework terraform --skip-download --compact --quiet
+	$(CHECKOV_VENV)/bin/checkov --directory terraform --framework terraform --skip-download --compact --quiet \
+	  $(if $(SCAN_SARIF),--output cli --output sarif --output-file-path console$(comma)$(SCAN_SARIF))
 
 validate: $(VENV)/.installed ## Validate environments/$(ENV).toml
 	$(TOOLING) config validate --env $(ENV)

@@ -48,3 +48,16 @@ def test_readme_lists_every_input_and_output(name: str) -> None:
     unlisted = [n for n in [*module.variables, *module.outputs] if f"`{n}`" not in readme]
 
     assert unlisted == []
+
+
+def test_bootstrap_is_a_root_module_of_its_own() -> None:
+    """terraform/bootstrap (state bucket, OIDC roles) is applied once by hand, never by the stack."""
+    bootstrap = TERRAFORM / "bootstrap"
+    versions = (bootstrap / "versions.tf").read_text()
+    called = [call["source"] for module in modules().values() for call in module.module_calls.values()]
+
+    assert {"versions.tf", "providers.tf", "variables.tf", "outputs.tf", "main.tf"} <= {
+        f.name for f in bootstrap.iterdir()
+    }
+    assert 'version = ">= 5.100, < 7.0"' in versions
+    assert [source for source in called if "bootstrap" in str(source)] == []

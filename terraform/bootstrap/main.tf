@@ -1,0 +1,121 @@
+# The remote state of every environment: one versioned, KMS-encrypted, private bucket. Locking is S3's own
+# lock file (`use_lockfile = true`, Terraform >= 1.10), which the tooling renders, so no DynamoDB table.
+
+resource "aws_kms_key" "state" {
+  description             = "${var.project}: Terraform state in s3://${var.state_bucket_name}"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.state_key.json
+}
+
+resource "aws_kms_alias" "state" {
+  name          = "alias/${var.project}-terraform-state"
+  target_key_id = aws_kms_key.state.key_id
+}
+
+data "aws_iam_policy_document" "state_key" {
+  # checkov:skip=CKV_AWS_109:Key policy; Resource "*" means this key only, and the one statement is AWS's default that delegates key access to IAM policies (the roles below).
+  # checkov:skip=CKV_AWS_111:Key policy; Resource "*" means this key only (KMS forces it).
+  # checkov:skip=CKV_AWS_356:Key policy; Resource "*" means this key only (KMS forces it).
+  statement {
+    sid       = "AccountAdministersKeyThroughIam"
+    actions   = ["kms:*"]
+    resources = ["*"] # KMS key policies must use "*" (this key).
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+}
+
+resource "aws_s3_bucket" "state" {
+  # checkov:skip=CKV_AWS_18:Access logging needs a second bucket, which would itself need one; CloudTrail data events are the audit trail of state reads if the account requires one.
+  # checkov:skip=CKV_AWS_144:Cross-region replication of state is a disaster-recovery choice per organisation; versioning already undoes a bad write.
+  # checkov:skip=CKV2_AWS_62:Nothing consumes events of the state bucket; Terraform is its only writer.
+  bucket = var.state_bucket_name
+}
+
+resource "aws_s3_bucket_ownership_controls" "state" {
+  bucket = aws_s3_bucket.state.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "state" {
+  bucket                  = aws_s3_bucket.state.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "state" {
+  bucket = aws_s3_bucket.state.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
+  bucket = aws_s3_bucket.state.id
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = aws_kms_key.state.arn
+    }
+    bucket_key_enabled = true
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "state" {
+  bucket = aws_s3_bucket.state.id
+
+  rule {
+    id     = "expire-superseded-state"
+    status = "Enabled"
+
+    filter {}
+
+    noncurrent_version_expiration {
+      noncurrent_days = var.state_noncurrent_days
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.state]
+}
+
+resource "aws_s3_bucket_policy" "state" {
+  bucket = aws_s3_bucket.state.id
+  policy = data.aws_iam_policy_document.state_bucket.json
+
+  depends_on = [aws_s3_bucket_public_access_block.state]
+}
+
+data "aws_iam_policy_document" "state_bucket" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
