@@ -83,6 +83,8 @@ def build_tfvars(
                 "memory_mb": settings.memory_mb,
                 "timeout_seconds": settings.timeout_seconds,
                 "reserved_concurrency": settings.reserved_concurrency,
+                "maximum_retry_attempts": settings.maximum_retry_attempts,
+                "maximum_event_age_seconds": settings.maximum_event_age_seconds,
             }
             for name, settings in config.functions.items()
         },
