@@ -30,9 +30,6 @@ from tooling.workspace import Workspace
 BATCH_VISIBILITY_SECONDS = 60
 BATCH_MAX_RECEIVE_COUNT = 5
 DLQ_VISIBILITY_SECONDS = 30
-# Lambda's asynchronous invocation retries for invocations that do not come from an EventBridge target
-# (the SNS -> notifier subscription): AWS's default of 2.
-ASYNC_MAX_RETRY_ATTEMPTS = 2
 EVENTS_DLQ = "events"
 BATCH_DLQ = "batch-queue"
 # The SNS subscription's redrive DLQ (Terraform's messaging module); SNS-level delivery failures land here.
@@ -236,12 +233,14 @@ def _provision_functions(
         name = names.function(key)
         conn.execute(
             "INSERT INTO functions (key, name, arn, handler, timeout_seconds, memory_mb, environment, log_group, "
-            "dlq_url, code_dir, code_sha256, async_max_retry_attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "dlq_url, code_dir, code_sha256, async_max_retry_attempts, async_max_event_age_seconds) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(key) DO UPDATE SET name = excluded.name, arn = excluded.arn, handler = excluded.handler, "
             "timeout_seconds = excluded.timeout_seconds, memory_mb = excluded.memory_mb, "
             "environment = excluded.environment, log_group = excluded.log_group, dlq_url = excluded.dlq_url, "
             "code_dir = excluded.code_dir, code_sha256 = excluded.code_sha256, "
-            "async_max_retry_attempts = excluded.async_max_retry_attempts",
+            "async_max_retry_attempts = excluded.async_max_retry_attempts, "
+            "async_max_event_age_seconds = excluded.async_max_event_age_seconds",
             (
                 key,
                 name,
@@ -254,7 +253,8 @@ def _provision_functions(
                 arns.queue_url(names.dlq(key)),
                 str(code_dir),
                 sha256,
-                ASYNC_MAX_RETRY_ATTEMPTS,
+                settings.maximum_retry_attempts,
+                settings.maximum_event_age_seconds,
             ),
         )
     conn.execute(f"DELETE FROM functions WHERE key NOT IN ({','.join('?' * len(keys))})", keys)
