@@ -314,3 +314,71 @@ def test_an_sns_delivery_failure_ends_in_the_subscription_dlq_and_the_rule_succe
     assert _messages(env, "events") == [] and _messages(env, "notifier") == []
     rule = next(r for r in _snapshot(env).rules if r.key == "high-value-orders")
     assert (rule.metrics.invocations, rule.metrics.failed_invocations) == (1, 0)  # SNS accepted it
+
+
+def test_an_event_waiting_for_a_retry_never_holds_the_others(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a poisoned event whose retry is due in an hour, published first
+    monkeypatch.setattr(delivery, "RETRY_BASE_SECONDS", 3600.0)
+    monkeypatch.setattr(delivery, "RETRY_MAX_SECONDS", 3600.0)
+    poison = env.put("ecommerce.orders", "Order Created", {"orderId": "o-bad", "customerId": "c-1"})
+    good = [
+        env.put(
+            "ecommerce.orders", "Order Created", {"orderId": f"o-{i}", "customerId": "c-1", "totalAmount": 10}
+        )
+        for i in range(20)
+    ]
+
+    # When the dispatcher runs for a few seconds
+    result = local.drain(env.workspace, timeout=5)
+
+    # Then every other event was processed, by both functions, and the poison waits for its due time
+    done = env.rows("SELECT event_id, function_key FROM invocations WHERE status = 'ok'")
+    assert {(e, f) for e in good for f in ("processor", "analytics")} <= {
+        (r["event_id"], r["function_key"]) for r in done
+    }
+    assert not result.complete and result.pending == 1 and result.retries_scheduled == 1
+    [waiting] = env.rows("SELECT event_id, attempts, not_before FROM deliveries")
+    assert (waiting["event_id"], waiting["attempts"]) == (poison, 1)
+    processor = next(f for f in _snapshot(env).functions if f.key == "processor")
+    assert processor.pending.retrying == 1
+    assert processor.pending.next_retry_at is not None
+    assert processor.pending.next_retry_at.timestamp() == pytest.approx(waiting["not_before"], abs=0.01)
+
+
+def test_a_dispatcher_killed_mid_invocation_loses_none_of_its_log_lines(probe_env: Env) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = probe_env
+    env.put("ecommerce.orders", "Order Created", {"orderId": "o-1", "sleep": 0.6})
+    dispatcher = subprocess.Popen(
+        [sys.executable, "-m", "tooling.local.background", "--root", str(env.workspace.root), "--env", "dev"],
+        cwd=env.workspace.root,
+    )
+    try:
+        # Wait until the handler has written its line (it then sleeps), and kill the dispatcher there.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            captured = [p.read_text() for p in (env.workspace.state_dir / "workers").glob("processor-*.log")]
+            if any("probe invoked" in text for text in captured):
+                break
+            time.sleep(0.01)
+        else:
+            pytest.fail("the probe handler never ran")
+        dispatcher.send_signal(signal.SIGKILL)
+    finally:
+        dispatcher.wait()
+
+    local.drain(env.workspace, timeout=60)
+
+    statuses = [
+        r["status"] for r in env.rows("SELECT status FROM invocations WHERE function_key = 'processor'")
+    ]
+    assert statuses == ["interrupted", "ok"]  # recorded with its lines, then run again (at least once)
+    logs = [r["message"] for r in env.rows("SELECT message FROM logs WHERE log_group = ?",
+                                           (env.outputs.log_group_names["processor"],))]  # fmt: skip
+    assert sum('"message": "probe invoked"' in line for line in logs) == 2  # one per attempt, none lost
