@@ -484,3 +484,18 @@ def load_config(path: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), [f"(toml): {exc}"]) from None
     return parse_config(data, source=str(path))
+
+
+def load_environment(path: Path, env: str) -> Config:
+    """The environment file of `--env <env>`: valid, and declaring that environment (exit 2 otherwise;
+    names, state folders and the terraform workspace all follow `environment`)."""
+    config = load_config(path)
+    if config.environment != env:
+        raise ConfigError(
+            str(path),
+            [
+                f"environment: the file declares {config.environment!r}, not {env!r} as --env says; "
+                f"pass --env {config.environment}, or fix `environment` in the file"
+            ],
+        )
+    return config

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tooling.errors import PackageError
+from tooling.workspace import FILE_MODE as FILE_MODE_OF_ZIP
+from tooling.workspace import make_dir, write_file
 
 LAMBDA_RUNTIME_PYTHON = "3.13"
 LAMBDA_PLATFORM = "manylinux2014_aarch64"
@@ -122,6 +124,7 @@ def _write_zip(dest: Path, files: list[tuple[str, Path]]) -> None:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # unix, so the mode bits are honoured the same everywhere
             zf.writestr(info, path.read_bytes(), compresslevel=9)
+    os.chmod(tmp, FILE_MODE_OF_ZIP)
     tmp.replace(dest)
 
 
@@ -133,7 +136,7 @@ def build_package(lambda_src: Path, dest: Path, *, force: bool = False) -> Packa
     if not lambda_src.is_dir():
         raise PackageError(f"{lambda_src} does not exist", hint="run from the project checkout")
     requirements = lambda_src / "requirements.txt"
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    make_dir(dest.parent)
     stamp = dest.with_suffix(".inputs")
     fingerprint = _fingerprint(lambda_src, requirements)
     if not force and dest.is_file() and stamp.is_file():
@@ -151,5 +154,5 @@ def build_package(lambda_src: Path, dest: Path, *, force: bool = False) -> Packa
             files.append((rel, path))
     _write_zip(dest, files)
     digest = _sha256(dest)
-    stamp.write_text(json.dumps({"inputs": fingerprint, "sha256": digest}) + "\n")
+    write_file(stamp, json.dumps({"inputs": fingerprint, "sha256": digest}) + "\n")
     return PackageResult(dest, dest.stat().st_size, digest, rebuilt=True)

@@ -28,7 +28,7 @@ from typing import IO
 from tooling.local.delivery import Tally, settle
 from tooling.local.store import Store, db_path, expire_archive
 from tooling.local.worker import FunctionSpec, Worker
-from tooling.workspace import Workspace
+from tooling.workspace import FILE_MODE, Workspace, create_private, write_file
 
 LOCK_NAME = "dispatcher.lock"
 PID_NAME = "dispatcher.pid"
@@ -69,6 +69,7 @@ def dispatcher_lock(workspace: Workspace) -> Iterator[bool]:
     workspace.ensure()
     path = workspace.state_dir / LOCK_NAME
     fh = path.open("a+")
+    os.chmod(path, FILE_MODE)
     try:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -76,7 +77,7 @@ def dispatcher_lock(workspace: Workspace) -> Iterator[bool]:
             yield False
             return
         try:
-            (workspace.state_dir / PID_NAME).write_text(f"{os.getpid()}\n")
+            write_file(workspace.state_dir / PID_NAME, f"{os.getpid()}\n")
             yield True
         finally:
             (workspace.state_dir / PID_NAME).unlink(missing_ok=True)
@@ -336,8 +337,10 @@ def spawn_background_dispatcher(workspace: Workspace) -> bool:
             return False
     except FileNotFoundError:
         pass
-    mark.write_text(f"{time.time()}\n")
-    log: IO[bytes] = (workspace.state_dir / LOG_NAME).open("ab")
+    write_file(mark, f"{time.time()}\n")
+    log: IO[bytes] = os.fdopen(
+        os.open(create_private(workspace.state_dir / LOG_NAME), os.O_WRONLY | os.O_APPEND), "ab"
+    )
     try:
         subprocess.Popen(
             [

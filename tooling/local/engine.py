@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tooling import json_limits
 from tooling.errors import ToolingError
 from tooling.local import workflows
 from tooling.local.delivery import dead_letter_attributes, iso_millis, send_message
@@ -102,8 +103,8 @@ def validate_entry(entry: Mapping[str, Any]) -> tuple[dict[str, Any] | None, Res
             "ErrorMessage": "Not authorized for the source.",
         }
     try:
-        detail = json.loads(entry["Detail"])
-    except ValueError:
+        detail = json_limits.loads(entry["Detail"], "Detail")
+    except (ValueError, json_limits.TooDeepError):  # nested past the limit: refused, never a RecursionError
         return None, {"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."}
     if not isinstance(detail, dict):
         return None, {"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."}

@@ -23,7 +23,7 @@ from tooling.local.store import DB_NAME, Store, expire_archive
 from tooling.naming import ACCOUNT_ID, Arns, Names, log_group, state_machine_log_group
 from tooling.order_workflow import STATE_MACHINE_TYPE, WORKFLOW_TARGET
 from tooling.outputs import DeploymentOutputs
-from tooling.workspace import Workspace
+from tooling.workspace import DIR_MODE, FILE_MODE, Workspace, create_private, make_dir, write_file
 
 # Queue settings Terraform gives the batch queue (visibility above the consumer's timeout; 5 receives
 # before the redrive to its DLQ) and DLQs (nothing consumes them: receives never move their messages).
@@ -66,7 +66,7 @@ def extract_code(workspace: Workspace, package: PackageResult) -> Path:
         return dest
     tmp = root / f".{package.sha256[:16]}.{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    make_dir(tmp)
     try:
         with zipfile.ZipFile(package.path) as zf:
             zf.extractall(tmp)
@@ -75,7 +75,13 @@ def extract_code(workspace: Workspace, package: PackageResult) -> Path:
         raise PackageError(
             f"cannot unpack {package.path}: {exc}", hint="rebuild it: tooling package"
         ) from None
-    (tmp / ".complete").write_text(package.sha256 + "\n")
+    # extractall creates with the umask's modes (world-writable under umask 000): the code is read-only
+    # to everyone but its owner, as /var/task is.
+    for folder, _dirs, files in os.walk(tmp):
+        os.chmod(folder, DIR_MODE)
+        for name in files:
+            os.chmod(os.path.join(folder, name), FILE_MODE)
+    write_file(tmp / ".complete", package.sha256 + "\n")
     shutil.rmtree(dest, ignore_errors=True)
     tmp.rename(dest)
     # Older code versions are no longer referenced by any function.
@@ -92,8 +98,7 @@ RUNTIME_LIBRARIES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", 
 def runtime_libraries(workspace: Workspace) -> Path:
     """`.tooling/<env>/runtime/`: links to the SDK stack only, the worker's stand-in for /var/runtime (so a
     handler that imports anything else the zip does not hold fails here as it would in Lambda)."""
-    folder = workspace.state_dir / "runtime"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_dir(workspace.state_dir / "runtime")
     for name in RUNTIME_LIBRARIES:
         spec = importlib.util.find_spec(name)
         if spec is None or spec.origin is None:
@@ -166,6 +171,8 @@ def provision(workspace: Workspace, config: Config, package: PackageResult) -> D
     outputs = outputs_for(config, names, arns)
     code_dir = extract_code(workspace, package)
     runtime_libraries(workspace)
+    # The notifier's idempotency records hold event data: owner-only, created before the function runs.
+    create_private(workspace.state_dir / "idempotency.sqlite")
     store = Store.open(workspace, create=True)
     try:
         with store.transaction() as conn:

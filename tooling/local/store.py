@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tooling.errors import ToolingError
-from tooling.workspace import Workspace
+from tooling.workspace import Workspace, create_private, make_dir
 
 DB_NAME = "local.sqlite"
 SCHEMA_VERSION = "1"
@@ -120,7 +120,10 @@ class Store:
                 f"the local target has no state at {path}",
                 hint="provision it first: tooling apply --target local",
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_dir(path.parent)
+        # Events, messages and logs: owner-only, whatever the umask (SQLite gives its -wal and -shm files
+        # the database's mode).
+        create_private(path)
         self.path = path
         self.lock = threading.RLock()
         self.conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tooling.local.delivery import Outcome
+from tooling.workspace import PRIVATE_MODE, make_dir, write_file
 
 RUNTIME = Path(__file__).with_name("lambda_runtime.py")
 # Lambda's init phase limit.
@@ -92,11 +93,11 @@ class Worker:
 
     def start(self) -> None:
         self.stop()
-        self.workers_dir.mkdir(parents=True, exist_ok=True)
+        make_dir(self.workers_dir)
         instance = uuid.uuid4().hex
         self.log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{instance}"
         self.capture_path = self.workers_dir / f"{self.spec.key}-{instance[:12]}.log"
-        self.capture_path.write_bytes(b"")
+        write_file(self.capture_path, b"", PRIVATE_MODE)  # what the function logs: owner-only
         self.offset = 0
         self._buffer = b""
         self.proc = subprocess.Popen(

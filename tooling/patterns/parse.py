@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from tooling import json_limits
 from tooling.errors import ToolingError
 from tooling.patterns.complexity import wildcard_complexity
 from tooling.patterns.model import (
@@ -87,9 +88,13 @@ def load_pattern(source: Any) -> dict[str, Any]:
         if len(text) > MAX_PATTERN_LENGTH:
             raise InvalidPatternError(_too_long())
         try:
-            source = json.loads(text)
+            source = json_limits.loads(text, "the pattern")
+        except json_limits.TooDeepError as exc:
+            raise InvalidPatternError(PREFIX + exc.message) from None
         except json.JSONDecodeError as exc:
             raise InvalidPatternError(PREFIX + _jackson_message(text, exc)) from None
+    elif isinstance(source, Mapping) and json_limits.depth(source) > json_limits.MAX_DEPTH:
+        raise InvalidPatternError(PREFIX + json_limits.too_deep_message("the pattern"))
     elif isinstance(source, Mapping) and len(_compact(source)) > MAX_PATTERN_LENGTH:
         raise InvalidPatternError(_too_long())
     if not isinstance(source, Mapping):
