@@ -86,7 +86,7 @@ def test_an_amount_that_is_not_a_finite_price_is_refused(amount: str) -> None:
         ["outputs"],
         ["logs"],
         ["publish", "order"],
-        ["replay", "--start", "1h"],
+        ["replay", "--start", "1h", "--end", "now"],
         ["tfvars"],
         ["route", "--event", "{}"],
     ],
