@@ -367,7 +367,12 @@ def _numeric(items: list[Any]) -> Numeric:
         raise _Invalid(f"Value of {upper_op} must be numeric")
     if len(items) > 4:
         raise _Invalid("Too many terms in numeric range expression")
-    return Numeric(value, operator == ">=", float(items[3]), upper_op == "<=")
+    upper = float(items[3])
+    # event-ruler (JsonRuleCompiler, numeric range parsing) refuses a range whose bottom is not below its
+    # top, inclusive bounds or not: such a range is an invalid pattern, not one that never matches.
+    if value >= upper:
+        raise _Invalid("Bottom must be less than top")
+    return Numeric(value, operator == ">=", upper, upper_op == "<=")
 
 
 def wildcard_tokens(text: str) -> list[str | None]:
