@@ -86,6 +86,9 @@ variable "functions" {
     memory_mb            = number
     timeout_seconds      = number
     reserved_concurrency = optional(number)
+    # Lambda's asynchronous invocation config: retries of a function error, and the event's maximum age.
+    maximum_retry_attempts    = optional(number, 2)
+    maximum_event_age_seconds = optional(number, 21600)
   }))
   description = "The three Lambda functions, keyed processor | notifier | analytics. reserved_concurrency null leaves a function on the account's unreserved pool."
   nullable    = false
@@ -121,6 +124,20 @@ variable "functions" {
       for f in values(var.functions) : f.reserved_concurrency == null || try(f.reserved_concurrency >= 0 && floor(f.reserved_concurrency) == f.reserved_concurrency, false)
     ])
     error_message = "functions[*].reserved_concurrency must be null or a whole number >= 0."
+  }
+
+  validation {
+    condition = alltrue([
+      for f in values(var.functions) : f.maximum_retry_attempts >= 0 && f.maximum_retry_attempts <= 2 && floor(f.maximum_retry_attempts) == f.maximum_retry_attempts
+    ])
+    error_message = "functions[*].maximum_retry_attempts must be a whole number from 0 to 2 (Lambda's asynchronous retries)."
+  }
+
+  validation {
+    condition = alltrue([
+      for f in values(var.functions) : f.maximum_event_age_seconds >= 60 && f.maximum_event_age_seconds <= 21600 && floor(f.maximum_event_age_seconds) == f.maximum_event_age_seconds
+    ])
+    error_message = "functions[*].maximum_event_age_seconds must be a whole number from 60 to 21600 (Lambda's asynchronous event age)."
   }
 }
 

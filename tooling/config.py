@@ -33,7 +33,9 @@ SUFFIX_LENGTH = 6
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: `max_attempts = true` is a bool, not 1, and `"5"` is text, not 5 (TOML has real types; a
+    # value of the wrong one is a mistake to report, never to coerce). Integers still fill float fields.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class FunctionSettings(Model):
@@ -41,6 +43,12 @@ class FunctionSettings(Model):
     timeout_seconds: Annotated[int, Field(ge=1, le=900)] = 30
     # None leaves the function on the account's unreserved pool.
     reserved_concurrency: Annotated[int | None, Field(ge=0)] = None
+    # Lambda's asynchronous invocation config (aws_lambda_function_event_invoke_config): EventBridge and SNS
+    # invoke the functions asynchronously, so a function error is retried by Lambda (0-2 times, AWS's
+    # default 2) while the event is younger than the maximum age (60 s to 6 h, default 6 h), then sent to
+    # the function's dead-letter queue. The rules' retry policies never see a function error.
+    maximum_retry_attempts: Annotated[int, Field(ge=0, le=2)] = 2
+    maximum_event_age_seconds: Annotated[int, Field(ge=60, le=21600)] = 21600
 
 
 class Functions(Model):
@@ -443,12 +451,26 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
     return config
 
 
+# pydantic's strict type errors -> what the setting must be, in TOML's words.
+STRICT_TYPES = {
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "string_type": "a string",
+}
+
+
 def _message(err: Any) -> str:
     msg = str(err["msg"])
     if err["type"] == "extra_forbidden":
         return "unknown setting (check its spelling against the configuration reference in README.md)"
     if err["type"] == "missing":
         return "is required"
+    expected = STRICT_TYPES.get(str(err["type"]))
+    if expected is not None:
+        given = err.get("input")
+        kind = "true/false" if isinstance(given, bool) else type(given).__name__
+        return f"must be {expected}, not {kind} ({json.dumps(given, default=str)})"
     return msg.removeprefix("Value error, ")
 
 
@@ -462,3 +484,18 @@ def load_config(path: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), [f"(toml): {exc}"]) from None
     return parse_config(data, source=str(path))
+
+
+def load_environment(path: Path, env: str) -> Config:
+    """The environment file of `--env <env>`: valid, and declaring that environment (exit 2 otherwise;
+    names, state folders and the terraform workspace all follow `environment`)."""
+    config = load_config(path)
+    if config.environment != env:
+        raise ConfigError(
+            str(path),
+            [
+                f"environment: the file declares {config.environment!r}, not {env!r} as --env says; "
+                f"pass --env {config.environment}, or fix `environment` in the file"
+            ],
+        )
+    return config

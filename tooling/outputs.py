@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tooling.errors import OutputsMissingError, UsageError
-from tooling.workspace import Workspace
+from tooling.workspace import Workspace, write_file
 
 TargetKind = Literal["aws", "local"]
 
@@ -105,7 +105,7 @@ def save_outputs(workspace: Workspace, outputs: DeploymentOutputs) -> Path:
     workspace.ensure()
     path = workspace.outputs_path
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(outputs.to_cache(), indent=2) + "\n")  # keeps routing-table order
+    write_file(tmp, json.dumps(outputs.to_cache(), indent=2) + "\n")  # keeps routing-table order
     tmp.replace(path)
     return path
 
@@ -125,7 +125,15 @@ def load_outputs(workspace: Workspace, outputs_file: Path | None = None) -> Depl
         data = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
-    return parse_outputs_document(data, environment=workspace.env)
+    try:
+        return parse_outputs_document(data, environment=workspace.env)
+    except OutputsMissingError as exc:
+        if outputs_file is None:
+            raise
+        # A file the user named is input: what it lacks is a usage error (exit 2), not a missing deployment.
+        raise UsageError(
+            f"{path}: {exc.message}", hint="pass the file `terraform output -json` wrote"
+        ) from None
 
 
 def clear_outputs(workspace: Workspace) -> None:

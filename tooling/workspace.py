@@ -19,6 +19,42 @@ SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
 SUFFIX_LENGTH = 6
 # The same rule as `environment` in the environment file and in terraform/variables.tf.
 ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{1,9}$")
+# Modes of what the tooling writes, whatever the umask: folders and ordinary files readable by all, files
+# that hold event data (the local target's databases, logs, dispatcher output) by their owner only.
+DIR_MODE = 0o755
+FILE_MODE = 0o644
+PRIVATE_MODE = 0o600
+
+
+def make_dir(path: Path) -> Path:
+    """mkdir -p, each folder it creates (and `path` itself) given DIR_MODE."""
+    missing = []
+    current = path
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    path.mkdir(parents=True, exist_ok=True)
+    for folder in [*missing, path] if path not in missing else missing:
+        os.chmod(folder, DIR_MODE)
+    return path
+
+
+def write_file(path: Path, data: str | bytes, mode: int = FILE_MODE) -> Path:
+    """Write the file with exactly `mode` (not the umask's idea of it), replacing what was there."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        os.fchmod(fd, mode)
+        os.write(fd, data.encode("utf-8") if isinstance(data, str) else data)
+    finally:
+        os.close(fd)
+    return path
+
+
+def create_private(path: Path) -> Path:
+    """Create the file (empty) owner-only if absent, and make sure an existing one is owner-only."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_MODE))
+    os.chmod(path, PRIVATE_MODE)
+    return path
 
 
 def project_root() -> Path:
@@ -87,8 +123,7 @@ class Workspace:
         return self.root / "environments" / f"{self.env}.toml"
 
     def ensure(self) -> Path:
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        return self.state_dir
+        return make_dir(self.state_dir)
 
     def name_suffix(self) -> str:
         """The environment's stable 6-character suffix, created on first use."""
@@ -99,5 +134,5 @@ class Workspace:
                 return value
         self.ensure()
         value = "".join(secrets.choice(SUFFIX_ALPHABET) for _ in range(SUFFIX_LENGTH))
-        path.write_text(value + "\n")
+        write_file(path, value + "\n")
         return value

@@ -115,7 +115,7 @@ def test_cases_file_prints_one_line_per_case_in_order(tmp_path: Path) -> None:
     cases.write_text("\n".join(json.dumps(line) for line in lines) + "\n\n")
     result = runner.invoke(app, ["test-pattern", "--cases", str(cases)])
 
-    assert result.exit_code == 0
+    assert result.exit_code == 2  # every line answered; two cases were invalid
     assert [json.loads(line) for line in result.stdout.splitlines()] == [
         {"match": True},
         {"match": False},

@@ -1,6 +1,7 @@
 """Failures on the local target: a handler that raises, one that outlives its timeout, and the worker's
-isolation from the tooling process. Retries follow the target's retry policy, then the DLQs get the event
-with the error, and the monitor's health verdict says so."""
+isolation from the tooling process. As on AWS, EventBridge and SNS invoke Lambda asynchronously: a function
+error is retried by Lambda (the function's async config) and ends in the function's DLQ, the rule seeing a
+successful delivery; only a failed hand-off (no such function) is the rule's FailedInvocations and DLQ."""
 
 from __future__ import annotations
 
@@ -98,93 +99,131 @@ def env(project_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
 
 @pytest.fixture
 def probe_env(project_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
-    """The processor replaced by PROBE_HANDLER, with a 1 s timeout and one retry on order-events."""
+    """The processor replaced by PROBE_HANDLER, with a 1 s timeout and one asynchronous retry."""
     (project_copy / "lambda_src" / "event_processors" / "processor.py").write_text(PROBE_HANDLER)
     toml = project_copy / "environments" / "dev.toml"
     text = toml.read_text()
     text = text.replace("[functions.processor]\nmemory_mb = 256\ntimeout_seconds = 30",
                         "[functions.processor]\nmemory_mb = 256\ntimeout_seconds = 1")  # fmt: skip
-    text = text.replace("maximum_retry_attempts = 3, maximum_event_age_seconds = 3600 }\n\n[[rules]]\nname = \"high",
-                        "maximum_retry_attempts = 1, maximum_event_age_seconds = 3600 }\n\n[[rules]]\nname = \"high", 1)  # fmt: skip
+    text = text.replace("[functions.processor]\nmemory_mb = 256\ntimeout_seconds = 1\n", "[functions.processor]\n"
+                        "memory_mb = 256\ntimeout_seconds = 1\n# one async retry\n", 1)  # fmt: skip
+    text = text.replace("maximum_retry_attempts = 2\nmaximum_event_age_seconds = 21600",
+                        "maximum_retry_attempts = 1\nmaximum_event_age_seconds = 21600", 1)  # fmt: skip
     toml.write_text(text)
     yield _apply(project_copy, monkeypatch)
 
 
-def test_a_handler_that_raises_is_retried_per_policy_then_dead_lettered_with_the_error(env: Env) -> None:
+def _messages(env: Env, dlq: str) -> list[dict[str, Any]]:
+    return env.rows("SELECT * FROM messages WHERE queue_url = ?", (env.outputs.dead_letter_queue_urls[dlq],))
+
+
+def _attributes(message: dict[str, Any]) -> dict[str, str]:
+    return {k: v["StringValue"] for k, v in json.loads(message["attributes"]).items()}
+
+
+def _snapshot(env: Env) -> Any:
+    return build_snapshot(
+        local.local_monitor_source(env.workspace, env.outputs), env.outputs, timedelta(hours=1)
+    )
+
+
+def _alarm(snapshot: Any, suffix: str) -> str:
+    [state] = [a.state for a in snapshot.alarms if a.name.endswith(suffix)]
+    return str(state)
+
+
+def test_a_function_error_is_retried_by_lambda_then_lands_in_the_function_dlq_not_the_rules(env: Env) -> None:
     # No totalAmount: the real processor rejects the order by raising InvalidEventError.
     event_id = env.put("ecommerce.orders", "Order Created", {"orderId": "o-bad", "customerId": "c-1"})
 
     result = local.drain(env.workspace, timeout=60)
 
     attempts = env.rows("SELECT status, error_type FROM invocations WHERE function_key = 'processor'")
-    assert (
-        attempts == [{"status": "error", "error_type": "InvalidEventError"}] * 4
-    )  # 1 + 3 retries (dev.toml)
+    # 1 + Lambda's 2 async retries (the function's maximum_retry_attempts), not the rule's 3.
+    assert attempts == [{"status": "error", "error_type": "InvalidEventError"}] * 3
     assert result.complete and result.failed_permanently == 1 and result.dead_lettered == 1
-    [dead] = env.rows(
-        "SELECT * FROM messages WHERE queue_url = ?", (env.outputs.dead_letter_queue_urls["events"],)
-    )
-    attributes = {k: v["StringValue"] for k, v in json.loads(dead["attributes"]).items()}
-    assert json.loads(dead["body"])["id"] == event_id
-    assert attributes["RULE_ARN"] == env.outputs.rule_arns["order-events"]
-    assert attributes["TARGET_ARN"].endswith(f":function:{env.outputs.function_names['processor']}")
-    assert attributes["ERROR_CODE"] == "LAMBDA_FUNCTION_ERROR"
-    assert "detail.totalAmount" in attributes["ERROR_MESSAGE"]
-    assert attributes["RETRY_ATTEMPTS"] == "3"
-    [record] = env.rows(
-        "SELECT body FROM messages WHERE queue_url = ?", (env.outputs.dead_letter_queue_urls["processor"],)
-    )
-    on_failure = json.loads(record["body"])
-    assert on_failure["requestContext"]["condition"] == "RetriesExhausted"
-    assert on_failure["requestContext"]["approximateInvokeCount"] == 4
-    assert on_failure["responsePayload"]["errorType"] == "InvalidEventError"
+    [dead] = _messages(env, "processor")
+    assert json.loads(dead["body"])["id"] == event_id  # Lambda's DLQ holds the event itself
+    attributes = _attributes(dead)
+    assert set(attributes) == {"RequestID", "ErrorCode", "ErrorMessage"}
+    assert attributes["ErrorCode"] == "200"
+    assert attributes["ErrorMessage"].startswith("InvalidEventError:")
+    assert "detail.totalAmount" in attributes["ErrorMessage"]
+    [request_id] = {
+        r["request_id"]
+        for r in env.rows("SELECT request_id FROM invocations WHERE function_key = 'processor'")
+    }
+    assert attributes["RequestID"] == request_id  # one asynchronous request, retried
+    assert _messages(env, "events") == []  # the hand-off to Lambda succeeded: nothing for the rule's DLQ
 
 
-def test_the_monitor_shows_failed_invocations_dlq_depth_and_a_critical_verdict(env: Env) -> None:
+def test_the_monitor_shows_a_function_error_on_the_function_and_never_on_the_rule(env: Env) -> None:
     env.put("ecommerce.orders", "Order Created", {"orderId": "o-bad", "customerId": "c-1"})
     local.drain(env.workspace, timeout=60)
 
-    snapshot = build_snapshot(
-        local.local_monitor_source(env.workspace, env.outputs), env.outputs, timedelta(hours=1)
-    )
+    snapshot = _snapshot(env)
 
     order_rule = next(r for r in snapshot.rules if r.key == "order-events")
-    assert order_rule.metrics.failed_invocations == 1
-    assert order_rule.metrics.dead_letter_invocations == 1
+    assert (order_rule.metrics.invocations, order_rule.metrics.failed_invocations) == (1, 0)
+    assert order_rule.metrics.dead_letter_invocations == 0
     processor = next(f for f in snapshot.functions if f.key == "processor")
-    assert (processor.metrics.invocations, processor.metrics.errors, processor.dlq_depth) == (4, 4, 1)
-    events_dlq = next(q for q in snapshot.queues if q.key == "dlq:events")
-    assert events_dlq.visible == 1
+    assert (processor.metrics.invocations, processor.metrics.errors, processor.dlq_depth) == (3, 3, 1)
+    assert _alarm(snapshot, "-rule-order-events-failed-invocations") == "OK"
+    assert _alarm(snapshot, "-lambda-processor-errors") == "ALARM"
+    assert _alarm(snapshot, "-dlq-processor-messages") == "ALARM"
+    assert _alarm(snapshot, "-dlq-events-messages") == "OK"
     assert snapshot.health.status == "CRITICAL"
-    assert "rule order-events: 1 failed invocation(s)" in snapshot.health.verdict
-    assert "queue dlq:events: DLQ not empty: 1 message(s)" in snapshot.health.verdict
+    assert "queue dlq:processor: DLQ not empty: 1 message(s)" in snapshot.health.verdict
+    assert "rule order-events" not in snapshot.health.verdict
 
 
-def test_a_handler_past_its_timeout_is_killed_retried_then_dead_lettered(probe_env: Env) -> None:
+def test_a_delivery_failure_ends_in_the_rule_dlq_with_failed_invocations(env: Env) -> None:
+    # Given the processor gone from the local state (as a function deleted outside Terraform would be)
+    store = Store.open(env.workspace)
+    try:
+        with store.transaction() as conn:
+            conn.execute("DELETE FROM functions WHERE key = 'processor'")
+    finally:
+        store.close()
+
+    event_id = env.put("ecommerce.orders", "Order Created", {"orderId": "o-1", "totalAmount": 10})
+    local.drain(env.workspace, timeout=60)
+
+    assert env.rows("SELECT * FROM invocations WHERE function_key = 'processor'") == []
+    [dead] = _messages(env, "events")
+    assert json.loads(dead["body"])["id"] == event_id
+    attributes = _attributes(dead)
+    assert attributes["RULE_ARN"] == env.outputs.rule_arns["order-events"]
+    assert attributes["TARGET_ARN"].endswith(f":function:{env.outputs.function_names['processor']}")
+    assert attributes["ERROR_CODE"] == "ResourceNotFoundException"
+    assert attributes["RETRY_ATTEMPTS"] == "0"  # a client error: EventBridge does not retry it
+    assert _messages(env, "processor") == []
+    snapshot = _snapshot(env)
+    order_rule = next(r for r in snapshot.rules if r.key == "order-events")
+    assert (order_rule.metrics.failed_invocations, order_rule.metrics.dead_letter_invocations) == (1, 1)
+    assert _alarm(snapshot, "-rule-order-events-failed-invocations") == "ALARM"
+    assert _alarm(snapshot, "-lambda-processor-errors") == "OK"
+
+
+def test_a_handler_past_its_timeout_is_killed_retried_by_lambda_then_dead_lettered(probe_env: Env) -> None:
     env = probe_env
     event_id = env.put("ecommerce.orders", "Order Created", {"orderId": "o-slow", "sleep": 5})
 
     result = local.drain(env.workspace, timeout=60)
 
     attempts = env.rows("SELECT status, duration_ms FROM invocations WHERE function_key = 'processor'")
-    assert [a["status"] for a in attempts] == ["timeout", "timeout"]  # 1 + 1 retry
+    assert [a["status"] for a in attempts] == ["timeout", "timeout"]  # 1 + the function's 1 retry
     assert all(a["duration_ms"] == 1000 for a in attempts)
     assert result.dead_lettered == 1
-    [dead] = env.rows(
-        "SELECT * FROM messages WHERE queue_url = ?", (env.outputs.dead_letter_queue_urls["events"],)
-    )
-    attributes = {k: v["StringValue"] for k, v in json.loads(dead["attributes"]).items()}
+    [dead] = _messages(env, "processor")
     assert json.loads(dead["body"])["id"] == event_id
-    assert attributes["ERROR_CODE"] == "TIMEOUT"
-    assert "Task timed out after 1.00 seconds" in attributes["ERROR_MESSAGE"]
+    assert "Task timed out after 1.00 seconds" in _attributes(dead)["ErrorMessage"]
+    assert _messages(env, "events") == []
     logs = [r["message"] for r in env.rows("SELECT message FROM logs WHERE log_group = ?",
                                            (env.outputs.log_group_names["processor"],))]  # fmt: skip
     assert sum("Task timed out after 1.00 seconds" in line for line in logs) == 2
     assert sum('"message": "probe invoked"' in line for line in logs) == 2  # output before the kill is kept
-    snapshot = build_snapshot(
-        local.local_monitor_source(env.workspace, env.outputs), env.outputs, timedelta(hours=1)
-    )
-    assert snapshot.health.status == "CRITICAL"
+    assert _snapshot(env).health.status == "CRITICAL"
 
 
 def test_the_worker_is_a_warm_isolated_process_running_the_zip(probe_env: Env) -> None:
@@ -235,7 +274,7 @@ def test_a_failing_sns_subscriber_gets_lambda_async_retries_then_its_own_dlq(
     [record] = env.rows(
         "SELECT body FROM messages WHERE queue_url = ?", (env.outputs.dead_letter_queue_urls["notifier"],)
     )
-    payload = json.loads(record["body"])["requestPayload"]
+    payload = json.loads(record["body"])  # the SNS event the notifier was invoked with
     assert payload["Records"][0]["EventSource"] == "aws:sns"
     assert "High-value order o-big from customer c-1: 5000" in payload["Records"][0]["Sns"]["Message"]
     # SNS accepted the notification, so for EventBridge the rule's delivery succeeded: nothing in its DLQ.
@@ -251,3 +290,95 @@ def test_a_failing_sns_subscriber_gets_lambda_async_retries_then_its_own_dlq(
     rule = next(r for r in snapshot.rules if r.key == "high-value-orders")
     assert (rule.metrics.invocations, rule.metrics.failed_invocations) == (1, 0)
     assert snapshot.health.status == "CRITICAL"  # the notifier's DLQ is not empty
+
+
+def test_an_sns_delivery_failure_ends_in_the_subscription_dlq_and_the_rule_succeeds(env: Env) -> None:
+    # Given the notifier gone from the local state: SNS cannot hand the notification to Lambda
+    store = Store.open(env.workspace)
+    try:
+        with store.transaction() as conn:
+            conn.execute("DELETE FROM functions WHERE key = 'notifier'")
+    finally:
+        store.close()
+
+    env.put(
+        "ecommerce.orders", "Order Created", {"orderId": "o-big", "customerId": "c-1", "totalAmount": 5000}
+    )
+    local.drain(env.workspace, timeout=60)
+
+    [dead] = _messages(env, "notifications")
+    assert "High-value order o-big" in json.loads(dead["body"])["Message"]
+    assert env.rows("SELECT status FROM notification_deliveries WHERE protocol = 'lambda'") == [
+        {"status": "failed"}
+    ]
+    assert _messages(env, "events") == [] and _messages(env, "notifier") == []
+    rule = next(r for r in _snapshot(env).rules if r.key == "high-value-orders")
+    assert (rule.metrics.invocations, rule.metrics.failed_invocations) == (1, 0)  # SNS accepted it
+
+
+def test_an_event_waiting_for_a_retry_never_holds_the_others(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a poisoned event whose retry is due in an hour, published first
+    monkeypatch.setattr(delivery, "RETRY_BASE_SECONDS", 3600.0)
+    monkeypatch.setattr(delivery, "RETRY_MAX_SECONDS", 3600.0)
+    poison = env.put("ecommerce.orders", "Order Created", {"orderId": "o-bad", "customerId": "c-1"})
+    good = [
+        env.put(
+            "ecommerce.orders", "Order Created", {"orderId": f"o-{i}", "customerId": "c-1", "totalAmount": 10}
+        )
+        for i in range(20)
+    ]
+
+    # When the dispatcher runs for a few seconds
+    result = local.drain(env.workspace, timeout=5)
+
+    # Then every other event was processed, by both functions, and the poison waits for its due time
+    done = env.rows("SELECT event_id, function_key FROM invocations WHERE status = 'ok'")
+    assert {(e, f) for e in good for f in ("processor", "analytics")} <= {
+        (r["event_id"], r["function_key"]) for r in done
+    }
+    assert not result.complete and result.pending == 1 and result.retries_scheduled == 1
+    [waiting] = env.rows("SELECT event_id, attempts, not_before FROM deliveries")
+    assert (waiting["event_id"], waiting["attempts"]) == (poison, 1)
+    processor = next(f for f in _snapshot(env).functions if f.key == "processor")
+    assert processor.pending.retrying == 1
+    assert processor.pending.next_retry_at is not None
+    assert processor.pending.next_retry_at.timestamp() == pytest.approx(waiting["not_before"], abs=0.01)
+
+
+def test_a_dispatcher_killed_mid_invocation_loses_none_of_its_log_lines(probe_env: Env) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = probe_env
+    env.put("ecommerce.orders", "Order Created", {"orderId": "o-1", "sleep": 0.6})
+    dispatcher = subprocess.Popen(
+        [sys.executable, "-m", "tooling.local.background", "--root", str(env.workspace.root), "--env", "dev"],
+        cwd=env.workspace.root,
+    )
+    try:
+        # Wait until the handler has written its line (it then sleeps), and kill the dispatcher there.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            captured = [p.read_text() for p in (env.workspace.state_dir / "workers").glob("processor-*.log")]
+            if any("probe invoked" in text for text in captured):
+                break
+            time.sleep(0.01)
+        else:
+            pytest.fail("the probe handler never ran")
+        dispatcher.send_signal(signal.SIGKILL)
+    finally:
+        dispatcher.wait()
+
+    local.drain(env.workspace, timeout=60)
+
+    statuses = [
+        r["status"] for r in env.rows("SELECT status FROM invocations WHERE function_key = 'processor'")
+    ]
+    assert statuses == ["interrupted", "ok"]  # recorded with its lines, then run again (at least once)
+    logs = [r["message"] for r in env.rows("SELECT message FROM logs WHERE log_group = ?",
+                                           (env.outputs.log_group_names["processor"],))]  # fmt: skip
+    assert sum('"message": "probe invoked"' in line for line in logs) == 2  # one per attempt, none lost

@@ -388,6 +388,7 @@ def test_functions_show_metrics_and_their_dlq_depth(env: Env) -> None:
         },
         "dlq_key": "dlq:processor",
         "dlq_depth": 1,
+        "pending": {"queued": 0, "retrying": 0, "next_retry_at": None},  # Lambda does not expose its queue
     }
     assert functions["analytics"]["dlq_depth"] == 0
     assert functions["analytics"]["metrics"]["invocations"] == 0

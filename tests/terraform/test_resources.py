@@ -164,3 +164,26 @@ def test_alarm_email_subscribes_to_the_operations_topic_only_when_set() -> None:
     assert subscription["topic_arn"] == "${aws_sns_topic.this.arn}"
     assert unquote(subscription["protocol"]) == "email"
     assert subscription["endpoint"] == "${var.alarm_email}"
+
+
+def test_each_function_has_its_async_invoke_config_from_the_environment_file() -> None:
+    processors = modules()["processors"]
+    config = processors.resource("aws_lambda_function_event_invoke_config", "this").body
+
+    assert config["for_each"] == "${var.functions}"
+    assert config["function_name"] == "${aws_lambda_function.this[each.key].function_name}"
+    assert config["maximum_retry_attempts"] == "${each.value.maximum_retry_attempts}"
+    assert config["maximum_event_age_in_seconds"] == "${each.value.maximum_event_age_seconds}"
+    # The same settings, with AWS's defaults, in the root's and the module's typed `functions`.
+    for module in (modules()["root"], processors):
+        functions_type = str(module.variables["functions"]["type"])
+        assert "maximum_retry_attempts" in functions_type and "optional(number, 2)" in functions_type
+        assert "maximum_event_age_seconds" in functions_type and "optional(number, 21600)" in functions_type
+
+
+def test_root_functions_validate_lambdas_async_limits() -> None:
+    validations = modules()["root"].variables["functions"]["validation"]
+    messages = " ".join(str(v["error_message"]) for v in validations)
+
+    assert "maximum_retry_attempts must be a whole number from 0 to 2" in messages
+    assert "maximum_event_age_seconds must be a whole number from 60 to 21600" in messages

@@ -12,6 +12,7 @@ from tooling.observe.aws_sources import FUNCTION_METRICS, RULE_METRICS, _Query, 
 from tooling.observe.monitor import (
     AlarmInfo,
     ArchiveInfo,
+    AsyncQueue,
     BusInfo,
     FunctionMetrics,
     MetricsReport,
@@ -67,6 +68,7 @@ class FakeSource:
         self.depths: dict[str, tuple[int, int]] = {}
         self.missing: set[str] = set()
         self.alarm_list: list[AlarmInfo] = []
+        self.pending: dict[str, AsyncQueue] = {}
         self.rules = [
             RuleDefinition(
                 name="shop-dev-x1y2z3-all",
@@ -117,6 +119,9 @@ class FakeSource:
     def peek(self, url: str, limit: int) -> list[QueueMessage]:
         self.peeked.append((url, limit))
         return [QueueMessage(message_id="m1", body="{}")]
+
+    def async_queues(self) -> dict[str, AsyncQueue]:
+        return self.pending
 
     def alarms(self) -> list[AlarmInfo]:
         return self.alarm_list
@@ -324,3 +329,23 @@ def test_metric_report_adds_counts_takes_max_percentile_and_defaults_to_zero() -
 def test_metric_tables_name_real_fields() -> None:
     assert {field for field, _, _ in RULE_METRICS} == set(RuleMetrics.model_fields)
     assert {field for field, _, _ in FUNCTION_METRICS} == set(FunctionMetrics.model_fields)
+
+
+def test_functions_show_deliveries_waiting_for_a_retry_and_the_next_attempt() -> None:
+    source = FakeSource()
+    name = outputs().function_names["processor"]
+    due = NOW + timedelta(seconds=30)
+    source.pending = {name: AsyncQueue(queued=5, retrying=1, next_retry_at=due)}
+
+    snap = snapshot(source)
+
+    processor = next(f for f in snap.functions if f.key == "processor")
+    assert (processor.pending.queued, processor.pending.retrying) == (5, 1)
+    assert processor.pending.next_retry_at == due
+    from rich.console import Console
+
+    from tooling.observe.render import render_functions
+
+    console = Console(width=200, record=True, color_system=None)
+    console.print(render_functions(snap.functions))
+    assert f"5 queued, 1 retrying: next {due:%Y-%m-%d %H:%M:%S} UTC" in console.export_text()

@@ -123,3 +123,16 @@ def test_invalid_pattern_error_is_a_usage_level_tooling_error() -> None:
     assert isinstance(raised.value, ToolingError)
     assert raised.value.exit_code == 2
     assert raised.value.message == REASON + '"a" must be an object or an array'
+
+
+@pytest.mark.parametrize(
+    "bounds", [[">", 5, "<", 1], [">=", 5, "<=", 5], [">", 5, "<=", 5], [">=", 1e9, "<", -1]]
+)
+def test_a_numeric_range_whose_bottom_is_not_below_its_top_is_invalid(bounds: list[object]) -> None:
+    reason = check_pattern({"detail": {"n": [{"numeric": bounds}]}})
+
+    assert reason is not None and "Bottom must be less than top" in reason
+
+
+def test_a_numeric_range_with_bottom_below_top_stays_valid() -> None:
+    assert check_pattern({"detail": {"n": [{"numeric": [">", 1, "<=", 1.5]}]}}) is None

@@ -146,3 +146,17 @@ def test_alarm_email_is_its_own_variable_and_null_unless_configured() -> None:
 
     assert tfvars["alarm_email"] == "oncall@example.com"
     assert "email" not in tfvars["alarms"]
+
+
+def test_functions_carry_lambdas_async_retries_and_event_age_from_the_config() -> None:
+    from tooling.workspace import project_root
+
+    data = load_config(project_root() / "environments" / "dev.toml").model_dump()
+    data["functions"]["notifier"].update(maximum_retry_attempts=0, maximum_event_age_seconds=120)
+    config = parse_config(data)
+
+    tfvars = build_tfvars(config, name_suffix="abc123", zip_path=Path("/x.zip"), zip_sha256_b64="x")
+
+    assert tfvars["functions"]["notifier"]["maximum_retry_attempts"] == 0
+    assert tfvars["functions"]["notifier"]["maximum_event_age_seconds"] == 120
+    assert tfvars["functions"]["processor"]["maximum_retry_attempts"] == 2

@@ -9,15 +9,16 @@ import typer
 from rich.console import Console
 
 from tooling.cli.options import ConfigOption, EnvOption, JsonOption
-from tooling.config import Config, load_config
+from tooling.config import Config, load_environment
 from tooling.workspace import Workspace
 
 config_app = typer.Typer(no_args_is_help=True, help="Check and show the environment file.")
 
 
 def resolve_config(env: str, config: Path | None) -> Config:
-    """Load --config, or environments/<env>.toml of the project."""
-    return load_config(config or Workspace.for_env(env).default_config)
+    """Load --config, or environments/<env>.toml of the project; it must declare `env` (exit 2)."""
+    workspace = Workspace.for_env(env)
+    return load_environment(config or workspace.default_config, workspace.env)
 
 
 @config_app.command("validate")

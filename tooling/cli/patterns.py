@@ -48,15 +48,20 @@ def test_pattern(
     json_out: JsonOption = False,
 ) -> None:
     """Test an event pattern against an event, exactly as EventBridge would (exit 0 match, 1 no match,
-    2 invalid pattern with AWS's message on stderr).
+    2 invalid pattern with AWS's message on stderr; with --cases, 2 when any case is invalid).
 
     Example: tooling test-pattern --pattern '{"source": ["ecommerce.orders"]}' --event @event.json
     """
     if cases is not None:
         if pattern is not None or event is not None:
             raise UsageError("--cases runs its own patterns and events", hint="drop --pattern/--event")
+        invalid = 0
         for result in run_cases(read_text(f"@{cases}", "--cases"), str(cases)):
+            invalid += "error" in result
             print(json.dumps(result), flush=True)
+        if invalid:  # every line is answered; the exit code says that some pattern or event was refused
+            print(f"{invalid} case(s) invalid", file=sys.stderr)
+            raise typer.Exit(code=EXIT_INVALID)
         return
     if pattern is None or event is None:
         raise UsageError(

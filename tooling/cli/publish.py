@@ -47,11 +47,17 @@ EXIT_INTERRUPTED = 130
 FAILURES_SHOWN = 20
 
 CountOption = Annotated[int, typer.Option("--count", "-n", min=1, help="How many events to publish.")]
+# A finite amount with cents: inf, nan and amounts no payment system holds are usage errors (exit 2).
+MAX_AMOUNT = 1_000_000_000.0
 OrderAmountOption = Annotated[
     float | None,
-    typer.Option("--amount", min=0.01, help="totalAmount; the line items are priced to add up to it."),
+    typer.Option(
+        "--amount", min=0.01, max=MAX_AMOUNT, help="totalAmount; the line items are priced to add up to it."
+    ),
 ]
-PaymentAmountOption = Annotated[float | None, typer.Option("--amount", min=0.01, help="Payment amount.")]
+PaymentAmountOption = Annotated[
+    float | None, typer.Option("--amount", min=0.01, max=MAX_AMOUNT, help="Payment amount.")
+]
 DetailOption = Annotated[
     str | None,
     typer.Option(

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tooling.errors import PackageError
+from tooling.workspace import FILE_MODE as FILE_MODE_OF_ZIP
+from tooling.workspace import make_dir, write_file
 
 LAMBDA_RUNTIME_PYTHON = "3.13"
 LAMBDA_PLATFORM = "manylinux2014_aarch64"
@@ -209,6 +211,7 @@ def _write_zip(dest: Path, files: list[tuple[str, Path]]) -> None:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # unix, so the mode bits are honoured the same everywhere
             zf.writestr(info, path.read_bytes(), compresslevel=9)
+    os.chmod(tmp, FILE_MODE_OF_ZIP)
     tmp.replace(dest)
 
 
@@ -220,7 +223,7 @@ def build_package(lambda_src: Path, dest: Path, *, force: bool = False) -> Packa
     if not lambda_src.is_dir():
         raise PackageError(f"{lambda_src} does not exist", hint="run from the project checkout")
     requirements = lambda_src / "requirements.txt"
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    make_dir(dest.parent)
     stamp = dest.with_suffix(".inputs")
     runtime = find_runtime_python()
     bytecode = runtime[1] if runtime else None
@@ -245,5 +248,5 @@ def build_package(lambda_src: Path, dest: Path, *, force: bool = False) -> Packa
             files += _compile(files, runtime[0], Path(staging))
         _write_zip(dest, files)
     digest = _sha256(dest)
-    stamp.write_text(json.dumps({"inputs": fingerprint, "sha256": digest}) + "\n")
+    write_file(stamp, json.dumps({"inputs": fingerprint, "sha256": digest}) + "\n")
     return PackageResult(dest, dest.stat().st_size, digest, rebuilt=True, bytecode=bytecode)

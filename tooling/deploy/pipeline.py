@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tooling.config import Config, load_config
+from tooling.config import Config, load_environment
 from tooling.deploy.package import PackageResult, build_package
 from tooling.deploy.terraform import PlanSummary, TerraformDriver
 from tooling.deploy.tfvars import write_tfvars
-from tooling.errors import AwsError, ToolingError
+from tooling.errors import AwsError
 from tooling.outputs import (
     DeploymentOutputs,
     TargetKind,
@@ -40,13 +40,7 @@ class Prepared:
 
 def prepare(workspace: Workspace, config_path: Path | None = None) -> Prepared:
     """Validate the environment file, build the zip and write the tfvars: everything before terraform."""
-    config = load_config(config_path or workspace.default_config)
-    if config.environment != workspace.env:
-        raise ToolingError(
-            f"{config_path or workspace.default_config} declares environment {config.environment!r}, "
-            f"not {workspace.env!r}",
-            hint=f"pass --env {config.environment}, or fix `environment` in the file",
-        )
+    config = load_environment(config_path or workspace.default_config, workspace.env)
     package = build_package(workspace.lambda_src, workspace.zip_path)
     tfvars = write_tfvars(workspace, config, zip_path=package.path, zip_sha256_b64=package.sha256_b64)
     return Prepared(config, workspace, package, tfvars)

@@ -16,7 +16,7 @@ from jinja2 import Environment, StrictUndefined
 
 from tooling.config import Config, Target
 from tooling.publish.schemas import load_schemas, registry_contents
-from tooling.workspace import Workspace
+from tooling.workspace import Workspace, write_file
 
 HANDLERS = {
     "processor": "event_processors.processor.handler",
@@ -83,6 +83,8 @@ def build_tfvars(
                 "memory_mb": settings.memory_mb,
                 "timeout_seconds": settings.timeout_seconds,
                 "reserved_concurrency": settings.reserved_concurrency,
+                "maximum_retry_attempts": settings.maximum_retry_attempts,
+                "maximum_event_age_seconds": settings.maximum_event_age_seconds,
             }
             for name, settings in config.functions.items()
         },
@@ -122,11 +124,11 @@ def write_tfvars(workspace: Workspace, config: Config, *, zip_path: Path, zip_sh
     data = build_tfvars(
         config, name_suffix=workspace.name_suffix(), zip_path=zip_path, zip_sha256_b64=zip_sha256_b64
     )
-    workspace.tfvars_path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    write_file(workspace.tfvars_path, json.dumps(data, indent=2, sort_keys=True) + "\n")
     backend = render_backend(config)
     backend_path = workspace.state_dir / "backend.hcl"
     if backend is None:
         backend_path.unlink(missing_ok=True)
     else:
-        backend_path.write_text(backend)
+        write_file(backend_path, backend)
     return workspace.tfvars_path

@@ -1,5 +1,5 @@
-"""Deliveries: SQS queues (send, receive, delete, visibility, redrive), and the outcome of a Lambda
-invocation (metrics, logs, retry per policy, dead-lettering with AWS's error attributes).
+"""Deliveries: SQS queues (send, receive, delete, visibility, redrive), and the outcome of an asynchronous
+Lambda invocation (logs, metrics, Lambda's retries by the function's async config, its DLQ).
 
 SQS semantics kept: a received message is hidden for the visibility timeout and counts a receive; past the
 queue's maxReceiveCount it moves to the redrive DLQ instead of being returned; delete needs the receipt
@@ -228,7 +228,15 @@ def backoff(attempt: int) -> float:
 def settle(
     store: Store, delivery: sqlite3.Row, function: sqlite3.Row, outcome: Outcome, tally: Tally
 ) -> None:
-    """Record one attempt: logs, function metrics, then success, a retry, or the final failure."""
+    """Record one attempt of an asynchronous invocation that Lambda accepted: its log lines, the invocation
+    and its metrics, then success, a scheduled retry, or the function's dead-letter queue, all in one
+    transaction (a crash leaves all of it or none of it).
+
+    This is Lambda's side only, as in AWS: the rule (or the SNS subscription) handed the event off
+    successfully when it was queued, so a function error moves none of the rule's metrics; Lambda retries it
+    by the function's async config (`max_attempts` = 1 + maximum_retry_attempts, `deadline` = the event's
+    maximum age) and then sends the event to the function's DLQ with Lambda's attributes.
+    """
     now = time.time()
     attempt = int(delivery["attempts"]) + 1
     counters = Counters()
@@ -238,137 +246,72 @@ def settle(
     if not outcome.ok:
         counters.add("function", name, "Errors", at=outcome.started_at)
     tally.invocations += 1
-    rule = _rule(store, delivery)
     with store.transaction() as conn:
-        conn.executemany(
-            "INSERT INTO logs (log_group, log_stream, ts, message) VALUES (?, ?, ?, ?)",
-            [(function["log_group"], outcome.log_stream, ts, line) for ts, line in outcome.log_lines],
-        )
-        conn.execute(
-            "INSERT INTO invocations (function_key, request_id, event_id, rule_key, attempt, started_at, duration_ms, "
-            "status, error_type, error_message, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                delivery["function_key"],
-                delivery["request_id"],
-                delivery["event_id"],
-                delivery["rule_key"],
-                attempt,
-                outcome.started_at,
-                outcome.duration_ms,
-                "ok" if outcome.ok else ("timeout" if outcome.timed_out else "error"),
-                outcome.error_type,
-                outcome.error_message,
-                None if not outcome.ok else json.dumps(outcome.result, default=str),
-            ),
-        )
+        record_attempt(conn, delivery, function, outcome, attempt)
         if outcome.ok:
             tally.succeeded += 1
             conn.execute("DELETE FROM deliveries WHERE id = ?", (delivery["id"],))
-            if rule is not None:
-                _rule_invoked(counters, rule["name"], delivery, outcome)
-                counters.add("target", f"{delivery['rule_key']}/{delivery['target_id']}", "Delivered", at=now)
             counters.flush(conn)
             return
         tally.failed_attempts += 1
         delay = backoff(attempt)
         if attempt < int(delivery["max_attempts"]) and now + delay <= float(delivery["deadline"]):
+            # A due time, never a sleep: the dispatcher runs other deliveries meanwhile.
             conn.execute(
                 "UPDATE deliveries SET attempts = ?, not_before = ?, claimed = 0, last_error_type = ?, "
-                "last_error_message = ? WHERE id = ?",
+                "last_error_message = ?, capture_path = NULL, capture_offset = NULL WHERE id = ?",
                 (attempt, now + delay, outcome.error_type, outcome.error_message, delivery["id"]),
             )
             tally.retries_scheduled += 1
             counters.flush(conn)
             return
-        # Out of attempts (or of event age): the event leaves the retry loop for the dead-letter queues.
+        # Out of attempts (or of event age): Lambda sends the event to the function's dead-letter queue.
         tally.failed_permanently += 1
-        exhausted = (
-            "MaximumRetryAttemptsExhausted"
-            if attempt >= int(delivery["max_attempts"])
-            else ("MaximumEventAgeExhausted")
-        )
         conn.execute("DELETE FROM deliveries WHERE id = ?", (delivery["id"],))
-        code = "TIMEOUT" if outcome.timed_out else "LAMBDA_FUNCTION_ERROR"
-        message = f"{outcome.error_type}: {outcome.error_message}"
-        if rule is not None:
-            _rule_invoked(counters, rule["name"], delivery, outcome)
-            counters.add("rule", rule["name"], "FailedInvocations", at=now)
-            counters.add("target", f"{delivery['rule_key']}/{delivery['target_id']}", "Failed", at=now)
-            target = _target(conn, delivery)
-            if target is not None and target["dlq_url"]:
-                attrs = dead_letter_attributes(rule["arn"], target["arn"], code, message, attempt, exhausted)
-                send_message(conn, target["dlq_url"], delivery["payload"], attributes=attrs, now=now)
-                counters.add("rule", rule["name"], "DeadLetterInvocations", at=now)
-                tally.dead_lettered += 1
         if function["dlq_url"]:
+            message = f"{outcome.error_type}: {outcome.error_message}"
             send_message(
                 conn,
                 function["dlq_url"],
-                _on_failure_record(delivery, function, outcome, attempt, now),
-                attributes=string_attributes(
-                    {"RequestID": delivery["request_id"], "ErrorCode": "200", "ErrorMessage": message[:1000]}
-                ),
+                delivery["payload"],
+                attributes=lambda_dead_letter_attributes(delivery["request_id"], message),
                 now=now,
             )
             counters.add("function", name, "DeadLetterMessages", at=now)
+            tally.dead_lettered += 1
+        else:
+            counters.add("function", name, "AsyncEventsDropped", at=now)
         counters.flush(conn)
 
 
-def _rule_invoked(counters: Counters, rule_name: str, delivery: sqlite3.Row, outcome: Outcome) -> None:
-    counters.add("rule", rule_name, "Invocations", at=outcome.started_at)
-    if int(delivery["attempts"]) == 0:
-        latency = max(0.0, (outcome.started_at - float(delivery["ingested_at"])) * 1000)
-        counters.sample(
-            "rule", rule_name, "IngestionToInvocationStartLatency", latency, at=outcome.started_at
-        )
-
-
-def _rule(store: Store, delivery: sqlite3.Row) -> sqlite3.Row | None:
-    if delivery["source"] != "eventbridge" or delivery["rule_key"] is None:
-        return None
-    rows = store.query("SELECT * FROM rules WHERE key = ?", (delivery["rule_key"],))
-    return rows[0] if rows else None
-
-
-def _target(conn: sqlite3.Connection, delivery: sqlite3.Row) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM targets WHERE rule_key = ? AND target_id = ?",
-        (delivery["rule_key"], delivery["target_id"]),
-    ).fetchone()
-    return row
-
-
-def _on_failure_record(
-    delivery: sqlite3.Row, function: sqlite3.Row, outcome: Outcome, attempts: int, now: float
-) -> str:
-    """Lambda's asynchronous-invocation on-failure record (the shape its destinations receive)."""
-    try:
-        request_payload: Any = json.loads(delivery["payload"])
-    except ValueError:
-        request_payload = delivery["payload"]
-    return json.dumps(
-        {
-            "version": "1.0",
-            "timestamp": iso_millis(now),
-            "requestContext": {
-                "requestId": delivery["request_id"],
-                "functionArn": f"{function['arn']}:$LATEST",
-                "condition": "RetriesExhausted"
-                if attempts >= int(delivery["max_attempts"])
-                else "EventAgeExceeded",
-                "approximateInvokeCount": attempts,
-            },
-            "requestPayload": request_payload,
-            "responseContext": {
-                "statusCode": 200,
-                "executedVersion": "$LATEST",
-                "functionError": "Unhandled",
-            },
-            "responsePayload": {
-                "errorMessage": outcome.error_message,
-                "errorType": outcome.error_type,
-                "stackTrace": outcome.stack_trace,
-            },
-        },
-        separators=(",", ":"),
+def record_attempt(
+    conn: sqlite3.Connection, delivery: sqlite3.Row, function: sqlite3.Row, outcome: Outcome, attempt: int
+) -> None:
+    """The attempt's log lines and its `invocations` row, inside the caller's transaction."""
+    conn.executemany(
+        "INSERT INTO logs (log_group, log_stream, ts, message) VALUES (?, ?, ?, ?)",
+        [(function["log_group"], outcome.log_stream, ts, line) for ts, line in outcome.log_lines],
     )
+    conn.execute(
+        "INSERT INTO invocations (function_key, request_id, event_id, rule_key, attempt, started_at, duration_ms, "
+        "status, error_type, error_message, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            delivery["function_key"],
+            delivery["request_id"],
+            delivery["event_id"],
+            delivery["rule_key"],
+            attempt,
+            outcome.started_at,
+            outcome.duration_ms,
+            "ok" if outcome.ok else ("timeout" if outcome.timed_out else "error"),
+            outcome.error_type,
+            outcome.error_message,
+            None if not outcome.ok else json.dumps(outcome.result, default=str),
+        ),
+    )
+
+
+def lambda_dead_letter_attributes(request_id: str, message: str) -> dict[str, dict[str, str]]:
+    """The message attributes Lambda puts on an asynchronous event it sends to a function's DLQ (the body is
+    the event itself). ErrorCode is the 3-digit HTTP status of the invocation: 200 for a function error."""
+    return string_attributes({"RequestID": request_id, "ErrorCode": "200", "ErrorMessage": message[:1000]})

@@ -1,4 +1,4 @@
-"""The dispatcher: runs queued Lambda deliveries on the functions' warm workers, one thread per function.
+"""The dispatcher: runs queued Lambda deliveries on the functions' warm workers, threads per function.
 
 Only one dispatcher works on an environment at a time (an flock on `.tooling/<env>/dispatcher.lock`).
 `drain()` dispatches in-process until nothing is pending, or waits for the dispatcher that holds the lock.
@@ -28,7 +28,7 @@ from typing import IO
 from tooling.local.delivery import Tally, settle
 from tooling.local.store import Store, db_path, expire_archive
 from tooling.local.worker import FunctionSpec, Worker
-from tooling.workspace import Workspace
+from tooling.workspace import FILE_MODE, Workspace, create_private, write_file
 
 LOCK_NAME = "dispatcher.lock"
 PID_NAME = "dispatcher.pid"
@@ -40,6 +40,10 @@ POLL_SECONDS = 0.05
 # How long a background dispatcher keeps its workers warm, waiting for more work, before it exits.
 BACKGROUND_IDLE_SECONDS = 3.0
 ENV_DISPATCH = "TOOLING_LOCAL_DISPATCH"  # "background" (default) or "off"
+# Lambda scales out when its instances are busy: a function whose oldest due delivery has waited this long
+# gets one more warm worker, up to MAX_INSTANCES.
+SCALE_OUT_SECONDS = 1.0
+MAX_INSTANCES = 4
 
 
 @dataclass(kw_only=True)
@@ -65,6 +69,7 @@ def dispatcher_lock(workspace: Workspace) -> Iterator[bool]:
     workspace.ensure()
     path = workspace.state_dir / LOCK_NAME
     fh = path.open("a+")
+    os.chmod(path, FILE_MODE)
     try:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -72,7 +77,7 @@ def dispatcher_lock(workspace: Workspace) -> Iterator[bool]:
             yield False
             return
         try:
-            (workspace.state_dir / PID_NAME).write_text(f"{os.getpid()}\n")
+            write_file(workspace.state_dir / PID_NAME, f"{os.getpid()}\n")
             yield True
         finally:
             (workspace.state_dir / PID_NAME).unlink(missing_ok=True)
@@ -95,97 +100,189 @@ def lock_held(workspace: Workspace) -> bool:
 
 
 class Dispatcher:
+    """Runs due deliveries: per function a thread with its own warm worker, started when the function has
+    work and gone when it has none, so no function ever waits for another. A failed attempt is given a due
+    time (`not_before`) and the thread moves on to the next due delivery: a retry is never slept on while
+    other work waits. A function whose oldest due delivery has waited SCALE_OUT_SECONDS gets another
+    instance (as Lambda scales out), up to MAX_INSTANCES, so one slow or timing-out event does not hold
+    the others of its function either."""
+
     def __init__(self, workspace: Workspace, store: Store) -> None:
         self.workspace = workspace
         self.store = store
-        self.workers: dict[str, Worker] = {}
+        self.workers: dict[tuple[str, int], Worker] = {}
         self.tally = Tally()
         self._tally_lock = threading.Lock()
         self._stop = threading.Event()
 
     def close(self) -> None:
-        for worker in self.workers.values():
+        self._stop.set()
+        for worker in list(self.workers.values()):
             worker.stop()
         self.workers.clear()
 
-    def _worker(self, spec: FunctionSpec) -> Worker:
-        worker = self.workers.get(spec.key)
+    def _worker(self, spec: FunctionSpec, slot: int) -> Worker:
+        worker = self.workers.get((spec.key, slot))
         if worker is None or worker.spec.identity() != spec.identity():
             if worker is not None:
                 worker.stop()
             worker = Worker(spec, self.workspace.state_dir / "workers")
-            self.workers[spec.key] = worker
+            self.workers[(spec.key, slot)] = worker
         return worker
 
-    def _claim(self, function_key: str) -> tuple[sqlite3.Row, sqlite3.Row | None] | None:
+    def _claim(self, function_key: str, worker: Worker) -> sqlite3.Row | None:
+        """Claim the function's next due delivery, recording where the worker's output of it will be (so a
+        crash mid-invocation keeps its log lines: see `recover`)."""
         now = time.time()
         with self.store.transaction() as conn:
-            delivery = conn.execute(
+            delivery: sqlite3.Row | None = conn.execute(
                 "SELECT * FROM deliveries WHERE function_key = ? AND claimed = 0 AND not_before <= ? "
                 "ORDER BY not_before, id LIMIT 1",
                 (function_key, now),
             ).fetchone()
             if delivery is None:
                 return None
-            function: sqlite3.Row | None = conn.execute(
-                "SELECT * FROM functions WHERE key = ?", (function_key,)
-            ).fetchone()
-            conn.execute("UPDATE deliveries SET claimed = 1 WHERE id = ?", (delivery["id"],))
-        return delivery, function
+            conn.execute(
+                "UPDATE deliveries SET claimed = 1, capture_path = ?, capture_offset = ?, capture_stream = ? "
+                "WHERE id = ?",
+                (
+                    None if worker.capture_path is None else str(worker.capture_path),
+                    worker.offset,
+                    worker.log_stream,
+                    delivery["id"],
+                ),
+            )
+        return delivery
 
-    def _run_function(self, function_key: str, deadline: float) -> None:
+    def _function(self, function_key: str) -> sqlite3.Row | None:
+        rows = self.store.query("SELECT * FROM functions WHERE key = ?", (function_key,))
+        return rows[0] if rows else None
+
+    def _run_function(self, function_key: str, slot: int, deadline: float) -> None:
         while not self._stop.is_set() and time.time() < deadline:
-            claimed = self._claim(function_key)
-            if claimed is None:
+            function = self._function(function_key)
+            if function is None:  # the function was removed by a later apply: drop what was queued for it
+                with self.store.transaction() as conn:
+                    conn.execute("DELETE FROM deliveries WHERE function_key = ?", (function_key,))
+                return
+            worker = self._worker(FunctionSpec(function), slot)
+            worker.ensure_started()
+            delivery = self._claim(function_key, worker)
+            if delivery is None:
                 next_due = self.store.scalar(
                     "SELECT MIN(not_before) FROM deliveries WHERE function_key = ? AND claimed = 0",
                     (function_key,),
                 )
-                if next_due is None:
+                if next_due is None or slot > 0:  # extra instances leave the waiting to the first
                     return
-                time.sleep(
-                    min(
-                        max(0.0, float(next_due) - time.time()),
-                        POLL_SECONDS * 4,
-                        max(0.0, deadline - time.time()),
-                    )
-                )
+                # Nothing of this function is due: wait for its next due time (other functions have their
+                # own threads; new work for this one is picked up within the poll interval).
+                time.sleep(min(max(0.0, float(next_due) - time.time()), POLL_SECONDS * 4))
                 continue
-            delivery, function = claimed
-            if function is None:  # the function was removed by a later apply: drop what was queued for it
-                with self.store.transaction() as conn:
-                    conn.execute("DELETE FROM deliveries WHERE id = ?", (delivery["id"],))
-                continue
-            spec = FunctionSpec(function)
-            outcome = self._worker(spec).invoke(delivery["payload"], delivery["request_id"])
+            outcome = worker.invoke(delivery["payload"], delivery["request_id"])
             with self._tally_lock:
                 settle(self.store, delivery, function, outcome, self.tally)
 
+    def _scale_out(self, function_key: str, running: int, now: float) -> bool:
+        if running >= MAX_INSTANCES:
+            return False
+        oldest_due = self.store.scalar(
+            "SELECT MIN(not_before) FROM deliveries WHERE function_key = ? AND claimed = 0 AND not_before <= ?",
+            (function_key, now),
+        )
+        return oldest_due is not None and now - float(oldest_due) >= SCALE_OUT_SECONDS
+
     def run(self, deadline: float, *, idle_seconds: float = 0.0) -> None:
         """Dispatch until nothing is pending (then wait `idle_seconds` for more) or the deadline passes."""
-        with self.store.transaction() as conn:
-            conn.execute("UPDATE deliveries SET claimed = 0 WHERE claimed = 1")
+        recover(self.workspace, self.store)
         expire_archive(self.store)
+        threads: dict[str, list[threading.Thread]] = {}
         idle_since: float | None = None
-        while time.time() < deadline:
-            keys = [row[0] for row in self.store.query("SELECT DISTINCT function_key FROM deliveries")]
-            if not keys:
-                idle_since = idle_since or time.time()
-                if time.time() - idle_since >= idle_seconds:
-                    return
-                time.sleep(POLL_SECONDS * 4)
-                continue
-            idle_since = None
-            threads = [
-                threading.Thread(
-                    target=self._run_function, args=(key, deadline), name=f"local-{key}", daemon=True
+        try:
+            while time.time() < deadline and not self._stop.is_set():
+                now = time.time()
+                threads = {k: [t for t in ts if t.is_alive()] for k, ts in threads.items()}
+                threads = {k: ts for k, ts in threads.items() if ts}
+                keys = [row[0] for row in self.store.query("SELECT DISTINCT function_key FROM deliveries")]
+                if not keys and not threads:
+                    idle_since = idle_since or now
+                    if now - idle_since >= idle_seconds:
+                        return
+                    time.sleep(POLL_SECONDS * 4)
+                    continue
+                idle_since = None
+                for key in keys:
+                    running = threads.setdefault(key, [])
+                    if not running or self._scale_out(key, len(running), now):
+                        slot = len(running)
+                        thread = threading.Thread(
+                            target=self._run_function,
+                            args=(key, slot, deadline),
+                            name=f"local-{key}-{slot}",
+                            daemon=True,
+                        )
+                        thread.start()
+                        running.append(thread)
+                time.sleep(POLL_SECONDS)
+        finally:
+            self._stop.set()
+            for running in threads.values():
+                for thread in running:
+                    thread.join()
+
+
+def recover(workspace: Workspace, store: Store) -> int:
+    """Deliveries a dead dispatcher had claimed run again (at least once, as in AWS). What the function
+    wrote before the crash is kept: the lines in the worker's capture file past the recorded offset are
+    stored with an `interrupted` invocation, in one transaction (both or neither). Returns how many."""
+    claimed = store.query(
+        "SELECT d.*, f.log_group FROM deliveries d LEFT JOIN functions f ON f.key = d.function_key "
+        "WHERE d.claimed = 1"
+    )
+    now = time.time()
+    with store.transaction() as conn:
+        for delivery in claimed:
+            lines = _interrupted_lines(delivery["capture_path"], delivery["capture_offset"])
+            if lines and delivery["log_group"] is not None:
+                stream = delivery["capture_stream"] or ""
+                conn.executemany(
+                    "INSERT INTO logs (log_group, log_stream, ts, message) VALUES (?, ?, ?, ?)",
+                    [(delivery["log_group"], stream, now, line) for line in lines],
                 )
-                for key in keys
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+                conn.execute(
+                    "INSERT INTO invocations (function_key, request_id, event_id, rule_key, attempt, started_at, "
+                    "duration_ms, status, error_type, error_message, result) "
+                    "VALUES (?, ?, ?, ?, ?, ?, 0, 'interrupted', 'Local.DispatcherStopped', ?, NULL)",
+                    (
+                        delivery["function_key"],
+                        delivery["request_id"],
+                        delivery["event_id"],
+                        delivery["rule_key"],
+                        int(delivery["attempts"]) + 1,
+                        now,
+                        "the dispatcher stopped during this invocation; it runs again",
+                    ),
+                )
+        conn.execute(
+            "UPDATE deliveries SET claimed = 0, capture_path = NULL, capture_offset = NULL, "
+            "capture_stream = NULL WHERE claimed = 1"
+        )
+    # The dead dispatcher's workers exit at the end of their invocation (their stdin is gone).
+    for leftover in (workspace.state_dir / "workers").glob("*.log"):
+        leftover.unlink(missing_ok=True)
+    return len(claimed)
+
+
+def _interrupted_lines(path: str | None, offset: int | None) -> list[str]:
+    if not path:
+        return []
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(int(offset or 0))
+            data = fh.read()
+    except OSError:
+        return []
+    return [line for line in data.decode("utf-8", "replace").splitlines() if line.strip()]
 
 
 def drain(workspace: Workspace, timeout: float) -> DrainResult:
@@ -240,8 +337,10 @@ def spawn_background_dispatcher(workspace: Workspace) -> bool:
             return False
     except FileNotFoundError:
         pass
-    mark.write_text(f"{time.time()}\n")
-    log: IO[bytes] = (workspace.state_dir / LOG_NAME).open("ab")
+    write_file(mark, f"{time.time()}\n")
+    log: IO[bytes] = os.fdopen(
+        os.open(create_private(workspace.state_dir / LOG_NAME), os.O_WRONLY | os.O_APPEND), "ab"
+    )
     try:
         subprocess.Popen(
             [

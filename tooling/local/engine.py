@@ -2,9 +2,13 @@
 SQLite transaction per call.
 
 SQS and SNS targets are delivered inside that transaction (the message or notification is stored with the
-event); Lambda targets and the SNS -> notifier subscription are queued as deliveries, which the dispatcher
-(`tooling.local.dispatch`) runs on the function's worker. So an accepted event is never lost: it is either
-delivered or waiting in `deliveries` when the process dies.
+event). EventBridge and SNS invoke Lambda asynchronously, as here: the hand-off to Lambda happens inside the
+transaction too (it fails only when the function does not exist: the rule's FailedInvocations and DLQ, or
+SNS's failed delivery and the subscription's DLQ), and what Lambda accepted is queued as a delivery with the
+function's own async config (retries, event age), which the dispatcher (`tooling.local.dispatch`) runs on
+the function's worker. A function error is Lambda's to retry and dead-letter (tooling.local.delivery); the
+rule never sees it. So an accepted event is never lost: it is either delivered or waiting in `deliveries`
+when the process dies.
 
 The order-workflow target (a Step Functions state machine in AWS) runs tooling.local.workflows, a
 restatement of that one definition, to completion inside the same transaction: the execution is recorded, and the events
@@ -23,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tooling import json_limits
 from tooling.errors import ToolingError
 from tooling.local import workflows
 from tooling.local.delivery import dead_letter_attributes, iso_millis, send_message
@@ -34,8 +39,6 @@ from tooling.publish.events import entry_size
 
 MAX_ENTRIES = 10
 MAX_REQUEST_BYTES = 256 * 1024
-# Lambda keeps an asynchronous event for up to 6 hours (its default maximum event age).
-ASYNC_MAX_EVENT_AGE_SECONDS = 6 * 3600
 # Rounds of workflow-published events routed within one call. Config validation refuses a rule that would
 # send the workflow's events back to it, so one round is all a valid config makes; past this, something
 # loops and the call fails (rolled back) instead of spinning.
@@ -100,8 +103,8 @@ def validate_entry(entry: Mapping[str, Any]) -> tuple[dict[str, Any] | None, Res
             "ErrorMessage": "Not authorized for the source.",
         }
     try:
-        detail = json.loads(entry["Detail"])
-    except ValueError:
+        detail = json_limits.loads(entry["Detail"], "Detail")
+    except (ValueError, json_limits.TooDeepError):  # nested past the limit: refused, never a RecursionError
         return None, {"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."}
     if not isinstance(detail, dict):
         return None, {"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."}
@@ -171,12 +174,14 @@ class Engine:
         self.bus_name: str = outputs.get("event_bus_name", "")
         self.bus_arn: str = outputs.get("event_bus_arn", "")
         self.topic_arn: str = outputs.get("notifications_topic_arn", "")
+        self.topic_name = self.topic_arn.rsplit(":", 1)[-1]
+        self.notifications_dlq_url: str | None = (outputs.get("dead_letter_queue_urls") or {}).get(
+            "notifications"
+        )
         self._generation: str | None = None
         self.rules: dict[str, RuleRow] = {}
         self.ruleset = RuleSet({})
         self.subscriptions: list[tuple[str, str, str]] = []
-        self.function_keys: dict[str, str] = {}
-        self.async_retries: dict[str, int] = {}
         self.state_machines: dict[str, sqlite3.Row] = {}
         self.reload()
 
@@ -217,9 +222,6 @@ class Engine:
         self.ruleset = RuleSet(
             {key: json.loads(r.pattern) for key, r in rules.items() if r.state == "ENABLED"}
         )
-        functions = self.store.query("SELECT arn, key, async_max_retry_attempts FROM functions")
-        self.function_keys = {str(row["arn"]): str(row["key"]) for row in functions}
-        self.async_retries = {str(row["key"]): int(row["async_max_retry_attempts"]) for row in functions}
         self.state_machines = {
             str(row["arn"]): row for row in self.store.query("SELECT * FROM state_machines")
         }
@@ -375,31 +377,52 @@ class Engine:
                 stats.messages += 1
                 self._invoked(rule, target, counters, now, now)
             elif target.kind == "notifications":
-                self._sns_publish(conn, rule, event, payload, now, stats)
+                self._sns_publish(conn, rule, event, payload, now, stats, counters)
                 self._invoked(rule, target, counters, now, now)
             elif target.kind == workflows.WORKFLOW_TARGET:
                 self._start_execution(
                     conn, rule, target, event, whole, payload, now, counters, stats, published
                 )
             else:
-                conn.execute(
-                    "INSERT INTO deliveries (function_key, payload, source, rule_key, target_id, event_id, "
-                    "ingested_at, max_attempts, deadline, not_before, request_id) "
-                    "VALUES (?, ?, 'eventbridge', ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        target.kind,
-                        payload,
-                        rule.key,
-                        target.target_id,
-                        event["id"],
-                        now,
-                        1 + target.max_retry_attempts,
-                        now + target.max_event_age_seconds,
-                        now,
-                        str(uuid.uuid4()),
-                    ),
-                )
-                stats.queued_invocations += 1
+                self._invoke_async(conn, rule, target, whole, payload, event, now, counters, stats)
+
+    def _invoke_async(
+        self,
+        conn: sqlite3.Connection,
+        rule: RuleRow,
+        target: TargetRow,
+        whole: str,
+        payload: str,
+        event: dict[str, Any],
+        now: float,
+        counters: Counters,
+        stats: PutStats,
+    ) -> None:
+        """EventBridge's asynchronous Invoke of a Lambda target. Only a failed hand-off is the rule's failure:
+        a function that does not exist answers ResourceNotFoundException, a client error EventBridge does
+        not retry, so the event goes to the target's DLQ at once and FailedInvocations counts it. What
+        Lambda accepted is Lambda's from then on (retries and DLQ by the function's async config)."""
+        function = _function(conn, target.arn)
+        if function is None:
+            counters.add("rule", rule.name, "Invocations", at=now)
+            counters.add("rule", rule.name, "FailedInvocations", at=now)
+            counters.add("target", f"{rule.key}/{target.target_id}", "Failed", at=now)
+            self._dead_letter(
+                conn,
+                rule,
+                target,
+                whole,
+                "ResourceNotFoundException",
+                f"Function not found: {target.arn}",
+                1,
+                "MaximumRetryAttemptsExhausted",
+                counters,
+                now,
+            )
+            return
+        _queue_delivery(conn, function, payload, "eventbridge", rule.key, target.target_id, event["id"], now)
+        stats.queued_invocations += 1
+        self._invoked(rule, target, counters, now, now)
 
     def _payload(self, rule: RuleRow, target: TargetRow, event: dict[str, Any], now: float) -> str:
         if target.input_template is None:
@@ -431,6 +454,7 @@ class Engine:
         message: str,
         now: float,
         stats: PutStats,
+        counters: Counters,
     ) -> None:
         message_id = str(uuid.uuid4())
         stats.notifications += 1
@@ -467,24 +491,38 @@ class Engine:
                     "MessageAttributes": {},
                 },
             }
-            function_key = self.function_keys.get(endpoint)
-            if function_key is None:  # a subscription to a function that no longer exists: SNS drops it
+            function = _function(conn, endpoint)
+            if function is None:
+                # SNS's asynchronous Invoke fails (no such function): a failed delivery of the subscription,
+                # which SNS retries by its delivery policy and then sends to the subscription's redrive DLQ.
+                # Locally the retry schedule (days, for Lambda endpoints) is not waited out.
+                self._sns_delivery_failed(conn, message_id, sub_arn, record, now, counters)
                 continue
-            conn.execute(
-                "INSERT INTO deliveries (function_key, payload, source, rule_key, target_id, event_id, ingested_at, "
-                "max_attempts, deadline, not_before, request_id) VALUES (?, ?, 'sns', NULL, NULL, ?, ?, ?, ?, ?, ?)",
-                (
-                    function_key,
-                    json.dumps({"Records": [record]}, separators=(",", ":")),
-                    event["id"],
-                    now,
-                    1 + self._async_retries(function_key),
-                    now + ASYNC_MAX_EVENT_AGE_SECONDS,
-                    now,
-                    str(uuid.uuid4()),
-                ),
-            )
+            payload = json.dumps({"Records": [record]}, separators=(",", ":"))
+            _queue_delivery(conn, function, payload, "sns", None, None, event["id"], now)
+            counters.add("topic", self.topic_name, "NumberOfNotificationsDelivered", at=now)
             stats.queued_invocations += 1
+
+    def _sns_delivery_failed(
+        self,
+        conn: sqlite3.Connection,
+        message_id: str,
+        sub_arn: str,
+        record: dict[str, Any],
+        now: float,
+        counters: Counters,
+    ) -> None:
+        conn.execute(
+            "UPDATE notification_deliveries SET status = 'failed' WHERE message_id = ? AND subscription_arn = ?",
+            (message_id, sub_arn),
+        )
+        counters.add("topic", self.topic_name, "NumberOfNotificationsFailed", at=now)
+        if self.notifications_dlq_url is None:
+            return
+        sns = record["Sns"]
+        body = {k: sns[k] for k in ("Type", "MessageId", "TopicArn", "Message", "Timestamp") if k in sns}
+        send_message(conn, self.notifications_dlq_url, json.dumps(body, separators=(",", ":")), now=now)
+        counters.add("topic", self.topic_name, "NumberOfNotificationsRedrivenToDlq", at=now)
 
     def _start_execution(
         self,
@@ -552,9 +590,6 @@ class Engine:
         published.append(event)
         return {"EventId": event["id"]}
 
-    def _async_retries(self, function_key: str) -> int:
-        return self.async_retries.get(function_key, 2)
-
     def _dead_letter(
         self,
         conn: sqlite3.Connection,
@@ -573,6 +608,46 @@ class Engine:
         attributes = dead_letter_attributes(rule.arn, target.arn, code, message, attempts, condition)
         send_message(conn, target.dlq_url, payload, attributes=attributes, now=now)
         counters.add("rule", rule.name, "DeadLetterInvocations", at=now)
+
+
+def _function(conn: sqlite3.Connection, arn: str) -> sqlite3.Row | None:
+    """The function behind a target or subscription ARN as it is now, with its async config; None when it
+    does not exist."""
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT key, async_max_retry_attempts, async_max_event_age_seconds FROM functions WHERE arn = ?",
+        (arn,),
+    ).fetchone()
+    return row
+
+
+def _queue_delivery(
+    conn: sqlite3.Connection,
+    function: sqlite3.Row,
+    payload: str,
+    source: str,
+    rule_key: str | None,
+    target_id: str | None,
+    event_id: str,
+    now: float,
+) -> None:
+    """Lambda accepted an asynchronous invocation: it is queued with the function's retries and event age."""
+    conn.execute(
+        "INSERT INTO deliveries (function_key, payload, source, rule_key, target_id, event_id, ingested_at, "
+        "max_attempts, deadline, not_before, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            function["key"],
+            payload,
+            source,
+            rule_key,
+            target_id,
+            event_id,
+            now,
+            1 + int(function["async_max_retry_attempts"]),
+            now + int(function["async_max_event_age_seconds"]),
+            now,
+            str(uuid.uuid4()),
+        ),
+    )
 
 
 def _queue_url(arn: str) -> str:

@@ -16,6 +16,7 @@ from tooling.naming import queue_name_from_url
 from tooling.observe.monitor import (
     AlarmInfo,
     ArchiveInfo,
+    AsyncQueue,
     BusInfo,
     FunctionMetrics,
     MetricsReport,
@@ -168,6 +169,28 @@ class LocalMonitorSource:
             )
             for row in self.queues.peek(url, limit)
         ]
+
+    def async_queues(self) -> dict[str, AsyncQueue]:
+        """Deliveries Lambda accepted and has not finished: due (or running) now, or waiting for a retry
+        (`attempts` > 0) until their due time."""
+        now = time.time()
+        rows = self.store.query(
+            "SELECT f.name AS name, SUM(d.attempts = 0 OR d.not_before <= ? OR d.claimed = 1) AS queued, "
+            "SUM(d.attempts > 0 AND d.not_before > ? AND d.claimed = 0) AS retrying, "
+            "MIN(CASE WHEN d.attempts > 0 AND d.claimed = 0 THEN d.not_before END) AS next_retry "
+            "FROM deliveries d JOIN functions f ON f.key = d.function_key GROUP BY f.name",
+            (now, now),
+        )
+        return {
+            str(row["name"]): AsyncQueue(
+                queued=int(row["queued"] or 0),
+                retrying=int(row["retrying"] or 0),
+                next_retry_at=None
+                if row["next_retry"] is None
+                else datetime.fromtimestamp(float(row["next_retry"]), UTC),
+            )
+            for row in rows
+        }
 
     def alarms(self) -> list[AlarmInfo]:
         """The alarms Terraform declares, evaluated over their period from the local metrics.

@@ -23,16 +23,13 @@ from tooling.local.store import DB_NAME, Store, expire_archive
 from tooling.naming import ACCOUNT_ID, Arns, Names, log_group, state_machine_log_group
 from tooling.order_workflow import STATE_MACHINE_TYPE, WORKFLOW_TARGET
 from tooling.outputs import DeploymentOutputs
-from tooling.workspace import Workspace
+from tooling.workspace import DIR_MODE, FILE_MODE, Workspace, create_private, make_dir, write_file
 
 # Queue settings Terraform gives the batch queue (visibility above the consumer's timeout; 5 receives
 # before the redrive to its DLQ) and DLQs (nothing consumes them: receives never move their messages).
 BATCH_VISIBILITY_SECONDS = 60
 BATCH_MAX_RECEIVE_COUNT = 5
 DLQ_VISIBILITY_SECONDS = 30
-# Lambda's asynchronous invocation retries for invocations that do not come from an EventBridge target
-# (the SNS -> notifier subscription): AWS's default of 2.
-ASYNC_MAX_RETRY_ATTEMPTS = 2
 EVENTS_DLQ = "events"
 BATCH_DLQ = "batch-queue"
 # The SNS subscription's redrive DLQ (Terraform's messaging module); SNS-level delivery failures land here.
@@ -69,7 +66,7 @@ def extract_code(workspace: Workspace, package: PackageResult) -> Path:
         return dest
     tmp = root / f".{package.sha256[:16]}.{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    make_dir(tmp)
     try:
         with zipfile.ZipFile(package.path) as zf:
             zf.extractall(tmp)
@@ -78,7 +75,13 @@ def extract_code(workspace: Workspace, package: PackageResult) -> Path:
         raise PackageError(
             f"cannot unpack {package.path}: {exc}", hint="rebuild it: tooling package"
         ) from None
-    (tmp / ".complete").write_text(package.sha256 + "\n")
+    # extractall creates with the umask's modes (world-writable under umask 000): the code is read-only
+    # to everyone but its owner, as /var/task is.
+    for folder, _dirs, files in os.walk(tmp):
+        os.chmod(folder, DIR_MODE)
+        for name in files:
+            os.chmod(os.path.join(folder, name), FILE_MODE)
+    write_file(tmp / ".complete", package.sha256 + "\n")
     shutil.rmtree(dest, ignore_errors=True)
     tmp.rename(dest)
     # Older code versions are no longer referenced by any function.
@@ -95,8 +98,7 @@ RUNTIME_LIBRARIES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", 
 def runtime_libraries(workspace: Workspace) -> Path:
     """`.tooling/<env>/runtime/`: links to the SDK stack only, the worker's stand-in for /var/runtime (so a
     handler that imports anything else the zip does not hold fails here as it would in Lambda)."""
-    folder = workspace.state_dir / "runtime"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_dir(workspace.state_dir / "runtime")
     for name in RUNTIME_LIBRARIES:
         spec = importlib.util.find_spec(name)
         if spec is None or spec.origin is None:
@@ -169,6 +171,8 @@ def provision(workspace: Workspace, config: Config, package: PackageResult) -> D
     outputs = outputs_for(config, names, arns)
     code_dir = extract_code(workspace, package)
     runtime_libraries(workspace)
+    # The notifier's idempotency records hold event data: owner-only, created before the function runs.
+    create_private(workspace.state_dir / "idempotency.sqlite")
     store = Store.open(workspace, create=True)
     try:
         with store.transaction() as conn:
@@ -236,12 +240,14 @@ def _provision_functions(
         name = names.function(key)
         conn.execute(
             "INSERT INTO functions (key, name, arn, handler, timeout_seconds, memory_mb, environment, log_group, "
-            "dlq_url, code_dir, code_sha256, async_max_retry_attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "dlq_url, code_dir, code_sha256, async_max_retry_attempts, async_max_event_age_seconds) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(key) DO UPDATE SET name = excluded.name, arn = excluded.arn, handler = excluded.handler, "
             "timeout_seconds = excluded.timeout_seconds, memory_mb = excluded.memory_mb, "
             "environment = excluded.environment, log_group = excluded.log_group, dlq_url = excluded.dlq_url, "
             "code_dir = excluded.code_dir, code_sha256 = excluded.code_sha256, "
-            "async_max_retry_attempts = excluded.async_max_retry_attempts",
+            "async_max_retry_attempts = excluded.async_max_retry_attempts, "
+            "async_max_event_age_seconds = excluded.async_max_event_age_seconds",
             (
                 key,
                 name,
@@ -254,7 +260,8 @@ def _provision_functions(
                 arns.queue_url(names.dlq(key)),
                 str(code_dir),
                 sha256,
-                ASYNC_MAX_RETRY_ATTEMPTS,
+                settings.maximum_retry_attempts,
+                settings.maximum_event_age_seconds,
             ),
         )
     conn.execute(f"DELETE FROM functions WHERE key NOT IN ({','.join('?' * len(keys))})", keys)

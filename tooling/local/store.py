@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tooling.errors import ToolingError
-from tooling.workspace import Workspace
+from tooling.workspace import Workspace, create_private, make_dir
 
 DB_NAME = "local.sqlite"
 SCHEMA_VERSION = "1"
@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS functions (
     key TEXT PRIMARY KEY, name TEXT NOT NULL, arn TEXT NOT NULL, handler TEXT NOT NULL,
     timeout_seconds INTEGER NOT NULL, memory_mb INTEGER NOT NULL, environment TEXT NOT NULL,
     log_group TEXT NOT NULL, dlq_url TEXT, code_dir TEXT NOT NULL, code_sha256 TEXT NOT NULL,
-    async_max_retry_attempts INTEGER NOT NULL);
+    async_max_retry_attempts INTEGER NOT NULL, async_max_event_age_seconds INTEGER NOT NULL DEFAULT 21600);
 CREATE TABLE IF NOT EXISTS queues (
     url TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, arn TEXT NOT NULL, role TEXT NOT NULL,
     visibility_timeout INTEGER NOT NULL, redrive_url TEXT, max_receive_count INTEGER);
@@ -62,7 +62,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     source TEXT NOT NULL, rule_key TEXT, target_id TEXT, event_id TEXT, ingested_at REAL NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL, deadline REAL NOT NULL,
     not_before REAL NOT NULL, claimed INTEGER NOT NULL DEFAULT 0, request_id TEXT NOT NULL,
-    last_error_type TEXT, last_error_message TEXT);
+    last_error_type TEXT, last_error_message TEXT, capture_path TEXT, capture_offset INTEGER,
+    capture_stream TEXT);
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (claimed, not_before);
 CREATE TABLE IF NOT EXISTS invocations (
     id INTEGER PRIMARY KEY AUTOINCREMENT, function_key TEXT NOT NULL, request_id TEXT NOT NULL,
@@ -93,6 +94,15 @@ CREATE TABLE IF NOT EXISTS replays (
 """
 
 
+# (table, column, declaration) of every column added to SCHEMA since its first version.
+ADDED_COLUMNS = (
+    ("functions", "async_max_event_age_seconds", "INTEGER NOT NULL DEFAULT 21600"),
+    ("deliveries", "capture_path", "TEXT"),
+    ("deliveries", "capture_offset", "INTEGER"),
+    ("deliveries", "capture_stream", "TEXT"),
+)
+
+
 class LocalStateMissing(ToolingError):
     """Nothing is provisioned on the local target for this environment."""
 
@@ -110,7 +120,10 @@ class Store:
                 f"the local target has no state at {path}",
                 hint="provision it first: tooling apply --target local",
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_dir(path.parent)
+        # Events, messages and logs: owner-only, whatever the umask (SQLite gives its -wal and -shm files
+        # the database's mode).
+        create_private(path)
         self.path = path
         self.lock = threading.RLock()
         self.conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
@@ -126,8 +139,17 @@ class Store:
         ):
             with self.lock:
                 self.conn.executescript(SCHEMA)
+        self._add_columns()
         if create:
             self.set_meta("schema_version", SCHEMA_VERSION)
+
+    def _add_columns(self) -> None:
+        """Columns added after a database was first created (CREATE TABLE IF NOT EXISTS keeps old tables)."""
+        with self.lock:
+            for table, column, declaration in ADDED_COLUMNS:
+                present = {row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")}
+                if column not in present:
+                    self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
     @classmethod
     def open(cls, workspace: Workspace, *, create: bool = False) -> Store:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tooling.local.delivery import Outcome
+from tooling.workspace import PRIVATE_MODE, make_dir, write_file
 
 RUNTIME = Path(__file__).with_name("lambda_runtime.py")
 # Lambda's init phase limit.
@@ -68,6 +69,7 @@ class Worker:
         self.init_error: dict[str, Any] | None = None
         self._buffer = b""
         self.cold_starts = 0
+        self._fresh = False  # started and not yet invoked: the next REPORT carries the init duration
 
     # -- lifecycle ----------------------------------------------------------------------------------------
     def _environment(self) -> dict[str, str]:
@@ -91,11 +93,11 @@ class Worker:
 
     def start(self) -> None:
         self.stop()
-        self.workers_dir.mkdir(parents=True, exist_ok=True)
+        make_dir(self.workers_dir)
         instance = uuid.uuid4().hex
         self.log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{instance}"
         self.capture_path = self.workers_dir / f"{self.spec.key}-{instance[:12]}.log"
-        self.capture_path.write_bytes(b"")
+        write_file(self.capture_path, b"", PRIVATE_MODE)  # what the function logs: owner-only
         self.offset = 0
         self._buffer = b""
         self.proc = subprocess.Popen(
@@ -118,6 +120,7 @@ class Worker:
             start_new_session=True,
         )
         self.cold_starts += 1
+        self._fresh = True
         ready = self._read_line(time.monotonic() + INIT_TIMEOUT_SECONDS)
         if ready is None:
             self.stop()
@@ -126,6 +129,12 @@ class Worker:
             return
         self.init_ms = float(ready.get("init_ms") or 0.0)
         self.init_error = ready.get("init_error")
+
+    def ensure_started(self) -> None:
+        """Start the process unless it is warm (so the capture file and its offset are known before the
+        invocation: the dispatcher records them with the claim, to keep the lines of an interrupted one)."""
+        if not self.alive():
+            self.start()
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -181,10 +190,10 @@ class Worker:
 
     def invoke(self, payload: str, request_id: str) -> Outcome:
         """Run the handler on `payload` (the JSON the target receives); never raises for handler trouble."""
-        cold = not self.alive()
-        if cold:
+        if not self.alive() and not self._fresh:  # a start that just failed is not retried here
             self.start()
-        init_ms = self.init_ms if cold else None
+        init_ms = self.init_ms if self._fresh else None
+        self._fresh = False
         started_at = time.time()
         begin = time.monotonic()
         timeout = float(self.spec.timeout_seconds)

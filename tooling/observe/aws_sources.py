@@ -28,6 +28,7 @@ from tooling.observe.logs import LogRecord
 from tooling.observe.monitor import (
     AlarmInfo,
     ArchiveInfo,
+    AsyncQueue,
     BusInfo,
     FunctionMetrics,
     MetricsReport,
@@ -301,6 +302,10 @@ class AwsMonitorSource(_CountingSource):
         return sorted(
             seen.values(), key=lambda m: (m.sent_at or datetime.min.replace(tzinfo=UTC), m.message_id)
         )
+
+    def async_queues(self) -> dict[str, AsyncQueue]:
+        # Lambda does not expose its asynchronous queue (only the AsyncEvents* metrics).
+        return {}
 
     def alarms(self) -> list[AlarmInfo]:
         cloudwatch = self._clients("cloudwatch")

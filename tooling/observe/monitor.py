@@ -155,6 +155,14 @@ class AlarmInfo(Model):
     updated_at: datetime | None = None
 
 
+class AsyncQueue(Model):
+    """A function's asynchronous invocations waiting in Lambda's queue: due now, or waiting for a retry."""
+
+    queued: int = 0
+    retrying: int = 0
+    next_retry_at: datetime | None = None
+
+
 class MonitorSource(Protocol):
     """What a target implements so `build_snapshot` can see it. Read-only: no method may change state
     that a consumer would notice (peek leaves messages visible). Raise ToolingError subclasses (or let
@@ -180,6 +188,11 @@ class MonitorSource(Protocol):
 
     def peek(self, url: str, limit: int) -> list[QueueMessage]:
         """Up to `limit` messages of the queue, without hiding them from consumers."""
+        ...
+
+    def async_queues(self) -> dict[str, AsyncQueue]:
+        """Per function name, its queued asynchronous invocations (the local target's; AWS exposes no such
+        view, only the AsyncEvents* metrics, so its source returns none)."""
         ...
 
     def alarms(self) -> list[AlarmInfo]:
@@ -211,6 +224,7 @@ class FunctionView(Model):
     metrics: FunctionMetrics
     dlq_key: str | None  # the `queues[].key` of its on-failure DLQ
     dlq_depth: int | None  # visible + in flight in that DLQ; None when it has none or it is missing
+    pending: AsyncQueue = AsyncQueue()  # asynchronous invocations waiting, and retries with their due time
 
 
 class QueueView(Model):
@@ -373,7 +387,10 @@ def _queues(outputs: DeploymentOutputs) -> list[tuple[str, Literal["batch", "dlq
 
 
 def _function_views(
-    outputs: DeploymentOutputs, metrics: MetricsReport, queues: Sequence[QueueView]
+    outputs: DeploymentOutputs,
+    metrics: MetricsReport,
+    queues: Sequence[QueueView],
+    pending: dict[str, AsyncQueue],
 ) -> list[FunctionView]:
     by_key = {q.key: q for q in queues}
     views = []
@@ -387,6 +404,7 @@ def _function_views(
                 metrics=metrics.functions.get(name, FunctionMetrics()),
                 dlq_key=dlq.key if dlq else None,
                 dlq_depth=dlq.visible + dlq.in_flight if dlq and dlq.exists else None,
+                pending=pending.get(name, AsyncQueue()),
             )
         )
     return views
@@ -483,7 +501,7 @@ def build_snapshot(
     alarms = sorted(source.alarms(), key=lambda a: a.name)
     rule_views = _rule_views(outputs, rules, metrics)
     queue_views = _queue_views(source, outputs, metrics, stats, peek)
-    function_views = _function_views(outputs, metrics, queue_views)
+    function_views = _function_views(outputs, metrics, queue_views, source.async_queues())
     return Snapshot(
         meta=SnapshotMeta(
             environment=outputs.environment,

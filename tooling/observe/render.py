@@ -18,6 +18,7 @@ from rich.text import Text
 from tooling.observe.logs import LogEvent
 from tooling.observe.monitor import (
     AlarmInfo,
+    AsyncQueue,
     BusInfo,
     FunctionView,
     Health,
@@ -178,12 +179,23 @@ def render_routes(rules: list[RuleView]) -> Table:
     return table
 
 
+def _pending(pending: AsyncQueue) -> str:
+    text = f"{pending.queued} queued"
+    if pending.retrying:
+        text += f", {pending.retrying} retrying: next {_time(pending.next_retry_at)}"
+    return text
+
+
 def render_functions(functions: list[FunctionView]) -> Table:
     table = Table(title="Functions", title_justify="left", box=box.SIMPLE_HEAD)
-    for name in ("Function", "Name", "Invocations", "Errors", "Throttles", "Duration p50/p99", "DLQ depth"):
+    columns = ("Function", "Name", "Invocations", "Errors", "Throttles", "Duration p50/p99", "DLQ depth")
+    for name in columns:
         table.add_column(
             name, justify="right" if name in ("Invocations", "Errors", "Throttles", "DLQ depth") else "left"
         )
+    waiting = any(fn.pending.queued or fn.pending.retrying for fn in functions)
+    if waiting:
+        table.add_column("Async queue (retries: next attempt)")
     for fn in functions:
         m = fn.metrics
         table.add_row(
@@ -194,6 +206,7 @@ def render_functions(functions: list[FunctionView]) -> Table:
             _count(m.throttles, bad=True),
             _ms(m.duration_p50_ms, m.duration_p99_ms),
             "-" if fn.dlq_depth is None else _count(fn.dlq_depth, bad=True),
+            *([_pending(fn.pending)] if waiting else []),
         )
     return table
 

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from tooling import json_limits
 from tooling.errors import UsageError
 from tooling.patterns.match import compile_pattern
 from tooling.patterns.parse import InvalidPatternError
@@ -34,7 +35,7 @@ def run_cases(text: str, source: str) -> Iterator[dict[str, Any]]:
         if not raw.strip():
             continue
         try:
-            line = json.loads(raw)
+            line = json_limits.loads(raw, f"{source} line {number}")
         except json.JSONDecodeError as exc:
             raise UsageError(
                 f"{source} line {number}: not valid JSON ({exc.msg} at column {exc.colno})", hint=_CASE_HINT

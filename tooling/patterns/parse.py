@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from tooling import json_limits
 from tooling.errors import ToolingError
 from tooling.patterns.complexity import wildcard_complexity
 from tooling.patterns.model import (
@@ -87,9 +88,13 @@ def load_pattern(source: Any) -> dict[str, Any]:
         if len(text) > MAX_PATTERN_LENGTH:
             raise InvalidPatternError(_too_long())
         try:
-            source = json.loads(text)
+            source = json_limits.loads(text, "the pattern")
+        except json_limits.TooDeepError as exc:
+            raise InvalidPatternError(PREFIX + exc.message) from None
         except json.JSONDecodeError as exc:
             raise InvalidPatternError(PREFIX + _jackson_message(text, exc)) from None
+    elif isinstance(source, Mapping) and json_limits.depth(source) > json_limits.MAX_DEPTH:
+        raise InvalidPatternError(PREFIX + json_limits.too_deep_message("the pattern"))
     elif isinstance(source, Mapping) and len(_compact(source)) > MAX_PATTERN_LENGTH:
         raise InvalidPatternError(_too_long())
     if not isinstance(source, Mapping):
@@ -362,7 +367,12 @@ def _numeric(items: list[Any]) -> Numeric:
         raise _Invalid(f"Value of {upper_op} must be numeric")
     if len(items) > 4:
         raise _Invalid("Too many terms in numeric range expression")
-    return Numeric(value, operator == ">=", float(items[3]), upper_op == "<=")
+    upper = float(items[3])
+    # event-ruler (JsonRuleCompiler, numeric range parsing) refuses a range whose bottom is not below its
+    # top, inclusive bounds or not: such a range is an invalid pattern, not one that never matches.
+    if value >= upper:
+        raise _Invalid("Bottom must be less than top")
+    return Numeric(value, operator == ">=", upper, upper_op == "<=")
 
 
 def wildcard_tokens(text: str) -> list[str | None]:

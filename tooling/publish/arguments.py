@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tooling import json_limits
 from tooling.errors import UsageError
 
 
@@ -27,7 +28,7 @@ def read_text(value: str, what: str) -> str:
 def read_json(value: str, what: str) -> Any:
     text = read_text(value, what)
     try:
-        return json.loads(text)
+        return json_limits.loads(text, what)
     except json.JSONDecodeError as exc:
         raise UsageError(
             f"{what} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})",

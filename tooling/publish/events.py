@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from tooling import json_limits
 from tooling.errors import UsageError
 from tooling.publish.arguments import read_json_object
 
@@ -292,7 +293,9 @@ def _entry_from_line(data: Any) -> Entry:
     detail = raw["Detail"] if raw["Detail"] is not None else {}
     if isinstance(detail, str):
         try:
-            detail = json.loads(detail)
+            detail = json_limits.loads(detail, "Detail")
+        except json_limits.TooDeepError as exc:
+            raise ValueError(exc.message) from None
         except json.JSONDecodeError as exc:
             raise ValueError(f"Detail is not valid JSON: {exc.msg}") from None
     if not isinstance(detail, dict):
@@ -334,7 +337,9 @@ def parse_entries(lines: Sequence[str], source: str = "<input>", max_problems: i
         if not line.strip():
             continue
         try:
-            entries.append(_entry_from_line(json.loads(line)))
+            entries.append(_entry_from_line(json_limits.loads(line, "the line")))
+        except json_limits.TooDeepError as exc:
+            problems.append(f"{source}:{number}: {exc.message}")
         except json.JSONDecodeError as exc:
             problems.append(f"{source}:{number}: not valid JSON: {exc.msg} (column {exc.colno})")
         except ValueError as exc:

@@ -87,3 +87,15 @@ resource "aws_cloudwatch_log_group" "function" {
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
 }
+
+# EventBridge and SNS invoke the functions asynchronously: a function error is not a failed delivery of the
+# rule or subscription; Lambda retries it (maximum_retry_attempts) while the event is younger than
+# maximum_event_age_in_seconds, then sends it to the function's dead-letter queue. Both come from the
+# environment file ([functions.<name>]); the local target reads the same values.
+resource "aws_lambda_function_event_invoke_config" "this" {
+  for_each = var.functions
+
+  function_name                = aws_lambda_function.this[each.key].function_name
+  maximum_retry_attempts       = each.value.maximum_retry_attempts
+  maximum_event_age_in_seconds = each.value.maximum_event_age_seconds
+}

@@ -15,6 +15,9 @@ variable "functions" {
     memory_mb            = number
     timeout_seconds      = number
     reserved_concurrency = optional(number)
+    # Lambda's asynchronous invocation config: retries of a function error, and the event's maximum age.
+    maximum_retry_attempts    = optional(number, 2)
+    maximum_event_age_seconds = optional(number, 21600)
   }))
   description = "The functions to create, keyed processor | notifier | analytics; all run from the one zip."
   nullable    = false
