@@ -82,7 +82,7 @@ def test_package_json_is_stable_across_runs(project_copy: Path) -> None:
 
     assert first.exit_code == second.exit_code == 0
     assert json.loads(first.stdout)["sha256"] == json.loads(second.stdout)["sha256"]
-    assert set(json.loads(first.stdout)) == {"path", "size", "sha256"}
+    assert set(json.loads(first.stdout)) == {"path", "size", "sha256", "bytecode"}
 
 
 def test_outputs_before_any_apply_is_a_clear_error(project_copy: Path) -> None:
