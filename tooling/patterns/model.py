@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tooling.patterns import casing
+
 # One step through an array: (identity of the array in this event, index of the element).
 ArrayStep = tuple[int, int]
 Trail = tuple[ArrayStep, ...]
@@ -98,38 +100,35 @@ class ExactIp(Matcher):
 @dataclass(frozen=True, slots=True)
 class Prefix(Matcher):
     prefix: str
-    ignore_case: bool = False
+    ignore_case: bool = False  # as event-ruler folds case: tooling/patterns/casing.py
 
     def test(self, value: Any) -> bool:
         if not isinstance(value, str):
             return False
         if self.ignore_case:
-            return value[: len(self.prefix)].lower() == self.prefix
+            return casing.matches(value, self.prefix, "prefix")
         return value.startswith(self.prefix)
 
 
 @dataclass(frozen=True, slots=True)
 class Suffix(Matcher):
     suffix: str
-    ignore_case: bool = False
+    ignore_case: bool = False  # as event-ruler folds case: tooling/patterns/casing.py
 
     def test(self, value: Any) -> bool:
         if not isinstance(value, str):
             return False
         if self.ignore_case:
-            return (
-                len(value) >= len(self.suffix)
-                and value[len(value) - len(self.suffix) :].lower() == self.suffix
-            )
+            return casing.matches(value, self.suffix, "suffix")
         return value.endswith(self.suffix)
 
 
 @dataclass(frozen=True, slots=True)
 class EqualsIgnoreCase(Matcher):
-    lowered: str
+    value: str  # the pattern's own text: event-ruler folds it, never the event (casing.py)
 
     def test(self, value: Any) -> bool:
-        return isinstance(value, str) and value.lower() == self.lowered
+        return isinstance(value, str) and casing.matches(value, self.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,10 +220,10 @@ class AnythingButSuffix(Matcher):
 
 @dataclass(frozen=True, slots=True)
 class AnythingButIgnoreCase(Matcher):
-    lowered: frozenset[str]
+    values: frozenset[str]
 
     def test(self, value: Any) -> bool:
-        return not (isinstance(value, str) and value.lower() in self.lowered)
+        return not (isinstance(value, str) and any(casing.matches(value, v) for v in self.values))
 
 
 @dataclass(frozen=True, slots=True)

@@ -229,7 +229,7 @@ def _expression(expr: Mapping[str, Any]) -> Matcher:
     elif name == "equals-ignore-case":
         if not isinstance(arg, str):
             raise _Invalid("equals-ignore-case match pattern must be a string")
-        matcher = EqualsIgnoreCase(arg.lower())
+        matcher = EqualsIgnoreCase(arg)
         _one_key(expr)
     elif name == "wildcard":
         if not isinstance(arg, str):
@@ -268,7 +268,7 @@ def _prefix_suffix(name: str, arg: Any) -> Matcher:
         if not isinstance(inner, str):
             raise _Invalid("equals-ignore-case match pattern must be a string")
         _one_key(arg)
-        return Prefix(inner.lower(), True) if name == "prefix" else Suffix(inner.lower(), True)
+        return Prefix(inner, True) if name == "prefix" else Suffix(inner, True)
     if not isinstance(arg, str):
         raise _Invalid(f"{name} match pattern must be a string")
     return Prefix(arg) if name == "prefix" else Suffix(arg)
@@ -288,9 +288,9 @@ def _anything_but(arg: Any) -> Matcher:
             if isinstance(inner, list):
                 if not all(isinstance(v, str) for v in inner):
                     raise _Invalid(not_string)
-                matcher = AnythingButIgnoreCase(frozenset(v.lower() for v in inner))
+                matcher = AnythingButIgnoreCase(frozenset(inner))
             elif isinstance(inner, str):
-                matcher = AnythingButIgnoreCase(frozenset({inner.lower()}))
+                matcher = AnythingButIgnoreCase(frozenset({inner}))
             elif is_number(inner):
                 raise _Invalid(not_string)
             else:

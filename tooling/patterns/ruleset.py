@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from tooling.patterns import casing
 from tooling.patterns.match import Pattern, compile_pattern
 from tooling.patterns.model import (
     Branch,
@@ -45,13 +46,17 @@ def _keys(fld: Field) -> list[Key] | None:
                 keys.append(("n", fld.path, float(value)))
             else:
                 keys.append(("o", fld.path, value))
-        elif isinstance(matcher, EqualsIgnoreCase):
-            keys.append(("i", fld.path, matcher.lowered))
-        elif isinstance(matcher, Prefix):
-            keys.append(("pi" if matcher.ignore_case else "p", fld.path, matcher.prefix))
-        elif isinstance(matcher, Suffix):
-            keys.append(("xi" if matcher.ignore_case else "x", fld.path, matcher.suffix))
-        else:
+        elif isinstance(matcher, EqualsIgnoreCase) and casing.indexable(matcher.value):
+            keys.append(("i", fld.path, matcher.value.lower()))
+        elif isinstance(matcher, Prefix) and matcher.ignore_case and casing.indexable(matcher.prefix):
+            keys.append(("pi", fld.path, matcher.prefix.lower()))
+        elif isinstance(matcher, Prefix) and not matcher.ignore_case:
+            keys.append(("p", fld.path, matcher.prefix))
+        elif isinstance(matcher, Suffix) and matcher.ignore_case and casing.indexable(matcher.suffix):
+            keys.append(("xi", fld.path, matcher.suffix.lower()))
+        elif isinstance(matcher, Suffix) and not matcher.ignore_case:
+            keys.append(("x", fld.path, matcher.suffix))
+        else:  # anything else, and ignore-case text whose case forms change length: verified one by one
             return None
     return keys
 
