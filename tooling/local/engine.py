@@ -356,20 +356,8 @@ class Engine:
             try:
                 payload = whole if target.input_template is None else self._payload(rule, target, event, now)
             except Exception as exc:  # a transformer that cannot render is a failed invocation, as in AWS
-                counters.add("rule", rule.name, "Invocations", at=now)
-                counters.add("rule", rule.name, "FailedInvocations", at=now)
-                counters.add("target", f"{rule.key}/{target.target_id}", "Failed", at=now)
-                self._dead_letter(
-                    conn,
-                    rule,
-                    target,
-                    whole,
-                    "INPUT_TRANSFORMER_ERROR",
-                    str(exc),
-                    1,
-                    "MaximumRetryAttemptsExhausted",
-                    counters,
-                    now,
+                self._failed_hand_off(
+                    conn, rule, target, whole, "INPUT_TRANSFORMER_ERROR", str(exc), counters, now
                 )
                 continue
             if target.kind == "batch-queue":
@@ -385,6 +373,19 @@ class Engine:
                 )
             else:
                 self._invoke_async(conn, rule, target, whole, payload, event, now, counters, stats)
+
+    def _failed_hand_off(
+        self, conn: sqlite3.Connection, rule: RuleRow, target: TargetRow, whole: str, code: str, message: str,
+        counters: Counters, now: float,
+    ) -> None:  # fmt: skip
+        """A delivery EventBridge gives up on at once (not retried): counted as the rule's failed invocation,
+        the event dead-lettered with the error."""
+        counters.add("rule", rule.name, "Invocations", at=now)
+        counters.add("rule", rule.name, "FailedInvocations", at=now)
+        counters.add("target", f"{rule.key}/{target.target_id}", "Failed", at=now)
+        self._dead_letter(
+            conn, rule, target, whole, code, message, 1, "MaximumRetryAttemptsExhausted", counters, now
+        )
 
     def _invoke_async(
         self,
@@ -404,21 +405,10 @@ class Engine:
         Lambda accepted is Lambda's from then on (retries and DLQ by the function's async config)."""
         function = _function(conn, target.arn)
         if function is None:
-            counters.add("rule", rule.name, "Invocations", at=now)
-            counters.add("rule", rule.name, "FailedInvocations", at=now)
-            counters.add("target", f"{rule.key}/{target.target_id}", "Failed", at=now)
-            self._dead_letter(
-                conn,
-                rule,
-                target,
-                whole,
-                "ResourceNotFoundException",
-                f"Function not found: {target.arn}",
-                1,
-                "MaximumRetryAttemptsExhausted",
-                counters,
-                now,
-            )
+            self._failed_hand_off(
+                conn, rule, target, whole, "ResourceNotFoundException", f"Function not found: {target.arn}",
+                counters, now,
+            )  # fmt: skip
             return
         _queue_delivery(conn, function, payload, "eventbridge", rule.key, target.target_id, event["id"], now)
         stats.queued_invocations += 1
