@@ -147,7 +147,10 @@ def test_redrive_republishes_a_function_dlq_event_onto_the_bus_and_health_recove
     env.drain()
     assert env.depth("processor") == 0
     assert _count(env, "SELECT COUNT(*) FROM archive") == archived_before + 1  # it went onto the bus again
-    assert _count(env, "SELECT COUNT(*) FROM invocations WHERE function_key = 'processor' AND status = 'ok'") == 1
+    assert (
+        _count(env, "SELECT COUNT(*) FROM invocations WHERE function_key = 'processor' AND status = 'ok'")
+        == 1
+    )
     env.age_metrics(3600)
     assert env.health()["status"] == "OK"
 
