@@ -301,3 +301,24 @@ def test_a_malformed_event_file_is_refused(env: Env, tmp_path: Path) -> None:
     run = env.cli("publish", "file", str(path))
     assert run.code == 2 and "not valid JSON" in run.error
     assert _archived(env) == 0
+
+
+# -- small things ---------------------------------------------------------------------------------------------
+
+HELP_COMMANDS = [[], ["dlq"], ["dlq", "list"], ["dlq", "peek"], ["dlq", "redrive"], ["dlq", "purge"],
+                 ["publish", "order"], ["publish", "batch"], ["publish", "file"], ["monitor"]]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", HELP_COMMANDS, ids=lambda c: " ".join(c) or "tooling")
+def test_help_fits_80_columns_without_cutting_a_word(command: list[str]) -> None:
+    result = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "80", "NO_COLOR": "1"})
+    assert result.exit_code == 0
+    assert all(len(line) <= 80 for line in result.stdout.splitlines())
+    assert "…" not in result.stdout
+
+
+def test_version_prints_the_package_version() -> None:
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"tooling {version('tooling')}"

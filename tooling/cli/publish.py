@@ -77,19 +77,14 @@ SeedOption = Annotated[
 ]
 TraceHeaderOption = Annotated[
     str | None,
-    typer.Option(
-        "--trace-header", help="X-Ray trace header for every event, e.g. 'Root=1-5759e988-bd862e3f...'."
-    ),
+    typer.Option("--trace-header", help="X-Ray trace header for every event (Root=1-...;Sampled=1)."),
 ]
-ValidateOption = Annotated[
-    bool,
-    typer.Option(
-        "--validate/--no-validate", help="Check each detail against schemas/ before sending (exit 2 if not)."
-    ),
+NoValidateOption = Annotated[
+    bool, typer.Option("--no-validate", help="Skip checking each detail against schemas/ before sending.")
 ]
 MixOption = Annotated[
     str | None,
-    typer.Option("--mix", help="Weights per kind, e.g. orders=50,users=25,payments=25 (default: all four)."),
+    typer.Option("--mix", help="Weights per kind, e.g. orders=50,users=25 (default: all four)."),
 ]
 
 
@@ -249,13 +244,15 @@ def order(
     outputs: OutputsOption = None,
     target: TargetOption = None,
     json_out: JsonOption = False,
-    validate: ValidateOption = True,
+    no_validate: NoValidateOption = False,
 ) -> None:
     """Publish order events (source ecommerce.orders).
 
     Example: tooling publish order --type "Order Created" --amount 1500
     """
-    options = SendOptions(env, config, outputs, target, concurrency, rate, trace_header, json_out, validate)
+    options = SendOptions(
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate
+    )
     _kind("order", detail_type, amount, detail, count, seed, options)
 
 
@@ -273,13 +270,15 @@ def user(
     outputs: OutputsOption = None,
     target: TargetOption = None,
     json_out: JsonOption = False,
-    validate: ValidateOption = True,
+    no_validate: NoValidateOption = False,
 ) -> None:
     """Publish user events (source ecommerce.users).
 
     Example: tooling publish user --count 5
     """
-    options = SendOptions(env, config, outputs, target, concurrency, rate, trace_header, json_out, validate)
+    options = SendOptions(
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate
+    )
     _kind("user", detail_type, None, detail, count, seed, options)
 
 
@@ -298,13 +297,15 @@ def payment(
     outputs: OutputsOption = None,
     target: TargetOption = None,
     json_out: JsonOption = False,
-    validate: ValidateOption = True,
+    no_validate: NoValidateOption = False,
 ) -> None:
     """Publish payment events (source ecommerce.payments).
 
     Example: tooling publish payment --amount 99.90 --detail '{"status": "failed"}'
     """
-    options = SendOptions(env, config, outputs, target, concurrency, rate, trace_header, json_out, validate)
+    options = SendOptions(
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate
+    )
     _kind("payment", detail_type, amount, detail, count, seed, options)
 
 
@@ -322,13 +323,15 @@ def inventory(
     outputs: OutputsOption = None,
     target: TargetOption = None,
     json_out: JsonOption = False,
-    validate: ValidateOption = True,
+    no_validate: NoValidateOption = False,
 ) -> None:
     """Publish inventory events (source ecommerce.inventory).
 
     Example: tooling publish inventory --type "Stock Depleted"
     """
-    options = SendOptions(env, config, outputs, target, concurrency, rate, trace_header, json_out, validate)
+    options = SendOptions(
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate
+    )
     _kind("inventory", detail_type, None, detail, count, seed, options)
 
 
@@ -372,7 +375,7 @@ def file(
     outputs: OutputsOption = None,
     target: TargetOption = None,
     json_out: JsonOption = False,
-    validate: ValidateOption = True,
+    no_validate: NoValidateOption = False,
 ) -> None:
     """Publish your own events from a file; every event is checked (form and schema) before any is sent.
 
@@ -384,7 +387,9 @@ def file(
         raise UsageError(
             f"{path} holds no events", hint="write one PutEvents entry or EventBridge event per line"
         )
-    options = SendOptions(env, config, outputs, target, concurrency, rate, trace_header, json_out, validate)
+    options = SendOptions(
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate
+    )
     _send(options, entries, len(entries))
 
 
