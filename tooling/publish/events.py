@@ -361,6 +361,8 @@ def parse_document(text: str, source: str = "<input>") -> list[Entry]:
         try:
             whole = json_limits.loads(stripped, "the file")
         except json_limits.TooDeepError as exc:
+            if "\n" not in stripped:  # one line: reported as JSON lines are, with its number
+                return parse_entries(text.splitlines(), source=source)
             raise UsageError(f"{source}: {exc.message}") from None
         except json.JSONDecodeError:
             whole = None  # not one JSON document: JSON lines (checked line by line below)

@@ -60,7 +60,7 @@ def default_directory() -> Path:
     """schemas/ of the project checkout (TOOLING_ROOT); a root without one uses the source tree's, as
     project_root() itself falls back to the source tree."""
     checkout = project_root() / "schemas"
-    return checkout if checkout.is_dir() else Path(__file__).resolve().parent.parent / "schemas"
+    return checkout if checkout.is_dir() else Path(__file__).resolve().parents[2] / "schemas"
 
 
 def _load_file(path: Path) -> EventSchema:
