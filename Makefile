@@ -9,6 +9,8 @@ TOOLING := $(BIN)/tooling
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
 E2E_ENVS ?= dev prod
+# `make apply AUTO_APPROVE=1` / `make destroy AUTO_APPROVE=1`: no confirmation prompt (CI, scripts).
+AUTO_APPROVE ?=
 WORKFLOWS := .github/workflows
 # `make scan SCAN_SARIF=FILE` also writes checkov's SARIF report to FILE (ci.yml uploads it to code scanning).
 SCAN_SARIF ?=
@@ -72,10 +74,10 @@ plan: $(VENV)/.installed ## Validate, package, tfvars, terraform init + plan aga
 	$(TOOLING) plan --env $(ENV)
 
 apply: $(VENV)/.installed ## Validate, package, tfvars, init, plan, apply to AWS, cache outputs
-	$(TOOLING) apply --env $(ENV) --target aws
+	$(TOOLING) apply --env $(ENV) --target aws $(if $(AUTO_APPROVE),-y)
 
 destroy: $(VENV)/.installed ## Destroy the environment on its recorded target
-	$(TOOLING) destroy --env $(ENV)
+	$(TOOLING) destroy --env $(ENV) $(if $(AUTO_APPROVE),-y)
 
 outputs: $(VENV)/.installed ## Show the cached deployment outputs
 	$(TOOLING) outputs --env $(ENV)

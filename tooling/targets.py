@@ -5,7 +5,8 @@ and the seams themselves, tooling/local the emulator; neither side imports this 
     apply / destroy           deploy.pipeline (terraform)          | tooling.local.apply_local / destroy
     bus_for                   publish.bus.AwsBus (boto3)           | tooling.local.open_local_bus
     sources_for -> Sources    observe/aws_sources.py (boto3)       | tooling.local.local_monitor_source,
-                                                                     local_log_source, local_replay_source
+                                                                     local_log_source, local_replay_source,
+                                                                     local_dlq_source
 
 The local side is imported lazily, so the aws path never loads the emulator, and the sources' aws side too,
 so one target never loads the other's code. The CLI is the only caller.
@@ -20,6 +21,7 @@ from typing import Any
 
 from tooling.deploy import pipeline as deploy
 from tooling.errors import ToolingError
+from tooling.observe.dlq import DlqSource
 from tooling.observe.logs import LogSource
 from tooling.observe.monitor import MonitorSource
 from tooling.observe.replay import ReplaySource
@@ -93,6 +95,14 @@ class Sources:
         from tooling.observe.aws_sources import AwsReplaySource
 
         return AwsReplaySource(self.outputs)
+
+    def dlq(self) -> DlqSource:
+        if self.outputs.target == "local":
+            source: DlqSource = _local("local_dlq_source")(self.workspace, self.outputs)
+            return source
+        from tooling.observe.aws_dlq import AwsDlqSource
+
+        return AwsDlqSource(self.outputs.region)
 
 
 def sources_for(outputs: DeploymentOutputs, workspace: Workspace) -> Sources:

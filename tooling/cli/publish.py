@@ -21,7 +21,7 @@ from tooling.config import Publisher as PublisherConfig
 from tooling.config import load_config
 from tooling.errors import UsageError
 from tooling.outputs import load_outputs, with_target
-from tooling.publish.bus import Bus
+from tooling.publish.bus import Bus, RecordingBus
 from tooling.publish.events import (
     Entry,
     EventFactory,
@@ -29,11 +29,12 @@ from tooling.publish.events import (
     check_detail_type,
     detail_types,
     parse_detail_override,
-    parse_entries,
+    parse_document,
     parse_mix,
     read_entries,
 )
 from tooling.publish.publisher import PublishSettings, PublishSummary, publish
+from tooling.publish.schemas import business_id, validate_entries
 from tooling.targets import bus_for
 from tooling.workspace import Workspace
 
@@ -76,13 +77,14 @@ SeedOption = Annotated[
 ]
 TraceHeaderOption = Annotated[
     str | None,
-    typer.Option(
-        "--trace-header", help="X-Ray trace header for every event, e.g. 'Root=1-5759e988-bd862e3f...'."
-    ),
+    typer.Option("--trace-header", help="X-Ray trace header for every event (Root=1-...;Sampled=1)."),
+]
+NoValidateOption = Annotated[
+    bool, typer.Option("--no-validate", help="Skip checking each detail against schemas/ before sending.")
 ]
 MixOption = Annotated[
     str | None,
-    typer.Option("--mix", help="Weights per kind, e.g. orders=50,users=25,payments=25 (default: all four)."),
+    typer.Option("--mix", help="Weights per kind, e.g. orders=50,users=25 (default: all four)."),
 ]
 
 
@@ -96,6 +98,7 @@ class SendOptions:
     rate: float | None
     trace_header: str | None
     json_out: bool
+    validate: bool = True
 
 
 def _publisher_config(env: str, config: Path | None) -> PublisherConfig:
@@ -116,7 +119,10 @@ def _check_trace_header(value: str | None) -> str | None:
 
 
 def _send(options: SendOptions, entries: Iterable[Entry], total: int) -> None:
-    """Publish, render the summary, and exit 0 only when every event was accepted."""
+    """Publish, render the summary, and exit 0 only when every event was accepted. A list of entries is
+    checked against the schemas first (unless --no-validate): a broken one stops the run before sending."""
+    if options.validate and isinstance(entries, list):
+        validate_entries(entries)
     trace_header = _check_trace_header(options.trace_header)
     cfg = _publisher_config(options.env, options.config)
     settings = PublishSettings(
@@ -128,21 +134,40 @@ def _send(options: SendOptions, entries: Iterable[Entry], total: int) -> None:
     )
     workspace = Workspace.for_env(options.env)
     outputs = with_target(load_outputs(workspace, options.outputs), options.target)
-    bus = bus_for(outputs, workspace)
+    bus: Bus = bus_for(outputs, workspace)
+    single = isinstance(entries, list) and len(entries) == 1
+    recording = RecordingBus(bus) if single else None
+    if recording is not None:
+        bus = recording
 
     if options.json_out or total <= 1:
         summary = publish(bus, entries, settings, total=total)
     else:
         summary = _publish_with_progress(bus, entries, settings, total)
 
+    ids = _single_ids(entries, recording) if isinstance(entries, list) and recording is not None else {}
     if options.json_out:
-        print(json.dumps(summary.as_json()))
+        print(json.dumps({**summary.as_json(), **ids}))
     else:
         _render(summary, total, outputs.event_bus_name)
+        if ids:
+            typer.echo("  ".join(f"{key} {value}" for key, value in ids.items()))
     if summary.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
     if not summary.ok:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _single_ids(entries: list[Entry], recording: RecordingBus) -> dict[str, str]:
+    """The event id EventBridge gave the one event, and its business id (orderId, userId, ...)."""
+    ids: dict[str, str] = {}
+    event_id = next((r["EventId"] for r in recording.results if r.get("EventId")), None)
+    if event_id:
+        ids["event_id"] = str(event_id)
+    found = business_id(entries[0])
+    if found is not None:
+        ids[found[0]] = found[1]
+    return ids
 
 
 def _publish_with_progress(
@@ -196,7 +221,7 @@ def _kind(
     chosen = check_detail_type(kind, detail_type) if detail_type else detail_types(kind)[0]
     overrides = parse_detail_override(detail) if detail is not None else None
     factory = EventFactory(seed=seed)
-    entries = (factory.entry(kind, chosen, amount=amount, overrides=overrides) for _ in range(count))
+    entries = [factory.entry(kind, chosen, amount=amount, overrides=overrides) for _ in range(count)]
     _send(options, entries, count)
 
 
@@ -219,12 +244,15 @@ def order(
     outputs: OutputsOption = None,
     target: TargetOption = None,
     json_out: JsonOption = False,
+    no_validate: NoValidateOption = False,
 ) -> None:
     """Publish order events (source ecommerce.orders).
 
     Example: tooling publish order --type "Order Created" --amount 1500
     """
-    options = SendOptions(env, config, outputs, target, concurrency, rate, trace_header, json_out)
+    options = SendOptions(
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate
+    )
     _kind("order", detail_type, amount, detail, count, seed, options)
 
 
@@ -242,12 +270,15 @@ def user(
     outputs: OutputsOption = None,
     target: TargetOption = None,
     json_out: JsonOption = False,
+    no_validate: NoValidateOption = False,
 ) -> None:
     """Publish user events (source ecommerce.users).
 
     Example: tooling publish user --count 5
     """
-    options = SendOptions(env, config, outputs, target, concurrency, rate, trace_header, json_out)
+    options = SendOptions(
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate
+    )
     _kind("user", detail_type, None, detail, count, seed, options)
 
 
@@ -266,12 +297,15 @@ def payment(
     outputs: OutputsOption = None,
     target: TargetOption = None,
     json_out: JsonOption = False,
+    no_validate: NoValidateOption = False,
 ) -> None:
     """Publish payment events (source ecommerce.payments).
 
     Example: tooling publish payment --amount 99.90 --detail '{"status": "failed"}'
     """
-    options = SendOptions(env, config, outputs, target, concurrency, rate, trace_header, json_out)
+    options = SendOptions(
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate
+    )
     _kind("payment", detail_type, amount, detail, count, seed, options)
 
 
@@ -289,12 +323,15 @@ def inventory(
     outputs: OutputsOption = None,
     target: TargetOption = None,
     json_out: JsonOption = False,
+    no_validate: NoValidateOption = False,
 ) -> None:
     """Publish inventory events (source ecommerce.inventory).
 
     Example: tooling publish inventory --type "Stock Depleted"
     """
-    options = SendOptions(env, config, outputs, target, concurrency, rate, trace_header, json_out)
+    options = SendOptions(
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate
+    )
     _kind("inventory", detail_type, None, detail, count, seed, options)
 
 
@@ -324,7 +361,11 @@ def batch(
 @publish_app.command("file")
 def file(
     path: Annotated[
-        Path, typer.Argument(help="JSON lines: PutEvents entries or EventBridge events ('-' for stdin).")
+        Path,
+        typer.Argument(
+            help="JSON lines, a JSON array or one JSON object: PutEvents entries or EventBridge events "
+            "('-' for stdin)."
+        ),
     ],
     concurrency: ConcurrencyOption = None,
     rate: RateOption = None,
@@ -334,20 +375,21 @@ def file(
     outputs: OutputsOption = None,
     target: TargetOption = None,
     json_out: JsonOption = False,
+    no_validate: NoValidateOption = False,
 ) -> None:
-    """Publish your own events from a JSON-lines file; every line is checked before anything is sent.
+    """Publish your own events from a file; every event is checked (form and schema) before any is sent.
 
     Example: tooling publish file captured.jsonl --json
     """
-    if str(path) == "-":
-        entries = parse_entries(sys.stdin.read().splitlines(), source="<stdin>")
-    else:
-        entries = read_entries(path)
+    stdin = str(path) == "-"
+    entries = parse_document(sys.stdin.read(), source="<stdin>") if stdin else read_entries(path)
     if not entries:
         raise UsageError(
             f"{path} holds no events", hint="write one PutEvents entry or EventBridge event per line"
         )
-    options = SendOptions(env, config, outputs, target, concurrency, rate, trace_header, json_out)
+    options = SendOptions(
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate
+    )
     _send(options, entries, len(entries))
 
 

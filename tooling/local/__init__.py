@@ -7,7 +7,7 @@ Public API (what the CLI, the demo, the benchmark and the tests call):
     destroy(workspace) -> None
     open_local_bus(workspace, outputs) -> Bus                    PutEvents onto the local bus
     drain(workspace, timeout) -> DrainResult                     run pending Lambda deliveries
-    local_monitor_source / local_log_source / local_replay_source(workspace, outputs)
+    local_monitor_source / local_log_source / local_replay_source / local_dlq_source(workspace, outputs)
     local_queues(workspace) -> Queues                            an SQS-like consumer API
     summary(workspace, outputs) -> LocalSummary                  what the demo prints (`.lines()`)
 
@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from tooling.errors import ToolingError
 from tooling.local.delivery import Queues
 from tooling.local.dispatch import DrainResult, drain, resume, spawn_background_dispatcher
+from tooling.local.dlq_source import LocalDlqSource
 from tooling.local.engine import Engine
 from tooling.local.logs_source import LocalLogSource
 from tooling.local.monitor_source import LocalMonitorSource
@@ -50,6 +51,7 @@ __all__ = [
     "apply_local",
     "destroy",
     "drain",
+    "local_dlq_source",
     "local_log_source",
     "local_monitor_source",
     "local_queues",
@@ -121,6 +123,11 @@ def local_replay_source(workspace: Workspace, outputs: DeploymentOutputs) -> Loc
     return LocalReplaySource(
         _open_store(workspace, outputs), on_queued=lambda: spawn_background_dispatcher(workspace)
     )
+
+
+def local_dlq_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalDlqSource:
+    resume(workspace)
+    return LocalDlqSource(_open_store(workspace, outputs))
 
 
 def local_queues(workspace: Workspace) -> Queues:

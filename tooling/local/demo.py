@@ -40,7 +40,7 @@ def run(env: str, count: int, seed: int, console: Console) -> int:
     prepared = deploy.prepare(workspace)
     outputs = local.apply_local(prepared)
     console.print(
-        f"bus {outputs.event_bus_name}: {len(outputs.rule_arns)} rules, zip {prepared.package.sha256[:12]}"
+        f"bus {outputs.event_bus_name}: {len(outputs.rule_arns)} rules, zip sha256 {prepared.package.sha256}"
     )
 
     console.rule(f"2/4 publish {count} mixed events (seed {seed}) and one high-value order")

@@ -354,6 +354,36 @@ def parse_entries(lines: Sequence[str], source: str = "<input>", max_problems: i
     return entries
 
 
+def parse_document(text: str, source: str = "<input>") -> list[Entry]:
+    """A file's events: JSON lines, one JSON array of events, or one (pretty-printed) JSON object."""
+    stripped = text.strip()
+    if stripped[:1] in ("[", "{"):
+        try:
+            whole = json_limits.loads(stripped, "the file")
+        except json_limits.TooDeepError as exc:
+            if "\n" not in stripped:  # one line: reported as JSON lines are, with its number
+                return parse_entries(text.splitlines(), source=source)
+            raise UsageError(f"{source}: {exc.message}") from None
+        except json.JSONDecodeError:
+            whole = None  # not one JSON document: JSON lines (checked line by line below)
+        if isinstance(whole, list | dict):
+            items = whole if isinstance(whole, list) else [whole]
+            entries: list[Entry] = []
+            problems: list[str] = []
+            for number, item in enumerate(items, start=1):
+                try:
+                    entries.append(_entry_from_line(item))
+                except ValueError as exc:
+                    problems.append(f"{source}: event {number}: {exc}")
+            if problems:
+                raise UsageError(
+                    f"{len(problems)} event(s) are not events:\n  " + "\n  ".join(problems[:10]),
+                    hint="each must be a PutEvents entry {Source, DetailType, Detail} or an EventBridge event",
+                )
+            return entries
+    return parse_entries(text.splitlines(), source=source)
+
+
 def read_entries(path: Path) -> list[Entry]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -361,4 +391,4 @@ def read_entries(path: Path) -> list[Entry]:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise UsageError(f"{path} is not UTF-8 text") from None
-    return parse_entries(text.splitlines(), source=str(path))
+    return parse_document(text, source=str(path))

@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tooling.errors import ToolingError
+from tooling.errors import ToolingError, UsageError
 from tooling.workspace import project_root
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def default_directory() -> Path:
     """schemas/ of the project checkout (TOOLING_ROOT); a root without one uses the source tree's, as
     project_root() itself falls back to the source tree."""
     checkout = project_root() / "schemas"
-    return checkout if checkout.is_dir() else Path(__file__).resolve().parent.parent / "schemas"
+    return checkout if checkout.is_dir() else Path(__file__).resolve().parents[2] / "schemas"
 
 
 def _load_file(path: Path) -> EventSchema:
@@ -152,3 +152,50 @@ def validate_detail(
         else:
             problems.add(f"{_path(error.absolute_path)}: {error.message}")
     return sorted(problems)
+
+
+def validate_entries(
+    entries: list[dict[str, Any]],
+    schemas: Mapping[tuple[str, str], EventSchema] | None = None,
+    max_problems: int = 10,
+) -> None:
+    """Refuse (UsageError, exit 2) PutEvents entries whose detail breaks its schema, before anything is
+    sent: every problem as `event <n>: <JSON path>: <reason>` (n counts from 1)."""
+    problems: list[str] = []
+    for number, entry in enumerate(entries, start=1):
+        try:
+            detail = json.loads(entry.get("Detail") or "{}")
+        except ValueError:
+            problems.append(f"event {number}: $.detail: not valid JSON")
+            continue
+        source, detail_type = str(entry.get("Source", "")), str(entry.get("DetailType", ""))
+        problems += [f"event {number}: {p}" for p in validate_detail(source, detail_type, detail, schemas)]
+    if problems:
+        shown = problems[:max_problems]
+        more = f"\n  ... and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
+        first = shown[0] if len(entries) == 1 and len(shown) == 1 else ""
+        raise UsageError(
+            (
+                f"event refused by its schema: {first.removeprefix('event 1: ')}"
+                if first
+                else f"{len(problems)} schema problem(s), nothing sent:\n  " + "\n  ".join(shown) + more
+            ),
+            hint="fix the event (schemas/ holds the JSON Schemas), or skip the check with --no-validate",
+        )
+
+
+# The business id of each kind of event, shown when one event is published (first present wins).
+BUSINESS_ID_KEYS = ("orderId", "userId", "paymentId", "productId")
+
+
+def business_id(entry: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(key, value) of the entry's business id (orderId, userId, ...), or None."""
+    try:
+        detail = json.loads(entry.get("Detail") or "{}")
+    except ValueError:
+        return None
+    if isinstance(detail, dict):
+        for key in BUSINESS_ID_KEYS:
+            if isinstance(detail.get(key), str | int):
+                return key, str(detail[key])
+    return None
