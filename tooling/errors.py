@@ -42,7 +42,9 @@ class UsageError(ToolingError):
 
 
 class OutputsMissingError(ToolingError):
-    """Nothing has been applied yet for this environment."""
+    """Nothing has been applied yet for this environment: a usage error (apply first, or pass --outputs)."""
+
+    exit_code = 2
 
 
 class TerraformError(ToolingError):

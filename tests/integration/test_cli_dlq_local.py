@@ -211,7 +211,7 @@ def test_peek_of_an_empty_dlq_says_so(env: Env) -> None:
 def test_without_a_deployment_dlq_commands_say_so(project_copy: Path) -> None:
     env = Env(project_copy, Workspace.for_env("dev"), None)  # type: ignore[arg-type]
     run = env.cli("dlq", "list")
-    assert run.code == 1 and "nothing applied yet" in run.error
+    assert run.code == 2 and "nothing applied yet" in run.error
 
 
 # -- publish: schemas, ids, file formats ----------------------------------------------------------------------

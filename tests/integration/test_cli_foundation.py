@@ -93,7 +93,7 @@ def test_outputs_before_any_apply_is_a_clear_error(project_copy: Path) -> None:
         check=False,
     )
 
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert "nothing applied yet for environment 'dev'" in proc.stderr
     assert "hint: run `make apply`" in proc.stderr
 

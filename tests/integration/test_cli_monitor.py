@@ -246,7 +246,7 @@ def test_nothing_applied_is_one_line_with_a_hint(
 ) -> None:
     code, out, err = run_main(monkeypatch, capsys, "monitor")
 
-    assert code == 1 and out == ""
+    assert code == 2 and out == ""
     assert err.splitlines() == [
         "error: nothing applied yet for environment 'dev' (no .tooling/dev/outputs.json)",
         "  hint: run `make apply` (AWS) or `tooling apply --target local`, or pass --outputs FILE",

@@ -354,7 +354,7 @@ def test_a_dispatcher_killed_mid_invocation_loses_none_of_its_log_lines(probe_en
     import time
 
     env = probe_env
-    env.put("ecommerce.orders", "Order Created", {"orderId": "o-1", "sleep": 0.6})
+    env.put("ecommerce.orders", "Order Created", {"orderId": "o-1", "sleep": 0.3})
     dispatcher = subprocess.Popen(
         [sys.executable, "-m", "tooling.local.background", "--root", str(env.workspace.root), "--env", "dev"],
         cwd=env.workspace.root,
