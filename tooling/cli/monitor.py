@@ -46,7 +46,12 @@ def monitor(
     since: SinceOption = "1h",
     as_json: JsonOption = False,
     watch: Annotated[
-        bool, typer.Option("--watch", "-w", help="Redraw a live dashboard until Ctrl-C.")
+        bool,
+        typer.Option(
+            "--watch",
+            "-w",
+            help="Redraw until Ctrl-C, the health verdict first; piped, a full snapshot per interval.",
+        ),
     ] = False,
     interval: Annotated[
         float, typer.Option("--interval", "-i", min=1.0, help="Seconds between redraws with --watch.")
@@ -87,10 +92,19 @@ def monitor(
             while True:
                 _print_json(build_snapshot(source, outputs, window, peek).model_dump(mode="json"))
                 _sleep(interval)
-        with Live(render(build_snapshot(source, outputs, window, peek)), auto_refresh=False) as live:
+        console = Console()
+        if not console.is_terminal:  # a pipe or a file: every interval's snapshot in full, one after another
+            while True:
+                console.print(render(build_snapshot(source, outputs, window, peek), health_first=True))
+                console.print()
+                _sleep(interval)
+        first = render(build_snapshot(source, outputs, window, peek), health_first=True)
+        with Live(first, console=console, auto_refresh=False) as live:
             while True:
                 _sleep(interval)
-                live.update(render(build_snapshot(source, outputs, window, peek)), refresh=True)
+                live.update(
+                    render(build_snapshot(source, outputs, window, peek), health_first=True), refresh=True
+                )
     except KeyboardInterrupt:
         return
 
