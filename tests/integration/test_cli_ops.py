@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tooling import local
-from tooling.cli.app import app
+from tooling.cli.app import app, main
 from tooling.deploy import pipeline as deploy
 from tooling.local.store import Store
 from tooling.outputs import DeploymentOutputs
@@ -77,3 +78,115 @@ def test_logs_default_limit_is_200(applied: DeploymentOutputs) -> None:
 
     events = json.loads(result.stdout)["events"]
     assert len(events) == 200 and events[-1]["message"] == "line 249" and events[0]["message"] == "line 50"
+
+
+# -- invoke and events sample ----------------------------------------------------------------------------
+
+
+def run_main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    """Through the console-script entry point, where errors become one line and an exit code."""
+    monkeypatch.setattr(sys, "argv", ["tooling", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as exited:
+        code = int(exited.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def local_state(outputs: DeploymentOutputs) -> tuple[int, int]:
+    """What an invoke must never change: recorded invocations, log lines, and the database itself."""
+    store = Store.open(Workspace.for_env("dev"))
+    try:
+        counts = (store.scalar("SELECT count(*) FROM invocations"), store.scalar("SELECT count(*) FROM logs"))
+    finally:
+        store.close()
+    return int(counts[0]), int(counts[1])
+
+
+@pytest.mark.slow
+def test_invoke_runs_the_handler_on_a_sample_and_prints_result_logs_and_duration(
+    applied: DeploymentOutputs, tmp_path: Path
+) -> None:
+    sample = runner.invoke(app, ["events", "sample", "high-value-order", "--seed", "3"])
+    event = tmp_path / "order.json"
+    event.write_text(sample.stdout)
+    before = local_state(applied)
+
+    result = runner.invoke(app, ["invoke", "processor", "--event", f"@{event}", "--json"])
+
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    order = json.loads(sample.stdout)["detail"]
+    assert data["ok"] is True and data["name"] == applied.function_names["processor"]
+    assert data["result"]["orderId"] == order["orderId"] and data["result"]["priority"] == "high"
+    assert data["logs"][0].startswith(f"START RequestId: {data['request_id']}")
+    assert data["logs"][-1].startswith(f"REPORT RequestId: {data['request_id']}\tDuration: ")
+    assert any('"message":"Event processed"' in line for line in data["logs"])
+    assert data["duration_ms"] > 0
+    assert local_state(applied) == before  # nothing recorded in the local target
+
+
+@pytest.mark.slow
+def test_invoke_reads_the_event_from_stdin_and_exits_1_when_the_handler_raises(
+    applied: DeploymentOutputs,
+) -> None:
+    event = {"version": "0", "source": "ecommerce.orders", "detail-type": "Order Created", "detail": []}
+
+    result = runner.invoke(app, ["invoke", "processor", "--event", "-"], input=json.dumps(event))
+
+    assert result.exit_code == 1
+    assert "processor (" in result.stderr and "ok in" not in result.stderr
+    assert "REPORT RequestId:" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["invoke", "billing", "--event", "{}"], "error: unknown function 'billing'"),
+        (["invoke", "processor", "--event", "@missing.json"], "error: cannot read missing.json"),
+        (["invoke", "processor", "--event", '{"source": '], "error: the event is not valid JSON"),
+        (["events", "sample", "refund"], "error: unknown sample kind 'refund'"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_changes_nothing(
+    applied: DeploymentOutputs,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+) -> None:
+    before = local_state(applied)
+
+    code, out, err = run_main(monkeypatch, capsys, *args)
+
+    assert code == 2 and out == ""
+    assert err.splitlines()[0].startswith(message)
+    assert local_state(applied) == before
+
+
+def test_invoke_without_a_deployment_says_to_apply_first(
+    project_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_main(monkeypatch, capsys, "invoke", "processor", "--event", "{}")
+
+    assert code == 2
+    assert err.splitlines() == [
+        "error: nothing is deployed on the local target for dev",
+        "  hint: deploy it first: tooling apply --env dev --target local",
+    ]
+    assert not (project_copy / ".tooling" / "dev" / "local.sqlite").exists()
+
+
+def test_events_sample_prints_valid_json_for_every_kind() -> None:
+    listing = json.loads(runner.invoke(app, ["events", "list", "--json"]).stdout)
+
+    for kind in listing:
+        result = runner.invoke(app, ["events", "sample", kind])
+        assert result.exit_code == 0, (kind, result.output)
+        assert isinstance(json.loads(result.stdout), dict)
+    assert {"order-created", "high-value-order", "user-registered", "payment", "inventory"} <= set(listing)
+    assert {"sns-high-value-order", "sqs-order-created"} <= set(listing)
