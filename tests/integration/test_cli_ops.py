@@ -190,3 +190,38 @@ def test_events_sample_prints_valid_json_for_every_kind() -> None:
         assert isinstance(json.loads(result.stdout), dict)
     assert {"order-created", "high-value-order", "user-registered", "payment", "inventory"} <= set(listing)
     assert {"sns-high-value-order", "sqs-order-created"} <= set(listing)
+
+
+# -- graph -----------------------------------------------------------------------------------------------
+
+
+def test_graph_readme_rewrites_only_the_generated_block(project_copy: Path) -> None:
+    readme = project_copy / "README.md"
+    readme.write_text(
+        "# title\n\n<!-- tooling graph --env dev: begin (generated; `tooling graph --env dev --readme README.md`)"
+        " -->\nstale\n<!-- tooling graph --env dev: end -->\n\nafter\n"
+    )
+
+    result = runner.invoke(app, ["graph", "--readme", str(readme)])
+
+    assert result.exit_code == 0, result.output
+    text = readme.read_text()
+    assert text.startswith("# title\n\n") and text.endswith("\n\nafter\n") and "stale" not in text
+    assert "```mermaid\nflowchart LR\n" in text and "rule_order_events" in text
+
+
+def test_graph_dot_prints_a_digraph(project_copy: Path) -> None:
+    result = runner.invoke(app, ["graph", "--format", "dot"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("digraph routing {") and result.stdout.rstrip().endswith("}")
+    assert "bus -> rule_high_value_orders;" in result.stdout
+
+
+def test_graph_deployed_without_a_deployment_is_exit_2(
+    project_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_main(monkeypatch, capsys, "graph", "--deployed")
+
+    assert code == 2 and out == ""
+    assert err.startswith("error: ")

@@ -41,10 +41,11 @@ def invoke(
     env: EnvOption = "dev",
     as_json: JsonOption = False,
 ) -> None:
-    """Run one function's handler from build/lambda.zip on one event, in the local target's worker (the
-    function's environment and timeout); print its result (stdout), its logs and duration (stderr).
+    """Run one handler from build/lambda.zip on one event, as `sam local invoke` does.
 
-    Exit 1 when the handler raised or timed out. Nothing is recorded in the local target.
+    It runs in the local target's worker (the function's environment and timeout): the result goes to
+    stdout, its logs and duration to stderr. Exit 1 when the handler raised or timed out. Nothing is
+    recorded in the local target.
 
     Example: tooling events sample high-value-order | tooling invoke processor --event -
     """
