@@ -365,9 +365,10 @@ def render(snapshot: Snapshot, *, health_first: bool = False) -> RenderableType:
     ]
     body = [part for section in body for part in (Text(""), section)]  # a blank line before each section
     health = render_health(snapshot.health)
-    parts = (
-        [render_header(snapshot), health, *body] if health_first else [render_header(snapshot), *body, health]
-    )
+    if health_first:
+        parts = [render_header(snapshot), health, *body]
+    else:
+        parts = [render_header(snapshot), *body, Text(""), health]
     return Group(*parts)
 
 
