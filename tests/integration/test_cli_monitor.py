@@ -166,7 +166,8 @@ def test_monitor_human_view_ends_with_the_health_verdict(deployed: Path) -> None
     result = runner.invoke(app, ["monitor", "--outputs", str(deployed)])
 
     assert result.exit_code == 0, result.output
-    assert "order-events" in result.stdout and f"{PREFIX}-archive" in result.stdout
+    assert "order-events" in result.stdout and f"drop the prefix {PREFIX}-" in result.stdout
+    assert "archive  ENABLED" in result.stdout
     assert (
         result.stdout.rstrip().splitlines()[-1].strip()
         == "!! queue dlq:processor: DLQ not empty: 1 message(s)"
@@ -375,3 +376,27 @@ def test_logs_follow_json_streams_one_event_per_line(deployed: Path, monkeypatch
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
     assert [json.loads(line)["data"]["message"] for line in lines] == ["order processed"]
+
+
+def test_monitor_watch_piped_prints_a_full_snapshot_per_interval_health_first(
+    deployed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticks: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        ticks.append(seconds)
+        if len(ticks) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(monitor_cli, "_sleep", sleep)
+
+    result = runner.invoke(app, ["monitor", "--outputs", str(deployed), "--watch", "--interval", "2"])
+
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    headers = [i for i, line in enumerate(lines) if line.startswith("dev  target aws")]
+    assert len(headers) == 2  # two intervals, each a whole snapshot (no terminal: no live redraw)
+    for start in headers:
+        assert lines[start + 3] == "Health: CRITICAL (1 problem(s))"  # under the header, above the tables
+        assert "Alarms: none found for this environment" in lines[start:]
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80

@@ -541,3 +541,30 @@ def test_local_alarms_are_the_alarms_terraform_declares(env: LocalEnv) -> None:
     local_alarms = {alarm.name for alarm in local.local_monitor_source(env.workspace, env.outputs).alarms()}
 
     assert local_alarms == expected
+
+
+def test_local_alarm_since_is_when_its_state_changed_not_when_it_was_read(env: LocalEnv) -> None:
+    source = local.local_monitor_source(env.workspace, env.outputs)
+    created = datetime.fromtimestamp(
+        float(env.rows("SELECT value FROM meta WHERE key = 'created_at'")[0]["value"]), UTC
+    )
+    name = next(a.name for a in source.alarms() if a.name.endswith("-dlq-events-messages"))
+
+    first = {a.name: a for a in source.alarms()}
+    assert first[name].state == "OK" and first[name].updated_at == created  # OK since provisioning
+
+    store = env.store()
+    try:
+        delivery.Queues(store).send(env.outputs.dead_letter_queue_urls["events"], "{}")
+    finally:
+        store.close()
+    before = datetime.now(UTC)
+    fired = {a.name: a for a in source.alarms()}
+    time.sleep(0.05)
+    again = {a.name: a for a in source.alarms()}
+
+    assert fired[name].state == "ALARM" and fired[name].updated_at is not None
+    assert fired[name].updated_at >= before  # the change, seen by the evaluation after the message arrived
+    assert again[name].updated_at == fired[name].updated_at  # read again: still the time of the change
+    others = [n for n in first if n != name]
+    assert all(again[n].updated_at == created for n in others)  # unchanged alarms keep their time

@@ -191,3 +191,35 @@ def test_replay_without_an_archive_is_one_clear_error() -> None:
         start_replay(AwsReplaySource(out), build_request(out, now - timedelta(hours=1), now, (), now))
 
     assert raised.value.message == f"archive gone not found in {REGION}"
+
+
+EMF_LINE = json.dumps(
+    {
+        "_aws": {
+            "Timestamp": 1,
+            "CloudWatchMetrics": [
+                {"Namespace": "E", "Dimensions": [["service"]], "Metrics": [{"Name": "M"}]}
+            ],
+        },
+        "service": "processor",
+        "M": 1,
+    }
+)
+
+
+def test_limit_keeps_the_newest_events_newest_last_and_emf_lines_are_hidden() -> None:
+    now = datetime.now(UTC)
+    out = outputs()
+    lines = []
+    for i in range(6):
+        lines.append((now - timedelta(minutes=9 - i, seconds=30), f'{{"level": "INFO", "message": "m{i}"}}'))
+        lines.append((now - timedelta(minutes=9 - i), EMF_LINE))
+    write_logs(out.log_group_names["processor"], "s", lines)
+    source = AwsLogSource(REGION, page_size=3)
+    groups = log_groups(out, ["processor"])
+
+    events = collect_logs(source, groups, now - timedelta(minutes=15), limit=3, metrics=False)
+    with_metrics = collect_logs(source, groups, now - timedelta(minutes=15), limit=3)
+
+    assert [e.data["message"] if e.data else None for e in events] == ["m3", "m4", "m5"]
+    assert [e.message for e in with_metrics].count(EMF_LINE) == 2  # --metrics: EMF lines count as events

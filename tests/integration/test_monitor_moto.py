@@ -543,3 +543,18 @@ def test_a_quiet_healthy_environment_is_ok(percentiles: None) -> None:
 
     assert (snapshot.health.status, snapshot.health.verdict, snapshot.health.problems) == ("OK", "OK", [])
     assert all(f.metrics.invocations == 0 for f in snapshot.functions)
+
+
+def test_alarm_since_is_its_state_change_time_not_the_time_of_the_call(env: Env) -> None:
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    changed = {
+        alarm["AlarmName"]: alarm["StateUpdatedTimestamp"]
+        for alarm in cloudwatch.describe_alarms()["MetricAlarms"]
+    }
+
+    snapshot, _ = snapshot_of(env)
+
+    assert snapshot.alarms
+    for alarm in snapshot.alarms:
+        assert alarm.updated_at == changed[alarm.name].astimezone(UTC)
+        assert alarm.updated_at != snapshot.meta.taken_at

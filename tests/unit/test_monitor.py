@@ -348,4 +348,4 @@ def test_functions_show_deliveries_waiting_for_a_retry_and_the_next_attempt() ->
 
     console = Console(width=200, record=True, color_system=None)
     console.print(render_functions(snap.functions))
-    assert f"5 queued, 1 retrying: next {due:%Y-%m-%d %H:%M:%S} UTC" in console.export_text()
+    assert f"5 queued, 1 retrying, next {due:%Y-%m-%d %H:%M:%S}" in console.export_text()

@@ -9,7 +9,7 @@ import pytest
 
 from tooling.errors import ToolingError, UsageError
 from tooling.observe.aws_sources import filter_pattern
-from tooling.observe.logs import LogRecord, LogSource, collect_logs, follow_logs, log_groups
+from tooling.observe.logs import LogRecord, LogSource, collect_logs, follow_logs, is_emf, log_groups
 from tooling.observe.replay import (
     ReplayRequest,
     ReplaySource,
@@ -54,16 +54,25 @@ class FakeLogs:
         self.asked: list[tuple[str, datetime, str | None]] = []
 
     def events(
-        self, log_group: str, start: datetime, end: datetime | None = None, text: str | None = None
+        self,
+        log_group: str,
+        start: datetime,
+        end: datetime | None = None,
+        text: str | None = None,
+        *,
+        newest: int | None = None,
+        metrics: bool = True,
     ) -> Iterable[LogRecord]:
         self.asked.append((log_group, start, text))
-        return [
+        found = [
             r
             for r in self.groups.get(log_group, [])
             if r.timestamp >= start
             and (end is None or r.timestamp < end)
             and (text is None or text in r.message)
+            and (metrics or not is_emf(r.message))
         ]
+        return found[-newest:] if newest else found
 
 
 def record(seconds: int, message: str, event_id: str) -> LogRecord:
@@ -222,3 +231,36 @@ def test_wait_gives_up_after_the_timeout() -> None:
         wait_for_replay(
             FakeReplays(["RUNNING"]), "r", timeout=10, sleep=lambda _s: None, clock=lambda: next(clock)
         )
+
+
+EMF = '{"_aws": {"Timestamp": 1, "CloudWatchMetrics": [{"Namespace": "E", "Metrics": []}]}, "n": 1}'
+
+
+def test_emf_lines_are_recognised_by_their_aws_metrics_key_only() -> None:
+    assert is_emf(EMF) and is_emf("  " + EMF + "\n")
+    assert not is_emf('{"_aws": "a string, not metrics"}')
+    assert not is_emf('{"message": "mentions \\"_aws\\""}')
+    assert not is_emf("START RequestId: r-1")
+
+
+def test_limit_merges_all_functions_and_keeps_the_newest_newest_last() -> None:
+    source: LogSource = FakeLogs(
+        {
+            "/aws/lambda/p": [record(i, f"p{i}", f"p{i}") for i in (1, 3, 5, 7)],
+            "/aws/lambda/n": [record(i, f"n{i}", f"n{i}") for i in (2, 4, 6)],
+        }
+    )
+
+    events = collect_logs(source, log_groups(outputs()), NOW, limit=3)
+
+    assert [e.message for e in events] == ["n4", "p5", "n6", "p7"][-3:]
+
+
+def test_emf_lines_are_left_out_before_the_limit_unless_metrics_are_asked_for() -> None:
+    source: LogSource = FakeLogs(
+        {"/aws/lambda/p": [record(1, "first", "a"), record(2, EMF, "b"), record(3, EMF, "c")]}
+    )
+    groups = log_groups(outputs(), ["processor"])
+
+    assert [e.message for e in collect_logs(source, groups, NOW, limit=1, metrics=False)] == ["first"]
+    assert [e.event_id for e in collect_logs(source, groups, NOW, limit=1)] == ["c"]

@@ -46,7 +46,12 @@ def monitor(
     since: SinceOption = "1h",
     as_json: JsonOption = False,
     watch: Annotated[
-        bool, typer.Option("--watch", "-w", help="Redraw a live dashboard until Ctrl-C.")
+        bool,
+        typer.Option(
+            "--watch",
+            "-w",
+            help="Redraw until Ctrl-C, the health verdict first; piped, a full snapshot per interval.",
+        ),
     ] = False,
     interval: Annotated[
         float, typer.Option("--interval", "-i", min=1.0, help="Seconds between redraws with --watch.")
@@ -87,10 +92,19 @@ def monitor(
             while True:
                 _print_json(build_snapshot(source, outputs, window, peek).model_dump(mode="json"))
                 _sleep(interval)
-        with Live(render(build_snapshot(source, outputs, window, peek)), auto_refresh=False) as live:
+        console = Console()
+        if not console.is_terminal:  # a pipe or a file: every interval's snapshot in full, one after another
+            while True:
+                console.print(render(build_snapshot(source, outputs, window, peek), health_first=True))
+                console.print()
+                _sleep(interval)
+        first = render(build_snapshot(source, outputs, window, peek), health_first=True)
+        with Live(first, console=console, auto_refresh=False) as live:
             while True:
                 _sleep(interval)
-                live.update(render(build_snapshot(source, outputs, window, peek)), refresh=True)
+                live.update(
+                    render(build_snapshot(source, outputs, window, peek), health_first=True), refresh=True
+                )
     except KeyboardInterrupt:
         return
 
@@ -117,12 +131,20 @@ def logs(
     interval: Annotated[
         float, typer.Option("--interval", min=0.5, help="Seconds between polls with --follow.")
     ] = 2.0,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", "-n", min=1, help="Only the newest N events of the window (newest last)."),
+    ] = 200,
+    metrics: Annotated[
+        bool,
+        typer.Option("--metrics", help="Also show EMF metric lines (hidden: they are CloudWatch's input)."),
+    ] = False,
 ) -> None:
-    """Print the functions' log events, merged in time order.
+    """Print the functions' log events, merged in time order, the newest last.
 
-    Structured (JSON) log lines are pretty-printed.
+    Structured (JSON) log lines are pretty-printed; --follow keeps printing new ones until Ctrl-C.
 
-    Example: tooling logs --function processor --since 30m --filter ERROR
+    Example: tooling logs --function processor --since 30m --filter ERROR --limit 50
     """
     outputs, sources = _sources(env, outputs_file, target)
     chosen = [name.strip() for value in function or [] for name in value.split(",") if name.strip()]
@@ -132,7 +154,9 @@ def logs(
     console = Console()
     if follow:
         try:
-            for event in follow_logs(source, groups, window, text, interval, sleep=_sleep):
+            for event in follow_logs(
+                source, groups, window, text, interval, sleep=_sleep, limit=limit, metrics=metrics
+            ):
                 if as_json:
                     _print_json(event.model_dump(mode="json"))
                 else:
@@ -140,7 +164,11 @@ def logs(
         except KeyboardInterrupt:
             return
         return
-    events = collect_logs(source, groups, datetime.now(UTC) - window, None, text)
+    events = collect_logs(
+        source, groups, datetime.now(UTC) - window, None, text, limit=limit, metrics=metrics
+    )
+    if len(events) == limit:
+        Console(stderr=True).print(f"the newest {limit} events; --limit N for more", style="dim")
     if as_json:
         _print_json({"groups": groups, "events": [e.model_dump(mode="json") for e in events]})
         return

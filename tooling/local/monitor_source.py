@@ -213,7 +213,6 @@ class LocalMonitorSource:
                     state="ALARM" if firing else "OK",
                     reason=f"{metric} = {value:g} (threshold {threshold:g})" if firing else "",
                     metric=metric,
-                    updated_at=datetime.fromtimestamp(now, UTC),
                 )
             )
 
@@ -268,7 +267,35 @@ class LocalMonitorSource:
             0 if oldest is None else now - oldest,
             BATCH_QUEUE_MAX_AGE_SECONDS,
         )
-        return alarms
+        return self._with_state_changes(alarms, now)
+
+    def _with_state_changes(self, alarms: list[AlarmInfo], now: float) -> list[AlarmInfo]:
+        """Each alarm with the time of its last state change (CloudWatch's StateUpdatedTimestamp).
+
+        Local alarms are evaluated when read, so a change is recorded at the evaluation that sees it; the
+        first state an alarm is seen in dates from the environment's provisioning (AWS: alarm creation)."""
+        created = float(self.store.meta("created_at") or now)
+        with self.store.transaction() as conn:
+            known = {
+                str(row["name"]): (str(row["state"]), float(row["since"]))
+                for row in conn.execute("SELECT name, state, since FROM alarm_states")
+            }
+            changed = []
+            for alarm in alarms:
+                previous = known.get(alarm.name)
+                if previous is None or previous[0] != alarm.state:
+                    since = now if previous is not None or alarm.state != "OK" else min(created, now)
+                    known[alarm.name] = (alarm.state, since)
+                    changed.append((alarm.name, alarm.state, since))
+            conn.executemany(
+                "INSERT INTO alarm_states (name, state, since) VALUES (?, ?, ?) ON CONFLICT(name) "
+                "DO UPDATE SET state = excluded.state, since = excluded.since",
+                changed,
+            )
+        return [
+            alarm.model_copy(update={"updated_at": datetime.fromtimestamp(known[alarm.name][1], UTC)})
+            for alarm in alarms
+        ]
 
 
 __all__ = ["LocalMonitorSource", "queue_name_from_url"]

@@ -79,6 +79,7 @@ CREATE TABLE IF NOT EXISTS logs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, log_group TEXT NOT NULL, log_stream TEXT NOT NULL, ts REAL NOT NULL,
     message TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS logs_group ON logs (log_group, ts);
+CREATE TABLE IF NOT EXISTS alarm_states (name TEXT PRIMARY KEY, state TEXT NOT NULL, since REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS state_machines (
     key TEXT PRIMARY KEY, name TEXT NOT NULL, arn TEXT NOT NULL, type TEXT NOT NULL,
     high_value_threshold REAL NOT NULL, log_group TEXT NOT NULL);
@@ -132,10 +133,11 @@ class Store:
         # NORMAL in WAL mode: a commit survives a process crash; only an OS crash may lose the last commits.
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA busy_timeout=30000")
-        # A database from before the workflow tables gets them (every statement is IF NOT EXISTS).
+        # A database from before the newest table (alarm_states) gets the tables it lacks (every statement
+        # is IF NOT EXISTS).
         if (
             create
-            or not self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'executions'").fetchone()
+            or not self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'alarm_states'").fetchone()
         ):
             with self.lock:
                 self.conn.executescript(SCHEMA)

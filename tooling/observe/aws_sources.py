@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 
 from tooling.clients import client
 from tooling.errors import AwsError
-from tooling.observe.logs import LogRecord
+from tooling.observe.logs import LogRecord, is_emf
 from tooling.observe.monitor import (
     AlarmInfo,
     ArchiveInfo,
@@ -420,7 +420,26 @@ class AwsLogSource(_CountingSource):
         self._page_size = page_size  # None: the API's default (up to 10,000 events a page)
 
     def events(
-        self, log_group: str, start: datetime, end: datetime | None = None, text: str | None = None
+        self,
+        log_group: str,
+        start: datetime,
+        end: datetime | None = None,
+        text: str | None = None,
+        *,
+        newest: int | None = None,
+        metrics: bool = True,
+    ) -> Iterator[LogRecord]:
+        """FilterLogEvents reads oldest first: the newest N are the last N of the range (kept in a ring)."""
+        records = self._events(log_group, start, end, text)
+        if not metrics:
+            records = (r for r in records if not is_emf(r.message))
+        if newest is None:
+            yield from records
+        else:
+            yield from deque(records, maxlen=newest)
+
+    def _events(
+        self, log_group: str, start: datetime, end: datetime | None, text: str | None
     ) -> Iterator[LogRecord]:
         kwargs: dict[str, Any] = {"logGroupName": log_group, "startTime": int(start.timestamp() * 1000)}
         if end is not None:

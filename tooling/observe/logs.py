@@ -49,12 +49,39 @@ class LogSource(Protocol):
     """What a target implements so `tooling logs` can read the functions' logs."""
 
     def events(
-        self, log_group: str, start: datetime, end: datetime | None = None, text: str | None = None
+        self,
+        log_group: str,
+        start: datetime,
+        end: datetime | None = None,
+        text: str | None = None,
+        *,
+        newest: int | None = None,
+        metrics: bool = True,
     ) -> Iterable[LogRecord]:
         """Every event of `log_group` with start <= timestamp (< end when given), all pages, ordered by
-        timestamp. `text`, when given, keeps only events whose message contains it (case-sensitive).
-        A log group that does not exist yet (function never invoked) yields nothing."""
+        timestamp. `text`, when given, keeps only events whose message contains it (case-sensitive);
+        `metrics=False` leaves out EMF metric lines (`is_emf`); `newest=N` keeps only the newest N of what
+        is left (still oldest first). A log group that does not exist yet (function never invoked) yields
+        nothing."""
         ...
+
+
+# Lambda's Embedded Metric Format: a JSON object whose `_aws` key carries `CloudWatchMetrics`. Powertools
+# writes `_aws` first, which lets the local store skip these lines without parsing them.
+EMF_PREFIX = '{"_aws"'
+
+
+def is_emf(message: str) -> bool:
+    """Is this log line an EMF metric record (read by CloudWatch as metrics, noise to a person)?"""
+    text = message.lstrip()
+    if not text.startswith("{") or '"_aws"' not in text:
+        return False
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    aws = parsed.get("_aws") if isinstance(parsed, dict) else None
+    return isinstance(aws, dict) and "CloudWatchMetrics" in aws
 
 
 def _event(function: str, log_group: str, record: LogRecord) -> LogEvent:
@@ -95,13 +122,21 @@ def collect_logs(
     start: datetime,
     end: datetime | None = None,
     text: str | None = None,
+    *,
+    limit: int | None = None,
+    metrics: bool = True,
 ) -> list[LogEvent]:
-    """Every event of the groups in the range, merged in time order (ties: function, then event id)."""
+    """Every event of the groups in the range, merged in time order (ties: function, then event id);
+    with `limit`, only the newest `limit` of them (newest last); `metrics=False` drops EMF lines."""
+    if limit is not None and limit < 1:
+        raise UsageError("--limit must be 1 or more")
     streams = []
     for function, group in groups.items():
-        records = sorted(source.events(group, start, end, text), key=lambda r: (r.timestamp, r.event_id))
+        found = source.events(group, start, end, text, newest=limit, metrics=metrics)
+        records = sorted(found, key=lambda r: (r.timestamp, r.event_id))
         streams.append([_event(function, group, r) for r in records])
-    return list(heapq.merge(*streams, key=lambda e: (e.timestamp, e.function, e.event_id)))
+    merged = list(heapq.merge(*streams, key=lambda e: (e.timestamp, e.function, e.event_id)))
+    return merged[-limit:] if limit is not None else merged
 
 
 def follow_logs(
@@ -114,14 +149,19 @@ def follow_logs(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     sleep: Callable[[float], None] = time.sleep,
     polls: int | None = None,
+    limit: int | None = None,
+    metrics: bool = True,
 ) -> Iterator[LogEvent]:
-    """The events of the last `since`, then new ones as they arrive, polling every `interval` seconds,
-    each event once. Runs until interrupted (or `polls` polls, for tests)."""
+    """The events of the last `since` (the newest `limit` of them), then new ones as they arrive, polling
+    every `interval` seconds, each event once. Runs until interrupted (or `polls` polls, for tests)."""
     start = now() - since
     seen: dict[tuple[str, str], datetime] = {}  # (log group, event id) -> timestamp, for the current start
     done = 0
     while polls is None or done < polls:
-        for event in collect_logs(source, groups, start, None, text):
+        batch = collect_logs(
+            source, groups, start, None, text, limit=limit if done == 0 else None, metrics=metrics
+        )
+        for event in batch:
             ident = (event.log_group, event.event_id or f"{event.timestamp.isoformat()}:{event.message}")
             if ident in seen:
                 continue

@@ -71,12 +71,53 @@ def _time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"
 
 
+def compact(value: float) -> str:
+    """A count in at most 5 characters: 9999 stays, 12345 -> '12.3k', 2469134 -> '2.5M' (--json is exact)."""
+    if value < 10_000:
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    for unit, scale in (("k", 1e3), ("M", 1e6), ("G", 1e9)):
+        scaled = value / scale
+        if scaled < 999.5 or unit == "G":
+            return f"{scaled:.1f}{unit}" if scaled < 99.95 else f"{scaled:.0f}{unit}"
+    return str(value)  # pragma: no cover - the loop always returns
+
+
 def _count(value: int, bad: bool = False) -> Text:
-    return Text(str(value), style="bold red" if bad and value else ("dim" if not value else ""))
+    return Text(compact(value), style="bold red" if bad and value else ("dim" if not value else ""))
 
 
-def _ms(p50: float, p99: float) -> str:
-    return "-" if not (p50 or p99) else f"{p50:,.0f} / {p99:,.0f} ms"
+def name_prefix(bus_name: str) -> str:
+    """The `<project>-<environment>-<suffix>-` every resource name of the environment starts with."""
+    return (bus_name[: -len("-bus")] if bus_name.endswith("-bus") else bus_name) + "-"
+
+
+def short(name: str, prefix: str) -> str:
+    """`name` without the environment's common prefix (the header names it once)."""
+    return name[len(prefix) :] if prefix and name.startswith(prefix) and len(name) > len(prefix) else name
+
+
+def _since(value: datetime | None, reference: datetime | None) -> str:
+    """A time in a narrow column: the clock time on the snapshot's day, else the date too (all UTC)."""
+    if value is None:
+        return "-"
+    same_day = reference is not None and value.date() == reference.date()
+    return value.strftime("%H:%M:%S" if same_day else "%Y-%m-%d %H:%M:%S")
+
+
+_PADDING = (0, 1, 0, 0)
+
+
+def _table(title: str) -> Table:
+    # The lightest box and one space of padding (its divider is the other): 80 columns (a pipe, a small
+    # terminal) hold every table without cutting a name.
+    return Table(
+        title=title, title_justify="left", box=box.SIMPLE_HEAD, padding=_PADDING, show_edge=False, min_width=0
+    )
+
+
+def _name_column(table: Table, header: str) -> None:
+    # Names fold onto a second line rather than lose their end ("order…" says nothing).
+    table.add_column(header, overflow="fold")
 
 
 def render_header(snapshot: Snapshot) -> Text:
@@ -84,16 +125,24 @@ def render_header(snapshot: Snapshot) -> Text:
     window = duration((meta.window_end - meta.window_start).total_seconds())
     text = Text()
     text.append(f"{meta.environment or 'environment'}", style="bold")
-    text.append(
-        f"  target {meta.target}  region {meta.region}  window last {window}  at {_time(meta.taken_at)}"
-    )
+    text.append(f"  target {meta.target}  region {meta.region}\n")
+    text.append(f"window last {window}, at {_time(meta.taken_at)}\n")
+    text.append(f"names below drop the prefix {name_prefix(snapshot.bus.name)}", style="dim")
     return text
 
 
 def render_bus(bus: BusInfo) -> Table:
-    table = Table(title="Bus", title_justify="left", box=box.SIMPLE_HEAD, show_header=False)
-    table.add_column(style="bold")
-    table.add_column()
+    table = Table(
+        title="Bus",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_header=False,
+        padding=_PADDING,
+        show_edge=False,
+        min_width=0,
+    )
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
     table.add_row("name", bus.name)
     table.add_row("arn", bus.arn)
     table.add_row("policy", "present" if bus.policy_present else "none")
@@ -104,46 +153,56 @@ def render_bus(bus: BusInfo) -> Table:
         retention = f"{archive.retention_days}d" if archive.retention_days else "forever"
         table.add_row(
             "archive",
-            f"{archive.name}  {archive.state}  {archive.event_count:,} events  {size(archive.size_bytes)}"
-            f"  kept {retention}",
+            f"{short(archive.name, name_prefix(bus.name))}  {archive.state}  {archive.event_count:,} events"
+            f"  {size(archive.size_bytes)}  kept {retention}",
         )
     return table
 
 
-def _target(target: TargetInfo) -> str:
-    lines = [f"{target.id}: {target.arn}"]
+_SERVICE_LABEL = {"lambda": "λ", "sqs": "queue", "sns": "topic", "states": "workflow", "events": "bus"}
+
+
+def _target(target: TargetInfo, prefix: str) -> str:
+    parts = target.arn.split(":")
+    service = parts[2] if len(parts) > 2 else ""
+    resource = short(target.arn.rsplit(":", 1)[-1].rsplit("/", 1)[-1], prefix)
+    lines = [f"{target.id} -> {_SERVICE_LABEL.get(service, service)} {resource}"]
     extras = []
     if target.dead_letter_arn:
-        extras.append(f"dlq {target.dead_letter_arn.rsplit(':', 1)[-1]}")
+        extras.append(f"dlq {short(target.dead_letter_arn.rsplit(':', 1)[-1], prefix)}")
     if target.retry_policy:
         retry = target.retry_policy
-        extras.append(f"retry {retry.maximum_retry_attempts}x / {retry.maximum_event_age_seconds}s")
+        extras.append(f"retry {retry.maximum_retry_attempts}x/{retry.maximum_event_age_seconds}s")
     if target.input_transformer:
-        extras.append("input transformer")
+        extras.append("transformer")
     if extras:
         lines.append("  " + ", ".join(extras))
     return "\n".join(lines)
 
 
-def render_rules(rules: list[RuleView]) -> Table:
-    table = Table(title="Rules (metrics for the window)", title_justify="left", box=box.SIMPLE_HEAD)
-    for name in (
-        "Rule",
-        "State",
-        "Matched",
-        "Invoked",
-        "Failed",
-        "To DLQ",
-        "Lost",
-        "Throttled",
-        "Latency p50/p99",
-    ):
-        table.add_column(name, justify="left" if name in ("Rule", "State", "Latency p50/p99") else "right")
+# EventBridge's longest state would take half the width; the legend under the table spells it out.
+_STATE_SHORT = {"ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS": "ENABLED*"}
+
+
+def _rule_label(rule: RuleView, prefix: str) -> str:
+    return rule.key or short(rule.name, prefix)
+
+
+def render_rules(rules: list[RuleView], prefix: str = "") -> RenderableType:
+    table = _table("Rules (metrics for the window)")
+    _name_column(table, "Rule")
+    table.add_column("State", no_wrap=True)
+    for header in ("Match", "Invoke", "Fail", "DLQ", "Lost", "Thr"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("p50/p99", no_wrap=True)
     for rule in rules:
         m = rule.metrics
         table.add_row(
-            rule.key or rule.name,
-            Text(rule.state, style="" if rule.state.startswith("ENABLED") else "yellow"),
+            _rule_label(rule, prefix),
+            Text(
+                _STATE_SHORT.get(rule.state, rule.state),
+                style="" if rule.state.startswith("ENABLED") else "yellow",
+            ),
             _count(m.matched_events),
             _count(m.invocations),
             _count(m.failed_invocations, bad=True),
@@ -152,7 +211,10 @@ def render_rules(rules: list[RuleView]) -> Table:
             _count(m.throttled_rules, bad=True),
             _ms(m.latency_p50_ms, m.latency_p99_ms),
         )
-    return table
+    legend = "Fail: failed invocations, DLQ: sent to the DLQ, Lost: could not reach the DLQ, Thr: throttled"
+    if any(r.state in _STATE_SHORT for r in rules):
+        legend += "; ENABLED*: ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+    return Group(table, Text(legend, style="dim"))
 
 
 def pattern_text(pattern: Any) -> str:
@@ -164,66 +226,79 @@ def pattern_text(pattern: Any) -> str:
     return "\n".join(f"{key}: {json.dumps(value, separators=(', ', ': '))}" for key, value in pattern.items())
 
 
-def render_routes(rules: list[RuleView]) -> Table:
-    table = Table(title="Routes", title_justify="left", box=box.SIMPLE_HEAD, show_lines=True)
-    table.add_column("Rule", no_wrap=True)
-    table.add_column("Pattern", overflow="fold")
-    table.add_column("Targets", overflow="fold")
+def render_routes(rules: list[RuleView], prefix: str = "") -> Table:
+    table = _table("Routes")
+    table.show_lines = True
+    _name_column(table, "Rule")
+    table.add_column("Pattern", overflow="fold", ratio=3)
+    table.add_column("Targets", overflow="fold", ratio=2)
     for rule in rules:
         pattern = pattern_text(rule.pattern)
-        targets = "\n".join(_target(t) for t in rule.targets) or Text("no targets", style="yellow")
-        label = f"{rule.key}\n{rule.name}" if rule.key else rule.name
+        targets = "\n".join(_target(t, prefix) for t in rule.targets) or Text("no targets", style="yellow")
+        label = _rule_label(rule, prefix)
         if rule.managed_by:
             label += f"\n(managed by {rule.managed_by})"
         table.add_row(label, pattern, targets)
     return table
 
 
-def _pending(pending: AsyncQueue) -> str:
+def _latency(ms: float) -> str:
+    if ms < 1000:
+        return f"{ms:.0f}ms"
+    return f"{ms / 1000:.1f}s" if ms < 9_950 else f"{ms / 1000:.0f}s"
+
+
+def _ms(p50: float, p99: float) -> str:
+    return "-" if not (p50 or p99) else f"{_latency(p50)}/{_latency(p99)}"
+
+
+def _pending(pending: AsyncQueue, reference: datetime | None) -> str:
     text = f"{pending.queued} queued"
     if pending.retrying:
-        text += f", {pending.retrying} retrying: next {_time(pending.next_retry_at)}"
+        text += f", {pending.retrying} retrying, next {_since(pending.next_retry_at, reference)}"
     return text
 
 
-def render_functions(functions: list[FunctionView]) -> Table:
-    table = Table(title="Functions", title_justify="left", box=box.SIMPLE_HEAD)
-    columns = ("Function", "Name", "Invocations", "Errors", "Throttles", "Duration p50/p99", "DLQ depth")
-    for name in columns:
-        table.add_column(
-            name, justify="right" if name in ("Invocations", "Errors", "Throttles", "DLQ depth") else "left"
-        )
+def render_functions(
+    functions: list[FunctionView], reference: datetime | None = None, prefix: str = ""
+) -> Table:
+    table = _table("Functions (metrics for the window)")
+    _name_column(table, "Function")
+    for header in ("Invoke", "Errors", "Throttles"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("p50/p99", no_wrap=True)
+    table.add_column("DLQ", justify="right", no_wrap=True)
     waiting = any(fn.pending.queued or fn.pending.retrying for fn in functions)
     if waiting:
-        table.add_column("Async queue (retries: next attempt)")
+        table.add_column("Async queue", overflow="fold")
     for fn in functions:
         m = fn.metrics
+        label = fn.key if short(fn.name, prefix) == fn.key else f"{fn.key}\n({short(fn.name, prefix)})"
         table.add_row(
-            fn.key,
-            fn.name,
+            label,
             _count(m.invocations),
             _count(m.errors, bad=True),
             _count(m.throttles, bad=True),
             _ms(m.duration_p50_ms, m.duration_p99_ms),
             "-" if fn.dlq_depth is None else _count(fn.dlq_depth, bad=True),
-            *([_pending(fn.pending)] if waiting else []),
+            *([_pending(fn.pending, reference)] if waiting else []),
         )
     return table
 
 
-def render_queues(queues: list[QueueView]) -> RenderableType:
-    table = Table(title="Queues", title_justify="left", box=box.SIMPLE_HEAD)
-    for name in ("Queue", "Name", "Visible", "In flight", "Oldest"):
-        table.add_column(name, justify="right" if name in ("Visible", "In flight", "Oldest") else "left")
+def render_queues(queues: list[QueueView], prefix: str = "") -> RenderableType:
+    table = _table("Queues")
+    _name_column(table, "Queue")
+    for header in ("Visible", "In flight", "Oldest"):
+        table.add_column(header, justify="right", no_wrap=True)
     samples: list[RenderableType] = []
     for q in queues:
         if not q.exists:
-            table.add_row(q.key, Text(f"missing: {q.url}", style="bold red"), "-", "-", "-")
+            table.add_row(Text(f"{q.key} (missing: {q.url})", style="bold red"), "-", "-", "-")
             continue
         dlq = q.role == "dlq"
         table.add_row(
             q.key,
-            q.name or "",
             _count(q.visible, bad=dlq),
             _count(q.in_flight, bad=dlq),
             duration(q.oldest_age_seconds) if q.visible + q.in_flight else "-",
@@ -237,25 +312,28 @@ def _sample(queue: QueueView) -> RenderableType:
     limit = queue.max_receive_count
     note = f" (on AWS each peek counts towards maxReceiveCount {limit})" if limit else ""
     heading = Text(f"{queue.key}: {len(queue.sample)} message(s), left visible{note}", style="italic")
-    table = Table(box=box.SIMPLE_HEAD)
+    table = Table(box=box.SIMPLE_HEAD, padding=_PADDING, show_edge=False, min_width=0)
     table.add_column("Sent", no_wrap=True)
-    table.add_column("Receives", justify="right")
-    table.add_column("Body")
+    table.add_column("Rcv", justify="right", no_wrap=True)
+    table.add_column("Body", overflow="fold")
     for message in queue.sample:
         body = message.body if len(message.body) <= 300 else message.body[:300] + "..."
         table.add_row(_time(message.sent_at), str(message.receive_count), body)
     return Group(heading, table)
 
 
-def render_alarms(alarms: list[AlarmInfo]) -> RenderableType:
+def render_alarms(
+    alarms: list[AlarmInfo], reference: datetime | None = None, prefix: str = ""
+) -> RenderableType:
     if not alarms:
         return Text("Alarms: none found for this environment", style="dim")
-    table = Table(title="Alarms", title_justify="left", box=box.SIMPLE_HEAD)
-    for name in ("Alarm", "State", "Metric", "Since"):
-        table.add_column(name)
+    table = _table("Alarms")
+    _name_column(table, "Alarm")
+    table.add_column("State", no_wrap=True)
+    table.add_column("Since (UTC)", no_wrap=True)  # the alarm's last state change
     for alarm in alarms:
         state = Text(alarm.state, style=_STATE_STYLE.get(alarm.state, ""))
-        table.add_row(alarm.name, state, alarm.metric or "(composite)", _time(alarm.updated_at))
+        table.add_row(short(alarm.name, prefix), state, _since(alarm.updated_at, reference))
     return table
 
 
@@ -272,18 +350,26 @@ def render_health(health: Health) -> RenderableType:
     return Group(*lines)
 
 
-def render(snapshot: Snapshot) -> RenderableType:
-    """The whole dashboard, health last so it is what the eye lands on."""
-    return Group(
-        render_header(snapshot),
+def render(snapshot: Snapshot, *, health_first: bool = False) -> RenderableType:
+    """The whole dashboard, readable at 80 columns. Health last, where the eye lands after a one-off
+    command; first (`health_first`) for `--watch`, where the top of the screen is what stays in view."""
+    prefix = name_prefix(snapshot.bus.name)
+    taken = snapshot.meta.taken_at
+    body: list[RenderableType] = [
         render_bus(snapshot.bus),
-        render_rules(snapshot.rules),
-        render_routes(snapshot.rules),
-        render_functions(snapshot.functions),
-        render_queues(snapshot.queues),
-        render_alarms(snapshot.alarms),
-        render_health(snapshot.health),
-    )
+        render_rules(snapshot.rules, prefix),
+        render_routes(snapshot.rules, prefix),
+        render_functions(snapshot.functions, taken, prefix),
+        render_queues(snapshot.queues, prefix),
+        render_alarms(snapshot.alarms, taken, prefix),
+    ]
+    body = [part for section in body for part in (Text(""), section)]  # a blank line before each section
+    health = render_health(snapshot.health)
+    if health_first:
+        parts = [render_header(snapshot), health, *body]
+    else:
+        parts = [render_header(snapshot), *body, Text(""), health]
+    return Group(*parts)
 
 
 def render_log_event(event: LogEvent) -> RenderableType:
