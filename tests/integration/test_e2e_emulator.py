@@ -151,3 +151,48 @@ def test_inspection_sees_what_is_left_the_dashboard_and_queue_depth(endpoint: st
     ]
     assert dashboards("shop-dev-abc123", "us-east-1", endpoint) == {"shop-dev-abc123": body}
     assert queue_depth(kept, "us-east-1", endpoint) == 1
+
+
+def test_an_interrupted_command_takes_its_whole_process_group_with_it(tmp_path: Path) -> None:
+    """Ctrl-C (or SIGTERM, which the harness turns into it) during a step stops terraform and its provider
+    plugins too: run_group kills the child's whole process group."""
+    import signal
+
+    from tooling.deploy.e2e.server import run_group
+
+    pid_file = tmp_path / "pid"
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.alarm(2)
+    try:
+        with pytest.raises(KeyboardInterrupt):  # a shell with a grandchild, as terraform with its plugin
+            run_group(
+                ["sh", "-c", f"echo $$ > {pid_file}; sleep 60 & wait"], cwd=tmp_path, env={}, stderr=None
+            )
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+    assert _live_members(int(pid_file.read_text())) == []
+
+
+def _live_members(group: int) -> list[int]:
+    """Processes of a group that still run (a zombie waiting for an init that does not reap is not)."""
+    import time
+
+    deadline = time.monotonic() + 5
+    while True:
+        live = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == group and fields[0] != "Z":
+                live.append(int(stat.parent.name))
+        if not live or time.monotonic() > deadline:
+            return live
+        time.sleep(0.1)
