@@ -196,3 +196,23 @@ def _live_members(group: int) -> list[int]:
         if not live or time.monotonic() > deadline:
             return live
         time.sleep(0.1)
+
+
+def test_a_retried_invocation_gets_the_first_answer_instead_of_running_twice(endpoint: str) -> None:
+    """The SDK retries an invocation whose response it did not get; the emulator must not create twice."""
+    events = client("events", endpoint)
+    bus_arn = events.create_event_bus(Name="retried")["EventBusArn"]
+
+    def same_invocation(request: Any, **kwargs: Any) -> None:
+        request.headers["amz-sdk-invocation-id"] = "one-invocation"
+
+    events.meta.events.register_first("before-send.events.CreateArchive", same_invocation)
+    first = events.create_archive(ArchiveName="retried-archive", EventSourceArn=bus_arn)
+    again = events.create_archive(
+        ArchiveName="retried-archive", EventSourceArn=bus_arn
+    )  # not "already exists"
+
+    assert again["ArchiveArn"] == first["ArchiveArn"]
+    assert [a["ArchiveName"] for a in events.list_archives(NamePrefix="retried")["Archives"]] == [
+        "retried-archive"
+    ]

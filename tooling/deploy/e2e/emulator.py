@@ -18,38 +18,58 @@ from typing import Any
 from tooling.deploy.e2e.schemas_api import SCOPE, SchemasApi
 
 
-def _logged(app: Any) -> Any:
+def _front(app: Any) -> Any:
     """Log each call as `call <service> <region> <operation> <path> <status> <seconds>` (werkzeug's own line
-    names no operation), so a failed e2e step can be traced to the API call behind it."""
+    names no operation), and answer an SDK's retry of a call that already succeeded with that answer.
 
-    def logged(environ: dict[str, Any], start_response: Any) -> Any:
+    Now and then a response of moto's development server does not reach the client, which then retries the
+    same invocation (same `amz-sdk-invocation-id`); moto would run a non-idempotent create twice (two
+    AddPermission statements with one Sid, CreateArchive "already exists") and the stack could not be
+    destroyed or applied. Replaying the first answer is what the client should have received."""
+    answered: dict[str, tuple[str, list[Any], bytes]] = {}
+
+    def front(environ: dict[str, Any], start_response: Any) -> Any:
         started = time.monotonic()
-        status: list[str] = []
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)  # read once here, so moto reads it again
-        action = re.search(rb"(?:^|&)Action=([A-Za-z]+)", body[:2048]) if body else None
+        invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID", "")
+        replayed = invocation in answered
+        if replayed:
+            status, headers, payload = answered[invocation]
+        else:
+            captured: list[Any] = []
 
-        def start(code: str, headers: Any, *args: Any) -> Any:
-            status.append(code.split()[0])
-            return start_response(code, headers, *args)
+            def start(code: str, response_headers: Any, *args: Any) -> Any:
+                captured[:] = [code, list(response_headers)]
+                return lambda data: None
 
-        try:
-            return app(environ, start)
-        finally:
-            scope = SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-            service, region = (scope.group(2), scope.group(1)) if scope else ("-", "-")
-            operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
-            operation = operation or (
-                action.group(1).decode() if action else environ.get("REQUEST_METHOD", "")
-            )
-            print(
-                f"call {service} {region} {operation} {environ.get('PATH_INFO', '')} "
-                f"{status[0] if status else '-'} {time.monotonic() - started:.3f}s",
-                file=sys.stderr, flush=True,
-            )  # fmt: skip
+            result = app(environ, start)
+            try:
+                payload = b"".join(result)
+            finally:
+                getattr(result, "close", lambda: None)()
+            status, headers = captured
+            if invocation and int(status.split()[0]) < 500:  # a server error may be retried for real
+                answered[invocation] = (status, headers, payload)
+        start_response(status, headers)
+        _log(environ, body, status, time.monotonic() - started, "replayed" if replayed else "")
+        return [payload]
 
-    return logged
+    return front
+
+
+def _log(environ: dict[str, Any], body: bytes, status: str, seconds: float, note: str) -> None:
+    scope = SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    service, region = (scope.group(2), scope.group(1)) if scope else ("-", "-")
+    action = re.search(rb"(?:^|&)Action=([A-Za-z]+)", body[:2048]) if body else None
+    operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
+    operation = operation or (action.group(1).decode() if action else environ.get("REQUEST_METHOD", ""))
+    print(
+        f"call {service} {region} {operation} {environ.get('PATH_INFO', '')} {status.split()[0]} "
+        f"{seconds:.3f}s {note}".rstrip(),
+        file=sys.stderr, flush=True,
+    )  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     for line in moto_patches.apply_all():
         print(f"patched {line}", file=sys.stderr)
-    app = _logged(SchemasApi(DomainDispatcherApplication(create_backend_app)))
+    app = _front(SchemasApi(DomainDispatcherApplication(create_backend_app)))
     try:
         server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     except (OSError, SystemExit):  # werkzeug prints why and exits 1 when the port is taken
