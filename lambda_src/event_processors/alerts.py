@@ -16,8 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from event_processors.envelope import is_json_number, parse_envelope
 from event_processors.errors import InvalidEventError, InvalidNotificationError
@@ -34,15 +33,13 @@ ALERT_TEXT: Final = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class SnsNotification:
+class SnsNotification(NamedTuple):
     message_id: str
     topic_arn: str | None
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class Alert:
+class Alert(NamedTuple):
     message_id: str
     amount: int | float
     order_id: str | None = None

@@ -10,16 +10,14 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from event_processors.errors import InvalidEventError
 
 
-@dataclass(frozen=True, slots=True)
-class EventEnvelope:
+class EventEnvelope(NamedTuple):
     id: str
     source: str
     detail_type: str
@@ -27,7 +25,7 @@ class EventEnvelope:
     time: datetime | None = None
     account: str | None = None
     region: str | None = None
-    resources: tuple[str, ...] = field(default_factory=tuple)
+    resources: tuple[str, ...] = ()
 
 
 def _required_text(event: Mapping[str, Any], key: str, event_id: str | None) -> str:

@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Final, Literal, Protocol
+from typing import Any, Final, Literal, NamedTuple, Protocol
 
 from event_processors.errors import AlertInProgressError
 
@@ -36,8 +35,7 @@ COMPLETED: Final = "COMPLETED"
 RECORD_TTL_SECONDS: Final = 24 * 60 * 60
 
 
-@dataclass(frozen=True, slots=True)
-class StoredRecord:
+class StoredRecord(NamedTuple):
     status: Status
     result: dict[str, Any] | None
 
@@ -53,8 +51,7 @@ class IdempotencyStore(Protocol):
     def release(self, key: str) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     result: dict[str, Any]
     duplicate: bool
 

@@ -4,22 +4,20 @@ break tests and hide a missing setting until the first event). Each function rea
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
+from typing import NamedTuple
 
 from event_processors.errors import ConfigurationError
 
 DEFAULT_HIGH_VALUE_THRESHOLD = Decimal(1000)
 
 
-@dataclass(frozen=True, slots=True)
-class ProcessorSettings:
+class ProcessorSettings(NamedTuple):
     high_value_threshold: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class NotifierSettings:
+class NotifierSettings(NamedTuple):
     webhook_url: str | None
     # Exactly one of the two is set: DynamoDB in AWS, a SQLite file on the local target.
     idempotency_table: str | None

@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from event_processors.errors import WebhookDeliveryError
 
@@ -18,8 +17,7 @@ from event_processors.errors import WebhookDeliveryError
 RETRYABLE_STATUSES: Final = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
+class RetryPolicy(NamedTuple):
     """Worst case with the defaults: 3 x 3 s timeouts + 0.5 s + 1 s backoff = 10.5 s, within a 30 s Lambda."""
 
     max_attempts: int = 3
