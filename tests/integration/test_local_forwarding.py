@@ -208,3 +208,62 @@ def test_publish_file_refuses_an_unknown_bus_with_exit_2(
     assert exited.value.code == 2
     assert "--bus 'other-bus' is neither the environment's bus" in capsys.readouterr().err
     assert env.rows("SELECT * FROM archive") == []
+
+
+def _snapshot(env: Env) -> Any:
+    from datetime import timedelta
+
+    from tooling.observe.monitor import build_snapshot
+
+    return build_snapshot(
+        local.local_monitor_source(env.workspace, env.outputs), env.outputs, timedelta(hours=1)
+    )
+
+
+def test_the_monitor_shows_the_forwarding_rule_with_its_counts_at_80_columns(env: Env) -> None:
+    from rich.console import Console
+
+    from tooling.observe.render import render
+
+    env.put(_ec2_entry())
+    snapshot = _snapshot(env)
+
+    view = snapshot.forwarding
+    assert view is not None and view.exists and view.state == "ENABLED"
+    assert (view.metrics.matched_events, view.metrics.invocations, view.metrics.failed_invocations) == (
+        1,
+        1,
+        0,
+    )
+    assert view.target_arn == env.outputs.event_bus_arn
+    assert view.pattern["source"] == ["aws.ec2", "aws.health"]
+    console = Console(width=80, record=True, no_color=True)
+    console.print(render(snapshot))
+    text = console.export_text()
+    assert "Forwarding: default bus -> this bus" in text
+    assert "forward-default" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_a_failed_forwarding_fires_its_alarm_and_makes_the_health_critical(env: Env) -> None:
+    store = Store.open(env.workspace)
+    try:
+        rule = load_forwarding(store)
+        assert rule is not None
+        broken = ForwardingRule(**{**rule.__dict__, "role_resources": ()})
+        with store.transaction() as conn:
+            store.set_meta(META_KEY, broken.to_json(), conn)
+            store.set_meta("generation", str(int(store.meta("generation") or "0") + 1), conn)
+    finally:
+        store.close()
+    env.put(_ec2_entry())
+
+    snapshot = _snapshot(env)
+
+    [alarm] = [a for a in snapshot.alarms if a.name.endswith("-rule-forwarding-failed-invocations")]
+    assert alarm.state == "ALARM"
+    assert snapshot.health.status == "CRITICAL"
+    assert any(
+        p.subject == "forwarding (default bus)" and p.message == "1 failed invocation(s)"
+        for p in snapshot.health.problems
+    )

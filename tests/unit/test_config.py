@@ -300,7 +300,9 @@ def test_a_rule_that_would_feed_the_workflow_its_own_events_is_refused(pattern: 
 
     (problem,) = info.value.problems
     appended = len(DEV["rules"])
-    assert problem.startswith(f"rules[{appended}].pattern: its source and detail-type admit the {looping} events")
+    assert problem.startswith(
+        f"rules[{appended}].pattern: its source and detail-type admit the {looping} events"
+    )
 
 
 def test_a_rule_matching_workflow_events_is_fine_when_it_does_not_target_the_workflow() -> None:
