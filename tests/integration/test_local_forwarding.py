@@ -267,3 +267,29 @@ def test_a_failed_forwarding_fires_its_alarm_and_makes_the_health_critical(env: 
         p.subject == "forwarding (default bus)" and p.message == "1 failed invocation(s)"
         for p in snapshot.health.problems
     )
+
+
+def test_a_dead_lettered_aws_event_cannot_be_redriven_and_stays_in_the_dlq(
+    env: Env, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = Store.open(env.workspace)
+    try:
+        rule = load_forwarding(store)
+        assert rule is not None
+        broken = ForwardingRule(**{**rule.__dict__, "role_resources": ()})
+        with store.transaction() as conn:
+            store.set_meta(META_KEY, broken.to_json(), conn)
+    finally:
+        store.close()
+    env.put(_ec2_entry())
+    monkeypatch.setattr(sys, "argv", ["tooling", "dlq", "redrive", "events", "--json"])
+
+    with pytest.raises(SystemExit) as exited:
+        main()
+
+    assert exited.value.code == 1
+    result = json.loads(capsys.readouterr().out)
+    assert (result["moved"], result["failed"]) == (0, 1)
+    assert "NotAuthorizedForSourceException" in result["failures"][0]
+    queue = env.outputs.dead_letter_queue_urls["events"]
+    assert len(env.rows("SELECT * FROM messages WHERE queue_url = ?", (queue,))) == 1
