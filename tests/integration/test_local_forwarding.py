@@ -240,7 +240,7 @@ def test_the_monitor_shows_the_forwarding_rule_with_its_counts_at_80_columns(env
     console = Console(width=80, record=True, no_color=True)
     console.print(render(snapshot))
     text = console.export_text()
-    assert "Forwarding: default bus -> this bus" in text
+    assert "Forwarding from the default bus" in text
     assert "forward-default" in text
     assert max(len(line) for line in text.splitlines()) <= 80
 

@@ -59,8 +59,7 @@ class ForwardingRule:
                 "role_resources": list(self.role_resources),
                 "dlq_url": self.dlq_url,
                 "description": self.description,
-            },
-            sort_keys=True,
+            }
         )
 
     @classmethod

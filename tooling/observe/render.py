@@ -229,7 +229,7 @@ def pattern_text(pattern: Any) -> str:
 
 def render_forwarding(view: ForwardingView, prefix: str = "") -> RenderableType:
     """The default bus's forwarding rule: its counts, then what it forwards where (one line each)."""
-    table = _table("Forwarding: default bus -> this bus (metrics for the window)")
+    table = _table("Forwarding from the default bus")
     _name_column(table, "Rule")
     table.add_column("State", no_wrap=True)
     for header in ("Match", "Invoke", "Fail", "DLQ", "Lost"):
