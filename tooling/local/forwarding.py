@@ -115,9 +115,9 @@ def load_forwarding(store: Store) -> ForwardingRule | None:
     return None if not text else ForwardingRule.from_json(text)
 
 
-def is_default_bus(bus: Any, arns_default: str) -> bool:
+def is_default_bus(bus: Any, default_bus_arn: str) -> bool:
     """An EventBusName naming the default bus (by name or ARN)."""
-    return bus in (DEFAULT_BUS, arns_default)
+    return bus in (DEFAULT_BUS, default_bus_arn)
 
 
 class Forwarder:
