@@ -21,7 +21,10 @@ module "messaging" {
     batch_queue   = module.routing.rule_arns_by_target["batch-queue"]
     # The bus dead-letters events it cannot process itself (for instance KMS errors) into the same queue,
     # and so does the replication rule (an empty list when replication is off).
-    events_dlq = concat([module.event_bus.arn], module.routing.dead_letter_rule_arns, module.replication.rule_arns)
+    events_dlq = concat(
+      [module.event_bus.arn], module.routing.dead_letter_rule_arns, module.replication.rule_arns,
+      module.forwarding.rule_arns,
+    )
   }
 }
 
@@ -79,6 +82,7 @@ module "monitoring" {
   dead_letter_queue_names = { for key, queue in local.dead_letter_queues : key => queue.name }
   batch_queue_name        = module.messaging.batch_queue_name
   state_machine_arns      = module.workflows.state_machine_arns
+  forwarding_rule_name    = module.forwarding.rule_name
 }
 
 module "schema_registry" {
@@ -127,4 +131,18 @@ module "workflows" {
   # The rules that start executions; only they may assume the target role. No cycle: the role waits for
   # the rules, the targets wait for the role, and the rules wait for neither.
   rule_arns = lookup(module.routing.rule_arns_by_target, "order-workflow", [])
+}
+
+# AWS service events (EC2, Health, ...) arrive only on the account's default bus: a rule there forwards the
+# configured ones to the custom bus, where the routing table routes them by their aws.* source.
+module "forwarding" {
+  source = "./modules/forwarding"
+
+  create_forwarding     = var.forwarding.enabled
+  name_prefix           = local.name_prefix
+  event_bus_name        = module.event_bus.name
+  event_bus_arn         = module.event_bus.arn
+  sources               = var.forwarding.sources
+  detail_types          = var.forwarding.detail_types
+  dead_letter_queue_arn = module.messaging.events_dlq_arn
 }

@@ -54,3 +54,8 @@ output "log_group_names" {
   description = "Log group name per logical function name."
   value       = module.processors.log_group_names
 }
+
+output "forwarding_rule_arn" {
+  description = "ARN of the rule on the default bus that forwards AWS service events to the custom bus; \"\" when [forwarding] is off."
+  value       = module.forwarding.rule_arn == null ? "" : module.forwarding.rule_arn
+}

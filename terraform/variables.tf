@@ -392,3 +392,29 @@ variable "replication_region" {
     error_message = "replication_region must be null or an AWS region name such as us-west-2."
   }
 }
+
+variable "forwarding" {
+  type = object({
+    enabled      = optional(bool, true)
+    sources      = optional(list(string), ["aws.ec2", "aws.health"])
+    detail_types = optional(list(string), [])
+  })
+  description = "The [forwarding] settings: a rule on the account's default bus forwards these AWS service events (sources, narrowed to detail_types when not empty) to the custom bus, where the routing table routes them. enabled = false creates nothing."
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for s in var.forwarding.sources : can(regex("^aws\\.[a-z0-9][a-z0-9.-]*$", s))])
+    error_message = "forwarding.sources must be AWS service sources such as aws.ec2 or aws.health."
+  }
+
+  validation {
+    condition     = !var.forwarding.enabled || length(var.forwarding.sources) >= 1
+    error_message = "forwarding.sources must list at least one source while forwarding.enabled is true."
+  }
+
+  validation {
+    condition     = alltrue([for t in var.forwarding.detail_types : length(t) >= 1 && length(t) <= 128])
+    error_message = "forwarding.detail_types entries must be 1-128 characters."
+  }
+}

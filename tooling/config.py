@@ -200,6 +200,51 @@ REPLICA_ARCHIVE_SUFFIX = "-archive-replica"
 ARCHIVE_NAME_LIMIT = 48
 
 
+# Forwarded AWS service events keep their own source, `aws.<service>` (aws.ec2, aws.health, ...).
+AWS_SOURCE_RE = re.compile(r"^aws\.[a-z0-9][a-z0-9.-]*$")
+FORWARDING_RULE_SUFFIX = "-forward-default"
+
+
+class Forwarding(Model):
+    """`[forwarding]`: a rule on the account's default bus forwards these AWS service events to the custom
+    bus (with a role that may only PutEvents there, and the events DLQ), where the routing table routes
+    them. An empty `detail_types` forwards every event of the sources."""
+
+    enabled: bool = True
+    sources: list[str] = ["aws.ec2", "aws.health"]
+    detail_types: list[Annotated[str, Field(min_length=1, max_length=128)]] = []
+
+    @field_validator("sources")
+    @classmethod
+    def _sources(cls, value: list[str]) -> list[str]:
+        for source in value:
+            if not AWS_SOURCE_RE.match(source):
+                raise ValueError(
+                    f"{source!r} is not an AWS service source such as aws.ec2 or aws.health; the default "
+                    "bus carries AWS service events (the e-commerce services publish on the custom bus)"
+                )
+        if len(set(value)) != len(value):
+            raise ValueError("lists a source twice; list each once")
+        return value
+
+    @model_validator(mode="after")
+    def _needs_sources(self) -> Forwarding:
+        if self.enabled and not self.sources:
+            raise ValueError(
+                "sources is empty while forwarding is enabled; list AWS sources such as "
+                'sources = ["aws.ec2"], or set enabled = false'
+            )
+        return self
+
+    @property
+    def pattern(self) -> dict[str, Any]:
+        """The forwarding rule's event pattern: the sources, narrowed to the detail types when listed."""
+        pattern: dict[str, Any] = {"source": list(self.sources)}
+        if self.detail_types:
+            pattern["detail-type"] = list(self.detail_types)
+        return pattern
+
+
 class Replication(Model):
     """`[replication]`: copy every e-commerce event to a bus in a second region. Absent means off."""
 
@@ -303,6 +348,7 @@ class Config(Model):
     terraform: Terraform = Terraform()
     schemas: Schemas = Schemas()
     replication: Replication | None = None
+    forwarding: Forwarding = Forwarding()
     rules: Annotated[list[Rule], Field(min_length=1)]
 
     @field_validator("tags")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tooling.config import Config, partition_of
+from tooling.config import FORWARDING_RULE_SUFFIX, Config, partition_of
 from tooling.order_workflow import STATE_MACHINE_SUFFIX
 
 ACCOUNT_ID = "000000000000"
@@ -36,6 +36,10 @@ class Arns:
 
     def rule(self, bus: str, name: str) -> str:
         return self._arn("events", f"rule/{bus}/{name}")
+
+    def default_bus_rule(self, name: str) -> str:
+        """A rule of the account's default bus: its ARN has no bus segment (`rule/<name>`)."""
+        return self._arn("events", f"rule/{name}")
 
     def archive(self, name: str) -> str:
         return self._arn("events", f"archive/{name}")
@@ -91,6 +95,11 @@ class Names:
 
     def rule(self, key: str) -> str:
         return f"{self.prefix}-{key}"
+
+    @property
+    def forwarding_rule(self) -> str:
+        """The rule on the default bus forwarding AWS service events (terraform/modules/forwarding)."""
+        return f"{self.prefix}{FORWARDING_RULE_SUFFIX}"
 
     def function(self, key: str) -> str:
         return f"{self.prefix}-{key}"

@@ -30,6 +30,7 @@ OUTPUT_NAMES = (
     "notifications_topic_arn",
     "function_names",
     "log_group_names",
+    "forwarding_rule_arn",
 )
 
 
@@ -49,6 +50,8 @@ class DeploymentOutputs(BaseModel):
     notifications_topic_arn: str
     function_names: dict[str, str]
     log_group_names: dict[str, str]
+    # The rule on the account's default bus forwarding AWS service events; "" when [forwarding] is off.
+    forwarding_rule_arn: str = ""
 
     def contract(self) -> dict[str, Any]:
         """The outputs by their contract names only."""

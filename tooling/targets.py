@@ -56,13 +56,14 @@ def destroy(
     return deploy.destroy_aws(workspace, config_path, confirm=confirm)
 
 
-def bus_for(outputs: DeploymentOutputs, workspace: Workspace) -> Bus:
-    """The bus of the target the outputs were produced by."""
+def bus_for(outputs: DeploymentOutputs, workspace: Workspace, event_bus: str | None = None) -> Bus:
+    """The bus of the target the outputs were produced by: the stack's custom bus, or with
+    `event_bus="default"` the account's default bus (where AWS service events arrive)."""
     if outputs.target == "local":
         from tooling.local import open_local_bus  # imported lazily: the aws path never loads the emulator
 
-        return open_local_bus(workspace, outputs)
-    return AwsBus(outputs.event_bus_name, outputs.region)
+        return open_local_bus(workspace, outputs, event_bus=event_bus)
+    return AwsBus(event_bus or outputs.event_bus_name, outputs.region)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ def test_config_validate_accepts_dev(project_copy: Path) -> None:
         "high-value-orders",
         "user-registration",
         "all-events",
+        "aws-service-events",
     ]
 
 
@@ -73,7 +74,13 @@ def test_tfvars_writes_valid_json_with_the_zip_hash(project_copy: Path) -> None:
     data = json.loads((project_copy / ".tooling" / "dev" / "terraform.tfvars.json").read_text())
     assert data["lambda_zip_path"] == str(project_copy / "build" / "lambda.zip")
     assert len(data["name_suffix"]) == 6
-    assert set(data["rules"]) == {"order-events", "high-value-orders", "user-registration", "all-events"}
+    assert set(data["rules"]) == {
+        "order-events",
+        "high-value-orders",
+        "user-registration",
+        "all-events",
+        "aws-service-events",
+    }
 
 
 def test_package_json_is_stable_across_runs(project_copy: Path) -> None:

@@ -85,6 +85,7 @@ def deployment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Depl
             "notifications_topic_arn": f"arn:aws:sns:{REGION}:123456789012:shop-dev-abc123-notifications",
             "function_names": {},
             "log_group_names": {},
+            "forwarding_rule_arn": "",
         }
         outputs_file = tmp_path / "outputs.json"
         outputs_file.write_text(json.dumps({k: {"sensitive": False, "value": v} for k, v in outputs.items()}))

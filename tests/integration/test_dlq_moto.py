@@ -141,6 +141,7 @@ def aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
             "notifications_topic_arn": f"arn:aws:sns:{REGION}:123456789012:{PREFIX}-notifications",
             "function_names": {"processor": f"{PREFIX}-processor"},
             "log_group_names": {"processor": f"/aws/lambda/{PREFIX}-processor"},
+            "forwarding_rule_arn": "",
         }
         path = tmp_path / "outputs.json"
         path.write_text(json.dumps(outputs))

@@ -517,13 +517,18 @@ def test_an_email_subscription_is_recorded_as_sent_for_each_notification(
 
 
 def test_local_alarms_are_the_alarms_terraform_declares(env: LocalEnv) -> None:
-    """Same names as terraform/modules/monitoring/alarms.tf, expanded for the dev routing table."""
+    """Same names as terraform/modules/monitoring/alarms.tf and forwarding.tf, expanded for the dev routing
+    table and its [forwarding] rule."""
     import hcl2
 
-    alarms_tf = hcl2.loads(
-        (env.workspace.root / "terraform" / "modules" / "monitoring" / "alarms.tf").read_text()
-    )
+    monitoring = env.workspace.root / "terraform" / "modules" / "monitoring"
+    resources = [
+        block
+        for name in ("alarms.tf", "forwarding.tf")
+        for block in hcl2.loads((monitoring / name).read_text())["resource"]
+    ]
     keys_of = {
+        "${local.forwarding_rules}": ["forwarding"],  # dev forwards: one alarm pair keyed "forwarding"
         "${var.rule_names}": [rule.name for rule in env.config.rules],
         "${var.function_names}": list(env.outputs.function_names),
         "${var.dead_letter_queue_names}": list(env.outputs.dead_letter_queue_urls),
@@ -531,7 +536,7 @@ def test_local_alarms_are_the_alarms_terraform_declares(env: LocalEnv) -> None:
     }
     prefix = env.config.name_prefix(env.workspace.name_suffix())
     expected: set[str] = set()
-    for block in alarms_tf["resource"]:
+    for block in resources:
         for body in block['"aws_cloudwatch_metric_alarm"'].values():  # python-hcl2 keeps the quotes
             template = body["alarm_name"].strip('"').replace("${var.name_prefix}", prefix)
             for_each = body.get("for_each")

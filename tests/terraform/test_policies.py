@@ -139,7 +139,7 @@ def test_eventbridge_sends_to_topic_and_queues_only_from_rule_arns() -> None:
         "notifications": '${module.routing.rule_arns_by_target["notifications"]}',
         "batch_queue": '${module.routing.rule_arns_by_target["batch-queue"]}',
         "events_dlq": "${concat([module.event_bus.arn], module.routing.dead_letter_rule_arns, "
-        "module.replication.rule_arns)}",
+        "module.replication.rule_arns, module.forwarding.rule_arns)}",
     }
 
 

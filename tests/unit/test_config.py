@@ -29,6 +29,7 @@ def test_shipped_environments_load(env: str, extra: list[str]) -> None:
         "high-value-orders",
         "user-registration",
         "all-events",
+        "aws-service-events",
         *extra,
     ]
 
@@ -51,6 +52,7 @@ def test_recipe_routes_are_in_the_dev_table() -> None:
         "high-value-orders": ["notifications"],
         "user-registration": ["processor"],
         "all-events": ["batch-queue", "analytics"],
+        "aws-service-events": ["analytics"],
     }
     high = config.rule("high-value-orders")
     assert high.pattern["detail"] == {"totalAmount": [{"numeric": [">", 1000]}]}
@@ -96,7 +98,7 @@ BROKEN: list[tuple[str, Any, str]] = [
     (
         "duplicate rule",
         lambda d: d["rules"].append(copy.deepcopy(d["rules"][0])),
-        "rules[4].name: rule name 'order-events' is used twice",
+        f"rules[{len(DEV['rules'])}].name: rule name 'order-events' is used twice",
     ),
     (
         "duplicate target id",
@@ -297,7 +299,10 @@ def test_a_rule_that_would_feed_the_workflow_its_own_events_is_refused(pattern: 
         parse_config(_with_workflow_rule(pattern))
 
     (problem,) = info.value.problems
-    assert problem.startswith(f"rules[4].pattern: its source and detail-type admit the {looping} events")
+    appended = len(DEV["rules"])
+    assert problem.startswith(
+        f"rules[{appended}].pattern: its source and detail-type admit the {looping} events"
+    )
 
 
 def test_a_rule_matching_workflow_events_is_fine_when_it_does_not_target_the_workflow() -> None:

@@ -82,3 +82,18 @@ def test_the_readme_block_is_what_tooling_graph_draws_for_dev() -> None:
     assert replace_block(readme, expected, "dev") == readme, (
         "README.md's routing diagram is stale: run `tooling graph --env dev --readme README.md`"
     )
+
+
+def test_forwarding_draws_the_default_bus_feeding_the_bus_through_its_rule() -> None:
+    drawn = edges(dev_graph())
+
+    assert ("default_bus", "-->", "", "rule_forward_default") in drawn
+    assert ("rule_forward_default", "-->", "role: PutEvents", "bus") in drawn
+    assert ("rule_forward_default", "-.->", "undeliverable", "dlq_events") in drawn
+
+
+def test_without_forwarding_there_is_no_default_bus() -> None:
+    config = load_config(REPO / "environments" / "dev.toml")
+    off = config.model_copy(update={"forwarding": config.forwarding.model_copy(update={"enabled": False})})
+
+    assert "default_bus" not in to_mermaid(build_graph(off))

@@ -46,6 +46,8 @@ publish_app = typer.Typer(
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
 FAILURES_SHOWN = 20
+# The account's default event bus, where AWS services put their events ([forwarding] forwards them).
+DEFAULT_BUS = "default"
 
 CountOption = Annotated[int, typer.Option("--count", "-n", min=1, help="How many events to publish.")]
 # A finite amount with cents: inf, nan and amounts no payment system holds are usage errors (exit 2).
@@ -99,6 +101,8 @@ class SendOptions:
     trace_header: str | None
     json_out: bool
     validate: bool = True
+    # None: the environment's custom bus; "default": the account's default bus (publish file --bus).
+    bus: str | None = None
 
 
 def _publisher_config(env: str, config: Path | None) -> PublisherConfig:
@@ -118,6 +122,18 @@ def _check_trace_header(value: str | None) -> str | None:
     return value
 
 
+def _event_bus(bus: str | None, custom_bus: str) -> str | None:
+    """The bus `--bus` names: None for the environment's custom bus, "default" for the account's."""
+    if bus is None or bus == custom_bus:
+        return None
+    if bus == DEFAULT_BUS:
+        return DEFAULT_BUS
+    raise UsageError(
+        f"--bus {bus!r} is neither the environment's bus ({custom_bus}) nor the default bus",
+        hint="pass --bus default (AWS service events for the forwarding rule), or leave --bus out",
+    )
+
+
 def _send(options: SendOptions, entries: Iterable[Entry], total: int) -> None:
     """Publish, render the summary, and exit 0 only when every event was accepted. A list of entries is
     checked against the schemas first (unless --no-validate): a broken one stops the run before sending."""
@@ -134,7 +150,7 @@ def _send(options: SendOptions, entries: Iterable[Entry], total: int) -> None:
     )
     workspace = Workspace.for_env(options.env)
     outputs = with_target(load_outputs(workspace, options.outputs), options.target)
-    bus: Bus = bus_for(outputs, workspace)
+    bus: Bus = bus_for(outputs, workspace, _event_bus(options.bus, outputs.event_bus_name))
     single = isinstance(entries, list) and len(entries) == 1
     recording = RecordingBus(bus) if single else None
     if recording is not None:
@@ -149,7 +165,7 @@ def _send(options: SendOptions, entries: Iterable[Entry], total: int) -> None:
     if options.json_out:
         print(json.dumps({**summary.as_json(), **ids}))
     else:
-        _render(summary, total, outputs.event_bus_name)
+        _render(summary, total, options.bus or outputs.event_bus_name)
         if ids:
             typer.echo("  ".join(f"{key} {value}" for key, value in ids.items()))
     if summary.interrupted:
@@ -376,10 +392,19 @@ def file(
     target: TargetOption = None,
     json_out: JsonOption = False,
     no_validate: NoValidateOption = False,
+    bus: Annotated[
+        str | None,
+        typer.Option(
+            "--bus",
+            help="'default': the account's default bus, where AWS service events (aws.ec2, ...) arrive and "
+            "the [forwarding] rule forwards them (default: the environment's bus).",
+        ),
+    ] = None,
 ) -> None:
     """Publish your own events from a file; every event is checked (form and schema) before any is sent.
 
     Example: tooling publish file captured.jsonl --json
+    Example: tooling events sample ec2-state-change > ec2.json && tooling publish file ec2.json --bus default
     """
     stdin = str(path) == "-"
     entries = parse_document(sys.stdin.read(), source="<stdin>") if stdin else read_entries(path)
@@ -388,7 +413,7 @@ def file(
             f"{path} holds no events", hint="write one PutEvents entry or EventBridge event per line"
         )
     options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, bus
     )
     _send(options, entries, len(entries))
 

@@ -109,6 +109,11 @@ def build_tfvars(
         "schemas": dict(schemas),
         "schema_registry": {"registry": config.schemas.registry, "discoverer": config.schemas.discoverer},
         "replication_region": None if config.replication is None else config.replication.region,
+        "forwarding": {
+            "enabled": config.forwarding.enabled,
+            "sources": list(config.forwarding.sources),
+            "detail_types": list(config.forwarding.detail_types),
+        },
     }
 
 

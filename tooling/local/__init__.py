@@ -85,13 +85,24 @@ def _open_store(workspace: Workspace, outputs: DeploymentOutputs) -> Store:
 class LocalBus:
     """The Bus seam over the local engine. Thread-safe (the publisher sends from several threads)."""
 
-    def __init__(self, workspace: Workspace, outputs: DeploymentOutputs, *, dispatch: bool = True) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        outputs: DeploymentOutputs,
+        *,
+        dispatch: bool = True,
+        event_bus: str | None = None,
+    ) -> None:
         self.workspace = workspace
         self.store = _open_store(workspace, outputs)
         self.engine = Engine(self.store)
         self.dispatch = dispatch
+        # None: the stack's custom bus; "default": the account's default bus (tooling.local.forwarding).
+        self.event_bus = event_bus
 
     def put_events(self, entries: list[Entry]) -> list[Result]:
+        if self.event_bus is not None:
+            entries = [{**entry, "EventBusName": self.event_bus} for entry in entries]
         results = self.engine.put_events(entries)
         if self.dispatch and any("EventId" in r for r in results):
             spawn_background_dispatcher(self.workspace)
@@ -101,11 +112,13 @@ class LocalBus:
         self.store.close()
 
 
-def open_local_bus(workspace: Workspace, outputs: DeploymentOutputs, *, dispatch: bool = True) -> Bus:
+def open_local_bus(
+    workspace: Workspace, outputs: DeploymentOutputs, *, dispatch: bool = True, event_bus: str | None = None
+) -> Bus:
     """The local bus. With `dispatch` (and TOOLING_LOCAL_DISPATCH not `off`), accepted events' Lambda
     deliveries are run by a background dispatcher, as Lambda's asynchronous invocations would be;
-    otherwise they wait for `drain()`."""
-    return LocalBus(workspace, outputs, dispatch=dispatch)
+    otherwise they wait for `drain()`. `event_bus="default"` puts on the account's default bus."""
+    return LocalBus(workspace, outputs, dispatch=dispatch, event_bus=event_bus)
 
 
 def local_monitor_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalMonitorSource:

@@ -28,9 +28,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tooling import json_limits
+from tooling.config import partition_of
 from tooling.errors import ToolingError
 from tooling.local import workflows
 from tooling.local.delivery import dead_letter_attributes, iso_millis, send_message
+from tooling.local.forwarding import Forwarder, is_default_bus, load_forwarding
 from tooling.local.store import Counters, Store
 from tooling.local.workflow_target import run_execution
 from tooling.patterns import RuleSet
@@ -88,8 +90,12 @@ def _invalid(parameter: str, reason: str) -> Result:
     }
 
 
-def validate_entry(entry: Mapping[str, Any]) -> tuple[dict[str, Any] | None, Result | None]:
-    """(parsed pieces, None) for a valid entry, else (None, the per-entry error result AWS returns)."""
+def validate_entry(
+    entry: Mapping[str, Any], *, service_source: bool = False
+) -> tuple[dict[str, Any] | None, Result | None]:
+    """(parsed pieces, None) for a valid entry, else (None, the per-entry error result AWS returns).
+    `service_source`: the entry stands in for an AWS service's event on the default bus, so an `aws.*`
+    source is accepted (tooling.local.forwarding)."""
     for key in ("Source", "DetailType", "Detail"):
         value = entry.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -97,7 +103,7 @@ def validate_entry(entry: Mapping[str, Any]) -> tuple[dict[str, Any] | None, Res
         if not isinstance(value, str):
             return None, _invalid(key, f"{key} must be a string.")
     source = str(entry["Source"])
-    if source.startswith("aws."):
+    if source.startswith("aws.") and not service_source:
         return None, {
             "ErrorCode": "NotAuthorizedForSourceException",
             "ErrorMessage": "Not authorized for the source.",
@@ -178,6 +184,10 @@ class Engine:
         self.notifications_dlq_url: str | None = (outputs.get("dead_letter_queue_urls") or {}).get(
             "notifications"
         )
+        # The account's default bus (AWS service events) and its forwarding rule to this bus.
+        partition = partition_of(self.region)
+        self.default_bus_arn = f"arn:{partition}:events:{self.region}:{self.account}:event-bus/default"
+        self.forwarder = Forwarder(None, self.bus_arn)
         self._generation: str | None = None
         self.rules: dict[str, RuleRow] = {}
         self.ruleset = RuleSet({})
@@ -225,6 +235,7 @@ class Engine:
         self.state_machines = {
             str(row["arn"]): row for row in self.store.query("SELECT * FROM state_machines")
         }
+        self.forwarder = Forwarder(load_forwarding(self.store), self.bus_arn)
         self.subscriptions = [
             (row["arn"], row["protocol"], row["endpoint"])
             for row in self.store.query("SELECT * FROM subscriptions WHERE topic_arn = ?", (self.topic_arn,))
@@ -252,23 +263,27 @@ class Engine:
             )
         for entry in entries:
             bus = entry.get("EventBusName")
-            if bus not in (None, "", self.bus_name, self.bus_arn):
+            if bus not in (None, "", self.bus_name, self.bus_arn) and not is_default_bus(
+                bus, self.default_bus_arn
+            ):
                 raise client_error("ResourceNotFoundException", f"Event bus {bus} does not exist.")
         self.reload()
         results: list[Result] = []
         events: list[dict[str, Any]] = []
+        on_default_bus: list[dict[str, Any]] = []
         now = time.time()
         for entry in entries:
-            parsed, error = validate_entry(entry)
+            default = is_default_bus(entry.get("EventBusName"), self.default_bus_arn)
+            parsed, error = validate_entry(entry, service_source=default)
             if error is not None:
                 results.append(error)
                 continue
             assert parsed is not None
             event = self._event(parsed, now)
-            events.append(event)
+            (on_default_bus if default else events).append(event)
             results.append({"EventId": event["id"]})
-        if events:
-            self.publish(events, now=now)
+        if events or on_default_bus:
+            self.publish(events, now=now, default_bus=on_default_bus)
         return results
 
     def _event(self, parsed: dict[str, Any], now: float) -> dict[str, Any]:
@@ -292,14 +307,19 @@ class Engine:
         now: float | None = None,
         archive: bool = True,
         only_rules: Sequence[str] | None = None,
+        default_bus: Sequence[dict[str, Any]] = (),
     ) -> PutStats:
         """Archive (unless replaying) and route the events, all in one transaction; then the events the
-        workflow executions they started published (new events: archived, routed over every rule)."""
+        workflow executions they started published (new events: archived, routed over every rule).
+        `default_bus` events were put on the account's default bus: those the forwarding rule forwards
+        arrive on this bus unchanged and are archived and routed with the others."""
         now = time.time() if now is None else now
         counters = Counters()
         stats = PutStats()
         with self.store.transaction() as conn:
             batch = list(events)
+            for event in default_bus:
+                self.forwarder.forward(conn, event, now, counters, batch.append)
             rounds = 0
             while batch:
                 if rounds > MAX_WORKFLOW_ROUNDS:

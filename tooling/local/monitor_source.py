@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 
 from tooling.errors import ToolingError
 from tooling.local.delivery import Queues
+from tooling.local.forwarding import load_forwarding
 from tooling.local.metrics import percentiles, sums
 from tooling.local.store import Store
 from tooling.naming import queue_name_from_url
+from tooling.observe.forwarding import ForwardingMetrics, ForwardingRuleInfo
 from tooling.observe.monitor import (
     AlarmInfo,
     ArchiveInfo,
@@ -192,6 +194,29 @@ class LocalMonitorSource:
             for row in rows
         }
 
+    def describe_forwarding(self, rule_arn: str) -> ForwardingRuleInfo | None:
+        """The default bus's forwarding rule as provisioned (tooling.local.forwarding)."""
+        rule = load_forwarding(self.store)
+        if rule is None or rule.arn != rule_arn:
+            return None
+        return ForwardingRuleInfo(
+            name=rule.name,
+            state=rule.state,
+            event_pattern=json.dumps(rule.pattern, separators=(",", ":")),
+            target_arn=rule.target_arn,
+            dead_letter_arn=_queue_arn(self.store, rule.dlq_url),
+        )
+
+    def forwarding_metrics(self, rule_name: str, start: datetime, end: datetime) -> ForwardingMetrics:
+        values = sums(self.store, "rule", [rule_name], start.timestamp(), end.timestamp()).get(rule_name, {})
+        return ForwardingMetrics(
+            matched_events=int(values.get("MatchedEvents", 0)),
+            invocations=int(values.get("Invocations", 0)),
+            failed_invocations=int(values.get("FailedInvocations", 0)),
+            dead_letter_invocations=int(values.get("DeadLetterInvocations", 0)),
+            invocations_failed_to_be_sent_to_dlq=int(values.get("InvocationsFailedToBeSentToDlq", 0)),
+        )
+
     def alarms(self) -> list[AlarmInfo]:
         """The alarms Terraform declares, evaluated over their period from the local metrics.
 
@@ -250,6 +275,18 @@ class LocalMonitorSource:
             )
             lost = rule_sums.get(name, {}).get("InvocationsFailedToBeSentToDlq", 0)
             add(f"rule-{key}-dlq-send-failures", "AWS/Events/InvocationsFailedToBeSentToDlq", lost, 1)
+        forwarding = load_forwarding(self.store)
+        if forwarding is not None:
+            # terraform/modules/monitoring/forwarding.tf: the default-bus rule's alarms, keyed "forwarding".
+            values = sums(self.store, "rule", [forwarding.name], start, now + 1).get(forwarding.name, {})
+            add(
+                "rule-forwarding-failed-invocations",
+                "AWS/Events/FailedInvocations",
+                values.get("FailedInvocations", 0),
+                settings["failed_invocations"],
+            )
+            lost = values.get("InvocationsFailedToBeSentToDlq", 0)
+            add("rule-forwarding-dlq-send-failures", "AWS/Events/InvocationsFailedToBeSentToDlq", lost, 1)
         for key, url in self.outputs.dead_letter_queue_urls.items():
             counts = self.queues.counts(url)
             depth = 0 if counts is None else counts.visible

@@ -19,6 +19,7 @@ from tooling.config import Config, Target
 from tooling.deploy.package import PackageResult
 from tooling.deploy.tfvars import HANDLERS
 from tooling.errors import PackageError
+from tooling.local.forwarding import forwarding_rule_for, provision_forwarding
 from tooling.local.store import DB_NAME, Store, expire_archive
 from tooling.naming import ACCOUNT_ID, Arns, Names, log_group, state_machine_log_group
 from tooling.order_workflow import STATE_MACHINE_TYPE, WORKFLOW_TARGET
@@ -140,6 +141,9 @@ def outputs_for(config: Config, names: Names, arns: Arns) -> DeploymentOutputs:
         notifications_topic_arn=arns.topic(names.topic),
         function_names=functions,
         log_group_names={key: log_group(name) for key, name in functions.items()},
+        forwarding_rule_arn=""
+        if not config.forwarding.enabled
+        else arns.default_bus_rule(names.forwarding_rule),
     )
 
 
@@ -193,6 +197,8 @@ def provision(workspace: Workspace, config: Config, package: PackageResult) -> D
             _provision_topic(conn, config, names, arns)
             _provision_rules(conn, config, names, arns)
             _provision_state_machines(conn, config, names, arns)
+            events_dlq = arns.queue_url(names.dlq(EVENTS_DLQ))
+            provision_forwarding(store, conn, forwarding_rule_for(config, names, arns, events_dlq))
             # Bumped on every apply: a running dispatcher reloads rules and functions when it changes.
             generation = int(store.meta("generation") or "0") + 1
             store.set_meta("generation", str(generation), conn)

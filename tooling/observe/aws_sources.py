@@ -24,6 +24,8 @@ from botocore.exceptions import ClientError
 
 from tooling.clients import client
 from tooling.errors import AwsError
+from tooling.observe import aws_forwarding
+from tooling.observe.forwarding import ForwardingMetrics, ForwardingRuleInfo
 from tooling.observe.logs import LogRecord, is_emf
 from tooling.observe.monitor import (
     AlarmInfo,
@@ -302,6 +304,13 @@ class AwsMonitorSource(_CountingSource):
         return sorted(
             seen.values(), key=lambda m: (m.sent_at or datetime.min.replace(tzinfo=UTC), m.message_id)
         )
+
+    def describe_forwarding(self, rule_arn: str) -> ForwardingRuleInfo | None:
+        """The default bus's forwarding rule and its target (tooling/observe/aws_forwarding.py)."""
+        return aws_forwarding.describe_forwarding(self._clients("events"), rule_arn)
+
+    def forwarding_metrics(self, rule_name: str, start: datetime, end: datetime) -> ForwardingMetrics:
+        return aws_forwarding.forwarding_metrics(self._clients("cloudwatch"), rule_name, start, end)
 
     def async_queues(self) -> dict[str, AsyncQueue]:
         # Lambda does not expose its asynchronous queue (only the AsyncEvents* metrics).

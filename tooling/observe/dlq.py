@@ -180,7 +180,9 @@ def feeds(outputs: DeploymentOutputs, name: str) -> str:
     if name in outputs.function_names:
         return f"function {outputs.function_names[name]} (asynchronous invocations that failed)"
     if name == "events":
-        return "rule targets: " + ", ".join(outputs.rule_arns) + " (events EventBridge could not deliver)"
+        # The default bus's forwarding rule dead-letters here too ([forwarding]).
+        rules = [*outputs.rule_arns, *(["forwarding (default bus)"] if outputs.forwarding_rule_arn else [])]
+        return "rule targets: " + ", ".join(rules) + " (events EventBridge could not deliver)"
     if name == "batch-queue":
         return f"queue {outputs.batch_queue_url.rsplit('/', 1)[-1]} (messages past maxReceiveCount)"
     if name == "notifications":

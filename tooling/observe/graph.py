@@ -2,6 +2,7 @@
 routing table) and, when given, the deployed names from the outputs.
 
     bus -> rule (its pattern, summarised) -> target -> the DLQ where its failures land
+    default bus -> forwarding rule -> bus, when [forwarding] is on
 
 Two renderings of one Graph: Mermaid (GitHub draws it in the README) and Graphviz DOT. Pure: no I/O.
 """
@@ -20,6 +21,8 @@ from tooling.outputs import DeploymentOutputs
 
 Shape = Literal["bus", "rule", "function", "topic", "queue", "dlq", "workflow"]
 FUNCTIONS = ("processor", "notifier", "analytics")
+# The [forwarding] rule's node; no routing-table rule id ("rule:<name>") or target name can equal it.
+FORWARDING_NODE = "rule.forward-default"
 # What each target of the routing table is (config.TargetName).
 _TARGET_SHAPE: dict[str, Shape] = {
     "processor": "function",
@@ -104,6 +107,8 @@ def _names(outputs: DeploymentOutputs | None) -> dict[str, str]:
     names.update(outputs.function_names)
     names.update({f"rule:{k}": arn.rsplit("/", 1)[-1] for k, arn in outputs.rule_arns.items()})
     names.update({f"dlq:{k}": queue_name_from_url(url) for k, url in outputs.dead_letter_queue_urls.items()})
+    if outputs.forwarding_rule_arn:
+        names[FORWARDING_NODE] = outputs.forwarding_rule_arn.rsplit("/", 1)[-1]
     return names
 
 
@@ -117,6 +122,14 @@ def build_graph(config: Config, outputs: DeploymentOutputs | None = None) -> Gra
 
     graph = Graph()
     bus = node("bus", "bus", f"{config.project}-{config.environment} bus")
+    if config.forwarding.enabled:
+        # AWS service events reach the bus from the account's default bus, through the forwarding rule.
+        default_bus = node("default-bus", "bus", "default bus (AWS service events)")
+        summary = tuple(pattern_summary(config.forwarding.pattern))
+        forward = node(FORWARDING_NODE, "rule", "forward-default", summary)
+        graph.link(Edge(default_bus, forward))
+        graph.link(Edge(forward, bus, "role: PutEvents"))
+        graph.link(Edge(forward, node("dlq:events", "dlq", "events DLQ"), "undeliverable", failure=True))
     for rule in (r for r in config.rules if r.enabled):
         rule_id = node(f"rule:{rule.name}", "rule", rule.name, tuple(pattern_summary(rule.pattern)))
         graph.link(Edge(bus, rule_id))

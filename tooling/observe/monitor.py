@@ -19,6 +19,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from tooling.errors import UsageError
+from tooling.observe.forwarding import ForwardingView, forwarding_problems, forwarding_view
 from tooling.outputs import DeploymentOutputs
 
 # ---------------------------------------------------------------------------------------------------------
@@ -273,6 +274,8 @@ class Snapshot(Model):
     queues: list[QueueView]
     alarms: list[AlarmInfo]
     health: Health
+    # The default bus's forwarding rule ([forwarding]); None when forwarding is off.
+    forwarding: ForwardingView | None = None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -417,9 +420,13 @@ def assess(
     functions: Sequence[FunctionView],
     queues: Sequence[QueueView],
     alarms: Sequence[AlarmInfo],
+    forwarding: ForwardingView | None = None,
 ) -> Health:
     """The health verdict: critical for lost or parked events and alarms firing, warning for the rest."""
-    problems: list[Problem] = []
+    problems: list[Problem] = [
+        Problem(severity=severity, subject=subject, message=message)
+        for severity, subject, message in forwarding_problems(forwarding, outputs)
+    ]
 
     def add(severity: Severity, subject: str, message: str) -> None:
         problems.append(Problem(severity=severity, subject=subject, message=message))
@@ -502,6 +509,7 @@ def build_snapshot(
     rule_views = _rule_views(outputs, rules, metrics)
     queue_views = _queue_views(source, outputs, metrics, stats, peek)
     function_views = _function_views(outputs, metrics, queue_views, source.async_queues())
+    forwarding = forwarding_view(source, outputs, window.start, window.end)
     return Snapshot(
         meta=SnapshotMeta(
             environment=outputs.environment,
@@ -516,5 +524,6 @@ def build_snapshot(
         functions=function_views,
         queues=queue_views,
         alarms=alarms,
-        health=assess(outputs, bus, rule_views, function_views, queue_views, alarms),
+        health=assess(outputs, bus, rule_views, function_views, queue_views, alarms, forwarding),
+        forwarding=forwarding,
     )

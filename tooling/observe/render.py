@@ -15,6 +15,7 @@ from rich.json import JSON
 from rich.table import Table
 from rich.text import Text
 
+from tooling.observe.forwarding import ForwardingView
 from tooling.observe.logs import LogEvent
 from tooling.observe.monitor import (
     AlarmInfo,
@@ -226,6 +227,31 @@ def pattern_text(pattern: Any) -> str:
     return "\n".join(f"{key}: {json.dumps(value, separators=(', ', ': '))}" for key, value in pattern.items())
 
 
+def render_forwarding(view: ForwardingView, prefix: str = "") -> RenderableType:
+    """The default bus's forwarding rule: its counts, then what it forwards where (one line each)."""
+    table = _table("Forwarding from the default bus")
+    _name_column(table, "Rule")
+    table.add_column("State", no_wrap=True)
+    for header in ("Match", "Invoke", "Fail", "DLQ", "Lost"):
+        table.add_column(header, justify="right", no_wrap=True)
+    m = view.metrics
+    state = view.state if view.exists else "MISSING"
+    table.add_row(
+        short(view.rule_name, prefix),
+        Text(state, style="" if state == "ENABLED" else ("bold red" if state == "MISSING" else "yellow")),
+        _count(m.matched_events),
+        _count(m.invocations),
+        _count(m.failed_invocations, bad=True),
+        _count(m.dead_letter_invocations, bad=True),
+        _count(m.invocations_failed_to_be_sent_to_dlq, bad=True),
+    )
+    if not view.exists:
+        return table
+    target = short((view.target_arn or "no target").rsplit("/", 1)[-1], prefix)
+    lines = [Text(f"  {line}", style="dim") for line in pattern_text(view.pattern).splitlines()]
+    return Group(table, *lines, Text(f"  -> {target} (events keep their aws.* source)", style="dim"))
+
+
 def render_routes(rules: list[RuleView], prefix: str = "") -> Table:
     table = _table("Routes")
     table.show_lines = True
@@ -358,6 +384,7 @@ def render(snapshot: Snapshot, *, health_first: bool = False) -> RenderableType:
     body: list[RenderableType] = [
         render_bus(snapshot.bus),
         render_rules(snapshot.rules, prefix),
+        *([] if snapshot.forwarding is None else [render_forwarding(snapshot.forwarding, prefix)]),
         render_routes(snapshot.rules, prefix),
         render_functions(snapshot.functions, taken, prefix),
         render_queues(snapshot.queues, prefix),

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tooling.errors import UsageError
+from tooling.publish.aws_samples import AWS_SAMPLES, aws_service_event
 from tooling.publish.events import SOURCES, EventFactory, EventKind
 
 ACCOUNT_ID = "123456789012"
@@ -37,13 +38,16 @@ ENVELOPE_SAMPLES = {
     "sns-order-created": "SNS carrying a whole EventBridge event (an SNS target without a transformer)",
     "sqs-order-created": "an SQS event source mapping's batch of one EventBridge event (the batch queue)",
 }
-SAMPLE_KINDS = (*EVENT_SAMPLES, *ENVELOPE_SAMPLES)
+SAMPLE_KINDS = (*EVENT_SAMPLES, *ENVELOPE_SAMPLES, *AWS_SAMPLES)
 
 
 def describe(kind: str) -> str:
     if kind in EVENT_SAMPLES:
         _, detail_type, _ = EVENT_SAMPLES[kind]
         return f"EventBridge event {detail_type!r} (a rule's Lambda target: processor, analytics)"
+    if kind in AWS_SAMPLES:
+        source, detail_type = AWS_SAMPLES[kind]
+        return f"AWS service event {detail_type!r} ({source}; publish file --bus default)"
     return ENVELOPE_SAMPLES[kind]
 
 
@@ -135,6 +139,8 @@ def sample_event(
     at = now or _now()
     if kind in EVENT_SAMPLES:
         return eventbridge_event(kind, region=region, seed=seed, now=at)
+    if kind in AWS_SAMPLES:
+        return aws_service_event(kind, region=region, account=ACCOUNT_ID, now=at, seed=seed)
     if kind == "sns-high-value-order":
         detail = eventbridge_event("high-value-order", region=region, seed=seed, now=at)["detail"]
         text = HIGH_VALUE_TEMPLATE.format(**detail)

@@ -99,3 +99,9 @@ variable "region" {
   description = "Region the module's resources live in (the root's region), for ARNs and kms:ViaService values."
   nullable    = false
 }
+
+variable "forwarding_rule_name" {
+  type        = string
+  description = "Name of the rule on the default bus that forwards AWS service events to the custom bus; null (forwarding off) creates no alarm for it."
+  default     = null
+}

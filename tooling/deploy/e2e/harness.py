@@ -22,15 +22,23 @@ import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, get_args
 
 from tooling.config import EndpointService, load_config
 from tooling.deploy.e2e import compat, provider
-from tooling.deploy.e2e.inspection import dashboard_problems, dashboards, leftovers, queue_depth
+from tooling.deploy.e2e.inspection import (
+    archive_event_count,
+    dashboard_problems,
+    dashboards,
+    leftovers,
+    queue_depth,
+)
 from tooling.deploy.e2e.server import moto_server, run_group
 from tooling.deploy.terraform import find_binary
 from tooling.errors import TerraformError, ToolingError, UnavailableError
+from tooling.publish.aws_samples import aws_service_event
 from tooling.workspace import Workspace
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -53,6 +61,8 @@ class EnvResult:
     monitor_health: str | None = None
     published: int | None = None
     batch_queue: int | None = None
+    # [forwarding]: events put on the default bus that reached the custom bus (its archive); None when off.
+    forwarded: int | None = None
     destroyed: int | None = None
     dashboard_problems: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
@@ -69,6 +79,7 @@ class EnvResult:
                 f"monitor {self.monitor_health}",
                 f"published {self.published}",
                 f"batch queue {self.batch_queue}",
+                *([] if self.forwarded is None else [f"forwarded {self.forwarded}/1"]),
                 f"destroyed {self.destroyed}",
                 f"left {len(self.left)}",
                 f"dashboard {'ok' if not self.dashboard_problems else 'INVALID'}",
@@ -83,6 +94,7 @@ class EnvResult:
             self.applied == self.planned
             and self.replan_changes == 0
             and self.published == self.batch_queue
+            and self.forwarded in (None, 1)
             and self.destroyed == self.applied
             and not self.left
             and not self.dashboard_problems
@@ -205,6 +217,20 @@ class Run:
         listed = self.terraform(terraform, ["state", "list"], env, "state-list").split()
         return sum(1 for address in listed if not _is_data_source(address))
 
+    def forward_one(self, outputs: dict[str, Any], endpoint: str) -> int:
+        """Put one EC2 state-change event on the default bus (`tooling publish file --bus default`) and
+        count what reached the custom bus through the forwarding rule: its archive's growth. moto, unlike
+        AWS, takes an aws.* source from PutEvents, which lets the harness stand in for EC2."""
+        sample = self.root / "ec2-state-change.json"
+        account = outputs["event_bus_arn"].split(":")[4]
+        event = aws_service_event(
+            "ec2-state-change", region=outputs["region"], account=account, now=datetime.now(UTC), seed=14
+        )
+        sample.write_text(json.dumps(event))
+        before = archive_event_count(outputs["archive_name"], outputs["region"], endpoint)
+        self.tooling("forward", "publish", "file", str(sample), "--bus", "default", "--json")
+        return archive_event_count(outputs["archive_name"], outputs["region"], endpoint) - before
+
     def run(self, terraform: str, *, apply: bool, count: int) -> EnvResult:
         started = time.monotonic()
         plan = json.loads(self.tooling("plan", "plan", "--json"))
@@ -228,6 +254,8 @@ class Run:
             summary = json.loads(self.tooling("publish", "publish", "batch", "--count", str(count), "--json"))
             self.result.published = int(summary["published"])
             self.result.batch_queue = queue_depth(outputs["batch_queue_url"], outputs["region"], endpoint)
+            if outputs.get("forwarding_rule_arn"):
+                self.result.forwarded = self.forward_one(outputs, endpoint)
             before = self.result.applied
             self.tooling("destroy", "destroy", "-y")
             self.result.destroyed = before - self.state_count(terraform)

@@ -61,6 +61,11 @@ def queue_depth(url: str, region: str, endpoint: str) -> int:
     return int(answer["Attributes"]["ApproximateNumberOfMessages"])
 
 
+def archive_event_count(name: str, region: str, endpoint: str) -> int:
+    """Events the archive of the custom bus holds: what reached that bus, from any sender."""
+    return int(client("events", region, endpoint).describe_archive(ArchiveName=name).get("EventCount", 0))
+
+
 def dashboard_problems(body: dict[str, Any]) -> list[str]:
     """PutDashboard's rule for metric widgets: `metrics` is an array of arrays of strings, each array
     optionally ending with one options object. A flat list is rejected by AWS (but stored by moto)."""

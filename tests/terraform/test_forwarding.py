@@ -1,0 +1,68 @@
+"""Default-bus forwarding: a rule on the default bus, a bus-to-bus target whose role may only PutEvents on
+the custom bus (assumable only by that rule), the events DLQ, alarms on the RuleName dimension, and the
+forwarding_rule_arn output; nothing when [forwarding] is off."""
+
+from __future__ import annotations
+
+from terraform_hcl import modules, statements
+
+TOGGLE = "${var.create_forwarding ? 1 : 0}"
+
+
+def test_every_forwarding_resource_is_counted_by_create_forwarding() -> None:
+    forwarding = modules()["forwarding"]
+    blocks = forwarding.resources() + [d for d in forwarding.data() if d.type != "aws_caller_identity"]
+
+    untoggled = [b.address for b in blocks if b.body.get("count") != TOGGLE]
+
+    assert blocks
+    assert untoggled == []
+
+
+def test_the_rule_and_its_target_sit_on_the_default_bus_and_target_the_custom_bus_with_a_dlq() -> None:
+    forwarding = modules()["forwarding"]
+    rule = forwarding.resource("aws_cloudwatch_event_rule", "this")
+    target = forwarding.resource("aws_cloudwatch_event_target", "this")
+
+    assert rule.attr("event_bus_name") == "default"
+    assert target.attr("event_bus_name") == "default"
+    assert target.attr("arn") == "${var.event_bus_arn}"
+    assert target.attr("role_arn") == "${aws_iam_role.this[0].arn}"
+    assert target.body["dead_letter_config"][0]["arn"] == "${var.dead_letter_queue_arn}"
+
+
+def test_the_role_may_only_put_events_on_the_custom_bus_and_only_the_rule_may_assume_it() -> None:
+    forwarding = modules()["forwarding"]
+
+    (statement,) = statements(forwarding.policy_document("put_events"))
+    (trust,) = statements(forwarding.policy_document("assume_role"))
+
+    assert statement.actions == ["events:PutEvents"]
+    assert statement.resources == ["${var.event_bus_arn}"]
+    assert forwarding.resources("aws_iam_role_policy_attachment") == []
+    assert trust.actions == ["sts:AssumeRole"]
+    assert trust.principals == [{"type": "Service", "identifiers": ["events.amazonaws.com"]}]
+    assert {c["variable"]: c["values"] for c in trust.conditions} == {
+        "aws:SourceAccount": ["${local.account_id}"],
+        "aws:SourceArn": ["${aws_cloudwatch_event_rule.this[0].arn}"],
+    }
+
+
+def test_the_root_wires_forwarding_from_the_environment_file_and_exports_its_rule_arn() -> None:
+    root = modules()["root"]
+    call = root.module_calls["forwarding"]
+
+    assert call["create_forwarding"] == "${var.forwarding.enabled}"
+    assert call["event_bus_arn"] == "${module.event_bus.arn}"
+    assert call["dead_letter_queue_arn"] == "${module.messaging.events_dlq_arn}"
+    assert root.module_calls["monitoring"]["forwarding_rule_name"] == "${module.forwarding.rule_name}"
+    assert "module.forwarding.rule_arn" in root.outputs["forwarding_rule_arn"]["value"]
+
+
+def test_the_forwarding_alarms_use_the_rule_name_dimension_alone() -> None:
+    monitoring = modules()["monitoring"]
+
+    for name in ("forwarding_failed_invocations", "forwarding_dlq_failures"):
+        alarm = monitoring.resource("aws_cloudwatch_metric_alarm", name)
+        assert alarm.body["dimensions"] == {"RuleName": "${each.value}"}
+        assert alarm.attr("namespace") == "AWS/Events"
