@@ -27,6 +27,7 @@ from tooling.observe.monitor import MonitorSource
 from tooling.observe.replay import ReplaySource
 from tooling.outputs import DeploymentOutputs, TargetKind, clear_outputs
 from tooling.publish.bus import AwsBus, Bus
+from tooling.publish.http_bus import open_aws_bus
 from tooling.workspace import Workspace
 
 
@@ -56,12 +57,15 @@ def destroy(
     return deploy.destroy_aws(workspace, config_path, confirm=confirm)
 
 
-def bus_for(outputs: DeploymentOutputs, workspace: Workspace) -> Bus:
-    """The bus of the target the outputs were produced by."""
+def bus_for(outputs: DeploymentOutputs, workspace: Workspace, engine: str = "boto3") -> Bus:
+    """The bus of the target the outputs were produced by; for aws, `engine` "http" is the lean signed-HTTP
+    path (tooling.publish.http_bus), "boto3" boto3's put_events."""
     if outputs.target == "local":
         from tooling.local import open_local_bus  # imported lazily: the aws path never loads the emulator
 
         return open_local_bus(workspace, outputs)
+    if engine == "http":
+        return open_aws_bus(outputs.event_bus_name, outputs.region, engine)
     return AwsBus(outputs.event_bus_name, outputs.region)
 
 

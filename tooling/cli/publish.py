@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -33,7 +34,9 @@ from tooling.publish.events import (
     parse_mix,
     read_entries,
 )
-from tooling.publish.publisher import PublishSettings, PublishSummary, publish
+from tooling.publish.http_bus import ENGINES
+from tooling.publish.processes import can_fork, publish_generated
+from tooling.publish.publisher import ProgressCallback, PublishSettings, PublishSummary, publish
 from tooling.publish.schemas import business_id, validate_entries
 from tooling.targets import bus_for
 from tooling.workspace import Workspace
@@ -82,6 +85,25 @@ TraceHeaderOption = Annotated[
 NoValidateOption = Annotated[
     bool, typer.Option("--no-validate", help="Skip checking each detail against schemas/ before sending.")
 ]
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="aws target: http (signed PutEvents on a kept-alive connection, fastest) or boto3 (put_events).",
+    ),
+]
+ProcessesOption = Annotated[
+    int | None,
+    typer.Option(
+        "--processes",
+        min=1,
+        max=64,
+        help="Worker processes for the aws target (default: one per CPU, up to 4, for 2000+ events).",
+    ),
+]
+# Below this many events a second process costs more (fork, its own connections) than it brings.
+PROCESSES_FROM = 2000
+MAX_AUTO_PROCESSES = 4
 MixOption = Annotated[
     str | None,
     typer.Option("--mix", help="Weights per kind, e.g. orders=50,users=25 (default: all four)."),
@@ -99,6 +121,17 @@ class SendOptions:
     trace_header: str | None
     json_out: bool
     validate: bool = True
+    engine: str = "http"
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A `publish batch` run: its events are generated where they are sent (in each worker process)."""
+
+    count: int
+    mix: dict[EventKind, float] | None
+    seed: int | None
+    processes: int | None
 
 
 def _publisher_config(env: str, config: Path | None) -> PublisherConfig:
@@ -118,7 +151,30 @@ def _check_trace_header(value: str | None) -> str | None:
     return value
 
 
-def _send(options: SendOptions, entries: Iterable[Entry], total: int) -> None:
+def _check_engine(engine: str) -> str:
+    if engine not in ENGINES:
+        raise UsageError(
+            f"--engine {engine!r} is not an engine; use one of: {', '.join(ENGINES)}",
+            hint="--engine http is the default; --engine boto3 sends through boto3's put_events",
+        )
+    return engine
+
+
+def _processes(generated: Generated, settings: PublishSettings, target: str) -> int:
+    """Workers for a generated run: as asked, else one per CPU (up to 4) for large aws runs. The local
+    target publishes into one SQLite store from one process."""
+    if target == "local" or not can_fork():
+        return 1
+    if generated.processes is not None:
+        return generated.processes
+    if generated.count < PROCESSES_FROM or (settings.rate is not None and settings.rate < PROCESSES_FROM):
+        return 1
+    return max(1, min(os.cpu_count() or 1, MAX_AUTO_PROCESSES))
+
+
+def _send(
+    options: SendOptions, entries: Iterable[Entry], total: int, generated: Generated | None = None
+) -> None:
     """Publish, render the summary, and exit 0 only when every event was accepted. A list of entries is
     checked against the schemas first (unless --no-validate): a broken one stops the run before sending."""
     if options.validate and isinstance(entries, list):
@@ -134,16 +190,26 @@ def _send(options: SendOptions, entries: Iterable[Entry], total: int) -> None:
     )
     workspace = Workspace.for_env(options.env)
     outputs = with_target(load_outputs(workspace, options.outputs), options.target)
-    bus: Bus = bus_for(outputs, workspace)
+    bus: Bus = bus_for(outputs, workspace, _check_engine(options.engine))
     single = isinstance(entries, list) and len(entries) == 1
     recording = RecordingBus(bus) if single else None
     if recording is not None:
         bus = recording
 
-    if options.json_out or total <= 1:
-        summary = publish(bus, entries, settings, total=total)
-    else:
-        summary = _publish_with_progress(bus, entries, settings, total)
+    def run(progress: ProgressCallback | None) -> PublishSummary:
+        if generated is None:
+            return publish(bus, entries, settings, total=total, progress=progress)
+        return publish_generated(
+            bus,
+            generated.count,
+            mix=generated.mix,
+            seed=generated.seed,
+            settings=settings,
+            processes=_processes(generated, settings, outputs.target),
+            progress=progress,
+        )
+
+    summary = run(None) if options.json_out or total <= 1 else _publish_with_progress(run, total)
 
     ids = _single_ids(entries, recording) if isinstance(entries, list) and recording is not None else {}
     if options.json_out:
@@ -170,9 +236,7 @@ def _single_ids(entries: list[Entry], recording: RecordingBus) -> dict[str, str]
     return ids
 
 
-def _publish_with_progress(
-    bus: Bus, entries: Iterable[Entry], settings: PublishSettings, total: int
-) -> PublishSummary:
+def _publish_with_progress(run: Callable[[ProgressCallback], PublishSummary], total: int) -> PublishSummary:
     columns = (
         TextColumn("publishing"),
         BarColumn(),
@@ -189,7 +253,7 @@ def _publish_with_progress(
             failed += newly_failed
             progress.update(task, advance=accepted + newly_failed, failed=failed)
 
-        return publish(bus, entries, settings, total=total, progress=advance)
+        return run(advance)
 
 
 def _render(summary: PublishSummary, total: int, bus_name: str) -> None:
@@ -348,14 +412,18 @@ def batch(
     outputs: OutputsOption = None,
     target: TargetOption = None,
     json_out: JsonOption = False,
+    engine: EngineOption = "http",
+    processes: ProcessesOption = None,
 ) -> None:
-    """Publish realistic mixed traffic, batched and concurrent; --seed makes it reproducible.
+    """Publish realistic mixed traffic, batched, concurrent and from every core; --seed makes it reproducible.
 
     Example: tooling publish batch --count 5000 --mix orders=50,users=25,payments=25 --rate 500 --seed 7
     """
     weights = parse_mix(mix) if mix is not None else None
-    options = SendOptions(env, config, outputs, target, concurrency, rate, trace_header, json_out)
-    _send(options, EventFactory(seed=seed).mixed(count, weights), count)
+    options = SendOptions(
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, engine=engine
+    )
+    _send(options, (), count, Generated(count, weights, seed, processes))
 
 
 @publish_app.command("file")
@@ -376,6 +444,7 @@ def file(
     target: TargetOption = None,
     json_out: JsonOption = False,
     no_validate: NoValidateOption = False,
+    engine: EngineOption = "http",
 ) -> None:
     """Publish your own events from a file; every event is checked (form and schema) before any is sent.
 
@@ -388,7 +457,7 @@ def file(
             f"{path} holds no events", hint="write one PutEvents entry or EventBridge event per line"
         )
     options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine
     )
     _send(options, entries, len(entries))
 

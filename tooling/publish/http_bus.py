@@ -32,11 +32,13 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from tooling.publish.bus import Entry, Result
+from tooling.publish.bus import AwsBus, Bus, Entry, Result
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
 TARGET = "AWSEvents.PutEvents"
 SIGNING_NAME = "events"
+# `--engine`: this bus, or boto3's put_events (AwsBus) for anything this bus does not cover.
+ENGINES = ("http", "boto3")
 # botocore's defaults for connect and read timeouts.
 TIMEOUT = 60.0
 
@@ -141,8 +143,9 @@ class HttpBus:
         try:
             results = json.loads(payload)["Entries"]
         except (ValueError, KeyError, TypeError):
-            raise InvalidResponseError(f"PutEvents answered 200 with a body that is not a PutEvents result: "
-                                       f"{payload[:200]!r}") from None
+            raise InvalidResponseError(
+                f"PutEvents answered 200 with a body that is not a PutEvents result: {payload[:200]!r}"
+            ) from None
         if not isinstance(results, list):
             raise InvalidResponseError("PutEvents answered 200 without an Entries list")
         return results
@@ -187,6 +190,15 @@ class HttpBus:
             self._drop(conn)
 
 
+def open_aws_bus(bus_name: str, region: str, engine: str = "http") -> Bus:
+    """The bus for the aws target: HttpBus unless `engine` is "boto3" or a proxy applies to the endpoint."""
+    if engine == "http":
+        bus = HttpBus(bus_name, region)
+        if use_http_bus(bus.endpoint_url):
+            return bus
+    return AwsBus(bus_name, region)
+
+
 class InvalidResponseError(ValueError):
     """A 200 answer that is not a PutEvents result: its entries may have been accepted, so nothing is resent."""
 
@@ -215,7 +227,8 @@ def _client_error(status: int, reason: str, headers: dict[str, str], payload: by
             "RetryAttempts": 0,
         },
     }
-    return ClientError(response, "PutEvents")  # type: ignore[arg-type]
+    error: Exception = ClientError(response, "PutEvents")
+    return error
 
 
-__all__ = ["HttpBus", "InvalidResponseError", "request_body", "use_http_bus"]
+__all__ = ["ENGINES", "HttpBus", "InvalidResponseError", "open_aws_bus", "request_body", "use_http_bus"]
