@@ -309,13 +309,14 @@ def order(
     target: TargetOption = None,
     json_out: JsonOption = False,
     no_validate: NoValidateOption = False,
+    engine: EngineOption = "http",
 ) -> None:
     """Publish order events (source ecommerce.orders).
 
     Example: tooling publish order --type "Order Created" --amount 1500
     """
     options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine
     )
     _kind("order", detail_type, amount, detail, count, seed, options)
 
@@ -335,13 +336,14 @@ def user(
     target: TargetOption = None,
     json_out: JsonOption = False,
     no_validate: NoValidateOption = False,
+    engine: EngineOption = "http",
 ) -> None:
     """Publish user events (source ecommerce.users).
 
     Example: tooling publish user --count 5
     """
     options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine
     )
     _kind("user", detail_type, None, detail, count, seed, options)
 
@@ -362,13 +364,14 @@ def payment(
     target: TargetOption = None,
     json_out: JsonOption = False,
     no_validate: NoValidateOption = False,
+    engine: EngineOption = "http",
 ) -> None:
     """Publish payment events (source ecommerce.payments).
 
     Example: tooling publish payment --amount 99.90 --detail '{"status": "failed"}'
     """
     options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine
     )
     _kind("payment", detail_type, amount, detail, count, seed, options)
 
@@ -388,13 +391,14 @@ def inventory(
     target: TargetOption = None,
     json_out: JsonOption = False,
     no_validate: NoValidateOption = False,
+    engine: EngineOption = "http",
 ) -> None:
     """Publish inventory events (source ecommerce.inventory).
 
     Example: tooling publish inventory --type "Stock Depleted"
     """
     options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine
     )
     _kind("inventory", detail_type, None, detail, count, seed, options)
 

@@ -114,7 +114,8 @@ class HttpBus:
         from tooling.clients import session
 
         # The CA bundle boto3 would use: AWS_CA_BUNDLE / ca_bundle, else botocore's bundled certifi store.
-        bundle = session().get_config_variable("ca_bundle") or get_cert_path(True)
+        # boto3's Session keeps botocore's (which resolves config variables) as `_session`.
+        bundle = session()._session.get_config_variable("ca_bundle") or get_cert_path(True)
         return ssl.create_default_context(cafile=bundle)
 
     def signed_request(self, body: bytes) -> tuple[str, dict[str, str]]:

@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -137,6 +138,40 @@ async def serve(sink: Sink, port: int = 0, ready: Callable[[int], None] | None =
         ready(bound)
     async with server:
         await server.serve_forever()
+
+
+def start_in_thread(sink: Sink) -> tuple[int, Callable[[], None]]:
+    """Serve `sink` from a daemon thread of this process (tests); returns (port, stop)."""
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    bound: list[int] = []
+
+    def on_ready(port: int) -> None:
+        bound.append(port)
+        ready.set()
+
+    task: list[asyncio.Task[None]] = []
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        task.append(loop.create_task(serve(sink, 0, on_ready)))
+        try:
+            loop.run_until_complete(task[0])
+        except asyncio.CancelledError:
+            pass
+        finally:
+            loop.close()
+
+    thread = threading.Thread(target=run, name="putevents-sink", daemon=True)
+    thread.start()
+    if not ready.wait(10):
+        raise RuntimeError("the PutEvents sink did not start")
+
+    def stop() -> None:
+        loop.call_soon_threadsafe(task[0].cancel)
+        thread.join(10)
+
+    return bound[0], stop
 
 
 def main() -> None:
