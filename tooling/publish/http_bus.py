@@ -101,7 +101,8 @@ class HttpBus:
         self._host = parts.netloc.rpartition("@")[2]
         if parts.port == default_port:
             self._host = self._host.rsplit(":", 1)[0]
-        self._path = (parts.path.rstrip("/") or "") + "/"
+        # As botocore joins PutEvents' request URI "/" to the endpoint: the endpoint's own path, else "/".
+        self._path = parts.path or "/"
         self.url = f"{parts.scheme}://{parts.netloc}{self._path}"
         self._timeout = timeout
         self._ssl = self._ssl_context() if self._https else None

@@ -34,6 +34,7 @@ class Fault:
     code: str = ""
     failed_entries: tuple[int, ...] = ()
     entry_code: str = "ThrottlingException"
+    drop: bool = False  # close the connection without answering
 
 
 @dataclass
@@ -57,6 +58,7 @@ class _Protocol(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
+        self._sink.connections += 1
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data
@@ -72,7 +74,11 @@ class _Protocol(asyncio.Protocol):
             body = bytes(self._buffer[end + 4 : total])
             del self._buffer[:total]
             assert self._transport is not None
-            self._transport.write(self._sink.answer(head, body))
+            answer = self._sink.answer(head, body)
+            if answer is None:
+                self._transport.close()
+                return
+            self._transport.write(answer)
 
 
 def _content_length(head: bytes) -> int:
@@ -90,16 +96,20 @@ class Sink:
         self.faults = faults
         self.log = SinkLog() if record else None
         self.requests = 0
+        self.connections = 0
         self.accepted = 0
         self._next_id = 0
 
-    def answer(self, head: bytes, body: bytes) -> bytes:
+    def answer(self, head: bytes, body: bytes) -> bytes | None:
+        """The HTTP response to one request; None to drop the connection instead."""
         number = self.requests
         self.requests += 1
         if self.log is not None:
             self.log.bodies.append(body)
             self.log.heads.append(head)
         fault = self.faults(number, body) if self.faults is not None else None
+        if fault is not None and fault.drop:
+            return None
         if fault is not None and fault.status != 200:
             error = json.dumps({"__type": fault.code, "message": f"injected {fault.code}"}).encode()
             return _response(fault.status, error)
@@ -113,8 +123,8 @@ class Sink:
             else:
                 self._next_id += 1
                 results.append(f'{{"EventId":"{self._next_id:08d}-sink"}}')
-        self.accepted += count - len(failed & set(range(count)))
         failed_count = len(failed & set(range(count)))
+        self.accepted += count - failed_count
         payload = f'{{"FailedEntryCount":{failed_count},"Entries":[{",".join(results)}]}}'.encode()
         return _response(200, payload)
 
