@@ -337,3 +337,13 @@ def test_batch_through_the_local_target_lands_in_the_local_queue_once(
     keys = Counter(json.loads(row["body"])["detail"]["idempotencyKey"] for row in rows)
     assert len(keys) == 30
     assert set(keys.values()) == {1}
+
+
+def test_an_unknown_engine_is_a_usage_error(deployment: Deployment, capsys: pytest.CaptureFixture[str]) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["publish", "batch", "--count", "5", "--engine", "curl", "--outputs", str(deployment.outputs_file)],
+        env={"TOOLING_ROOT": str(deployment.root)},
+    )
+
+    assert "--engine 'curl' is not an engine; use one of: http, boto3" in _usage_error(result, capsys)
