@@ -23,7 +23,6 @@ import resource
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,27 +33,29 @@ SEED = 7
 GOAL_RATIO = 3.0
 GOAL_CPU_US = 100.0
 
+# Both scripts print "<failed> <seconds>": seconds from after imports and client creation to the end, the
+# span `tooling publish --json` reports as its own "seconds" (event generation included in all three).
 RECIPE = """
-import sys, boto3
+import sys, time, boto3
 from tooling.publish.events import EventFactory
 count, bus = int(sys.argv[1]), sys.argv[2]
 client = boto3.client("events")
-failed = 0
+started, failed = time.perf_counter(), 0
 for entry in EventFactory(seed=7).mixed(count):
     failed += client.put_events(Entries=[{**entry, "EventBusName": bus}])["FailedEntryCount"]
-print(failed)
+print(failed, time.perf_counter() - started)
 """
 
 PLAIN_LOOP = """
-import sys, boto3
+import sys, time, boto3
 from tooling.publish.events import EventFactory
 count, bus = int(sys.argv[1]), sys.argv[2]
 client = boto3.client("events")
+started, failed = time.perf_counter(), 0
 entries = [{**e, "EventBusName": bus} for e in EventFactory(seed=7).mixed(count)]
-failed = 0
 for i in range(0, count, 10):
     failed += client.put_events(Entries=entries[i : i + 10])["FailedEntryCount"]
-print(failed)
+print(failed, time.perf_counter() - started)
 """
 
 
@@ -223,7 +224,9 @@ def main() -> None:
                     row.seconds += seconds
                     row.cpu += cpu
                     if argv[0] == sys.executable:
-                        row.failed += int(out.strip())
+                        failed, publishing = out.split()
+                        row.failed += int(failed)
+                        row.publishing_seconds += float(publishing)
                     else:
                         summary = json.loads(out)
                         row.failed += summary["failed"]
@@ -241,9 +244,11 @@ def main() -> None:
             shipped = runs[-1][0]
             failed = sum(row.failed for row, _, _ in runs)
             ratio = shipped.rate / baseline.rate
+            after_startup = shipped.publishing / baseline.publishing
             print(
-                f"shipped publisher: {ratio:.1f}x the plain loop (goal {GOAL_RATIO:.0f}x: "
-                f"{'met' if ratio >= GOAL_RATIO else 'not met'}), {shipped.cpu_us:.0f} µs CPU per event "
+                f"shipped publisher: {ratio:.1f}x the plain loop whole process, {after_startup:.1f}x after "
+                f"startup (goal {GOAL_RATIO:.0f}x: {'met' if ratio >= GOAL_RATIO else 'not met'} / "
+                f"{'met' if after_startup >= GOAL_RATIO else 'not met'}), {shipped.cpu_us:.0f} µs CPU per event "
                 f"(goal {GOAL_CPU_US:.0f}: {'met' if shipped.cpu_us <= GOAL_CPU_US else 'not met'}); "
                 f"{failed} event(s) failed in all"
             )
