@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -17,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from tooling.cli.config_cmd import resolve_config
+from tooling.cli.load_line import LoadLine
 from tooling.cli.options import ConfigOption, EnvOption, JsonOption, OutputsOption, TargetOption
 from tooling.config import Publisher as PublisherConfig
 from tooling.config import load_config
@@ -35,6 +37,7 @@ from tooling.publish.events import (
     read_entries,
 )
 from tooling.publish.http_bus import ENGINES
+from tooling.publish.load import run_load
 from tooling.publish.processes import can_fork, publish_generated
 from tooling.publish.publisher import ProgressCallback, PublishSettings, PublishSummary, publish
 from tooling.publish.schemas import business_id, validate_entries
@@ -428,6 +431,73 @@ def batch(
         env, config, outputs, target, concurrency, rate, trace_header, json_out, engine=engine
     )
     _send(options, (), count, Generated(count, weights, seed, processes))
+
+
+@publish_app.command("load")
+def load(
+    rate: Annotated[float, typer.Option("--rate", min=0.1, help="Events per second to hold.")],
+    duration: Annotated[
+        float, typer.Option("--duration", min=0.1, max=86400, help="Seconds to hold the rate for.")
+    ],
+    mix: MixOption = None,
+    seed: SeedOption = None,
+    concurrency: ConcurrencyOption = None,
+    trace_header: TraceHeaderOption = None,
+    env: EnvOption = "dev",
+    config: ConfigOption = None,
+    outputs: OutputsOption = None,
+    target: TargetOption = None,
+    json_out: JsonOption = False,
+    engine: EngineOption = "http",
+    processes: ProcessesOption = None,
+) -> None:
+    """Hold a rate of realistic traffic for a duration: live progress, PutEvents latency percentiles, and the
+    rate achieved.
+
+    Example: tooling publish load --rate 2000 --duration 60 --concurrency 16
+    """
+    weights = parse_mix(mix) if mix is not None else None
+    count = max(1, math.ceil(rate * duration))
+    cfg = _publisher_config(env, config)
+    settings = PublishSettings(
+        max_request_bytes=cfg.max_request_bytes,
+        max_attempts=cfg.max_attempts,
+        concurrency=concurrency or cfg.concurrency,
+        rate=rate,
+        trace_header=_check_trace_header(trace_header),
+    )
+    workspace = Workspace.for_env(env)
+    deployed = with_target(load_outputs(workspace, outputs), target)
+    bus = bus_for(deployed, workspace, _check_engine(engine))
+    workers = _processes(Generated(count, weights, seed, processes), settings, deployed.target)
+    line = None if json_out else LoadLine(sys.stderr, count)
+    report = run_load(
+        bus,
+        rate=rate,
+        duration=duration,
+        settings=settings,
+        processes=workers,
+        mix=weights,
+        seed=seed,
+        tick=line.tick if line is not None else None,
+    )
+    if line is not None:
+        line.close()
+    summary = report.summary
+    if json_out:
+        print(json.dumps(report.as_json()))
+    else:
+        _render(summary, count, deployed.event_bus_name)
+        figures = report.latency_ms()
+        typer.echo(
+            f"rate: {summary.events_per_second:.0f} events/s achieved of {rate:g} requested "
+            f"over {summary.seconds:.1f} s; PutEvents latency over {len(report.latencies)} calls: "
+            + ", ".join(f"{name} {value:.1f} ms" for name, value in figures.items())
+        )
+    if summary.interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if not summary.ok:
+        raise typer.Exit(EXIT_FAILED)
 
 
 @publish_app.command("file")

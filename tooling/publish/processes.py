@@ -22,13 +22,13 @@ import pickle
 import secrets
 import signal
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from tooling.errors import ToolingError
-from tooling.publish.bus import Bus
+from tooling.publish.bus import Bus, TimedBus
 from tooling.publish.events import CONTENT_CHUNK, EventFactory, EventKind
 from tooling.publish.publisher import (
     ProgressCallback,
@@ -38,6 +38,8 @@ from tooling.publish.publisher import (
     PublishSummary,
     classify,
 )
+
+LatencyCallback = Callable[[list[float]], None]
 
 # Progress messages per worker are batched to this interval: a pipe write per PutEvents call would cost more
 # CPU than the call's bookkeeping is worth.
@@ -70,15 +72,26 @@ def publish_generated(
     settings: PublishSettings,
     processes: int,
     progress: ProgressCallback | None = None,
+    latencies: LatencyCallback | None = None,
 ) -> PublishSummary:
     """Publish `count` generated events (mix, seed as `EventFactory.mixed`) through `bus` from up to
-    `processes` forked workers, splitting concurrency and rate between them."""
+    `processes` forked workers, splitting concurrency and rate between them. With `latencies`, every
+    PutEvents call is timed and the durations (seconds) are handed over in the calling process as they come."""
     # One seed for every worker: the kinds' order must be the same permutation in all of them.
     shared_seed = seed if seed is not None else secrets.randbits(63)
     ranges = split(count, processes)
     if len(ranges) == 1 or not can_fork():
         entries = EventFactory(seed=shared_seed).mixed(count, mix)
-        return Publisher(bus, settings).run(entries, total=count, progress=progress)
+        if latencies is None:
+            return Publisher(bus, settings).run(entries, total=count, progress=progress)
+        timed = TimedBus(bus)
+
+        def progress_and_timings(accepted: int, failed: int) -> None:
+            if progress is not None:
+                progress(accepted, failed)
+            latencies(timed.drain())
+
+        return Publisher(timed, settings).run(entries, total=count, progress=progress_and_timings)
     share = _share(settings, len(ranges))
     context = multiprocessing.get_context("fork")
     started = time.perf_counter()
@@ -87,7 +100,7 @@ def publish_generated(
         receiver, sender = context.Pipe(duplex=False)
         process = context.Process(
             target=_worker,
-            args=(sender, bus, count, mix, shared_seed, start, stop, share),
+            args=(sender, bus, count, mix, shared_seed, start, stop, share, latencies is not None),
             daemon=True,
         )
         process.start()
@@ -106,8 +119,11 @@ def publish_generated(
                 except EOFError:  # the worker died without a summary (killed): its range is unaccounted
                     kind, payload = "died", None
                 if kind == "progress":
+                    accepted, failed, timings = payload
                     if progress is not None:
-                        progress(*payload)
+                        progress(accepted, failed)
+                    if latencies is not None:
+                        latencies(timings)
                     continue
                 results[workers[conn][1]] = (kind, payload)
                 pending.discard(conn)
@@ -137,10 +153,19 @@ def _worker(
     start: int,
     stop: int,
     settings: PublishSettings,
+    timed: bool,
 ) -> None:
     signal.signal(signal.SIGINT, _first_interrupt_only)
     last = time.monotonic()
     accepted = failed = 0
+    timed_bus = TimedBus(bus) if timed else None
+
+    def flush() -> None:
+        nonlocal accepted, failed
+        timings = timed_bus.drain() if timed_bus is not None else []
+        if accepted or failed or timings:
+            conn.send(("progress", (accepted, failed, timings)))
+        accepted = failed = 0
 
     def report(newly_accepted: int, newly_failed: int) -> None:
         nonlocal last, accepted, failed
@@ -148,18 +173,16 @@ def _worker(
         failed += newly_failed
         now = time.monotonic()
         if now - last >= PROGRESS_INTERVAL:
-            conn.send(("progress", (accepted, failed)))
-            accepted = failed = 0
+            flush()
             last = now
 
     try:
         try:
             entries = EventFactory(seed=seed).mixed(count, mix, start=start, stop=stop)
-            summary = Publisher(bus, settings).run(entries, total=stop - start, progress=report)
+            summary = Publisher(timed_bus or bus, settings).run(entries, total=stop - start, progress=report)
             # The run is accounted for: a late Ctrl-C must not turn its summary into "interrupted".
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-            if accepted or failed:
-                conn.send(("progress", (accepted, failed)))
+            flush()
             conn.send(("done", summary))
         except KeyboardInterrupt:  # before or after the Publisher ran: nothing of the range is unaccounted
             conn.send(("interrupted", None))
