@@ -21,6 +21,7 @@ import os
 import pickle
 import secrets
 import signal
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -107,13 +108,23 @@ def publish_generated(
         sender.close()
         workers[receiver] = (process, (start, stop))
     results: dict[tuple[int, int], tuple[str, Any]] = {}
-    interrupted = False
+    interrupted = threading.Event()
     pending = set(workers)
-    while pending:
-        try:
-            ready = wait(list(pending), timeout=0.5)
-            for conn in ready:
-                assert isinstance(conn, Connection)
+    # Ctrl-C sets a flag rather than raising here: a KeyboardInterrupt in the middle of reading a worker's
+    # message would lose that message (and the summary it may be) and with it the account of a whole range.
+    previous = _on_sigint(lambda: interrupted.set())
+    forwarded = False
+    try:
+        while pending:
+            if interrupted.is_set() and not forwarded:
+                forwarded = True
+                for waiting in pending:
+                    process = workers[waiting][0]
+                    if process.pid is not None and process.is_alive():
+                        os.kill(process.pid, signal.SIGINT)
+            for ready in wait(list(pending), timeout=0.2):
+                assert isinstance(ready, Connection)
+                conn = ready
                 try:
                     kind, payload = conn.recv()
                 except EOFError:  # the worker died without a summary (killed): its range is unaccounted
@@ -127,16 +138,20 @@ def publish_generated(
                     continue
                 results[workers[conn][1]] = (kind, payload)
                 pending.discard(conn)
-        except KeyboardInterrupt:
-            if not interrupted:
-                interrupted = True
-                for conn in pending:
-                    process = workers[conn][0]
-                    if process.pid is not None and process.is_alive():
-                        os.kill(process.pid, signal.SIGINT)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     for process, _ in workers.values():
         process.join()
-    return _combine(results, count, time.perf_counter() - started, interrupted)
+    return _combine(results, count, time.perf_counter() - started, interrupted.is_set())
+
+
+def _on_sigint(action: Callable[[], None]) -> Any:
+    """Run `action` on SIGINT instead of raising; returns the handler to restore (None off the main thread,
+    where Python cannot install handlers and KeyboardInterrupt is not delivered anyway)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGINT, lambda signum, frame: action())
 
 
 def _share(settings: PublishSettings, parts: int) -> PublishSettings:
