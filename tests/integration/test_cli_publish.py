@@ -339,7 +339,9 @@ def test_batch_through_the_local_target_lands_in_the_local_queue_once(
     assert set(keys.values()) == {1}
 
 
-def test_an_unknown_engine_is_a_usage_error(deployment: Deployment, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unknown_engine_is_a_usage_error(
+    deployment: Deployment, capsys: pytest.CaptureFixture[str]
+) -> None:
     result = CliRunner().invoke(
         app,
         ["publish", "batch", "--count", "5", "--engine", "curl", "--outputs", str(deployment.outputs_file)],
