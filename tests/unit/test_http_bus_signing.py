@@ -39,7 +39,8 @@ class Captured(Exception):
 
 
 def _botocore_request(endpoint: str | None) -> Any:
-    client = boto3.client(
+    # A fresh session: boto3's default one may hold credentials another test resolved.
+    client = boto3.session.Session().client(
         "events",
         region_name=REGION,
         endpoint_url=endpoint,
