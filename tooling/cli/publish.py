@@ -6,6 +6,7 @@ import json
 import math
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +105,7 @@ ProcessesOption = Annotated[
         help="Worker processes for the aws target (default: one per CPU, up to 4, for 2000+ events).",
     ),
 ]
+PROGRESS_REDRAW = 0.2
 # Below this many events a second process costs more (fork, its own connections) than it brings.
 PROCESSES_FROM = 2000
 MAX_AUTO_PROCESSES = 4
@@ -199,6 +201,8 @@ def _send(
     if recording is not None:
         bus = recording
 
+    workers = _processes(generated, settings, outputs.target) if generated is not None else 1
+
     def run(progress: ProgressCallback | None) -> PublishSummary:
         if generated is None:
             return publish(bus, entries, settings, total=total, progress=progress)
@@ -208,11 +212,15 @@ def _send(
             mix=generated.mix,
             seed=generated.seed,
             settings=settings,
-            processes=_processes(generated, settings, outputs.target),
+            processes=workers,
             progress=progress,
         )
 
-    summary = run(None) if options.json_out or total <= 1 else _publish_with_progress(run, total)
+    if options.json_out or total <= 1:
+        summary = run(None)
+    else:
+        # Workers are forked: no thread (rich's refresher) may be running in this process when they are.
+        summary = _publish_with_progress(run, total, refresh_thread=workers == 1)
 
     ids = _single_ids(entries, recording) if isinstance(entries, list) and recording is not None else {}
     if options.json_out:
@@ -239,7 +247,11 @@ def _single_ids(entries: list[Entry], recording: RecordingBus) -> dict[str, str]
     return ids
 
 
-def _publish_with_progress(run: Callable[[ProgressCallback], PublishSummary], total: int) -> PublishSummary:
+def _publish_with_progress(
+    run: Callable[[ProgressCallback], PublishSummary], total: int, *, refresh_thread: bool = True
+) -> PublishSummary:
+    """Run with a progress bar on stderr. Without `refresh_thread` the bar is redrawn from the progress
+    callback (at most every PROGRESS_REDRAW seconds) instead of by rich's background thread."""
     columns = (
         TextColumn("publishing"),
         BarColumn(),
@@ -247,14 +259,19 @@ def _publish_with_progress(run: Callable[[ProgressCallback], PublishSummary], to
         TextColumn("[red]{task.fields[failed]} failed"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
+    console = Console(stderr=True)
+    with Progress(*columns, console=console, transient=False, auto_refresh=refresh_thread) as progress:
         task = progress.add_task("publish", total=total, failed=0)
         failed = 0
+        drawn = time.monotonic()
 
         def advance(accepted: int, newly_failed: int) -> None:
-            nonlocal failed
+            nonlocal failed, drawn
             failed += newly_failed
             progress.update(task, advance=accepted + newly_failed, failed=failed)
+            if not refresh_thread and time.monotonic() - drawn >= PROGRESS_REDRAW:
+                progress.refresh()
+                drawn = time.monotonic()
 
         return run(advance)
 
