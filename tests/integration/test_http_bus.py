@@ -4,8 +4,11 @@ with faults from a plan (whole-call errors, failed entries, dropped connections)
 from __future__ import annotations
 
 import json
+import ssl
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -180,3 +183,60 @@ def test_the_boto3_engine_is_chosen_by_name(sink: StartSink) -> None:
     sink()
     assert isinstance(open_aws_bus(BUS, REGION, "boto3"), AwsBus)
     assert isinstance(open_aws_bus(BUS, REGION, "http"), HttpBus)
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for localhost and its key, as PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_file, key_file
+
+
+def test_https_endpoints_are_verified_against_the_ca_bundle_boto3_uses(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    cert_file, key_file = _self_signed(tmp_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert_file, key_file)
+    server = Sink()
+    port, stop = start_in_thread(server, tls)
+    try:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", f"https://localhost:{port}")
+        tooling.clients.reset()
+        # Without the bundle the certificate is unknown: the handshake fails, as it would for boto3.
+        with pytest.raises(ssl.SSLCertVerificationError):
+            HttpBus(BUS, REGION).put_events(list(EventFactory(seed=1).mixed(1)))
+
+        monkeypatch.setenv("AWS_CA_BUNDLE", str(cert_file))
+        tooling.clients.reset()
+        results = HttpBus(BUS, REGION).put_events(list(EventFactory(seed=1).mixed(3)))
+    finally:
+        stop()
+
+    assert [bool(r.get("EventId")) for r in results] == [True, True, True]
+    assert server.accepted == 3

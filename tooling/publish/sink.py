@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import ssl
 import sys
 import threading
 from collections.abc import Callable
@@ -139,10 +140,15 @@ def _response(status: int, payload: bytes) -> bytes:
     ).encode() + payload
 
 
-async def serve(sink: Sink, port: int = 0, ready: Callable[[int], None] | None = None) -> None:
-    """Serve until cancelled; `ready(port)` is called once listening."""
+async def serve(
+    sink: Sink,
+    port: int = 0,
+    ready: Callable[[int], None] | None = None,
+    tls: ssl.SSLContext | None = None,
+) -> None:
+    """Serve until cancelled (HTTPS with `tls`); `ready(port)` is called once listening."""
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: _Protocol(sink), "127.0.0.1", port)
+    server = await loop.create_server(lambda: _Protocol(sink), "127.0.0.1", port, ssl=tls)
     bound = server.sockets[0].getsockname()[1]
     if ready is not None:
         ready(bound)
@@ -150,7 +156,7 @@ async def serve(sink: Sink, port: int = 0, ready: Callable[[int], None] | None =
         await server.serve_forever()
 
 
-def start_in_thread(sink: Sink) -> tuple[int, Callable[[], None]]:
+def start_in_thread(sink: Sink, tls: ssl.SSLContext | None = None) -> tuple[int, Callable[[], None]]:
     """Serve `sink` from a daemon thread of this process (tests); returns (port, stop)."""
     loop = asyncio.new_event_loop()
     ready = threading.Event()
@@ -164,7 +170,7 @@ def start_in_thread(sink: Sink) -> tuple[int, Callable[[], None]]:
 
     def run() -> None:
         asyncio.set_event_loop(loop)
-        task.append(loop.create_task(serve(sink, 0, on_ready)))
+        task.append(loop.create_task(serve(sink, 0, on_ready, tls)))
         try:
             loop.run_until_complete(task[0])
         except asyncio.CancelledError:
