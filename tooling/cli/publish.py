@@ -174,7 +174,9 @@ def _processes(generated: Generated, settings: PublishSettings, target: str) -> 
         return generated.processes
     if generated.count < PROCESSES_FROM or (settings.rate is not None and settings.rate < PROCESSES_FROM):
         return 1
-    return max(1, min(os.cpu_count() or 1, MAX_AUTO_PROCESSES))
+    # The CPUs this process may run on (a container or taskset may allow fewer than the machine has).
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(usable, MAX_AUTO_PROCESSES))
 
 
 def _send(
