@@ -96,25 +96,26 @@ def publish_generated(
     share = _share(settings, len(ranges))
     context = multiprocessing.get_context("fork")
     started = time.perf_counter()
-    workers: dict[Connection, tuple[Any, tuple[int, int]]] = {}
-    for start, stop in ranges:
-        receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(
-            target=_worker,
-            args=(sender, bus, count, mix, shared_seed, start, stop, share, latencies is not None),
-            daemon=True,
-        )
-        process.start()
-        sender.close()
-        workers[receiver] = (process, (start, stop))
-    results: dict[tuple[int, int], tuple[str, Any]] = {}
     interrupted = threading.Event()
-    pending = set(workers)
-    # Ctrl-C sets a flag rather than raising here: a KeyboardInterrupt in the middle of reading a worker's
-    # message would lose that message (and the summary it may be) and with it the account of a whole range.
+    # Ctrl-C sets a flag rather than raising here, from before the first fork on: a KeyboardInterrupt while
+    # forking or in the middle of reading a worker's message would lose that worker's account of its range.
+    # (A worker replaces this handler first thing; the parent forwards the signal once it sees the flag.)
     previous = _on_sigint(lambda: interrupted.set())
-    forwarded = False
+    workers: dict[Connection, tuple[Any, tuple[int, int]]] = {}
+    results: dict[tuple[int, int], tuple[str, Any]] = {}
     try:
+        for start, stop in ranges:
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_worker,
+                args=(sender, bus, count, mix, shared_seed, start, stop, share, latencies is not None),
+                daemon=True,
+            )
+            process.start()
+            sender.close()
+            workers[receiver] = (process, (start, stop))
+        pending = set(workers)
+        forwarded = False
         while pending:
             if interrupted.is_set() and not forwarded:
                 forwarded = True
