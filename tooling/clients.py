@@ -34,3 +34,12 @@ def reset() -> None:
     global _session
     with _lock:
         _session = None
+
+
+def session() -> boto3.session.Session:
+    """The process's boto3 session (credentials and config variables for code that signs its own requests)."""
+    global _session
+    with _lock:
+        if _session is None:
+            _session = boto3.session.Session()
+        return _session

@@ -27,6 +27,7 @@ from tooling.observe.monitor import MonitorSource
 from tooling.observe.replay import ReplaySource
 from tooling.outputs import DeploymentOutputs, TargetKind, clear_outputs
 from tooling.publish.bus import AwsBus, Bus
+from tooling.publish.http_bus import open_aws_bus
 from tooling.workspace import Workspace
 
 
@@ -56,14 +57,20 @@ def destroy(
     return deploy.destroy_aws(workspace, config_path, confirm=confirm)
 
 
-def bus_for(outputs: DeploymentOutputs, workspace: Workspace, event_bus: str | None = None) -> Bus:
+def bus_for(
+    outputs: DeploymentOutputs, workspace: Workspace, engine: str = "boto3", event_bus: str | None = None
+) -> Bus:
     """The bus of the target the outputs were produced by: the stack's custom bus, or with
-    `event_bus="default"` the account's default bus (where AWS service events arrive)."""
+    `event_bus="default"` the account's default bus (where AWS service events arrive). For aws, `engine`
+    "http" is the lean signed-HTTP path (tooling.publish.http_bus), "boto3" boto3's put_events."""
     if outputs.target == "local":
         from tooling.local import open_local_bus  # imported lazily: the aws path never loads the emulator
 
         return open_local_bus(workspace, outputs, event_bus=event_bus)
-    return AwsBus(event_bus or outputs.event_bus_name, outputs.region)
+    name = event_bus or outputs.event_bus_name
+    if engine == "http":
+        return open_aws_bus(name, outputs.region, engine)
+    return AwsBus(name, outputs.region)
 
 
 @dataclass(frozen=True)

@@ -43,9 +43,10 @@ class Deployment:
             events += [json.loads(m["Body"]) for m in messages]
 
     def run(self, *args: str) -> Result:
-        return CliRunner().invoke(
-            app, ["publish", *args, "--outputs", str(self.outputs_file)], env={"TOOLING_ROOT": str(self.root)}
-        )
+        # moto's in-process mock intercepts botocore's sender, which only the boto3 engine goes through (the
+        # http engine is tested against real sockets: test_http_bus.py, test_publish_faults.py).
+        argv = ["publish", *args, "--outputs", str(self.outputs_file), "--engine", "boto3"]
+        return CliRunner().invoke(app, argv, env={"TOOLING_ROOT": str(self.root)})
 
 
 @pytest.fixture
@@ -337,3 +338,15 @@ def test_batch_through_the_local_target_lands_in_the_local_queue_once(
     keys = Counter(json.loads(row["body"])["detail"]["idempotencyKey"] for row in rows)
     assert len(keys) == 30
     assert set(keys.values()) == {1}
+
+
+def test_an_unknown_engine_is_a_usage_error(
+    deployment: Deployment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["publish", "batch", "--count", "5", "--engine", "curl", "--outputs", str(deployment.outputs_file)],
+        env={"TOOLING_ROOT": str(deployment.root)},
+    )
+
+    assert "--engine 'curl' is not an engine; use one of: http, boto3" in _usage_error(result, capsys)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
+import os
 import sys
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from tooling.cli.config_cmd import resolve_config
+from tooling.cli.load_line import LoadLine
 from tooling.cli.options import ConfigOption, EnvOption, JsonOption, OutputsOption, TargetOption
 from tooling.config import Publisher as PublisherConfig
 from tooling.config import load_config
@@ -33,7 +37,10 @@ from tooling.publish.events import (
     parse_mix,
     read_entries,
 )
-from tooling.publish.publisher import PublishSettings, PublishSummary, publish
+from tooling.publish.http_bus import ENGINES
+from tooling.publish.load import run_load
+from tooling.publish.processes import can_fork, publish_generated
+from tooling.publish.publisher import ProgressCallback, PublishSettings, PublishSummary, publish
 from tooling.publish.schemas import business_id, validate_entries
 from tooling.targets import bus_for
 from tooling.workspace import Workspace
@@ -84,6 +91,26 @@ TraceHeaderOption = Annotated[
 NoValidateOption = Annotated[
     bool, typer.Option("--no-validate", help="Skip checking each detail against schemas/ before sending.")
 ]
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="aws target: http (signed PutEvents on a kept-alive connection, fastest) or boto3 (put_events).",
+    ),
+]
+ProcessesOption = Annotated[
+    int | None,
+    typer.Option(
+        "--processes",
+        min=1,
+        max=64,
+        help="Worker processes for the aws target (default: one per CPU, up to 4, for 2000+ events).",
+    ),
+]
+PROGRESS_REDRAW = 0.2
+# Below this many events a second process costs more (fork, its own connections) than it brings.
+PROCESSES_FROM = 2000
+MAX_AUTO_PROCESSES = 4
 MixOption = Annotated[
     str | None,
     typer.Option("--mix", help="Weights per kind, e.g. orders=50,users=25 (default: all four)."),
@@ -101,8 +128,19 @@ class SendOptions:
     trace_header: str | None
     json_out: bool
     validate: bool = True
+    engine: str = "http"
     # None: the environment's custom bus; "default": the account's default bus (publish file --bus).
     bus: str | None = None
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A `publish batch` run: its events are generated where they are sent (in each worker process)."""
+
+    count: int
+    mix: dict[EventKind, float] | None
+    seed: int | None
+    processes: int | None
 
 
 def _publisher_config(env: str, config: Path | None) -> PublisherConfig:
@@ -134,7 +172,32 @@ def _event_bus(bus: str | None, custom_bus: str) -> str | None:
     )
 
 
-def _send(options: SendOptions, entries: Iterable[Entry], total: int) -> None:
+def _check_engine(engine: str) -> str:
+    if engine not in ENGINES:
+        raise UsageError(
+            f"--engine {engine!r} is not an engine; use one of: {', '.join(ENGINES)}",
+            hint="--engine http is the default; --engine boto3 sends through boto3's put_events",
+        )
+    return engine
+
+
+def _processes(generated: Generated, settings: PublishSettings, target: str) -> int:
+    """Workers for a generated run: as asked, else one per CPU (up to 4) for large aws runs. The local
+    target publishes into one SQLite store from one process."""
+    if target == "local" or not can_fork():
+        return 1
+    if generated.processes is not None:
+        return generated.processes
+    if generated.count < PROCESSES_FROM or (settings.rate is not None and settings.rate < PROCESSES_FROM):
+        return 1
+    # The CPUs this process may run on (a container or taskset may allow fewer than the machine has).
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(usable, MAX_AUTO_PROCESSES))
+
+
+def _send(
+    options: SendOptions, entries: Iterable[Entry], total: int, generated: Generated | None = None
+) -> None:
     """Publish, render the summary, and exit 0 only when every event was accepted. A list of entries is
     checked against the schemas first (unless --no-validate): a broken one stops the run before sending."""
     if options.validate and isinstance(entries, list):
@@ -150,16 +213,33 @@ def _send(options: SendOptions, entries: Iterable[Entry], total: int) -> None:
     )
     workspace = Workspace.for_env(options.env)
     outputs = with_target(load_outputs(workspace, options.outputs), options.target)
-    bus: Bus = bus_for(outputs, workspace, _event_bus(options.bus, outputs.event_bus_name))
+    event_bus = _event_bus(options.bus, outputs.event_bus_name)
+    bus: Bus = bus_for(outputs, workspace, _check_engine(options.engine), event_bus=event_bus)
     single = isinstance(entries, list) and len(entries) == 1
     recording = RecordingBus(bus) if single else None
     if recording is not None:
         bus = recording
 
+    workers = _processes(generated, settings, outputs.target) if generated is not None else 1
+
+    def run(progress: ProgressCallback | None) -> PublishSummary:
+        if generated is None:
+            return publish(bus, entries, settings, total=total, progress=progress)
+        return publish_generated(
+            bus,
+            generated.count,
+            mix=generated.mix,
+            seed=generated.seed,
+            settings=settings,
+            processes=workers,
+            progress=progress,
+        )
+
     if options.json_out or total <= 1:
-        summary = publish(bus, entries, settings, total=total)
+        summary = run(None)
     else:
-        summary = _publish_with_progress(bus, entries, settings, total)
+        # Workers are forked: no thread (rich's refresher) may be running in this process when they are.
+        summary = _publish_with_progress(run, total, refresh_thread=workers == 1)
 
     ids = _single_ids(entries, recording) if isinstance(entries, list) and recording is not None else {}
     if options.json_out:
@@ -187,8 +267,10 @@ def _single_ids(entries: list[Entry], recording: RecordingBus) -> dict[str, str]
 
 
 def _publish_with_progress(
-    bus: Bus, entries: Iterable[Entry], settings: PublishSettings, total: int
+    run: Callable[[ProgressCallback], PublishSummary], total: int, *, refresh_thread: bool = True
 ) -> PublishSummary:
+    """Run with a progress bar on stderr. Without `refresh_thread` the bar is redrawn from the progress
+    callback (at most every PROGRESS_REDRAW seconds) instead of by rich's background thread."""
     columns = (
         TextColumn("publishing"),
         BarColumn(),
@@ -196,16 +278,21 @@ def _publish_with_progress(
         TextColumn("[red]{task.fields[failed]} failed"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
+    console = Console(stderr=True)
+    with Progress(*columns, console=console, transient=False, auto_refresh=refresh_thread) as progress:
         task = progress.add_task("publish", total=total, failed=0)
         failed = 0
+        drawn = time.monotonic()
 
         def advance(accepted: int, newly_failed: int) -> None:
-            nonlocal failed
+            nonlocal failed, drawn
             failed += newly_failed
             progress.update(task, advance=accepted + newly_failed, failed=failed)
+            if not refresh_thread and time.monotonic() - drawn >= PROGRESS_REDRAW:
+                progress.refresh()
+                drawn = time.monotonic()
 
-        return publish(bus, entries, settings, total=total, progress=advance)
+        return run(advance)
 
 
 def _render(summary: PublishSummary, total: int, bus_name: str) -> None:
@@ -261,13 +348,14 @@ def order(
     target: TargetOption = None,
     json_out: JsonOption = False,
     no_validate: NoValidateOption = False,
+    engine: EngineOption = "http",
 ) -> None:
     """Publish order events (source ecommerce.orders).
 
     Example: tooling publish order --type "Order Created" --amount 1500
     """
     options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine
     )
     _kind("order", detail_type, amount, detail, count, seed, options)
 
@@ -287,13 +375,14 @@ def user(
     target: TargetOption = None,
     json_out: JsonOption = False,
     no_validate: NoValidateOption = False,
+    engine: EngineOption = "http",
 ) -> None:
     """Publish user events (source ecommerce.users).
 
     Example: tooling publish user --count 5
     """
     options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine
     )
     _kind("user", detail_type, None, detail, count, seed, options)
 
@@ -314,13 +403,14 @@ def payment(
     target: TargetOption = None,
     json_out: JsonOption = False,
     no_validate: NoValidateOption = False,
+    engine: EngineOption = "http",
 ) -> None:
     """Publish payment events (source ecommerce.payments).
 
     Example: tooling publish payment --amount 99.90 --detail '{"status": "failed"}'
     """
     options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine
     )
     _kind("payment", detail_type, amount, detail, count, seed, options)
 
@@ -340,13 +430,14 @@ def inventory(
     target: TargetOption = None,
     json_out: JsonOption = False,
     no_validate: NoValidateOption = False,
+    engine: EngineOption = "http",
 ) -> None:
     """Publish inventory events (source ecommerce.inventory).
 
     Example: tooling publish inventory --type "Stock Depleted"
     """
     options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine
     )
     _kind("inventory", detail_type, None, detail, count, seed, options)
 
@@ -364,14 +455,85 @@ def batch(
     outputs: OutputsOption = None,
     target: TargetOption = None,
     json_out: JsonOption = False,
+    engine: EngineOption = "http",
+    processes: ProcessesOption = None,
 ) -> None:
-    """Publish realistic mixed traffic, batched and concurrent; --seed makes it reproducible.
+    """Publish realistic mixed traffic, batched, concurrent and from every core; --seed makes it reproducible.
 
     Example: tooling publish batch --count 5000 --mix orders=50,users=25,payments=25 --rate 500 --seed 7
     """
     weights = parse_mix(mix) if mix is not None else None
-    options = SendOptions(env, config, outputs, target, concurrency, rate, trace_header, json_out)
-    _send(options, EventFactory(seed=seed).mixed(count, weights), count)
+    options = SendOptions(
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, engine=engine
+    )
+    _send(options, (), count, Generated(count, weights, seed, processes))
+
+
+@publish_app.command("load")
+def load(
+    rate: Annotated[float, typer.Option("--rate", min=0.1, help="Events per second to hold.")],
+    duration: Annotated[
+        float, typer.Option("--duration", min=0.1, max=86400, help="Seconds to hold the rate for.")
+    ],
+    mix: MixOption = None,
+    seed: SeedOption = None,
+    concurrency: ConcurrencyOption = None,
+    trace_header: TraceHeaderOption = None,
+    env: EnvOption = "dev",
+    config: ConfigOption = None,
+    outputs: OutputsOption = None,
+    target: TargetOption = None,
+    json_out: JsonOption = False,
+    engine: EngineOption = "http",
+    processes: ProcessesOption = None,
+) -> None:
+    """Hold a rate of realistic traffic for a duration: live progress, PutEvents latency percentiles, and the
+    rate achieved.
+
+    Example: tooling publish load --rate 2000 --duration 60 --concurrency 16
+    """
+    weights = parse_mix(mix) if mix is not None else None
+    count = max(1, math.ceil(rate * duration))
+    cfg = _publisher_config(env, config)
+    settings = PublishSettings(
+        max_request_bytes=cfg.max_request_bytes,
+        max_attempts=cfg.max_attempts,
+        concurrency=concurrency or cfg.concurrency,
+        rate=rate,
+        trace_header=_check_trace_header(trace_header),
+    )
+    workspace = Workspace.for_env(env)
+    deployed = with_target(load_outputs(workspace, outputs), target)
+    bus = bus_for(deployed, workspace, _check_engine(engine))
+    workers = _processes(Generated(count, weights, seed, processes), settings, deployed.target)
+    line = None if json_out else LoadLine(sys.stderr, count)
+    report = run_load(
+        bus,
+        rate=rate,
+        duration=duration,
+        settings=settings,
+        processes=workers,
+        mix=weights,
+        seed=seed,
+        tick=line.tick if line is not None else None,
+    )
+    if line is not None:
+        line.close()
+    summary = report.summary
+    if json_out:
+        print(json.dumps(report.as_json()))
+    else:
+        _render(summary, count, deployed.event_bus_name)
+        figures = report.latency_ms()
+        typer.echo(
+            f"rate: {summary.events_per_second:.0f} events/s achieved of {rate:g} requested "
+            f"over {summary.seconds:.1f} s; PutEvents latency over {len(report.latencies)} calls: "
+            + ", ".join(f"{name} {value:.1f} ms" for name, value in figures.items())
+        )
+    if summary.interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if not summary.ok:
+        raise typer.Exit(EXIT_FAILED)
 
 
 @publish_app.command("file")
@@ -400,6 +562,7 @@ def file(
             "the [forwarding] rule forwards them (default: the environment's bus).",
         ),
     ] = None,
+    engine: EngineOption = "http",
 ) -> None:
     """Publish your own events from a file; every event is checked (form and schema) before any is sent.
 
@@ -413,7 +576,17 @@ def file(
             f"{path} holds no events", hint="write one PutEvents entry or EventBridge event per line"
         )
     options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, bus
+        env,
+        config,
+        outputs,
+        target,
+        concurrency,
+        rate,
+        trace_header,
+        json_out,
+        not no_validate,
+        engine,
+        bus=bus,
     )
     _send(options, entries, len(entries))
 

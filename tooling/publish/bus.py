@@ -9,6 +9,8 @@ and tooling/targets.py (`bus_for`) picks one for the outputs' target.
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any, Protocol
 
 Entry = dict[str, Any]
@@ -50,3 +52,27 @@ class RecordingBus:
         results = self.bus.put_events(entries)
         self.results += results
         return results
+
+
+class TimedBus:
+    """A Bus that records how long each put_events call took (seconds), whether it succeeded or raised."""
+
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
+        self._latencies: list[float] = []
+        self._lock = threading.Lock()
+
+    def put_events(self, entries: list[Entry]) -> list[Result]:
+        started = time.perf_counter()
+        try:
+            return self.bus.put_events(entries)
+        finally:
+            elapsed = time.perf_counter() - started
+            with self._lock:
+                self._latencies.append(elapsed)
+
+    def drain(self) -> list[float]:
+        """The latencies recorded since the last drain."""
+        with self._lock:
+            taken, self._latencies = self._latencies, []
+        return taken
