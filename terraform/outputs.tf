@@ -54,3 +54,13 @@ output "log_group_names" {
   description = "Log group name per logical function name."
   value       = module.processors.log_group_names
 }
+
+output "s3_archive_bucket_name" {
+  description = "Name of the S3 event archive bucket; \"\" when [s3_archive] is disabled."
+  value       = module.event_archive.bucket_name
+}
+
+output "s3_archive_stream_name" {
+  description = "Name of the Firehose delivery stream writing the S3 event archive; \"\" when [s3_archive] is disabled."
+  value       = module.event_archive.stream_name
+}

@@ -30,6 +30,8 @@ OUTPUT_NAMES = (
     "notifications_topic_arn",
     "function_names",
     "log_group_names",
+    "s3_archive_bucket_name",
+    "s3_archive_stream_name",
 )
 
 
@@ -49,6 +51,9 @@ class DeploymentOutputs(BaseModel):
     notifications_topic_arn: str
     function_names: dict[str, str]
     log_group_names: dict[str, str]
+    # "" when [s3_archive] is disabled.
+    s3_archive_bucket_name: str = ""
+    s3_archive_stream_name: str = ""
 
     def contract(self) -> dict[str, Any]:
         """The outputs by their contract names only."""

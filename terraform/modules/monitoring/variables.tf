@@ -99,3 +99,10 @@ variable "region" {
   description = "Region the module's resources live in (the root's region), for ARNs and kms:ViaService values."
   nullable    = false
 }
+
+variable "firehose_stream_names" {
+  type        = map(string)
+  description = "Logical name (s3-archive) -> Firehose delivery stream name; each gets an alarm on failed deliveries to S3. Empty when the S3 archive is off."
+  default     = {}
+  nullable    = false
+}
