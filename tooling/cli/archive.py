@@ -8,9 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from tooling.cli.options import EnvOption, JsonOption, OutputsOption, TargetOption
 from tooling.errors import UsageError
@@ -60,12 +57,10 @@ def ls_cmd(
     if as_json:
         typer.echo(listing.model_dump_json())
         return
-    table = Table(
-        "key", "bytes", "written (UTC)", title=f"s3://{escape(listing.bucket)}/{escape(listing.prefix)}"
-    )
+    # Plain lines, not a table: keys are long and must stay whole to be pasted into `tooling archive cat`.
+    typer.echo(f"s3://{listing.bucket}/{listing.prefix}", err=True)
     for obj in listing.objects:
-        table.add_row(escape(obj.key), str(obj.size), obj.last_modified.strftime("%Y-%m-%d %H:%M:%S"))
-    Console(highlight=False).print(table)
+        typer.echo(f"{obj.last_modified:%Y-%m-%d %H:%M:%S}  {obj.size:>9}  {obj.key}")
     note = f"{len(listing.objects)} object(s)"
     if listing.buffered_records:
         note += f"; {listing.buffered_records} record(s) still buffered by the stream (written after its interval)"

@@ -131,7 +131,8 @@ class LocalSummary:
             ]
         if self.s3_archive is not None:
             a = self.s3_archive
-            out.append(f"S3 archive ({a.stream} -> s3://{a.bucket}/source=.../year=/month=/day=/):")
+            out.append(f"S3 archive (Firehose {a.stream}):")
+            out.append(f"  s3://{a.bucket}/source=<source>/year=/month=/day=/")
             out.append(
                 f"  records in {a.incoming_records:>5}  written {a.delivered_records:>5} in {a.objects} "
                 f"object(s) across {a.sources} source(s)  buffered {a.buffered_records}  "
