@@ -19,6 +19,8 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from tooling.errors import UsageError
+from tooling.observe.archive_monitor import S3ArchiveStats
+from tooling.observe.archive_monitor import problems as archive_problems
 from tooling.outputs import DeploymentOutputs
 
 # ---------------------------------------------------------------------------------------------------------
@@ -199,6 +201,10 @@ class MonitorSource(Protocol):
         """The alarms of this environment (names starting with `alarm_prefix(outputs)`), all pages."""
         ...
 
+    def s3_archive(self, window: Window) -> S3ArchiveStats:
+        """The S3 event archive of the outputs (asked only when they name one): stream, bucket, metrics."""
+        ...
+
 
 # ---------------------------------------------------------------------------------------------------------
 # The Snapshot
@@ -273,6 +279,8 @@ class Snapshot(Model):
     queues: list[QueueView]
     alarms: list[AlarmInfo]
     health: Health
+    # None when the deployment has no S3 event archive ([s3_archive] disabled).
+    s3_archive: S3ArchiveStats | None = None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -417,6 +425,7 @@ def assess(
     functions: Sequence[FunctionView],
     queues: Sequence[QueueView],
     alarms: Sequence[AlarmInfo],
+    s3_archive: S3ArchiveStats | None = None,
 ) -> Health:
     """The health verdict: critical for lost or parked events and alarms firing, warning for the rest."""
     problems: list[Problem] = []
@@ -460,6 +469,8 @@ def assess(
                 f"queue {queue.key}",
                 f"DLQ not empty: {queue.visible + queue.in_flight} message(s)",
             )
+    for severity, subject, message in [] if s3_archive is None else archive_problems(s3_archive):
+        add("critical" if severity == "critical" else "warning", subject, message)
     for alarm in alarms:
         if alarm.state == "ALARM":
             add(
@@ -502,6 +513,7 @@ def build_snapshot(
     rule_views = _rule_views(outputs, rules, metrics)
     queue_views = _queue_views(source, outputs, metrics, stats, peek)
     function_views = _function_views(outputs, metrics, queue_views, source.async_queues())
+    s3_archive = source.s3_archive(window) if outputs.s3_archive_stream_name else None
     return Snapshot(
         meta=SnapshotMeta(
             environment=outputs.environment,
@@ -516,5 +528,6 @@ def build_snapshot(
         functions=function_views,
         queues=queue_views,
         alarms=alarms,
-        health=assess(outputs, bus, rule_views, function_views, queue_views, alarms),
+        health=assess(outputs, bus, rule_views, function_views, queue_views, alarms, s3_archive),
+        s3_archive=s3_archive,
     )
