@@ -118,6 +118,7 @@ def test_every_alarm_treats_missing_data_as_healthy_and_notifies_operations() ->
         "batch_queue_age",
         "state_machine_failed",
         "state_machine_timed_out",
+        "firehose_delivery_failures",
     }
     for alarm in alarms:
         assert alarm.attr("treat_missing_data") == "notBreaching", alarm.address
