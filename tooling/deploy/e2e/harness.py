@@ -27,7 +27,14 @@ from typing import Any, get_args
 
 from tooling.config import EndpointService, load_config
 from tooling.deploy.e2e import compat, provider
-from tooling.deploy.e2e.inspection import dashboard_problems, dashboards, leftovers, queue_depth
+from tooling.deploy.e2e.inspection import (
+    archive_records,
+    dashboard_problems,
+    dashboards,
+    empty_bucket,
+    leftovers,
+    queue_depth,
+)
 from tooling.deploy.e2e.server import moto_server, run_group
 from tooling.deploy.terraform import find_binary
 from tooling.errors import TerraformError, ToolingError, UnavailableError
@@ -53,6 +60,11 @@ class EnvResult:
     monitor_health: str | None = None
     published: int | None = None
     batch_queue: int | None = None
+    # Records in the S3 event archive's objects after the publish (None when [s3_archive] is off), and
+    # the objects `tooling archive ls` listed.
+    archived: int | None = None
+    archive_listed: int | None = None
+    archive_objects: int | None = None
     destroyed: int | None = None
     dashboard_problems: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
@@ -69,6 +81,11 @@ class EnvResult:
                 f"monitor {self.monitor_health}",
                 f"published {self.published}",
                 f"batch queue {self.batch_queue}",
+                *(
+                    []
+                    if self.archived is None
+                    else [f"s3 archive {self.archived} in {self.archive_objects} objects"]
+                ),
                 f"destroyed {self.destroyed}",
                 f"left {len(self.left)}",
                 f"dashboard {'ok' if not self.dashboard_problems else 'INVALID'}",
@@ -83,6 +100,10 @@ class EnvResult:
             self.applied == self.planned
             and self.replan_changes == 0
             and self.published == self.batch_queue
+            and (
+                self.archived is None
+                or (self.archived == self.published and self.archive_listed == self.archive_objects)
+            )
             and self.destroyed == self.applied
             and not self.left
             and not self.dashboard_problems
@@ -228,6 +249,16 @@ class Run:
             summary = json.loads(self.tooling("publish", "publish", "batch", "--count", str(count), "--json"))
             self.result.published = int(summary["published"])
             self.result.batch_queue = queue_depth(outputs["batch_queue_url"], outputs["region"], endpoint)
+            bucket = outputs.get("s3_archive_bucket_name", "")
+            if bucket:
+                objects, self.result.archived = archive_records(bucket, outputs["region"], endpoint)
+                self.result.archive_objects = objects
+                listing = json.loads(self.tooling("archive", "archive", "ls", "--json"))
+                self.result.archive_listed = len(
+                    [o for o in listing["objects"] if not o["key"].startswith("errors/")]
+                )
+                # A user empties the archive before `tooling destroy` too (README, "Destroying").
+                empty_bucket(bucket, outputs["region"], endpoint)
             before = self.result.applied
             self.tooling("destroy", "destroy", "-y")
             self.result.destroyed = before - self.state_count(terraform)
