@@ -280,3 +280,20 @@ def test_a_disabled_archive_has_empty_outputs_and_archive_ls_says_so(
     assert isinstance(result.exception, UsageError)
     assert errors.handle(result.exception, debug=False) == 2
     assert "has no S3 event archive" in result.exception.message
+
+
+def test_a_failed_write_fires_the_delivery_failures_alarm_and_the_health_verdict(
+    env: ArchiveEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env.publish(MIXED[:1])
+    monkeypatch.setattr(firehose.os, "replace", lambda *_: (_ for _ in ()).throw(OSError(13, "denied")))
+    env.flush(force=True)
+
+    snapshot = build_snapshot(
+        local.local_monitor_source(env.workspace, env.outputs), env.outputs, timedelta(hours=1)
+    )
+
+    [alarm] = [a for a in snapshot.alarms if a.name.endswith("-firehose-s3-archive-delivery-failures")]
+    assert alarm.state == "ALARM"
+    assert snapshot.s3_archive is not None and snapshot.s3_archive.failed_deliveries == 1
+    assert "s3-archive: 1 failed delivery(ies) to S3" in snapshot.health.verdict

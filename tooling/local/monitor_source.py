@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from tooling.config import S3_ARCHIVE_TARGET
 from tooling.errors import ToolingError
 from tooling.local import firehose
 from tooling.local.delivery import Queues
@@ -273,6 +274,16 @@ class LocalMonitorSource:
             0 if oldest is None else now - oldest,
             BATCH_QUEUE_MAX_AGE_SECONDS,
         )
+        for stream in firehose.streams(self.store):
+            # monitoring's firehose_delivery_failures: DeliveryToS3.Success minimum < 1, i.e. any failed write.
+            values = sums(self.store, firehose.SCOPE, [stream.name], start, now + 1).get(stream.name, {})
+            failed = values.get("DeliveryToS3.Attempts", 0) - values.get("DeliveryToS3.Success", 0)
+            add(
+                f"firehose-{S3_ARCHIVE_TARGET}-delivery-failures",
+                "AWS/Firehose/DeliveryToS3.Success",
+                failed,
+                1,
+            )
         return self._with_state_changes(alarms, now)
 
     def _with_state_changes(self, alarms: list[AlarmInfo], now: float) -> list[AlarmInfo]:
