@@ -267,3 +267,27 @@ def test_put_events_reaches_a_firehose_target_as_partitioned_gzip_json_lines(end
     assert archive_records("archive-bucket", "us-east-1", endpoint) == (1, 1)
     assert empty_bucket("archive-bucket", "us-east-1", endpoint) == 1
     assert s3.list_object_versions(Bucket="archive-bucket").get("Versions", []) == []
+
+
+def test_a_tls_only_bucket_policy_lets_requests_through_and_other_denials_still_apply(endpoint: str) -> None:
+    s3 = client("s3", endpoint)
+    s3.create_bucket(Bucket="tls-only")
+    s3.put_object(Bucket="tls-only", Key="a.gz", Body=b"x")
+    s3.put_object(Bucket="tls-only", Key="secret/b", Body=b"y")
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "s3:*"}
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                **deny,
+                "Resource": "arn:aws:s3:::tls-only/*",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {**deny, "Resource": "arn:aws:s3:::tls-only/secret/*"},
+        ],
+    }
+    s3.put_bucket_policy(Bucket="tls-only", Policy=json.dumps(policy))
+
+    assert s3.get_object(Bucket="tls-only", Key="a.gz")["Body"].read() == b"x"
+    with pytest.raises(s3.exceptions.ClientError):
+        s3.get_object(Bucket="tls-only", Key="secret/b")

@@ -22,7 +22,7 @@ def apply_all() -> list[str]:
     """Apply every patch; return one line per patch saying what it covers."""
     patches = (
         _lambda_without_docker, _sqs_attributes, _lambda_configuration, _sfn_calls, _events_targets,
-        _firehose_s3_delivery,
+        _firehose_s3_delivery, _s3_secure_transport,
     )  # fmt: skip
     return [patch() for patch in patches]
 
@@ -257,3 +257,36 @@ def _firehose_s3_delivery() -> str:
     put_s3_records_of_moto = Backend.put_s3_records
     Backend.put_s3_records = put_s3_records
     return "firehose: S3 delivery applies dynamic partitioning, AppendDelimiterToRecord and GZIP"
+
+
+def _s3_secure_transport() -> str:
+    FakeBucket = _moto("moto.s3.models").FakeBucket
+    access_control = _moto("moto.iam.access_control")
+    get_permission = FakeBucket.get_permission
+
+    def insecure_only(statement: dict[str, Any]) -> bool:
+        condition = statement.get("Condition") or {}
+        values = (condition.get("Bool") or {}).get("aws:SecureTransport")
+        values = values if isinstance(values, list) else [values]
+        return statement.get("Effect") == "Deny" and [str(v).lower() for v in values] == ["false"]
+
+    def permission(self: Any, action: str, resource: str) -> Any:
+        # moto evaluates bucket policies for object requests without their Condition, so the archive
+        # bucket's TLS-only statement (Deny unless aws:SecureTransport) denied every GetObject. The
+        # emulator's loopback HTTP stands in for AWS's TLS: requests count as secure, and statements that
+        # deny only insecure transport do not apply; every other statement is evaluated as moto does.
+        if self.policy is None:
+            return get_permission(self, action, resource)
+        document = json.loads(self.policy.decode())
+        statements = document.get("Statement", [])
+        statements = statements if isinstance(statements, list) else [statements]
+        kept = [s for s in statements if not insecure_only(s)]
+        if len(kept) == len(statements):
+            return get_permission(self, action, resource)
+        if not kept:
+            return access_control.PermissionResult.NEUTRAL
+        policy = access_control.IAMPolicy(json.dumps({**document, "Statement": kept}))
+        return policy.is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = permission
+    return "s3: bucket policies deny only insecure transport never apply (the emulator stands in for TLS)"
