@@ -109,7 +109,8 @@ DYNAMIC_PARTITIONING_MIN_BUFFER_MB = 64
 
 class S3Archive(Model):
     """`[s3_archive]`: every event a rule sends to the `s3-archive` target, written by an Amazon Data Firehose
-    stream into an S3 bucket as gzip JSON lines under source=<source>/year=/month=/day=/.
+    stream into an S3 bucket as gzip JSON lines under source=<source>/year=/month=/day=/. Created when
+    enabled and a rule targets `s3-archive` (`Config.creates_s3_archive`).
     (`[archive]` is the EventBridge archive used by replay; this one is for analytics and long retention.)"""
 
     enabled: bool = True
@@ -388,6 +389,13 @@ class Config(Model):
     def name_prefix(self, suffix: str) -> str:
         return f"{self.project}-{self.environment}-{suffix}"
 
+    @property
+    def creates_s3_archive(self) -> bool:
+        """The S3 event archive exists: enabled, and a rule targets it (terraform/locals.tf create_s3_archive)."""
+        return self.s3_archive.enabled and any(
+            t.target == S3_ARCHIVE_TARGET for rule in self.rules for t in rule.targets
+        )
+
     def rule(self, name: str) -> Rule:
         for rule in self.rules:
             if rule.name == name:
@@ -442,7 +450,9 @@ def _cross_checks(config: Config) -> list[str]:
 
 
 def _s3_archive_checks(config: Config) -> list[str]:
-    """[s3_archive] and the rules that target it must agree, and Firehose's partitioning minimum holds."""
+    """A rule may target s3-archive only while [s3_archive] is enabled, and Firehose's partitioning minimum
+    holds. Enabled without such a rule is fine: the archive is created only when a rule feeds it (as the
+    order workflow is), so a routing table without one deploys no idle stream."""
     archive = config.s3_archive
     targeting = [
         index
@@ -456,11 +466,6 @@ def _s3_archive_checks(config: Config) -> list[str]:
             for index in targeting
         ]
     problems: list[str] = []
-    if not targeting:
-        problems.append(
-            f"s3_archive: enabled, but no rule targets {S3_ARCHIVE_TARGET!r}, so nothing would reach the "
-            f'archive; add target = "{S3_ARCHIVE_TARGET}" to a rule (e.g. all-events) or set enabled = false'
-        )
     if archive.buffer_size_mb < DYNAMIC_PARTITIONING_MIN_BUFFER_MB:
         problems.append(
             f"s3_archive.buffer_size_mb: {archive.buffer_size_mb} is below {DYNAMIC_PARTITIONING_MIN_BUFFER_MB}, "

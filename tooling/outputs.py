@@ -68,7 +68,13 @@ def from_terraform(
 ) -> DeploymentOutputs:
     """Build the model from `terraform output -json` ({name: {"value": ..., ...}}) or plain {name: value}."""
     values = {k: (v["value"] if isinstance(v, dict) and "value" in v else v) for k, v in raw.items()}
-    missing = [name for name in OUTPUT_NAMES if name not in values]
+    # Outputs with a model default (the parts added later, "" when off) may be absent: an outputs document
+    # from before them describes a deployment without those parts.
+    missing = [
+        name
+        for name in OUTPUT_NAMES
+        if name not in values and DeploymentOutputs.model_fields[name].is_required()
+    ]
     if missing:
         raise OutputsMissingError(
             f"outputs are missing {', '.join(missing)}",

@@ -57,10 +57,10 @@ def test_a_target_on_a_disabled_archive_is_refused() -> None:
     assert problem.startswith("rules[3].targets: target 's3-archive' needs [s3_archive] enabled = true")
 
 
-def test_an_enabled_archive_without_a_rule_is_refused() -> None:
-    [problem] = _problems(_without_archive_target(copy.deepcopy(DEV)))
+def test_an_enabled_archive_without_a_rule_is_valid_and_not_created() -> None:
+    config = parse_config(_without_archive_target(copy.deepcopy(DEV)))
 
-    assert problem.startswith("s3_archive: enabled, but no rule targets 's3-archive'")
+    assert config.s3_archive.enabled and not config.creates_s3_archive
 
 
 def test_a_disabled_archive_without_a_rule_is_fine_and_reaches_terraform_as_disabled() -> None:

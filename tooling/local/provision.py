@@ -143,8 +143,8 @@ def outputs_for(config: Config, names: Names, arns: Arns) -> DeploymentOutputs:
         notifications_topic_arn=arns.topic(names.topic),
         function_names=functions,
         log_group_names={key: log_group(name) for key, name in functions.items()},
-        s3_archive_bucket_name=names.s3_archive_bucket if config.s3_archive.enabled else "",
-        s3_archive_stream_name=names.s3_archive_stream if config.s3_archive.enabled else "",
+        s3_archive_bucket_name=names.s3_archive_bucket if config.creates_s3_archive else "",
+        s3_archive_stream_name=names.s3_archive_stream if config.creates_s3_archive else "",
     )
 
 
@@ -344,12 +344,13 @@ def _provision_state_machines(conn: sqlite3.Connection, config: Config, names: N
 def _provision_s3_archive(
     conn: sqlite3.Connection, config: Config, workspace: Workspace, names: Names, arns: Arns
 ) -> None:
-    """The Firehose stream and its bucket folder while [s3_archive] is enabled. Disabling it deletes the
+    """The Firehose stream and its bucket folder while [s3_archive] is enabled and a rule targets it (as
+    Terraform creates them). Disabling it deletes the
     stream (and what it still buffered, as deleting a Firehose stream does) but keeps the bucket's objects,
     as Terraform cannot delete a bucket that holds objects."""
     archive = config.s3_archive
     conn.execute("DELETE FROM delivery_streams")
-    if not archive.enabled:
+    if not config.creates_s3_archive:
         conn.execute("DELETE FROM firehose_records")
         return
     make_dir(bucket_root(workspace) / names.s3_archive_bucket)
