@@ -176,7 +176,7 @@ def test_the_monitor_snapshot_counts_what_happened_and_is_healthy(env: LocalEnv)
     assert rules["high-value-orders"].matched_events == 2
     assert rules["user-registration"].invocations == 2
     assert rules["all-events"].matched_events == 10
-    assert rules["all-events"].invocations == 20  # batch queue + analytics
+    assert rules["all-events"].invocations == 30  # batch queue + S3 archive + analytics
     functions = {f.key: f.metrics for f in snapshot.functions}
     assert (functions["processor"].invocations, functions["analytics"].invocations) == (8, 10)
     assert functions["notifier"].invocations == 2
@@ -528,6 +528,7 @@ def test_local_alarms_are_the_alarms_terraform_declares(env: LocalEnv) -> None:
         "${var.function_names}": list(env.outputs.function_names),
         "${var.dead_letter_queue_names}": list(env.outputs.dead_letter_queue_urls),
         "${var.state_machine_arns}": [],  # dev has no workflow rule
+        "${var.firehose_stream_names}": ["s3-archive"],  # all-events feeds the S3 event archive
     }
     prefix = env.config.name_prefix(env.workspace.name_suffix())
     expected: set[str] = set()
