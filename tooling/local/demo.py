@@ -63,10 +63,12 @@ def run(env: str, count: int, seed: int, console: Console) -> int:
     if outputs.s3_archive_stream_name:
         # Firehose would write these buffers once their interval passes; the demo does not wait for it.
         flushed = local.flush_archive(workspace, outputs, force=True)
+        folder = (workspace.state_dir / "s3" / outputs.s3_archive_bucket_name).relative_to(workspace.root)
         console.print(
-            f"S3 archive: {flushed.records} records written as {flushed.objects} gzip object(s) to "
-            f"{workspace.state_dir / 's3' / outputs.s3_archive_bucket_name} (buffers delivered at the demo's "
-            "end instead of after buffer_interval_seconds)"
+            f"S3 archive: {flushed.records} records in {flushed.objects} gzip object(s) under {folder}/ "
+            "(buffers written at the demo's end, not after buffer_interval_seconds)",
+            markup=False,
+            highlight=False,
         )
 
     console.rule("4/4 monitor")
