@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -499,6 +500,11 @@ def test_the_demo_runs_healthy_and_prints_the_high_value_notification(project_co
     assert "published 41, failed 0" in proc.stdout
     assert "SNS notification of the high-value order: High-value order demo-high-value-order" in proc.stdout
     assert "Health: OK" in proc.stdout
+    # Every event reached the S3 archive's layout, and the summary counts it.
+    assert "S3 archive: 41 records in " in proc.stdout
+    assert re.search(
+        r"records in +41 +written +41 in \d+ object\(s\) across \d+ source\(s\) +buffered 0", proc.stdout
+    )
 
 
 def test_an_email_subscription_is_recorded_as_sent_for_each_notification(
