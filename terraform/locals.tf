@@ -5,6 +5,9 @@ locals {
   archive_name   = "${local.name_prefix}-archive"
 
   schema_registry_name = "${local.name_prefix}-schemas"
+  # tooling/naming.py Names.s3_archive_bucket / s3_archive_stream build the same names for the local target.
+  s3_archive_bucket_name = "${local.name_prefix}-events-archive"
+  s3_archive_stream_name = "${local.name_prefix}-events-archive"
   # Created by module monitoring, named here because module messaging's key policy names it too.
   operations_topic_name = "${local.name_prefix}-operations"
 
@@ -29,7 +32,13 @@ locals {
   target_arns = merge(module.processors.function_arns, {
     notifications = module.messaging.notifications_topic_arn
     batch-queue   = module.messaging.batch_queue_arn
-  }, module.workflows.state_machine_arns)
+  }, module.workflows.state_machine_arns, module.event_archive.stream_arns)
+
+  # The S3 event archive exists when [s3_archive] is enabled and a rule targets it (tooling/config.py refuses
+  # one without the other; a hand-written tfvars file gets no orphan stream).
+  create_s3_archive = var.s3_archive.enabled && anytrue(flatten([
+    for rule in values(var.rules) : [for target in values(rule.targets) : target.target == "s3-archive"]
+  ]))
 
   # The order-fulfilment state machine exists only when a rule of the routing table targets it.
   create_workflow = anytrue(flatten([

@@ -60,7 +60,7 @@ module "routing" {
   event_bus_name        = module.event_bus.name
   rules                 = var.rules
   target_arns           = local.target_arns
-  target_role_arns      = module.workflows.target_role_arns
+  target_role_arns      = merge(module.workflows.target_role_arns, module.event_archive.target_role_arns)
   function_names        = module.processors.function_names
   dead_letter_queue_arn = module.messaging.events_dlq_arn
 }
@@ -83,6 +83,7 @@ module "monitoring" {
   batch_queue_name        = module.messaging.batch_queue_name
   state_machine_arns      = module.workflows.state_machine_arns
   forwarding_rule_name    = module.forwarding.rule_name
+  firehose_stream_names   = module.event_archive.stream_names
 }
 
 module "schema_registry" {
@@ -145,4 +146,24 @@ module "forwarding" {
   sources               = var.forwarding.sources
   detail_types          = var.forwarding.detail_types
   dead_letter_queue_arn = module.messaging.events_dlq_arn
+}
+
+# The S3 event archive ([s3_archive]): a Firehose stream the routing table's `s3-archive` targets write to,
+# and its bucket. Same shape as workflows: the EventBridge role waits for the rules that may assume it, the
+# targets wait for the role, the rules wait for neither.
+module "event_archive" {
+  source = "./modules/event_archive"
+
+  create_archive          = local.create_s3_archive
+  region                  = var.region
+  bucket_name             = local.s3_archive_bucket_name
+  stream_name             = local.s3_archive_stream_name
+  kms_key_arn             = module.messaging.kms_key_arn
+  buffer_size_mb          = var.s3_archive.buffer_size_mb
+  buffer_interval_seconds = var.s3_archive.buffer_interval_seconds
+  transition_days         = var.s3_archive.transition_days
+  storage_class           = var.s3_archive.storage_class
+  expiration_days         = var.s3_archive.expiration_days
+  log_retention_days      = var.log_retention_days
+  rule_arns               = lookup(module.routing.rule_arns_by_target, "s3-archive", [])
 }

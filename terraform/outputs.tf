@@ -59,3 +59,13 @@ output "forwarding_rule_arn" {
   description = "ARN of the rule on the default bus that forwards AWS service events to the custom bus; \"\" when [forwarding] is off."
   value       = module.forwarding.rule_arn == null ? "" : module.forwarding.rule_arn
 }
+
+output "s3_archive_bucket_name" {
+  description = "Name of the S3 event archive bucket; \"\" when [s3_archive] is disabled."
+  value       = module.event_archive.bucket_name
+}
+
+output "s3_archive_stream_name" {
+  description = "Name of the Firehose delivery stream writing the S3 event archive; \"\" when [s3_archive] is disabled."
+  value       = module.event_archive.stream_name
+}

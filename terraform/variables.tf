@@ -254,7 +254,7 @@ variable "rules" {
       dead_letter_queue = optional(bool, true)
     }))
   }))
-  description = "The routing table from the environment file: rule name -> pattern and targets, each target keyed by its EventBridge target id and naming a logical target (processor | notifier | analytics | notifications | batch-queue | order-workflow)."
+  description = "The routing table from the environment file: rule name -> pattern and targets, each target keyed by its EventBridge target id and naming a logical target (processor | notifier | analytics | notifications | batch-queue | order-workflow | s3-archive)."
   nullable    = false
 
   validation {
@@ -296,10 +296,10 @@ variable "rules" {
   validation {
     condition = alltrue(flatten([
       for r in values(var.rules) : [
-        for t in values(r.targets) : contains(["processor", "notifier", "analytics", "notifications", "batch-queue", "order-workflow"], t.target)
+        for t in values(r.targets) : contains(["processor", "notifier", "analytics", "notifications", "batch-queue", "order-workflow", "s3-archive"], t.target)
       ]
     ]))
-    error_message = "rules[*].targets[*].target must be one of processor, notifier, analytics, notifications, batch-queue, order-workflow."
+    error_message = "rules[*].targets[*].target must be one of processor, notifier, analytics, notifications, batch-queue, order-workflow, s3-archive."
   }
 
   validation {
@@ -328,8 +328,8 @@ variable "endpoints" {
   nullable    = false
 
   validation {
-    condition     = length(setsubtract(keys(var.endpoints), ["cloudwatch", "dynamodb", "events", "iam", "kms", "lambda", "logs", "schemas", "sfn", "sns", "sqs", "sts"])) == 0
-    error_message = "endpoints keys must be among cloudwatch, dynamodb, events, iam, kms, lambda, logs, schemas, sfn, sns, sqs, sts."
+    condition     = length(setsubtract(keys(var.endpoints), ["cloudwatch", "dynamodb", "events", "firehose", "iam", "kms", "lambda", "logs", "s3", "schemas", "sfn", "sns", "sqs", "sts"])) == 0
+    error_message = "endpoints keys must be among cloudwatch, dynamodb, events, firehose, iam, kms, lambda, logs, s3, schemas, sfn, sns, sqs, sts."
   }
 
   validation {
@@ -416,5 +416,34 @@ variable "forwarding" {
   validation {
     condition     = alltrue([for t in var.forwarding.detail_types : length(t) >= 1 && length(t) <= 128])
     error_message = "forwarding.detail_types entries must be 1-128 characters."
+  }
+}
+
+variable "s3_archive" {
+  type = object({
+    enabled                 = optional(bool, true)
+    buffer_size_mb          = optional(number, 64)
+    buffer_interval_seconds = optional(number, 300)
+    transition_days         = optional(number, 30)
+    storage_class           = optional(string, "GLACIER_IR")
+    expiration_days         = optional(number)
+  })
+  description = "[s3_archive]: the Firehose stream and S3 bucket every event sent to the s3-archive target is written to (gzip JSON lines under source=/year=/month=/day=/)."
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = var.s3_archive.buffer_size_mb >= 64 && var.s3_archive.buffer_size_mb <= 128
+    error_message = "s3_archive.buffer_size_mb must be from 64 to 128: Firehose's minimum with dynamic partitioning (the source= prefix) is 64."
+  }
+
+  validation {
+    condition     = var.s3_archive.buffer_interval_seconds >= 0 && var.s3_archive.buffer_interval_seconds <= 900
+    error_message = "s3_archive.buffer_interval_seconds must be from 0 to 900."
+  }
+
+  validation {
+    condition     = var.s3_archive.expiration_days == null || try(var.s3_archive.expiration_days > var.s3_archive.transition_days, false)
+    error_message = "s3_archive.expiration_days must be null or greater than transition_days."
   }
 }

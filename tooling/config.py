@@ -19,8 +19,14 @@ from tooling.errors import ConfigError
 
 FUNCTION_NAMES = ("processor", "notifier", "analytics")
 # Logical names a rule target may use; Terraform and the local target resolve them to the real resources.
-TARGET_NAMES = ("processor", "notifier", "analytics", "notifications", "batch-queue", "order-workflow")
-TargetName = Literal["processor", "notifier", "analytics", "notifications", "batch-queue", "order-workflow"]
+TARGET_NAMES = (
+    "processor", "notifier", "analytics", "notifications", "batch-queue", "order-workflow", "s3-archive"
+)  # fmt: skip
+TargetName = Literal[
+    "processor", "notifier", "analytics", "notifications", "batch-queue", "order-workflow", "s3-archive"
+]  # fmt: skip
+# The routing-table target of [s3_archive]: the Firehose stream that writes the S3 event archive.
+S3_ARCHIVE_TARGET = "s3-archive"
 MAX_TARGETS_PER_RULE = 5
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 # No '.': a rule name becomes part of a Lambda permission's statement id, which allows only [a-zA-Z0-9-_].
@@ -94,6 +100,44 @@ class Archive(Model):
     retention_days: Annotated[int, Field(ge=0, le=3650)] = 30
 
 
+ArchiveStorageClass = Literal[
+    "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"
+]
+# Firehose refuses dynamic partitioning (the source= part of the S3 layout) with a smaller buffer.
+DYNAMIC_PARTITIONING_MIN_BUFFER_MB = 64
+
+
+class S3Archive(Model):
+    """`[s3_archive]`: every event a rule sends to the `s3-archive` target, written by an Amazon Data Firehose
+    stream into an S3 bucket as gzip JSON lines under source=<source>/year=/month=/day=/. Created when
+    enabled and a rule targets `s3-archive` (`Config.creates_s3_archive`).
+    (`[archive]` is the EventBridge archive used by replay; this one is for analytics and long retention.)"""
+
+    enabled: bool = True
+    # Firehose writes an object when a partition's buffer reaches this size (uncompressed) or its oldest
+    # record this age, whichever comes first. Dynamic partitioning needs at least 64 MB (see _cross_checks).
+    buffer_size_mb: Annotated[int, Field(ge=1, le=128)] = 64
+    buffer_interval_seconds: Annotated[int, Field(ge=0, le=900)] = 300
+    # Objects move to storage_class this many days after they are written; expiration_days deletes them.
+    transition_days: Annotated[int, Field(ge=0, le=36500)] = 30
+    storage_class: ArchiveStorageClass = "GLACIER_IR"
+    expiration_days: Annotated[int | None, Field(ge=1, le=36500)] = None
+
+    @model_validator(mode="after")
+    def _expiration_after_transition(self) -> S3Archive:
+        if self.expiration_days is not None and self.expiration_days <= self.transition_days:
+            raise ValueError(
+                f"expiration_days ({self.expiration_days}) must be greater than transition_days "
+                f"({self.transition_days}); S3 refuses a lifecycle that expires objects before they move"
+            )
+        if self.storage_class in ("STANDARD_IA", "ONEZONE_IA") and self.transition_days < 30:
+            raise ValueError(
+                f"transition_days ({self.transition_days}) must be at least 30 for {self.storage_class}; "
+                "S3 moves objects to the IA classes only after 30 days"
+            )
+        return self
+
+
 class Logs(Model):
     retention_days: Literal[
         1,
@@ -160,7 +204,20 @@ class Backend(Model):
 # The services terraform/ talks to; the root variable `endpoints` accepts exactly these keys.
 # sfn too: the provider validates the Step Functions definition at plan time (ValidateStateMachineDefinition).
 EndpointService = Literal[
-    "cloudwatch", "dynamodb", "events", "iam", "kms", "lambda", "logs", "schemas", "sfn", "sns", "sqs", "sts"
+    "cloudwatch",
+    "dynamodb",
+    "events",
+    "firehose",
+    "iam",
+    "kms",
+    "lambda",
+    "logs",
+    "s3",
+    "schemas",
+    "sfn",
+    "sns",
+    "sqs",
+    "sts",
 ]
 
 
@@ -342,6 +399,7 @@ class Config(Model):
     processing: Processing = Processing()
     notifications: Notifications = Notifications()
     archive: Archive = Archive()
+    s3_archive: S3Archive = S3Archive()
     logs: Logs = Logs()
     alarms: Alarms = Alarms()
     publisher: Publisher = Publisher()
@@ -376,6 +434,13 @@ class Config(Model):
 
     def name_prefix(self, suffix: str) -> str:
         return f"{self.project}-{self.environment}-{suffix}"
+
+    @property
+    def creates_s3_archive(self) -> bool:
+        """The S3 event archive exists: enabled, and a rule targets it (terraform/locals.tf create_s3_archive)."""
+        return self.s3_archive.enabled and any(
+            t.target == S3_ARCHIVE_TARGET for rule in self.rules for t in rule.targets
+        )
 
     def rule(self, name: str) -> Rule:
         for rule in self.rules:
@@ -426,6 +491,32 @@ def _cross_checks(config: Config) -> list[str]:
     if config.replication is not None:
         problems += _replication_checks(config, config.replication)
     problems += _workflow_loop_checks(config)
+    problems += _s3_archive_checks(config)
+    return problems
+
+
+def _s3_archive_checks(config: Config) -> list[str]:
+    """A rule may target s3-archive only while [s3_archive] is enabled, and Firehose's partitioning minimum
+    holds. Enabled without such a rule is fine: the archive is created only when a rule feeds it (as the
+    order workflow is), so a routing table without one deploys no idle stream."""
+    archive = config.s3_archive
+    targeting = [
+        index
+        for index, rule in enumerate(config.rules)
+        if any(t.target == S3_ARCHIVE_TARGET for t in rule.targets)
+    ]
+    if not archive.enabled:
+        return [
+            f"rules[{index}].targets: target {S3_ARCHIVE_TARGET!r} needs [s3_archive] enabled = true; "
+            f"enable it or remove the target"
+            for index in targeting
+        ]
+    problems: list[str] = []
+    if archive.buffer_size_mb < DYNAMIC_PARTITIONING_MIN_BUFFER_MB:
+        problems.append(
+            f"s3_archive.buffer_size_mb: {archive.buffer_size_mb} is below {DYNAMIC_PARTITIONING_MIN_BUFFER_MB}, "
+            "the minimum Firehose allows with dynamic partitioning (the source= prefix); set 64 to 128"
+        )
     return problems
 
 

@@ -56,6 +56,13 @@ class Arns:
     def topic(self, name: str) -> str:
         return self._arn("sns", name)
 
+    def delivery_stream(self, name: str) -> str:
+        return self._arn("firehose", f"deliverystream/{name}")
+
+    def bucket(self, name: str) -> str:
+        # S3 ARNs carry neither region nor account.
+        return f"arn:{partition_of(self.region)}:s3:::{name}"
+
     def function(self, name: str) -> str:
         return self._arn("lambda", f"function:{name}")
 
@@ -92,6 +99,15 @@ class Names:
     @property
     def batch_queue(self) -> str:
         return f"{self.prefix}-batch-queue"
+
+    @property
+    def s3_archive_bucket(self) -> str:
+        # At most 20+1+10+1+6+15 = 53 characters, lowercase: a valid S3 bucket name.
+        return f"{self.prefix}-events-archive"
+
+    @property
+    def s3_archive_stream(self) -> str:
+        return f"{self.prefix}-events-archive"
 
     def rule(self, key: str) -> str:
         return f"{self.prefix}-{key}"

@@ -31,6 +31,8 @@ OUTPUT_NAMES = (
     "function_names",
     "log_group_names",
     "forwarding_rule_arn",
+    "s3_archive_bucket_name",
+    "s3_archive_stream_name",
 )
 
 
@@ -52,6 +54,9 @@ class DeploymentOutputs(BaseModel):
     log_group_names: dict[str, str]
     # The rule on the account's default bus forwarding AWS service events; "" when [forwarding] is off.
     forwarding_rule_arn: str = ""
+    # "" when [s3_archive] is disabled.
+    s3_archive_bucket_name: str = ""
+    s3_archive_stream_name: str = ""
 
     def contract(self) -> dict[str, Any]:
         """The outputs by their contract names only."""
@@ -66,7 +71,13 @@ def from_terraform(
 ) -> DeploymentOutputs:
     """Build the model from `terraform output -json` ({name: {"value": ..., ...}}) or plain {name: value}."""
     values = {k: (v["value"] if isinstance(v, dict) and "value" in v else v) for k, v in raw.items()}
-    missing = [name for name in OUTPUT_NAMES if name not in values]
+    # Outputs with a model default (the parts added later, "" when off) may be absent: an outputs document
+    # from before them describes a deployment without those parts.
+    missing = [
+        name
+        for name in OUTPUT_NAMES
+        if name not in values and DeploymentOutputs.model_fields[name].is_required()
+    ]
     if missing:
         raise OutputsMissingError(
             f"outputs are missing {', '.join(missing)}",

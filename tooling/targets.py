@@ -22,6 +22,7 @@ from typing import Any
 from tooling.deploy import pipeline as deploy
 from tooling.errors import ToolingError
 from tooling.observe.dlq import DlqSource
+from tooling.observe.event_archive import ArchiveSource, require_archive
 from tooling.observe.logs import LogSource
 from tooling.observe.monitor import MonitorSource
 from tooling.observe.replay import ReplaySource
@@ -103,6 +104,16 @@ class Sources:
         from tooling.observe.aws_sources import AwsReplaySource
 
         return AwsReplaySource(self.outputs)
+
+    def event_archive(self) -> ArchiveSource:
+        """The S3 event archive's bucket (UsageError when the deployment has none)."""
+        bucket = require_archive(self.outputs)
+        if self.outputs.target == "local":
+            source: ArchiveSource = _local("local_archive_source")(self.workspace, self.outputs)
+            return source
+        from tooling.observe.aws_event_archive import AwsArchiveSource
+
+        return AwsArchiveSource(bucket, self.outputs.region)
 
     def dlq(self) -> DlqSource:
         if self.outputs.target == "local":

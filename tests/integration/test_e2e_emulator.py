@@ -216,3 +216,78 @@ def test_a_retried_invocation_gets_the_first_answer_instead_of_running_twice(end
     assert [a["ArchiveName"] for a in events.list_archives(NamePrefix="retried")["Archives"]] == [
         "retried-archive"
     ]
+
+
+def test_put_events_reaches_a_firehose_target_as_partitioned_gzip_json_lines(endpoint: str) -> None:
+    import gzip
+
+    from tooling.deploy.e2e.inspection import archive_records, empty_bucket
+
+    s3, events = client("s3", endpoint), client("events", endpoint)
+    s3.create_bucket(Bucket="archive-bucket")
+    s3.put_bucket_versioning(Bucket="archive-bucket", VersioningConfiguration={"Status": "Enabled"})
+    stream = client("firehose", endpoint).create_delivery_stream(
+        DeliveryStreamName="archive-stream",
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": "arn:aws:iam::123456789012:role/firehose",
+            "BucketARN": "arn:aws:s3:::archive-bucket",
+            "Prefix": "source=!{partitionKeyFromQuery:source}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/",
+            "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/",
+            "CompressionFormat": "GZIP",
+            "DynamicPartitioningConfiguration": {"Enabled": True},
+            "ProcessingConfiguration": {
+                "Enabled": True,
+                "Processors": [{"Type": "AppendDelimiterToRecord"}],
+            },
+        },
+    )["DeliveryStreamARN"]
+    events.create_event_bus(Name="archive-bus")
+    events.put_rule(Name="all", EventBusName="archive-bus", EventPattern='{"source": ["shop.orders"]}')
+    events.put_targets(
+        Rule="all", EventBusName="archive-bus",
+        Targets=[{"Id": "s3-archive", "Arn": stream, "RoleArn": "arn:aws:iam::123456789012:role/eb"}],
+    )  # fmt: skip
+
+    answer = events.put_events(
+        Entries=[
+            {
+                "Source": "shop.orders",
+                "DetailType": "Order Created",
+                "Detail": "{}",
+                "EventBusName": "archive-bus",
+            }
+        ]
+    )
+
+    assert answer["FailedEntryCount"] == 0
+    [obj] = s3.list_objects_v2(Bucket="archive-bucket")["Contents"]
+    assert obj["Key"].startswith("source=shop.orders/year=") and obj["Key"].endswith(".gz")
+    body = gzip.decompress(s3.get_object(Bucket="archive-bucket", Key=obj["Key"])["Body"].read()).decode()
+    assert body.endswith("\n") and json.loads(body)["detail-type"] == "Order Created"
+    assert archive_records("archive-bucket", "us-east-1", endpoint) == (1, 1)
+    assert empty_bucket("archive-bucket", "us-east-1", endpoint) == 1
+    assert s3.list_object_versions(Bucket="archive-bucket").get("Versions", []) == []
+
+
+def test_a_tls_only_bucket_policy_lets_requests_through_and_other_denials_still_apply(endpoint: str) -> None:
+    s3 = client("s3", endpoint)
+    s3.create_bucket(Bucket="tls-only")
+    s3.put_object(Bucket="tls-only", Key="a.gz", Body=b"x")
+    s3.put_object(Bucket="tls-only", Key="secret/b", Body=b"y")
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "s3:*"}
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                **deny,
+                "Resource": "arn:aws:s3:::tls-only/*",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {**deny, "Resource": "arn:aws:s3:::tls-only/secret/*"},
+        ],
+    }
+    s3.put_bucket_policy(Bucket="tls-only", Policy=json.dumps(policy))
+
+    assert s3.get_object(Bucket="tls-only", Key="a.gz")["Body"].read() == b"x"
+    with pytest.raises(s3.exceptions.ClientError):
+        s3.get_object(Bucket="tls-only", Key="secret/b")

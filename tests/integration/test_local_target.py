@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -176,7 +177,7 @@ def test_the_monitor_snapshot_counts_what_happened_and_is_healthy(env: LocalEnv)
     assert rules["high-value-orders"].matched_events == 2
     assert rules["user-registration"].invocations == 2
     assert rules["all-events"].matched_events == 10
-    assert rules["all-events"].invocations == 20  # batch queue + analytics
+    assert rules["all-events"].invocations == 30  # batch queue + S3 archive + analytics
     functions = {f.key: f.metrics for f in snapshot.functions}
     assert (functions["processor"].invocations, functions["analytics"].invocations) == (8, 10)
     assert functions["notifier"].invocations == 2
@@ -499,6 +500,11 @@ def test_the_demo_runs_healthy_and_prints_the_high_value_notification(project_co
     assert "published 41, failed 0" in proc.stdout
     assert "SNS notification of the high-value order: High-value order demo-high-value-order" in proc.stdout
     assert "Health: OK" in proc.stdout
+    # Every event reached the S3 archive's layout, and the summary counts it.
+    assert "S3 archive: 41 records in " in proc.stdout
+    assert re.search(
+        r"records in +41 +written +41 in \d+ object\(s\) across \d+ source\(s\) +buffered 0", proc.stdout
+    )
 
 
 def test_an_email_subscription_is_recorded_as_sent_for_each_notification(
@@ -533,6 +539,7 @@ def test_local_alarms_are_the_alarms_terraform_declares(env: LocalEnv) -> None:
         "${var.function_names}": list(env.outputs.function_names),
         "${var.dead_letter_queue_names}": list(env.outputs.dead_letter_queue_urls),
         "${var.state_machine_arns}": [],  # dev has no workflow rule
+        "${var.firehose_stream_names}": ["s3-archive"],  # all-events feeds the S3 event archive
     }
     prefix = env.config.name_prefix(env.workspace.name_suffix())
     expected: set[str] = set()

@@ -258,5 +258,7 @@ def _fake_output(name: str) -> Any:
         "batch_queue_arn": f"arn:aws:sqs:{REGION}:123456789012:none",
         "notifications_topic_arn": f"arn:aws:sns:{REGION}:123456789012:none",
         "forwarding_rule_arn": "",
+        "s3_archive_bucket_name": "",
+        "s3_archive_stream_name": "",
     }
     return values.get(name, {})

@@ -27,6 +27,7 @@ MODULE_NAMES = (
     "replication",
     "workflows",
     "forwarding",
+    "event_archive",
 )
 
 

@@ -230,7 +230,10 @@ def test_routing_resolves_the_workflow_and_gives_a_role_only_to_targets_that_nee
     target = modules()["routing"].resource("aws_cloudwatch_event_target", "this")
 
     assert "module.workflows.state_machine_arns" in root.locals["target_arns"]
-    assert root.module_calls["routing"]["target_role_arns"] == "${module.workflows.target_role_arns}"
+    assert (
+        root.module_calls["routing"]["target_role_arns"]
+        == "${merge(module.workflows.target_role_arns, module.event_archive.target_role_arns)}"
+    )
     assert target.attr("role_arn") == "${lookup(var.target_role_arns, each.value.target, null)}"
     assert modules()["routing"].variables["target_role_arns"]["default"] == {}
     outputs = modules()["workflows"].outputs

@@ -120,6 +120,7 @@ def test_every_alarm_treats_missing_data_as_healthy_and_notifies_operations() ->
         "state_machine_timed_out",
         "forwarding_failed_invocations",
         "forwarding_dlq_failures",
+        "firehose_delivery_failures",
     }
     for alarm in alarms:
         assert alarm.attr("treat_missing_data") == "notBreaching", alarm.address

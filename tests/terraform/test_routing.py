@@ -17,12 +17,12 @@ ENVIRONMENTS = sorted((REPO / "environments").glob("*.toml"))
 
 
 def _resolvable_targets(function_keys: set[str]) -> set[str]:
-    """Logical names root's local.target_arns maps: the function keys, the literal topic/queue keys and the
-    workflow module's state machines (keyed order-workflow)."""
+    """Logical names root's local.target_arns maps: the function keys, the literal topic/queue keys, the
+    workflow module's state machines (keyed order-workflow) and the event archive's stream (s3-archive)."""
     expression = modules()["root"].locals["target_arns"]
     assert expression.startswith("${merge(module.processors.function_arns,")
-    assert expression.endswith(", module.workflows.state_machine_arns)}")
-    return function_keys | map_literal_keys(expression) | {"order-workflow"}
+    assert expression.endswith(", module.workflows.state_machine_arns, module.event_archive.stream_arns)}")
+    return function_keys | map_literal_keys(expression) | {"order-workflow", "s3-archive"}
 
 
 @pytest.mark.parametrize("env_file", ENVIRONMENTS, ids=lambda p: p.stem)
@@ -74,7 +74,10 @@ def test_only_targets_listed_in_target_role_arns_get_an_iam_role() -> None:
 
     assert target.attr("role_arn") == "${lookup(var.target_role_arns, each.value.target, null)}"
     # Lambda, SNS and SQS targets are authorised by resource policies; only the workflow hands in a role.
-    assert root.module_calls["routing"]["target_role_arns"] == "${module.workflows.target_role_arns}"
+    assert (
+        root.module_calls["routing"]["target_role_arns"]
+        == "${merge(module.workflows.target_role_arns, module.event_archive.target_role_arns)}"
+    )
 
 
 def test_each_target_has_its_retry_policy_and_optional_dlq_and_transformer() -> None:

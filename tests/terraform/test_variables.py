@@ -62,6 +62,7 @@ def test_optional_root_variables_have_defaults_and_required_ones_do_not() -> Non
         "schema_registry",
         "replication_region",
         "forwarding",
+        "s3_archive",
     }
 
 

@@ -51,7 +51,7 @@ def test_recipe_routes_are_in_the_dev_table() -> None:
         "order-events": ["processor"],
         "high-value-orders": ["notifications"],
         "user-registration": ["processor"],
-        "all-events": ["batch-queue", "analytics"],
+        "all-events": ["batch-queue", "s3-archive", "analytics"],
         "aws-service-events": ["analytics"],
     }
     high = config.rule("high-value-orders")
@@ -88,7 +88,7 @@ BROKEN: list[tuple[str, Any, str]] = [
         "unknown target",
         lambda d: d["rules"][2]["targets"][0].update(target="lambda-x"),
         "rules[2].targets[0].target: Input should be 'processor', 'notifier', 'analytics', 'notifications', "
-        "'batch-queue' or 'order-workflow'",
+        "'batch-queue', 'order-workflow' or 's3-archive'",
     ),
     (
         "six targets",
@@ -142,8 +142,8 @@ BROKEN: list[tuple[str, Any, str]] = [
     ),
     (
         "endpoint service",
-        lambda d: d.update(terraform={"endpoints": {"s3": "http://localhost:4566"}}),
-        "terraform.endpoints.s3 (key): Input should be 'cloudwatch'",
+        lambda d: d.update(terraform={"endpoints": {"ec2": "http://localhost:4566"}}),
+        "terraform.endpoints.ec2 (key): Input should be 'cloudwatch'",
     ),
     ("long rule name", lambda d: d["rules"][0].update(name="r" * 60), "makes the rule name longer than 64"),
     (
@@ -179,9 +179,9 @@ BROKEN: list[tuple[str, Any, str]] = [
     ),
     ("reserved tag prefix", lambda d: d.update(tags={"AWS:x": "y"}), "tag key 'AWS:x' starts with 'aws:'"),
     (
-        "sfn endpoint is fine, s3 is not",
-        lambda d: d.update(terraform={"endpoints": {"sfn": "http://x", "s3": "http://x"}}),
-        "terraform.endpoints.s3 (key)",
+        "sfn and s3 endpoints are fine, ec2 is not",
+        lambda d: d.update(terraform={"endpoints": {"sfn": "http://x", "s3": "http://x", "ec2": "http://x"}}),
+        "terraform.endpoints.ec2 (key)",
     ),
     (
         "replica archive too long",

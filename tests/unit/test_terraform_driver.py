@@ -58,6 +58,8 @@ def canned_outputs() -> dict[str, object]:
         "function_names": {"processor": "ecommerce-dev-abc123-processor"},
         "log_group_names": {"processor": "/aws/lambda/ecommerce-dev-abc123-processor"},
         "forwarding_rule_arn": "arn:aws:events:us-east-1:123456789012:rule/ecommerce-dev-abc123-forward-default",
+        "s3_archive_bucket_name": "ecommerce-dev-abc123-events-archive",
+        "s3_archive_stream_name": "ecommerce-dev-abc123-events-archive",
     }
     return {k: {"sensitive": False, "type": "string", "value": v} for k, v in values.items()}
 

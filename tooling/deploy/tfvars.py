@@ -92,6 +92,7 @@ def build_tfvars(
         "webhook_url": config.processing.webhook_url,
         "notification_email": config.notifications.email,
         "archive_retention_days": config.archive.retention_days,
+        "s3_archive": config.s3_archive.model_dump(),
         "log_retention_days": config.logs.retention_days,
         "alarms": config.alarms.thresholds(),
         "alarm_email": config.alarms.email,

@@ -8,6 +8,7 @@ Public API (what the CLI, the demo, the benchmark and the tests call):
     open_local_bus(workspace, outputs) -> Bus                    PutEvents onto the local bus
     drain(workspace, timeout) -> DrainResult                     run pending Lambda deliveries
     local_monitor_source / local_log_source / local_replay_source / local_dlq_source(workspace, outputs)
+    local_archive_source(workspace, outputs) / flush_archive(...)  the S3 event archive (firehose.py)
     local_queues(workspace) -> Queues                            an SQS-like consumer API
     summary(workspace, outputs) -> LocalSummary                  what the demo prints (`.lines()`)
 
@@ -27,6 +28,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tooling.errors import ToolingError
+from tooling.local import firehose
+from tooling.local.archive_source import LocalArchiveSource
 from tooling.local.delivery import Queues
 from tooling.local.dispatch import DrainResult, drain, resume, spawn_background_dispatcher
 from tooling.local.dlq_source import LocalDlqSource
@@ -46,11 +49,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DrainResult",
+    "LocalArchiveSource",
     "LocalBus",
     "LocalSummary",
     "apply_local",
     "destroy",
     "drain",
+    "flush_archive",
+    "local_archive_source",
     "local_dlq_source",
     "local_log_source",
     "local_monitor_source",
@@ -141,6 +147,24 @@ def local_replay_source(workspace: Workspace, outputs: DeploymentOutputs) -> Loc
 def local_dlq_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalDlqSource:
     resume(workspace)
     return LocalDlqSource(_open_store(workspace, outputs))
+
+
+def local_archive_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalArchiveSource:
+    """The S3 event archive's bucket folder (buffers that are due delivered first)."""
+    from tooling.observe.event_archive import require_archive
+
+    bucket = require_archive(outputs)
+    resume(workspace)
+    return LocalArchiveSource(workspace, _open_store(workspace, outputs), bucket)
+
+
+def flush_archive(workspace: Workspace, outputs: DeploymentOutputs, *, force: bool) -> firehose.FlushResult:
+    """Deliver the S3 archive stream's buffers that are due (every buffer with `force`: the demo's end)."""
+    store = _open_store(workspace, outputs)
+    try:
+        return firehose.flush(store, workspace, force=force)
+    finally:
+        store.close()
 
 
 def local_queues(workspace: Workspace) -> Queues:

@@ -60,6 +60,17 @@ def run(env: str, count: int, seed: int, console: Console) -> int:
         f"{drained.pending} still pending"
     )
 
+    if outputs.s3_archive_stream_name:
+        # Firehose would write these buffers once their interval passes; the demo does not wait for it.
+        flushed = local.flush_archive(workspace, outputs, force=True)
+        folder = (workspace.state_dir / "s3" / outputs.s3_archive_bucket_name).relative_to(workspace.root)
+        console.print(
+            f"S3 archive: {flushed.records} records in {flushed.objects} gzip object(s) under {folder}/ "
+            "(buffers written at the demo's end, not after buffer_interval_seconds)",
+            markup=False,
+            highlight=False,
+        )
+
     console.rule("4/4 monitor")
     snapshot = build_snapshot(local.local_monitor_source(workspace, outputs), outputs, timedelta(hours=1))
     console.print(render(snapshot))
@@ -68,5 +79,9 @@ def run(env: str, count: int, seed: int, console: Console) -> int:
     high_value = [text for text in summary.notifications if HIGH_VALUE_ORDER_ID in text]
     console.print(f"\nSNS notification of the high-value order: {high_value[0] if high_value else 'MISSING'}")
     console.print(f"demo finished in {time.monotonic() - begin:.1f} s: {snapshot.health.verdict}")
-    ok = sent.ok and drained.complete and snapshot.health.status == "OK" and bool(high_value)
+    archived = summary.s3_archive
+    archive_ok = archived is None or (
+        archived.delivered_records == archived.incoming_records and archived.failed_deliveries == 0
+    )
+    ok = sent.ok and drained.complete and snapshot.health.status == "OK" and bool(high_value) and archive_ok
     return 0 if ok else 1

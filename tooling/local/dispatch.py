@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
 
+from tooling.local import firehose
 from tooling.local.delivery import Tally, settle
 from tooling.local.store import Store, db_path, expire_archive
 from tooling.local.worker import FunctionSpec, Worker
@@ -44,6 +45,8 @@ ENV_DISPATCH = "TOOLING_LOCAL_DISPATCH"  # "background" (default) or "off"
 # gets one more warm worker, up to MAX_INSTANCES.
 SCALE_OUT_SECONDS = 1.0
 MAX_INSTANCES = 4
+# How often the dispatcher looks for S3 archive buffers that fell due (Firehose's interval is in seconds).
+ARCHIVE_CHECK_SECONDS = 0.5
 
 
 @dataclass(kw_only=True)
@@ -61,6 +64,12 @@ class DrainResult(Tally):
 
 def pending_count(store: Store) -> int:
     return int(store.scalar("SELECT COUNT(*) FROM deliveries") or 0)
+
+
+def background_work(store: Store) -> int:
+    """Deliveries to run plus records the S3 archive's stream still buffers: what a background dispatcher
+    is needed for."""
+    return pending_count(store) + firehose.buffered_count(store)
 
 
 @contextmanager
@@ -114,6 +123,8 @@ class Dispatcher:
         self.tally = Tally()
         self._tally_lock = threading.Lock()
         self._stop = threading.Event()
+        self._archive_checked_at = 0.0
+        self._archive_due: float | None = None
 
     def close(self) -> None:
         self._stop.set()
@@ -183,6 +194,19 @@ class Dispatcher:
             with self._tally_lock:
                 settle(self.store, delivery, function, outcome, self.tally)
 
+    def _deliver_archive_buffers(self, now: float) -> float | None:
+        """Write the S3 archive's buffers that are due; the next due time while any remain."""
+        # A GROUP BY over the buffer: asked at most every ARCHIVE_CHECK_SECONDS, not at every poll.
+        if now - self._archive_checked_at < ARCHIVE_CHECK_SECONDS:
+            return self._archive_due
+        self._archive_checked_at = now
+        due = firehose.next_due(self.store)
+        if due is not None and due <= now:
+            firehose.flush(self.store, self.workspace, now=now)
+            due = firehose.next_due(self.store)
+        self._archive_due = due
+        return due
+
     def _scale_out(self, function_key: str, running: int, now: float) -> bool:
         if running >= MAX_INSTANCES:
             return False
@@ -204,6 +228,12 @@ class Dispatcher:
                 threads = {k: [t for t in ts if t.is_alive()] for k, ts in threads.items()}
                 threads = {k: ts for k, ts in threads.items() if ts}
                 keys = [row[0] for row in self.store.query("SELECT DISTINCT function_key FROM deliveries")]
+                buffered = self._deliver_archive_buffers(now)
+                if not keys and not threads and buffered is not None and idle_seconds > 0:
+                    # Only Firehose buffers wait: sleep until the next one falls due (the background
+                    # dispatcher outlives them, as Firehose delivers whether or not anyone is looking).
+                    time.sleep(min(max(POLL_SECONDS, buffered - now), 1.0))
+                    continue
                 if not keys and not threads:
                     idle_since = idle_since or now
                     if now - idle_since >= idle_seconds:
@@ -369,7 +399,7 @@ def resume(workspace: Workspace) -> bool:
         return False
     store = Store.open(workspace)
     try:
-        pending = pending_count(store)
+        pending = background_work(store)
     finally:
         store.close()
     return pending > 0 and spawn_background_dispatcher(workspace)
@@ -423,7 +453,7 @@ def main(argv: list[str]) -> int:
                     dispatcher.close()
             # Work queued between the last idle check and the lock's release would wait for the next
             # command: take it now instead.
-            if pending_count(store) == 0:
+            if background_work(store) == 0:
                 return 0
     finally:
         store.close()

@@ -28,9 +28,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tooling import json_limits
-from tooling.config import partition_of
+from tooling.config import S3_ARCHIVE_TARGET, partition_of
 from tooling.errors import ToolingError
-from tooling.local import workflows
+from tooling.local import firehose, workflows
 from tooling.local.delivery import dead_letter_attributes, iso_millis, send_message
 from tooling.local.forwarding import Forwarder, is_default_bus, load_forwarding
 from tooling.local.store import Counters, Store
@@ -134,7 +134,7 @@ def validate_entry(
 class TargetRow:
     rule_key: str
     target_id: str
-    kind: str  # processor | notifier | analytics | notifications | batch-queue
+    kind: str  # processor | notifier | analytics | notifications | batch-queue | order-workflow | s3-archive
     arn: str
     input_paths: dict[str, str] | None
     input_template: str | None
@@ -167,6 +167,7 @@ class PutStats:
     messages: int = 0
     notifications: int = 0
     executions: int = 0
+    archived_records: int = 0
 
 
 class Engine:
@@ -387,6 +388,8 @@ class Engine:
             elif target.kind == "notifications":
                 self._sns_publish(conn, rule, event, payload, now, stats, counters)
                 self._invoked(rule, target, counters, now, now)
+            elif target.kind == S3_ARCHIVE_TARGET:
+                self._put_record(conn, rule, target, whole, payload, now, counters, stats)
             elif target.kind == workflows.WORKFLOW_TARGET:
                 self._start_execution(
                     conn, rule, target, event, whole, payload, now, counters, stats, published
@@ -432,6 +435,21 @@ class Engine:
             return
         _queue_delivery(conn, function, payload, "eventbridge", rule.key, target.target_id, event["id"], now)
         stats.queued_invocations += 1
+        self._invoked(rule, target, counters, now, now)
+
+    def _put_record(
+        self, conn: sqlite3.Connection, rule: RuleRow, target: TargetRow, whole: str, payload: str, now: float,
+        counters: Counters, stats: PutStats,
+    ) -> None:  # fmt: skip
+        """Firehose PutRecord with the target's role: buffered by tooling.local.firehose. A stream that does
+        not exist is a client error EventBridge does not retry (FailedInvocations, the target's DLQ)."""
+        if not firehose.put_record(conn, target.arn, payload, now, counters):
+            self._failed_hand_off(
+                conn, rule, target, whole, "ResourceNotFoundException",
+                f"Firehose {target.arn} not found.", counters, now,
+            )  # fmt: skip
+            return
+        stats.archived_records += 1
         self._invoked(rule, target, counters, now, now)
 
     def _payload(self, rule: RuleRow, target: TargetRow, event: dict[str, Any], now: float) -> str:

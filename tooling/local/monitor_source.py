@@ -8,12 +8,15 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from tooling.config import S3_ARCHIVE_TARGET
 from tooling.errors import ToolingError
+from tooling.local import firehose
 from tooling.local.delivery import Queues
 from tooling.local.forwarding import load_forwarding
 from tooling.local.metrics import percentiles, sums
 from tooling.local.store import Store
 from tooling.naming import queue_name_from_url
+from tooling.observe.archive_monitor import S3ArchiveStats
 from tooling.observe.forwarding import ForwardingMetrics, ForwardingRuleInfo
 from tooling.observe.monitor import (
     AlarmInfo,
@@ -29,6 +32,7 @@ from tooling.observe.monitor import (
     RuleDefinition,
     RuleMetrics,
     TargetInfo,
+    Window,
 )
 from tooling.outputs import DeploymentOutputs
 
@@ -109,6 +113,9 @@ class LocalMonitorSource:
             )
             for row in self.store.query("SELECT * FROM rules ORDER BY position")
         ]
+
+    def s3_archive(self, window: Window) -> S3ArchiveStats:
+        return s3_archive_stats(self.store, self.outputs, window)
 
     def metrics(self, request: MetricsRequest) -> MetricsReport:
         start, end = request.window.start.timestamp(), request.window.end.timestamp()
@@ -304,6 +311,16 @@ class LocalMonitorSource:
             0 if oldest is None else now - oldest,
             BATCH_QUEUE_MAX_AGE_SECONDS,
         )
+        for stream in firehose.streams(self.store):
+            # monitoring's firehose_delivery_failures: DeliveryToS3.Success minimum < 1, i.e. any failed write.
+            values = sums(self.store, firehose.SCOPE, [stream.name], start, now + 1).get(stream.name, {})
+            failed = values.get("DeliveryToS3.Attempts", 0) - values.get("DeliveryToS3.Success", 0)
+            add(
+                f"firehose-{S3_ARCHIVE_TARGET}-delivery-failures",
+                "AWS/Firehose/DeliveryToS3.Success",
+                failed,
+                1,
+            )
         return self._with_state_changes(alarms, now)
 
     def _with_state_changes(self, alarms: list[AlarmInfo], now: float) -> list[AlarmInfo]:
@@ -336,3 +353,34 @@ class LocalMonitorSource:
 
 
 __all__ = ["LocalMonitorSource", "queue_name_from_url"]
+
+
+def s3_archive_stats(store: Store, outputs: DeploymentOutputs, window: Window) -> S3ArchiveStats:
+    """The local stream's counters over the window (AWS/Firehose's metric names), the bucket folder's
+    object count, and what the stream still buffers (the monitor delivers nothing: it only reads)."""
+    start, end = window.start.timestamp(), window.end.timestamp()
+    stream = outputs.s3_archive_stream_name
+    counts = sums(store, firehose.SCOPE, [stream], start, end).get(stream, {})
+    exists = any(s.name == stream for s in firehose.streams(store))
+    # The store sits in .tooling/<env>/, next to the s3/ folder of the buckets.
+    folder = store.path.parent / "s3" / outputs.s3_archive_bucket_name
+    objects = (
+        sum(1 for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+        if folder.is_dir()
+        else 0
+    )
+    attempts = int(counts.get("DeliveryToS3.Attempts", 0))
+    successes = int(counts.get("DeliveryToS3.Success", 0))
+    return S3ArchiveStats(
+        stream_name=stream,
+        bucket_name=outputs.s3_archive_bucket_name,
+        stream_exists=exists,
+        stream_status="ACTIVE" if exists else "",
+        bucket_exists=folder.is_dir(),
+        incoming_records=int(counts.get("IncomingRecords", 0)),
+        delivered_records=int(counts.get("DeliveryToS3.Records", 0)),
+        successful_deliveries=successes,
+        failed_deliveries=attempts - successes,
+        objects=objects,
+        buffered_records=firehose.buffered_count(store),
+    )

@@ -15,10 +15,11 @@ import sqlite3
 import zipfile
 from pathlib import Path
 
-from tooling.config import Config, Target
+from tooling.config import S3_ARCHIVE_TARGET, Config, Target
 from tooling.deploy.package import PackageResult
 from tooling.deploy.tfvars import HANDLERS
 from tooling.errors import PackageError
+from tooling.local.firehose import bucket_root
 from tooling.local.forwarding import forwarding_rule_for, provision_forwarding
 from tooling.local.store import DB_NAME, Store, expire_archive
 from tooling.naming import ACCOUNT_ID, Arns, Names, log_group, state_machine_log_group
@@ -121,6 +122,8 @@ def _target_arn(target: Target, names: Names, arns: Arns) -> str:
         return arns.topic(names.topic)
     if target.target == WORKFLOW_TARGET:
         return arns.state_machine(names.state_machine)
+    if target.target == S3_ARCHIVE_TARGET:
+        return arns.delivery_stream(names.s3_archive_stream)
     return arns.function(names.function(target.target))
 
 
@@ -144,6 +147,8 @@ def outputs_for(config: Config, names: Names, arns: Arns) -> DeploymentOutputs:
         forwarding_rule_arn=""
         if not config.forwarding.enabled
         else arns.default_bus_rule(names.forwarding_rule),
+        s3_archive_bucket_name=names.s3_archive_bucket if config.creates_s3_archive else "",
+        s3_archive_stream_name=names.s3_archive_stream if config.creates_s3_archive else "",
     )
 
 
@@ -199,6 +204,7 @@ def provision(workspace: Workspace, config: Config, package: PackageResult) -> D
             _provision_state_machines(conn, config, names, arns)
             events_dlq = arns.queue_url(names.dlq(EVENTS_DLQ))
             provision_forwarding(store, conn, forwarding_rule_for(config, names, arns, events_dlq))
+            _provision_s3_archive(conn, config, workspace, names, arns)
             # Bumped on every apply: a running dispatcher reloads rules and functions when it changes.
             generation = int(store.meta("generation") or "0") + 1
             store.set_meta("generation", str(generation), conn)
@@ -341,6 +347,32 @@ def _provision_state_machines(conn: sqlite3.Connection, config: Config, names: N
     )
 
 
+def _provision_s3_archive(
+    conn: sqlite3.Connection, config: Config, workspace: Workspace, names: Names, arns: Arns
+) -> None:
+    """The Firehose stream and its bucket folder while [s3_archive] is enabled and a rule targets it (as
+    Terraform creates them). Disabling it deletes the
+    stream (and what it still buffered, as deleting a Firehose stream does) but keeps the bucket's objects,
+    as Terraform cannot delete a bucket that holds objects."""
+    archive = config.s3_archive
+    conn.execute("DELETE FROM delivery_streams")
+    if not config.creates_s3_archive:
+        conn.execute("DELETE FROM firehose_records")
+        return
+    make_dir(bucket_root(workspace) / names.s3_archive_bucket)
+    conn.execute(
+        "INSERT INTO delivery_streams (name, arn, bucket, buffer_bytes, buffer_seconds) VALUES (?, ?, ?, ?, ?)",
+        (
+            names.s3_archive_stream,
+            arns.delivery_stream(names.s3_archive_stream),
+            names.s3_archive_bucket,
+            archive.buffer_size_mb * 1024 * 1024,
+            archive.buffer_interval_seconds,
+        ),
+    )
+    conn.execute("DELETE FROM firehose_records WHERE stream != ?", (names.s3_archive_stream,))
+
+
 def destroy(workspace: Workspace) -> None:
     """Remove every local resource of the environment: database, unpacked code, worker files, idempotency
     store, dispatcher files. The suffix, tfvars and outputs.json are not the local target's to remove."""
@@ -357,7 +389,9 @@ def destroy(workspace: Workspace) -> None:
         "dispatcher.starting",
         "dispatcher.lock",
         "dispatcher.pid",
+        "firehose.lock",
     ):
         (state / name).unlink(missing_ok=True)
-    for folder in ("code", "workers", "runtime"):
+    # The buckets go too: `destroy` of the local target is a clean slate (Terraform would need them emptied).
+    for folder in ("code", "workers", "runtime", "s3"):
         shutil.rmtree(state / folder, ignore_errors=True)

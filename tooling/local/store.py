@@ -88,6 +88,13 @@ CREATE TABLE IF NOT EXISTS executions (
     status TEXT NOT NULL, output TEXT, error TEXT, cause TEXT, states TEXT NOT NULL, started_at REAL NOT NULL,
     stopped_at REAL, rule_key TEXT, event_id TEXT);
 CREATE INDEX IF NOT EXISTS executions_started ON executions (state_machine_arn, started_at);
+CREATE TABLE IF NOT EXISTS delivery_streams (
+    name TEXT PRIMARY KEY, arn TEXT NOT NULL UNIQUE, bucket TEXT NOT NULL, buffer_bytes INTEGER NOT NULL,
+    buffer_seconds INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS firehose_records (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, stream TEXT NOT NULL, partition_prefix TEXT NOT NULL,
+    data TEXT NOT NULL, arrived_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS firehose_records_partition ON firehose_records (stream, partition_prefix, seq);
 CREATE TABLE IF NOT EXISTS replays (
     name TEXT PRIMARY KEY, arn TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL,
     event_start REAL NOT NULL, event_end REAL NOT NULL, rule_arns TEXT NOT NULL, events_replayed INTEGER NOT NULL,

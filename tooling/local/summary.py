@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+from tooling.local import firehose
 from tooling.local.delivery import Queues
 from tooling.local.metrics import percentiles, sums
 from tooling.local.store import Store
@@ -60,6 +61,20 @@ class QueueLine:
 
 
 @dataclass(frozen=True)
+class S3ArchiveLine:
+    """The S3 event archive: records the stream took, what it wrote to the bucket, what it still buffers."""
+
+    stream: str
+    bucket: str
+    incoming_records: int
+    delivered_records: int
+    objects: int
+    sources: int
+    buffered_records: int
+    failed_deliveries: int
+
+
+@dataclass(frozen=True)
 class LocalSummary:
     archived_events: int
     pending_deliveries: int
@@ -72,6 +87,8 @@ class LocalSummary:
     queues: list[QueueLine] = field(default_factory=list)
     # Only state machines that exist (a rule targets order-workflow); empty otherwise.
     workflows: list[WorkflowLine] = field(default_factory=list)
+    # None when [s3_archive] is disabled.
+    s3_archive: S3ArchiveLine | None = None
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
@@ -112,6 +129,15 @@ class LocalSummary:
                 + (", ".join(f"{t} {n}" for t, n in sorted(w.published.items())) or "nothing")
                 for w in self.workflows
             ]
+        if self.s3_archive is not None:
+            a = self.s3_archive
+            out.append(f"S3 archive (Firehose {a.stream}):")
+            out.append(f"  s3://{a.bucket}/source=<source>/year=/month=/day=/")
+            out.append(
+                f"  records in {a.incoming_records:>5}  written {a.delivered_records:>5} in {a.objects} "
+                f"object(s) across {a.sources} source(s)  buffered {a.buffered_records}  "
+                f"failed deliveries {a.failed_deliveries}"
+            )
         out.append("queues:")
         out += [
             f"  {q.key:<20} {q.name:<44} visible {q.visible:>5}  in flight {q.in_flight:>3}"
@@ -181,6 +207,28 @@ def summarize(store: Store, outputs: DeploymentOutputs) -> LocalSummary:
         ),
         queues=queue_lines,
         workflows=_workflows(store, end),
+        s3_archive=_s3_archive(store, end),
+    )
+
+
+def _s3_archive(store: Store, end: float) -> S3ArchiveLine | None:
+    stream = next(iter(firehose.streams(store)), None)
+    if stream is None:
+        return None
+    counts = sums(store, firehose.SCOPE, [stream.name], 0, end).get(stream.name, {})
+    # The store sits in .tooling/<env>/, next to the s3/ folder of the buckets.
+    folder = store.path.parent / "s3" / stream.bucket
+    objects = [p for p in folder.rglob("*.gz") if not p.name.startswith(".")] if folder.is_dir() else []
+    sources = {p.relative_to(folder).parts[0] for p in objects if p.relative_to(folder).parts[0] != "errors"}
+    return S3ArchiveLine(
+        stream=stream.name,
+        bucket=stream.bucket,
+        incoming_records=int(counts.get("IncomingRecords", 0)),
+        delivered_records=int(counts.get("DeliveryToS3.Records", 0)),
+        objects=len(objects),
+        sources=len(sources),
+        buffered_records=firehose.buffered_count(store),
+        failed_deliveries=int(counts.get("DeliveryToS3.Attempts", 0) - counts.get("DeliveryToS3.Success", 0)),
     )
 
 

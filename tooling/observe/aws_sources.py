@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 from tooling.clients import client
 from tooling.errors import AwsError
 from tooling.observe import aws_forwarding
+from tooling.observe.archive_monitor import FIREHOSE_METRICS, MAX_COUNTED_OBJECTS, S3ArchiveStats
 from tooling.observe.forwarding import ForwardingMetrics, ForwardingRuleInfo
 from tooling.observe.logs import LogRecord, is_emf
 from tooling.observe.monitor import (
@@ -315,6 +316,74 @@ class AwsMonitorSource(_CountingSource):
     def async_queues(self) -> dict[str, AsyncQueue]:
         # Lambda does not expose its asynchronous queue (only the AsyncEvents* metrics).
         return {}
+
+    def s3_archive(self, window: Window) -> S3ArchiveStats:
+        """DescribeDeliveryStream, one GetMetricData for the AWS/Firehose metrics, and ListObjectsV2 pages
+        (up to MAX_COUNTED_OBJECTS keys) for the bucket's object count."""
+        stream, bucket = self.outputs.s3_archive_stream_name, self.outputs.s3_archive_bucket_name
+        try:
+            described = self._clients("firehose").describe_delivery_stream(DeliveryStreamName=stream)
+            status, stream_exists = str(described["DeliveryStreamDescription"]["DeliveryStreamStatus"]), True
+        except ClientError as exc:
+            if _code(exc) != "ResourceNotFoundException":
+                raise
+            status, stream_exists = "", False
+        values = self._firehose_metrics(stream, window) if stream_exists else {}
+        objects, capped, bucket_exists = self._count_objects(bucket)
+        successes = int(values.get("successful_deliveries", 0))
+        return S3ArchiveStats(
+            stream_name=stream,
+            bucket_name=bucket,
+            stream_exists=stream_exists,
+            stream_status=status,
+            bucket_exists=bucket_exists,
+            incoming_records=int(values.get("incoming_records", 0)),
+            delivered_records=int(values.get("delivered_records", 0)),
+            successful_deliveries=successes,
+            failed_deliveries=int(values.get("delivery_attempts", 0)) - successes,
+            objects=objects,
+            objects_capped=capped,
+        )
+
+    def _firehose_metrics(self, stream: str, window: Window) -> dict[str, float]:
+        queries = [
+            {
+                "Id": f"f{index}",
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": "AWS/Firehose",
+                        "MetricName": metric,
+                        "Dimensions": [{"Name": "DeliveryStreamName", "Value": stream}],
+                    },
+                    "Period": _period(window),
+                    "Stat": stat,
+                },
+                "ReturnData": True,
+            }
+            for index, (_, metric, stat) in enumerate(FIREHOSE_METRICS)
+        ]
+        page = self._clients("cloudwatch").get_metric_data(
+            MetricDataQueries=queries, StartTime=window.start, EndTime=window.end
+        )
+        series = {r["Id"]: r.get("Values", []) for r in page.get("MetricDataResults", [])}
+        return {
+            field: float(sum(series.get(f"f{i}", []))) for i, (field, _, _) in enumerate(FIREHOSE_METRICS)
+        }
+
+    def _count_objects(self, bucket: str) -> tuple[int, bool, bool]:
+        """(objects, capped, bucket exists)."""
+        s3 = self._clients("s3")
+        count = 0
+        try:
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+                count += int(page.get("KeyCount", len(page.get("Contents", []))))
+                if count >= MAX_COUNTED_OBJECTS:
+                    return count, True, True
+        except ClientError as exc:
+            if _code(exc) != "NoSuchBucket":
+                raise
+            return 0, False, False
+        return count, False, True
 
     def alarms(self) -> list[AlarmInfo]:
         cloudwatch = self._clients("cloudwatch")

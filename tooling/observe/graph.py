@@ -19,7 +19,7 @@ from tooling.config import Config
 from tooling.naming import queue_name_from_url
 from tooling.outputs import DeploymentOutputs
 
-Shape = Literal["bus", "rule", "function", "topic", "queue", "dlq", "workflow"]
+Shape = Literal["bus", "rule", "function", "topic", "queue", "dlq", "workflow", "stream", "bucket"]
 FUNCTIONS = ("processor", "notifier", "analytics")
 # The [forwarding] rule's node; no routing-table rule id ("rule:<name>") or target name can equal it.
 FORWARDING_NODE = "rule.forward-default"
@@ -31,6 +31,7 @@ _TARGET_SHAPE: dict[str, Shape] = {
     "notifications": "topic",
     "batch-queue": "queue",
     "order-workflow": "workflow",
+    "s3-archive": "stream",
 }
 _KIND_LABEL: dict[Shape, str] = {
     "bus": "bus",
@@ -40,6 +41,8 @@ _KIND_LABEL: dict[Shape, str] = {
     "queue": "SQS queue",
     "dlq": "DLQ",
     "workflow": "Step Functions",
+    "stream": "Firehose",
+    "bucket": "S3 bucket",
 }
 
 
@@ -105,6 +108,9 @@ def _names(outputs: DeploymentOutputs | None) -> dict[str, str]:
     names = {"bus": outputs.event_bus_name, "batch-queue": queue_name_from_url(outputs.batch_queue_url)}
     names["notifications"] = outputs.notifications_topic_arn.rsplit(":", 1)[-1]
     names.update(outputs.function_names)
+    if outputs.s3_archive_stream_name:
+        names["s3-archive"] = outputs.s3_archive_stream_name
+        names["s3-archive-bucket"] = outputs.s3_archive_bucket_name
     names.update({f"rule:{k}": arn.rsplit("/", 1)[-1] for k, arn in outputs.rule_arns.items()})
     names.update({f"dlq:{k}": queue_name_from_url(url) for k, url in outputs.dead_letter_queue_urls.items()})
     if outputs.forwarding_rule_arn:
@@ -155,6 +161,8 @@ def _downstream(graph: Graph, node: Any, target: str) -> None:
         _downstream(graph, node, "notifier")
     elif target == "batch-queue":
         graph.link(Edge(target, node("dlq:batch-queue", "dlq", "batch-queue DLQ"), "redrive", failure=True))
+    elif target == "s3-archive":  # Firehose writes the bucket; failed S3 writes are retried, then errors/
+        graph.link(Edge(target, node("s3-archive-bucket", "bucket", "archive bucket"), "gzip JSON lines"))
     elif target in FUNCTIONS:
         graph.link(Edge(target, node(f"dlq:{target}", "dlq", f"{target} DLQ"), "async failure", failure=True))
 
@@ -178,6 +186,8 @@ _MERMAID_SHAPE: dict[Shape, tuple[str, str]] = {
     "queue": ("[[", "]]"),
     "dlq": ("[/", "/]"),
     "workflow": ("([", "])"),
+    "stream": ("[[", "]]"),
+    "bucket": ("[(", ")]"),
 }
 
 
@@ -203,6 +213,8 @@ _DOT_SHAPE: dict[Shape, str] = {
     "queue": "box3d",
     "dlq": "folder",
     "workflow": "component",
+    "stream": "box3d",
+    "bucket": "cylinder",
 }
 
 
@@ -213,7 +225,7 @@ def _dot_text(text: str) -> str:
 def to_dot(graph: Graph) -> str:
     lines = ["digraph routing {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];']
     for node in graph.nodes.values():
-        kinded = node.shape in ("function", "topic", "queue", "workflow")
+        kinded = node.shape in ("function", "topic", "queue", "workflow", "stream", "bucket")
         title = f"{node.title} ({_KIND_LABEL[node.shape]})" if kinded else node.title
         label = "\\n".join(_dot_text(part) for part in (title, *node.lines))
         lines.append(f'  {_ident(node.id)} [shape={_DOT_SHAPE[node.shape]}, label="{label}"];')

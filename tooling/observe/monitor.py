@@ -19,6 +19,8 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from tooling.errors import UsageError
+from tooling.observe.archive_monitor import S3ArchiveStats
+from tooling.observe.archive_monitor import problems as archive_problems
 from tooling.observe.forwarding import ForwardingView, forwarding_problems, forwarding_view
 from tooling.outputs import DeploymentOutputs
 
@@ -200,6 +202,10 @@ class MonitorSource(Protocol):
         """The alarms of this environment (names starting with `alarm_prefix(outputs)`), all pages."""
         ...
 
+    def s3_archive(self, window: Window) -> S3ArchiveStats:
+        """The S3 event archive of the outputs (asked only when they name one): stream, bucket, metrics."""
+        ...
+
 
 # ---------------------------------------------------------------------------------------------------------
 # The Snapshot
@@ -276,6 +282,8 @@ class Snapshot(Model):
     health: Health
     # The default bus's forwarding rule ([forwarding]); None when forwarding is off.
     forwarding: ForwardingView | None = None
+    # None when the deployment has no S3 event archive ([s3_archive] disabled).
+    s3_archive: S3ArchiveStats | None = None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -421,6 +429,7 @@ def assess(
     queues: Sequence[QueueView],
     alarms: Sequence[AlarmInfo],
     forwarding: ForwardingView | None = None,
+    s3_archive: S3ArchiveStats | None = None,
 ) -> Health:
     """The health verdict: critical for lost or parked events and alarms firing, warning for the rest."""
     problems: list[Problem] = [
@@ -467,6 +476,8 @@ def assess(
                 f"queue {queue.key}",
                 f"DLQ not empty: {queue.visible + queue.in_flight} message(s)",
             )
+    for severity, subject, message in [] if s3_archive is None else archive_problems(s3_archive):
+        add("critical" if severity == "critical" else "warning", subject, message)
     for alarm in alarms:
         if alarm.state == "ALARM":
             add(
@@ -510,6 +521,7 @@ def build_snapshot(
     queue_views = _queue_views(source, outputs, metrics, stats, peek)
     function_views = _function_views(outputs, metrics, queue_views, source.async_queues())
     forwarding = forwarding_view(source, outputs, window.start, window.end)
+    s3_archive = source.s3_archive(window) if outputs.s3_archive_stream_name else None
     return Snapshot(
         meta=SnapshotMeta(
             environment=outputs.environment,
@@ -524,6 +536,16 @@ def build_snapshot(
         functions=function_views,
         queues=queue_views,
         alarms=alarms,
-        health=assess(outputs, bus, rule_views, function_views, queue_views, alarms, forwarding),
+        health=assess(
+            outputs,
+            bus,
+            rule_views,
+            function_views,
+            queue_views,
+            alarms,
+            forwarding=forwarding,
+            s3_archive=s3_archive,
+        ),
         forwarding=forwarding,
+        s3_archive=s3_archive,
     )

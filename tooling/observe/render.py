@@ -15,6 +15,7 @@ from rich.json import JSON
 from rich.table import Table
 from rich.text import Text
 
+from tooling.observe.archive_monitor import render_s3_archive
 from tooling.observe.forwarding import ForwardingView
 from tooling.observe.logs import LogEvent
 from tooling.observe.monitor import (
@@ -160,7 +161,9 @@ def render_bus(bus: BusInfo) -> Table:
     return table
 
 
-_SERVICE_LABEL = {"lambda": "λ", "sqs": "queue", "sns": "topic", "states": "workflow", "events": "bus"}
+_SERVICE_LABEL = {
+    "lambda": "λ", "sqs": "queue", "sns": "topic", "states": "workflow", "events": "bus", "firehose": "firehose"
+}  # fmt: skip
 
 
 def _target(target: TargetInfo, prefix: str) -> str:
@@ -388,6 +391,7 @@ def render(snapshot: Snapshot, *, health_first: bool = False) -> RenderableType:
         render_routes(snapshot.rules, prefix),
         render_functions(snapshot.functions, taken, prefix),
         render_queues(snapshot.queues, prefix),
+        *([] if snapshot.s3_archive is None else [render_s3_archive(snapshot.s3_archive, prefix)]),
         render_alarms(snapshot.alarms, taken, prefix),
     ]
     body = [part for section in body for part in (Text(""), section)]  # a blank line before each section

@@ -139,7 +139,7 @@ data "aws_iam_policy_document" "kms" {
     condition {
       test     = "ArnLike"
       variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = [local.log_group_prefix, local.state_machine_log_group_prefix]
+      values   = [local.log_group_prefix, local.state_machine_log_group_prefix, local.firehose_log_group_prefix]
     }
   }
 }

@@ -16,6 +16,7 @@ locals {
   event_bus_arn    = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${var.event_bus_name}"
   log_group_prefix = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.name_prefix}-*"
   # The execution log group of the order-fulfilment state machine (module workflows).
+  firehose_log_group_prefix      = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/kinesisfirehose/${var.name_prefix}-*"
   state_machine_log_group_prefix = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/vendedlogs/states/${var.name_prefix}-*"
 
   # The topic is encrypted with this key too, so its ARN is built from its name the same way.

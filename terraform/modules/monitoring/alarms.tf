@@ -165,3 +165,24 @@ resource "aws_cloudwatch_metric_alarm" "state_machine_timed_out" {
   alarm_actions       = [aws_sns_topic.this.arn]
   ok_actions          = [aws_sns_topic.this.arn]
 }
+
+# DeliveryToS3.Success is the share of successful S3 writes per period (1 when all succeed); any failed
+# write (a denied key, a missing bucket) pulls the minimum below 1. Firehose retries and then writes the
+# records under the errors/ prefix, so the alarm is the only sign that the archive is incomplete.
+resource "aws_cloudwatch_metric_alarm" "firehose_delivery_failures" {
+  for_each = var.firehose_stream_names
+
+  alarm_name          = "${var.name_prefix}-firehose-${each.key}-delivery-failures"
+  alarm_description   = "Firehose stream ${each.value} failed to write to S3; see its log group /aws/kinesisfirehose/${each.value} and the bucket's errors/ prefix."
+  namespace           = "AWS/Firehose"
+  metric_name         = "DeliveryToS3.Success"
+  dimensions          = { DeliveryStreamName = each.value }
+  statistic           = "Minimum"
+  period              = var.alarms.period_seconds
+  evaluation_periods  = var.alarms.evaluation_periods
+  threshold           = 1
+  comparison_operator = "LessThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.this.arn]
+  ok_actions          = [aws_sns_topic.this.arn]
+}

@@ -105,3 +105,10 @@ variable "forwarding_rule_name" {
   description = "Name of the rule on the default bus that forwards AWS service events to the custom bus; null (forwarding off) creates no alarm for it."
   default     = null
 }
+
+variable "firehose_stream_names" {
+  type        = map(string)
+  description = "Logical name (s3-archive) -> Firehose delivery stream name; each gets an alarm on failed deliveries to S3. Empty when the S3 archive is off."
+  default     = {}
+  nullable    = false
+}

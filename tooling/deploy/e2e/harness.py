@@ -30,8 +30,10 @@ from tooling.config import EndpointService, load_config
 from tooling.deploy.e2e import compat, provider
 from tooling.deploy.e2e.inspection import (
     archive_event_count,
+    archive_records,
     dashboard_problems,
     dashboards,
+    empty_bucket,
     leftovers,
     queue_depth,
 )
@@ -63,6 +65,11 @@ class EnvResult:
     batch_queue: int | None = None
     # [forwarding]: events put on the default bus that reached the custom bus (its archive); None when off.
     forwarded: int | None = None
+    # Records in the S3 event archive's objects after the publish (None when [s3_archive] is off), and
+    # the objects `tooling archive ls` listed.
+    archived: int | None = None
+    archive_listed: int | None = None
+    archive_objects: int | None = None
     destroyed: int | None = None
     dashboard_problems: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
@@ -80,6 +87,11 @@ class EnvResult:
                 f"published {self.published}",
                 f"batch queue {self.batch_queue}",
                 *([] if self.forwarded is None else [f"forwarded {self.forwarded}/1"]),
+                *(
+                    []
+                    if self.archived is None
+                    else [f"s3 archive {self.archived} in {self.archive_objects} objects"]
+                ),
                 f"destroyed {self.destroyed}",
                 f"left {len(self.left)}",
                 f"dashboard {'ok' if not self.dashboard_problems else 'INVALID'}",
@@ -95,6 +107,10 @@ class EnvResult:
             and self.replan_changes == 0
             and self.published == self.batch_queue
             and self.forwarded in (None, 1)
+            and (
+                self.archived is None
+                or (self.archived == self.published and self.archive_listed == self.archive_objects)
+            )
             and self.destroyed == self.applied
             and not self.left
             and not self.dashboard_problems
@@ -256,6 +272,16 @@ class Run:
             self.result.batch_queue = queue_depth(outputs["batch_queue_url"], outputs["region"], endpoint)
             if outputs.get("forwarding_rule_arn"):
                 self.result.forwarded = self.forward_one(outputs, endpoint)
+            bucket = outputs.get("s3_archive_bucket_name", "")
+            if bucket:
+                objects, self.result.archived = archive_records(bucket, outputs["region"], endpoint)
+                self.result.archive_objects = objects
+                listing = json.loads(self.tooling("archive", "archive", "ls", "--json"))
+                self.result.archive_listed = len(
+                    [o for o in listing["objects"] if not o["key"].startswith("errors/")]
+                )
+                # A user empties the archive before `tooling destroy` too (README, "Destroying").
+                empty_bucket(bucket, outputs["region"], endpoint)
             before = self.result.applied
             self.tooling("destroy", "destroy", "-y")
             self.result.destroyed = before - self.state_count(terraform)

@@ -32,6 +32,9 @@ _LISTERS: dict[str, Callable[[Any, str], list[str]]] = {
         + [d["DashboardName"] for d in c.list_dashboards(DashboardNamePrefix=p)["DashboardEntries"]]
     ),
     "stepfunctions": lambda c, p: [m["name"] for m in c.list_state_machines()["stateMachines"]],
+    "firehose": lambda c, p: c.list_delivery_streams()["DeliveryStreamNames"],
+    # S3 bucket names are global: the region loop asks the same list again, which costs nothing.
+    "s3": lambda c, p: [b["Name"] for b in c.list_buckets()["Buckets"]],
     "schemas": lambda c, p: [
         r["RegistryName"] for r in c.list_registries(RegistryNamePrefix=p)["Registries"]
     ],
@@ -102,3 +105,33 @@ def leftovers(prefix: str, regions: list[str], endpoint: str) -> list[str]:
             names = lister(client(service, region, endpoint), prefix)
             found += [f"{service} {region}: {name}" for name in names if prefix in name]
     return found
+
+
+def archive_records(bucket: str, region: str, endpoint: str) -> tuple[int, int]:
+    """(objects, records) of the S3 event archive outside errors/: gzip JSON lines, one record a line."""
+    import gzip
+
+    s3 = client("s3", region, endpoint)
+    keys = [
+        o["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        for o in page.get("Contents", [])
+        if not o["Key"].startswith("errors/")
+    ]
+    records = 0
+    for key in keys:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        records += len([line for line in gzip.decompress(body).splitlines() if line.strip()])
+    return len(keys), records
+
+
+def empty_bucket(bucket: str, region: str, endpoint: str) -> int:
+    """Delete every version and delete marker of a versioned bucket (Terraform refuses to delete a bucket
+    that holds objects, on purpose: the archive is data); return how many were deleted."""
+    s3 = client("s3", region, endpoint)
+    deleted = 0
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+            s3.delete_object(Bucket=bucket, Key=item["Key"], VersionId=item["VersionId"])
+            deleted += 1
+    return deleted

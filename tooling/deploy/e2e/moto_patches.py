@@ -20,7 +20,10 @@ def _moto(module: str) -> Any:
 
 def apply_all() -> list[str]:
     """Apply every patch; return one line per patch saying what it covers."""
-    patches = (_lambda_without_docker, _sqs_attributes, _lambda_configuration, _sfn_calls, _events_targets)
+    patches = (
+        _lambda_without_docker, _sqs_attributes, _lambda_configuration, _sfn_calls, _events_targets,
+        _firehose_s3_delivery, _s3_secure_transport,
+    )  # fmt: skip
     return [patch() for patch in patches]
 
 
@@ -138,6 +141,7 @@ def _events_targets() -> str:
     EventTemplateParser, Rule = events.EventTemplateParser, events.Rule
     sns_backends = _moto("moto.sns.models").sns_backends
     stepfunctions_backends = _moto("moto.stepfunctions.models").stepfunctions_backends
+    firehose_backends = _moto("moto.firehose.models").firehose_backends
     parse_arn = _moto("moto.utilities.arns").parse_arn
     send_to_targets = Rule.send_to_targets
 
@@ -150,13 +154,18 @@ def _events_targets() -> str:
             )
         elif arn.service == "sns":
             sns_backends[arn.account][arn.region].publish(payload, arn=target["Arn"])
+        elif arn.service == "firehose":  # PutRecord with the target's role (the S3 event archive)
+            stream = arn.resource_id.removeprefix("deliverystream/")
+            firehose_backends[arn.account][arn.region].put_record(stream, {"Data": payload.encode()})
         else:  # states
             stepfunctions_backends[arn.account][arn.region].start_execution(target["Arn"], "", payload)
 
     def send(self: Any, original_event: dict[str, Any], transform_input: bool = True) -> None:
         # moto delivers to queues, log groups and buses only and raises NotImplementedError (HTTP 500 for
-        # the whole PutEvents) for the stack's Lambda, SNS and Step Functions targets.
-        ours = [t for t in self.targets if parse_arn(t["Arn"]).service in ("lambda", "sns", "states")]
+        # the whole PutEvents) for the stack's Lambda, SNS, Step Functions and Firehose targets.
+        ours = [
+            t for t in self.targets if parse_arn(t["Arn"]).service in ("lambda", "sns", "states", "firehose")
+        ]
         rest = copy.copy(self)
         rest.targets = [t for t in self.targets if t not in ours]
         send_to_targets(rest, original_event, transform_input)
@@ -180,4 +189,104 @@ def _events_targets() -> str:
                 print(f"delivery to {target['Arn']} failed: {exc!r}", file=sys.stderr)
 
     Rule.send_to_targets = send
-    return "events: rules deliver to Lambda (async invoke), SNS topics and Step Functions state machines"
+    return (
+        "events: rules deliver to Lambda (async invoke), SNS topics, Step Functions state machines and "
+        "Firehose streams"
+    )
+
+
+def _firehose_s3_delivery() -> str:
+    import gzip
+    import re
+    from datetime import UTC, datetime
+
+    firehose = _moto("moto.firehose.models")
+    s3_backends = _moto("moto.s3.models").s3_backends
+    Backend, mock_random = firehose.FirehoseBackend, firehose.mock_random
+    timestamp = re.compile(r"!\{timestamp:([^}]+)\}")
+    java_to_strftime = {"yyyy": "%Y", "MM": "%m", "dd": "%d", "HH": "%H"}
+
+    def processors(destination: dict[str, Any]) -> list[dict[str, Any]]:
+        config = destination.get("ProcessingConfiguration") or {}
+        return list(config.get("Processors", [])) if config.get("Enabled", True) else []
+
+    def partitioned_prefix(destination: dict[str, Any], record: bytes, now: datetime) -> str:
+        """The prefix with the MetadataExtraction query's `source` and the arrival time substituted."""
+        prefix = str(destination.get("Prefix", ""))
+        try:
+            source = json.loads(record).get("source")
+        except (ValueError, AttributeError):
+            source = None
+        if not isinstance(source, str):
+            prefix = str(destination.get("ErrorOutputPrefix", "errors/")).replace(
+                "!{firehose:error-output-type}", "partitioning-failed"
+            )
+        prefix = prefix.replace("!{partitionKeyFromQuery:source}", str(source))
+        return timestamp.sub(lambda m: now.strftime(java_to_strftime.get(m[1], m[1])), prefix)
+
+    def put_s3_records(
+        self: Any, name: str, version_id: str, destination: dict[str, Any], records: list[dict[str, bytes]]
+    ) -> list[dict[str, str]]:
+        # moto writes each PutRecord as one object under the literal prefix plus YYYY/MM/DD/HH/, ignoring
+        # dynamic partitioning, processors and compression. Firehose (with the stack's configuration)
+        # partitions by the query's keys, appends the delimiter and gzips; here too, one object per
+        # partition of the call (Firehose buffers longer; the layout and contents are what matter).
+        if not (destination.get("DynamicPartitioningConfiguration") or {}).get("Enabled"):
+            answer: list[dict[str, str]] = put_s3_records_of_moto(
+                self, name, version_id, destination, records
+            )
+            return answer
+        now = datetime.now(UTC)
+        delimiter = any(p.get("Type") == "AppendDelimiterToRecord" for p in processors(destination))
+        partitions: dict[str, list[bytes]] = {}
+        for record in records:
+            data = record["Data"] + (b"\n" if delimiter else b"")
+            partitions.setdefault(partitioned_prefix(destination, record["Data"], now), []).append(data)
+        bucket = destination["BucketARN"].split(":")[-1]
+        for prefix, chunks in partitions.items():
+            body = b"".join(chunks)
+            gzipped = destination.get("CompressionFormat") == "GZIP"
+            key = f"{prefix}{name}-{version_id}-{now:%Y-%m-%d-%H-%M-%S}-{mock_random.uuid4()}" + (
+                ".gz" if gzipped else ""
+            )
+            s3_backends[self.account_id][self.partition].put_object(
+                bucket, key, gzip.compress(body) if gzipped else body
+            )
+        return [{"RecordId": str(mock_random.uuid4())} for _ in records]
+
+    put_s3_records_of_moto = Backend.put_s3_records
+    Backend.put_s3_records = put_s3_records
+    return "firehose: S3 delivery applies dynamic partitioning, AppendDelimiterToRecord and GZIP"
+
+
+def _s3_secure_transport() -> str:
+    FakeBucket = _moto("moto.s3.models").FakeBucket
+    access_control = _moto("moto.iam.access_control")
+    get_permission = FakeBucket.get_permission
+
+    def insecure_only(statement: dict[str, Any]) -> bool:
+        condition = statement.get("Condition") or {}
+        values = (condition.get("Bool") or {}).get("aws:SecureTransport")
+        values = values if isinstance(values, list) else [values]
+        return statement.get("Effect") == "Deny" and [str(v).lower() for v in values] == ["false"]
+
+    def permission(self: Any, action: str, resource: str) -> Any:
+        # moto evaluates bucket policies for object requests without their Condition, so the archive
+        # bucket's TLS-only statement (Deny unless aws:SecureTransport) denied every GetObject. The
+        # emulator's loopback HTTP stands in for AWS's TLS: requests count as secure, and statements that
+        # deny only insecure transport do not apply; every other statement is evaluated as moto does.
+        if self.policy is None:
+            return get_permission(self, action, resource)
+        document = json.loads(self.policy.decode())
+        statements = document.get("Statement", [])
+        statements = statements if isinstance(statements, list) else [statements]
+        kept = [s for s in statements if not insecure_only(s)]
+        if len(kept) == len(statements):
+            return get_permission(self, action, resource)
+        if not kept:
+            return access_control.PermissionResult.NEUTRAL
+        policy = access_control.IAMPolicy(json.dumps({**document, "Statement": kept}))
+        return policy.is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = permission
+    return "s3: bucket policies deny only insecure transport never apply (the emulator stands in for TLS)"

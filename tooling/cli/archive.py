@@ -1,0 +1,107 @@
+"""`tooling archive ls|cat`: the S3 event archive (the Firehose stream's objects) on either target. Thin: the
+layout, filters and decoding are tooling/observe/event_archive.py; the bucket comes from tooling/targets.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tooling.cli.options import EnvOption, JsonOption, OutputsOption, TargetOption
+from tooling.errors import UsageError
+from tooling.observe import event_archive
+from tooling.observe.event_archive import ArchiveSource
+from tooling.outputs import load_outputs, with_target
+from tooling.targets import sources_for
+from tooling.workspace import Workspace
+
+archive_app = typer.Typer(
+    no_args_is_help=True,
+    help="List and read the S3 event archive: gzip JSON lines under source=<source>/year=/month=/day=/.",
+)
+
+
+def _open(env: str, outputs_file: Path | None, target: str | None) -> ArchiveSource:
+    workspace = Workspace.for_env(env)
+    outputs = with_target(load_outputs(workspace, outputs_file), target)
+    return sources_for(outputs, workspace).event_archive()
+
+
+def _buffered(source: ArchiveSource) -> int | None:
+    # Only the local target knows what the stream still buffers (Firehose does not say).
+    value = getattr(source, "buffered_records", None)
+    return value if isinstance(value, int) else None
+
+
+@archive_app.command("ls")
+def ls_cmd(
+    source: Annotated[
+        str | None, typer.Option("--source", "-s", help="Only this event source, e.g. ecommerce.orders.")
+    ] = None,
+    day: Annotated[str | None, typer.Option("--date", "-d", help="Only this day (UTC), YYYY-MM-DD.")] = None,
+    env: EnvOption = "dev",
+    outputs_file: OutputsOption = None,
+    target: TargetOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the archive's objects (key, size, time written), oldest key first.
+
+    Example: tooling archive ls --source ecommerce.orders --date 2026-11-30
+    """
+    when = event_archive.parse_day(day)
+    archive = _open(env, outputs_file, target)
+    listing = event_archive.list_archive(archive, source, when)
+    listing = listing.model_copy(update={"buffered_records": _buffered(archive)})
+    if as_json:
+        typer.echo(listing.model_dump_json())
+        return
+    # Plain lines, not a table: keys are long and must stay whole to be pasted into `tooling archive cat`.
+    typer.echo(f"s3://{listing.bucket}/{listing.prefix}", err=True)
+    for obj in listing.objects:
+        typer.echo(f"{obj.last_modified:%Y-%m-%d %H:%M:%S}  {obj.size:>9}  {obj.key}")
+    note = f"{len(listing.objects)} object(s)"
+    if listing.buffered_records:
+        note += f"; {listing.buffered_records} record(s) still buffered by the stream (written after its interval)"
+    typer.echo(note, err=True)
+
+
+@archive_app.command("cat")
+def cat_cmd(
+    key: Annotated[str | None, typer.Argument(help="Object key, as `tooling archive ls` prints it.")] = None,
+    latest: Annotated[bool, typer.Option("--latest", help="The most recently written object.")] = False,
+    env: EnvOption = "dev",
+    outputs_file: OutputsOption = None,
+    target: TargetOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print an object's events, one JSON document per line (gunzipped).
+
+    Example: tooling archive cat --latest
+    """
+    if (key is None) == (not latest):
+        raise UsageError(
+            "give an object KEY or --latest, not both and not neither", hint="tooling archive cat --latest"
+        )
+    archive = _open(env, outputs_file, target)
+    chosen = key if key is not None else event_archive.latest_key(archive)
+    records = event_archive.read_object(archive, chosen)
+    if as_json:
+        typer.echo(
+            json.dumps({"bucket": archive.bucket, "key": chosen, "records": [_parsed(r) for r in records]})
+        )
+        return
+    for record in records:
+        typer.echo(record)
+
+
+def _parsed(record: str) -> object:
+    try:
+        return json.loads(record)
+    except ValueError:
+        return record
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(archive_app, name="archive")
