@@ -46,11 +46,16 @@ output "notifications_topic_arn" {
 }
 
 output "function_names" {
-  description = "Lambda function name per logical name (processor, notifier, analytics)."
+  description = "Lambda function name per logical name (processor, notifier, analytics, and batch-processor while enabled)."
   value       = module.processors.function_names
 }
 
 output "log_group_names" {
   description = "Log group name per logical function name."
   value       = module.processors.log_group_names
+}
+
+output "event_store_table_name" {
+  description = "Name of the DynamoDB event store the batch processor writes every event to; empty when [event_store] is disabled."
+  value       = module.event_store.table_name
 }
