@@ -89,6 +89,11 @@ class Names:
     def batch_queue(self) -> str:
         return f"{self.prefix}-batch-queue"
 
+    @property
+    def event_store(self) -> str:
+        """The event store's table (terraform/locals.tf event_store_name)."""
+        return f"{self.prefix}-events"
+
     def rule(self, key: str) -> str:
         return f"{self.prefix}-{key}"
 

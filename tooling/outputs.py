@@ -30,6 +30,7 @@ OUTPUT_NAMES = (
     "notifications_topic_arn",
     "function_names",
     "log_group_names",
+    "event_store_table_name",
 )
 
 
@@ -49,6 +50,9 @@ class DeploymentOutputs(BaseModel):
     notifications_topic_arn: str
     function_names: dict[str, str]
     log_group_names: dict[str, str]
+    # "" when [event_store] is disabled (as Terraform outputs it). A default, so that outputs cached
+    # before the event store existed still load: a re-apply adds it.
+    event_store_table_name: str = ""
 
     def contract(self) -> dict[str, Any]:
         """The outputs by their contract names only."""

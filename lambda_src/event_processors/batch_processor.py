@@ -50,9 +50,7 @@ def event_store() -> EventStoreWriter | None:
     return None
 
 
-def process_record(
-    record: dict[str, Any], store: EventStoreWriter | None, settings: BatchSettings
-) -> str:
+def process_record(record: dict[str, Any], store: EventStoreWriter | None, settings: BatchSettings) -> str:
     """One SQS record: ``stored``, ``duplicate`` or ``consumed`` (no store); raises on failure."""
     message_id = str(record.get("messageId") or "")
     body = record.get("body")

@@ -89,7 +89,9 @@ def notifier_settings() -> NotifierSettings:
 def _ttl_days() -> int:
     raw = _optional("EVENT_STORE_TTL_DAYS")
     if raw is None or not raw.isdigit() or not 1 <= int(raw) <= 3650:
-        raise ConfigurationError(f"EVENT_STORE_TTL_DAYS must be a whole number of days from 1 to 3650, got {raw!r}")
+        raise ConfigurationError(
+            f"EVENT_STORE_TTL_DAYS must be a whole number of days from 1 to 3650, got {raw!r}"
+        )
     return int(raw)
 
 
@@ -99,7 +101,9 @@ def batch_settings() -> BatchSettings:
     sqlite_path = _optional("EVENT_STORE_SQLITE_PATH")
     disabled = (_optional("EVENT_STORE_DISABLED") or "").lower() == "true"
     if table is not None and sqlite_path is not None:
-        raise ConfigurationError("set only one of EVENT_STORE_TABLE (DynamoDB) or EVENT_STORE_SQLITE_PATH (local)")
+        raise ConfigurationError(
+            "set only one of EVENT_STORE_TABLE (DynamoDB) or EVENT_STORE_SQLITE_PATH (local)"
+        )
     if disabled != (table is None and sqlite_path is None):
         raise ConfigurationError(
             "set EVENT_STORE_TABLE (DynamoDB, in AWS) or EVENT_STORE_SQLITE_PATH (local target), or "

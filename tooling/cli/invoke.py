@@ -18,7 +18,9 @@ from tooling.workspace import Workspace
 
 from .options import EnvOption, JsonOption
 
-events_app = typer.Typer(no_args_is_help=True, help="Sample events, as the functions receive them.")
+events_app = typer.Typer(
+    no_args_is_help=True, help="Sample events, as the functions receive them, and the event store's events."
+)
 
 
 def _event(value: str) -> Any:

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
 
+from tooling.local import event_source
 from tooling.local.delivery import Tally, settle
 from tooling.local.store import Store, db_path, expire_archive
 from tooling.local.worker import FunctionSpec, Worker
@@ -60,7 +61,9 @@ class DrainResult(Tally):
 
 
 def pending_count(store: Store) -> int:
-    return int(store.scalar("SELECT COUNT(*) FROM deliveries") or 0)
+    """Queued invocations, plus messages an event source mapping has yet to take (visible ones: a
+    message hidden by its visibility timeout is not due until it reappears)."""
+    return int(store.scalar("SELECT COUNT(*) FROM deliveries") or 0) + event_source.visible_waiting(store)
 
 
 @contextmanager
@@ -181,7 +184,10 @@ class Dispatcher:
                 continue
             outcome = worker.invoke(delivery["payload"], delivery["request_id"])
             with self._tally_lock:
-                settle(self.store, delivery, function, outcome, self.tally)
+                if delivery["source"] == event_source.SOURCE:  # a synchronous batch of the SQS mapping
+                    event_source.settle_batch(self.store, delivery, function, outcome, self.tally)
+                else:
+                    settle(self.store, delivery, function, outcome, self.tally)
 
     def _scale_out(self, function_key: str, running: int, now: float) -> bool:
         if running >= MAX_INSTANCES:
@@ -203,8 +209,10 @@ class Dispatcher:
                 now = time.time()
                 threads = {k: [t for t in ts if t.is_alive()] for k, ts in threads.items()}
                 threads = {k: ts for k, ts in threads.items() if ts}
+                # The SQS mappings' pollers: batches that are due become deliveries of their function.
+                event_source.poll(self.store, now)
                 keys = [row[0] for row in self.store.query("SELECT DISTINCT function_key FROM deliveries")]
-                if not keys and not threads:
+                if not keys and not threads and event_source.visible_waiting(self.store, now) == 0:
                     idle_since = idle_since or now
                     if now - idle_since >= idle_seconds:
                         return

@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from tooling.local.delivery import Queues
+from tooling.local.event_store_source import EVENT_STORE_FILE, LocalEventStore
 from tooling.local.metrics import percentiles, sums
 from tooling.local.store import Store
 from tooling.outputs import DeploymentOutputs
@@ -60,6 +61,18 @@ class QueueLine:
 
 
 @dataclass(frozen=True)
+class ConsumerLine:
+    """The batch queue's SQS event source mapping and the event store it fills."""
+
+    function: str
+    batches: int
+    messages_deleted: int
+    messages_failed: int
+    # Items in the event store; None when [event_store] is disabled.
+    stored_events: int | None
+
+
+@dataclass(frozen=True)
 class LocalSummary:
     archived_events: int
     pending_deliveries: int
@@ -72,6 +85,8 @@ class LocalSummary:
     queues: list[QueueLine] = field(default_factory=list)
     # Only state machines that exist (a rule targets order-workflow); empty otherwise.
     workflows: list[WorkflowLine] = field(default_factory=list)
+    # The batch consumer, when [batch_processor] is enabled.
+    consumer: ConsumerLine | None = None
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
@@ -112,6 +127,17 @@ class LocalSummary:
                 + (", ".join(f"{t} {n}" for t, n in sorted(w.published.items())) or "nothing")
                 for w in self.workflows
             ]
+        if self.consumer is not None:
+            c = self.consumer
+            out.append(
+                f"batch consumer: {c.batches} batch(es), {c.messages_deleted} message(s) consumed, "
+                f"{c.messages_failed} failed (retried, then the batch DLQ)"
+            )
+            out.append(
+                "event store: disabled"
+                if c.stored_events is None
+                else f"event store: {c.stored_events} event(s) stored"
+            )
         out.append("queues:")
         out += [
             f"  {q.key:<20} {q.name:<44} visible {q.visible:>5}  in flight {q.in_flight:>3}"
@@ -181,6 +207,24 @@ def summarize(store: Store, outputs: DeploymentOutputs) -> LocalSummary:
         ),
         queues=queue_lines,
         workflows=_workflows(store, end),
+        consumer=_consumer(store, outputs, end),
+    )
+
+
+def _consumer(store: Store, outputs: DeploymentOutputs, end: float) -> ConsumerLine | None:
+    mapping = store.query("SELECT uuid, function_key FROM event_source_mappings")
+    if not mapping:
+        return None
+    totals = sums(store, "mapping", [str(mapping[0]["uuid"])], 0, end).get(str(mapping[0]["uuid"]), {})
+    stored = None
+    if outputs.event_store_table_name:
+        stored = LocalEventStore(store.path.parent / EVENT_STORE_FILE).item_count()
+    return ConsumerLine(
+        function=str(mapping[0]["function_key"]),
+        batches=int(totals.get("Batches", 0)),
+        messages_deleted=int(totals.get("MessagesDeleted", 0)),
+        messages_failed=int(totals.get("MessagesFailed", 0)),
+        stored_events=stored,
     )
 
 

@@ -15,6 +15,7 @@ from rich.json import JSON
 from rich.table import Table
 from rich.text import Text
 
+from tooling.observe.consumer import render_consumer
 from tooling.observe.logs import LogEvent
 from tooling.observe.monitor import (
     AlarmInfo,
@@ -361,6 +362,11 @@ def render(snapshot: Snapshot, *, health_first: bool = False) -> RenderableType:
         render_routes(snapshot.rules, prefix),
         render_functions(snapshot.functions, taken, prefix),
         render_queues(snapshot.queues, prefix),
+        *(
+            [render_consumer(snapshot.consumer, duration(snapshot.consumer.lag_seconds))]
+            if snapshot.consumer is not None
+            else []
+        ),
         render_alarms(snapshot.alarms, taken, prefix),
     ]
     body = [part for section in body for part in (Text(""), section)]  # a blank line before each section
