@@ -32,7 +32,7 @@ locals {
   event_store_name      = "${local.name_prefix}-events"
 
   # Logical target name (as written in the routing table) -> the ARN EventBridge delivers to.
-  target_arns = merge({ for key, arn in module.processors.function_arns : key => arn if key != "batch-processor" }, {
+  target_arns = merge(module.processors.function_arns, {
     notifications = module.messaging.notifications_topic_arn
     batch-queue   = module.messaging.batch_queue_arn
   }, module.workflows.state_machine_arns)

@@ -55,6 +55,9 @@ class FunctionSettings(Model):
 
 
 class Functions(Model):
+    # Dumped under the TOML names (`batch-processor`), so a dump validates again.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, serialize_by_alias=True)
+
     processor: FunctionSettings = FunctionSettings()
     notifier: FunctionSettings = FunctionSettings()
     analytics: FunctionSettings = FunctionSettings()

@@ -26,6 +26,7 @@ MODULE_NAMES = (
     "schema_registry",
     "replication",
     "workflows",
+    "event_store",
 )
 
 

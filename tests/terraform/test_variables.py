@@ -61,6 +61,8 @@ def test_optional_root_variables_have_defaults_and_required_ones_do_not() -> Non
         "schemas",
         "schema_registry",
         "replication_region",
+        "batch_processor",
+        "event_store",
     }
 
 

@@ -270,7 +270,7 @@ def test_negative_peek_is_a_usage_error() -> None:
 def test_snapshot_json_has_the_documented_top_level_keys() -> None:
     data = snapshot(FakeSource()).model_dump(mode="json")
 
-    assert list(data) == ["meta", "bus", "rules", "functions", "queues", "alarms", "health"]
+    assert list(data) == ["meta", "bus", "rules", "functions", "queues", "alarms", "health", "consumer"]
     assert data["meta"]["taken_at"] == "2026-11-26T12:00:00Z"
 
 

@@ -57,6 +57,7 @@ def canned_outputs() -> dict[str, object]:
         "notifications_topic_arn": "arn:aws:sns:us-east-1:123456789012:ecommerce-dev-abc123-notifications",
         "function_names": {"processor": "ecommerce-dev-abc123-processor"},
         "log_group_names": {"processor": "/aws/lambda/ecommerce-dev-abc123-processor"},
+        "event_store_table_name": "ecommerce-dev-abc123-events",
     }
     return {k: {"sensitive": False, "type": "string", "value": v} for k, v in values.items()}
 
