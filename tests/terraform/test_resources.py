@@ -14,7 +14,9 @@ def test_functions_run_python_on_arm64_with_tracing_and_a_dlq() -> None:
     assert function["architectures"] == ['"arm64"']
     assert function["tracing_config"][0]["mode"] == '"Active"'
     dead_letter = function["dynamic"][0]['"dead_letter_config"']
-    assert dead_letter["for_each"] == "${[for key, queue in aws_sqs_queue.dlq : queue.arn if key == each.key]}"
+    assert (
+        dead_letter["for_each"] == "${[for key, queue in aws_sqs_queue.dlq : queue.arn if key == each.key]}"
+    )
     assert dead_letter["content"][0]["target_arn"] == "${dead_letter_config.value}"
     assert function["source_code_hash"] == "${var.lambda_zip_sha256}"
     assert function["handler"] == "${each.value.handler}"

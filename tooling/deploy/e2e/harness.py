@@ -3,7 +3,10 @@
 For an environment: copy the project to a scratch root (the user's .tooling/ and build/ stay untouched),
 point every service terraform/ and the tooling use at one moto server, then
 `tooling plan` -> `tooling apply --target aws -y` -> `tooling plan` (must be empty) -> `tooling outputs`
--> `tooling monitor` -> `tooling publish batch --count N` (the batch queue must then hold N) ->
+-> `tooling monitor` -> `tooling publish batch --count N` (the batch queue must then hold N, or, with the batch
+consumer, none: moto's event source mapping hands each message to the function and deletes it; moto
+runs no function code without Docker, so the event store stays empty there and is checked for its key and
+the mapping for its settings instead) ->
 `tooling destroy -y` (list calls must then find nothing of the stack). Every command runs as a user runs
 it, in a child process; its output goes to a log file under the scratch root.
 """
@@ -27,7 +30,13 @@ from typing import Any, get_args
 
 from tooling.config import EndpointService, load_config
 from tooling.deploy.e2e import compat, provider
-from tooling.deploy.e2e.inspection import dashboard_problems, dashboards, leftovers, queue_depth
+from tooling.deploy.e2e.inspection import (
+    consumer_problems,
+    dashboard_problems,
+    dashboards,
+    leftovers,
+    queue_depth,
+)
 from tooling.deploy.e2e.server import moto_server, run_group
 from tooling.deploy.terraform import find_binary
 from tooling.errors import TerraformError, ToolingError, UnavailableError
@@ -53,6 +62,9 @@ class EnvResult:
     monitor_health: str | None = None
     published: int | None = None
     batch_queue: int | None = None
+    # [batch_processor] enabled: the batch queue has a consumer, so it must be drained, not hold N.
+    consumer: bool = False
+    consumer_problems: list[str] = field(default_factory=list)
     destroyed: int | None = None
     dashboard_problems: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
@@ -68,7 +80,12 @@ class EnvResult:
                 f"re-plan {self.replan_changes} changes",
                 f"monitor {self.monitor_health}",
                 f"published {self.published}",
-                f"batch queue {self.batch_queue}",
+                f"batch queue {self.batch_queue}" + (" (consumed)" if self.consumer else ""),
+                *(
+                    ["consumer " + ("ok" if not self.consumer_problems else "INVALID")]
+                    if self.consumer
+                    else []
+                ),
                 f"destroyed {self.destroyed}",
                 f"left {len(self.left)}",
                 f"dashboard {'ok' if not self.dashboard_problems else 'INVALID'}",
@@ -82,7 +99,8 @@ class EnvResult:
         return (
             self.applied == self.planned
             and self.replan_changes == 0
-            and self.published == self.batch_queue
+            and self.batch_queue == (0 if self.consumer else self.published)
+            and not self.consumer_problems
             and self.destroyed == self.applied
             and not self.left
             and not self.dashboard_problems
@@ -228,6 +246,14 @@ class Run:
             summary = json.loads(self.tooling("publish", "publish", "batch", "--count", str(count), "--json"))
             self.result.published = int(summary["published"])
             self.result.batch_queue = queue_depth(outputs["batch_queue_url"], outputs["region"], endpoint)
+            config = load_config(self.root / "environments" / f"{self.env}.toml")
+            self.result.consumer = config.batch_processor.enabled
+            if self.result.consumer:
+                self.result.consumer_problems = consumer_problems(
+                    outputs["batch_queue_arn"], outputs["event_store_table_name"],
+                    config.batch_processor.batch_size, config.batch_processor.batching_window_seconds,
+                    outputs["region"], endpoint,
+                )  # fmt: skip
             before = self.result.applied
             self.tooling("destroy", "destroy", "-y")
             self.result.destroyed = before - self.state_count(terraform)
