@@ -32,6 +32,9 @@ OUTPUT_NAMES = (
     "log_group_names",
     "event_store_table_name",
 )
+# Outputs added after the first release of the contract: a deployment applied before them (or an outputs
+# file written then) lacks them, and they read as "" (the part is absent there) until the next apply.
+ADDED_OUTPUTS = ("event_store_table_name",)
 
 
 class DeploymentOutputs(BaseModel):
@@ -50,8 +53,7 @@ class DeploymentOutputs(BaseModel):
     notifications_topic_arn: str
     function_names: dict[str, str]
     log_group_names: dict[str, str]
-    # "" when [event_store] is disabled (as Terraform outputs it). A default, so that outputs cached
-    # before the event store existed still load: a re-apply adds it.
+    # "" when [event_store] is disabled (as Terraform outputs it), or absent from an older deployment.
     event_store_table_name: str = ""
 
     def contract(self) -> dict[str, Any]:
@@ -67,7 +69,7 @@ def from_terraform(
 ) -> DeploymentOutputs:
     """Build the model from `terraform output -json` ({name: {"value": ..., ...}}) or plain {name: value}."""
     values = {k: (v["value"] if isinstance(v, dict) and "value" in v else v) for k, v in raw.items()}
-    missing = [name for name in OUTPUT_NAMES if name not in values]
+    missing = [name for name in OUTPUT_NAMES if name not in values and name not in ADDED_OUTPUTS]
     if missing:
         raise OutputsMissingError(
             f"outputs are missing {', '.join(missing)}",

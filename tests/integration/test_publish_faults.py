@@ -257,5 +257,6 @@ def _fake_output(name: str) -> Any:
         "batch_queue_url": "https://sqs.us-east-1.amazonaws.com/123456789012/none",
         "batch_queue_arn": f"arn:aws:sqs:{REGION}:123456789012:none",
         "notifications_topic_arn": f"arn:aws:sns:{REGION}:123456789012:none",
+        "event_store_table_name": "",
     }
     return values.get(name, {})
