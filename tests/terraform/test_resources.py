@@ -129,11 +129,14 @@ def test_every_alarm_treats_missing_data_as_healthy_and_notifies_operations() ->
         assert alarm.body["alarm_actions"] == ["${aws_sns_topic.this.arn}"], alarm.address
 
 
-def test_each_function_alarms_on_failing_to_dead_letter() -> None:
+def test_each_asynchronously_invoked_function_alarms_on_failing_to_dead_letter() -> None:
     monitoring = modules()["monitoring"]
     alarm = monitoring.resource("aws_cloudwatch_metric_alarm", "lambda_dead_letter_errors")
 
-    assert alarm.body["for_each"] == "${var.function_names}"
+    # Every function but the batch consumer, which its SQS mapping invokes synchronously (no DLQ).
+    assert alarm.body["for_each"] == (
+        "${{for key, name in var.function_names : key => name if name != var.batch_consumer_function}}"
+    )
     assert alarm.attr("namespace") == "AWS/Lambda"
     assert alarm.attr("metric_name") == "DeadLetterErrors"
     assert alarm.body["threshold"] == 1

@@ -110,7 +110,7 @@ class LocalSummary:
         ]
         out.append("functions:")
         out += [
-            f"  {f.key:<12} invocations {f.invocations:>5}  errors {f.errors:>3}  "
+            f"  {f.key:<15} invocations {f.invocations:>5}  errors {f.errors:>3}  "
             f"duration p50 {f.duration_p50_ms:.1f} ms  p99 {f.duration_p99_ms:.1f} ms"
             for f in self.functions
         ]
