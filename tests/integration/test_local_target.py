@@ -550,20 +550,29 @@ def test_local_alarms_are_the_alarms_terraform_declares(env: LocalEnv) -> None:
     """Same names as terraform/modules/monitoring/alarms.tf, expanded for the dev routing table."""
     import hcl2
 
-    alarms_tf = hcl2.loads(
-        (env.workspace.root / "terraform" / "modules" / "monitoring" / "alarms.tf").read_text()
-    )
+    monitoring = env.workspace.root / "terraform" / "modules" / "monitoring"
+    resources = [
+        block
+        for name in ("alarms.tf", "batch_consumer.tf")
+        for block in hcl2.loads((monitoring / name).read_text())["resource"]
+    ]
     keys_of = {
         "${var.rule_names}": [rule.name for rule in env.config.rules],
         "${var.function_names}": list(env.outputs.function_names),
+        # the dead-letter-errors alarm: every function but the synchronously invoked batch consumer
+        "${{for key, name in var.function_names : key => name if name != var.batch_consumer_function}}": [
+            key for key in env.outputs.function_names if key != "batch-processor"
+        ],
         "${var.dead_letter_queue_names}": list(env.outputs.dead_letter_queue_urls),
         "${var.state_machine_arns}": [],  # dev has no workflow rule
     }
     prefix = env.config.name_prefix(env.workspace.name_suffix())
     expected: set[str] = set()
-    for block in alarms_tf["resource"]:
+    for block in resources:
         for body in block['"aws_cloudwatch_metric_alarm"'].values():  # python-hcl2 keeps the quotes
             template = body["alarm_name"].strip('"').replace("${var.name_prefix}", prefix)
+            if body.get("count") == "${var.batch_consumer_function == null ? 0 : 1}":
+                assert "batch-processor" in env.outputs.function_names  # dev has the batch consumer
             for_each = body.get("for_each")
             keys = [None] if for_each is None else keys_of[for_each]
             expected |= {template if key is None else template.replace("${each.key}", key) for key in keys}
