@@ -278,3 +278,38 @@ def test_the_summary_and_the_monitor_count_the_stored_events(env: Env) -> None:
     assert "event store: 4 event(s) stored" in summary.lines()
     monitor = runner.invoke(app, ["monitor", "--json"])
     assert json.loads(monitor.stdout)["consumer"]["event_store_items"] == 4
+
+
+def test_with_the_consumer_disabled_the_queue_keeps_its_messages_and_there_is_no_store(
+    project_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOOLING_LOCAL_DISPATCH", "off")
+    path = project_copy / "environments" / "dev.toml"
+    text = path.read_text()
+    for section in ("[batch_processor]", "[event_store]"):
+        head, tail = text.split(section + "\n", 1)
+        text = head + section + "\n" + tail.replace("enabled = true", "enabled = false", 1)
+    path.write_text(text)
+    workspace = Workspace.for_env("dev")
+    env = Env(workspace, local.apply_local(deploy.prepare(workspace)))
+
+    event_id = env.put(
+        "ecommerce.orders", "Order Created", {"orderId": "o-1", "customerId": "c", "totalAmount": 5}
+    )
+    local.drain(workspace, timeout=60)
+    query = subprocess.run(
+        [sys.executable, "-m", "tooling", "events", "query", "--source", "ecommerce.orders"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+    assert "batch-processor" not in env.outputs.function_names
+    assert env.outputs.event_store_table_name == ""
+    assert env.scalar("SELECT COUNT(*) FROM event_source_mappings") == 0
+    assert (
+        json.loads(
+            env.scalar("SELECT body FROM messages WHERE queue_url = ?", (env.outputs.batch_queue_url,))
+        )["id"]
+        == event_id
+    )
+    assert query.returncode == 2
+    assert query.stderr.startswith("error: environment 'dev' has no event store")

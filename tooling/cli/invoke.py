@@ -36,7 +36,7 @@ def _event(value: str) -> Any:
 
 
 def invoke(
-    function: Annotated[str, typer.Argument(help="processor, notifier or analytics.")],
+    function: Annotated[str, typer.Argument(help="processor, notifier, analytics or batch-processor.")],
     event: Annotated[
         str, typer.Option("--event", help="The event: @file.json, - (standard input) or JSON text.")
     ],

@@ -2,6 +2,7 @@
 routing table) and, when given, the deployed names from the outputs.
 
     bus -> rule (its pattern, summarised) -> target -> the DLQ where its failures land
+    batch queue -> its consumer (batch-processor) -> the event store, when [batch_processor] is enabled
 
 Two renderings of one Graph: Mermaid (GitHub draws it in the README) and Graphviz DOT. Pure: no I/O.
 """
@@ -18,7 +19,7 @@ from tooling.config import Config
 from tooling.naming import queue_name_from_url
 from tooling.outputs import DeploymentOutputs
 
-Shape = Literal["bus", "rule", "function", "topic", "queue", "dlq", "workflow"]
+Shape = Literal["bus", "rule", "function", "topic", "queue", "dlq", "workflow", "table"]
 FUNCTIONS = ("processor", "notifier", "analytics")
 # What each target of the routing table is (config.TargetName).
 _TARGET_SHAPE: dict[str, Shape] = {
@@ -37,6 +38,7 @@ _KIND_LABEL: dict[Shape, str] = {
     "queue": "SQS queue",
     "dlq": "DLQ",
     "workflow": "Step Functions",
+    "table": "DynamoDB",
 }
 
 
@@ -104,6 +106,8 @@ def _names(outputs: DeploymentOutputs | None) -> dict[str, str]:
     names.update(outputs.function_names)
     names.update({f"rule:{k}": arn.rsplit("/", 1)[-1] for k, arn in outputs.rule_arns.items()})
     names.update({f"dlq:{k}": queue_name_from_url(url) for k, url in outputs.dead_letter_queue_urls.items()})
+    if outputs.event_store_table_name:
+        names["event-store"] = outputs.event_store_table_name
     return names
 
 
@@ -128,7 +132,19 @@ def build_graph(config: Config, outputs: DeploymentOutputs | None = None) -> Gra
                 dlq = node("dlq:events", "dlq", "events DLQ")
                 graph.link(Edge(rule_id, dlq, "undeliverable", failure=True))
             _downstream(graph, node, target.target)
+            if target.target == "batch-queue":
+                _consumer(graph, node, config)
     return graph
+
+
+def _consumer(graph: Graph, node: Any, config: Config) -> None:
+    """The batch queue's event source mapping to the batch processor, and the store it writes."""
+    if not config.batch_processor.enabled:
+        return
+    consumer = node("batch-processor", "function", "batch-processor")
+    graph.link(Edge("batch-queue", consumer, "event source mapping"))
+    if config.event_store.enabled:
+        graph.link(Edge(consumer, node("event-store", "table", "event store"), "put once per event"))
 
 
 def _downstream(graph: Graph, node: Any, target: str) -> None:
@@ -165,6 +181,7 @@ _MERMAID_SHAPE: dict[Shape, tuple[str, str]] = {
     "queue": ("[[", "]]"),
     "dlq": ("[/", "/]"),
     "workflow": ("([", "])"),
+    "table": ("[(", ")]"),
 }
 
 
@@ -190,6 +207,7 @@ _DOT_SHAPE: dict[Shape, str] = {
     "queue": "box3d",
     "dlq": "folder",
     "workflow": "component",
+    "table": "cylinder",
 }
 
 
@@ -200,7 +218,7 @@ def _dot_text(text: str) -> str:
 def to_dot(graph: Graph) -> str:
     lines = ["digraph routing {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];']
     for node in graph.nodes.values():
-        kinded = node.shape in ("function", "topic", "queue", "workflow")
+        kinded = node.shape in ("function", "topic", "queue", "workflow", "table")
         title = f"{node.title} ({_KIND_LABEL[node.shape]})" if kinded else node.title
         label = "\\n".join(_dot_text(part) for part in (title, *node.lines))
         lines.append(f'  {_ident(node.id)} [shape={_DOT_SHAPE[node.shape]}, label="{label}"];')
