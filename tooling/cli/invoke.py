@@ -46,8 +46,9 @@ def invoke(
     """Run one handler from build/lambda.zip on one event, as `sam local invoke` does.
 
     It runs in the local target's worker (the function's environment and timeout): the result goes to
-    stdout, its logs and duration to stderr. Exit 1 when the handler raised or timed out. Nothing is
-    recorded in the local target.
+    stdout, its logs and duration to stderr. Exit 1 when the handler raised or timed out. No invocation,
+    log or metric is recorded in the local target; the handler's own writes happen as in AWS (the notifier's
+    idempotency records, the batch processor's stored events).
 
     Example: tooling events sample high-value-order | tooling invoke processor --event -
     """
