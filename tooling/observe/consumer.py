@@ -4,6 +4,8 @@ function and queue views plus one count from the event store source, drawn at 80
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import BaseModel, ConfigDict
 from rich import box
 from rich.table import Table
@@ -48,7 +50,8 @@ def consumer_view(
     )
 
 
-def render_consumer(view: ConsumerView, duration_text: str) -> Table:
+def render_consumer(view: ConsumerView, duration_text: str, count: Callable[[int], str] = str) -> Table:
+    """`count` narrows large numbers (render.compact), as in the other tables."""
     # The monitor's table style (render._table): the lightest box, one space of padding, 80 columns.
     table = Table(
         title="Batch consumer (metrics for the window) and event store",
@@ -65,13 +68,13 @@ def render_consumer(view: ConsumerView, duration_text: str) -> Table:
     stored = (
         "disabled"
         if view.event_store_table is None
-        else ("?" if view.event_store_items is None else str(view.event_store_items))
+        else ("?" if view.event_store_items is None else count(view.event_store_items))
     )
     table.add_row(
         CONSUMER_KEY,
-        str(view.invocations),
-        Text(str(view.errors), style="bold red" if view.errors else "dim"),
-        str(view.queue_depth),
+        count(view.invocations),
+        Text(count(view.errors), style="bold red" if view.errors else "dim"),
+        count(view.queue_depth),
         duration_text,
         stored,
     )

@@ -363,7 +363,7 @@ def render(snapshot: Snapshot, *, health_first: bool = False) -> RenderableType:
         render_functions(snapshot.functions, taken, prefix),
         render_queues(snapshot.queues, prefix),
         *(
-            [render_consumer(snapshot.consumer, duration(snapshot.consumer.lag_seconds))]
+            [render_consumer(snapshot.consumer, duration(snapshot.consumer.lag_seconds), compact)]
             if snapshot.consumer is not None
             else []
         ),
