@@ -27,7 +27,8 @@ class AwsEventStore:
         self.client: Any = clients.client("dynamodb", region)
 
     def query(self, query: EventQuery, now: datetime) -> list[StoredEvent]:
-        names = {"#sk": "sk", "#exp": "expiration"}
+        # Only names the expressions use: DynamoDB refuses an unused one (ValidationException).
+        names = {"#exp": "expiration"}
         values: dict[str, Any] = {":now": {"N": str(int(now.timestamp()))}}
         if query.detail_type is not None:
             names["#key"] = "pk"
@@ -41,6 +42,7 @@ class AwsEventStore:
         since = query.since_text(now)
         if since is not None:
             condition += " AND #sk >= :since"
+            names["#sk"] = "sk"
             values[":since"] = {"S": since}
         request: dict[str, Any] = {
             "TableName": self.table_name,
