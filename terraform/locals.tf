@@ -28,6 +28,12 @@ locals {
 
   use_endpoint_overrides = length(var.endpoints) > 0
 
+  # The batch queue's consumer and its store ([batch_processor], [event_store]); the store needs the
+  # consumer (config validation refuses it alone; here it is simply not created then).
+  create_batch_consumer = var.batch_processor.enabled && contains(keys(var.functions), "batch-processor")
+  create_event_store    = local.create_batch_consumer && var.event_store.enabled
+  event_store_name      = "${local.name_prefix}-events"
+
   # Logical target name (as written in the routing table) -> the ARN EventBridge delivers to.
   target_arns = merge(module.processors.function_arns, {
     notifications = module.messaging.notifications_topic_arn

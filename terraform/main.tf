@@ -51,6 +51,26 @@ module "processors" {
   log_retention_days   = var.log_retention_days
   high_value_threshold = var.high_value_threshold
   webhook_url          = var.webhook_url
+
+  batch_consumer = local.create_batch_consumer ? {
+    queue_arn               = module.messaging.batch_queue_arn
+    batch_size              = var.batch_processor.batch_size
+    batching_window_seconds = var.batch_processor.batching_window_seconds
+    event_store = local.create_event_store ? {
+      table_name = module.event_store.table_name
+      table_arn  = module.event_store.table_arn
+      ttl_days   = var.event_store.ttl_days
+    } : null
+  } : null
+}
+
+module "event_store" {
+  source = "./modules/event_store"
+
+  create_table           = local.create_event_store
+  table_name             = local.event_store_name
+  kms_key_arn            = module.messaging.kms_key_arn
+  point_in_time_recovery = var.event_store.point_in_time_recovery
 }
 
 module "routing" {
@@ -84,6 +104,7 @@ module "monitoring" {
   state_machine_arns      = module.workflows.state_machine_arns
   forwarding_rule_name    = module.forwarding.rule_name
   firehose_stream_names   = module.event_archive.stream_names
+  batch_consumer_function = local.create_batch_consumer ? module.processors.function_names["batch-processor"] : null
 }
 
 module "schema_registry" {

@@ -46,7 +46,7 @@ output "notifications_topic_arn" {
 }
 
 output "function_names" {
-  description = "Lambda function name per logical name (processor, notifier, analytics)."
+  description = "Lambda function name per logical name (processor, notifier, analytics, and batch-processor while enabled)."
   value       = module.processors.function_names
 }
 
@@ -68,4 +68,9 @@ output "s3_archive_bucket_name" {
 output "s3_archive_stream_name" {
   description = "Name of the Firehose delivery stream writing the S3 event archive; \"\" when [s3_archive] is disabled."
   value       = module.event_archive.stream_name
+}
+
+output "event_store_table_name" {
+  description = "Name of the DynamoDB event store the batch processor writes every event to; empty when [event_store] is disabled."
+  value       = module.event_store.table_name
 }

@@ -90,12 +90,12 @@ variable "functions" {
     maximum_retry_attempts    = optional(number, 2)
     maximum_event_age_seconds = optional(number, 21600)
   }))
-  description = "The three Lambda functions, keyed processor | notifier | analytics. reserved_concurrency null leaves a function on the account's unreserved pool."
+  description = "The Lambda functions, keyed processor | notifier | analytics, plus batch-processor while batch_processor.enabled. reserved_concurrency null leaves a function on the account's unreserved pool."
   nullable    = false
 
   validation {
-    condition     = length(setsubtract(keys(var.functions), ["processor", "notifier", "analytics"])) == 0 && length(var.functions) == 3
-    error_message = "functions must have exactly the keys processor, notifier and analytics."
+    condition     = length(setsubtract(keys(var.functions), ["processor", "notifier", "analytics", "batch-processor"])) == 0 && length(setintersection(keys(var.functions), ["processor", "notifier", "analytics"])) == 3
+    error_message = "functions must have the keys processor, notifier and analytics, and may have batch-processor (while batch_processor.enabled)."
   }
 
   validation {
@@ -445,5 +445,47 @@ variable "s3_archive" {
   validation {
     condition     = var.s3_archive.expiration_days == null || try(var.s3_archive.expiration_days > var.s3_archive.transition_days, false)
     error_message = "s3_archive.expiration_days must be null or greater than transition_days."
+  }
+}
+
+variable "batch_processor" {
+  type = object({
+    enabled                 = optional(bool, true)
+    batch_size              = optional(number, 10)
+    batching_window_seconds = optional(number, 5)
+  })
+  description = "The [batch_processor] settings: the batch queue's consumer (functions[\"batch-processor\"] behind an SQS event source mapping), batch size and batching window."
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = var.batch_processor.batch_size >= 1 && var.batch_processor.batch_size <= 10000 && floor(var.batch_processor.batch_size) == var.batch_processor.batch_size
+    error_message = "batch_processor.batch_size must be a whole number from 1 to 10000 (Lambda's limit for SQS)."
+  }
+
+  validation {
+    condition     = var.batch_processor.batching_window_seconds >= 0 && var.batch_processor.batching_window_seconds <= 300 && floor(var.batch_processor.batching_window_seconds) == var.batch_processor.batching_window_seconds
+    error_message = "batch_processor.batching_window_seconds must be a whole number from 0 to 300."
+  }
+
+  validation {
+    condition     = var.batch_processor.batch_size <= 10 || var.batch_processor.batching_window_seconds >= 1
+    error_message = "batch_processor.batching_window_seconds must be at least 1 when batch_size is over 10 (Lambda's rule for SQS)."
+  }
+}
+
+variable "event_store" {
+  type = object({
+    enabled                = optional(bool, true)
+    ttl_days               = optional(number, 90)
+    point_in_time_recovery = optional(bool, true)
+  })
+  description = "The [event_store] settings: the DynamoDB table the batch processor writes every event to (needs batch_processor.enabled), its TTL in days and point-in-time recovery."
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = var.event_store.ttl_days >= 1 && var.event_store.ttl_days <= 3650 && floor(var.event_store.ttl_days) == var.event_store.ttl_days
+    error_message = "event_store.ttl_days must be a whole number from 1 to 3650."
   }
 }

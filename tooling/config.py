@@ -17,7 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from tooling.errors import ConfigError
 
-FUNCTION_NAMES = ("processor", "notifier", "analytics")
+FUNCTION_NAMES = ("processor", "notifier", "analytics", "batch-processor")
+# Invoked by the batch queue's event source mapping (synchronously), never by a rule: not a target name, and
+# deployed only while [batch_processor] is enabled.
+BATCH_PROCESSOR = "batch-processor"
 # Logical names a rule target may use; Terraform and the local target resolve them to the real resources.
 TARGET_NAMES = (
     "processor", "notifier", "analytics", "notifications", "batch-queue", "order-workflow", "s3-archive"
@@ -58,12 +61,17 @@ class FunctionSettings(Model):
 
 
 class Functions(Model):
+    # Dumped under the TOML names (`batch-processor`), so a dump validates again.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, serialize_by_alias=True)
+
     processor: FunctionSettings = FunctionSettings()
     notifier: FunctionSettings = FunctionSettings()
     analytics: FunctionSettings = FunctionSettings()
+    # `[functions.batch-processor]` in TOML; a Python name cannot hold the '-'.
+    batch_processor: FunctionSettings = Field(default=FunctionSettings(), alias="batch-processor")
 
     def items(self) -> list[tuple[str, FunctionSettings]]:
-        return [(name, getattr(self, name)) for name in FUNCTION_NAMES]
+        return [(name, getattr(self, name.replace("-", "_"))) for name in FUNCTION_NAMES]
 
 
 class Processing(Model):
@@ -136,6 +144,32 @@ class S3Archive(Model):
                 "S3 moves objects to the IA classes only after 30 days"
             )
         return self
+
+
+# The batch queue's visibility timeout (terraform/modules/messaging, 300 s): Lambda refuses an SQS event source
+# mapping whose function timeout is longer than it.
+BATCH_QUEUE_VISIBILITY_SECONDS = 300
+
+
+class BatchProcessor(Model):
+    """`[batch_processor]`: the batch queue's consumer (a Lambda behind an SQS event source mapping).
+
+    maxReceiveCount is not here: the batch queue's redrive policy already has it (5, messaging module)."""
+
+    enabled: bool = True
+    # SQS event source mapping limits: 1-10000 messages per batch, a batching window of 0-300 s (a batch
+    # size over 10 needs a window of at least 1 s; see _batch_checks).
+    batch_size: Annotated[int, Field(ge=1, le=10000)] = 10
+    batching_window_seconds: Annotated[int, Field(ge=0, le=300)] = 5
+
+
+class EventStore(Model):
+    """`[event_store]`: the DynamoDB table the batch processor writes every event to."""
+
+    enabled: bool = True
+    # Items expire this many days after the event's time (DynamoDB TTL; deletion lags by up to days).
+    ttl_days: Annotated[int, Field(ge=1, le=3650)] = 90
+    point_in_time_recovery: bool = True
 
 
 class Logs(Model):
@@ -407,6 +441,8 @@ class Config(Model):
     schemas: Schemas = Schemas()
     replication: Replication | None = None
     forwarding: Forwarding = Forwarding()
+    batch_processor: BatchProcessor = BatchProcessor()
+    event_store: EventStore = EventStore()
     rules: Annotated[list[Rule], Field(min_length=1)]
 
     @field_validator("tags")
@@ -431,6 +467,14 @@ class Config(Model):
         if not NAME_RE.match(value):
             raise ValueError("must start with a letter and hold only lowercase letters, digits and '-'")
         return value
+
+    def deployed_functions(self) -> list[tuple[str, FunctionSettings]]:
+        """The functions that exist: the batch processor only while [batch_processor] is enabled."""
+        return [
+            (name, settings)
+            for name, settings in self.functions.items()
+            if name != BATCH_PROCESSOR or self.batch_processor.enabled
+        ]
 
     def name_prefix(self, suffix: str) -> str:
         return f"{self.project}-{self.environment}-{suffix}"
@@ -492,6 +536,7 @@ def _cross_checks(config: Config) -> list[str]:
         problems += _replication_checks(config, config.replication)
     problems += _workflow_loop_checks(config)
     problems += _s3_archive_checks(config)
+    problems += _batch_checks(config)
     return problems
 
 
@@ -516,6 +561,32 @@ def _s3_archive_checks(config: Config) -> list[str]:
         problems.append(
             f"s3_archive.buffer_size_mb: {archive.buffer_size_mb} is below {DYNAMIC_PARTITIONING_MIN_BUFFER_MB}, "
             "the minimum Firehose allows with dynamic partitioning (the source= prefix); set 64 to 128"
+        )
+    return problems
+
+
+def _batch_checks(config: Config) -> list[str]:
+    """What AWS refuses when it creates the event source mapping, and the store's dependency on it."""
+    problems: list[str] = []
+    batch = config.batch_processor
+    if config.event_store.enabled and not batch.enabled:
+        problems.append(
+            "event_store.enabled: the event store is written by the batch processor, which is disabled; "
+            "enable [batch_processor] or set event_store.enabled = false"
+        )
+    if not batch.enabled:
+        return problems
+    if batch.batch_size > 10 and batch.batching_window_seconds < 1:
+        problems.append(
+            f"batch_processor.batching_window_seconds: a batch_size over 10 ({batch.batch_size}) needs a "
+            "batching window of at least 1 second (Lambda's rule for SQS); raise it or lower batch_size"
+        )
+    timeout = config.functions.batch_processor.timeout_seconds
+    if timeout > BATCH_QUEUE_VISIBILITY_SECONDS:
+        problems.append(
+            f"functions.batch-processor.timeout_seconds: {timeout} is longer than the batch queue's "
+            f"visibility timeout ({BATCH_QUEUE_VISIBILITY_SECONDS} s), which Lambda refuses for an SQS "
+            f"event source; use at most {BATCH_QUEUE_VISIBILITY_SECONDS}"
         )
     return problems
 

@@ -109,6 +109,11 @@ class Names:
     def s3_archive_stream(self) -> str:
         return f"{self.prefix}-events-archive"
 
+    @property
+    def event_store(self) -> str:
+        """The event store's table (terraform/locals.tf event_store_name)."""
+        return f"{self.prefix}-events"
+
     def rule(self, key: str) -> str:
         return f"{self.prefix}-{key}"
 

@@ -33,6 +33,7 @@ OUTPUT_NAMES = (
     "forwarding_rule_arn",
     "s3_archive_bucket_name",
     "s3_archive_stream_name",
+    "event_store_table_name",
 )
 
 
@@ -57,6 +58,8 @@ class DeploymentOutputs(BaseModel):
     # "" when [s3_archive] is disabled.
     s3_archive_bucket_name: str = ""
     s3_archive_stream_name: str = ""
+    # "" when [event_store] is disabled (as Terraform outputs it), or absent from an older deployment.
+    event_store_table_name: str = ""
 
     def contract(self) -> dict[str, Any]:
         """The outputs by their contract names only."""

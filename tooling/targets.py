@@ -6,7 +6,7 @@ and the seams themselves, tooling/local the emulator; neither side imports this 
     bus_for                   publish.bus.AwsBus (boto3)           | tooling.local.open_local_bus
     sources_for -> Sources    observe/aws_sources.py (boto3)       | tooling.local.local_monitor_source,
                                                                      local_log_source, local_replay_source,
-                                                                     local_dlq_source
+                                                                     local_dlq_source, local_event_store
 
 The local side is imported lazily, so the aws path never loads the emulator, and the sources' aws side too,
 so one target never loads the other's code. The CLI is the only caller.
@@ -23,6 +23,7 @@ from tooling.deploy import pipeline as deploy
 from tooling.errors import ToolingError
 from tooling.observe.dlq import DlqSource
 from tooling.observe.event_archive import ArchiveSource, require_archive
+from tooling.observe.event_store import EventStoreSource, require_table
 from tooling.observe.logs import LogSource
 from tooling.observe.monitor import MonitorSource
 from tooling.observe.replay import ReplaySource
@@ -122,6 +123,18 @@ class Sources:
         from tooling.observe.aws_dlq import AwsDlqSource
 
         return AwsDlqSource(self.outputs.region)
+
+    def event_store(self) -> EventStoreSource:
+        """The event store; a one-line usage error when the deployment has none."""
+        table = require_table(
+            self.outputs.event_store_table_name, self.outputs.environment or self.workspace.env
+        )
+        if self.outputs.target == "local":
+            source: EventStoreSource = _local("local_event_store")(self.workspace, self.outputs)
+            return source
+        from tooling.observe.aws_event_store import AwsEventStore
+
+        return AwsEventStore(table, self.outputs.region)
 
 
 def sources_for(outputs: DeploymentOutputs, workspace: Workspace) -> Sources:

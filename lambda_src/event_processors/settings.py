@@ -24,6 +24,14 @@ class NotifierSettings(NamedTuple):
     idempotency_sqlite_path: str | None
 
 
+class BatchSettings(NamedTuple):
+    # At most one is set: DynamoDB in AWS, a SQLite file on the local target; neither only with
+    # EVENT_STORE_DISABLED=true (the consumer then validates and counts, and stores nothing).
+    event_store_table: str | None
+    event_store_sqlite_path: str | None
+    ttl_days: int
+
+
 def _optional(name: str) -> str | None:
     value = os.environ.get(name, "").strip()
     return value or None
@@ -75,7 +83,38 @@ def notifier_settings() -> NotifierSettings:
     )
 
 
+def _ttl_days() -> int:
+    raw = _optional("EVENT_STORE_TTL_DAYS")
+    if raw is None or not raw.isdigit() or not 1 <= int(raw) <= 3650:
+        raise ConfigurationError(
+            f"EVENT_STORE_TTL_DAYS must be a whole number of days from 1 to 3650, got {raw!r}"
+        )
+    return int(raw)
+
+
+@cache
+def batch_settings() -> BatchSettings:
+    table = _optional("EVENT_STORE_TABLE")
+    sqlite_path = _optional("EVENT_STORE_SQLITE_PATH")
+    disabled = (_optional("EVENT_STORE_DISABLED") or "").lower() == "true"
+    if table is not None and sqlite_path is not None:
+        raise ConfigurationError(
+            "set only one of EVENT_STORE_TABLE (DynamoDB) or EVENT_STORE_SQLITE_PATH (local)"
+        )
+    if disabled != (table is None and sqlite_path is None):
+        raise ConfigurationError(
+            "set EVENT_STORE_TABLE (DynamoDB, in AWS) or EVENT_STORE_SQLITE_PATH (local target), or "
+            "EVENT_STORE_DISABLED=true without either"
+        )
+    return BatchSettings(
+        event_store_table=table,
+        event_store_sqlite_path=sqlite_path,
+        ttl_days=30 if disabled else _ttl_days(),
+    )
+
+
 def reset_settings() -> None:
     """Forget the cached settings (tests change the environment between cases)."""
     processor_settings.cache_clear()
     notifier_settings.cache_clear()
+    batch_settings.cache_clear()

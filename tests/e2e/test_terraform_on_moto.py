@@ -49,11 +49,14 @@ def test_every_resource_is_created_and_a_second_plan_is_empty(results: dict[str,
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
-def test_published_events_reach_the_batch_queue(results: dict[str, Any], env: str) -> None:
+def test_published_events_reach_the_batch_queue_and_its_consumer(results: dict[str, Any], env: str) -> None:
     result = results[env]
 
     assert result["published"] == COUNT
-    assert result["batch_queue"] == COUNT
+    # Both environments enable [batch_processor]: the event source mapping took every message off the queue.
+    assert result["consumer"] is True
+    assert result["batch_queue"] == 0
+    assert result["consumer_problems"] == []
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])

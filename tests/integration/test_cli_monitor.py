@@ -151,6 +151,7 @@ def test_monitor_json_prints_one_complete_snapshot(deployed: Path) -> None:
         "health",
         "forwarding",
         "s3_archive",
+        "consumer",
     ]
     assert data["bus"]["name"] == f"{PREFIX}-bus"
     assert data["bus"]["archive"]["event_count"] == 1

@@ -27,6 +27,7 @@ from tooling.deploy import pipeline as deploy
 from tooling.errors import ToolingError
 from tooling.local import delivery
 from tooling.local.store import Store
+from tooling.observe.event_store import build_query
 from tooling.observe.logs import collect_logs, log_groups
 from tooling.observe.monitor import build_snapshot
 from tooling.observe.replay import build_request, wait_for_replay
@@ -54,6 +55,16 @@ class LocalEnv:
         store = self.store()
         try:
             return [dict(row) for row in store.query(sql, params)]
+        finally:
+            store.close()
+
+    def pause_consumer(self) -> None:
+        """Disable the batch queue's event source mapping (UpdateEventSourceMapping Enabled=false on AWS),
+        so the queue keeps what it receives."""
+        store = self.store()
+        try:
+            with store.transaction() as conn:
+                conn.execute("UPDATE event_source_mappings SET enabled = 0")
         finally:
             store.close()
 
@@ -152,6 +163,7 @@ def test_only_orders_over_1000_notify_with_the_transformed_text(env: LocalEnv) -
 
 
 def test_every_event_reaches_the_batch_queue_exactly_once(env: LocalEnv) -> None:
+    env.pause_consumer()  # the queue itself is the observation point here (the consumer's own test: below)
     ids = publish(env, KNOWN_BATCH)
 
     local.drain(env.workspace, timeout=60)
@@ -161,6 +173,21 @@ def test_every_event_reaches_the_batch_queue_exactly_once(env: LocalEnv) -> None
     assert {b["source"] for b in bodies} == {
         "ecommerce.orders", "ecommerce.users", "ecommerce.payments", "ecommerce.inventory"
     }  # fmt: skip
+
+
+def test_every_event_passes_the_batch_queue_into_the_event_store_exactly_once(env: LocalEnv) -> None:
+    ids = publish(env, KNOWN_BATCH)
+
+    local.drain(env.workspace, timeout=60)
+
+    store = local.local_event_store(env.workspace, env.outputs)
+    stored = [
+        e.id
+        for source in ("ecommerce.orders", "ecommerce.users", "ecommerce.payments", "ecommerce.inventory")
+        for e in store.query(build_query(source, None, None, 1000), datetime.now(UTC))
+    ]
+    assert sorted(stored) == sorted(ids)
+    assert env.all_messages(env.outputs.batch_queue_url) == []
 
 
 def test_the_monitor_snapshot_counts_what_happened_and_is_healthy(env: LocalEnv) -> None:
@@ -182,7 +209,8 @@ def test_the_monitor_snapshot_counts_what_happened_and_is_healthy(env: LocalEnv)
     assert (functions["processor"].invocations, functions["analytics"].invocations) == (8, 10)
     assert functions["notifier"].invocations == 2
     batch = next(q for q in snapshot.queues if q.key == "batch-queue")
-    assert batch.visible == 10
+    assert (batch.visible, batch.in_flight) == (0, 0)  # consumed by the batch processor
+    assert snapshot.consumer is not None and snapshot.consumer.invocations >= 1
     assert all(q.visible == 0 for q in snapshot.queues if q.role == "dlq")
     assert snapshot.bus.archive is not None and snapshot.bus.archive.event_count == 10
     assert snapshot.health.status == "OK", snapshot.health.verdict
@@ -352,6 +380,7 @@ def test_receive_with_visibility_zero_leaves_the_message_visible_and_redrive_mov
 
 
 def test_replay_delivers_archived_events_again_marked_as_replayed(env: LocalEnv) -> None:
+    env.pause_consumer()  # the replayed copies are read from the batch queue
     ids = publish(env, [order("o-1", 1), entry("ecommerce.users", "User Registered", {"userId": "u-1"})])
     local.drain(env.workspace, timeout=60)
     source = local.local_replay_source(env.workspace, env.outputs)
@@ -470,7 +499,8 @@ def test_cli_apply_publish_and_monitor_work_on_the_local_target(
     snapshot = json.loads(monitored.stdout)
     rules = {r["key"]: r["metrics"] for r in snapshot["rules"]}
     assert rules["all-events"]["matched_events"] == 30
-    assert next(q for q in snapshot["queues"] if q["key"] == "batch-queue")["visible"] == 30
+    assert next(q for q in snapshot["queues"] if q["key"] == "batch-queue")["visible"] == 0  # consumed
+    assert snapshot["consumer"]["event_store_items"] == 30
     assert snapshot["health"]["status"] == "OK"
 
 
@@ -530,13 +560,17 @@ def test_local_alarms_are_the_alarms_terraform_declares(env: LocalEnv) -> None:
     monitoring = env.workspace.root / "terraform" / "modules" / "monitoring"
     resources = [
         block
-        for name in ("alarms.tf", "forwarding.tf")
+        for name in ("alarms.tf", "forwarding.tf", "batch_consumer.tf")
         for block in hcl2.loads((monitoring / name).read_text())["resource"]
     ]
     keys_of = {
         "${local.forwarding_rules}": ["forwarding"],  # dev forwards: one alarm pair keyed "forwarding"
         "${var.rule_names}": [rule.name for rule in env.config.rules],
         "${var.function_names}": list(env.outputs.function_names),
+        # the dead-letter-errors alarm: every function but the synchronously invoked batch consumer
+        "${{for key, name in var.function_names : key => name if name != var.batch_consumer_function}}": [
+            key for key in env.outputs.function_names if key != "batch-processor"
+        ],
         "${var.dead_letter_queue_names}": list(env.outputs.dead_letter_queue_urls),
         "${var.state_machine_arns}": [],  # dev has no workflow rule
         "${var.firehose_stream_names}": ["s3-archive"],  # all-events feeds the S3 event archive
@@ -546,6 +580,8 @@ def test_local_alarms_are_the_alarms_terraform_declares(env: LocalEnv) -> None:
     for block in resources:
         for body in block['"aws_cloudwatch_metric_alarm"'].values():  # python-hcl2 keeps the quotes
             template = body["alarm_name"].strip('"').replace("${var.name_prefix}", prefix)
+            if body.get("count") == "${var.batch_consumer_function == null ? 0 : 1}":
+                assert "batch-processor" in env.outputs.function_names  # dev has the batch consumer
             for_each = body.get("for_each")
             keys = [None] if for_each is None else keys_of[for_each]
             expected |= {template if key is None else template.replace("${each.key}", key) for key in keys}

@@ -260,5 +260,6 @@ def _fake_output(name: str) -> Any:
         "forwarding_rule_arn": "",
         "s3_archive_bucket_name": "",
         "s3_archive_stream_name": "",
+        "event_store_table_name": "",
     }
     return values.get(name, {})

@@ -33,7 +33,7 @@ for _name, _value in {
 }.items():
     os.environ.setdefault(_name, _value)
 
-from event_processors import notifier, webhook  # noqa: E402  (needs the path and environment above)
+from event_processors import batch_processor, notifier, webhook  # noqa: E402  (needs the path and environment above)
 from event_processors.observability import logger, metrics  # noqa: E402
 from event_processors.settings import reset_settings  # noqa: E402
 
@@ -42,12 +42,17 @@ _SETTINGS_VARIABLES = (
     "WEBHOOK_URL",
     "IDEMPOTENCY_TABLE",
     "IDEMPOTENCY_SQLITE_PATH",
+    "EVENT_STORE_TABLE",
+    "EVENT_STORE_SQLITE_PATH",
+    "EVENT_STORE_DISABLED",
+    "EVENT_STORE_TTL_DAYS",
 )
 
 
 def _reset_caches() -> None:
     reset_settings()
     notifier.idempotency_store.cache_clear()
+    batch_processor.event_store.cache_clear()
     metrics.clear_metrics()
 
 

@@ -28,6 +28,7 @@ MODULE_NAMES = (
     "workflows",
     "forwarding",
     "event_archive",
+    "event_store",
 )
 
 

@@ -157,7 +157,15 @@ def test_each_function_role_reaches_only_its_own_log_group_and_queue() -> None:
     by_sid = {s.sid: s for s in statements(doc)}
 
     assert by_sid["WriteOwnLogGroup"].resources == ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
-    assert by_sid["DeadLetterFailedInvocations"].resources == ["${aws_sqs_queue.dlq[each.key].arn}"]
+    dead_letter = [
+        item['"statement"']["for_each"]
+        for item in doc.body["dynamic"]
+        if item['"statement"']["content"][0]["sid"] == '"DeadLetterFailedInvocations"'
+    ]
+
+    assert by_sid["DeadLetterFailedInvocations"].resources == ["${statement.value}"]
+    # The function's own DLQ, or none (the batch processor, invoked synchronously, has no DLQ).
+    assert dead_letter == ["${[for key, queue in aws_sqs_queue.dlq : queue.arn if key == each.key]}"]
 
 
 def test_function_roles_use_the_key_only_through_lambda_and_dynamodb() -> None:
@@ -202,6 +210,7 @@ def test_only_the_notifier_may_use_the_idempotency_table_and_its_key() -> None:
     for_each = [item['"statement"']["for_each"] for item in doc.body["dynamic"]]
 
     assert for_each == [
+        "${[for key, queue in aws_sqs_queue.dlq : queue.arn if key == each.key]}",
         '${each.key == "notifier" ? [aws_dynamodb_table.idempotency.arn] : []}',
         '${each.key == "notifier" ? [var.kms_key_arn] : []}',
     ]

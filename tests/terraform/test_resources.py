@@ -13,7 +13,11 @@ def test_functions_run_python_on_arm64_with_tracing_and_a_dlq() -> None:
     assert processors.variables["runtime"]["default"] in ('"python3.13"', "python3.13")
     assert function["architectures"] == ['"arm64"']
     assert function["tracing_config"][0]["mode"] == '"Active"'
-    assert function["dead_letter_config"][0]["target_arn"] == "${aws_sqs_queue.dlq[each.key].arn}"
+    dead_letter = function["dynamic"][0]['"dead_letter_config"']
+    assert (
+        dead_letter["for_each"] == "${[for key, queue in aws_sqs_queue.dlq : queue.arn if key == each.key]}"
+    )
+    assert dead_letter["content"][0]["target_arn"] == "${dead_letter_config.value}"
     assert function["source_code_hash"] == "${var.lambda_zip_sha256}"
     assert function["handler"] == "${each.value.handler}"
     assert function["kms_key_arn"] == "${var.kms_key_arn}"
@@ -116,6 +120,7 @@ def test_every_alarm_treats_missing_data_as_healthy_and_notifies_operations() ->
         "lambda_throttles",
         "lambda_dead_letter_errors",
         "batch_queue_age",
+        "batch_consumer_failed_messages",
         "state_machine_failed",
         "state_machine_timed_out",
         "forwarding_failed_invocations",
@@ -127,11 +132,14 @@ def test_every_alarm_treats_missing_data_as_healthy_and_notifies_operations() ->
         assert alarm.body["alarm_actions"] == ["${aws_sns_topic.this.arn}"], alarm.address
 
 
-def test_each_function_alarms_on_failing_to_dead_letter() -> None:
+def test_each_asynchronously_invoked_function_alarms_on_failing_to_dead_letter() -> None:
     monitoring = modules()["monitoring"]
     alarm = monitoring.resource("aws_cloudwatch_metric_alarm", "lambda_dead_letter_errors")
 
-    assert alarm.body["for_each"] == "${var.function_names}"
+    # Every function but the batch consumer, which its SQS mapping invokes synchronously (no DLQ).
+    assert alarm.body["for_each"] == (
+        "${{for key, name in var.function_names : key => name if name != var.batch_consumer_function}}"
+    )
     assert alarm.attr("namespace") == "AWS/Lambda"
     assert alarm.attr("metric_name") == "DeadLetterErrors"
     assert alarm.body["threshold"] == 1
@@ -173,7 +181,7 @@ def test_each_function_has_its_async_invoke_config_from_the_environment_file() -
     processors = modules()["processors"]
     config = processors.resource("aws_lambda_function_event_invoke_config", "this").body
 
-    assert config["for_each"] == "${var.functions}"
+    assert config["for_each"] == "${local.async_functions}"
     assert config["function_name"] == "${aws_lambda_function.this[each.key].function_name}"
     assert config["maximum_retry_attempts"] == "${each.value.maximum_retry_attempts}"
     assert config["maximum_event_age_in_seconds"] == "${each.value.maximum_event_age_seconds}"

@@ -63,6 +63,8 @@ def test_optional_root_variables_have_defaults_and_required_ones_do_not() -> Non
         "replication_region",
         "forwarding",
         "s3_archive",
+        "batch_processor",
+        "event_store",
     }
 
 

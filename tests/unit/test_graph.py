@@ -97,3 +97,23 @@ def test_without_forwarding_there_is_no_default_bus() -> None:
     off = config.model_copy(update={"forwarding": config.forwarding.model_copy(update={"enabled": False})})
 
     assert "default_bus" not in to_mermaid(build_graph(off))
+
+
+def test_the_batch_queue_feeds_its_consumer_and_the_event_store() -> None:
+    drawn = edges(dev_graph())
+
+    assert ("batch_queue", "-->", "event source mapping", "batch_processor") in drawn
+    assert ("batch_processor", "-->", "put once per event", "event_store") in drawn
+
+
+def test_without_the_consumer_the_batch_queue_feeds_nothing() -> None:
+    from tooling.config import parse_config
+
+    data = load_config(REPO / "environments" / "dev.toml").model_dump(by_alias=True)
+    data["batch_processor"]["enabled"] = False
+    data["event_store"]["enabled"] = False
+
+    drawn = edges(to_mermaid(build_graph(parse_config(data))))
+
+    assert not [edge for edge in drawn if edge[0] == "batch_queue" and edge[2] != "redrive"]
+    assert not [edge for edge in drawn if "event_store" in edge]

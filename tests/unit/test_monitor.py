@@ -280,6 +280,7 @@ def test_snapshot_json_has_the_documented_top_level_keys() -> None:
         "health",
         "forwarding",
         "s3_archive",
+        "consumer",
     ]
     assert data["meta"]["taken_at"] == "2026-11-26T12:00:00Z"
 

@@ -60,6 +60,7 @@ def canned_outputs() -> dict[str, object]:
         "forwarding_rule_arn": "arn:aws:events:us-east-1:123456789012:rule/ecommerce-dev-abc123-forward-default",
         "s3_archive_bucket_name": "ecommerce-dev-abc123-events-archive",
         "s3_archive_stream_name": "ecommerce-dev-abc123-events-archive",
+        "event_store_table_name": "ecommerce-dev-abc123-events",
     }
     return {k: {"sensitive": False, "type": "string", "value": v} for k, v in values.items()}
 

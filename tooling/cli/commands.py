@@ -4,9 +4,35 @@ from __future__ import annotations
 
 import typer
 
-from tooling.cli import archive, config_cmd, demo, deploy, dlq, e2e, graph, invoke, monitor, patterns, publish
+from tooling.cli import (
+    archive,
+    config_cmd,
+    demo,
+    deploy,
+    dlq,
+    e2e,
+    events_query,
+    graph,
+    invoke,
+    monitor,
+    patterns,
+    publish,
+)
 
 
 def register(app: typer.Typer) -> None:
-    for module in (config_cmd, deploy, patterns, publish, invoke, monitor, dlq, archive, graph, demo, e2e):
+    for module in (
+        config_cmd,
+        deploy,
+        patterns,
+        publish,
+        invoke,
+        events_query,
+        monitor,
+        dlq,
+        archive,
+        graph,
+        demo,
+        e2e,
+    ):
         module.register(app)

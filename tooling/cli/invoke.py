@@ -18,7 +18,9 @@ from tooling.workspace import Workspace
 
 from .options import EnvOption, JsonOption
 
-events_app = typer.Typer(no_args_is_help=True, help="Sample events, as the functions receive them.")
+events_app = typer.Typer(
+    no_args_is_help=True, help="Sample events, as the functions receive them, and the event store's events."
+)
 
 
 def _event(value: str) -> Any:
@@ -34,7 +36,7 @@ def _event(value: str) -> Any:
 
 
 def invoke(
-    function: Annotated[str, typer.Argument(help="processor, notifier or analytics.")],
+    function: Annotated[str, typer.Argument(help="processor, notifier, analytics or batch-processor.")],
     event: Annotated[
         str, typer.Option("--event", help="The event: @file.json, - (standard input) or JSON text.")
     ],
@@ -44,8 +46,9 @@ def invoke(
     """Run one handler from build/lambda.zip on one event, as `sam local invoke` does.
 
     It runs in the local target's worker (the function's environment and timeout): the result goes to
-    stdout, its logs and duration to stderr. Exit 1 when the handler raised or timed out. Nothing is
-    recorded in the local target.
+    stdout, its logs and duration to stderr. Exit 1 when the handler raised or timed out. No invocation,
+    log or metric is recorded in the local target; the handler's own writes happen as in AWS (the notifier's
+    idempotency records, the batch processor's stored events).
 
     Example: tooling events sample high-value-order | tooling invoke processor --event -
     """

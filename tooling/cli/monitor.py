@@ -15,7 +15,7 @@ from rich.live import Live
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tooling.observe.logs import collect_logs, follow_logs, log_groups
-from tooling.observe.monitor import build_snapshot, parse_duration
+from tooling.observe.monitor import Snapshot, build_snapshot, parse_duration
 from tooling.observe.render import render, render_log_event, render_replay
 from tooling.observe.replay import ReplayStatus, build_request, parse_time, start_replay, wait_for_replay
 from tooling.outputs import DeploymentOutputs, load_outputs, with_target
@@ -78,8 +78,13 @@ def monitor(
     outputs, sources = _sources(env, outputs_file, target)
     window = parse_duration(since)
     source = sources.monitor()
+    store = sources.event_store() if outputs.event_store_table_name else None
+
+    def snap() -> Snapshot:
+        return build_snapshot(source, outputs, window, peek, event_store=store)
+
     if not watch:
-        snapshot = build_snapshot(source, outputs, window, peek)
+        snapshot = snap()
         if as_json:
             _print_json(snapshot.model_dump(mode="json"))
         else:
@@ -90,21 +95,19 @@ def monitor(
     try:
         if as_json:  # one JSON object per line, one line per interval
             while True:
-                _print_json(build_snapshot(source, outputs, window, peek).model_dump(mode="json"))
+                _print_json(snap().model_dump(mode="json"))
                 _sleep(interval)
         console = Console()
         if not console.is_terminal:  # a pipe or a file: every interval's snapshot in full, one after another
             while True:
-                console.print(render(build_snapshot(source, outputs, window, peek), health_first=True))
+                console.print(render(snap(), health_first=True))
                 console.print()
                 _sleep(interval)
-        first = render(build_snapshot(source, outputs, window, peek), health_first=True)
+        first = render(snap(), health_first=True)
         with Live(first, console=console, auto_refresh=False) as live:
             while True:
                 _sleep(interval)
-                live.update(
-                    render(build_snapshot(source, outputs, window, peek), health_first=True), refresh=True
-                )
+                live.update(render(snap(), health_first=True), refresh=True)
     except KeyboardInterrupt:
         return
 

@@ -22,6 +22,7 @@ HANDLERS = {
     "processor": "event_processors.processor.handler",
     "notifier": "event_processors.notifier.handler",
     "analytics": "event_processors.analytics.handler",
+    "batch-processor": "event_processors.batch_processor.handler",
 }
 
 # HCL string literal escaping for the few values rendered into backend.hcl.
@@ -86,7 +87,7 @@ def build_tfvars(
                 "maximum_retry_attempts": settings.maximum_retry_attempts,
                 "maximum_event_age_seconds": settings.maximum_event_age_seconds,
             }
-            for name, settings in config.functions.items()
+            for name, settings in config.deployed_functions()
         },
         "high_value_threshold": config.processing.high_value_threshold,
         "webhook_url": config.processing.webhook_url,
@@ -115,6 +116,8 @@ def build_tfvars(
             "sources": list(config.forwarding.sources),
             "detail_types": list(config.forwarding.detail_types),
         },
+        "batch_processor": config.batch_processor.model_dump(),
+        "event_store": config.event_store.model_dump(),
     }
 
 

@@ -9,13 +9,15 @@ Public API (what the CLI, the demo, the benchmark and the tests call):
     drain(workspace, timeout) -> DrainResult                     run pending Lambda deliveries
     local_monitor_source / local_log_source / local_replay_source / local_dlq_source(workspace, outputs)
     local_archive_source(workspace, outputs) / flush_archive(...)  the S3 event archive (firehose.py)
+    local_event_store(workspace, outputs) -> LocalEventStore     `tooling events query`, the store's count
     local_queues(workspace) -> Queues                            an SQS-like consumer API
     summary(workspace, outputs) -> LocalSummary                  what the demo prints (`.lines()`)
 
 State lives in `.tooling/<env>/local.sqlite` (see store.py). Module map: engine.py (validate, accept,
 archive, match, deliver), delivery.py (SQS semantics, invocation outcomes, retries, DLQs), worker.py and
 lambda_runtime.py (the warm worker process per function), dispatch.py (runs queued invocations),
-workflow_target.py (executions of the order-workflow state machine, emulated by workflows.py), demo.py
+workflow_target.py (executions of the order-workflow state machine, emulated by workflows.py),
+event_source.py (the batch queue's SQS event source mapping: polling, batches, partial failures), demo.py
 (`tooling demo`), and the three monitor/logs/replay sources.
 
 The package implements the seams of tooling/publish (Bus) and tooling/observe (monitor, log and replay
@@ -34,6 +36,7 @@ from tooling.local.delivery import Queues
 from tooling.local.dispatch import DrainResult, drain, resume, spawn_background_dispatcher
 from tooling.local.dlq_source import LocalDlqSource
 from tooling.local.engine import Engine
+from tooling.local.event_store_source import EVENT_STORE_FILE, LocalEventStore
 from tooling.local.logs_source import LocalLogSource
 from tooling.local.monitor_source import LocalMonitorSource
 from tooling.local.provision import destroy, provision
@@ -58,6 +61,7 @@ __all__ = [
     "flush_archive",
     "local_archive_source",
     "local_dlq_source",
+    "local_event_store",
     "local_log_source",
     "local_monitor_source",
     "local_queues",
@@ -165,6 +169,12 @@ def flush_archive(workspace: Workspace, outputs: DeploymentOutputs, *, force: bo
         return firehose.flush(store, workspace, force=force)
     finally:
         store.close()
+
+
+def local_event_store(workspace: Workspace, outputs: DeploymentOutputs) -> LocalEventStore:
+    """The batch processor's store; pending batches get a dispatcher first, so a query sees them soon."""
+    resume(workspace)
+    return LocalEventStore(workspace.state_dir / EVENT_STORE_FILE)
 
 
 def local_queues(workspace: Workspace) -> Queues:

@@ -72,7 +72,10 @@ def run(env: str, count: int, seed: int, console: Console) -> int:
         )
 
     console.rule("4/4 monitor")
-    snapshot = build_snapshot(local.local_monitor_source(workspace, outputs), outputs, timedelta(hours=1))
+    store = local.local_event_store(workspace, outputs) if outputs.event_store_table_name else None
+    snapshot = build_snapshot(
+        local.local_monitor_source(workspace, outputs), outputs, timedelta(hours=1), event_store=store
+    )
     console.print(render(snapshot))
     summary = local.summary(workspace, outputs)
     console.print("\n".join(summary.lines()), markup=False, highlight=False)

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
 
-from tooling.local import firehose
+from tooling.local import event_source, firehose
 from tooling.local.delivery import Tally, settle
 from tooling.local.store import Store, db_path, expire_archive
 from tooling.local.worker import FunctionSpec, Worker
@@ -63,7 +63,9 @@ class DrainResult(Tally):
 
 
 def pending_count(store: Store) -> int:
-    return int(store.scalar("SELECT COUNT(*) FROM deliveries") or 0)
+    """Queued invocations, plus messages an event source mapping has yet to take (visible ones: a
+    message hidden by its visibility timeout is not due until it reappears)."""
+    return int(store.scalar("SELECT COUNT(*) FROM deliveries") or 0) + event_source.visible_waiting(store)
 
 
 def background_work(store: Store) -> int:
@@ -192,7 +194,10 @@ class Dispatcher:
                 continue
             outcome = worker.invoke(delivery["payload"], delivery["request_id"])
             with self._tally_lock:
-                settle(self.store, delivery, function, outcome, self.tally)
+                if delivery["source"] == event_source.SOURCE:  # a synchronous batch of the SQS mapping
+                    event_source.settle_batch(self.store, delivery, function, outcome, self.tally)
+                else:
+                    settle(self.store, delivery, function, outcome, self.tally)
 
     def _deliver_archive_buffers(self, now: float) -> float | None:
         """Write the S3 archive's buffers that are due; the next due time while any remain."""
@@ -227,14 +232,17 @@ class Dispatcher:
                 now = time.time()
                 threads = {k: [t for t in ts if t.is_alive()] for k, ts in threads.items()}
                 threads = {k: ts for k, ts in threads.items() if ts}
+                # The SQS mappings' pollers: batches that are due become deliveries of their function.
+                event_source.poll(self.store, now)
                 keys = [row[0] for row in self.store.query("SELECT DISTINCT function_key FROM deliveries")]
+                waiting = event_source.visible_waiting(self.store, now)
                 buffered = self._deliver_archive_buffers(now)
-                if not keys and not threads and buffered is not None and idle_seconds > 0:
+                if not keys and not threads and not waiting and buffered is not None and idle_seconds > 0:
                     # Only Firehose buffers wait: sleep until the next one falls due (the background
                     # dispatcher outlives them, as Firehose delivers whether or not anyone is looking).
                     time.sleep(min(max(POLL_SECONDS, buffered - now), 1.0))
                     continue
-                if not keys and not threads:
+                if not keys and not threads and not waiting:
                     idle_since = idle_since or now
                     if now - idle_since >= idle_seconds:
                         return

@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from tooling.config import S3_ARCHIVE_TARGET
+from tooling.config import BATCH_PROCESSOR, S3_ARCHIVE_TARGET
 from tooling.errors import ToolingError
 from tooling.local import firehose
 from tooling.local.delivery import Queues
@@ -187,7 +187,9 @@ class LocalMonitorSource:
             "SELECT f.name AS name, SUM(d.attempts = 0 OR d.not_before <= ? OR d.claimed = 1) AS queued, "
             "SUM(d.attempts > 0 AND d.not_before > ? AND d.claimed = 0) AS retrying, "
             "MIN(CASE WHEN d.attempts > 0 AND d.claimed = 0 THEN d.not_before END) AS next_retry "
-            "FROM deliveries d JOIN functions f ON f.key = d.function_key GROUP BY f.name",
+            # Batches of the SQS mapping are synchronous invocations, not Lambda's asynchronous queue.
+            "FROM deliveries d JOIN functions f ON f.key = d.function_key WHERE d.source != 'sqs' "
+            "GROUP BY f.name",
             (now, now),
         )
         return {
@@ -264,10 +266,23 @@ class LocalMonitorSource:
                 values.get("Throttles", 0),
                 settings["lambda_throttles"],
             )
+            if key == BATCH_PROCESSOR:  # invoked synchronously by its mapping: no function DLQ to fail
+                continue
             add(
                 f"lambda-{key}-dead-letter-errors",
                 "AWS/Lambda/DeadLetterErrors",
                 values.get("DeadLetterErrors", 0),
+                1,
+            )
+        mappings = [str(row[0]) for row in self.store.query("SELECT uuid FROM event_source_mappings")]
+        if mappings:
+            # The function's MalformedMessages + UnstorableEvents + EventStoreWriteErrors on AWS: the
+            # messages its batch responses listed as failed.
+            failed_messages = sums(self.store, "mapping", mappings, start, now + 1)
+            add(
+                "batch-consumer-failed-messages",
+                "EcommerceEvents/FailedMessages",
+                sum(v.get("MessagesFailed", 0) for v in failed_messages.values()),
                 1,
             )
         rules = {str(r["key"]): str(r["name"]) for r in self.store.query("SELECT key, name FROM rules")}

@@ -15,10 +15,11 @@ import sqlite3
 import zipfile
 from pathlib import Path
 
-from tooling.config import S3_ARCHIVE_TARGET, Config, Target
+from tooling.config import BATCH_PROCESSOR, S3_ARCHIVE_TARGET, Config, Target
 from tooling.deploy.package import PackageResult
 from tooling.deploy.tfvars import HANDLERS
 from tooling.errors import PackageError
+from tooling.local.event_store_source import EVENT_STORE_FILE
 from tooling.local.firehose import bucket_root
 from tooling.local.forwarding import forwarding_rule_for, provision_forwarding
 from tooling.local.store import DB_NAME, Store, expire_archive
@@ -57,7 +58,19 @@ def function_environment(key: str, config: Config, workspace: Workspace) -> dict
         env["WEBHOOK_URL"] = config.processing.webhook_url
     if key == "notifier":
         env["IDEMPOTENCY_SQLITE_PATH"] = str(workspace.state_dir / "idempotency.sqlite")
+    if key == BATCH_PROCESSOR:
+        if config.event_store.enabled:
+            env["EVENT_STORE_SQLITE_PATH"] = str(workspace.state_dir / EVENT_STORE_FILE)
+            env["EVENT_STORE_TTL_DAYS"] = str(config.event_store.ttl_days)
+        else:
+            env["EVENT_STORE_DISABLED"] = "true"
     return env
+
+
+def async_function_keys(config: Config) -> list[str]:
+    """The functions invoked asynchronously (EventBridge, SNS), which have a dead-letter queue; the batch
+    processor is invoked synchronously by its SQS mapping and has none (as in terraform/modules/processors)."""
+    return [key for key, _ in config.deployed_functions() if key != BATCH_PROCESSOR]
 
 
 def extract_code(workspace: Workspace, package: PackageResult) -> Path:
@@ -128,8 +141,9 @@ def _target_arn(target: Target, names: Names, arns: Arns) -> str:
 
 
 def outputs_for(config: Config, names: Names, arns: Arns) -> DeploymentOutputs:
-    functions = {key: names.function(key) for key, _ in config.functions.items()}
-    dlqs = [EVENTS_DLQ, BATCH_DLQ, NOTIFICATIONS_DLQ, *functions]
+    functions = {key: names.function(key) for key, _ in config.deployed_functions()}
+    dlqs = [EVENTS_DLQ, BATCH_DLQ, NOTIFICATIONS_DLQ, *async_function_keys(config)]
+    store_enabled = config.batch_processor.enabled and config.event_store.enabled
     return DeploymentOutputs(
         target="local",
         environment=config.environment,
@@ -149,6 +163,7 @@ def outputs_for(config: Config, names: Names, arns: Arns) -> DeploymentOutputs:
         else arns.default_bus_rule(names.forwarding_rule),
         s3_archive_bucket_name=names.s3_archive_bucket if config.creates_s3_archive else "",
         s3_archive_stream_name=names.s3_archive_stream if config.creates_s3_archive else "",
+        event_store_table_name=names.event_store if store_enabled else "",
     )
 
 
@@ -182,6 +197,8 @@ def provision(workspace: Workspace, config: Config, package: PackageResult) -> D
     runtime_libraries(workspace)
     # The notifier's idempotency records hold event data: owner-only, created before the function runs.
     create_private(workspace.state_dir / "idempotency.sqlite")
+    # So are the stored events (the batch processor creates the table on its first write).
+    create_private(workspace.state_dir / EVENT_STORE_FILE)
     store = Store.open(workspace, create=True)
     try:
         with store.transaction() as conn:
@@ -205,6 +222,7 @@ def provision(workspace: Workspace, config: Config, package: PackageResult) -> D
             events_dlq = arns.queue_url(names.dlq(EVENTS_DLQ))
             provision_forwarding(store, conn, forwarding_rule_for(config, names, arns, events_dlq))
             _provision_s3_archive(conn, config, workspace, names, arns)
+            _provision_event_source(conn, config, names, arns)
             # Bumped on every apply: a running dispatcher reloads rules and functions when it changes.
             generation = int(store.meta("generation") or "0") + 1
             store.set_meta("generation", str(generation), conn)
@@ -224,7 +242,7 @@ def _provision_queues(conn: sqlite3.Connection, config: Config, names: Names, ar
     _upsert_queue(conn, arns, names.dlq(EVENTS_DLQ), "dlq", DLQ_VISIBILITY_SECONDS)
     _upsert_queue(conn, arns, names.dlq(BATCH_DLQ), "dlq", DLQ_VISIBILITY_SECONDS)
     _upsert_queue(conn, arns, names.dlq(NOTIFICATIONS_DLQ), "dlq", DLQ_VISIBILITY_SECONDS)
-    for key, _ in config.functions.items():
+    for key in async_function_keys(config):
         _upsert_queue(conn, arns, names.dlq(key), "dlq", DLQ_VISIBILITY_SECONDS)
     _upsert_queue(
         conn,
@@ -247,7 +265,7 @@ def _provision_functions(
     sha256: str,
 ) -> None:
     keys = []
-    for key, settings in config.functions.items():
+    for key, settings in config.deployed_functions():
         keys.append(key)
         name = names.function(key)
         conn.execute(
@@ -269,7 +287,7 @@ def _provision_functions(
                 settings.memory_mb,
                 json.dumps(function_environment(key, config, workspace), sort_keys=True),
                 log_group(name),
-                arns.queue_url(names.dlq(key)),
+                None if key == BATCH_PROCESSOR else arns.queue_url(names.dlq(key)),
                 str(code_dir),
                 sha256,
                 settings.maximum_retry_attempts,
@@ -373,6 +391,27 @@ def _provision_s3_archive(
     conn.execute("DELETE FROM firehose_records WHERE stream != ?", (names.s3_archive_stream,))
 
 
+def _provision_event_source(conn: sqlite3.Connection, config: Config, names: Names, arns: Arns) -> None:
+    """The batch queue's event source mapping to the batch processor, while [batch_processor] is enabled.
+    Its uuid is stable per environment (as a mapping Terraform keeps is), so batches in flight keep it."""
+    conn.execute("DELETE FROM event_source_mappings")
+    batch = config.batch_processor
+    if not batch.enabled:
+        return
+    conn.execute(
+        "INSERT INTO event_source_mappings (uuid, queue_url, queue_arn, function_key, batch_size, window_seconds, "
+        "enabled) VALUES (?, ?, ?, ?, ?, ?, 1)",
+        (
+            f"{names.prefix}-batch-queue-mapping",
+            arns.queue_url(names.batch_queue),
+            arns.queue(names.batch_queue),
+            BATCH_PROCESSOR,
+            batch.batch_size,
+            batch.batching_window_seconds,
+        ),
+    )
+
+
 def destroy(workspace: Workspace) -> None:
     """Remove every local resource of the environment: database, unpacked code, worker files, idempotency
     store, dispatcher files. The suffix, tfvars and outputs.json are not the local target's to remove."""
@@ -385,6 +424,9 @@ def destroy(workspace: Workspace) -> None:
         f"{DB_NAME}-wal",
         f"{DB_NAME}-shm",
         "idempotency.sqlite",
+        EVENT_STORE_FILE,
+        f"{EVENT_STORE_FILE}-wal",
+        f"{EVENT_STORE_FILE}-shm",
         "dispatcher.log",
         "dispatcher.starting",
         "dispatcher.lock",

@@ -95,6 +95,9 @@ CREATE TABLE IF NOT EXISTS firehose_records (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, stream TEXT NOT NULL, partition_prefix TEXT NOT NULL,
     data TEXT NOT NULL, arrived_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS firehose_records_partition ON firehose_records (stream, partition_prefix, seq);
+CREATE TABLE IF NOT EXISTS event_source_mappings (
+    uuid TEXT PRIMARY KEY, queue_url TEXT NOT NULL, queue_arn TEXT NOT NULL, function_key TEXT NOT NULL,
+    batch_size INTEGER NOT NULL, window_seconds INTEGER NOT NULL, enabled INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE IF NOT EXISTS replays (
     name TEXT PRIMARY KEY, arn TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL,
     event_start REAL NOT NULL, event_end REAL NOT NULL, rule_arns TEXT NOT NULL, events_replayed INTEGER NOT NULL,
@@ -140,11 +143,13 @@ class Store:
         # NORMAL in WAL mode: a commit survives a process crash; only an OS crash may lose the last commits.
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA busy_timeout=30000")
-        # A database from before the newest table (alarm_states) gets the tables it lacks (every statement
-        # is IF NOT EXISTS).
+        # A database from before the newest table (event_source_mappings) gets the tables it lacks (every
+        # statement is IF NOT EXISTS).
         if (
             create
-            or not self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'alarm_states'").fetchone()
+            or not self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'event_source_mappings'"
+            ).fetchone()
         ):
             with self.lock:
                 self.conn.executescript(SCHEMA)

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 
 from tooling.local import firehose
 from tooling.local.delivery import Queues
+from tooling.local.event_store_source import EVENT_STORE_FILE, LocalEventStore
 from tooling.local.metrics import percentiles, sums
 from tooling.local.store import Store
 from tooling.outputs import DeploymentOutputs
@@ -75,6 +76,18 @@ class S3ArchiveLine:
 
 
 @dataclass(frozen=True)
+class ConsumerLine:
+    """The batch queue's SQS event source mapping and the event store it fills."""
+
+    function: str
+    batches: int
+    messages_deleted: int
+    messages_failed: int
+    # Items in the event store; None when [event_store] is disabled.
+    stored_events: int | None
+
+
+@dataclass(frozen=True)
 class LocalSummary:
     archived_events: int
     pending_deliveries: int
@@ -89,6 +102,8 @@ class LocalSummary:
     workflows: list[WorkflowLine] = field(default_factory=list)
     # None when [s3_archive] is disabled.
     s3_archive: S3ArchiveLine | None = None
+    # The batch consumer, when [batch_processor] is enabled.
+    consumer: ConsumerLine | None = None
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
@@ -112,7 +127,7 @@ class LocalSummary:
         ]
         out.append("functions:")
         out += [
-            f"  {f.key:<12} invocations {f.invocations:>5}  errors {f.errors:>3}  "
+            f"  {f.key:<15} invocations {f.invocations:>5}  errors {f.errors:>3}  "
             f"duration p50 {f.duration_p50_ms:.1f} ms  p99 {f.duration_p99_ms:.1f} ms"
             for f in self.functions
         ]
@@ -137,6 +152,17 @@ class LocalSummary:
                 f"  records in {a.incoming_records:>5}  written {a.delivered_records:>5} in {a.objects} "
                 f"object(s) across {a.sources} source(s)  buffered {a.buffered_records}  "
                 f"failed deliveries {a.failed_deliveries}"
+            )
+        if self.consumer is not None:
+            c = self.consumer
+            out.append(
+                f"batch consumer: {c.batches} batch(es), {c.messages_deleted} message(s) consumed, "
+                f"{c.messages_failed} failed (retried, then the batch DLQ)"
+            )
+            out.append(
+                "event store: disabled"
+                if c.stored_events is None
+                else f"event store: {c.stored_events} event(s) stored"
             )
         out.append("queues:")
         out += [
@@ -207,6 +233,7 @@ def summarize(store: Store, outputs: DeploymentOutputs) -> LocalSummary:
         ),
         queues=queue_lines,
         workflows=_workflows(store, end),
+        consumer=_consumer(store, outputs, end),
         s3_archive=_s3_archive(store, end),
     )
 
@@ -229,6 +256,23 @@ def _s3_archive(store: Store, end: float) -> S3ArchiveLine | None:
         sources=len(sources),
         buffered_records=firehose.buffered_count(store),
         failed_deliveries=int(counts.get("DeliveryToS3.Attempts", 0) - counts.get("DeliveryToS3.Success", 0)),
+    )
+
+
+def _consumer(store: Store, outputs: DeploymentOutputs, end: float) -> ConsumerLine | None:
+    mapping = store.query("SELECT uuid, function_key FROM event_source_mappings")
+    if not mapping:
+        return None
+    totals = sums(store, "mapping", [str(mapping[0]["uuid"])], 0, end).get(str(mapping[0]["uuid"]), {})
+    stored = None
+    if outputs.event_store_table_name:
+        stored = LocalEventStore(store.path.parent / EVENT_STORE_FILE).item_count()
+    return ConsumerLine(
+        function=str(mapping[0]["function_key"]),
+        batches=int(totals.get("Batches", 0)),
+        messages_deleted=int(totals.get("MessagesDeleted", 0)),
+        messages_failed=int(totals.get("MessagesFailed", 0)),
+        stored_events=stored,
     )
 
 

@@ -3,6 +3,7 @@ routing table) and, when given, the deployed names from the outputs.
 
     bus -> rule (its pattern, summarised) -> target -> the DLQ where its failures land
     default bus -> forwarding rule -> bus, when [forwarding] is on
+    batch queue -> its consumer (batch-processor) -> the event store, when [batch_processor] is enabled
 
 Two renderings of one Graph: Mermaid (GitHub draws it in the README) and Graphviz DOT. Pure: no I/O.
 """
@@ -19,7 +20,7 @@ from tooling.config import Config
 from tooling.naming import queue_name_from_url
 from tooling.outputs import DeploymentOutputs
 
-Shape = Literal["bus", "rule", "function", "topic", "queue", "dlq", "workflow", "stream", "bucket"]
+Shape = Literal["bus", "rule", "function", "topic", "queue", "dlq", "workflow", "stream", "bucket", "table"]
 FUNCTIONS = ("processor", "notifier", "analytics")
 # The [forwarding] rule's node; no routing-table rule id ("rule:<name>") or target name can equal it.
 FORWARDING_NODE = "rule.forward-default"
@@ -43,6 +44,7 @@ _KIND_LABEL: dict[Shape, str] = {
     "workflow": "Step Functions",
     "stream": "Firehose",
     "bucket": "S3 bucket",
+    "table": "DynamoDB",
 }
 
 
@@ -115,6 +117,8 @@ def _names(outputs: DeploymentOutputs | None) -> dict[str, str]:
     names.update({f"dlq:{k}": queue_name_from_url(url) for k, url in outputs.dead_letter_queue_urls.items()})
     if outputs.forwarding_rule_arn:
         names[FORWARDING_NODE] = outputs.forwarding_rule_arn.rsplit("/", 1)[-1]
+    if outputs.event_store_table_name:
+        names["event-store"] = outputs.event_store_table_name
     return names
 
 
@@ -147,7 +151,19 @@ def build_graph(config: Config, outputs: DeploymentOutputs | None = None) -> Gra
                 dlq = node("dlq:events", "dlq", "events DLQ")
                 graph.link(Edge(rule_id, dlq, "undeliverable", failure=True))
             _downstream(graph, node, target.target)
+            if target.target == "batch-queue":
+                _consumer(graph, node, config)
     return graph
+
+
+def _consumer(graph: Graph, node: Any, config: Config) -> None:
+    """The batch queue's event source mapping to the batch processor, and the store it writes."""
+    if not config.batch_processor.enabled:
+        return
+    consumer = node("batch-processor", "function", "batch-processor")
+    graph.link(Edge("batch-queue", consumer, "event source mapping"))
+    if config.event_store.enabled:
+        graph.link(Edge(consumer, node("event-store", "table", "event store"), "put once per event"))
 
 
 def _downstream(graph: Graph, node: Any, target: str) -> None:
@@ -188,6 +204,7 @@ _MERMAID_SHAPE: dict[Shape, tuple[str, str]] = {
     "workflow": ("([", "])"),
     "stream": ("[[", "]]"),
     "bucket": ("[(", ")]"),
+    "table": ("[(", ")]"),
 }
 
 
@@ -215,6 +232,7 @@ _DOT_SHAPE: dict[Shape, str] = {
     "workflow": "component",
     "stream": "box3d",
     "bucket": "cylinder",
+    "table": "cylinder",
 }
 
 
@@ -225,7 +243,7 @@ def _dot_text(text: str) -> str:
 def to_dot(graph: Graph) -> str:
     lines = ["digraph routing {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];']
     for node in graph.nodes.values():
-        kinded = node.shape in ("function", "topic", "queue", "workflow", "stream", "bucket")
+        kinded = node.shape in ("function", "topic", "queue", "workflow", "stream", "bucket", "table")
         title = f"{node.title} ({_KIND_LABEL[node.shape]})" if kinded else node.title
         label = "\\n".join(_dot_text(part) for part in (title, *node.lines))
         lines.append(f'  {_ident(node.id)} [shape={_DOT_SHAPE[node.shape]}, label="{label}"];')

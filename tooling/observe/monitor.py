@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from tooling.errors import UsageError
 from tooling.observe.archive_monitor import S3ArchiveStats
 from tooling.observe.archive_monitor import problems as archive_problems
+from tooling.observe.consumer import CONSUMER_KEY, ConsumerView, consumer_view
+from tooling.observe.event_store import EventStoreSource
 from tooling.observe.forwarding import ForwardingView, forwarding_problems, forwarding_view
 from tooling.outputs import DeploymentOutputs
 
@@ -284,6 +286,8 @@ class Snapshot(Model):
     forwarding: ForwardingView | None = None
     # None when the deployment has no S3 event archive ([s3_archive] disabled).
     s3_archive: S3ArchiveStats | None = None
+    # The batch queue's consumer and the event store; None when [batch_processor] is disabled.
+    consumer: ConsumerView | None = None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -493,15 +497,36 @@ def assess(
     return Health(status=status, verdict=verdict, problems=problems)
 
 
+def _consumer(
+    outputs: DeploymentOutputs,
+    functions: Sequence[FunctionView],
+    queues: Sequence[QueueView],
+    event_store: EventStoreSource | None,
+) -> ConsumerView | None:
+    fn = next((f for f in functions if f.key == CONSUMER_KEY), None)
+    batch = next((q for q in queues if q.key == BATCH_QUEUE_KEY), None)
+    items = event_store.item_count() if event_store is not None and outputs.event_store_table_name else None
+    return consumer_view(
+        outputs.function_names,
+        errors=fn.metrics.errors if fn else 0,
+        invocations=fn.metrics.invocations if fn else 0,
+        queue_depth=batch.visible + batch.in_flight if batch and batch.exists else 0,
+        lag_seconds=batch.oldest_age_seconds if batch else 0,
+        table=outputs.event_store_table_name,
+        items=items,
+    )
+
+
 def build_snapshot(
     source: MonitorSource,
     outputs: DeploymentOutputs,
     since: timedelta,
     peek: int = 0,
     now: datetime | None = None,
+    event_store: EventStoreSource | None = None,
 ) -> Snapshot:
     """Gather one Snapshot of the environment through `source`; `peek` > 0 samples that many messages
-    from each non-empty queue (left visible)."""
+    from each non-empty queue (left visible); `event_store` gives the stored-events count."""
     if peek < 0:
         raise UsageError("--peek must be 0 or more")
     window = Window.last(since, now)
@@ -548,4 +573,5 @@ def build_snapshot(
         ),
         forwarding=forwarding,
         s3_archive=s3_archive,
+        consumer=_consumer(outputs, function_views, queue_views, event_store),
     )

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tooling.observe.archive_monitor import render_s3_archive
+from tooling.observe.consumer import render_consumer
 from tooling.observe.forwarding import ForwardingView
 from tooling.observe.logs import LogEvent
 from tooling.observe.monitor import (
@@ -392,6 +393,11 @@ def render(snapshot: Snapshot, *, health_first: bool = False) -> RenderableType:
         render_functions(snapshot.functions, taken, prefix),
         render_queues(snapshot.queues, prefix),
         *([] if snapshot.s3_archive is None else [render_s3_archive(snapshot.s3_archive, prefix)]),
+        *(
+            [render_consumer(snapshot.consumer, duration(snapshot.consumer.lag_seconds), compact)]
+            if snapshot.consumer is not None
+            else []
+        ),
         render_alarms(snapshot.alarms, taken, prefix),
     ]
     body = [part for section in body for part in (Text(""), section)]  # a blank line before each section

@@ -92,8 +92,9 @@ resource "aws_cloudwatch_metric_alarm" "lambda_throttles" {
 
 # Lambda could not write a failed asynchronous event to the function's dead-letter queue: the event is lost,
 # so the alarm fires on the first one (like the DLQ-send alarm of the rules).
+# Not for the batch consumer: its mapping invokes it synchronously, so it has no DLQ to fail to write to.
 resource "aws_cloudwatch_metric_alarm" "lambda_dead_letter_errors" {
-  for_each = var.function_names
+  for_each = { for key, name in var.function_names : key => name if name != var.batch_consumer_function }
 
   alarm_name          = "${var.name_prefix}-lambda-${each.key}-dead-letter-errors"
   alarm_description   = "Function ${each.value} could not send a failed event to its dead-letter queue: the event is lost. Check the role and the queue."

@@ -112,3 +112,16 @@ variable "firehose_stream_names" {
   default     = {}
   nullable    = false
 }
+
+variable "batch_consumer_function" {
+  type        = string
+  description = "Name of the batch queue's consumer function (batch-processor); null when there is none. Its failed messages (malformed, unstorable, failed writes) get an alarm of their own: a partial batch failure is no Lambda error."
+  default     = null
+}
+
+variable "metrics_namespace" {
+  type        = string
+  description = "CloudWatch namespace of the functions' business metrics (the processors module's POWERTOOLS_METRICS_NAMESPACE)."
+  default     = "EcommerceEvents"
+  nullable    = false
+}

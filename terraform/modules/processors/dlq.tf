@@ -3,7 +3,7 @@
 # key does not, and the roles then need no key permission to send here.
 
 resource "aws_sqs_queue" "dlq" {
-  for_each = var.functions
+  for_each = local.async_functions
 
   name                      = "${local.function_names[each.key]}-dlq"
   sqs_managed_sse_enabled   = true
@@ -11,7 +11,7 @@ resource "aws_sqs_queue" "dlq" {
 }
 
 resource "aws_sqs_queue_policy" "dlq" {
-  for_each = var.functions
+  for_each = local.async_functions
 
   queue_url = aws_sqs_queue.dlq[each.key].url
   policy    = data.aws_iam_policy_document.dlq[each.key].json
@@ -19,7 +19,7 @@ resource "aws_sqs_queue_policy" "dlq" {
 
 # Lambda sends with the function's role (an identity policy), so the queue policy only refuses plain HTTP.
 data "aws_iam_policy_document" "dlq" {
-  for_each = var.functions
+  for_each = local.async_functions
 
   statement {
     sid       = "DenyInsecureTransport"

@@ -45,10 +45,14 @@ data "aws_iam_policy_document" "function" {
     resources = ["*"] # X-Ray trace APIs have no resource-level permissions; AWS requires "*".
   }
 
-  statement {
-    sid       = "DeadLetterFailedInvocations"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.dlq[each.key].arn]
+  dynamic "statement" {
+    for_each = [for key, queue in aws_sqs_queue.dlq : queue.arn if key == each.key]
+
+    content {
+      sid       = "DeadLetterFailedInvocations"
+      actions   = ["sqs:SendMessage"]
+      resources = [statement.value]
+    }
   }
 
   # The environment variables are encrypted with the project key (kms_key_arn of the function); Lambda

@@ -7,9 +7,17 @@ data "aws_partition" "current" {}
 locals {
   function_names = { for key in keys(var.functions) : key => "${var.name_prefix}-${key}" }
 
+  # EventBridge and SNS invoke these asynchronously: each gets Lambda's async config and a dead-letter
+  # queue. The batch processor is invoked synchronously by its SQS event source mapping (batch.tf), where
+  # neither applies: its failed messages stay in the queue and end in the queue's own redrive DLQ.
+  async_functions = { for key, fn in var.functions : key => fn if key != "batch-processor" }
+
   # kms:ViaService values: the roles may use the project key only through these services.
   lambda_via_service   = "lambda.${var.region}.${data.aws_partition.current.dns_suffix}"
   dynamodb_via_service = "dynamodb.${var.region}.${data.aws_partition.current.dns_suffix}"
+  sqs_via_service      = "sqs.${var.region}.${data.aws_partition.current.dns_suffix}"
+
+  batch_event_store = try(var.batch_consumer.event_store, null)
 
   common_environment = {
     POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
@@ -27,6 +35,11 @@ locals {
       var.webhook_url == null ? {} : { WEBHOOK_URL = var.webhook_url },
     )
     analytics = {}
+    # Without a store the consumer only validates and counts; the variable says so explicitly.
+    "batch-processor" = local.batch_event_store == null ? tomap({ EVENT_STORE_DISABLED = "true" }) : tomap({
+      EVENT_STORE_TABLE    = local.batch_event_store.table_name
+      EVENT_STORE_TTL_DAYS = tostring(local.batch_event_store.ttl_days)
+    })
   }
 
   environment = {
@@ -64,8 +77,13 @@ resource "aws_lambda_function" "this" {
     mode = "Active"
   }
 
-  dead_letter_config {
-    target_arn = aws_sqs_queue.dlq[each.key].arn
+  # Only the asynchronously invoked functions: Lambda ignores a DLQ on synchronous (event source) invokes.
+  dynamic "dead_letter_config" {
+    for_each = [for key, queue in aws_sqs_queue.dlq : queue.arn if key == each.key]
+
+    content {
+      target_arn = dead_letter_config.value
+    }
   }
 
   logging_config {
@@ -93,7 +111,7 @@ resource "aws_cloudwatch_log_group" "function" {
 # maximum_event_age_in_seconds, then sends it to the function's dead-letter queue. Both come from the
 # environment file ([functions.<name>]); the local target reads the same values.
 resource "aws_lambda_function_event_invoke_config" "this" {
-  for_each = var.functions
+  for_each = local.async_functions
 
   function_name                = aws_lambda_function.this[each.key].function_name
   maximum_retry_attempts       = each.value.maximum_retry_attempts

@@ -19,7 +19,7 @@ output "role_arns" {
 }
 
 output "dead_letter_queues" {
-  description = "Each function's async dead-letter queue (name and url) per logical name."
+  description = "Each asynchronously invoked function's dead-letter queue (name and url) per logical name (not the batch processor: its failures stay in the batch queue)."
   value       = { for key, queue in aws_sqs_queue.dlq : key => { name = queue.name, url = queue.url } }
 }
 
@@ -31,4 +31,9 @@ output "idempotency_table_name" {
 output "idempotency_table_arn" {
   description = "ARN of the notifier's idempotency table."
   value       = aws_dynamodb_table.idempotency.arn
+}
+
+output "event_source_mapping_uuid" {
+  description = "UUID of the batch queue's event source mapping; empty when there is no batch consumer."
+  value       = one(aws_lambda_event_source_mapping.batch[*].uuid) == null ? "" : one(aws_lambda_event_source_mapping.batch[*].uuid)
 }

@@ -19,12 +19,38 @@ variable "functions" {
     maximum_retry_attempts    = optional(number, 2)
     maximum_event_age_seconds = optional(number, 21600)
   }))
-  description = "The functions to create, keyed processor | notifier | analytics; all run from the one zip."
+  description = "The functions to create, keyed processor | notifier | analytics | batch-processor; all run from the one zip."
   nullable    = false
 
   validation {
-    condition     = length(setsubtract(keys(var.functions), ["processor", "notifier", "analytics"])) == 0 && contains(keys(var.functions), "notifier")
-    error_message = "functions keys must be among processor, notifier and analytics, and notifier must be present (the notifications topic delivers to it)."
+    condition     = length(setsubtract(keys(var.functions), ["processor", "notifier", "analytics", "batch-processor"])) == 0 && contains(keys(var.functions), "notifier")
+    error_message = "functions keys must be among processor, notifier, analytics and batch-processor, and notifier must be present (the notifications topic delivers to it)."
+  }
+}
+
+variable "batch_consumer" {
+  type = object({
+    queue_arn               = string
+    batch_size              = number
+    batching_window_seconds = number
+    # The event store the consumer writes to; null consumes (validates and counts) without storing.
+    event_store = optional(object({
+      table_name = string
+      table_arn  = string
+      ttl_days   = number
+    }))
+  })
+  description = "The batch queue's event source mapping to the batch-processor function (which var.functions must hold); null creates none."
+  default     = null
+
+  validation {
+    condition     = var.batch_consumer == null || try(var.batch_consumer.batch_size >= 1 && var.batch_consumer.batch_size <= 10000 && floor(var.batch_consumer.batch_size) == var.batch_consumer.batch_size, false)
+    error_message = "batch_consumer.batch_size must be a whole number from 1 to 10000 (Lambda's limit for SQS)."
+  }
+
+  validation {
+    condition     = var.batch_consumer == null || try(var.batch_consumer.batching_window_seconds >= 0 && var.batch_consumer.batching_window_seconds <= 300 && floor(var.batch_consumer.batching_window_seconds) == var.batch_consumer.batching_window_seconds, false)
+    error_message = "batch_consumer.batching_window_seconds must be a whole number from 0 to 300."
   }
 }
 
@@ -54,7 +80,7 @@ variable "runtime" {
 
 variable "kms_key_arn" {
   type        = string
-  description = "ARN of the KMS key that encrypts log groups, environment variables and the idempotency table (the dead-letter queues use SSE-SQS)."
+  description = "ARN of the KMS key that encrypts log groups, environment variables, the idempotency table, the batch queue and the event store (the dead-letter queues use SSE-SQS)."
   nullable    = false
 }
 

@@ -3,7 +3,10 @@
 For an environment: copy the project to a scratch root (the user's .tooling/ and build/ stay untouched),
 point every service terraform/ and the tooling use at one moto server, then
 `tooling plan` -> `tooling apply --target aws -y` -> `tooling plan` (must be empty) -> `tooling outputs`
--> `tooling monitor` -> `tooling publish batch --count N` (the batch queue must then hold N) ->
+-> `tooling monitor` -> `tooling publish batch --count N` (the batch queue must then hold N, or, with the batch
+consumer, none: moto's event source mapping hands each message to the function and deletes it; moto
+runs no function code without Docker, so the event store stays empty there and is checked for its key and
+the mapping for its settings instead) ->
 `tooling destroy -y` (list calls must then find nothing of the stack). Every command runs as a user runs
 it, in a child process; its output goes to a log file under the scratch root.
 """
@@ -31,6 +34,7 @@ from tooling.deploy.e2e import compat, provider
 from tooling.deploy.e2e.inspection import (
     archive_event_count,
     archive_records,
+    consumer_problems,
     dashboard_problems,
     dashboards,
     empty_bucket,
@@ -70,6 +74,9 @@ class EnvResult:
     archived: int | None = None
     archive_listed: int | None = None
     archive_objects: int | None = None
+    # [batch_processor] enabled: the batch queue has a consumer, so it must be drained, not hold N.
+    consumer: bool = False
+    consumer_problems: list[str] = field(default_factory=list)
     destroyed: int | None = None
     dashboard_problems: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
@@ -85,12 +92,17 @@ class EnvResult:
                 f"re-plan {self.replan_changes} changes",
                 f"monitor {self.monitor_health}",
                 f"published {self.published}",
-                f"batch queue {self.batch_queue}",
+                f"batch queue {self.batch_queue}" + (" (consumed)" if self.consumer else ""),
                 *([] if self.forwarded is None else [f"forwarded {self.forwarded}/1"]),
                 *(
                     []
                     if self.archived is None
                     else [f"s3 archive {self.archived} in {self.archive_objects} objects"]
+                ),
+                *(
+                    ["consumer " + ("ok" if not self.consumer_problems else "INVALID")]
+                    if self.consumer
+                    else []
                 ),
                 f"destroyed {self.destroyed}",
                 f"left {len(self.left)}",
@@ -105,7 +117,8 @@ class EnvResult:
         return (
             self.applied == self.planned
             and self.replan_changes == 0
-            and self.published == self.batch_queue
+            and self.batch_queue == (0 if self.consumer else self.published)
+            and not self.consumer_problems
             and self.forwarded in (None, 1)
             and (
                 self.archived is None
@@ -282,6 +295,14 @@ class Run:
                 )
                 # A user empties the archive before `tooling destroy` too (README, "Destroying").
                 empty_bucket(bucket, outputs["region"], endpoint)
+            config = load_config(self.root / "environments" / f"{self.env}.toml")
+            self.result.consumer = config.batch_processor.enabled
+            if self.result.consumer:
+                self.result.consumer_problems = consumer_problems(
+                    outputs["batch_queue_arn"], outputs["event_store_table_name"],
+                    config.batch_processor.batch_size, config.batch_processor.batching_window_seconds,
+                    outputs["region"], endpoint,
+                )  # fmt: skip
             before = self.result.applied
             self.tooling("destroy", "destroy", "-y")
             self.result.destroyed = before - self.state_count(terraform)

@@ -19,7 +19,10 @@ _LISTERS: dict[str, Callable[[Any, str], list[str]]] = {
         [t["TopicArn"] for t in c.list_topics()["Topics"]]
         + [s["SubscriptionArn"] for s in c.list_subscriptions()["Subscriptions"]]
     ),
-    "lambda": lambda c, p: [f["FunctionName"] for f in c.list_functions()["Functions"]],
+    "lambda": lambda c, p: (
+        [f["FunctionName"] for f in c.list_functions()["Functions"]]
+        + [f"{m['UUID']} ({m['FunctionArn']})" for m in c.list_event_source_mappings()["EventSourceMappings"]]
+    ),
     "dynamodb": lambda c, p: c.list_tables()["TableNames"],
     "iam": lambda c, p: [r["RoleName"] for r in c.list_roles()["Roles"]],
     "kms": lambda c, p: (
@@ -67,6 +70,32 @@ def queue_depth(url: str, region: str, endpoint: str) -> int:
 def archive_event_count(name: str, region: str, endpoint: str) -> int:
     """Events the archive of the custom bus holds: what reached that bus, from any sender."""
     return int(client("events", region, endpoint).describe_archive(ArchiveName=name).get("EventCount", 0))
+
+
+def consumer_problems(
+    queue_arn: str, table: str, batch_size: int, window: int, region: str, endpoint: str
+) -> list[str]:
+    """What differs between the batch consumer as configured and as the emulator holds it: the queue's event
+    source mapping (batch size, window, ReportBatchItemFailures) and the event store table's key."""
+    problems: list[str] = []
+    mappings = client("lambda", region, endpoint).list_event_source_mappings(EventSourceArn=queue_arn)
+    found = mappings["EventSourceMappings"]
+    if len(found) != 1:
+        problems.append(f"{len(found)} event source mapping(s) on the batch queue, not 1")
+    for mapping in found:
+        got = (
+            mapping.get("BatchSize"),
+            mapping.get("MaximumBatchingWindowInSeconds", 0),
+            mapping.get("FunctionResponseTypes", []),
+        )
+        if got != (batch_size, window, ["ReportBatchItemFailures"]):
+            problems.append(f"event source mapping (batch size, window, response types) is {got}")
+    if table:
+        described = client("dynamodb", region, endpoint).describe_table(TableName=table)["Table"]
+        keys = sorted((k["AttributeName"], k["KeyType"]) for k in described["KeySchema"])
+        if keys != [("pk", "HASH"), ("sk", "RANGE")]:
+            problems.append(f"event store {table} has the key {keys}, not pk/sk")
+    return problems
 
 
 def dashboard_problems(body: dict[str, Any]) -> list[str]:

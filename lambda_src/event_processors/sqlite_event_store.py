@@ -1,0 +1,41 @@
+"""Event store items in a SQLite file (``EVENT_STORE_SQLITE_PATH``), for the local target: the same key and
+the same idempotency as the DynamoDB table (INSERT OR IGNORE on the primary key (pk, sk) is the conditional
+put). `tooling events query` reads this table on the local target; the schema is declared here and there."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from event_processors.event_store import StoredEvent, WriteOutcome
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    pk TEXT NOT NULL, sk TEXT NOT NULL, id TEXT NOT NULL, source TEXT NOT NULL, detail_type TEXT NOT NULL,
+    time TEXT NOT NULL, event TEXT NOT NULL, expiration INTEGER NOT NULL, PRIMARY KEY (pk, sk))
+"""
+
+
+class SQLiteEventStore:
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._connection: sqlite3.Connection | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        # Opened once per container (on first use) and kept, like a boto3 client.
+        if self._connection is None:
+            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self._path, timeout=10.0, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(SCHEMA)
+            self._connection = connection
+        return self._connection
+
+    def put_once(self, item: StoredEvent) -> WriteOutcome:
+        values = item.attributes()
+        cursor = self._connect().execute(
+            "INSERT OR IGNORE INTO events (pk, sk, id, source, detail_type, time, event, expiration) "
+            "VALUES (:pk, :sk, :id, :source, :detail_type, :time, :event, :expiration)",
+            values,
+        )
+        return "stored" if cursor.rowcount == 1 else "duplicate"
