@@ -35,7 +35,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = "from aws_lambda_powertools import Logger, Metrics"
-HANDLERS = ("event_processors.processor", "event_processors.notifier", "event_processors.analytics")
+HANDLERS = (
+    "event_processors.processor",
+    "event_processors.notifier",
+    "event_processors.analytics",
+    "event_processors.batch_processor",
+)
 REFERENCES = ("boto3", "aws_xray_sdk.core")
 
 TIMER = """
