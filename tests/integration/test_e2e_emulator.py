@@ -291,3 +291,59 @@ def test_a_tls_only_bucket_policy_lets_requests_through_and_other_denials_still_
     assert s3.get_object(Bucket="tls-only", Key="a.gz")["Body"].read() == b"x"
     with pytest.raises(s3.exceptions.ClientError):
         s3.get_object(Bucket="tls-only", Key="secret/b")
+
+
+def test_concurrent_put_events_into_a_queue_with_an_event_source_mapping_all_succeed(endpoint: str) -> None:
+    """moto runs a queue's event source mapping inside SendMessage; parallel PutEvents calls raced on the
+    same receipt handles and failed whole with ReceiptHandleIsInvalid (2 of 2 runs of this shape before the
+    patch serialised the mapping per queue)."""
+    import io
+    import threading
+    import zipfile
+
+    sqs, functions, iam, events = (client(s, endpoint) for s in ("sqs", "lambda", "iam", "events"))
+    role = iam.create_role(RoleName="esm-race", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("h.py", "def handler(event, context):\n    return {}\n")
+    functions.create_function(
+        FunctionName="esm-race", Runtime="python3.13", Role=role, Handler="h.handler",
+        Code={"ZipFile": code.getvalue()},
+    )  # fmt: skip
+    url = sqs.create_queue(QueueName="esm-race", Attributes={"VisibilityTimeout": "300"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    functions.create_event_source_mapping(
+        EventSourceArn=arn,
+        FunctionName="esm-race",
+        BatchSize=10,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+    )
+    events.put_rule(Name="esm-race", EventPattern=json.dumps({"source": ["esm.race"]}))
+    events.put_targets(Rule="esm-race", Targets=[{"Id": "queue", "Arn": arn}])
+    failures: list[str] = []
+
+    def publish(worker: int) -> None:
+        own = client("events", endpoint)
+        for call in range(15):
+            entries = [
+                {
+                    "Source": "esm.race",
+                    "DetailType": "t",
+                    "Detail": json.dumps({"w": worker, "c": call, "n": n}),
+                }
+                for n in range(10)
+            ]
+            try:
+                answer = own.put_events(Entries=entries)
+            except Exception as exc:  # any failure is what the test counts
+                failures.append(repr(exc))
+                continue
+            failures.extend(str(e) for e in answer["Entries"] if "ErrorCode" in e)
+
+    threads = [threading.Thread(target=publish, args=(worker,)) for worker in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []

@@ -22,7 +22,7 @@ def apply_all() -> list[str]:
     """Apply every patch; return one line per patch saying what it covers."""
     patches = (
         _lambda_without_docker, _sqs_attributes, _lambda_configuration, _sfn_calls, _events_targets,
-        _firehose_s3_delivery, _s3_secure_transport,
+        _firehose_s3_delivery, _s3_secure_transport, _sqs_event_source_one_poller,
     )  # fmt: skip
     return [patch() for patch in patches]
 
@@ -290,3 +290,28 @@ def _s3_secure_transport() -> str:
 
     FakeBucket.get_permission = permission
     return "s3: bucket policies deny only insecure transport never apply (the emulator stands in for TLS)"
+
+
+def _sqs_event_source_one_poller() -> str:
+    import threading
+
+    Queue = _moto("moto.sqs.models").Queue
+    add_message = Queue.add_message
+    locks: dict[int, threading.Lock] = {}
+    guard = threading.Lock()
+
+    def add_message_polled_once(self: Any, message: Any) -> None:
+        # A queue with an event source mapping runs the mapping inside SendMessage (receive, invoke,
+        # delete). Concurrent PutEvents calls (the publisher sends several at once) ran it in parallel and
+        # raced on the same messages' receipt handles: DeleteMessage failed with ReceiptHandleIsInvalid and
+        # moto answered the whole PutEvents with HTTP 400. One poller per queue here.
+        if not self.lambda_event_source_mappings:
+            add_message(self, message)
+            return
+        with guard:
+            lock = locks.setdefault(id(self), threading.Lock())
+        with lock:
+            add_message(self, message)
+
+    Queue.add_message = add_message_polled_once
+    return "sqs: a queue's event source mapping runs one batch at a time (concurrent sends raced on receipts)"
