@@ -6,8 +6,9 @@ point every service terraform/ and the tooling use at one moto server, then
 -> `tooling monitor` -> `tooling publish batch --count N` (the batch queue must then hold N, or, with the batch
 consumer, none: moto's event source mapping hands each message to the function and deletes it; moto
 runs no function code without Docker, so the event store stays empty there and is checked for its key and
-the mapping for its settings instead) ->
-`tooling destroy -y` (list calls must then find nothing of the stack). Every command runs as a user runs
+the mapping for its settings instead) -> `tooling publish file --bus default` of an AWS service event (the
+custom bus's archive must grow by one) -> `tooling archive ls` (the S3 archive holds every published event;
+the bucket is then emptied) -> `tooling destroy -y` (list calls must then find nothing of the stack). Every command runs as a user runs
 it, in a child process; its output goes to a log file under the scratch root.
 """
 
