@@ -29,6 +29,7 @@ MODULE_NAMES = (
     "forwarding",
     "event_archive",
     "event_store",
+    "eventbridge_role",
 )
 
 

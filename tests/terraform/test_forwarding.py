@@ -4,7 +4,7 @@ forwarding_rule_arn output; nothing when [forwarding] is off."""
 
 from __future__ import annotations
 
-from terraform_hcl import modules, statements
+from terraform_hcl import modules, statements, unquote
 
 TOGGLE = "${var.create_forwarding ? 1 : 0}"
 
@@ -27,7 +27,7 @@ def test_the_rule_and_its_target_sit_on_the_default_bus_and_target_the_custom_bu
     assert rule.attr("event_bus_name") == "default"
     assert target.attr("event_bus_name") == "default"
     assert target.attr("arn") == "${var.event_bus_arn}"
-    assert target.attr("role_arn") == "${aws_iam_role.this[0].arn}"
+    assert target.attr("role_arn") == "${module.role.arn}"
     assert target.body["dead_letter_config"][0]["arn"] == "${var.dead_letter_queue_arn}"
 
 
@@ -35,17 +35,16 @@ def test_the_role_may_only_put_events_on_the_custom_bus_and_only_the_rule_may_as
     forwarding = modules()["forwarding"]
 
     (statement,) = statements(forwarding.policy_document("put_events"))
-    (trust,) = statements(forwarding.policy_document("assume_role"))
+    role = forwarding.module_calls["role"]
 
     assert statement.actions == ["events:PutEvents"]
     assert statement.resources == ["${var.event_bus_arn}"]
     assert forwarding.resources("aws_iam_role_policy_attachment") == []
-    assert trust.actions == ["sts:AssumeRole"]
-    assert trust.principals == [{"type": "Service", "identifiers": ["events.amazonaws.com"]}]
-    assert {c["variable"]: c["values"] for c in trust.conditions} == {
-        "aws:SourceAccount": ["${local.account_id}"],
-        "aws:SourceArn": ["${aws_cloudwatch_event_rule.this[0].arn}"],
-    }
+    # The trust itself (events.amazonaws.com, these rules, this account) is eventbridge_role's, tested there.
+    assert unquote(role["source"]) == "../eventbridge_role"
+    assert role["rule_arns"] == "${aws_cloudwatch_event_rule.this[*].arn}"
+    assert role["account_id"] == "${local.account_id}"
+    assert role["policy_json"] == "${one(data.aws_iam_policy_document.put_events[*].json)}"
 
 
 def test_the_root_wires_forwarding_from_the_environment_file_and_exports_its_rule_arn() -> None:

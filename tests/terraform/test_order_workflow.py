@@ -48,8 +48,10 @@ def test_every_workflow_resource_is_counted_by_create_workflow() -> None:
 
     untoggled = [b.address for b in blocks if b.body.get("count") != TOGGLE]
 
-    assert len(blocks) == 10
+    assert len(blocks) == 7
     assert untoggled == []
+    # The EventBridge target role (3 more blocks) lives in modules/eventbridge_role, toggled the same way.
+    assert module.module_calls["target_role"]["create"] == "${var.create_workflow}"
 
 
 def test_the_workflow_exists_only_when_a_rule_targets_it() -> None:
@@ -199,18 +201,13 @@ def test_state_machine_may_publish_only_on_the_bus_and_uses_star_only_where_aws_
 
 
 def test_target_role_is_assumed_by_eventbridge_only_for_the_rules_that_target_the_workflow() -> None:
-    module = modules()["workflows"]
-    (trust,) = statements(module.policy_document("target_assume_role"))
+    role = modules()["workflows"].module_calls["target_role"]
 
-    assert trust.principals == [{"type": "Service", "identifiers": ["events.amazonaws.com"]}]
-    assert {
-        "test": "ArnEquals",
-        "variable": "aws:SourceArn",
-        "values": "${var.rule_arns}",
-    } in trust.conditions
-    assert {"test": "StringEquals", "variable": "aws:SourceAccount", "values": ["${local.account_id}"]} in (
-        trust.conditions
-    )
+    # The trust itself (events.amazonaws.com, these rules, this account) is eventbridge_role's, tested there.
+    assert unquote(role["source"]) == "../eventbridge_role"
+    assert role["rule_arns"] == "${var.rule_arns}"
+    assert role["account_id"] == "${local.account_id}"
+    assert role["policy_json"] == "${one(data.aws_iam_policy_document.target[*].json)}"
     # lookup(): an environment whose routing table has no workflow rule must still plan (no such key then).
     assert (
         modules()["root"].module_calls["workflows"]["rule_arns"]
@@ -238,7 +235,9 @@ def test_routing_resolves_the_workflow_and_gives_a_role_only_to_targets_that_nee
     assert modules()["routing"].variables["target_role_arns"]["default"] == {}
     outputs = modules()["workflows"].outputs
     assert '"order-workflow" => machine.arn' in outputs["state_machine_arns"]["value"]
-    assert '"order-workflow" => role.arn' in outputs["target_role_arns"]["value"]
+    assert outputs["target_role_arns"]["value"] == (
+        '${var.create_workflow ? {"order-workflow" = module.target_role.arn} : {}}'
+    )
 
 
 @pytest.mark.parametrize(

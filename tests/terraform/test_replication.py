@@ -78,27 +78,27 @@ def test_replica_regions_must_differ_checked_at_plan_time() -> None:
 def test_forwarding_role_may_only_put_events_on_the_replica_bus() -> None:
     replication = modules()["replication"]
     (statement,) = statements(replication.policy_document("replicate"))
-    role_policies = replication.resources("aws_iam_role_policy")
 
     assert statement.effect == "Allow"
     assert statement.actions == ["events:PutEvents"]
     assert statement.resources == ["${aws_cloudwatch_event_bus.this[0].arn}"]
-    assert [p.body["policy"] for p in role_policies] == ["${data.aws_iam_policy_document.replicate[0].json}"]
+    assert (
+        replication.module_calls["role"]["policy_json"]
+        == "${one(data.aws_iam_policy_document.replicate[*].json)}"
+    )
+    assert replication.resources("aws_iam_role_policy") == []
     assert replication.resources("aws_iam_role_policy_attachment") == []
 
 
 def test_only_the_replication_rule_of_this_account_may_assume_the_role() -> None:
     replication = modules()["replication"]
-    (trust,) = statements(replication.policy_document("assume_role"))
-    role = replication.resource("aws_iam_role", "replicate").body
+    role = replication.module_calls["role"]
 
-    assert trust.actions == ["sts:AssumeRole"]
-    assert trust.principals == [{"type": "Service", "identifiers": ["events.amazonaws.com"]}]
-    assert {c["variable"]: c["values"] for c in trust.conditions} == {
-        "aws:SourceAccount": ["${local.account_id}"],
-        "aws:SourceArn": ["${aws_cloudwatch_event_rule.replicate[0].arn}"],
-    }
-    assert role["assume_role_policy"] == "${data.aws_iam_policy_document.assume_role[0].json}"
+    # The trust itself (events.amazonaws.com, these rules, this account) is eventbridge_role's, tested there.
+    assert unquote(role["source"]) == "../eventbridge_role"
+    assert role["rule_arns"] == "${aws_cloudwatch_event_rule.replicate[*].arn}"
+    assert role["account_id"] == "${local.account_id}"
+    assert role["create"] == "${var.create_replication}"
 
 
 def test_rule_on_the_primary_bus_forwards_the_four_ecommerce_sources() -> None:
@@ -117,7 +117,7 @@ def test_target_is_the_replica_bus_with_role_retries_and_the_events_dlq() -> Non
     target = replication.resource("aws_cloudwatch_event_target", "replicate").body
 
     assert target["arn"] == "${aws_cloudwatch_event_bus.this[0].arn}"
-    assert target["role_arn"] == "${aws_iam_role.replicate[0].arn}"
+    assert target["role_arn"] == "${module.role.arn}"
     assert target["retry_policy"][0]["maximum_retry_attempts"] == "${var.retry_policy.maximum_retry_attempts}"
     assert target["dead_letter_config"][0]["arn"] == "${var.dead_letter_queue_arn}"
     assert root.module_calls["replication"]["dead_letter_queue_arn"] == "${module.messaging.events_dlq_arn}"

@@ -81,45 +81,16 @@ data "aws_iam_policy_document" "firehose" {
   }
 }
 
-data "aws_iam_policy_document" "target_assume_role" {
-  count = var.create_archive ? 1 : 0
+module "target_role" {
+  source = "../eventbridge_role"
 
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = var.rule_arns
-    }
-  }
-}
-
-resource "aws_iam_role" "target" {
-  count = var.create_archive ? 1 : 0
-
-  name               = "${var.stream_name}-target"
-  description        = "Lets the rules targeting ${var.stream_name} put records on it"
-  assume_role_policy = data.aws_iam_policy_document.target_assume_role[0].json
-}
-
-resource "aws_iam_role_policy" "target" {
-  count = var.create_archive ? 1 : 0
-
-  name   = "put-archive-records"
-  role   = aws_iam_role.target[0].id
-  policy = data.aws_iam_policy_document.target[0].json
+  create      = var.create_archive
+  name        = "${var.stream_name}-target"
+  description = "Lets the rules targeting ${var.stream_name} put records on it"
+  account_id  = local.account_id
+  rule_arns   = var.rule_arns
+  policy_name = "put-archive-records"
+  policy_json = one(data.aws_iam_policy_document.target[*].json)
 }
 
 data "aws_iam_policy_document" "target" {

@@ -20,7 +20,7 @@ output "stream_arns" {
 
 output "target_role_arns" {
   description = "Logical target name (s3-archive) -> the role EventBridge assumes to put records; empty when not created."
-  value       = { for role in aws_iam_role.target : "s3-archive" => role.arn }
+  value       = var.create_archive ? { "s3-archive" = module.target_role.arn } : {}
 }
 
 output "stream_names" {

@@ -43,7 +43,7 @@ resource "aws_cloudwatch_event_target" "this" {
   rule           = aws_cloudwatch_event_rule.this[0].name
   target_id      = "custom-bus"
   arn            = var.event_bus_arn
-  role_arn       = aws_iam_role.this[0].arn
+  role_arn       = module.role.arn
 
   retry_policy {
     maximum_retry_attempts       = var.retry_policy.maximum_retry_attempts

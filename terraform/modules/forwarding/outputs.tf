@@ -15,5 +15,5 @@ output "rule_arns" {
 
 output "role_arn" {
   description = "ARN of the role the forwarding target uses; null when forwarding is off."
-  value       = one(aws_iam_role.this[*].arn)
+  value       = module.role.arn
 }

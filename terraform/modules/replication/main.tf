@@ -87,7 +87,7 @@ resource "aws_cloudwatch_event_target" "replicate" {
   rule           = aws_cloudwatch_event_rule.replicate[0].name
   target_id      = "replica-bus"
   arn            = aws_cloudwatch_event_bus.this[0].arn
-  role_arn       = aws_iam_role.replicate[0].arn
+  role_arn       = module.role.arn
 
   retry_policy {
     maximum_retry_attempts       = var.retry_policy.maximum_retry_attempts

@@ -30,7 +30,7 @@ output "rule_arns" {
 
 output "role_arn" {
   description = "ARN of the role the replication target uses; null when replication is off."
-  value       = one(aws_iam_role.replicate[*].arn)
+  value       = module.role.arn
 }
 
 output "replica_dead_letter_queue_url" {

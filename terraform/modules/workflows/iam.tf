@@ -81,45 +81,16 @@ data "aws_iam_policy_document" "state_machine" {
   }
 }
 
-data "aws_iam_policy_document" "target_assume_role" {
-  count = var.create_workflow ? 1 : 0
+module "target_role" {
+  source = "../eventbridge_role"
 
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = var.rule_arns
-    }
-  }
-}
-
-resource "aws_iam_role" "target" {
-  count = var.create_workflow ? 1 : 0
-
-  name               = "${local.state_machine_name}-target"
-  description        = "Lets the rules targeting ${local.state_machine_name} start its executions"
-  assume_role_policy = data.aws_iam_policy_document.target_assume_role[0].json
-}
-
-resource "aws_iam_role_policy" "target" {
-  count = var.create_workflow ? 1 : 0
-
-  name   = "start-order-fulfilment"
-  role   = aws_iam_role.target[0].id
-  policy = data.aws_iam_policy_document.target[0].json
+  create      = var.create_workflow
+  name        = "${local.state_machine_name}-target"
+  description = "Lets the rules targeting ${local.state_machine_name} start its executions"
+  account_id  = local.account_id
+  rule_arns   = var.rule_arns
+  policy_name = "start-order-fulfilment"
+  policy_json = one(data.aws_iam_policy_document.target[*].json)
 }
 
 data "aws_iam_policy_document" "target" {
@@ -130,4 +101,15 @@ data "aws_iam_policy_document" "target" {
     actions   = ["states:StartExecution"]
     resources = [aws_sfn_state_machine.this[0].arn]
   }
+}
+
+# The role moved into the shared eventbridge_role module: existing deployments keep their role (no replace).
+moved {
+  from = aws_iam_role.target
+  to   = module.target_role.aws_iam_role.this
+}
+
+moved {
+  from = aws_iam_role_policy.target
+  to   = module.target_role.aws_iam_role_policy.this
 }

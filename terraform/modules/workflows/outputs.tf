@@ -5,7 +5,7 @@ output "state_machine_arns" {
 
 output "target_role_arns" {
   description = "Logical target name (order-workflow) -> the role EventBridge assumes to start executions; empty when not created."
-  value       = { for role in aws_iam_role.target : "order-workflow" => role.arn }
+  value       = var.create_workflow ? { "order-workflow" = module.target_role.arn } : {}
 }
 
 output "log_group_name" {
