@@ -17,20 +17,23 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tooling.deploy import pipeline as deploy
 from tooling.errors import ToolingError
-from tooling.observe.dlq import DlqSource
-from tooling.observe.event_archive import ArchiveSource, require_archive
-from tooling.observe.event_store import EventStoreSource, require_table
-from tooling.observe.logs import LogSource
-from tooling.observe.monitor import MonitorSource
-from tooling.observe.replay import ReplaySource
 from tooling.outputs import DeploymentOutputs, TargetKind, clear_outputs
 from tooling.publish.bus import AwsBus, Bus
 from tooling.publish.http_bus import open_aws_bus
 from tooling.workspace import Workspace
+
+if TYPE_CHECKING:
+    # Only the command that runs imports its seam: `publish` never loads terraform's pipeline or the monitors.
+    from tooling.deploy import pipeline as deploy
+    from tooling.observe.dlq import DlqSource
+    from tooling.observe.event_archive import ArchiveSource
+    from tooling.observe.event_store import EventStoreSource
+    from tooling.observe.logs import LogSource
+    from tooling.observe.monitor import MonitorSource
+    from tooling.observe.replay import ReplaySource
 
 
 def apply(
@@ -41,7 +44,9 @@ def apply(
         from tooling.local import apply_local  # the emulator loads only when asked for
 
         return apply_local(prepared)
-    return deploy.apply_aws(prepared, confirm=confirm)
+    from tooling.deploy import pipeline
+
+    return pipeline.apply_aws(prepared, confirm=confirm)
 
 
 def destroy(
@@ -56,7 +61,9 @@ def destroy(
         destroy_local(workspace)
         clear_outputs(workspace)
         return True
-    return deploy.destroy_aws(workspace, config_path, confirm=confirm)
+    from tooling.deploy import pipeline
+
+    return pipeline.destroy_aws(workspace, config_path, confirm=confirm)
 
 
 def bus_for(
@@ -108,6 +115,8 @@ class Sources:
 
     def event_archive(self) -> ArchiveSource:
         """The S3 event archive's bucket (UsageError when the deployment has none)."""
+        from tooling.observe.event_archive import require_archive
+
         bucket = require_archive(self.outputs)
         if self.outputs.target == "local":
             source: ArchiveSource = _local("local_archive_source")(self.workspace, self.outputs)
@@ -126,6 +135,8 @@ class Sources:
 
     def event_store(self) -> EventStoreSource:
         """The event store; a one-line usage error when the deployment has none."""
+        from tooling.observe.event_store import require_table
+
         table = require_table(
             self.outputs.event_store_table_name, self.outputs.environment or self.workspace.env
         )

@@ -244,3 +244,25 @@ def test_generated_events_conform_to_the_schema_registry() -> None:
     }
 
     assert problems == set()
+
+
+def test_idempotency_keys_are_uuid4_and_a_forked_child_never_reuses_its_parents(tmp_path: Path) -> None:
+    import os
+    import uuid
+
+    from tooling.publish.events import KEYS_PER_DRAW, random_key
+
+    first = random_key()  # fills this process's pool
+    assert str(uuid.UUID(first)) == first and uuid.UUID(first).version == 4
+    drawn = tmp_path / "child"
+    pid = os.fork()
+    if pid == 0:  # the child: its keys must come from a fresh draw
+        try:
+            drawn.write_text("\n".join(random_key() for _ in range(KEYS_PER_DRAW)))
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    parent = {random_key() for _ in range(KEYS_PER_DRAW)}
+
+    child = set(drawn.read_text().split())
+    assert len(child) == KEYS_PER_DRAW and not child & parent

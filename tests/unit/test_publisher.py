@@ -245,6 +245,22 @@ def test_concurrency_is_bounded_and_used() -> None:
     assert bus.max_active == 3
 
 
+def test_progress_is_reported_on_the_calling_thread_and_adds_up() -> None:
+    bus = ScriptedBus(decide=lambda n, a: "AccessDeniedException" if n % 50 == 0 else None, delay=0.001)
+    threads: set[str] = set()
+    counted = [0, 0]
+
+    def progress(accepted: int, failed: int) -> None:
+        threads.add(threading.current_thread().name)
+        counted[0] += accepted
+        counted[1] += failed
+
+    summary = publish(bus, entries(300), PublishSettings(concurrency=3), total=300, progress=progress)
+
+    assert threads == {threading.current_thread().name}
+    assert counted == [summary.published, summary.failed] == [294, 6]
+
+
 def test_rate_limit_spaces_events() -> None:
     bus = ScriptedBus()
     settings = PublishSettings(rate=400, base_delay=0, concurrency=4)

@@ -1,4 +1,4 @@
-"""The `tooling` command: a typer app assembled from one small module per command group.
+"""The `tooling` command: a typer app whose commands come from one small module per command group.
 
 Commands stay thin (parse, call one core function, render). Every ToolingError and the botocore errors a
 user can fix become one stderr line plus a hint and a non-zero exit; `--debug` shows the traceback.
@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from tooling.cli import errors
+from tooling.cli.commands import LazyCommands
 from tooling.cli.state import STATE
 
 app = typer.Typer(
@@ -20,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
     help="Deploy, drive and watch the e-commerce EventBridge architecture (Terraform + a local target).",
     rich_markup_mode="rich",
+    cls=LazyCommands,  # each command's module is imported only when that command runs (commands.py)
 )
 
 
@@ -40,16 +42,6 @@ def _root(
     ] = False,
 ) -> None:
     STATE.debug = debug
-
-
-def _register() -> None:
-    # Each command group lives in its own module; importing it attaches its commands to `app`.
-    from tooling.cli import commands
-
-    commands.register(app)
-
-
-_register()
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,11 +18,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tooling.cli.config_cmd import resolve_config
 from tooling.cli.load_line import LoadLine
 from tooling.cli.options import ConfigOption, EnvOption, JsonOption, OutputsOption, TargetOption
-from tooling.config import Publisher as PublisherConfig
-from tooling.config import load_config
 from tooling.errors import UsageError
 from tooling.outputs import load_outputs, with_target
 from tooling.publish.bus import Bus, RecordingBus
@@ -44,6 +41,9 @@ from tooling.publish.publisher import ProgressCallback, PublishSettings, Publish
 from tooling.publish.schemas import business_id, validate_entries
 from tooling.targets import bus_for
 from tooling.workspace import Workspace
+
+if TYPE_CHECKING:
+    from tooling.config import Publisher as PublisherConfig
 
 publish_app = typer.Typer(
     no_args_is_help=True,
@@ -145,6 +145,11 @@ class Generated:
 
 def _publisher_config(env: str, config: Path | None) -> PublisherConfig:
     """The [publisher] settings: from --config, else environments/<env>.toml when present, else defaults."""
+    # The config models (pydantic, ~25 ms to build) load only when there is a file to read.
+    from tooling.cli.config_cmd import resolve_config
+    from tooling.config import Publisher as PublisherConfig
+    from tooling.config import load_config
+
     if config is not None:
         return resolve_config(env, config).publisher
     default = Workspace.for_env(env).default_config

@@ -14,8 +14,8 @@ from __future__ import annotations
 import bisect
 import itertools
 import json
+import os
 import random
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -142,6 +142,33 @@ def _cumulative(weighted: tuple[tuple[str, int], ...]) -> tuple[list[str], list[
     return found
 
 
+def _format_uuid(value: int) -> str:
+    """A 128-bit value as a version-4 UUID string, as str(uuid.UUID(int=value, version=4)) writes it."""
+    text = f"{(value & _UUID_CLEAR) | _UUID_V4:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+# Idempotency keys must be unique across runs and processes, so they come from os.urandom, not the seeded
+# generator; but one getrandom call per event cost more than building the event (with sender threads waiting
+# on the network, every system call also hands the GIL over). Keys are drawn KEYS_PER_DRAW at a time.
+KEYS_PER_DRAW = 256
+_keys: list[str] = []
+# A forked worker must never hand out keys its parent (or a sibling) drew.
+os.register_at_fork(after_in_child=_keys.clear)
+
+
+def random_key() -> str:
+    """A random version-4 UUID string, like str(uuid.uuid4()); thread-safe."""
+    try:
+        return _keys.pop()
+    except IndexError:
+        raw = os.urandom(16 * KEYS_PER_DRAW)
+        drawn = [_format_uuid(int.from_bytes(raw[i : i + 16])) for i in range(0, len(raw), 16)]
+        key = drawn.pop()
+        _keys.extend(drawn)
+        return key
+
+
 def _utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -152,7 +179,7 @@ class EventFactory:
 
     seed: int | None = None
     clock: Callable[[], str] = _utc_now
-    new_key: Callable[[], str] = lambda: str(uuid.uuid4())
+    new_key: Callable[[], str] = random_key
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -160,9 +187,7 @@ class EventFactory:
     # -- building blocks ---------------------------------------------------------------------------------
     def _uuid(self) -> str:
         # uuid.UUID(int=..., version=4) formatted directly: the same string at a fifth of the cost.
-        value = (self._rng.getrandbits(128) & _UUID_CLEAR) | _UUID_V4
-        text = f"{value:032x}"
-        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+        return _format_uuid(self._rng.getrandbits(128))
 
     def _pick(self, weighted: tuple[tuple[str, int], ...]) -> str:
         names, cumulative = _cumulative(weighted)

@@ -5,10 +5,10 @@ most of the client's CPU inside botocore's per-call machinery (parameter validat
 the model, the event hooks, the endpoint ruleset, urllib3, the response parser), about 1.5 ms per call.
 This bus keeps what must stay botocore's and skips the rest:
 
-- endpoint: `client.meta.endpoint_url` of a boto3 client made by tooling.clients, so the region,
+- endpoint: `client.meta.endpoint_url` of a botocore client made by tooling.clients, so the region,
   AWS_ENDPOINT_URL(_EVENTBRIDGE), the config file's endpoint_url, FIPS and dual-stack settings resolve as boto3
-  resolves them;
-- credentials: the boto3 session's provider chain; `get_frozen_credentials()` on every request, so refreshable
+  resolves them (boto3 clients are botocore clients; boto3 itself is not imported on this path);
+- credentials: the botocore session's provider chain; `get_frozen_credentials()` on every request, so refreshable
   credentials (SSO, assumed roles, IMDS) are refreshed as botocore refreshes them;
 - signature: botocore.auth.SigV4Auth on a botocore AWSRequest with the headers and body botocore's JSON
   serializer produces (tests/unit/test_http_bus.py signs the same call both ways and compares);
@@ -82,13 +82,13 @@ class HttpBus:
     def __init__(self, bus_name: str, region: str, *, timeout: float = TIMEOUT) -> None:
         from botocore.exceptions import NoCredentialsError
 
-        from tooling.clients import client, session
+        from tooling.clients import botocore_client, botocore_session
 
         self.bus_name = bus_name
-        events = client("events", region)
+        events = botocore_client("events", region)
         self.endpoint_url: str = events.meta.endpoint_url
         self.region: str = events.meta.region_name
-        credentials = session().get_credentials()
+        credentials = botocore_session().get_credentials()
         if credentials is None:
             raise NoCredentialsError()
         self._credentials = credentials
@@ -112,11 +112,10 @@ class HttpBus:
     def _ssl_context() -> ssl.SSLContext:
         from botocore.httpsession import get_cert_path
 
-        from tooling.clients import session
+        from tooling.clients import botocore_session
 
         # The CA bundle boto3 would use: AWS_CA_BUNDLE / ca_bundle, else botocore's bundled certifi store.
-        # boto3's Session keeps botocore's (which resolves config variables) as `_session`.
-        bundle = session()._session.get_config_variable("ca_bundle") or get_cert_path(True)
+        bundle = botocore_session().get_config_variable("ca_bundle") or get_cert_path(True)
         return ssl.create_default_context(cafile=bundle)
 
     def signed_request(self, body: bytes) -> tuple[str, dict[str, str]]:

@@ -9,8 +9,8 @@
   batch's entries one by one, so only the offending entry fails. Any other whole-call error that retrying
   cannot fix (access denied, missing bus, bad credentials) stops the run: nothing more is sent, and if
   nothing was accepted yet the error itself is raised.
-- Calls run on a bounded thread pool of `concurrency` threads with at most two batches per thread queued,
-  and entries are drawn from the input lazily, so a million generated events never sit in memory at once.
+- Calls run on `concurrency` sender threads, each drawing its next batch from the input when it is free, so
+  entries are drawn lazily and a million generated events never sit in memory at once.
 - Ctrl-C stops cleanly: no new call starts, retry waits end, calls on the wire finish and are counted, and
   the summary says what was and was not published (interrupted=True).
 
@@ -21,11 +21,11 @@ record at the first such index; `failed` still counts every one of them when `to
 
 from __future__ import annotations
 
+import queue
 import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,9 +33,9 @@ from tooling.publish.bus import Bus, Entry, Result
 from tooling.publish.events import entry_size
 
 MAX_ENTRIES_PER_CALL = 10
-# Batches ready per worker thread: one on the wire plus one waiting, so no thread idles while the calling
-# thread builds the next batch. Bounded, so memory stays flat however many events there are.
-QUEUED_PER_THREAD = 2
+# How often the calling thread collects finished batches (progress, the summary's counts); senders never wait
+# for it.
+OUTCOME_INTERVAL = 0.05
 DEFAULT_MAX_REQUEST_BYTES = 256 * 1024
 
 # Per-entry ErrorCodes and whole-call error codes that succeed when tried again later.
@@ -300,7 +300,6 @@ class Publisher:
     ) -> PublishSummary:
         started = time.perf_counter()
         published = 0
-        handed = 0  # entries [0, handed) have been given to a worker or refused
         failures: list[PublishFailure] = []
         fatal: BaseException | None = None
         interrupted = False
@@ -319,50 +318,28 @@ class Publisher:
         # Below 10 events/s, smaller batches keep the pace even instead of bursts of 10.
         max_count = min(MAX_ENTRIES_PER_CALL, max(1, int(rate))) if rate else MAX_ENTRIES_PER_CALL
         indexed = ((i, self._with_trace(e)) for i, e in enumerate(entries))
-        plan = plan_batches(indexed, self.settings.max_request_bytes, max_count)
-        exhausted = False
-        in_flight: set[Future[_BatchOutcome]] = set()
-        pool = ThreadPoolExecutor(max_workers=self.settings.concurrency, thread_name_prefix="publish")
+        senders = _Senders(self, plan_batches(indexed, self.settings.max_request_bytes, max_count))
         try:
             try:
-                while True:
-                    while (
-                        not exhausted
-                        and not self.stop.is_set()
-                        and len(in_flight) < self.settings.concurrency * QUEUED_PER_THREAD
-                    ):
-                        item = next(plan, None)
-                        if item is None:
-                            exhausted = True
-                        elif isinstance(item, PublishFailure):
-                            handed = item.index + 1
-                            record(_BatchOutcome(failures=[item]))
-                        else:
-                            handed = item[-1][0] + 1
-                            in_flight.add(pool.submit(self.send_batch, item))
-                    if not in_flight:
-                        break
-                    done, _ = wait(in_flight, timeout=0.5, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        outcome = future.result()
-                        in_flight.discard(future)
+                senders.start(self.settings.concurrency)
+                while senders.running():
+                    for outcome in senders.outcomes():
                         record(outcome)
             except KeyboardInterrupt:
                 interrupted = True
                 self.stop.set()
-            # Calls already on the wire finish (retry waits end at once) so their entries are counted.
-            for future in list(in_flight):
-                outcome = future.result()
-                in_flight.discard(future)
-                record(outcome)
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            # Calls already on the wire finish (retry waits end at once) so their entries are counted.
+            senders.join()
+        for outcome in senders.outcomes():
+            record(outcome)
 
         if fatal is not None and published == 0:
             raise fatal
+        handed = senders.handed
         # With `total` known the untouched tail is plain arithmetic (an interrupt may have closed the input
         # generator mid-entry, so asking it again would say nothing is left).
-        has_tail = total > handed if total is not None else not exhausted and next(plan, None) is not None
+        has_tail = total > handed if total is not None else not senders.exhausted and senders.more()
         if has_tail:
             reason = "interrupted" if interrupted else f"stopped after {fatal_code(fatal)}"
             count = f"{total - handed} event(s)" if total is not None else "the remaining events"
@@ -385,6 +362,72 @@ class Publisher:
         if self.settings.trace_header and "TraceHeader" not in entry:
             return {**entry, "TraceHeader": self.settings.trace_header}
         return entry
+
+
+class _Senders:
+    """`concurrency` threads that each draw the next batch from the plan (under one lock, so every entry is
+    drawn once and in order), send it and queue its outcome; the calling thread only collects outcomes.
+
+    Why not a pool fed by the calling thread: handing each batch to a pool thread and its result back wakes
+    two threads per PutEvents call, and on a fast endpoint those GIL hand-offs cost more CPU than the call.
+    Here a thread hands off only when it waits on the network.
+    """
+
+    def __init__(self, publisher: Publisher, plan: Iterator[list[Indexed] | PublishFailure]) -> None:
+        self._publisher = publisher
+        self._plan = plan
+        self._lock = threading.Lock()
+        self._done: queue.SimpleQueue[_BatchOutcome] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self.handed = 0  # entries [0, handed) have been drawn by a sender or refused
+        self.exhausted = False
+
+    def start(self, count: int) -> None:
+        for number in range(count):
+            thread = threading.Thread(target=self._send, name=f"publish-{number}", daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def running(self) -> bool:
+        """Wait a moment for outcomes; False once every sender has ended."""
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join(OUTCOME_INTERVAL)
+                return True
+        return False
+
+    def outcomes(self) -> Iterator[_BatchOutcome]:
+        while True:
+            try:
+                yield self._done.get_nowait()
+            except queue.Empty:
+                return
+
+    def join(self) -> None:
+        for thread in self._threads:
+            thread.join()
+
+    def more(self) -> bool:
+        with self._lock:
+            return next(self._plan, None) is not None
+
+    def _next(self) -> list[Indexed] | None:
+        with self._lock:
+            while not self.exhausted and not self._publisher.stop.is_set():
+                item = next(self._plan, None)
+                if item is None:
+                    self.exhausted = True
+                elif isinstance(item, PublishFailure):
+                    self.handed = item.index + 1
+                    self._done.put(_BatchOutcome(failures=[item]))
+                else:
+                    self.handed = item[-1][0] + 1
+                    return item
+            return None
+
+    def _send(self) -> None:
+        while (batch := self._next()) is not None:
+            self._done.put(self._publisher.send_batch(batch))
 
 
 def _merge(into: _BatchOutcome, part: _BatchOutcome) -> None:
