@@ -153,7 +153,9 @@ def breakdown(count: int) -> None:
         ),
         "PutEvents body (json)": cpu(lambda: [request_body(BUS, b) for b in batches]),
         "SigV4 (botocore SigV4Auth)": cpu(lambda: [bus.signed_request(body) for _ in batches]),
-        "HTTP round trip (http.client, keep-alive)": cpu(lambda: [bus._post(body, headers) for _ in batches]),
+        "HTTP round trip (one write, kept-alive connection)": cpu(
+            lambda: [bus._post(body, headers) for _ in batches]
+        ),
     }
     import boto3
 

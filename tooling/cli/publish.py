@@ -13,10 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from tooling.cli.load_line import LoadLine
 from tooling.cli.options import ConfigOption, EnvOption, JsonOption, OutputsOption, TargetOption
@@ -145,12 +141,13 @@ class Generated:
 
 def _publisher_config(env: str, config: Path | None) -> PublisherConfig:
     """The [publisher] settings: from --config, else environments/<env>.toml when present, else defaults."""
-    # The config models (pydantic, ~25 ms to build) load only when there is a file to read.
-    from tooling.cli.config_cmd import resolve_config
+    # Imported here, not at the top: a command's start-up is what `tooling publish` users wait for.
     from tooling.config import Publisher as PublisherConfig
     from tooling.config import load_config
 
     if config is not None:
+        from tooling.cli.config_cmd import resolve_config
+
         return resolve_config(env, config).publisher
     default = Workspace.for_env(env).default_config
     return load_config(default).publisher if default.is_file() else PublisherConfig()
@@ -276,6 +273,10 @@ def _publish_with_progress(
 ) -> PublishSummary:
     """Run with a progress bar on stderr. Without `refresh_thread` the bar is redrawn from the progress
     callback (at most every PROGRESS_REDRAW seconds) instead of by rich's background thread."""
+    # rich (~25 ms to import) only where a person reads the output: `--json` runs never load it.
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = (
         TextColumn("publishing"),
         BarColumn(),
@@ -301,6 +302,10 @@ def _publish_with_progress(
 
 
 def _render(summary: PublishSummary, total: int, bus_name: str) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
     out = Console(highlight=False)
     status = "[green]ok[/green]" if summary.ok else "[red]incomplete[/red]"
     out.print(

@@ -23,7 +23,6 @@ boto3 path (AwsBus) must be used instead, and `--engine boto3` forces it.
 from __future__ import annotations
 
 import calendar
-import http.client
 import json
 import ssl
 import threading
@@ -33,6 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tooling.publish.bus import AwsBus, Bus, Entry, Result
+from tooling.publish.http_connection import Connection
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
 TARGET = "AWSEvents.PutEvents"
@@ -151,44 +151,34 @@ class HttpBus:
             raise InvalidResponseError("PutEvents answered 200 without an Entries list")
         return results
 
-    def _connection(self) -> http.client.HTTPConnection:
-        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
+    def _connection(self) -> Connection:
+        conn: Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            if self._https:
-                conn = http.client.HTTPSConnection(
-                    self._hostname, self._port, timeout=self._timeout, context=self._ssl
-                )
-            else:
-                conn = http.client.HTTPConnection(self._hostname, self._port, timeout=self._timeout)
+            conn = Connection(self._hostname, self._port, timeout=self._timeout, tls=self._ssl)
             self._local.conn = conn
         return conn
 
     def _post(self, body: bytes, headers: dict[str, str]) -> tuple[int, str, dict[str, str], bytes]:
+        """(status, reason, headers with lower-case names, body) of one POST on this thread's connection. A
+        failed exchange closes the connection (the next call opens another); the publisher retries the call
+        as it retries botocore's connection errors."""
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        request = f"POST {self._path} HTTP/1.1\r\n{head}Accept-Encoding: identity\r\n\r\n".encode() + body
         conn = self._connection()
         try:
-            conn.request("POST", self._path, body, headers)
-            response = conn.getresponse()
-            payload = response.read()
-        except OSError:
-            self._drop(conn)
+            response = conn.exchange(request)
+        except OSError:  # ProtocolError included
+            self._local.conn = None
             raise
-        except http.client.HTTPException as exc:
-            # A broken or truncated answer: the connection is unusable; the publisher retries the call as it
-            # retries botocore's connection errors.
-            self._drop(conn)
-            raise ConnectionError(f"PutEvents connection to {self._host} failed: {exc!r}") from exc
         if response.will_close:
-            self._drop(conn)
-        return response.status, response.reason, dict(response.getheaders()), payload
-
-    def _drop(self, conn: http.client.HTTPConnection) -> None:
-        conn.close()
-        self._local.conn = None
+            self._local.conn = None
+        return response.status, response.reason, response.headers, response.body
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
+        conn: Connection | None = getattr(self._local, "conn", None)
         if conn is not None:
-            self._drop(conn)
+            conn.close()
+            self._local.conn = None
 
 
 def open_aws_bus(bus_name: str, region: str, engine: str = "http") -> Bus:
@@ -205,7 +195,8 @@ class InvalidResponseError(ValueError):
 
 
 def _client_error(status: int, reason: str, headers: dict[str, str], payload: bytes) -> Exception:
-    """The botocore ClientError boto3 raises for this answer (awsJson1.1 error shape)."""
+    """The botocore ClientError boto3 raises for this answer (awsJson1.1 error shape); `headers` with
+    lower-case names."""
     from botocore.exceptions import ClientError
 
     code, message = str(status), reason
@@ -214,7 +205,7 @@ def _client_error(status: int, reason: str, headers: dict[str, str], payload: by
     except ValueError:
         body = {}
     if isinstance(body, dict):
-        error_type = body.get("__type") or headers.get("x-amzn-ErrorType") or ""
+        error_type = body.get("__type") or headers.get("x-amzn-errortype") or ""
         # `__type` may be namespaced ("com.amazonaws.events#ThrottlingException") or carry ":..." detail.
         error_type = str(error_type).rsplit("#", 1)[-1].split(":", 1)[0]
         code = error_type or code
@@ -222,9 +213,9 @@ def _client_error(status: int, reason: str, headers: dict[str, str], payload: by
     response: dict[str, Any] = {
         "Error": {"Code": code, "Message": message},
         "ResponseMetadata": {
-            "RequestId": headers.get("x-amzn-RequestId", ""),
+            "RequestId": headers.get("x-amzn-requestid", ""),
             "HTTPStatusCode": status,
-            "HTTPHeaders": {k.lower(): v for k, v in headers.items()},
+            "HTTPHeaders": headers,
             "RetryAttempts": 0,
         },
     }
