@@ -6,6 +6,7 @@ user can fix become one stderr line plus a hint and a non-zero exit; `--debug` s
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Annotated
 
@@ -51,5 +52,10 @@ def main() -> None:
     except SystemExit:
         raise
     except BaseException as exc:
-        sys.exit(errors.handle(exc, debug=STATE.debug))
+        code = errors.handle(exc, debug=STATE.debug)
+    finally:
+        # The command is done: spare the interpreter's shutdown its garbage-collection passes over every
+        # object botocore, pydantic and typer loaded (~60 ms of each run). atexit handlers and refcount
+        # finalisation (files, sockets, SQLite) still run; only objects in reference cycles are left to the OS.
+        gc.freeze()
     sys.exit(code if isinstance(code, int) else 0)

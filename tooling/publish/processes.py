@@ -16,6 +16,7 @@ not sent; if nothing at all was accepted the error itself is raised, as in a sin
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -103,6 +104,9 @@ def publish_generated(
     previous = _on_sigint(lambda: interrupted.set())
     workers: dict[Connection, tuple[Any, tuple[int, int]]] = {}
     results: dict[tuple[int, int], tuple[str, Any]] = {}
+    # What is alive now (imports, botocore's models) moves to a permanent generation before the forks (the
+    # gc.freeze documentation's recipe): a worker's collections never walk it, so its pages stay shared.
+    gc.freeze()
     try:
         for start, stop in ranges:
             receiver, sender = context.Pipe(duplex=False)
@@ -140,6 +144,7 @@ def publish_generated(
                 results[workers[conn][1]] = (kind, payload)
                 pending.discard(conn)
     finally:
+        gc.unfreeze()
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
     for process, _ in workers.values():
