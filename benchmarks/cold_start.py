@@ -10,8 +10,12 @@ the extracted zip can satisfy an import. Two modes:
 - sources only: the same files without ``__pycache__``: what a zip without bytecode costs (each cold start
   compiles every imported module), the zip before bytecode was shipped.
 
-Baseline, measured in the same run and mode: ``from aws_lambda_powertools import Logger, Metrics`` from the
-same zip, the floor any Powertools handler pays; the ratios say what this package costs relative to it.
+Two references for ``from aws_lambda_powertools import Logger, Metrics``, measured in the same run:
+- baseline: Powertools as a function usually ships it, in a zip without bytecode (every cold start compiles
+  it). The issue's goal is each handler, as deployed, at or under this.
+- floor: Powertools from this zip, with its bytecode. No Powertools handler can import faster: importing any
+  aws_lambda_powertools module runs the package __init__ (Logger, Metrics and Tracer), so a handler is the
+  floor plus its own modules, and the ratio to the floor is what this package's own code costs.
 References (this venv's interpreter and packages, bytecode cached): boto3, which only the DynamoDB idempotency
 store imports, on first use; aws_xray_sdk.core, which the Powertools Tracer would import if the zip bundled it.
 Measurements are interleaved (round robin) so that machine load drifts across all rows alike.
@@ -91,16 +95,17 @@ def ensure_zip(path: Path) -> Path:
     return build_package(REPO / "lambda_src", path).path
 
 
-def render(title: str, figures: dict[str, float], baseline_label: str) -> None:
-    baseline = figures[baseline_label]
+def render(title: str, figures: dict[str, float], baselines: dict[str, float]) -> None:
+    """One row per import: ms, then the ratio to each baseline (named in `baselines`, label -> seconds)."""
     width = max(len(label) for label in figures)
+    columns = "".join(f"  {'x ' + name:>{max(10, len(name) + 2)}}" for name in baselines)
     print(f"\n{title}")
-    # "own ms": what the module adds on top of the baseline, which every Powertools handler pays in full
-    # (importing any aws_lambda_powertools submodule runs the package __init__, Logger/Metrics/Tracer all).
-    print(f"  {'import':<{width}}  {'ms':>8}  {'x baseline':>10}  {'own ms':>7}")
+    print(f"  {'import':<{width}}  {'ms':>8}{columns}")
     for label, seconds in figures.items():
-        own = (seconds - baseline) * 1000
-        print(f"  {label:<{width}}  {seconds * 1000:>8.1f}  {seconds / baseline:>10.2f}  {own:>7.1f}")
+        ratios = "".join(
+            f"  {seconds / base:>{max(10, len(name) + 2)}.2f}" for name, base in baselines.items()
+        )
+        print(f"  {label:<{width}}  {seconds * 1000:>8.1f}{ratios}")
 
 
 def main() -> None:
@@ -128,17 +133,29 @@ def main() -> None:
             f"zip: {zip_path} ({size_kib:.0f} KiB); python {version} (the runtime's); median of {args.runs}"
         )
 
-        baseline_label = "powertools Logger+Metrics (baseline)"
-        for title, root in (("as deployed (bytecode from the zip)", deployed), ("sources only", sources)):
-            rows: list[Row] = [(baseline_label, python, root, BASELINE)]
-            rows += [(module, python, root, f"import {module}") for module in HANDLERS]
-            if root is sources:
-                rows += [
-                    (f"{name} (reference, venv)", sys.executable, None, f"import {name}")
-                    for name in REFERENCES
-                    if find_spec(name.split(".")[0]) is not None
-                ]
-            render(title, measure(rows, args.runs), baseline_label)
+        usual = "powertools Logger+Metrics, no bytecode (baseline)"
+        floor = "powertools Logger+Metrics, bytecode (floor)"
+        rows: list[Row] = [(usual, python, sources, BASELINE), (floor, python, deployed, BASELINE)]
+        rows += [(f"{module} as deployed", python, deployed, f"import {module}") for module in HANDLERS]
+        rows += [(f"{module} sources only", python, sources, f"import {module}") for module in HANDLERS]
+        rows += [
+            (f"{name} (reference, venv)", sys.executable, None, f"import {name}")
+            for name in REFERENCES
+            if find_spec(name.split(".")[0]) is not None
+        ]
+        figures = measure(rows, args.runs)
+        baselines = {"baseline": figures[usual], "floor": figures[floor]}
+        deployed_rows = {label: value for label, value in figures.items() if "as deployed" in label}
+        render(
+            "as deployed (bytecode from the zip): the figure that matters in Lambda", deployed_rows, baselines
+        )
+        render("the rest", {k: v for k, v in figures.items() if k not in deployed_rows}, baselines)
+        worst = max(value / figures[usual] for value in deployed_rows.values())
+        own = [(value - figures[floor]) * 1000 for value in deployed_rows.values()]
+        print(
+            f"\nas deployed: at most {worst:.2f}x the baseline (goal 1.0x: {'met' if worst <= 1.0 else 'not met'}); "
+            f"each handler's own modules add {min(own):.1f}-{max(own):.1f} ms to the floor"
+        )
 
 
 if __name__ == "__main__":
