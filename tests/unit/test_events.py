@@ -266,3 +266,12 @@ def test_idempotency_keys_are_uuid4_and_a_forked_child_never_reuses_its_parents(
 
     child = set(drawn.read_text().split())
     assert len(child) == KEYS_PER_DRAW and not child & parent
+
+
+def test_generated_details_are_encoded_exactly_as_the_stdlib_encodes_them() -> None:
+    from tooling.publish.events import _COMPACT
+
+    for entry in EventFactory(seed=3).mixed(4000):
+        assert entry["Detail"] == _COMPACT.encode(json.loads(entry["Detail"]))
+    with_override = EventFactory(seed=3).entry("order", overrides={"note": "caf\u00e9", "big": 2**70})
+    assert '"note":"caf\\u00e9"' in with_override["Detail"] and str(2**70) in with_override["Detail"]

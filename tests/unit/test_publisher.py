@@ -245,6 +245,18 @@ def test_concurrency_is_bounded_and_used() -> None:
     assert bus.max_active == 3
 
 
+def test_senders_are_added_only_while_calls_wait() -> None:
+    # A bus that answers at once keeps one sender (more would only hand the GIL around); one whose calls
+    # wait (as AWS's do, for tens of milliseconds) gets every thread `concurrency` allows.
+    fast, slow = ScriptedBus(), ScriptedBus(delay=0.01)
+
+    publish(fast, entries(500), PublishSettings(concurrency=8), total=500)
+    publish(slow, entries(500), PublishSettings(concurrency=8), total=500)
+
+    assert fast.max_active < 8
+    assert slow.max_active == 8
+
+
 def test_progress_is_reported_on_the_calling_thread_and_adds_up() -> None:
     bus = ScriptedBus(decide=lambda n, a: "AccessDeniedException" if n % 50 == 0 else None, delay=0.001)
     threads: set[str] = set()

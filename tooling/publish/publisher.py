@@ -9,8 +9,9 @@
   batch's entries one by one, so only the offending entry fails. Any other whole-call error that retrying
   cannot fix (access denied, missing bus, bad credentials) stops the run: nothing more is sent, and if
   nothing was accepted yet the error itself is raised.
-- Calls run on `concurrency` sender threads, each drawing its next batch from the input when it is free, so
-  entries are drawn lazily and a million generated events never sit in memory at once.
+- Calls run on up to `concurrency` sender threads (more join only while calls wait on the network), each
+  drawing its next batch from the input when it is free, so entries are drawn lazily and a million
+  generated events never sit in memory at once.
 - Ctrl-C stops cleanly: no new call starts, retry waits end, calls on the wire finish and are counted, and
   the summary says what was and was not published (interrupted=True).
 
@@ -36,6 +37,10 @@ MAX_ENTRIES_PER_CALL = 10
 # How often the calling thread collects finished batches (progress, the summary's counts); senders never wait
 # for it.
 OUTCOME_INTERVAL = 0.05
+# Another sender thread joins after this many calls in a row took more than WAIT_FACTOR times the CPU they
+# used (they waited on the network, a backoff or the rate limit). See _Senders.
+WAIT_FACTOR = 4.0
+WAITING_CALLS = 3
 DEFAULT_MAX_REQUEST_BYTES = 256 * 1024
 
 # Per-entry ErrorCodes and whole-call error codes that succeed when tried again later.
@@ -318,10 +323,11 @@ class Publisher:
         # Below 10 events/s, smaller batches keep the pace even instead of bursts of 10.
         max_count = min(MAX_ENTRIES_PER_CALL, max(1, int(rate))) if rate else MAX_ENTRIES_PER_CALL
         indexed = ((i, self._with_trace(e)) for i, e in enumerate(entries))
-        senders = _Senders(self, plan_batches(indexed, self.settings.max_request_bytes, max_count))
+        plan = plan_batches(indexed, self.settings.max_request_bytes, max_count)
+        senders = _Senders(self, plan, self.settings.concurrency)
         try:
             try:
-                senders.start(self.settings.concurrency)
+                senders.start()
                 while senders.running():
                     for outcome in senders.outcomes():
                         record(outcome)
@@ -365,36 +371,58 @@ class Publisher:
 
 
 class _Senders:
-    """`concurrency` threads that each draw the next batch from the plan (under one lock, so every entry is
-    drawn once and in order), send it and queue its outcome; the calling thread only collects outcomes.
+    """Up to `concurrency` threads that each draw the next batch from the plan (under one lock, so every entry
+    is drawn once and in order), send it and queue its outcome; the calling thread only collects outcomes.
 
     Why not a pool fed by the calling thread: handing each batch to a pool thread and its result back wakes
     two threads per PutEvents call, and on a fast endpoint those GIL hand-offs cost more CPU than the call.
     Here a thread hands off only when it waits on the network.
+
+    Why not `concurrency` threads from the start: threads only help while calls wait on the network. Against
+    an endpoint that answers in well under a millisecond, a second thread in the process costs ~12 µs of
+    CPU per event in GIL hand-offs and sends nothing faster; against AWS (tens of milliseconds per call)
+    every thread multiplies the rate. So one sender starts, and another joins (up to `concurrency`) each
+    time WAITING_CALLS calls in a row took more than WAIT_FACTOR times the CPU they used: every call to a
+    remote endpoint does (and throttling backoff and the rate limit's waits), while a local endpoint's calls
+    do so only now and then (the process was descheduled). A thread's first call, which opens its
+    connection, is not counted.
     """
 
-    def __init__(self, publisher: Publisher, plan: Iterator[list[Indexed] | PublishFailure]) -> None:
+    def __init__(
+        self, publisher: Publisher, plan: Iterator[list[Indexed] | PublishFailure], concurrency: int
+    ) -> None:
         self._publisher = publisher
         self._plan = plan
+        self._limit = concurrency
         self._lock = threading.Lock()
         self._done: queue.SimpleQueue[_BatchOutcome] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
+        self._waiting = 0  # calls in a row that mostly waited, under _lock
         self.handed = 0  # entries [0, handed) have been drawn by a sender or refused
         self.exhausted = False
 
-    def start(self, count: int) -> None:
-        for number in range(count):
-            thread = threading.Thread(target=self._send, name=f"publish-{number}", daemon=True)
-            self._threads.append(thread)
-            thread.start()
+    @property
+    def started(self) -> int:
+        """How many sender threads this run has used."""
+        return len(self._threads)
+
+    def start(self) -> None:
+        with self._lock:
+            self._add()
+
+    def _add(self) -> None:  # under _lock
+        thread = threading.Thread(target=self._send, name=f"publish-{len(self._threads)}", daemon=True)
+        self._threads.append(thread)
+        thread.start()
 
     def running(self) -> bool:
         """Wait a moment for outcomes; False once every sender has ended."""
-        for thread in self._threads:
-            if thread.is_alive():
-                thread.join(OUTCOME_INTERVAL)
-                return True
-        return False
+        with self._lock:
+            alive = next((thread for thread in self._threads if thread.is_alive()), None)
+        if alive is None:
+            return False
+        alive.join(OUTCOME_INTERVAL)
+        return True
 
     def outcomes(self) -> Iterator[_BatchOutcome]:
         while True:
@@ -404,8 +432,8 @@ class _Senders:
                 return
 
     def join(self) -> None:
-        for thread in self._threads:
-            thread.join()
+        while self.running():
+            pass
 
     def more(self) -> bool:
         with self._lock:
@@ -426,8 +454,25 @@ class _Senders:
             return None
 
     def _send(self) -> None:
+        first = True
         while (batch := self._next()) is not None:
+            wall, cpu = time.perf_counter(), time.thread_time()
             self._done.put(self._publisher.send_batch(batch))
+            if not first:
+                self._observe(time.perf_counter() - wall > WAIT_FACTOR * (time.thread_time() - cpu))
+            first = False
+
+    def _observe(self, waited: bool) -> None:
+        with self._lock:
+            self._waiting = self._waiting + 1 if waited else 0
+            if (
+                self._waiting >= WAITING_CALLS
+                and len(self._threads) < self._limit
+                and not self.exhausted
+                and not self._publisher.stop.is_set()
+            ):
+                self._waiting = 0
+                self._add()
 
 
 def _merge(into: _BatchOutcome, part: _BatchOutcome) -> None:
