@@ -247,12 +247,14 @@ def main() -> None:
             failed = sum(row.failed for row, _, _ in runs)
             ratio = shipped.rate / baseline.rate
             after_startup = shipped.publishing / baseline.publishing
+            run = shipped.seconds / args.rounds
+            fixed = (shipped.seconds - shipped.publishing_seconds) / args.rounds
             print(
                 f"shipped publisher: {ratio:.1f}x the plain loop whole process, {after_startup:.1f}x after "
                 f"startup (goal {GOAL_RATIO:.0f}x: {'met' if ratio >= GOAL_RATIO else 'not met'} / "
                 f"{'met' if after_startup >= GOAL_RATIO else 'not met'}), {shipped.cpu_us:.0f} µs CPU per event "
                 f"(goal {GOAL_CPU_US:.0f}: {'met' if shipped.cpu_us <= GOAL_CPU_US else 'not met'}); "
-                f"{failed} event(s) failed in all"
+                f"{failed} event(s) failed in all; start-up and exit {fixed:.2f} s of each {run:.2f} s run"
             )
             breakdown(min(args.events, 10000))
     finally:

@@ -72,7 +72,12 @@ DetailOption = Annotated[
 ]
 ConcurrencyOption = Annotated[
     int | None,
-    typer.Option("--concurrency", min=1, max=64, help="Parallel PutEvents calls (default: config)."),
+    typer.Option(
+        "--concurrency",
+        min=1,
+        max=64,
+        help="Most PutEvents calls in flight (default: config); senders are added while calls wait.",
+    ),
 ]
 RateOption = Annotated[
     float | None, typer.Option("--rate", min=0.01, help="Cap on events per second (default: no cap).")
