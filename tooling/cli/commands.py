@@ -17,9 +17,9 @@ from typer import _click as click  # the click typer 0.29 vendors (its groups su
 from typer.core import TyperGroup
 
 # Command name -> the modules that build it, in the order `tooling --help` lists them (as typer did: plain
-# commands, then groups). The first
-# module's `register` attaches the command; the others add subcommands to its group when imported
-# (`events query` lives in events_query.py). tests/unit/test_cli_commands.py checks this against the modules.
+# commands, then groups). The first module's `register` attaches the command; the others add subcommands to
+# its group when imported (`events query` lives in events_query.py). tests/unit/test_cli_commands.py checks
+# this against what the modules register.
 COMMANDS: dict[str, tuple[str, ...]] = {
     "tfvars": ("deploy",),
     "package": ("deploy",),
