@@ -401,11 +401,6 @@ class _Senders:
         self.handed = 0  # entries [0, handed) have been drawn by a sender or refused
         self.exhausted = False
 
-    @property
-    def started(self) -> int:
-        """How many sender threads this run has used."""
-        return len(self._threads)
-
     def start(self) -> None:
         with self._lock:
             self._add()
