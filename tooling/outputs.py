@@ -7,14 +7,16 @@ commands know where to publish and what to monitor.
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tooling.errors import OutputsMissingError, UsageError
-from tooling.workspace import Workspace, write_file
+from tooling.workspace import ENV_NAME, Workspace, write_file
 
 TargetKind = Literal["aws", "local"]
 
@@ -69,10 +71,64 @@ class DeploymentOutputs(BaseModel):
         return {"target": self.target, "environment": self.environment, "outputs": self.contract()}
 
 
+# Outputs whose values become paths on the local target (the bucket is the folder `.tooling/<env>/s3/<bucket>/`)
+# or name things by AWS's naming rules: a value outside its rule is refused when the outputs are loaded, so
+# a `../` or an absolute path never reaches the filesystem. S3 general purpose bucket naming rules:
+# 3-63 characters of a-z 0-9 . -, a letter or digit at each end, no "..", not an IP address, none of the
+# reserved prefixes and suffixes (docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+# Firehose DeliveryStreamName and DynamoDB TableName: the patterns of their APIs.
+_NAME_RULES: dict[str, tuple[re.Pattern[str], str]] = {
+    "s3_archive_stream_name": (re.compile(r"^[a-zA-Z0-9_.-]{1,64}$"), "a Firehose stream name"),
+    "event_store_table_name": (re.compile(r"^[a-zA-Z0-9_.-]{3,255}$"), "a DynamoDB table name"),
+    "environment": (ENV_NAME, "an environment name"),
+}
+
+
+def bucket_name_problem(name: str) -> str | None:
+    """Why `name` is not a valid S3 bucket name, or None when it is."""
+    if not _BUCKET_NAME.match(name):
+        return "3-63 characters of a-z, 0-9, '.' and '-', starting and ending with a letter or digit"
+    if ".." in name:
+        return "no two adjacent periods"
+    try:
+        ipaddress.IPv4Address(name)
+    except ValueError:
+        pass
+    else:
+        return "not formatted as an IP address"
+    if name.startswith(_BUCKET_RESERVED_PREFIXES) or name.endswith(_BUCKET_RESERVED_SUFFIXES):
+        return "a reserved prefix or suffix"
+    return None
+
+
+def check_names(outputs: DeploymentOutputs, origin: str) -> None:
+    """Refuse (exit 2) a bucket, stream, table or environment name outside its naming rule."""
+    bucket = outputs.s3_archive_bucket_name
+    problem = bucket_name_problem(bucket) if bucket else None
+    if problem is not None:
+        _refuse_name(origin, "s3_archive_bucket_name", bucket, f"not an S3 bucket name: {problem}")
+    for key, (rule, what) in _NAME_RULES.items():
+        value = getattr(outputs, key)
+        if value and not rule.match(value):
+            _refuse_name(origin, key, value, f"not {what} ({rule.pattern})")
+
+
+def _refuse_name(origin: str, key: str, value: str, problem: str) -> None:
+    raise UsageError(
+        f"{origin}: output {key} {value[:80]!r} is {problem}",
+        hint="it must be what the apply wrote: apply again (tooling apply --target local, or make apply), "
+        "or correct the file",
+    )
+
+
 def from_terraform(
-    raw: dict[str, Any], target: TargetKind = "aws", environment: str = ""
+    raw: dict[str, Any], target: TargetKind = "aws", environment: str = "", origin: str = "terraform output"
 ) -> DeploymentOutputs:
-    """Build the model from `terraform output -json` ({name: {"value": ..., ...}}) or plain {name: value}."""
+    """Build the model from `terraform output -json` ({name: {"value": ..., ...}}) or plain {name: value};
+    `origin` (the file or command the values came from) names them in errors."""
     values = {k: (v["value"] if isinstance(v, dict) and "value" in v else v) for k, v in raw.items()}
     # Outputs with a model default (the parts added later, "" when off) may be absent: an outputs document
     # from before them describes a deployment without those parts.
@@ -87,19 +143,23 @@ def from_terraform(
             hint="apply the current terraform/ (make apply) so every output exists",
         )
     try:
-        return DeploymentOutputs.model_validate({**values, "target": target, "environment": environment})
+        outputs = DeploymentOutputs.model_validate({**values, "target": target, "environment": environment})
     except ValidationError as exc:
         first = exc.errors()[0]
         raise UsageError(f"outputs: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    check_names(outputs, origin)
+    return outputs
 
 
-def parse_outputs_document(data: Any, environment: str = "") -> DeploymentOutputs:
+def parse_outputs_document(data: Any, environment: str = "", origin: str = "outputs") -> DeploymentOutputs:
     """Accept both our cache format and raw `terraform output -json` content."""
     if not isinstance(data, dict):
         raise UsageError("outputs file must hold a JSON object (the content of `terraform output -json`)")
     if "outputs" in data and "target" in data:
-        return from_terraform(data["outputs"], target=data["target"], environment=data.get("environment", ""))
-    return from_terraform(data, environment=environment)
+        return from_terraform(
+            data["outputs"], target=data["target"], environment=data.get("environment", ""), origin=origin
+        )
+    return from_terraform(data, environment=environment, origin=origin)
 
 
 def parse_target(target: str) -> TargetKind:
@@ -143,7 +203,8 @@ def load_outputs(workspace: Workspace, outputs_file: Path | None = None) -> Depl
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
     try:
-        return parse_outputs_document(data, environment=workspace.env)
+        origin = str(path.relative_to(workspace.root)) if outputs_file is None else str(path)
+        return parse_outputs_document(data, environment=workspace.env, origin=origin)
     except OutputsMissingError as exc:
         if outputs_file is None:
             raise

@@ -7,10 +7,10 @@ now); records still inside their buffer interval stay buffered and are counted (
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 from tooling.errors import ToolingError
 from tooling.local import firehose
+from tooling.local.bucket import bucket_folder, iter_objects, object_path
 from tooling.local.store import Store
 from tooling.observe.event_archive import ArchiveObject
 from tooling.workspace import Workspace
@@ -20,7 +20,8 @@ class LocalArchiveSource:
     def __init__(self, workspace: Workspace, store: Store, bucket: str) -> None:
         self.bucket = bucket
         self.store = store
-        self.folder = firehose.bucket_root(workspace) / bucket
+        # Checked before anything is read: a bucket name from outputs.json never leads outside the s3/ folder.
+        self.folder = bucket_folder(workspace, bucket)
         if not self.folder.is_dir():
             raise ToolingError(
                 f"the local target has no bucket {bucket}", hint="apply again: tooling apply --target local"
@@ -32,24 +33,19 @@ class LocalArchiveSource:
         return self.delivered.still_buffered
 
     def list_objects(self, prefix: str) -> list[ArchiveObject]:
-        out = []
-        for path in sorted(self.folder.rglob("*")):
-            if not path.is_file() or path.name.startswith("."):  # .tmp files of a write in progress
-                continue
-            key = path.relative_to(self.folder).as_posix()
-            if key.startswith(prefix):
-                stat = path.stat()
-                out.append(
-                    ArchiveObject(
-                        key=key, size=stat.st_size, last_modified=datetime.fromtimestamp(stat.st_mtime, UTC)
-                    )
-                )
+        out = [
+            ArchiveObject(
+                key=key, size=info.st_size, last_modified=datetime.fromtimestamp(info.st_mtime, UTC)
+            )
+            for key, info in iter_objects(self.folder)
+            if key.startswith(prefix)
+        ]
         return sorted(out, key=lambda o: o.key)
 
     def get_object(self, key: str) -> bytes:
-        path = self.folder / key
-        # A key is a path inside the bucket folder, never outside it.
-        if ".." in Path(key).parts or not path.is_file():
+        # A key is a path inside the bucket folder, never outside it (UsageError, exit 2, otherwise).
+        path = object_path(self.folder, self.bucket, key)
+        if not path.is_file():
             raise ToolingError(
                 f"no object {key} in {self.bucket}", hint="list the keys with `tooling archive ls`"
             )

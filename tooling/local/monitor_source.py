@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from tooling.config import BATCH_PROCESSOR, S3_ARCHIVE_TARGET
 from tooling.errors import ToolingError
 from tooling.local import firehose
+from tooling.local.bucket import iter_objects
 from tooling.local.delivery import Queues
 from tooling.local.forwarding import load_forwarding
 from tooling.local.metrics import percentiles, sums
@@ -379,11 +380,9 @@ def s3_archive_stats(store: Store, outputs: DeploymentOutputs, window: Window) -
     exists = any(s.name == stream for s in firehose.streams(store))
     # The store sits in .tooling/<env>/, next to the s3/ folder of the buckets.
     folder = store.path.parent / "s3" / outputs.s3_archive_bucket_name
-    objects = (
-        sum(1 for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
-        if folder.is_dir()
-        else 0
-    )
+    # A link in place of the bucket folder is not the bucket: nothing outside .tooling/<env>/s3/ is counted.
+    bucket_exists = folder.is_dir() and not folder.is_symlink()
+    objects = sum(1 for _ in iter_objects(folder)) if bucket_exists else 0
     attempts = int(counts.get("DeliveryToS3.Attempts", 0))
     successes = int(counts.get("DeliveryToS3.Success", 0))
     return S3ArchiveStats(
@@ -391,7 +390,7 @@ def s3_archive_stats(store: Store, outputs: DeploymentOutputs, window: Window) -
         bucket_name=outputs.s3_archive_bucket_name,
         stream_exists=exists,
         stream_status="ACTIVE" if exists else "",
-        bucket_exists=folder.is_dir(),
+        bucket_exists=bucket_exists,
         incoming_records=int(counts.get("IncomingRecords", 0)),
         delivered_records=int(counts.get("DeliveryToS3.Records", 0)),
         successful_deliveries=successes,

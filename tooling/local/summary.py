@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 
 from tooling.local import firehose
+from tooling.local.bucket import iter_objects
 from tooling.local.delivery import Queues
 from tooling.local.event_store_source import EVENT_STORE_FILE, LocalEventStore
 from tooling.local.metrics import percentiles, sums
@@ -109,26 +111,25 @@ class LocalSummary:
         return asdict(self)
 
     def lines(self, max_notifications: int = 5) -> list[str]:
-        """A plain-text report: per-rule matches, per-target deliveries, notifications (the last
-        `max_notifications`), queue depths."""
+        """A plain-text report within 80 columns: per-rule matches, per-target deliveries, functions,
+        notifications (the last `max_notifications`), the archive, the consumer and queue depths."""
         out = [
             f"archive: {self.archived_events} event(s); pending deliveries: {self.pending_deliveries}",
             "rules:",
         ]
         out += [
-            f"  {r.key:<24} matched {r.matched:>5}  invocations {r.invocations:>5}  failed {r.failed:>3}  "
-            f"to DLQ {r.dead_lettered:>3}"
+            f"  {r.key:<22} matched {r.matched:>6}  invoked {r.invocations:>6}  failed {r.failed:>4}  "
+            f"DLQ {r.dead_lettered:>4}"
             for r in self.rules
         ]
         out.append("targets:")
         out += [
-            f"  {t.rule + ' -> ' + t.target_id:<36} ({t.kind:<13}) delivered {t.delivered:>5}  failed {t.failed:>3}"
-            for t in self.targets
+            f"  {_target_label(t):<38} delivered {t.delivered:>6}  failed {t.failed:>4}" for t in self.targets
         ]
         out.append("functions:")
         out += [
-            f"  {f.key:<15} invocations {f.invocations:>5}  errors {f.errors:>3}  "
-            f"duration p50 {f.duration_p50_ms:.1f} ms  p99 {f.duration_p99_ms:.1f} ms"
+            f"  {f.key:<16} invoked {f.invocations:>6}  errors {f.errors:>4}  "
+            f"p50 {f.duration_p50_ms:>6.1f} ms  p99 {f.duration_p99_ms:>6.1f} ms"
             for f in self.functions
         ]
         out.append(f"notifications ({len(self.notifications)}; email deliveries {self.email_deliveries}):")
@@ -138,26 +139,27 @@ class LocalSummary:
         out += [f"  {text}" for text in shown]
         if self.workflows:
             out.append("workflows:")
-            out += [
-                f"  {w.key:<16} executions started {w.started:>5}  succeeded {w.succeeded:>5}  "
-                f"failed {w.failed:>3}  published "
-                + (", ".join(f"{t} {n}" for t, n in sorted(w.published.items())) or "nothing")
-                for w in self.workflows
-            ]
+            for w in self.workflows:
+                out.append(
+                    f"  {w.key:<16} executions started {w.started:>5}  succeeded {w.succeeded:>5}  "
+                    f"failed {w.failed:>3}"
+                )
+                published = ", ".join(f"{t} {n}" for t, n in sorted(w.published.items())) or "nothing"
+                out.append(f"    published {published}")
         if self.s3_archive is not None:
             a = self.s3_archive
             out.append(f"S3 archive (Firehose {a.stream}):")
             out.append(f"  s3://{a.bucket}/source=<source>/year=/month=/day=/")
             out.append(
                 f"  records in {a.incoming_records:>5}  written {a.delivered_records:>5} in {a.objects} "
-                f"object(s) across {a.sources} source(s)  buffered {a.buffered_records}  "
-                f"failed deliveries {a.failed_deliveries}"
+                f"object(s) across {a.sources} source(s)"
             )
+            out.append(f"  buffered {a.buffered_records}  failed deliveries {a.failed_deliveries}")
         if self.consumer is not None:
             c = self.consumer
             out.append(
                 f"batch consumer: {c.batches} batch(es), {c.messages_deleted} message(s) consumed, "
-                f"{c.messages_failed} failed (retried, then the batch DLQ)"
+                f"{c.messages_failed} failed"
             )
             out.append(
                 "event store: disabled"
@@ -165,11 +167,26 @@ class LocalSummary:
                 else f"event store: {c.stored_events} event(s) stored"
             )
         out.append("queues:")
-        out += [
-            f"  {q.key:<20} {q.name:<44} visible {q.visible:>5}  in flight {q.in_flight:>3}"
-            for q in self.queues
-        ]
-        return out
+        out += [f"  {q.key:<22} visible {q.visible:>6}  in flight {q.in_flight:>4}" for q in self.queues]
+        return [fit(line) for line in out]
+
+
+def _target_label(t: TargetLine) -> str:
+    label = f"{t.rule} -> {t.target_id}"
+    return label if t.kind == t.target_id else f"{label} ({t.kind})"
+
+
+# What the demo prints must not wrap in an 80-column terminal.
+WIDTH = 80
+_UUID = re.compile(r"\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+
+
+def fit(line: str, width: int = WIDTH) -> str:
+    """The line within `width` columns: uuids shortened to their first 8 digits, then the end cut."""
+    if len(line) <= width:
+        return line
+    line = _UUID.sub(r"\1...", line)
+    return line if len(line) <= width else line[: width - 3] + "..."
 
 
 def summarize(store: Store, outputs: DeploymentOutputs) -> LocalSummary:
@@ -245,14 +262,14 @@ def _s3_archive(store: Store, end: float) -> S3ArchiveLine | None:
     counts = sums(store, firehose.SCOPE, [stream.name], 0, end).get(stream.name, {})
     # The store sits in .tooling/<env>/, next to the s3/ folder of the buckets.
     folder = store.path.parent / "s3" / stream.bucket
-    objects = [p for p in folder.rglob("*.gz") if not p.name.startswith(".")] if folder.is_dir() else []
-    sources = {p.relative_to(folder).parts[0] for p in objects if p.relative_to(folder).parts[0] != "errors"}
+    keys = [key for key, _ in iter_objects(folder) if key.endswith(".gz")] if not folder.is_symlink() else []
+    sources = {key.split("/")[0] for key in keys if not key.startswith("errors/")}
     return S3ArchiveLine(
         stream=stream.name,
         bucket=stream.bucket,
         incoming_records=int(counts.get("IncomingRecords", 0)),
         delivered_records=int(counts.get("DeliveryToS3.Records", 0)),
-        objects=len(objects),
+        objects=len(keys),
         sources=len(sources),
         buffered_records=firehose.buffered_count(store),
         failed_deliveries=int(counts.get("DeliveryToS3.Attempts", 0) - counts.get("DeliveryToS3.Success", 0)),
