@@ -20,14 +20,17 @@ SUFFIX_LENGTH = 6
 # The same rule as `environment` in the environment file and in terraform/variables.tf.
 ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{1,9}$")
 # Modes of what the tooling writes, whatever the umask: folders and ordinary files readable by all, files
-# that hold event data (the local target's databases, logs, dispatcher output) by their owner only.
+# that hold event data (the local target's databases, logs, dispatcher output, archive objects) and locks
+# by their owner only. The local S3 buckets' folders are owner-only too: their keys (event sources, days)
+# describe the event data, and a private folder also covers objects an older version wrote 0644.
 DIR_MODE = 0o755
 FILE_MODE = 0o644
 PRIVATE_MODE = 0o600
+PRIVATE_DIR_MODE = 0o700
 
 
-def make_dir(path: Path) -> Path:
-    """mkdir -p, each folder it creates (and `path` itself) given DIR_MODE."""
+def make_dir(path: Path, mode: int = DIR_MODE) -> Path:
+    """mkdir -p, each folder it creates (and `path` itself) given `mode`."""
     missing = []
     current = path
     while not current.exists():
@@ -35,7 +38,7 @@ def make_dir(path: Path) -> Path:
         current = current.parent
     path.mkdir(parents=True, exist_ok=True)
     for folder in [*missing, path] if path not in missing else missing:
-        os.chmod(folder, DIR_MODE)
+        os.chmod(folder, mode)
     return path
 
 

@@ -7,6 +7,7 @@ serialised and only one wins.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ class SQLiteStore:
         # Opened once per container (on first use) and kept, like a boto3 client.
         if self._connection is None:
             Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+            # Event data: created owner-only whatever the umask; SQLite gives its journal files this mode.
+            os.close(os.open(self._path, os.O_WRONLY | os.O_CREAT, 0o600))
             connection = sqlite3.connect(self._path, timeout=10.0, isolation_level=None)
             connection.execute(_SCHEMA)
             self._connection = connection

@@ -29,7 +29,7 @@ from tooling.local import event_source, firehose
 from tooling.local.delivery import Tally, settle
 from tooling.local.store import Store, db_path, expire_archive
 from tooling.local.worker import FunctionSpec, Worker
-from tooling.workspace import FILE_MODE, Workspace, create_private, write_file
+from tooling.workspace import Workspace, create_private, write_file
 
 LOCK_NAME = "dispatcher.lock"
 PID_NAME = "dispatcher.pid"
@@ -79,8 +79,7 @@ def dispatcher_lock(workspace: Workspace) -> Iterator[bool]:
     """Yield True while holding the environment's dispatcher lock, False when another process holds it."""
     workspace.ensure()
     path = workspace.state_dir / LOCK_NAME
-    fh = path.open("a+")
-    os.chmod(path, FILE_MODE)
+    fh = create_private(path).open("a+")
     try:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -39,8 +39,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tooling.local.bucket import bucket_root
 from tooling.local.store import Counters, Store
-from tooling.workspace import FILE_MODE, Workspace, make_dir
+from tooling.workspace import PRIVATE_DIR_MODE, PRIVATE_MODE, Workspace, create_private, make_dir
 
 SCOPE = "firehose"
 STREAM_VERSION = 1
@@ -48,11 +49,6 @@ ERROR_PREFIX = "errors/partitioning-failed"
 # Namespace of the object uuids (derived from stream and first record, see the module docstring).
 OBJECT_NAMESPACE = uuid.UUID("6f1c2d8e-3b8a-4f3e-9a51-0c7e2b1d4a90")
 LOCK_NAME = "firehose.lock"
-
-
-def bucket_root(workspace: Workspace) -> Path:
-    """`.tooling/<env>/s3/`: one folder per bucket."""
-    return workspace.state_dir / "s3"
 
 
 @dataclass(frozen=True)
@@ -157,7 +153,7 @@ def _error_envelope(data: str, stream: Stream, arrived_at: float, now: float) ->
 def _flush_lock(workspace: Workspace) -> Iterator[None]:
     """One flusher at a time per environment (the dispatcher and a `tooling archive` may both try)."""
     workspace.ensure()
-    with (workspace.state_dir / LOCK_NAME).open("a+") as fh:
+    with create_private(workspace.state_dir / LOCK_NAME).open("a+") as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:
             yield
@@ -168,10 +164,12 @@ def _flush_lock(workspace: Workspace) -> Iterator[None]:
 def write_object(root: Path, bucket: str, key: str, body: bytes) -> Path:
     """Atomic PutObject into the bucket folder: a temporary file, fsynced, then renamed over the key."""
     path = root / bucket / key
-    make_dir(path.parent)
+    make_dir(path.parent, PRIVATE_DIR_MODE)
     tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    # Event data: owner-only whatever the umask (os.open's mode is masked by it; fchmod is not).
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_MODE)
     try:
+        os.fchmod(fd, PRIVATE_MODE)
         with os.fdopen(fd, "wb") as fh:
             fh.write(body)
             fh.flush()

@@ -19,14 +19,22 @@ from tooling.config import BATCH_PROCESSOR, S3_ARCHIVE_TARGET, Config, Target
 from tooling.deploy.package import PackageResult
 from tooling.deploy.tfvars import HANDLERS
 from tooling.errors import PackageError
+from tooling.local.bucket import bucket_root
 from tooling.local.event_store_source import EVENT_STORE_FILE
-from tooling.local.firehose import bucket_root
 from tooling.local.forwarding import forwarding_rule_for, provision_forwarding
 from tooling.local.store import DB_NAME, Store, expire_archive
 from tooling.naming import ACCOUNT_ID, Arns, Names, log_group, state_machine_log_group
 from tooling.order_workflow import STATE_MACHINE_TYPE, WORKFLOW_TARGET
 from tooling.outputs import DeploymentOutputs
-from tooling.workspace import DIR_MODE, FILE_MODE, Workspace, create_private, make_dir, write_file
+from tooling.workspace import (
+    DIR_MODE,
+    FILE_MODE,
+    PRIVATE_DIR_MODE,
+    Workspace,
+    create_private,
+    make_dir,
+    write_file,
+)
 
 # Queue settings Terraform gives the batch queue (visibility above the consumer's timeout; 5 receives
 # before the redrive to its DLQ) and DLQs (nothing consumes them: receives never move their messages).
@@ -377,7 +385,8 @@ def _provision_s3_archive(
     if not config.creates_s3_archive:
         conn.execute("DELETE FROM firehose_records")
         return
-    make_dir(bucket_root(workspace) / names.s3_archive_bucket)
+    make_dir(bucket_root(workspace), PRIVATE_DIR_MODE)
+    make_dir(bucket_root(workspace) / names.s3_archive_bucket, PRIVATE_DIR_MODE)
     conn.execute(
         "INSERT INTO delivery_streams (name, arn, bucket, buffer_bytes, buffer_seconds) VALUES (?, ?, ?, ?, ?)",
         (
