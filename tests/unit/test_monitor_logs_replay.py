@@ -107,12 +107,15 @@ def test_unknown_function_is_a_usage_error_naming_the_choices() -> None:
 
 def test_follow_prints_each_event_once_across_polls() -> None:
     fake = FakeLogs({"/aws/lambda/p": [record(-60, "old", "1"), record(0, "same-ts-a", "2")]})
+    clock = [at(2)]
     polls: list[float] = []
 
     def sleep(seconds: float) -> None:
         polls.append(seconds)
-        # Between polls a late event arrives with the same timestamp, and a newer one.
-        fake.groups["/aws/lambda/p"] += [record(0, "same-ts-b", "3"), record(5, "new", "4")]
+        clock[0] += timedelta(seconds=seconds)
+        if len(polls) == 1:
+            # Between polls a late event arrives with the same timestamp, and a newer one.
+            fake.groups["/aws/lambda/p"] += [record(0, "same-ts-b", "3"), record(3, "new", "4")]
 
     events = list(
         follow_logs(
@@ -121,15 +124,15 @@ def test_follow_prints_each_event_once_across_polls() -> None:
             timedelta(minutes=5),
             None,
             1.5,
-            now=lambda: NOW,
+            now=lambda: clock[0],
             sleep=sleep,
-            polls=2,
+            polls=3,
         )
     )
 
     assert [e.message for e in events] == ["old", "same-ts-a", "same-ts-b", "new"]
-    assert polls == [1.5]
-    assert fake.asked[1][1] == NOW  # the second poll starts at the newest timestamp seen, inclusive
+    assert polls == [1.5, 1.5]
+    assert fake.asked[1][1] == NOW  # the second poll starts at the newest timestamp printed, inclusive
 
 
 def test_filter_text_becomes_an_exact_phrase_pattern() -> None:

@@ -126,17 +126,24 @@ def collect_logs(
     limit: int | None = None,
     metrics: bool = True,
 ) -> list[LogEvent]:
-    """Every event of the groups in the range, merged in time order (ties: function, then event id);
-    with `limit`, only the newest `limit` of them (newest last); `metrics=False` drops EMF lines."""
+    """Every event of the groups in the range, merged in time order (ties: function, then the order the
+    source gave); with `limit`, only the newest `limit` of them (newest last); `metrics=False` drops EMF
+    lines."""
     if limit is not None and limit < 1:
         raise UsageError("--limit must be 1 or more")
     streams = []
     for function, group in groups.items():
         found = source.events(group, start, end, text, newest=limit, metrics=metrics)
-        records = sorted(found, key=lambda r: (r.timestamp, r.event_id))
+        # A stable sort by time only: lines of one instant stay in the order they were written (the source's
+        # order); sorting by event id would put id "10" before "9".
+        records = sorted(found, key=lambda r: r.timestamp)
         streams.append([_event(function, group, r) for r in records])
-    merged = list(heapq.merge(*streams, key=lambda e: (e.timestamp, e.function, e.event_id)))
+    merged = list(heapq.merge(*streams, key=lambda e: (e.timestamp, e.function)))
     return merged[-limit:] if limit is not None else merged
+
+
+def _ident(event: LogEvent) -> tuple[str, str]:
+    return (event.log_group, event.event_id or f"{event.timestamp.isoformat()}:{event.message}")
 
 
 def follow_logs(
@@ -151,26 +158,39 @@ def follow_logs(
     polls: int | None = None,
     limit: int | None = None,
     metrics: bool = True,
+    settle: float | None = None,
 ) -> Iterator[LogEvent]:
     """The events of the last `since` (the newest `limit` of them), then new ones as they arrive, polling
-    every `interval` seconds, each event once. Runs until interrupted (or `polls` polls, for tests)."""
-    start = now() - since
-    seen: dict[tuple[str, str], datetime] = {}  # (log group, event id) -> timestamp, for the current start
+    every `interval` seconds, each event once and never before an older one. Runs until interrupted (or
+    `polls` polls, for tests).
+
+    A line can be stored after newer ones (a longer invocation's lines, another function's, CloudWatch's
+    ingestion delay). So each poll prints only the events older than `settle` seconds (default: the
+    interval), merged in time order: a line that arrives up to that late still takes its place. The
+    watermark is the newest timestamp printed; the next poll reads from it (inclusive, the ids printed at
+    that instant remembered). A line stored later still, older than lines already printed, is left out
+    rather than printed out of order (`tooling logs --since` shows it)."""
+    hold = timedelta(seconds=interval if settle is None else settle)
+    watermark = now() - since
+    at_watermark: set[tuple[str, str]] = set()
     done = 0
     while polls is None or done < polls:
-        batch = collect_logs(
-            source, groups, start, None, text, limit=limit if done == 0 else None, metrics=metrics
+        cutoff = now() - hold
+        batch = (
+            collect_logs(
+                source, groups, watermark, cutoff, text, limit=limit if done == 0 else None, metrics=metrics
+            )
+            if cutoff > watermark
+            else []
         )
         for event in batch:
-            ident = (event.log_group, event.event_id or f"{event.timestamp.isoformat()}:{event.message}")
-            if ident in seen:
+            ident = _ident(event)
+            if event.timestamp < watermark or (event.timestamp == watermark and ident in at_watermark):
                 continue
-            seen[ident] = event.timestamp
+            if event.timestamp > watermark:
+                watermark, at_watermark = event.timestamp, set()
+            at_watermark.add(ident)
             yield event
-        if seen:
-            # Poll again from the newest timestamp, inclusive (late events may share it); older ids can go.
-            start = max(start, *seen.values())
-            seen = {ident: ts for ident, ts in seen.items() if ts >= start}
         done += 1
         if polls is None or done < polls:
             sleep(interval)
