@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tooling import local
-from tooling.cli import errors
+from tooling.cli import confirm, errors
 from tooling.cli.app import app
 from tooling.deploy import pipeline as deploy
 from tooling.local import delivery
@@ -183,8 +183,11 @@ def test_list_names_every_dlq_with_depth_age_and_what_feeds_it(env: Env) -> None
     assert "order-events" in next(d for d in listed if d["name"] == "events")["fed_by"]
 
 
-def test_purge_without_yes_asks_and_a_no_keeps_every_message(env: Env) -> None:
+def test_purge_without_yes_asks_and_a_no_keeps_every_message(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _reject_one_order(env)
+    monkeypatch.setattr(confirm, "stdin_is_terminal", lambda: True)  # CliRunner's stdin stands in for one
     run = env.cli("dlq", "purge", "processor", input="n\n")
     assert run.code == 1
     assert env.depth("processor") == 1

@@ -13,13 +13,16 @@ import typer
 from rich.console import Console
 
 from tooling import targets
+from tooling.cli.confirm import confirm
 from tooling.cli.options import ConfigOption, EnvOption, JsonOption, OutputsOption, TargetOption
 from tooling.deploy import pipeline as deploy
 from tooling.deploy.package import PackageResult, build_package
 from tooling.outputs import load_outputs
 from tooling.workspace import Workspace
 
-AutoApprove = Annotated[bool, typer.Option("--auto-approve", "-y", help="Do not ask for confirmation.")]
+AutoApprove = Annotated[
+    bool, typer.Option("--auto-approve", "--yes", "-y", help="Do not ask for confirmation.")
+]
 
 
 def _err() -> Console:
@@ -28,12 +31,7 @@ def _err() -> Console:
 
 def _confirm(auto_approve: bool) -> deploy.Confirm:
     def ask(question: str) -> bool:
-        if auto_approve:
-            return True
-        if not sys.stdin.isatty():
-            _err().print(f"{question} [red]not confirmed[/red]: stdin is not a terminal; pass --auto-approve")
-            return False
-        return typer.confirm(question, default=False)
+        return auto_approve or confirm(question, "--yes (or --auto-approve)")
 
     return ask
 

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from tooling.cli.confirm import confirm
 from tooling.cli.options import EnvOption, JsonOption, OutputsOption, TargetOption
 from tooling.observe import dlq
 from tooling.outputs import DeploymentOutputs, load_outputs, with_target
@@ -150,7 +151,7 @@ def purge_cmd(
     if not yes:
         stats = source.stats(url)
         depth = stats.visible + stats.in_flight if stats else 0
-        if depth and not typer.confirm(f"Delete the {depth} message(s) of DLQ {name}?", err=True):
+        if depth and not confirm(f"Delete the {depth} message(s) of DLQ {name}?"):
             typer.echo("not purged", err=True)
             raise typer.Exit(1)
     result = dlq.purge(source, outputs, name)
