@@ -15,7 +15,7 @@ from tooling.config import Config, load_environment
 from tooling.deploy.package import PackageResult, build_package
 from tooling.deploy.terraform import PlanSummary, TerraformDriver
 from tooling.deploy.tfvars import write_tfvars
-from tooling.errors import AwsError
+from tooling.errors import AwsError, UsageError
 from tooling.outputs import (
     DeploymentOutputs,
     TargetKind,
@@ -111,7 +111,14 @@ def destroy_aws(workspace: Workspace, config_path: Path | None, *, confirm: Conf
 
 
 def refresh_outputs(workspace: Workspace) -> DeploymentOutputs:
-    """Re-read `terraform output -json` (aws) and update the cache."""
+    """Re-read `terraform output -json` (aws) and update the cache. A local deployment has no Terraform
+    state to read: its outputs are what `tooling apply --target local` wrote."""
+    if resolve_target(workspace, None) == "local":
+        raise UsageError(
+            f"--refresh re-reads Terraform's outputs of an AWS deployment; {workspace.env!r} is deployed to the "
+            "local target",
+            hint="local outputs come from `tooling apply --target local`; `tooling outputs` shows them",
+        )
     outputs = from_terraform(TerraformDriver(workspace).output(), target="aws", environment=workspace.env)
     save_outputs(workspace, outputs)
     return outputs

@@ -30,18 +30,21 @@ def case_result(line: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_cases(text: str, source: str) -> Iterator[dict[str, Any]]:
-    """The result of each non-blank line, in order; a malformed line stops the run with its number."""
+    """The result of each non-blank line, in order. A line that is not a case (not JSON, not an object
+    with "pattern" and "event", nested too deep) gets its own {"error": ...} naming its line number and
+    the run goes on: every line is answered."""
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
         try:
             line = json_limits.loads(raw, f"{source} line {number}")
         except json.JSONDecodeError as exc:
-            raise UsageError(
-                f"{source} line {number}: not valid JSON ({exc.msg} at column {exc.colno})", hint=_CASE_HINT
-            ) from None
+            yield {"error": f"line {number}: not valid JSON ({exc.msg} at column {exc.colno}); {_CASE_HINT}"}
+            continue
+        except UsageError as exc:
+            yield {"error": f"line {number}: {exc.message}"}
+            continue
         if not isinstance(line, dict) or "pattern" not in line or "event" not in line:
-            raise UsageError(
-                f'{source} line {number}: expected an object with "pattern" and "event"', hint=_CASE_HINT
-            )
+            yield {"error": f'line {number}: expected an object with "pattern" and "event"; {_CASE_HINT}'}
+            continue
         yield case_result(line)

@@ -192,16 +192,25 @@ def validate_entries(
 
 # The business id of each kind of event, shown when one event is published (first present wins).
 BUSINESS_ID_KEYS = ("orderId", "userId", "paymentId", "productId")
+# The id an event of each source is about: a payment carries its order's id too, but it is the payment's.
+_BUSINESS_ID_BY_SOURCE = {
+    "ecommerce.orders": "orderId",
+    "ecommerce.users": "userId",
+    "ecommerce.payments": "paymentId",
+    "ecommerce.inventory": "productId",
+}
 
 
 def business_id(entry: Mapping[str, Any]) -> tuple[str, str] | None:
-    """(key, value) of the entry's business id (orderId, userId, ...), or None."""
+    """(key, value) of the entry's business id (orderId for an order, paymentId for a payment, ...), or
+    None."""
     try:
         detail = json.loads(entry.get("Detail") or "{}")
     except ValueError:
         return None
     if isinstance(detail, dict):
-        for key in BUSINESS_ID_KEYS:
+        own = _BUSINESS_ID_BY_SOURCE.get(str(entry.get("Source")))
+        for key in (own, *BUSINESS_ID_KEYS) if own else BUSINESS_ID_KEYS:
             if isinstance(detail.get(key), str | int):
                 return key, str(detail[key])
     return None
