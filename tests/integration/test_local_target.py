@@ -528,12 +528,14 @@ def test_the_demo_runs_healthy_and_prints_the_high_value_notification(project_co
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "published 41, failed 0" in proc.stdout
-    assert "SNS notification of the high-value order: High-value order demo-high-value-order" in proc.stdout
+    assert (
+        "SNS notification of the high-value order:\n  High-value order demo-high-value-order" in proc.stdout
+    )
     assert "Health: OK" in proc.stdout
     # Every event reached the S3 archive's layout, and the summary counts it.
     assert "S3 archive: 41 records in " in proc.stdout
     assert re.search(
-        r"records in +41 +written +41 in \d+ object\(s\) across \d+ source\(s\) +buffered 0", proc.stdout
+        r"records in +41 +written +41 in \d+ object\(s\) across \d+ source\(s\)\n +buffered 0", proc.stdout
     )
 
 

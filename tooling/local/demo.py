@@ -17,9 +17,10 @@ from rich.console import Console
 from tooling import local
 from tooling.deploy import pipeline as deploy
 from tooling.errors import ToolingError
+from tooling.local.summary import fit
 from tooling.observe.monitor import build_snapshot
 from tooling.observe.render import render
-from tooling.outputs import load_outputs
+from tooling.outputs import DeploymentOutputs, load_outputs
 from tooling.publish.events import EventFactory
 from tooling.publish.publisher import PublishSettings, publish
 from tooling.workspace import Workspace
@@ -40,7 +41,8 @@ def run(env: str, count: int, seed: int, console: Console) -> int:
     prepared = deploy.prepare(workspace)
     outputs = local.apply_local(prepared)
     console.print(
-        f"bus {outputs.event_bus_name}: {len(outputs.rule_arns)} rules, zip sha256 {prepared.package.sha256}"
+        f"bus {outputs.event_bus_name}: {len(outputs.rule_arns)} rules, "
+        f"zip sha256 {prepared.package.sha256[:12]}..."
     )
 
     console.rule(f"2/4 publish {count} mixed events (seed {seed}) and one high-value order")
@@ -65,8 +67,8 @@ def run(env: str, count: int, seed: int, console: Console) -> int:
         flushed = local.flush_archive(workspace, outputs, force=True)
         folder = (workspace.state_dir / "s3" / outputs.s3_archive_bucket_name).relative_to(workspace.root)
         console.print(
-            f"S3 archive: {flushed.records} records in {flushed.objects} gzip object(s) under {folder}/ "
-            "(buffers written at the demo's end, not after buffer_interval_seconds)",
+            f"S3 archive: {flushed.records} records in {flushed.objects} gzip object(s) under\n  {folder}/\n"
+            "  (buffers written at the demo's end, not after buffer_interval_seconds)",
             markup=False,
             highlight=False,
         )
@@ -80,11 +82,33 @@ def run(env: str, count: int, seed: int, console: Console) -> int:
     summary = local.summary(workspace, outputs)
     console.print("\n".join(summary.lines()), markup=False, highlight=False)
     high_value = [text for text in summary.notifications if HIGH_VALUE_ORDER_ID in text]
-    console.print(f"\nSNS notification of the high-value order: {high_value[0] if high_value else 'MISSING'}")
+    console.print(
+        f"\nSNS notification of the high-value order:\n  {fit(high_value[0]) if high_value else 'MISSING'}",
+        markup=False,
+        highlight=False,
+    )
     console.print(f"demo finished in {time.monotonic() - begin:.1f} s: {snapshot.health.verdict}")
+    console.print("\n".join(next_steps(env, outputs)), markup=False, highlight=False)
     archived = summary.s3_archive
     archive_ok = archived is None or (
         archived.delivered_records == archived.incoming_records and archived.failed_deliveries == 0
     )
     ok = sent.ok and drained.complete and snapshot.health.status == "OK" and bool(high_value) and archive_ok
     return 0 if ok else 1
+
+
+def next_steps(env: str, outputs: DeploymentOutputs) -> list[str]:
+    """The demo's last lines: three commands to try on what it left running (each exists; see --help)."""
+    flag = "" if env == "dev" else f" --env {env}"
+    steps = [
+        (f"tooling publish order --amount 2500{flag}", "a high-value order: the notifier's SNS"),
+        (f"tooling monitor --watch{flag}", "the live view (Ctrl-C to stop)"),
+    ]
+    if outputs.s3_archive_bucket_name:
+        steps.append((f"tooling archive cat --latest{flag}", "what the Firehose stream wrote"))
+    elif outputs.event_store_table_name:
+        steps.append((f"tooling events query --source ecommerce.orders{flag}", "the event store"))
+    else:
+        steps.append((f"tooling logs --function notifier{flag}", "the notifier's log"))
+    width = max(len(command) for command, _ in steps)
+    return ["try next:", *(fit(f"  {command:<{width}}  {what}") for command, what in steps)]
