@@ -154,7 +154,9 @@ def destroy(
 
 def outputs(
     env: EnvOption = "dev", outputs_file: OutputsOption = None, json_out: JsonOption = False,
-    refresh: Annotated[bool, typer.Option("--refresh", help="Re-read `terraform output -json` first.")] = False,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Re-read `terraform output -json` first (AWS deployments).")
+    ] = False,
 ) -> None:  # fmt: skip
     """Show the deployment outputs (the contract every other command reads).
 
