@@ -124,7 +124,7 @@ class SlowBus:
 
 
 def test_at_the_deadline_calls_on_the_wire_are_counted_and_the_rest_is_unsent() -> None:
-    entries = [{"Source": "t", "DetailType": "T", "Detail": json.dumps({"n": n})} for n in range(100_000)]
+    entries = [{"Source": "t", "DetailType": "T", "Detail": json.dumps({"n": n})} for n in range(20_000)]
     bus = SlowBus(delay=0.05)
     settings = PublishSettings(
         concurrency=2, base_delay=0.01, max_delay=0.02, max_attempts=1000, deadline=time.monotonic() + 0.5
@@ -140,8 +140,8 @@ def test_at_the_deadline_calls_on_the_wire_are_counted_and_the_rest_is_unsent() 
     assert "duration ended" in summary.failures[0].message
     assert "ThrottlingException" in summary.failures[0].message
     assert summary.failed == 1 and summary.unknown == 0
-    assert summary.published + summary.failed + summary.unsent == summary.requested == 100_000
-    assert summary.unsent > 90_000
+    assert summary.published + summary.failed + summary.unsent == summary.requested == 20_000
+    assert summary.unsent > 15_000
     assert summary.ok is False  # one event failed
 
 

@@ -190,6 +190,9 @@ class Interrupts:
         if not enabled or threading.current_thread() is not threading.main_thread():
             yield
             return
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # e.g. a background job: SIGINT stays ignored
+            yield
+            return
         previous = signal.signal(signal.SIGINT, lambda signum, frame: self.press())
         try:
             yield
@@ -325,7 +328,11 @@ class _Flight:
                 failures.append(_not_sent(index, None))
         outcome = self.outcome
         return _BatchOutcome(
-            outcome.accepted, outcome.failures + failures, outcome.unknown + unknown, outcome.unsent
+            outcome.accepted,
+            outcome.failures + failures,
+            outcome.unknown + unknown,
+            outcome.unsent,
+            outcome.fatal,
         )
 
 
@@ -383,7 +390,8 @@ class Publisher:
         with self._lock:
             self._flights.discard(flight)
             if not flight.abandoned:
-                deliver(flight.outcome)
+                # Everything is settled by now; the snapshot would still account for anything that was not.
+                deliver(flight.snapshot())
 
     def _send(self, flight: _Flight, group: list[Indexed], *, sent_before: bool) -> None:
         """Send `group` (entries waiting in `flight`) until each is accepted, failed, or unknown."""
@@ -403,11 +411,15 @@ class Publisher:
                 break
             with self._lock:
                 # Checked under the lock: once the calling thread reported this flight, nothing more is sent.
-                if flight.abandoned or self.stop.is_set():
+                if flight.abandoned:
                     return
-                for index, _ in pending:
-                    del flight.waiting[index]
-                flight.wire = pending
+                stopped = self.stop.is_set()
+                if not stopped:
+                    for index, _ in pending:
+                        del flight.waiting[index]
+                    flight.wire = pending
+            if stopped:  # since the check above: settled below like any entry queued behind the stop
+                break
             try:
                 results = self.bus.put_events([entry for _, entry in pending])
             except Exception as exc:  # any Bus may raise anything; classify() decides what it means
@@ -774,8 +786,9 @@ def _doubt_reason(error: str) -> str:
 
 def _not_sent(index: int, last: tuple[str, str] | None, *, expired: bool = False) -> PublishFailure:
     detail = f" (last error {last[0]}: {last[1]})" if last else ""
-    when = "the run's duration ended" if expired else "stopped"
-    return PublishFailure(index, "NotSent", f"not published: {when} before it was sent{detail}")
+    # At the deadline only an entry already tried fails (one never tried is unsent, not failed).
+    when = "the run's duration ended before a resend" if expired else "stopped before it was sent"
+    return PublishFailure(index, "NotSent", f"not published: {when}{detail}")
 
 
 def publish(
