@@ -519,7 +519,13 @@ def batch(
 def load(
     rate: Annotated[float, typer.Option("--rate", min=0.1, help="Events per second to hold.")],
     duration: Annotated[
-        float, typer.Option("--duration", min=0.1, max=86400, help="Seconds to hold the rate for.")
+        float,
+        typer.Option(
+            "--duration",
+            min=0.1,
+            max=86400,
+            help="Seconds to send for: no call starts later, whatever the rate.",
+        ),
     ],
     mix: MixOption = None,
     seed: SeedOption = None,
@@ -533,8 +539,8 @@ def load(
     engine: EngineOption = "http",
     processes: ProcessesOption = None,
 ) -> None:
-    """Hold a rate of realistic traffic for a duration: live progress, PutEvents latency percentiles, and the
-    rate achieved.
+    """Hold a rate of realistic traffic for a duration (it stops at --duration whatever rate it reaches): live
+    progress, PutEvents latency percentiles, the requested and achieved rates and the events sent.
 
     Example: tooling publish load --rate 2000 --duration 60 --concurrency 16
     """
