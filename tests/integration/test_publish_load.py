@@ -51,13 +51,18 @@ def test_every_call_is_timed_and_the_rate_is_held(sink: Sink, processes: int) ->
         tick=lambda t: ticks.append(t.accepted),
     )
 
-    assert report.summary.ok and report.summary.published == 2000 == sink.accepted
-    assert len(report.latencies) == sink.requests >= 200
-    # The limiter spaces sends (no initial burst): 2,000 events at 2,000/s cannot finish much sooner than 1 s.
-    assert report.summary.seconds >= 0.9
+    summary = report.summary
+    # The duration is held: what the start (forks included) took from the second is not made up afterwards,
+    # so the plan's last events may be left unsent; every planned event is accounted for either way.
+    assert summary.ok and 0 < summary.published == sink.accepted
+    assert summary.published + summary.unsent == summary.requested == 2000
+    assert report.sent == summary.published
+    assert len(report.latencies) == sink.requests >= summary.published / 10
+    # The limiter spaces sends (no initial burst): events at 2,000/s do not finish much sooner than 1 s.
+    assert summary.seconds >= 0.9
     figures = report.latency_ms()
     assert 0 < figures["p50"] <= figures["p90"] <= figures["p99"] <= figures["max"]
-    assert ticks and ticks == sorted(ticks) and ticks[-1] == 2000
+    assert ticks and ticks == sorted(ticks) and ticks[-1] == summary.published
 
 
 def test_the_cli_reports_rate_and_latency(sink: Sink, tmp_path: Path) -> None:
@@ -75,6 +80,8 @@ def test_the_cli_reports_rate_and_latency(sink: Sink, tmp_path: Path) -> None:
 
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["published"] == 200 and report["failed"] == 0
+    assert report["failed"] == 0 and report["unknown"] == 0
+    assert 0 < report["published"] == report["sent"] == sink.accepted
+    assert report["published"] + report["unsent"] == report["requested"] == 200
     assert report["requested_rate"] == 400 and report["calls"] == sink.requests
     assert set(report["latency_ms"]) == {"p50", "p90", "p99", "max"}

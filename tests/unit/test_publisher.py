@@ -221,7 +221,7 @@ def test_a_fatal_error_after_some_accepted_stops_and_reports_the_rest() -> None:
     assert len(bus.calls) <= 4  # the failing call, and at most one batch already queued behind it
 
 
-def test_a_result_list_of_the_wrong_length_is_reported_not_resent() -> None:
+def test_a_result_list_of_the_wrong_length_is_reported_unknown_not_resent() -> None:
     class ShortBus:
         calls = 0
 
@@ -233,7 +233,10 @@ def test_a_result_list_of_the_wrong_length_is_reported_not_resent() -> None:
 
     assert ShortBus.calls == 1
     assert summary.published == 0
-    assert {f.code for f in summary.failures} == {"InvalidResponse"}
+    # The answer cannot say which entries were accepted: none is reported failed (or resent).
+    assert summary.failures == [] and summary.unknown == 3
+    assert [u.index for u in summary.unknown_events] == [0, 1, 2]
+    assert "1 results for 3 entries" in summary.unknown_events[0].reason
 
 
 def test_concurrency_is_bounded_and_used() -> None:
@@ -344,10 +347,26 @@ def test_summary_json_has_exactly_the_documented_shape() -> None:
 
     document = publish(bus, entries(3), FAST, total=3).as_json()
 
-    assert set(document) == {"published", "failed", "seconds", "events_per_second", "failures"}
+    assert set(document) == {
+        "requested",
+        "published",
+        "failed",
+        "unknown",
+        "seconds",
+        "events_per_second",
+        "failures",
+        "unknown_events",
+    }
+    assert (document["requested"], document["published"], document["failed"], document["unknown"]) == (
+        3,
+        2,
+        1,
+        0,
+    )
     assert document["failures"] == [
-        {"index": 1, "code": "InvalidArgument", "message": "InvalidArgument for 1"}
+        {"index": 1, "count": 1, "code": "InvalidArgument", "message": "InvalidArgument for 1"}
     ]
+    assert document["unknown_events"] == []
     assert isinstance(document["seconds"], float)
     assert isinstance(document["events_per_second"], float)
 

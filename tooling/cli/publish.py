@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 import time
@@ -31,9 +30,9 @@ from tooling.publish.events import (
     read_entries,
 )
 from tooling.publish.http_bus import ENGINES
-from tooling.publish.load import run_load
+from tooling.publish.load import planned, run_load
 from tooling.publish.processes import can_fork, publish_generated
-from tooling.publish.publisher import ProgressCallback, PublishSettings, PublishSummary, publish
+from tooling.publish.publisher import Interrupts, ProgressCallback, PublishSettings, PublishSummary, publish
 from tooling.publish.schemas import business_id, validate_entries
 from tooling.targets import bus_for
 from tooling.workspace import Workspace
@@ -228,10 +227,13 @@ def _send(
         bus = recording
 
     workers = _processes(generated, settings, outputs.target) if generated is not None else 1
+    interrupts = Interrupts()
 
     def run(progress: ProgressCallback | None) -> PublishSummary:
         if generated is None:
-            return publish(bus, entries, settings, total=total, progress=progress)
+            return publish(
+                bus, entries, settings, total=total, progress=progress, notice=_notice, interrupts=interrupts
+            )
         return publish_generated(
             bus,
             generated.count,
@@ -240,25 +242,35 @@ def _send(
             settings=settings,
             processes=workers,
             progress=progress,
+            notice=_notice,
+            interrupts=interrupts,
         )
 
-    if options.json_out or total <= 1:
-        summary = run(None)
-    else:
-        # Workers are forked: no thread (rich's refresher) may be running in this process when they are.
-        summary = _publish_with_progress(run, total, refresh_thread=workers == 1)
+    # From the first call to the printed summary Ctrl-C is counted, never raised: the run stops (and a second
+    # press stops waiting for calls on the wire), and the summary it reports is printed whole.
+    with interrupts.on_sigint():
+        if options.json_out or total <= 1:
+            summary = run(None)
+        else:
+            # Workers are forked: no thread (rich's refresher) may be running in this process when they are.
+            summary = _publish_with_progress(run, total, refresh_thread=workers == 1)
 
-    ids = _single_ids(entries, recording) if isinstance(entries, list) and recording is not None else {}
-    if options.json_out:
-        print(json.dumps({**summary.as_json(), **ids}))
-    else:
-        _render(summary, total, options.bus or outputs.event_bus_name)
-        if ids:
-            typer.echo("  ".join(f"{key} {value}" for key, value in ids.items()))
+        ids = _single_ids(entries, recording) if isinstance(entries, list) and recording is not None else {}
+        if options.json_out:
+            print(json.dumps({**summary.as_json(), **ids}), flush=True)
+        else:
+            _render(summary, total, options.bus or outputs.event_bus_name)
+            if ids:
+                typer.echo("  ".join(f"{key} {value}" for key, value in ids.items()))
     if summary.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
     if not summary.ok:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _notice(line: str) -> None:
+    """A diagnostic for the person at the terminal (what an interrupted run waits for), on stderr."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def _single_ids(entries: list[Entry], recording: RecordingBus) -> dict[str, str]:
@@ -313,18 +325,37 @@ def _render(summary: PublishSummary, total: int, bus_name: str) -> None:
 
     out = Console(highlight=False)
     status = "[green]ok[/green]" if summary.ok else "[red]incomplete[/red]"
+    unknown = f", {summary.unknown} unknown (may have been accepted)" if summary.unknown else ""
     out.print(
         f"{status}: published {summary.published} of {total} event(s) to {escape(bus_name)} "
         f"in {summary.seconds:.2f} s ({summary.events_per_second:.0f} events/s), {summary.failed} failed"
+        + unknown
         + (" [yellow](interrupted)[/yellow]" if summary.interrupted else "")
     )
     if summary.failures:
-        table = Table("index", "code", "message")
+        table = Table("index", "events", "code", "message")
         for failure in summary.failures[:FAILURES_SHOWN]:
-            table.add_row(str(failure.index), escape(failure.code), escape(failure.message))
+            table.add_row(
+                str(failure.index), str(failure.count), escape(failure.code), escape(failure.message)
+            )
         out.print(table)
         if len(summary.failures) > FAILURES_SHOWN:
             out.print(f"... and {len(summary.failures) - FAILURES_SHOWN} more (use --json for all of them)")
+    if summary.unknown_events:
+        out.print(
+            "unknown: these events may have been accepted; a re-send should skip them (or rely on consumers "
+            "de-duplicating on idempotencyKey)"
+        )
+        table = Table("index", "events", "ids", "why")
+        for unknown_event in summary.unknown_events[:FAILURES_SHOWN]:
+            ids = " ".join(f"{key}={value}" for key, value in unknown_event.ids.items())
+            table.add_row(
+                str(unknown_event.index), str(unknown_event.count), escape(ids), escape(unknown_event.reason)
+            )
+        out.print(table)
+        if len(summary.unknown_events) > FAILURES_SHOWN:
+            shown = len(summary.unknown_events) - FAILURES_SHOWN
+            out.print(f"... and {shown} more (use --json for all of them)")
 
 
 def _kind(
@@ -488,7 +519,13 @@ def batch(
 def load(
     rate: Annotated[float, typer.Option("--rate", min=0.1, help="Events per second to hold.")],
     duration: Annotated[
-        float, typer.Option("--duration", min=0.1, max=86400, help="Seconds to hold the rate for.")
+        float,
+        typer.Option(
+            "--duration",
+            min=0.1,
+            max=86400,
+            help="Seconds to send for: no call starts later, whatever the rate.",
+        ),
     ],
     mix: MixOption = None,
     seed: SeedOption = None,
@@ -502,13 +539,13 @@ def load(
     engine: EngineOption = "http",
     processes: ProcessesOption = None,
 ) -> None:
-    """Hold a rate of realistic traffic for a duration: live progress, PutEvents latency percentiles, and the
-    rate achieved.
+    """Hold a rate of realistic traffic for a duration (it stops at --duration whatever rate it reaches): live
+    progress, PutEvents latency percentiles, the requested and achieved rates and the events sent.
 
     Example: tooling publish load --rate 2000 --duration 60 --concurrency 16
     """
     weights = parse_mix(mix) if mix is not None else None
-    count = max(1, math.ceil(rate * duration))
+    count = planned(rate, duration)
     cfg = _publisher_config(env, config)
     settings = PublishSettings(
         max_request_bytes=cfg.max_request_bytes,
@@ -522,29 +559,34 @@ def load(
     bus = bus_for(deployed, workspace, _check_engine(engine))
     workers = _processes(Generated(count, weights, seed, processes), settings, deployed.target)
     line = None if json_out else LoadLine(sys.stderr, count)
-    report = run_load(
-        bus,
-        rate=rate,
-        duration=duration,
-        settings=settings,
-        processes=workers,
-        mix=weights,
-        seed=seed,
-        tick=line.tick if line is not None else None,
-    )
-    if line is not None:
-        line.close()
-    summary = report.summary
-    if json_out:
-        print(json.dumps(report.as_json()))
-    else:
-        _render(summary, count, deployed.event_bus_name)
-        figures = report.latency_ms()
-        typer.echo(
-            f"rate: {summary.events_per_second:.0f} events/s achieved of {rate:g} requested "
-            f"over {summary.seconds:.1f} s; PutEvents latency over {len(report.latencies)} calls: "
-            + ", ".join(f"{name} {value:.1f} ms" for name, value in figures.items())
+    interrupts = Interrupts()
+    with interrupts.on_sigint():  # as in _send: Ctrl-C stops the run, the summary is still printed whole
+        report = run_load(
+            bus,
+            rate=rate,
+            duration=duration,
+            settings=settings,
+            processes=workers,
+            mix=weights,
+            seed=seed,
+            tick=line.tick if line is not None else None,
+            notice=_notice,
+            interrupts=interrupts,
         )
+        if line is not None:
+            line.close()
+        summary = report.summary
+        if json_out:
+            print(json.dumps(report.as_json()), flush=True)
+        else:
+            _render(summary, report.sent, deployed.event_bus_name)
+            figures = report.latency_ms()
+            typer.echo(
+                f"rate: {report.achieved_rate:.0f} events/s achieved of {rate:g} requested: sent {report.sent} "
+                f"of {count} planned in {summary.seconds:.1f} s (duration {duration:g} s); PutEvents latency "
+                f"over {len(report.latencies)} calls: "
+                + ", ".join(f"{name} {value:.1f} ms" for name, value in figures.items())
+            )
     if summary.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
     if not summary.ok:

@@ -53,6 +53,8 @@ def run(env: str, count: int, seed: int, console: Console) -> int:
     ]
     bus = local.open_local_bus(workspace, outputs, dispatch=False)
     sent = publish(bus, entries, PublishSettings(concurrency=4))
+    if sent.interrupted:  # the publisher took Ctrl-C to stop cleanly; the demo ends there, as in any stage
+        raise KeyboardInterrupt
     console.print(f"published {sent.published}, failed {sent.failed}, {sent.events_per_second:.0f} events/s")
 
     console.rule("3/4 process: Lambda invocations on the warm workers")

@@ -341,6 +341,32 @@ class EventFactory:
             if position >= start:
                 yield entry
 
+    def mixed_by_chunk(
+        self,
+        count: int,
+        mix: Mapping[EventKind, float] | None = None,
+        *,
+        start: int = 0,
+        stop: int | None = None,
+    ) -> Iterator[Entry]:
+        """As `mixed`, but the kinds follow `mix` exactly within each chunk of CONTENT_CHUNK positions rather
+        than over the whole run, so memory stays bounded however large `count` is (publish load plans
+        rate x duration events and may send only a few of them)."""
+        weights = mix or DEFAULT_MIX
+        end = count if stop is None else min(stop, count)
+        chunk = start // CONTENT_CHUNK
+        while chunk * CONTENT_CHUNK < end:
+            base = chunk * CONTENT_CHUNK
+            self._rng = self._chunk_rng(chunk)
+            counts = apportion(min(CONTENT_CHUNK, count - base), weights)
+            kinds: list[EventKind] = [kind for kind, n in counts.items() for _ in range(n)]
+            self._rng.shuffle(kinds)
+            for offset, kind in enumerate(kinds[: end - base]):
+                entry = self.entry(kind)
+                if base + offset >= start:
+                    yield entry
+            chunk += 1
+
     def _chunk_rng(self, chunk: int) -> random.Random:
         # Content is drawn from one generator per chunk of CONTENT_CHUNK positions, seeded from (seed, chunk),
         # so a range starts at its chunk's beginning without drawing every earlier event. A str seed hashes

@@ -7,11 +7,14 @@ none is skipped. Workers are forked after the bus is built (imports, endpoint an
 once) and before any thread starts. Each reports progress and one PublishSummary over a pipe; the parent adds
 them up, re-basing failure indices on the range's start.
 
-Ctrl-C: the terminal sends SIGINT to every process of the group, and the parent forwards it to workers too
-(a worker takes the first SIGINT and ignores any further one, so its in-flight calls are still counted).
-Each worker stops like a single-process run; the parent waits for their summaries and reports interrupted.
+Ctrl-C: workers ignore SIGINT (the terminal sends it to every process of the group, and two presses would
+reach a worker as one from the terminal plus one forwarded); the parent counts the presses and passes them
+on through two shared flags. The first stops every worker like a single-process run (calls on the wire are
+awaited and counted); the second makes them stop waiting and report those calls' events unknown. Workers
+report their summaries and the parent adds them up. A worker whose parent is gone stops too.
 A worker that stops on an error retrying cannot fix (access denied, missing bus) has its range reported as
-not sent; if nothing at all was accepted the error itself is raised, as in a single-process run.
+not sent; if nothing at all was accepted the error itself is raised, as in a single-process run. A worker
+that ends without a report (killed) has its range reported unknown: it may have sent some of it.
 """
 
 from __future__ import annotations
@@ -24,20 +27,24 @@ import secrets
 import signal
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from tooling.errors import ToolingError
-from tooling.publish.bus import Bus, TimedBus
+from tooling.publish.bus import Bus, Entry, TimedBus
 from tooling.publish.events import CONTENT_CHUNK, EventFactory, EventKind
 from tooling.publish.publisher import (
+    WAIT_NOTICE_AFTER,
+    Interrupts,
+    NoticeCallback,
     ProgressCallback,
     Publisher,
     PublishFailure,
     PublishSettings,
     PublishSummary,
+    PublishUnknown,
     classify,
 )
 
@@ -46,6 +53,11 @@ LatencyCallback = Callable[[list[float]], None]
 # Progress messages per worker are batched to this interval: a pipe write per PutEvents call would cost more
 # CPU than the call's bookkeeping is worth.
 PROGRESS_INTERVAL = 0.1
+# How often a worker looks at the parent's interrupt flags and whether its parent is still there.
+WATCH_INTERVAL = 0.1
+# After the second Ctrl-C, how long the parent waits for a worker's report before giving its range up as
+# unknown (a worker answers within OUTCOME_INTERVAL + WATCH_INTERVAL unless it is stuck).
+REPORT_GRACE = 5.0
 
 
 def can_fork() -> bool:
@@ -65,6 +77,17 @@ def split(count: int, processes: int, chunk: int = CONTENT_CHUNK) -> list[tuple[
     return ranges
 
 
+def _entries(
+    count: int, mix: Mapping[EventKind, float] | None, seed: int, start: int, stop: int, deadline: bool
+) -> Iterator[Entry]:
+    """The run's events [start, stop). A run with a deadline (publish load) plans `rate x duration` events it
+    may never send, so its kinds are drawn per chunk (memory bounded whatever the plan)."""
+    factory = EventFactory(seed=seed)
+    if deadline:
+        return factory.mixed_by_chunk(count, mix, start=start, stop=stop)
+    return factory.mixed(count, mix, start=start, stop=stop)
+
+
 def publish_generated(
     bus: Bus,
     count: int,
@@ -75,17 +98,23 @@ def publish_generated(
     processes: int,
     progress: ProgressCallback | None = None,
     latencies: LatencyCallback | None = None,
+    notice: NoticeCallback | None = None,
+    interrupts: Interrupts | None = None,
 ) -> PublishSummary:
     """Publish `count` generated events (mix, seed as `EventFactory.mixed`) through `bus` from up to
     `processes` forked workers, splitting concurrency and rate between them. With `latencies`, every
-    PutEvents call is timed and the durations (seconds) are handed over in the calling process as they come."""
+    PutEvents call is timed and the durations (seconds) are handed over in the calling process as they come.
+    `interrupts`: Ctrl-C presses counted by the caller (see tooling.publish.publisher.Interrupts)."""
     # One seed for every worker: the kinds' order must be the same permutation in all of them.
     shared_seed = seed if seed is not None else secrets.randbits(63)
     ranges = split(count, processes)
+    with_deadline = settings.deadline is not None
+    interrupts = interrupts or Interrupts()
     if len(ranges) == 1 or not can_fork():
-        entries = EventFactory(seed=shared_seed).mixed(count, mix)
+        entries = _entries(count, mix, shared_seed, 0, count, with_deadline)
         if latencies is None:
-            return Publisher(bus, settings).run(entries, total=count, progress=progress)
+            publisher = Publisher(bus, settings, interrupts=interrupts)
+            return publisher.run(entries, total=count, progress=progress, notice=notice)
         timed = TimedBus(bus)
 
         def progress_and_timings(accepted: int, failed: int) -> None:
@@ -93,71 +122,82 @@ def publish_generated(
                 progress(accepted, failed)
             latencies(timed.drain())
 
-        return Publisher(timed, settings).run(entries, total=count, progress=progress_and_timings)
+        return Publisher(timed, settings, interrupts=interrupts).run(
+            entries, total=count, progress=progress_and_timings, notice=notice
+        )
     share = _share(settings, len(ranges))
     context = multiprocessing.get_context("fork")
     started = time.perf_counter()
-    interrupted = threading.Event()
-    # Ctrl-C sets a flag rather than raising here, from before the first fork on: a KeyboardInterrupt while
+    # Ctrl-C is counted rather than raised here, from before the first fork on: a KeyboardInterrupt while
     # forking or in the middle of reading a worker's message would lose that worker's account of its range.
-    # (A worker replaces this handler first thing; the parent forwards the signal once it sees the flag.)
-    previous = _on_sigint(lambda: interrupted.set())
+    stop_all, abandon_all = context.Event(), context.Event()
     workers: dict[Connection, tuple[Any, tuple[int, int]]] = {}
     results: dict[tuple[int, int], tuple[str, Any]] = {}
     # What is alive now (imports, botocore's models) moves to a permanent generation before the forks (the
     # gc.freeze documentation's recipe): a worker's collections never walk it, so its pages stay shared.
     gc.freeze()
-    try:
-        for start, stop in ranges:
-            receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(
-                target=_worker,
-                args=(sender, bus, count, mix, shared_seed, start, stop, share, latencies is not None),
-                daemon=True,
-            )
-            process.start()
-            sender.close()
-            workers[receiver] = (process, (start, stop))
-        pending = set(workers)
-        forwarded = False
-        while pending:
-            if interrupted.is_set() and not forwarded:
-                forwarded = True
-                for waiting in pending:
-                    process = workers[waiting][0]
-                    if process.pid is not None and process.is_alive():
-                        os.kill(process.pid, signal.SIGINT)
-            for ready in wait(list(pending), timeout=0.2):
-                assert isinstance(ready, Connection)
-                conn = ready
-                try:
-                    kind, payload = conn.recv()
-                except EOFError:  # the worker died without a summary (killed): its range is unaccounted
-                    kind, payload = "died", None
-                if kind == "progress":
-                    accepted, failed, timings = payload
-                    if progress is not None:
-                        progress(accepted, failed)
-                    if latencies is not None:
-                        latencies(timings)
-                    continue
-                results[workers[conn][1]] = (kind, payload)
-                pending.discard(conn)
-    finally:
-        gc.unfreeze()
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+    with interrupts.on_sigint():
+        try:
+            for start, stop in ranges:
+                receiver, sender = context.Pipe(duplex=False)
+                process = context.Process(
+                    target=_worker,
+                    args=(sender, bus, count, mix, shared_seed, start, stop, share, latencies is not None),
+                    kwargs={"stop_all": stop_all, "abandon_all": abandon_all, "parent": os.getpid()},
+                    daemon=True,
+                )
+                process.start()
+                sender.close()
+                workers[receiver] = (process, (start, stop))
+            pending = set(workers)
+            stopped_at: float | None = None
+            abandoned_at: float | None = None
+            announced = False
+            while pending:
+                if interrupts.pressed and not stop_all.is_set():
+                    stop_all.set()
+                    stopped_at = time.monotonic()
+                if interrupts.pressed > 1 and abandoned_at is None:
+                    abandon_all.set()
+                    abandoned_at = time.monotonic()
+                waited = time.monotonic() - stopped_at if stopped_at is not None else 0.0
+                if (
+                    not announced
+                    and notice is not None
+                    and abandoned_at is None
+                    and waited > WAIT_NOTICE_AFTER
+                ):
+                    announced = True
+                    notice(
+                        f"interrupted: waiting for {len(pending)} worker process(es) to finish their calls on "
+                        "the wire so that their events are counted; Ctrl-C again stops waiting"
+                    )
+                if abandoned_at is not None and time.monotonic() - abandoned_at > REPORT_GRACE:
+                    for conn in pending:  # a worker that does not report even now: its range is unknown
+                        results[workers[conn][1]] = ("unreported", None)
+                        workers[conn][0].kill()
+                    break
+                for ready in wait(list(pending), timeout=0.2):
+                    assert isinstance(ready, Connection)
+                    conn = ready
+                    try:
+                        kind, payload = conn.recv()
+                    except EOFError:  # the worker died without a summary (killed): its range is unaccounted
+                        kind, payload = "died", None
+                    if kind == "progress":
+                        accepted, failed, timings = payload
+                        if progress is not None:
+                            progress(accepted, failed)
+                        if latencies is not None:
+                            latencies(timings)
+                        continue
+                    results[workers[conn][1]] = (kind, payload)
+                    pending.discard(conn)
+        finally:
+            gc.unfreeze()
     for process, _ in workers.values():
         process.join()
-    return _combine(results, count, time.perf_counter() - started, interrupted.is_set())
-
-
-def _on_sigint(action: Callable[[], None]) -> Any:
-    """Run `action` on SIGINT instead of raising; returns the handler to restore (None off the main thread,
-    where Python cannot install handlers and KeyboardInterrupt is not delivered anyway)."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGINT, lambda signum, frame: action())
+    return _combine(results, count, time.perf_counter() - started, interrupts.pressed > 0)
 
 
 def _share(settings: PublishSettings, parts: int) -> PublishSettings:
@@ -175,11 +215,28 @@ def _worker(
     stop: int,
     settings: PublishSettings,
     timed: bool,
+    *,
+    stop_all: Any,
+    abandon_all: Any,
+    parent: int,
 ) -> None:
-    signal.signal(signal.SIGINT, _first_interrupt_only)
+    # The parent counts Ctrl-C and passes it on (stop_all, abandon_all): see the module's docstring.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     last = time.monotonic()
     accepted = failed = 0
     timed_bus = TimedBus(bus) if timed else None
+    publisher = Publisher(timed_bus or bus, settings, sigint=False)
+
+    def watch() -> None:
+        pressed = 0
+        while pressed < 2:
+            if abandon_all.wait(WATCH_INTERVAL) or os.getppid() != parent:
+                wanted = 2
+            else:
+                wanted = 1 if stop_all.is_set() else 0
+            while pressed < wanted:
+                publisher.interrupts.press()
+                pressed += 1
 
     def flush() -> None:
         nonlocal accepted, failed
@@ -199,25 +256,17 @@ def _worker(
 
     try:
         try:
-            entries = EventFactory(seed=seed).mixed(count, mix, start=start, stop=stop)
-            summary = Publisher(timed_bus or bus, settings).run(entries, total=stop - start, progress=report)
-            # The run is accounted for: a late Ctrl-C must not turn its summary into "interrupted".
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            threading.Thread(target=watch, name="interrupts", daemon=True).start()
+            entries = _entries(count, mix, seed, start, stop, settings.deadline is not None)
+            summary = publisher.run(entries, total=stop - start, progress=report)
             flush()
             conn.send(("done", summary))
-        except KeyboardInterrupt:  # before or after the Publisher ran: nothing of the range is unaccounted
-            conn.send(("interrupted", None))
         except Exception as exc:  # the run's fatal error (nothing accepted) or a failure building the run
             conn.send(("error", _portable(exc)))
     finally:
         conn.close()
         # The parent owns stdout/stderr and the exit code; skip atexit handlers inherited through fork.
         os._exit(0)
-
-
-def _first_interrupt_only(signum: int, frame: Any) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    raise KeyboardInterrupt
 
 
 def _portable(exc: Exception) -> Exception:
@@ -232,40 +281,49 @@ def _portable(exc: Exception) -> Exception:
 def _combine(
     results: dict[tuple[int, int], tuple[str, Any]], count: int, seconds: float, interrupted: bool
 ) -> PublishSummary:
-    published = 0
+    published = unsent = 0
     failures: list[PublishFailure] = []
+    unknown: list[PublishUnknown] = []
     errors: list[Exception] = []
     for (start, stop), (kind, payload) in sorted(results.items()):
         if kind == "done":
             summary: PublishSummary = payload
             published += summary.published
+            unsent += summary.unsent
             failures += [replace(f, index=f.index + start) for f in summary.failures]
+            unknown += [replace(u, index=u.index + start) for u in summary.unknown_events]
             interrupted = interrupted or summary.interrupted
             continue
         if kind == "error":
             errors.append(payload)
             code, message, _ = classify(payload)
-            reason = f"stopped after {code}: {message}"
-        elif kind == "interrupted":
-            interrupted = True
-            reason = "interrupted"
-        else:
-            reason = "the worker process ended without a report"
-        failures.append(
-            PublishFailure(
-                start, "NotSent", f"{stop - start} event(s) from index {start} on not sent: {reason}"
+            reason = (
+                f"{stop - start} event(s) from index {start} on not sent: stopped after {code}: {message}"
             )
+            failures.append(PublishFailure(start, "NotSent", reason, count=stop - start))
+            continue
+        # Its account is lost with it: whatever it sent before it ended may have been accepted.
+        why = "ended without a report" if kind == "died" else "did not report after the second Ctrl-C"
+        reason = (
+            f"the worker process publishing events {start}..{stop - 1} {why}: they may have been accepted"
         )
-    if errors and published == 0:
+        unknown.append(PublishUnknown(start, reason, count=stop - start))
+    if errors and published == 0 and not unknown:
         raise errors[0]
     failures.sort(key=lambda f: f.index)
+    unknown.sort(key=lambda u: u.index)
+    failed = sum(f.count for f in failures)
     return PublishSummary(
         published=published,
-        failed=count - published,
+        failed=failed,
         seconds=seconds,
         events_per_second=published / seconds if seconds > 0 else 0.0,
         failures=failures,
         interrupted=interrupted,
+        unknown=sum(u.count for u in unknown),
+        unknown_events=unknown,
+        requested=count,
+        unsent=unsent,
     )
 
 

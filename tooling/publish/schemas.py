@@ -214,3 +214,18 @@ def business_id(entry: Mapping[str, Any]) -> tuple[str, str] | None:
             if isinstance(detail.get(key), str | int):
                 return key, str(detail[key])
     return None
+
+
+# The ids a re-send can recognise an event by: the producer's idempotency key, then its business id.
+EVENT_ID_KEYS = ("idempotencyKey", *BUSINESS_ID_KEYS)
+
+
+def event_ids(entry: Mapping[str, Any]) -> dict[str, str]:
+    """The entry's own ids found at the top of its detail (idempotencyKey, orderId, ...), key -> value."""
+    try:
+        detail = json.loads(entry.get("Detail") or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(detail, dict):
+        return {}
+    return {key: str(detail[key]) for key in EVENT_ID_KEYS if isinstance(detail.get(key), str | int)}
