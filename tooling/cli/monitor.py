@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,11 +20,11 @@ from rich.text import Text
 from tooling.cli.locking import shares_environment
 from tooling.envlock import Mode, env_lock, stderr_line
 from tooling.observe.event_store import EventStoreSource
-from tooling.observe.logs import LogRecord, LogSource, collect_logs, follow_logs, log_groups
+from tooling.observe.logs import LogSource, collect_logs, follow_logs, log_groups
 from tooling.observe.monitor import MonitorSource, Snapshot, build_snapshot, parse_duration
 from tooling.observe.render import render, render_log_event, render_replay
 from tooling.observe.replay import ReplayStatus, build_request, parse_time, start_replay, wait_for_replay
-from tooling.observe.watch import Followed, Unavailable
+from tooling.observe.watch import Followed, FollowedLogSource, Unavailable
 from tooling.outputs import DeploymentOutputs, load_outputs, with_target
 from tooling.targets import Sources, sources_for, state_identity
 from tooling.workspace import Workspace
@@ -190,35 +190,6 @@ def _watch(
             live.update(draw(followed.refresh(snap)), refresh=True)
 
 
-class _FollowedLogs:
-    """The LogSource seam over followed sources, for `logs --follow`: each poll reads under the lock, and
-    after a reopen event ids are told apart from the replaced store's (which restart at 1)."""
-
-    def __init__(self, followed: Followed[tuple[DeploymentOutputs, LogSource]]) -> None:
-        self.followed = followed
-
-    def events(
-        self,
-        log_group: str,
-        start: datetime,
-        end: datetime | None = None,
-        text: str | None = None,
-        *,
-        newest: int | None = None,
-        metrics: bool = True,
-    ) -> Iterable[LogRecord]:
-        def read(opened: tuple[DeploymentOutputs, LogSource]) -> list[LogRecord]:
-            return list(opened[1].events(log_group, start, end, text, newest=newest, metrics=metrics))
-
-        found = self.followed.refresh(read)
-        if isinstance(found, Unavailable):
-            return []
-        generation = self.followed.reopened
-        if not generation:
-            return found
-        return [r.model_copy(update={"event_id": f"{generation}/{r.event_id}"}) for r in found]
-
-
 def logs(
     env: EnvOption = "dev",
     outputs_file: OutputsOption = None,
@@ -304,7 +275,7 @@ def _follow(
     console = Console()
     try:
         for event in follow_logs(
-            _FollowedLogs(followed),
+            FollowedLogSource(followed),
             groups,
             window,
             text,

@@ -444,14 +444,15 @@ def main(argv: list[str]) -> int:
 
     # A user's `kill` still ends it cleanly (locks released, workers stopped); the tooling never sends one.
     signal.signal(signal.SIGTERM, _terminate)
-    try:
-        with env_lock_if_free(workspace, Mode.SHARED, command="dispatcher") as mine:
+    with env_lock_if_free(workspace, Mode.SHARED, command="dispatcher") as mine:
+        try:
             # Without the lock an apply, destroy or demo has the environment, or is about to: not ours to run.
             if not mine or not db_path(workspace).is_file():
                 return 0
             return _dispatch(workspace, time.time() + args.max_seconds)
-    finally:
-        (workspace.state_dir / SPAWN_MARK).unlink(missing_ok=True)
+        finally:
+            # Before the lock goes: once it is released, nothing here touches the environment's folder.
+            (workspace.state_dir / SPAWN_MARK).unlink(missing_ok=True)
 
 
 def _dispatch(workspace: Workspace, deadline: float) -> int:

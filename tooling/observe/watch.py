@@ -11,12 +11,15 @@ view says so and keeps watching for it to come back. Every change of state is sa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Generic, TypeVar
 
 from tooling.envlock import Mode, env_lock, env_lock_if_free, exclusive_requested
 from tooling.errors import ToolingError
+from tooling.observe.logs import LogRecord, LogSource
+from tooling.outputs import DeploymentOutputs
 from tooling.workspace import Workspace
 
 T = TypeVar("T")
@@ -105,3 +108,33 @@ class Followed(Generic[T]):
 
     def _say(self, line: str) -> None:
         self._notify(line)
+
+
+class FollowedLogSource:
+    """The LogSource seam over followed (outputs, log source) pairs, for `logs --follow`: each poll reads
+    under the lock; after a reopen, event ids are told apart from the replaced store's (which restart at 1),
+    so the new lines are not taken for lines already printed."""
+
+    def __init__(self, followed: Followed[tuple[DeploymentOutputs, LogSource]]) -> None:
+        self.followed = followed
+
+    def events(
+        self,
+        log_group: str,
+        start: datetime,
+        end: datetime | None = None,
+        text: str | None = None,
+        *,
+        newest: int | None = None,
+        metrics: bool = True,
+    ) -> Iterable[LogRecord]:
+        def read(opened: tuple[DeploymentOutputs, LogSource]) -> list[LogRecord]:
+            return list(opened[1].events(log_group, start, end, text, newest=newest, metrics=metrics))
+
+        found = self.followed.refresh(read)
+        if isinstance(found, Unavailable):
+            return []
+        generation = self.followed.reopened
+        if not generation:
+            return found
+        return [r.model_copy(update={"event_id": f"{generation}/{r.event_id}"}) for r in found]
