@@ -3,6 +3,8 @@
 and the seams themselves, tooling/local the emulator; neither side imports this module or the other side.
 
     apply / destroy           deploy.pipeline (terraform)          | tooling.local.apply_local / destroy
+                              (both under the environment's lock EXCLUSIVE: tooling/envlock.py)
+    state_identity            outputs.json                         | + the local store file
     bus_for                   publish.bus.AwsBus (boto3)           | tooling.local.open_local_bus
     sources_for -> Sources    observe/aws_sources.py (boto3)       | tooling.local.local_monitor_source,
                                                                      local_log_source, local_replay_source,
@@ -19,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tooling.envlock import DEFAULT_WAIT_TIMEOUT, Mode, env_lock
 from tooling.errors import ToolingError
-from tooling.outputs import DeploymentOutputs, TargetKind, clear_outputs
+from tooling.outputs import DeploymentOutputs, TargetKind, clear_outputs, load_outputs, with_target
 from tooling.publish.bus import AwsBus, Bus
 from tooling.publish.http_bus import open_aws_bus
 from tooling.workspace import Workspace
@@ -37,33 +40,67 @@ if TYPE_CHECKING:
 
 
 def apply(
-    prepared: deploy.Prepared, target: TargetKind, *, confirm: deploy.Confirm
+    prepared: deploy.Prepared,
+    target: TargetKind,
+    *,
+    confirm: deploy.Confirm,
+    wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
 ) -> DeploymentOutputs | None:
-    """Apply to AWS with terraform (plan, ask, apply) or provision the local target; None when declined."""
-    if target == "local":
-        from tooling.local import apply_local  # the emulator loads only when asked for
+    """Apply to AWS with terraform (plan, ask, apply) or provision the local target; None when declined.
+    Either holds the environment's lock EXCLUSIVE (outputs.json, and the local state, are replaced): it waits
+    up to `wait_timeout` seconds for the commands using the environment, then refuses (EnvironmentBusy)."""
+    with env_lock(prepared.workspace, Mode.EXCLUSIVE, command="apply", wait_timeout=wait_timeout):
+        if target == "local":
+            from tooling.local import apply_local  # the emulator loads only when asked for
 
-        return apply_local(prepared)
-    from tooling.deploy import pipeline
+            return apply_local(prepared)
+        from tooling.deploy import pipeline
 
-    return pipeline.apply_aws(prepared, confirm=confirm)
+        return pipeline.apply_aws(prepared, confirm=confirm)
 
 
 def destroy(
-    workspace: Workspace, target: TargetKind, config_path: Path | None, *, confirm: deploy.Confirm
+    workspace: Workspace,
+    target: TargetKind,
+    config_path: Path | None,
+    *,
+    confirm: deploy.Confirm,
+    wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
 ) -> bool:
-    """Remove everything of the environment on the target; False when the user declined."""
+    """Remove everything of the environment on the target; False when the user declined. Holds the
+    environment's lock EXCLUSIVE as `apply` does (locally after the question: it may wait)."""
     if target == "local":
         from tooling.local import destroy as destroy_local
 
         if not confirm(f"Destroy the local {workspace.env} environment (its queues, archive and logs)?"):
             return False
-        destroy_local(workspace)
-        clear_outputs(workspace)
+        with env_lock(workspace, Mode.EXCLUSIVE, command="destroy", wait_timeout=wait_timeout):
+            destroy_local(workspace)
+            clear_outputs(workspace)
         return True
     from tooling.deploy import pipeline
 
-    return pipeline.destroy_aws(workspace, config_path, confirm=confirm)
+    with env_lock(workspace, Mode.EXCLUSIVE, command="destroy", wait_timeout=wait_timeout):
+        return pipeline.destroy_aws(workspace, config_path, confirm=confirm)
+
+
+def state_identity(
+    workspace: Workspace, outputs_file: Path | None = None, target: str | None = None
+) -> tuple[object, ...] | None:
+    """What changes when the environment is applied again, destroyed or replaced: the outputs file's
+    identity and, on the local target, its store file's. None when nothing is applied (or the local state
+    is gone): a `--watch` compares it between refreshes to know when to reopen its sources."""
+    path = outputs_file or workspace.outputs_path
+    try:
+        found = path.stat()
+        kind = with_target(load_outputs(workspace, outputs_file), target).target
+    except (OSError, ToolingError):
+        return None
+    outputs_identity = (found.st_dev, found.st_ino, found.st_mtime_ns, found.st_size)
+    if kind != "local":
+        return outputs_identity
+    local_state = _local("state_identity")(workspace)
+    return None if local_state is None else (*outputs_identity, *local_state)
 
 
 def bus_for(

@@ -465,12 +465,11 @@ def test_a_delivery_claimed_by_a_dispatcher_that_died_is_run_again(env: LocalEnv
 
 
 def wait_for_background_dispatcher(workspace: Workspace, timeout: float = 30) -> None:
-    from tooling.local.dispatch import lock_held, stop_background_dispatcher
+    """Stop it as `destroy` does: an exclusive taker of the environment's lock is the request it honours."""
+    from tooling.envlock import Mode, env_lock
 
-    stop_background_dispatcher(workspace)
-    deadline = time.monotonic() + timeout
-    while lock_held(workspace) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    with env_lock(workspace, Mode.EXCLUSIVE, command="test", wait_timeout=timeout, notify=None):
+        pass
 
 
 # -- the CLI, unchanged on the local target ---------------------------------------------------------------------

@@ -7,7 +7,7 @@ no import cycle between modules, and no arrow upward across the seams.
                                  prepared; never targets.py or cli/
     deploy/  publish/  observe/  the seams (deploy reads publish's schemas for the registry)
     patterns/                    the pattern engine (below config: validation uses it) and the routing preview
-    config, naming, outputs, workspace, errors, clients, order_workflow: the shared contracts
+    config, naming, outputs, workspace, errors, clients, order_workflow, envlock: the shared contracts
 
 The graph is read from the source (ast), so it sees imports inside functions, under TYPE_CHECKING and through
 `importlib.import_module("literal")` too. Importing a module from outside its package also runs the package's
@@ -25,7 +25,17 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 ROOTS = {"tooling": REPO / "tooling", "event_processors": REPO / "lambda_src" / "event_processors"}
 
-CONTRACTS = {"config", "naming", "outputs", "workspace", "errors", "clients", "order_workflow", "json_limits"}
+CONTRACTS = {
+    "config",
+    "naming",
+    "outputs",
+    "workspace",
+    "errors",
+    "clients",
+    "order_workflow",
+    "json_limits",
+    "envlock",
+}
 # Which groups a group may import (besides itself). A group is a subpackage of tooling/, "contracts" (the
 # modules at the top), "targets", or "patterns-engine" (patterns/ without the routing preview).
 ALLOWED: dict[str, set[str]] = {

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from tooling.cli.locking import shares_environment
 from tooling.cli.options import EnvOption, JsonOption, OutputsOption, TargetOption
 from tooling.errors import UsageError
 from tooling.observe import event_archive
@@ -36,6 +37,7 @@ def _buffered(source: ArchiveSource) -> int | None:
 
 
 @archive_app.command("ls")
+@shares_environment("archive ls")
 def ls_cmd(
     source: Annotated[
         str | None, typer.Option("--source", "-s", help="Only this event source, e.g. ecommerce.orders.")
@@ -68,6 +70,7 @@ def ls_cmd(
 
 
 @archive_app.command("cat")
+@shares_environment("archive cat")
 def cat_cmd(
     key: Annotated[str | None, typer.Argument(help="Object key, as `tooling archive ls` prints it.")] = None,
     latest: Annotated[bool, typer.Option("--latest", help="The most recently written object.")] = False,

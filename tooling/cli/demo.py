@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from tooling.cli.options import EnvOption
+from tooling.cli.options import EnvOption, WaitTimeoutOption
+from tooling.envlock import DEFAULT_WAIT_TIMEOUT
 
 
 def demo(
@@ -17,9 +18,11 @@ def demo(
     seed: Annotated[
         int, typer.Option("--seed", help="Seed of the generated traffic (same seed, same figures).")
     ] = 7,
+    wait_timeout: WaitTimeoutOption = DEFAULT_WAIT_TIMEOUT,
 ) -> None:
     """Apply to the local target from a clean state, publish seeded traffic plus one high-value order,
-    process it and print the monitor; exit 1 when the run is not healthy.
+    process it and print the monitor; exit 1 when the run is not healthy. It has the environment to
+    itself: it waits for the commands using it (another demo too), and refuses after --wait-timeout.
 
     Example: tooling demo --count 500 --seed 42
     """
@@ -27,7 +30,7 @@ def demo(
 
     # Piped or in CI the terminal width is unknown; 120 columns keep the tables readable there.
     console = Console() if sys.stdout.isatty() else Console(width=120)
-    code = run(env, count, seed, console)
+    code = run(env, count, seed, console, wait_timeout)
     if code:
         raise typer.Exit(code)
 

@@ -14,9 +14,18 @@ from rich.console import Console
 
 from tooling import targets
 from tooling.cli.confirm import confirm
-from tooling.cli.options import ConfigOption, EnvOption, JsonOption, OutputsOption, TargetOption
+from tooling.cli.locking import shares_environment
+from tooling.cli.options import (
+    ConfigOption,
+    EnvOption,
+    JsonOption,
+    OutputsOption,
+    TargetOption,
+    WaitTimeoutOption,
+)
 from tooling.deploy import pipeline as deploy
 from tooling.deploy.package import PackageResult, build_package
+from tooling.envlock import DEFAULT_WAIT_TIMEOUT
 from tooling.outputs import load_outputs
 from tooling.workspace import Workspace
 
@@ -61,6 +70,7 @@ def _warn_without_bytecode(result: PackageResult) -> None:
         _err().print(f"[yellow]warning:[/yellow] {note}")
 
 
+@shares_environment("tfvars")  # apply writes the same file
 def tfvars(env: EnvOption = "dev", config: ConfigOption = None, json_out: JsonOption = False) -> None:
     """Write .tooling/<env>/terraform.tfvars.json from the environment file (builds the zip for its hash).
 
@@ -94,6 +104,7 @@ def package(
         print(f"{result.path}  {result.size} bytes  sha256 {result.sha256}  ({state})")
 
 
+@shares_environment("plan")
 def plan(env: EnvOption = "dev", config: ConfigOption = None, json_out: JsonOption = False) -> None:
     """Validate, package, write tfvars, terraform init and plan (saved to .tooling/<env>/plan.tfplan).
 
@@ -114,8 +125,11 @@ def plan(env: EnvOption = "dev", config: ConfigOption = None, json_out: JsonOpti
 def apply(
     env: EnvOption = "dev", config: ConfigOption = None, target: TargetOption = None,
     auto_approve: AutoApprove = False, json_out: JsonOption = False,
+    wait_timeout: WaitTimeoutOption = DEFAULT_WAIT_TIMEOUT,
 ) -> None:  # fmt: skip
     """Deploy the environment: to AWS with terraform, or to the embedded local target (--target local).
+
+    It has the environment to itself: it waits for the commands using it, and refuses after --wait-timeout.
 
     Example: tooling apply --target local   |   tooling apply --env dev --auto-approve
     """
@@ -127,7 +141,7 @@ def apply(
     if kind == "aws":  # the local target runs the sources with this venv's interpreter anyway
         _warn_without_bytecode(prepared.package)
     with _stdout_for_json(json_out):
-        outputs = targets.apply(prepared, kind, confirm=_confirm(auto_approve))
+        outputs = targets.apply(prepared, kind, confirm=_confirm(auto_approve), wait_timeout=wait_timeout)
     if outputs is None:
         _err().print("apply cancelled: nothing changed")
         raise typer.Exit(1)
@@ -139,19 +153,24 @@ def apply(
 
 def destroy(
     env: EnvOption = "dev", config: ConfigOption = None, target: TargetOption = None,
-    auto_approve: AutoApprove = False,
+    auto_approve: AutoApprove = False, wait_timeout: WaitTimeoutOption = DEFAULT_WAIT_TIMEOUT,
 ) -> None:  # fmt: skip
     """Remove every resource of the environment from its target.
+
+    It waits for the commands using the environment (a background dispatcher stops), and refuses after
+    --wait-timeout: nothing is deleted under a running command.
 
     Example: tooling destroy --target local -y
     """
     ws = Workspace.for_env(env)
-    if not targets.destroy(ws, deploy.resolve_target(ws, target), config, confirm=_confirm(auto_approve)):
+    kind = deploy.resolve_target(ws, target)
+    if not targets.destroy(ws, kind, config, confirm=_confirm(auto_approve), wait_timeout=wait_timeout):
         _err().print("destroy cancelled: nothing changed")
         raise typer.Exit(1)
     _err().print(f"[green]destroyed[/green] {env}")
 
 
+@shares_environment("outputs")
 def outputs(
     env: EnvOption = "dev", outputs_file: OutputsOption = None, json_out: JsonOption = False,
     refresh: Annotated[

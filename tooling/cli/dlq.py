@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tooling.cli.confirm import confirm
+from tooling.cli.locking import shares_environment
 from tooling.cli.options import EnvOption, JsonOption, OutputsOption, TargetOption
 from tooling.observe import dlq
 from tooling.outputs import DeploymentOutputs, load_outputs, with_target
@@ -46,6 +47,7 @@ def _age(seconds: int) -> str:
 
 
 @dlq_app.command("list")
+@shares_environment("dlq list")
 def list_cmd(
     env: EnvOption = "dev",
     outputs_file: OutputsOption = None,
@@ -72,6 +74,7 @@ def list_cmd(
 
 
 @dlq_app.command("peek")
+@shares_environment("dlq peek")
 def peek_cmd(
     name: NameArgument,
     count: Annotated[int, typer.Option("-n", "--count", min=1, max=dlq.MAX_PEEK, help="How many.")] = 10,
@@ -102,6 +105,7 @@ def peek_cmd(
 
 
 @dlq_app.command("redrive")
+@shares_environment("dlq redrive")
 def redrive_cmd(
     name: NameArgument,
     env: EnvOption = "dev",
@@ -133,6 +137,7 @@ def redrive_cmd(
 
 
 @dlq_app.command("purge")
+@shares_environment("dlq purge")
 def purge_cmd(
     name: NameArgument,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from tooling.cli.locking import shares_environment
 from tooling.observe.event_store import build_query, query_events
 from tooling.observe.monitor import parse_duration
 from tooling.outputs import load_outputs, with_target
@@ -19,6 +20,7 @@ from .options import EnvOption, JsonOption, OutputsOption, TargetOption
 
 
 @events_app.command("query")
+@shares_environment("events query")
 def query(
     source: Annotated[str, typer.Option("--source", help="Event source, e.g. ecommerce.orders.")],
     detail_type: Annotated[

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import typer
 
 from tooling.cli.config_cmd import resolve_config
+from tooling.cli.locking import shares_environment
 from tooling.errors import OutputsMissingError, UsageError
 from tooling.observe.graph import build_graph, readme_block, replace_block, to_dot, to_mermaid
 from tooling.outputs import DeploymentOutputs, load_outputs
@@ -17,6 +18,7 @@ from tooling.workspace import Workspace
 from .options import ConfigOption, EnvOption, OutputsOption
 
 
+@shares_environment("graph")
 def graph(
     env: EnvOption = "dev",
     config: ConfigOption = None,

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from tooling.cli.locking import shares_environment
 from tooling.errors import UsageError
 from tooling.local.invoke import invoke_function
 from tooling.publish.arguments import read_json
@@ -35,6 +36,7 @@ def _event(value: str) -> Any:
     return read_json(value, "the event")
 
 
+@shares_environment("invoke")  # the handler's own writes (idempotency records, stored events)
 def invoke(
     function: Annotated[str, typer.Argument(help="processor, notifier, analytics or batch-processor.")],
     event: Annotated[

@@ -5,26 +5,35 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.live import Live
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
-from tooling.observe.logs import collect_logs, follow_logs, log_groups
-from tooling.observe.monitor import Snapshot, build_snapshot, parse_duration
+from tooling.cli.locking import shares_environment
+from tooling.envlock import Mode, env_lock, stderr_line
+from tooling.observe.event_store import EventStoreSource
+from tooling.observe.logs import LogSource, collect_logs, follow_logs, log_groups
+from tooling.observe.monitor import MonitorSource, Snapshot, build_snapshot, parse_duration
 from tooling.observe.render import render, render_log_event, render_replay
 from tooling.observe.replay import ReplayStatus, build_request, parse_time, start_replay, wait_for_replay
+from tooling.observe.watch import Followed, FollowedLogSource, Unavailable
 from tooling.outputs import DeploymentOutputs, load_outputs, with_target
-from tooling.targets import Sources, sources_for
+from tooling.targets import Sources, sources_for, state_identity
 from tooling.workspace import Workspace
 
 from .options import EnvOption, JsonOption, OutputsOption, TargetOption
 
 _sleep = time.sleep  # module attribute so tests can stop a --watch / --follow loop
+
+T = TypeVar("T")
 
 SinceOption = Annotated[str, typer.Option("--since", "-s", help="How far back: 90s, 15m, 1h, 2d, 1h30m.")]
 
@@ -37,6 +46,47 @@ def _sources(env: str, outputs_file: Path | None, target: str | None) -> tuple[D
 
 def _print_json(data: Any) -> None:
     typer.echo(json.dumps(data, sort_keys=False))
+
+
+def _close(*sources: object) -> None:
+    for source in sources:
+        close = getattr(source, "close", None)
+        if callable(close):
+            close()
+
+
+@dataclass(frozen=True)
+class _MonitorSources:
+    outputs: DeploymentOutputs
+    monitor: MonitorSource
+    event_store: EventStoreSource | None
+
+
+def _monitor_sources(env: str, outputs_file: Path | None, target: str | None) -> _MonitorSources:
+    outputs, sources = _sources(env, outputs_file, target)
+    store = sources.event_store() if outputs.event_store_table_name else None
+    return _MonitorSources(outputs, sources.monitor(), store)
+
+
+def _followed(
+    env: str,
+    outputs_file: Path | None,
+    target: str | None,
+    open_sources: Callable[[], T],
+    close: Callable[[T], None],
+    command: str,
+) -> Followed[T]:
+    """Sources a --watch / --follow reads through: the lock per refresh, reopened when the environment
+    is replaced (tooling/observe/watch.py)."""
+    workspace = Workspace.for_env(env)
+    return Followed(
+        workspace,
+        open_sources,
+        lambda: state_identity(workspace, outputs_file, target),
+        close=close,
+        command=command,
+        notify=stderr_line,
+    )
 
 
 def monitor(
@@ -71,20 +121,19 @@ def monitor(
 ) -> None:
     """Show the bus, rules, functions, queues, alarms and a health verdict.
 
-    Rule and function metrics cover the --since window; queue counts and alarm states are current.
+    Rule and function metrics cover the --since window; queue counts and alarm states are current. With
+    --watch an environment applied again, destroyed or replaced elsewhere is reopened (said on stderr).
 
     Example: tooling monitor --since 1h --peek 3
     """
-    outputs, sources = _sources(env, outputs_file, target)
     window = parse_duration(since)
-    source = sources.monitor()
-    store = sources.event_store() if outputs.event_store_table_name else None
 
-    def snap() -> Snapshot:
-        return build_snapshot(source, outputs, window, peek, event_store=store)
+    def snap(opened: _MonitorSources) -> Snapshot:
+        return build_snapshot(opened.monitor, opened.outputs, window, peek, event_store=opened.event_store)
 
     if not watch:
-        snapshot = snap()
+        with env_lock(Workspace.for_env(env), Mode.SHARED, command="monitor"):
+            snapshot = snap(_monitor_sources(env, outputs_file, target))
         if as_json:
             _print_json(snapshot.model_dump(mode="json"))
         else:
@@ -92,24 +141,53 @@ def monitor(
         if check and snapshot.health.status != "OK":
             raise typer.Exit(code=1)
         return
+    followed = _followed(
+        env,
+        outputs_file,
+        target,
+        lambda: _monitor_sources(env, outputs_file, target),
+        lambda opened: _close(opened.monitor, opened.event_store),
+        "monitor --watch",
+    )
+    followed.start()
     try:
-        if as_json:  # one JSON object per line, one line per interval
-            while True:
-                _print_json(snap().model_dump(mode="json"))
-                _sleep(interval)
-        console = Console()
-        if not console.is_terminal:  # a pipe or a file: every interval's snapshot in full, one after another
-            while True:
-                console.print(render(snap(), health_first=True))
-                console.print()
-                _sleep(interval)
-        first = render(snap(), health_first=True)
-        with Live(first, console=console, auto_refresh=False) as live:
-            while True:
-                _sleep(interval)
-                live.update(render(snap(), health_first=True), refresh=True)
+        _watch(followed, snap, as_json, interval)
     except KeyboardInterrupt:
         return
+    finally:
+        followed.close()
+
+
+def _watch(
+    followed: Followed[_MonitorSources],
+    snap: Callable[[_MonitorSources], Snapshot],
+    as_json: bool,
+    interval: float,
+) -> None:
+    """Redraw every `interval` until interrupted; a refresh with nothing to show (the environment is being
+    replaced, or gone) is said once on stderr and, on a terminal, in place of the dashboard."""
+    if as_json:  # one JSON object per line, one line per interval
+        while True:
+            frame = followed.refresh(snap)
+            if isinstance(frame, Snapshot):
+                _print_json(frame.model_dump(mode="json"))
+            _sleep(interval)
+    console = Console()
+    if not console.is_terminal:  # a pipe or a file: every interval's snapshot in full, one after another
+        while True:
+            frame = followed.refresh(snap)
+            if isinstance(frame, Snapshot):
+                console.print(render(frame, health_first=True))
+                console.print()
+            _sleep(interval)
+
+    def draw(frame: Snapshot | Unavailable) -> RenderableType:
+        return render(frame, health_first=True) if isinstance(frame, Snapshot) else Text(frame.reason)
+
+    with Live(draw(followed.refresh(snap)), console=console, auto_refresh=False) as live:
+        while True:
+            _sleep(interval)
+            live.update(draw(followed.refresh(snap)), refresh=True)
 
 
 def logs(
@@ -145,31 +223,23 @@ def logs(
 ) -> None:
     """Print the functions' log events, merged in time order, the newest last.
 
-    Structured (JSON) log lines are pretty-printed; --follow keeps printing new ones until Ctrl-C.
+    Structured (JSON) log lines are pretty-printed; --follow keeps printing new ones until Ctrl-C (and
+    reopens an environment applied again, destroyed or replaced elsewhere).
 
     Example: tooling logs --function processor --since 30m --filter ERROR --limit 50
     """
-    outputs, sources = _sources(env, outputs_file, target)
     chosen = [name.strip() for value in function or [] for name in value.split(",") if name.strip()]
-    groups = log_groups(outputs, chosen)
     window = parse_duration(since)
-    source = sources.logs()
     console = Console()
     if follow:
-        try:
-            for event in follow_logs(
-                source, groups, window, text, interval, sleep=_sleep, limit=limit, metrics=metrics
-            ):
-                if as_json:
-                    _print_json(event.model_dump(mode="json"))
-                else:
-                    console.print(render_log_event(event))
-        except KeyboardInterrupt:
-            return
+        _follow(env, outputs_file, target, chosen, window, text, as_json, interval, limit, metrics)
         return
-    events = collect_logs(
-        source, groups, datetime.now(UTC) - window, None, text, limit=limit, metrics=metrics
-    )
+    with env_lock(Workspace.for_env(env), Mode.SHARED, command="logs"):
+        outputs, sources = _sources(env, outputs_file, target)
+        groups = log_groups(outputs, chosen)
+        events = collect_logs(
+            sources.logs(), groups, datetime.now(UTC) - window, None, text, limit=limit, metrics=metrics
+        )
     if len(events) == limit:
         Console(stderr=True).print(f"the newest {limit} events; --limit N for more", style="dim")
     if as_json:
@@ -181,6 +251,50 @@ def logs(
         Console(stderr=True).print(f"no log events in the last {since} for {', '.join(groups)}", style="dim")
 
 
+def _follow(
+    env: str,
+    outputs_file: Path | None,
+    target: str | None,
+    chosen: list[str],
+    window: timedelta,
+    text: str | None,
+    as_json: bool,
+    interval: float,
+    limit: int,
+    metrics: bool,
+) -> None:
+    def open_sources() -> tuple[DeploymentOutputs, LogSource]:
+        outputs, sources = _sources(env, outputs_file, target)
+        return outputs, sources.logs()
+
+    followed = _followed(
+        env, outputs_file, target, open_sources, lambda opened: _close(opened[1]), "logs --follow"
+    )
+    outputs, _ = followed.start()
+    groups = log_groups(outputs, chosen)
+    console = Console()
+    try:
+        for event in follow_logs(
+            FollowedLogSource(followed),
+            groups,
+            window,
+            text,
+            interval,
+            sleep=_sleep,
+            limit=limit,
+            metrics=metrics,
+        ):
+            if as_json:
+                _print_json(event.model_dump(mode="json"))
+            else:
+                console.print(render_log_event(event))
+    except KeyboardInterrupt:
+        return
+    finally:
+        followed.close()
+
+
+@shares_environment("replay")
 def replay(
     start: Annotated[
         str, typer.Option("--start", help="First event time: ISO 8601 (UTC if no offset) or 2h ago.")

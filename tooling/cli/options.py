@@ -24,3 +24,12 @@ TargetOption = Annotated[
     str | None,
     typer.Option("--target", "-t", help="aws or local (default: the target recorded by the last apply)."),
 ]
+WaitTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--wait-timeout",
+        min=0.0,
+        help="Seconds to wait for the commands using the environment (publish, monitor, ...) to finish; "
+        "then refuse with exit 2.",
+    ),
+]

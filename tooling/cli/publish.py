@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tooling.cli.load_line import LoadLine
+from tooling.cli.locking import shares_environment
 from tooling.cli.options import ConfigOption, EnvOption, JsonOption, OutputsOption, TargetOption
 from tooling.errors import UsageError
 from tooling.outputs import load_outputs, with_target
@@ -379,6 +380,7 @@ def _type_help(kind: EventKind) -> str:
 
 
 @publish_app.command("order")
+@shares_environment("publish order")
 def order(
     detail_type: Annotated[str | None, typer.Option("--type", help=_type_help("order"))] = None,
     amount: OrderAmountOption = None,
@@ -407,6 +409,7 @@ def order(
 
 
 @publish_app.command("user")
+@shares_environment("publish user")
 def user(
     detail_type: Annotated[str | None, typer.Option("--type", help=_type_help("user"))] = None,
     detail: DetailOption = None,
@@ -434,6 +437,7 @@ def user(
 
 
 @publish_app.command("payment")
+@shares_environment("publish payment")
 def payment(
     detail_type: Annotated[str | None, typer.Option("--type", help=_type_help("payment"))] = None,
     amount: PaymentAmountOption = None,
@@ -462,6 +466,7 @@ def payment(
 
 
 @publish_app.command("inventory")
+@shares_environment("publish inventory")
 def inventory(
     detail_type: Annotated[str | None, typer.Option("--type", help=_type_help("inventory"))] = None,
     detail: DetailOption = None,
@@ -489,6 +494,7 @@ def inventory(
 
 
 @publish_app.command("batch")
+@shares_environment("publish batch")
 def batch(
     count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many events to publish.")] = 100,
     mix: MixOption = None,
@@ -516,6 +522,7 @@ def batch(
 
 
 @publish_app.command("load")
+@shares_environment("publish load")
 def load(
     rate: Annotated[float, typer.Option("--rate", min=0.1, help="Events per second to hold.")],
     duration: Annotated[
@@ -594,6 +601,7 @@ def load(
 
 
 @publish_app.command("file")
+@shares_environment("publish file")
 def file(
     path: Annotated[
         Path,

@@ -4,7 +4,8 @@ Public API (what the CLI, the demo, the benchmark and the tests call):
 
     apply_local(prepared) -> DeploymentOutputs                   provision, then cache outputs.json
     provision(workspace, config, package) -> DeploymentOutputs   idempotent; updates changed rules
-    destroy(workspace) -> None
+    destroy(workspace) -> None                                   under the environment's lock (envlock)
+    state_identity(workspace) -> (dev, inode) | None             changes when the state is replaced
     open_local_bus(workspace, outputs) -> Bus                    PutEvents onto the local bus
     drain(workspace, timeout) -> DrainResult                     run pending Lambda deliveries
     local_monitor_source / local_log_source / local_replay_source / local_dlq_source(workspace, outputs)
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tooling.envlock import DEFAULT_WAIT_TIMEOUT, Mode, env_lock
 from tooling.errors import ToolingError
 from tooling.local import firehose
 from tooling.local.archive_source import LocalArchiveSource
@@ -41,7 +43,7 @@ from tooling.local.logs_source import LocalLogSource
 from tooling.local.monitor_source import LocalMonitorSource
 from tooling.local.provision import destroy, provision
 from tooling.local.replay_source import LocalReplaySource
-from tooling.local.store import Store
+from tooling.local.store import Store, db_path
 from tooling.local.summary import LocalSummary, summarize
 from tooling.outputs import DeploymentOutputs, save_outputs
 from tooling.publish.bus import Bus, Entry, Result
@@ -68,16 +70,29 @@ __all__ = [
     "local_replay_source",
     "open_local_bus",
     "provision",
+    "state_identity",
     "summary",
 ]
 
 
-def apply_local(prepared: Prepared) -> DeploymentOutputs:
+def apply_local(prepared: Prepared, *, wait_timeout: float = DEFAULT_WAIT_TIMEOUT) -> DeploymentOutputs:
     """Provision the local target from what the pipeline prepared and cache its outputs (`tooling apply
-    --target local`)."""
-    outputs = provision(prepared.workspace, prepared.config, prepared.package)
-    save_outputs(prepared.workspace, outputs)
+    --target local`), under the environment's lock EXCLUSIVE (re-entrant: the CLI and the demo hold it)."""
+    with env_lock(prepared.workspace, Mode.EXCLUSIVE, command="apply", wait_timeout=wait_timeout):
+        outputs = provision(prepared.workspace, prepared.config, prepared.package)
+        save_outputs(prepared.workspace, outputs)
     return outputs
+
+
+def state_identity(workspace: Workspace) -> tuple[int, int] | None:
+    """The store file's identity (device, inode), None when there is none: it changes when the environment
+    is destroyed and applied again (or demoed), so a long-running view knows to reopen. While a view keeps
+    the old file open its inode cannot be reused."""
+    try:
+        found = db_path(workspace).stat()
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
 
 
 def _open_store(workspace: Workspace, outputs: DeploymentOutputs) -> Store:

@@ -3,7 +3,7 @@
 plus one high-value order, waits until every Lambda invocation has run, and prints the monitor with the
 per-rule matches, per-target deliveries, the SNS notification of the high-value order and the queue depths.
 
-Run: tooling demo [--env dev] [--count 200] [--seed 7]   (what `make demo` does)
+Run: tooling demo [--env dev] [--count 200] [--seed 7] [--wait-timeout 60]   (what `make demo` does)
 Exit status 1 when the run is not healthy (anything in a DLQ, a failed invocation, a missing notification).
 """
 
@@ -16,6 +16,7 @@ from rich.console import Console
 
 from tooling import local
 from tooling.deploy import pipeline as deploy
+from tooling.envlock import DEFAULT_WAIT_TIMEOUT, Mode, env_lock
 from tooling.errors import ToolingError
 from tooling.local.summary import fit
 from tooling.observe.monitor import build_snapshot
@@ -28,8 +29,17 @@ from tooling.workspace import Workspace
 HIGH_VALUE_ORDER_ID = "demo-high-value-order"
 
 
-def run(env: str, count: int, seed: int, console: Console) -> int:
+def run(env: str, count: int, seed: int, console: Console, wait_timeout: float = DEFAULT_WAIT_TIMEOUT) -> int:
+    """The whole demo under the environment's lock EXCLUSIVE, held from the first step to the last (a
+    second demo, an apply or a destroy waits up to `wait_timeout` seconds, then refuses); what it calls takes
+    the lock re-entrantly, and it drains in-process, so no background dispatcher runs meanwhile."""
     workspace = Workspace.for_env(env)
+    with env_lock(workspace, Mode.EXCLUSIVE, command="demo", wait_timeout=wait_timeout):
+        return _run(workspace, count, seed, console)
+
+
+def _run(workspace: Workspace, count: int, seed: int, console: Console) -> int:
+    env = workspace.env
     if workspace.outputs_path.is_file() and load_outputs(workspace).target == "aws":
         raise ToolingError(
             f"environment {env!r} is deployed to AWS; the demo would replace its outputs.json",

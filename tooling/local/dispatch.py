@@ -6,6 +6,10 @@ After PutEvents queues work, the local bus starts a background dispatcher (`pyth
 so that a CLI `publish` gets its events processed like Lambda's asynchronous invocations would be; it exits
 after a short idle period. A delivery claimed by a dispatcher that died is reset when the next one starts:
 delivery is at least once, as in AWS.
+
+The background dispatcher holds the environment's lock SHARED (tooling/envlock.py) while it runs, and is
+never stopped by a signal: an `apply`, `destroy` or `demo` that wants the environment records itself as an
+exclusive waiter, which the dispatcher sees within its poll and exits (a starting one does not start).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
 
+from tooling.envlock import Mode, env_lock, env_lock_if_free, exclusive_requested, held
 from tooling.local import event_source, firehose
 from tooling.local.delivery import Tally, settle
 from tooling.local.store import Store, db_path, expire_archive
@@ -32,7 +37,6 @@ from tooling.local.worker import FunctionSpec, Worker
 from tooling.workspace import Workspace, create_private, write_file
 
 LOCK_NAME = "dispatcher.lock"
-PID_NAME = "dispatcher.pid"
 LOG_NAME = "dispatcher.log"
 SPAWN_MARK = "dispatcher.starting"
 # A dispatcher started this recently and not yet holding the lock is still starting: do not start another.
@@ -87,10 +91,8 @@ def dispatcher_lock(workspace: Workspace) -> Iterator[bool]:
             yield False
             return
         try:
-            write_file(workspace.state_dir / PID_NAME, f"{os.getpid()}\n")
             yield True
         finally:
-            (workspace.state_dir / PID_NAME).unlink(missing_ok=True)
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
     finally:
         fh.close()
@@ -117,9 +119,12 @@ class Dispatcher:
     instance (as Lambda scales out), up to MAX_INSTANCES, so one slow or timing-out event does not hold
     the others of its function either."""
 
-    def __init__(self, workspace: Workspace, store: Store) -> None:
+    def __init__(self, workspace: Workspace, store: Store, *, yield_to_exclusive: bool = False) -> None:
         self.workspace = workspace
         self.store = store
+        # The background dispatcher gives the environment up to an apply/destroy/demo that waits for it;
+        # an in-process drain (the demo's own) must not.
+        self.yield_to_exclusive = yield_to_exclusive
         self.workers: dict[tuple[str, int], Worker] = {}
         self.tally = Tally()
         self._tally_lock = threading.Lock()
@@ -228,6 +233,8 @@ class Dispatcher:
         idle_since: float | None = None
         try:
             while time.time() < deadline and not self._stop.is_set():
+                if self.yield_to_exclusive and exclusive_requested(self.workspace) is not None:
+                    return
                 now = time.time()
                 threads = {k: [t for t in ts if t.is_alive()] for k, ts in threads.items()}
                 threads = {k: ts for k, ts in threads.items() if ts}
@@ -323,7 +330,13 @@ def _interrupted_lines(path: str | None, offset: int | None) -> list[str]:
 
 
 def drain(workspace: Workspace, timeout: float) -> DrainResult:
-    """Process pending deliveries until none remain or `timeout` seconds pass."""
+    """Process pending deliveries until none remain or `timeout` seconds pass (holding the environment's
+    lock SHARED: re-entrant, so the demo's drain runs under its own EXCLUSIVE hold)."""
+    with env_lock(workspace, Mode.SHARED, command="drain", wait_timeout=timeout):
+        return _drain(workspace, timeout)
+
+
+def _drain(workspace: Workspace, timeout: float) -> DrainResult:
     begin = time.monotonic()
     deadline = time.time() + timeout
     store = Store.open(workspace)
@@ -365,8 +378,12 @@ def background_enabled() -> bool:
 
 
 def spawn_background_dispatcher(workspace: Workspace) -> bool:
-    """Start a detached dispatcher for the environment unless one is running; True when one was started."""
+    """Start a detached dispatcher for the environment unless one is running; True when one was started.
+    None is started while an apply, destroy or demo holds or waits for the environment (the dispatcher
+    would exit at once), in particular not by the demo itself: it drains in-process."""
     if not background_enabled() or lock_held(workspace) or not db_path(workspace).is_file():
+        return False
+    if held(workspace) is Mode.EXCLUSIVE or exclusive_requested(workspace) is not None:
         return False
     mark = workspace.state_dir / SPAWN_MARK
     try:
@@ -412,26 +429,6 @@ def resume(workspace: Workspace) -> bool:
     return pending > 0 and spawn_background_dispatcher(workspace)
 
 
-def stop_background_dispatcher(workspace: Workspace, wait: float = 5.0) -> None:
-    """Ask the background dispatcher of this environment (started by this tooling) to stop."""
-    pid_file = workspace.state_dir / PID_NAME
-    if not lock_held(workspace) or not pid_file.is_file():
-        return
-    try:
-        pid = int(pid_file.read_text().strip())
-    except ValueError:
-        return
-    if pid == os.getpid():
-        return
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    end = time.monotonic() + wait
-    while lock_held(workspace) and time.monotonic() < end:
-        time.sleep(POLL_SECONDS)
-
-
 def main(argv: list[str]) -> int:
     """The background dispatcher process (see tooling/local/background.py)."""
     parser = argparse.ArgumentParser(prog="python -m tooling.local.background", description=__doc__)
@@ -444,16 +441,28 @@ def main(argv: list[str]) -> int:
     def _terminate(signum: int, frame: object) -> None:
         raise SystemExit(0)
 
+    # A user's `kill` still ends it cleanly (locks released, workers stopped); the tooling never sends one.
     signal.signal(signal.SIGTERM, _terminate)
-    deadline = time.time() + args.max_seconds
+    with env_lock_if_free(workspace, Mode.SHARED, command="dispatcher") as mine:
+        try:
+            # Without the lock an apply, destroy or demo has the environment, or is about to: not ours to run.
+            if not mine or not db_path(workspace).is_file():
+                return 0
+            return _dispatch(workspace, time.time() + args.max_seconds)
+        finally:
+            # Before the lock goes: once it is released, nothing here touches the environment's folder.
+            (workspace.state_dir / SPAWN_MARK).unlink(missing_ok=True)
+
+
+def _dispatch(workspace: Workspace, deadline: float) -> int:
     store = Store.open(workspace)
     try:
-        while time.time() < deadline:
+        while time.time() < deadline and exclusive_requested(workspace) is None:
             with dispatcher_lock(workspace) as mine:
                 (workspace.state_dir / SPAWN_MARK).unlink(missing_ok=True)
                 if not mine:
                     return 0
-                dispatcher = Dispatcher(workspace, store)
+                dispatcher = Dispatcher(workspace, store, yield_to_exclusive=True)
                 try:
                     dispatcher.run(deadline, idle_seconds=BACKGROUND_IDLE_SECONDS)
                 finally:

@@ -15,6 +15,9 @@ class LocalLogSource:
     def __init__(self, store: Store) -> None:
         self.store = store
 
+    def close(self) -> None:
+        self.store.close()
+
     def events(
         self,
         log_group: str,

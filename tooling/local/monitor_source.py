@@ -65,6 +65,9 @@ class LocalMonitorSource:
         self.outputs = outputs
         self.queues = Queues(store)
 
+    def close(self) -> None:
+        self.store.close()
+
     def describe_bus(self) -> BusInfo:
         stored = json.loads(self.store.meta("outputs") or "{}")
         if stored.get("event_bus_name") != self.outputs.event_bus_name:

@@ -18,6 +18,7 @@ from pathlib import Path
 from tooling.config import BATCH_PROCESSOR, S3_ARCHIVE_TARGET, Config, Target
 from tooling.deploy.package import PackageResult
 from tooling.deploy.tfvars import HANDLERS
+from tooling.envlock import DEFAULT_WAIT_TIMEOUT, Mode, env_lock
 from tooling.errors import PackageError
 from tooling.local.bucket import bucket_root
 from tooling.local.event_store_source import EVENT_STORE_FILE
@@ -421,12 +422,17 @@ def _provision_event_source(conn: sqlite3.Connection, config: Config, names: Nam
     )
 
 
-def destroy(workspace: Workspace) -> None:
+def destroy(workspace: Workspace, *, wait_timeout: float = DEFAULT_WAIT_TIMEOUT) -> None:
     """Remove every local resource of the environment: database, unpacked code, worker files, idempotency
-    store, dispatcher files. The suffix, tfvars and outputs.json are not the local target's to remove."""
-    from tooling.local.dispatch import stop_background_dispatcher
+    store, dispatcher files. The suffix, tfvars and outputs.json are not the local target's to remove.
 
-    stop_background_dispatcher(workspace)
+    Under the environment's lock EXCLUSIVE (re-entrant: the CLI's destroy and the demo hold it already):
+    waiting for it asks a background dispatcher to stop, and no command is left reading a deleted file."""
+    with env_lock(workspace, Mode.EXCLUSIVE, command="destroy", wait_timeout=wait_timeout):
+        _remove_state(workspace)
+
+
+def _remove_state(workspace: Workspace) -> None:
     state = workspace.state_dir
     for name in (
         DB_NAME,
@@ -439,7 +445,7 @@ def destroy(workspace: Workspace) -> None:
         "dispatcher.log",
         "dispatcher.starting",
         "dispatcher.lock",
-        "dispatcher.pid",
+        "dispatcher.pid",  # written by earlier versions
         "firehose.lock",
     ):
         (state / name).unlink(missing_ok=True)
