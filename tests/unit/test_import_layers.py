@@ -25,7 +25,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 ROOTS = {"tooling": REPO / "tooling", "event_processors": REPO / "lambda_src" / "event_processors"}
 
-CONTRACTS = {"config", "naming", "outputs", "workspace", "errors", "clients", "order_workflow", "json_limits"}
+CONTRACTS = {"config", "naming", "outputs", "workspace", "errors", "clients", "order_workflow", "strict_json", "input_files"}
 # Which groups a group may import (besides itself). A group is a subpackage of tooling/, "contracts" (the
 # modules at the top), "targets", or "patterns-engine" (patterns/ without the routing preview).
 ALLOWED: dict[str, set[str]] = {
@@ -41,7 +41,7 @@ ALLOWED: dict[str, set[str]] = {
     "main": {"cli"},
     "package": set(),
 }
-PATTERNS_ENGINE_MAY_IMPORT = {"tooling.errors", "tooling.json_limits"}
+PATTERNS_ENGINE_MAY_IMPORT = {"tooling.errors", "tooling.strict_json"}
 
 
 def module_name(root: str, path: Path) -> str:

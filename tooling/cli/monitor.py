@@ -75,8 +75,8 @@ def monitor(
 
     Example: tooling monitor --since 1h --peek 3
     """
+    window = parse_duration(since)  # arguments first: a bad --since needs no deployment to be refused
     outputs, sources = _sources(env, outputs_file, target)
-    window = parse_duration(since)
     source = sources.monitor()
     store = sources.event_store() if outputs.event_store_table_name else None
 
@@ -149,10 +149,10 @@ def logs(
 
     Example: tooling logs --function processor --since 30m --filter ERROR --limit 50
     """
+    window = parse_duration(since)
     outputs, sources = _sources(env, outputs_file, target)
     chosen = [name.strip() for value in function or [] for name in value.split(",") if name.strip()]
     groups = log_groups(outputs, chosen)
-    window = parse_duration(since)
     source = sources.logs()
     console = Console()
     if follow:
@@ -210,11 +210,12 @@ def replay(
 
     Example: tooling replay --start 2h --end now --rules order-events --wait
     """
-    outputs, sources = _sources(env, outputs_file, target)
     now = datetime.now(UTC)
-    rule_names = [r.strip() for r in (rules or "").split(",") if r.strip()]
-    request = build_request(outputs, parse_time(start, now), parse_time(end, now), rule_names, now)
+    starts_at, ends_at = parse_time(start, now), parse_time(end, now)
     wait_for = parse_duration(timeout).total_seconds()
+    outputs, sources = _sources(env, outputs_file, target)
+    rule_names = [r.strip() for r in (rules or "").split(",") if r.strip()]
+    request = build_request(outputs, starts_at, ends_at, rule_names, now)
     source = sources.replay()
     status = start_replay(source, request)
     if wait:
