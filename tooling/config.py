@@ -694,6 +694,9 @@ def load_config(path: Path) -> Config:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), [f"(toml): {exc}"]) from None
+    except UnicodeDecodeError as exc:
+        byte = f"byte 0x{exc.object[exc.start]:02x} at offset {exc.start}"
+        raise ConfigError(str(path), [f"not UTF-8 text ({byte}): save the file as UTF-8"]) from None
     return parse_config(data, source=str(path))
 
 
