@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from tooling import strict_json
 from tooling.cli import errors
 from tooling.cli.app import app
 from tooling.errors import ToolingError
@@ -103,8 +104,9 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     assert after == before, "files written outside the project's .tooling/ and build/"
 
 
-def run(args: list[str], stdin: bytes | None = None) -> tuple[int, str]:
-    """The exit code and stderr of `tooling ARGS`, as main() would end; fails on any unexpected error."""
+def run(args: list[str], stdin: bytes | None = None) -> tuple[int, str, str]:
+    """The exit code, stderr and stdout of `tooling ARGS`, as main() would end; fails on any unexpected
+    error."""
     result = runner.invoke(app, args, input=stdin)
     stderr = result.stderr
     exc = result.exception
@@ -119,7 +121,13 @@ def run(args: list[str], stdin: bytes | None = None) -> tuple[int, str]:
     output = result.stdout + stderr
     assert "Traceback" not in output, output
     assert "error: unexpected" not in stderr, stderr
-    return code, stderr
+    return code, stderr, result.stdout
+
+
+def assert_strict_json_lines(stdout: str) -> None:
+    """--json output is JSON a strict reader takes (no NaN or Infinity ever printed)."""
+    for line in stdout.splitlines():
+        strict_json.loads(line, "--json output")
 
 
 def assert_refused_or_ok(code: int, stderr: str, allowed: frozenset[int] = frozenset({0, 2})) -> None:
@@ -216,7 +224,7 @@ def test_details_are_refused_or_taken_never_unexpected(
     sandbox: Sandbox, document: str, as_file: bool
 ) -> None:
     value = f"@{sandbox.write('detail.json', document)}" if as_file else argument(document)
-    code, stderr = run(["publish", "order", "--detail", value])
+    code, stderr, _ = run(["publish", "order", "--detail", value])
     assert_refused_or_ok(code, stderr)
 
 
@@ -224,26 +232,29 @@ def test_details_are_refused_or_taken_never_unexpected(
 @given(event=EVENTS, as_file=st.booleans())
 def test_events_are_refused_or_answered(sandbox: Sandbox, event: str, as_file: bool) -> None:
     value = f"@{sandbox.write('event.json', event)}" if as_file else argument(event)
-    code, stderr = run(
-        ["test-pattern", "--pattern", '{"detail": {"x": [{"numeric": [">", 0]}]}}', "--event", value]
-    )
+    pattern = '{"detail": {"x": [{"numeric": [">", 0]}]}}'
+    code, stderr, stdout = run(["test-pattern", "--pattern", pattern, "--event", value, "--json"])
     assert_refused_or_ok(code, stderr, frozenset({0, 1, 2}))
+    assert_strict_json_lines(stdout)
 
 
 @FUZZ
 @given(pattern=PATTERNS, as_file=st.booleans())
 def test_patterns_are_refused_or_answered(sandbox: Sandbox, pattern: str, as_file: bool) -> None:
     value = f"@{sandbox.write('pattern.json', pattern)}" if as_file else argument(pattern)
-    code, stderr = run(["test-pattern", "--pattern", value, "--event", '{"source": "a", "detail": {"x": 5}}'])
+    event = '{"source": "a", "detail": {"x": 5}}'
+    code, stderr, stdout = run(["test-pattern", "--pattern", value, "--event", event, "--json"])
     assert_refused_or_ok(code, stderr, frozenset({0, 1, 2}))
+    assert_strict_json_lines(stdout)
 
 
 @FUZZ
 @given(lines=st.lists(st.tuples(PATTERNS, EVENTS), max_size=4))
 def test_cases_lines_are_refused_or_answered(sandbox: Sandbox, lines: list[tuple[str, str]]) -> None:
     text = "\n".join(f'{{"pattern": {p}, "event": {e}}}'.replace("\n", " ") for p, e in lines)
-    code, stderr = run(["test-pattern", "--cases", str(sandbox.write("cases.jsonl", text))])
+    code, stderr, stdout = run(["test-pattern", "--cases", str(sandbox.write("cases.jsonl", text))])
     assert_refused_or_ok(code, stderr)
+    assert_strict_json_lines(stdout)
 
 
 ENTRY_LINES = st.one_of(
@@ -257,7 +268,7 @@ ENTRY_LINES = st.one_of(
 @given(content=st.one_of(st.lists(ENTRY_LINES, max_size=5).map("\n".join), st.binary(max_size=300)))
 def test_publish_file_is_refused_or_taken(sandbox: Sandbox, content: str | bytes) -> None:
     path = sandbox.write("events.jsonl", content)
-    code, stderr = run(["publish", "file", str(path)])
+    code, stderr, _ = run(["publish", "file", str(path)])
     assert_refused_or_ok(code, stderr)
 
 
@@ -265,7 +276,7 @@ def test_publish_file_is_refused_or_taken(sandbox: Sandbox, content: str | bytes
 @given(content=st.one_of(st.lists(ENTRY_LINES, max_size=3).map("\n".join), st.binary(max_size=200)))
 def test_publish_file_from_stdin_is_refused_or_taken(sandbox: Sandbox, content: str | bytes) -> None:
     data = content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content
-    code, stderr = run(["publish", "file", "-"], stdin=data)
+    code, stderr, _ = run(["publish", "file", "-"], stdin=data)
     assert_refused_or_ok(code, stderr)
 
 
@@ -295,7 +306,7 @@ ENV_FILES = st.one_of(
 @given(content=ENV_FILES)
 def test_environment_files_are_refused_or_valid(sandbox: Sandbox, content: str | bytes) -> None:
     path = sandbox.write("env.toml", content)
-    code, stderr = run(["config", "validate", "--config", str(path)])
+    code, stderr, _ = run(["config", "validate", "--config", str(path)])
     assert_refused_or_ok(code, stderr)
 
 
@@ -312,7 +323,7 @@ OUTPUTS = st.one_of(
 @given(content=OUTPUTS)
 def test_outputs_files_are_refused_or_read(sandbox: Sandbox, content: str | bytes) -> None:
     path = sandbox.write("outputs.json", content)
-    code, stderr = run(["outputs", "--outputs", str(path)])
+    code, stderr, _ = run(["outputs", "--outputs", str(path)])
     assert_refused_or_ok(code, stderr)
 
 
@@ -328,5 +339,5 @@ SINCE = st.one_of(
 @given(since=SINCE, command=st.sampled_from(["monitor", "logs", "events"]))
 def test_since_is_refused_or_taken(sandbox: Sandbox, since: str, command: str) -> None:
     args = ["events", "query", "--source", "a"] if command == "events" else [command]
-    code, stderr = run([*args, "--since", argument(since)])
+    code, stderr, _ = run([*args, "--since", argument(since)])
     assert_refused_or_ok(code, stderr)

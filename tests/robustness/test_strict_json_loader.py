@@ -27,7 +27,9 @@ def refusal(text: str | bytes, **options: object) -> str:
 def test_nan_and_infinity_are_refused_with_their_path(token: str) -> None:
     message = refusal('{"detail": {"items": [1, {"price": ' + token + "}]}}")
 
-    assert message == f"the event: {token} at $.detail.items[1].price is not JSON (JSON has no NaN or Infinity)"
+    assert (
+        message == f"the event: {token} at $.detail.items[1].price is not JSON (JSON has no NaN or Infinity)"
+    )
 
 
 def test_a_lone_surrogate_is_refused_but_a_pair_and_an_escaped_backslash_are_text() -> None:
@@ -81,11 +83,16 @@ def test_a_number_beyond_a_double_is_refused(number: str, shown: str) -> None:
 def test_a_5001_digit_integer_is_refused_with_its_path_not_a_valueerror() -> None:
     message = refusal('{"detail": {"qty": 1' + "0" * 5000 + "}}")
 
-    assert message == "the event: the number at $.detail.qty has 5001 digits; at most 1000 characters are accepted"
+    assert (
+        message
+        == "the event: the number at $.detail.qty has 5001 digits; at most 1000 characters are accepted"
+    )
 
 
 def test_numbers_a_double_holds_keep_their_exact_value() -> None:
-    assert strict_json.loads('[1e308, -1.7976931348623157e308, 123456789012345678901234567890, 0.1]', "x") == [
+    assert strict_json.loads(
+        "[1e308, -1.7976931348623157e308, 123456789012345678901234567890, 0.1]", "x"
+    ) == [
         1e308,
         -1.7976931348623157e308,
         123456789012345678901234567890,
@@ -123,7 +130,9 @@ VALID_JSON = st.recursive(
     | st.integers(-(2**80), 2**80)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
