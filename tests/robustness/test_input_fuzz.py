@@ -239,6 +239,14 @@ def test_events_are_refused_or_answered(sandbox: Sandbox, event: str, as_file: b
 
 
 @FUZZ
+@given(event=EVENTS)
+def test_route_refuses_or_routes_any_event(sandbox: Sandbox, event: str) -> None:
+    code, stderr, stdout = run(["route", "--event", argument(event), "--json"])
+    assert_refused_or_ok(code, stderr, frozenset({0, 1, 2}))
+    assert_strict_json_lines(stdout)
+
+
+@FUZZ
 @given(pattern=PATTERNS, as_file=st.booleans())
 def test_patterns_are_refused_or_answered(sandbox: Sandbox, pattern: str, as_file: bool) -> None:
     value = f"@{sandbox.write('pattern.json', pattern)}" if as_file else argument(pattern)
@@ -261,6 +269,8 @@ ENTRY_LINES = st.one_of(
     DOCUMENTS,
     EVENTS,
     JSON_ISH.map(lambda d: json.dumps({"Source": "a", "DetailType": "b", "Detail": '{"x": ' + d + "}"})),
+    SCALARS.map(lambda t: '{"Source": "a", "DetailType": "b", "Detail": "{}", "Time": ' + t + "}"),
+    JSON_ISH.map(lambda r: '{"Source": "a", "DetailType": "b", "Detail": "{}", "Resources": ' + r + "}"),
 )
 
 

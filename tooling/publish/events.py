@@ -412,7 +412,10 @@ def _entry_from_line(data: Any) -> Entry:
 
 def _parse_time(value: Any) -> datetime:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):  # beyond the platform's time_t or year 9999
+            raise ValueError(f"Time {value!r} is out of range (epoch seconds from year 1 to 9999)") from None
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value)
@@ -486,10 +489,11 @@ def read_entries(path: Path) -> list[Entry]:
     if str(path) == "-":
         return read_entries_from(sys.stdin.buffer, "<stdin>")
     try:
-        with path.open("rb") as stream:
-            return read_entries_from(stream, str(path))
+        stream = path.open("rb")
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    with stream:
+        return read_entries_from(stream, str(path))
 
 
 def read_entries_from(stream: BinaryIO, source: str) -> list[Entry]:
