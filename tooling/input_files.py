@@ -73,10 +73,10 @@ def read_capped(stream: BinaryIO, limit: int, name: str, why: str) -> bytes:
     return data
 
 
-def read_lines(stream: BinaryIO, name: str, line_limit: int, total_limit: int, why: str) -> list[str]:
-    """The lines of a JSON-lines stream (or of one JSON document), each at most `line_limit` bytes and all
-    at most `total_limit`, decoded as UTF-8. A document that opens with `[` (one JSON array of events) may
-    keep its events on one long line, so only the total bounds it."""
+def read_json_lines(stream: BinaryIO, name: str, line_limit: int, total_limit: int, why: str) -> str:
+    """The text of a JSON-lines stream (or of one JSON document), each line at most `line_limit` bytes and
+    all at most `total_limit`, decoded as UTF-8. A document that opens with `[` (one JSON array of events)
+    may keep its events on one long line, so only the total bounds it."""
     try:
         size = os.fstat(stream.fileno()).st_size
     except (OSError, ValueError, AttributeError):
@@ -109,7 +109,7 @@ def read_lines(stream: BinaryIO, name: str, line_limit: int, total_limit: int, w
         if chunk.endswith(b"\n"):
             line += 1
             line_bytes = 0
-    return decode_utf8(b"".join(chunks), name).splitlines()
+    return decode_utf8(b"".join(chunks), name)
 
 
 def _too_large(name: str, limit: int, why: str, size: int | None = None) -> UsageError:

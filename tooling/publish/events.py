@@ -497,5 +497,7 @@ def read_entries(path: Path) -> list[Entry]:
 
 
 def read_entries_from(stream: BinaryIO, source: str) -> list[Entry]:
-    lines = input_files.read_lines(stream, source, input_files.EVENT_BYTES, input_files.FILE_BYTES, LINE_WHY)
-    return parse_document("\n".join(lines), source=source)
+    text = input_files.read_json_lines(
+        stream, source, input_files.EVENT_BYTES, input_files.FILE_BYTES, LINE_WHY
+    )
+    return parse_document(text, source=source)
