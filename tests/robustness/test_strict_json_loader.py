@@ -143,3 +143,18 @@ def test_valid_json_reads_exactly_as_json_loads_reads_it(value: object, ascii_on
     text = json.dumps(value, ensure_ascii=ascii_only)
 
     assert strict_json.loads(text, "x") == json.loads(text)
+
+
+def test_a_dlq_message_whose_body_is_not_strict_json_holds_no_event_to_redrive() -> None:
+    from tooling.observe.dlq import event_entry
+
+    event = (
+        '{"source": "ecommerce.orders", "detail-type": "Order Created", "detail": {"totalAmount": AMOUNT}}'
+    )
+
+    assert event_entry(event.replace("AMOUNT", "NaN")) is None
+    assert event_entry(event.replace("AMOUNT", "12.5")) == {
+        "Source": "ecommerce.orders",
+        "DetailType": "Order Created",
+        "Detail": '{"totalAmount":12.5}',
+    }
