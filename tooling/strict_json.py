@@ -38,7 +38,8 @@ from typing import Any
 from tooling.errors import UsageError
 
 MAX_DEPTH = 100
-# Jackson's StreamReadConstraints default (maxNumberLength 1000), the parser behind EventBridge's messages.
+# Jackson's StreamReadConstraints default since 2.15 (maxNumberLength 1000); Jackson is the parser whose
+# messages EventBridge answers with.
 MAX_NUMBER_CHARS = 1000
 _DOUBLE_MAX = float.fromhex("0x1.fffffffffffffp+1023")
 _DOUBLE_MAX_INT = int(_DOUBLE_MAX)

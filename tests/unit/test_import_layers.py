@@ -25,7 +25,17 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 ROOTS = {"tooling": REPO / "tooling", "event_processors": REPO / "lambda_src" / "event_processors"}
 
-CONTRACTS = {"config", "naming", "outputs", "workspace", "errors", "clients", "order_workflow", "strict_json", "input_files"}
+CONTRACTS = {
+    "config",
+    "naming",
+    "outputs",
+    "workspace",
+    "errors",
+    "clients",
+    "order_workflow",
+    "strict_json",
+    "input_files",
+}
 # Which groups a group may import (besides itself). A group is a subpackage of tooling/, "contracts" (the
 # modules at the top), "targets", or "patterns-engine" (patterns/ without the routing preview).
 ALLOWED: dict[str, set[str]] = {
