@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from tooling import strict_json
 from tooling.errors import ConfigError
 
 FUNCTION_NAMES = ("processor", "notifier", "analytics", "batch-processor")
@@ -404,7 +405,9 @@ class Rule(Model):
     def _pattern_json(cls, value: Any) -> Any:
         if isinstance(value, str):
             try:
-                return json.loads(value)
+                return strict_json.loads(value, "the pattern", last_key_wins=True)  # as EventBridge reads it
+            except strict_json.JSONRefused as exc:
+                raise ValueError(exc.problem) from None
             except json.JSONDecodeError as exc:
                 raise ValueError(
                     f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
@@ -691,6 +694,9 @@ def load_config(path: Path) -> Config:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), [f"(toml): {exc}"]) from None
+    except UnicodeDecodeError as exc:
+        byte = f"byte 0x{exc.object[exc.start]:02x} at offset {exc.start}"
+        raise ConfigError(str(path), [f"not UTF-8 text ({byte}): save the file as UTF-8"]) from None
     return parse_config(data, source=str(path))
 
 

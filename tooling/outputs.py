@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from tooling import strict_json
 from tooling.errors import OutputsMissingError, UsageError
 from tooling.workspace import ENV_NAME, Workspace, write_file
 
@@ -199,7 +200,8 @@ def load_outputs(workspace: Workspace, outputs_file: Path | None = None) -> Depl
             hint="run `make apply` (AWS) or `tooling apply --target local`, or pass --outputs FILE",
         )
     try:
-        data = json.loads(path.read_text())
+        # Strict: bytes that are not UTF-8, nesting past the limit, NaN are one clear line (tooling.strict_json).
+        data = strict_json.loads(path.read_bytes(), str(path))
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
     try:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tooling.json_limits import MAX_DEPTH
+from tooling.strict_json import MAX_DEPTH
 
 DEEP = 1000
 

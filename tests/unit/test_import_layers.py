@@ -33,8 +33,9 @@ CONTRACTS = {
     "errors",
     "clients",
     "order_workflow",
-    "json_limits",
     "envlock",
+    "strict_json",
+    "input_files",
 }
 # Which groups a group may import (besides itself). A group is a subpackage of tooling/, "contracts" (the
 # modules at the top), "targets", or "patterns-engine" (patterns/ without the routing preview).
@@ -51,7 +52,7 @@ ALLOWED: dict[str, set[str]] = {
     "main": {"cli"},
     "package": set(),
 }
-PATTERNS_ENGINE_MAY_IMPORT = {"tooling.errors", "tooling.json_limits"}
+PATTERNS_ENGINE_MAY_IMPORT = {"tooling.errors", "tooling.strict_json"}
 
 
 def module_name(root: str, path: Path) -> str:

@@ -5,15 +5,15 @@ render."""
 from __future__ import annotations
 
 import json
-import sys
 from typing import Annotated, Any
 
 import typer
 
+from tooling import input_files
 from tooling.cli.locking import shares_environment
 from tooling.errors import UsageError
 from tooling.local.invoke import invoke_function
-from tooling.publish.arguments import read_json
+from tooling.publish.arguments import EVENT_WHY, parse_json, read_json
 from tooling.publish.samples import SAMPLE_KINDS, describe, sample_event
 from tooling.workspace import Workspace
 
@@ -27,12 +27,12 @@ events_app = typer.Typer(
 def _event(value: str) -> Any:
     """`--event`: @file, `-` (standard input) or inline JSON."""
     if value == "-":
-        text = sys.stdin.read()
+        text = input_files.read_stdin(input_files.EVENT_BYTES, "the event", EVENT_WHY)
         if not text.strip():
             raise UsageError(
                 "no event on standard input", hint="pipe one in: tooling events sample payment |"
             )
-        return read_json(text, "the event")
+        return parse_json(text, "the event")  # the text itself, even if it starts with '@'
     return read_json(value, "the event")
 
 

@@ -324,11 +324,12 @@ def replay(
 
     Example: tooling replay --start 2h --end now --rules order-events --wait
     """
-    outputs, sources = _sources(env, outputs_file, target)
     now = datetime.now(UTC)
-    rule_names = [r.strip() for r in (rules or "").split(",") if r.strip()]
-    request = build_request(outputs, parse_time(start, now), parse_time(end, now), rule_names, now)
+    starts_at, ends_at = parse_time(start, now), parse_time(end, now)
     wait_for = parse_duration(timeout).total_seconds()
+    outputs, sources = _sources(env, outputs_file, target)
+    rule_names = [r.strip() for r in (rules or "").split(",") if r.strip()]
+    request = build_request(outputs, starts_at, ends_at, rule_names, now)
     source = sources.replay()
     status = start_replay(source, request)
     if wait:

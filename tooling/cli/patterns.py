@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from tooling import input_files
 from tooling.cli.config_cmd import resolve_config
 from tooling.cli.options import ConfigOption, EnvOption, JsonOption
 from tooling.errors import UsageError
@@ -56,7 +57,8 @@ def test_pattern(
         if pattern is not None or event is not None:
             raise UsageError("--cases runs its own patterns and events", hint="drop --pattern/--event")
         invalid = 0
-        for result in run_cases(read_text(f"@{cases}", "--cases"), str(cases)):
+        text = read_text(f"@{cases}", "--cases", input_files.FILE_BYTES, "the cases are read whole")
+        for result in run_cases(text, str(cases)):
             invalid += "error" in result
             print(json.dumps(result), flush=True)
         if invalid:  # every line is answered; the exit code says that some pattern or event was refused
@@ -68,7 +70,9 @@ def test_pattern(
             "both --pattern and --event are needed (or --cases FILE.jsonl)",
             hint='example: tooling test-pattern --pattern \'{"source": ["a"]}\' --event \'{"source": "a"}\'',
         )
-    pattern_text = read_text(pattern, "the pattern")
+    pattern_text = read_text(
+        pattern, "the pattern", input_files.PATTERN_BYTES, "an event pattern is at most 4096 characters"
+    )
     parsed_event = parse_event(event)
     try:
         matched = compile_pattern(pattern_text).matches(parsed_event)

@@ -26,7 +26,6 @@ from tooling.publish.events import (
     check_detail_type,
     detail_types,
     parse_detail_override,
-    parse_document,
     parse_mix,
     read_entries,
 )
@@ -634,8 +633,7 @@ def file(
     Example: tooling publish file captured.jsonl --json
     Example: tooling events sample ec2-state-change > ec2.json && tooling publish file ec2.json --bus default
     """
-    stdin = str(path) == "-"
-    entries = parse_document(sys.stdin.read(), source="<stdin>") if stdin else read_entries(path)
+    entries = read_entries(path)
     if not entries:
         raise UsageError(
             f"{path} holds no events", hint="write one PutEvents entry or EventBridge event per line"

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tooling import json_limits
+from tooling import strict_json
 from tooling.config import S3_ARCHIVE_TARGET, partition_of
 from tooling.errors import ToolingError
 from tooling.local import firehose, workflows
@@ -109,8 +109,10 @@ def validate_entry(
             "ErrorMessage": "Not authorized for the source.",
         }
     try:
-        detail = json_limits.loads(entry["Detail"], "Detail")
-    except (ValueError, json_limits.TooDeepError):  # nested past the limit: refused, never a RecursionError
+        # Strict: NaN, Infinity, lone surrogates, duplicate keys, numbers beyond a double and nesting past
+        # the limit are refused per entry, never published (tooling.strict_json says why each).
+        detail = strict_json.loads(entry["Detail"], "Detail")
+    except (ValueError, strict_json.JSONRefused):
         return None, {"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."}
     if not isinstance(detail, dict):
         return None, {"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."}

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
+from tooling import strict_json
 from tooling.errors import UsageError
 from tooling.outputs import DeploymentOutputs
 
@@ -266,8 +267,10 @@ def event_entry(body: str) -> dict[str, Any] | None:
     """The PutEvents entry that re-publishes the EventBridge event a DLQ message holds (as its body, or as
     the `Message` of an SNS notification); None when it holds none (a transformed target input)."""
     try:
-        data = json.loads(body)
-    except ValueError:
+        # Strict (tooling.strict_json): a body holding NaN or duplicate keys would only be refused by
+        # PutEvents as MalformedDetail; it stays in the queue as a message that holds no event.
+        data = strict_json.loads(body, "the message")
+    except (ValueError, strict_json.JSONRefused):
         return None
     if isinstance(data, dict) and data.get("Type") == "Notification" and isinstance(data.get("Message"), str):
         return event_entry(data["Message"])

@@ -310,8 +310,14 @@ def rule_name_from_arn(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
 
 
+# The longest duration accepted: ten years covers every retention involved (CloudWatch metrics 15 months,
+# logs and archives up to 10 years) and keeps `now - duration` a valid date.
+MAX_DURATION_DAYS = 3650
+DURATION_RANGE = f"1s to {MAX_DURATION_DAYS}d"
+
+
 def parse_duration(text: str) -> timedelta:
-    """`90s`, `15m`, `1h`, `2d`, `1w` or combinations (`1h30m`) -> timedelta."""
+    """`90s`, `15m`, `1h`, `2d`, `1w` or combinations (`1h30m`) -> timedelta, from 1s to MAX_DURATION_DAYS."""
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
     cleaned = text.strip().lower().replace(" ", "")
     parts = re.fullmatch(r"(?:\d+[smhdw])+", cleaned)
@@ -319,10 +325,28 @@ def parse_duration(text: str) -> timedelta:
         raise UsageError(
             f"bad duration {text!r}", hint="use a number and a unit: 90s, 15m, 1h, 2d, 1w, 1h30m"
         )
-    seconds = sum(int(n) * units[u] for n, u in re.findall(r"(\d+)([smhdw])", cleaned))
+    longest = MAX_DURATION_DAYS * units["d"]
+    seconds = 0
+    for number, unit in re.findall(r"(\d+)([smhdw])", cleaned):
+        # Checked by length before int(): a 5,000-digit number would exceed Python's int conversion limit.
+        digits = number.lstrip("0")
+        if (
+            len(digits) > len(str(longest))
+            or (seconds := seconds + int(digits or "0") * units[unit]) > longest
+        ):
+            raise UsageError(
+                f"duration {_shown(text)} is longer than {MAX_DURATION_DAYS}d (10 years)",
+                hint=f"use a duration from {DURATION_RANGE}",
+            )
     if seconds <= 0:
-        raise UsageError(f"duration {text!r} must be longer than zero")
+        raise UsageError(
+            f"duration {_shown(text)} must be longer than zero", hint=f"use a duration from {DURATION_RANGE}"
+        )
     return timedelta(seconds=seconds)
+
+
+def _shown(text: str) -> str:
+    return repr(text) if len(text) <= 40 else repr(text[:30] + "...")
 
 
 def _pattern(text: str | None) -> Any:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from tooling import json_limits
+from tooling import strict_json
 from tooling.errors import UsageError
 from tooling.patterns.match import compile_pattern
 from tooling.patterns.parse import InvalidPatternError
@@ -29,6 +29,12 @@ def case_result(line: dict[str, Any]) -> dict[str, Any]:
     return {"match": compiled.matches(event)}
 
 
+def _in_pattern(path: str) -> bool:
+    """Duplicate keys keep the last value inside a case's pattern, as EventBridge reads a pattern; elsewhere
+    (the event, the line itself) they are refused (tooling.strict_json)."""
+    return path == "$.pattern" or path.startswith(("$.pattern.", "$.pattern["))
+
+
 def run_cases(text: str, source: str) -> Iterator[dict[str, Any]]:
     """The result of each non-blank line, in order. A line that is not a case (not JSON, not an object
     with "pattern" and "event", nested too deep) gets its own {"error": ...} naming its line number and
@@ -37,7 +43,7 @@ def run_cases(text: str, source: str) -> Iterator[dict[str, Any]]:
         if not raw.strip():
             continue
         try:
-            line = json_limits.loads(raw, f"{source} line {number}")
+            line = strict_json.loads(raw, f"{source} line {number}", last_key_wins=_in_pattern)
         except json.JSONDecodeError as exc:
             yield {"error": f"line {number}: not valid JSON ({exc.msg} at column {exc.colno}); {_CASE_HINT}"}
             continue

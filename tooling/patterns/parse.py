@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from tooling import json_limits
+from tooling import strict_json
 from tooling.errors import ToolingError
 from tooling.patterns.complexity import wildcard_complexity
 from tooling.patterns.model import (
@@ -84,22 +84,32 @@ def _json_text(value: Any) -> str:
 def load_pattern(source: Any) -> dict[str, Any]:
     """Parse a JSON string (or accept an already-parsed value) and return the pattern object."""
     if isinstance(source, str | bytes):
-        text = source.decode("utf-8") if isinstance(source, bytes) else source
+        try:
+            text = strict_json.decode_utf8(source, "the pattern") if isinstance(source, bytes) else source
+        except strict_json.JSONRefused as exc:
+            raise InvalidPatternError(PREFIX + exc.problem) from None
         if len(text) > MAX_PATTERN_LENGTH:
             raise InvalidPatternError(_too_long())
         try:
-            source = json_limits.loads(text, "the pattern")
-        except json_limits.TooDeepError as exc:
-            raise InvalidPatternError(PREFIX + exc.message) from None
+            source = strict_json.loads(text, "the pattern", last_key_wins=True)  # as EventBridge reads it
+        except strict_json.JSONRefused as exc:
+            raise InvalidPatternError(PREFIX + _refusal(exc)) from None
         except json.JSONDecodeError as exc:
             raise InvalidPatternError(PREFIX + _jackson_message(text, exc)) from None
-    elif isinstance(source, Mapping) and json_limits.depth(source) > json_limits.MAX_DEPTH:
-        raise InvalidPatternError(PREFIX + json_limits.too_deep_message("the pattern"))
-    elif isinstance(source, Mapping) and len(_compact(source)) > MAX_PATTERN_LENGTH:
-        raise InvalidPatternError(_too_long())
+    elif isinstance(source, Mapping):
+        try:
+            strict_json.check(source, "the pattern")
+        except strict_json.JSONRefused as exc:
+            raise InvalidPatternError(PREFIX + _refusal(exc)) from None
+        if len(_compact(source)) > MAX_PATTERN_LENGTH:
+            raise InvalidPatternError(_too_long())
     if not isinstance(source, Mapping):
         raise InvalidPatternError(PREFIX + "Filter is not an object")
     return dict(source)
+
+
+def _refusal(exc: strict_json.JSONRefused) -> str:
+    return exc.message if isinstance(exc, strict_json.TooDeepError) else exc.problem
 
 
 def _compact(value: Any) -> str:

@@ -1,5 +1,6 @@
 """The `JSON|@file` convention of command-line values (--pattern, --event, --detail): inline JSON text, or
-`@path` naming a file that holds it. Errors name the option and say how to fix it."""
+`@path` naming a file that holds it. Errors name the option and say how to fix it. A file is read with a
+byte cap (tooling.input_files) and parsed by the strict loader (tooling.strict_json)."""
 
 from __future__ import annotations
 
@@ -7,28 +8,28 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tooling import json_limits
+from tooling import input_files, strict_json
 from tooling.errors import UsageError
 
+EVENT_WHY = "a PutEvents entry is at most 256 KiB"
 
-def read_text(value: str, what: str) -> str:
-    """The text of a JSON|@file value; `what` names it in messages ("the event", "--detail")."""
+
+def read_text(value: str, what: str, limit: int = input_files.EVENT_BYTES, why: str = EVENT_WHY) -> str:
+    """The text of a JSON|@file value; `what` names it in messages ("the event", "--detail"). A file larger
+    than `limit` bytes is refused unread; `why` says where the limit comes from."""
     if not value.startswith("@"):
         return value
-    path = Path(value[1:])
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(
-            f"cannot read {path} (given for {what}): {exc.strerror or exc}",
-            hint=f"check the path after '@', or pass the {what} as JSON text",
-        ) from None
+    return input_files.read_text(Path(value[1:]), limit, what, why)
 
 
 def read_json(value: str, what: str) -> Any:
-    text = read_text(value, what)
+    return parse_json(read_text(value, what), what)
+
+
+def parse_json(text: str, what: str) -> Any:
+    """JSON text (never a path) -> the value, strictly (tooling.strict_json); errors name `what`."""
     try:
-        return json_limits.loads(text, what)
+        return strict_json.loads(text, what)
     except json.JSONDecodeError as exc:
         raise UsageError(
             f"{what} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})",

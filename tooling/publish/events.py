@@ -16,15 +16,16 @@ import itertools
 import json
 import os
 import random
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, BinaryIO, Literal, get_args
 
 import orjson
 
-from tooling import json_limits
+from tooling import input_files, strict_json
 from tooling.errors import UsageError
 from tooling.publish.arguments import read_json_object
 
@@ -411,8 +412,8 @@ def _entry_from_line(data: Any) -> Entry:
     detail = raw["Detail"] if raw["Detail"] is not None else {}
     if isinstance(detail, str):
         try:
-            detail = json_limits.loads(detail, "Detail")
-        except json_limits.TooDeepError as exc:
+            detail = strict_json.loads(detail, "Detail")
+        except strict_json.JSONRefused as exc:
             raise ValueError(exc.message) from None
         except json.JSONDecodeError as exc:
             raise ValueError(f"Detail is not valid JSON: {exc.msg}") from None
@@ -437,7 +438,10 @@ def _entry_from_line(data: Any) -> Entry:
 
 def _parse_time(value: Any) -> datetime:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):  # beyond the platform's time_t or year 9999
+            raise ValueError(f"Time {value!r} is out of range (epoch seconds from year 1 to 9999)") from None
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value)
@@ -455,8 +459,8 @@ def parse_entries(lines: Sequence[str], source: str = "<input>", max_problems: i
         if not line.strip():
             continue
         try:
-            entries.append(_entry_from_line(json_limits.loads(line, "the line")))
-        except json_limits.TooDeepError as exc:
+            entries.append(_entry_from_line(strict_json.loads(line, "the line")))
+        except strict_json.JSONRefused as exc:
             problems.append(f"{source}:{number}: {exc.message}")
         except json.JSONDecodeError as exc:
             problems.append(f"{source}:{number}: not valid JSON: {exc.msg} (column {exc.colno})")
@@ -477,11 +481,11 @@ def parse_document(text: str, source: str = "<input>") -> list[Entry]:
     stripped = text.strip()
     if stripped[:1] in ("[", "{"):
         try:
-            whole = json_limits.loads(stripped, "the file")
-        except json_limits.TooDeepError as exc:
+            whole = strict_json.loads(stripped, "the file")
+        except strict_json.JSONRefused as exc:
             if "\n" not in stripped:  # one line: reported as JSON lines are, with its number
                 return parse_entries(text.splitlines(), source=source)
-            raise UsageError(f"{source}: {exc.message}") from None
+            raise UsageError(f"{source}: {exc.message}", hint=exc.hint) from None
         except json.JSONDecodeError:
             whole = None  # not one JSON document: JSON lines (checked line by line below)
         if isinstance(whole, list | dict):
@@ -502,11 +506,24 @@ def parse_document(text: str, source: str = "<input>") -> list[Entry]:
     return parse_entries(text.splitlines(), source=source)
 
 
+LINE_WHY = "one event is at most a 256 KiB PutEvents entry"
+
+
 def read_entries(path: Path) -> list[Entry]:
+    """The events of a file, or of standard input for `-`, read line by line with a byte cap per line and
+    for the whole (tooling.input_files): `publish file /dev/zero` is refused after one line's worth."""
+    if str(path) == "-":
+        return read_entries_from(sys.stdin.buffer, "<stdin>")
     try:
-        text = path.read_text(encoding="utf-8")
+        stream = path.open("rb")
     except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path} is not UTF-8 text") from None
-    return parse_document(text, source=str(path))
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    with stream:
+        return read_entries_from(stream, str(path))
+
+
+def read_entries_from(stream: BinaryIO, source: str) -> list[Entry]:
+    text = input_files.read_json_lines(
+        stream, source, input_files.EVENT_BYTES, input_files.FILE_BYTES, LINE_WHY
+    )
+    return parse_document(text, source=source)

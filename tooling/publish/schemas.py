@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tooling import strict_json
 from tooling.errors import ToolingError, UsageError
 from tooling.workspace import project_root
 
@@ -168,7 +169,10 @@ def validate_entries(
     problems: list[str] = []
     for number, entry in enumerate(entries, start=1):
         try:
-            detail = json.loads(entry.get("Detail") or "{}")
+            detail = strict_json.loads(entry.get("Detail") or "{}", "$.detail")
+        except strict_json.JSONRefused as exc:
+            problems.append(f"event {number}: $.detail: {exc.problem}")
+            continue
         except ValueError:
             problems.append(f"event {number}: $.detail: not valid JSON")
             continue
