@@ -219,6 +219,15 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _recorded(stamp: Path) -> dict[str, object]:
+    """What the last build recorded; a damaged record only means the zip is built again."""
+    try:
+        recorded = json.loads(stamp.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return recorded if isinstance(recorded, dict) else {}
+
+
 def build_package(lambda_src: Path, dest: Path, *, force: bool = False) -> PackageResult:
     if not lambda_src.is_dir():
         raise PackageError(f"{lambda_src} does not exist", hint="run from the project checkout")
@@ -229,10 +238,10 @@ def build_package(lambda_src: Path, dest: Path, *, force: bool = False) -> Packa
     bytecode = runtime[1] if runtime else None
     fingerprint = _fingerprint(lambda_src, requirements, bytecode)
     if not force and dest.is_file() and stamp.is_file():
-        recorded = json.loads(stamp.read_text())
+        recorded = _recorded(stamp)
         if recorded.get("inputs") == fingerprint and recorded.get("sha256") == _sha256(dest):
             return PackageResult(
-                dest, dest.stat().st_size, recorded["sha256"], rebuilt=False, bytecode=bytecode
+                dest, dest.stat().st_size, str(recorded["sha256"]), rebuilt=False, bytecode=bytecode
             )
     files = _source_files(lambda_src)
     deps = _install_dependencies(requirements, dest.parent / "cache")

@@ -426,9 +426,10 @@ def destroy(workspace: Workspace) -> None:
     store, dispatcher files. The suffix, tfvars and outputs.json are not the local target's to remove."""
     from tooling.local.dispatch import stop_background_dispatcher
 
-    stop_background_dispatcher(workspace)
     state = workspace.state_dir
-    for name in (
+    if state.exists():
+        workspace.ensure()  # a file in the folder's place is refused with the line that names it
+    files = (
         DB_NAME,
         f"{DB_NAME}-wal",
         f"{DB_NAME}-shm",
@@ -441,8 +442,17 @@ def destroy(workspace: Workspace) -> None:
         "dispatcher.lock",
         "dispatcher.pid",
         "firehose.lock",
-    ):
+    )
+    # destroy is the way back from damaged state: a folder where one of these files belongs goes too.
+    for name in files:
+        if (state / name).is_dir() and not (state / name).is_symlink():
+            shutil.rmtree(state / name)
+    stop_background_dispatcher(workspace)
+    for name in files:
         (state / name).unlink(missing_ok=True)
     # The buckets go too: `destroy` of the local target is a clean slate (Terraform would need them emptied).
     for folder in ("code", "workers", "runtime", "s3"):
-        shutil.rmtree(state / folder, ignore_errors=True)
+        if (state / folder).is_dir() and not (state / folder).is_symlink():
+            shutil.rmtree(state / folder, ignore_errors=True)
+        else:
+            (state / folder).unlink(missing_ok=True)  # a file (or link) where the folder belongs
