@@ -61,8 +61,12 @@ def _check_database(path: Path, recovery: str) -> Finding:
         return Finding("local database", path, "absent")
     if not path.is_file():
         return Finding("local database", path, "damaged", "not a regular file", recovery)
+    # Read-only, and creating nothing: a WAL database opened read-only gets -wal and -shm files, so one
+    # without a -wal (nothing pending, nobody writing) is read as immutable instead.
+    wal = path.with_name(path.name + "-wal")
+    mode = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10.0)
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?{mode}", uri=True, timeout=10.0)
     except sqlite3.Error as exc:
         return Finding("local database", path, "damaged", str(exc), recovery)
     try:
