@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -183,7 +184,8 @@ def with_target(outputs: DeploymentOutputs, target: str | None) -> DeploymentOut
 def save_outputs(workspace: Workspace, outputs: DeploymentOutputs) -> Path:
     workspace.ensure()
     path = workspace.outputs_path
-    tmp = path.with_suffix(".tmp")
+    # A name of its own per process: two applies writing one temporary file could interleave into torn JSON.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         write_file(tmp, json.dumps(outputs.to_cache(), indent=2) + "\n")  # keeps routing-table order
         tmp.replace(path)

@@ -129,6 +129,23 @@ def test_an_existing_suffix_is_kept_across_applies(applied: Path, capsys: pytest
     assert (applied / "suffix").read_text() == suffix
 
 
+def test_a_suffix_another_command_created_first_is_the_one_kept(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace = Workspace.for_env("dev")
+    real_link = os.link
+
+    def link_after_another_command(source: str, target: str) -> None:
+        Path(target).write_text("other1\n")  # a second first-apply won the race
+        real_link(source, target)
+
+    monkeypatch.setattr(os, "link", link_after_another_command)
+
+    assert workspace.name_suffix() == "other1"
+    assert workspace.suffix_path.read_text() == "other1\n"
+    assert [p.name for p in workspace.state_dir.iterdir()] == ["suffix"]  # no temporary file left
+
+
 # -- apply --new-suffix -------------------------------------------------------------------------------------
 
 

@@ -203,16 +203,19 @@ def _install_record(rel: str) -> bool:
 
 
 def _write_zip(dest: Path, files: list[tuple[str, Path]]) -> None:
-    tmp = dest.with_suffix(".zip.tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        for arcname, path in sorted(files, key=lambda item: item[0]):
-            info = zipfile.ZipInfo(arcname, date_time=FIXED_DATE)
-            info.external_attr = FILE_MODE
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3  # unix, so the mode bits are honoured the same everywhere
-            zf.writestr(info, path.read_bytes(), compresslevel=9)
-    os.chmod(tmp, FILE_MODE_OF_ZIP)
-    tmp.replace(dest)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")  # per process: concurrent builds never share it
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+            for arcname, path in sorted(files, key=lambda item: item[0]):
+                info = zipfile.ZipInfo(arcname, date_time=FIXED_DATE)
+                info.external_attr = FILE_MODE
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.create_system = 3  # unix, so the mode bits are honoured the same everywhere
+                zf.writestr(info, path.read_bytes(), compresslevel=9)
+        os.chmod(tmp, FILE_MODE_OF_ZIP)
+        tmp.replace(dest)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _sha256(path: Path) -> str:
