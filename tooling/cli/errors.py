@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from tooling.errors import AwsError, DamagedStateError, ToolingError
+from tooling.errors import AwsError, DamagedStateError, ToolingError, UsageError
 from tooling.workspace import project_root
 
 
@@ -69,18 +69,21 @@ def _project_path(exc: BaseException) -> ToolingError | None:
             continue
     if not names:
         return None
+    where = names[-1].parts or (".",)  # of a rename, the destination is the tooling's own path
+    own = where[0] in (".tooling", "build")
     hints = {
         errno.EISDIR: "a folder stands where the tooling keeps a file: move it aside and run the command again",
         errno.ENOTDIR: "a file stands where the tooling keeps a folder: move it aside and run the command again",
         errno.EEXIST: "a file stands where the tooling keeps a folder: move it aside and run the command again",
-        errno.EACCES: "check the owner and permissions of the path",
-        errno.EPERM: "check the owner and permissions of the path",
     }
-    hint = hints.get(exc.errno or 0, "check the path")
-    first = names[-1].parts  # of a rename, the destination is the tooling's own path
-    if len(first) > 1 and first[0] == ".tooling":
-        hint += f"; `tooling doctor --env {first[1]}` checks every state file"
-    return DamagedStateError(f"{' -> '.join(map(str, names))}: {exc.strerror or exc}", hint=hint)
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        hint = "check the owner and permissions of the path"
+    else:
+        hint = hints.get(exc.errno or 0, "check the path") if own else "check the path"
+    if len(where) > 1 and where[0] == ".tooling":
+        hint += f"; `tooling doctor --env {where[1]}` checks every state file"
+    error = DamagedStateError if own else UsageError
+    return error(f"{' -> '.join(map(str, names))}: {exc.strerror or exc}", hint=hint)
 
 
 def handle(exc: BaseException, debug: bool) -> int:
