@@ -214,10 +214,12 @@ def load_outputs(workspace: Workspace, outputs_file: Path | None = None) -> Depl
             f"nothing applied yet for environment {workspace.env!r} (no {path.relative_to(workspace.root)})",
             hint="run `make apply` (AWS) or `tooling apply --target local`, or pass --outputs FILE",
         )
+    origin = str(path.relative_to(workspace.root))
     try:
-        origin = str(path.relative_to(workspace.root))
         return parse_outputs_document(_read_json(path), environment=workspace.env, origin=origin)
     except ToolingError as exc:
+        if exc.message.startswith(f"{origin}: ") and exc.hint:
+            raise  # names the file and the fix already (a value outside its naming rule)
         # Outputs added later have defaults, so even a cache from an older deployment has every required one.
         raise _cache_damaged(workspace, exc.message) from None
 

@@ -156,7 +156,7 @@ def test_new_suffix_without_a_terminal_and_without_yes_is_refused(
 
     result = cli(capsys, "apply", "--env", "dev", "--target", "local", "--new-suffix")
 
-    assert_refused(result, "--new-suffix needs a confirmation", "pass --yes")
+    assert_refused(result, "Replace the resource-name suffix of dev", "stdin is not a terminal", "pass --yes")
     assert (applied / "suffix").read_text() == suffix
 
 
@@ -169,13 +169,13 @@ def test_new_suffix_declined_at_the_prompt_changes_nothing(applied: Path) -> Non
             stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         os.write(controller, b"n\n")
-        out, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=60)
     finally:
         os.close(controller)
         os.close(terminal)
 
     assert proc.returncode == 1, err
-    assert "replaced (tables and queues lose their data)" in out
+    assert "replaced (tables and queues lose their data)" in err  # the question, asked on stderr
     assert "apply cancelled: nothing changed" in err
     assert (applied / "suffix").read_text() == suffix
 
