@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tooling import strict_json
-from tooling.errors import ConfigError
+from tooling.errors import ConfigError, UsageError
 
 FUNCTION_NAMES = ("processor", "notifier", "analytics", "batch-processor")
 # Invoked by the batch queue's event source mapping (synchronously), never by a rule: not a target name, and
@@ -690,13 +690,20 @@ def load_config(path: Path) -> Config:
         raise ConfigError(
             str(path), ["file not found: create it (copy environments/dev.toml) or pass --config"]
         )
+    raw = path.read_bytes()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise UsageError(
+            f"{path} is not UTF-8 text: byte 0x{raw[exc.start]:02x} at line {line}, column {column}",
+            hint="TOML files are UTF-8: save it as UTF-8 and run `tooling config validate` again",
+        ) from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), [f"(toml): {exc}"]) from None
-    except UnicodeDecodeError as exc:
-        byte = f"byte 0x{exc.object[exc.start]:02x} at offset {exc.start}"
-        raise ConfigError(str(path), [f"not UTF-8 text ({byte}): save the file as UTF-8"]) from None
     return parse_config(data, source=str(path))
 
 

@@ -47,6 +47,18 @@ class OutputsMissingError(ToolingError):
     exit_code = 2
 
 
+class DamagedStateError(ToolingError):
+    """A file the tooling keeps for itself (`.tooling/<env>/`, `build/`) is not what it wrote: truncated,
+    not UTF-8, a folder where a file belongs, a database SQLite cannot read. The message names the file and
+    the hint the way back; nothing is rewritten behind the user's back. `reason` is what is wrong with it."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str | None = None, reason: str = "") -> None:
+        super().__init__(message, hint)
+        self.reason = reason or message
+
+
 class TerraformError(ToolingError):
     """terraform is missing or one of its commands failed."""
 

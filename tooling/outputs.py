@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tooling import strict_json
-from tooling.errors import OutputsMissingError, UsageError
-from tooling.workspace import ENV_NAME, Workspace, write_file
+from tooling.errors import OutputsMissingError, ToolingError, UsageError
+from tooling.workspace import ENV_NAME, Workspace, damaged, write_file
 
 TargetKind = Literal["aws", "local"]
 
@@ -157,6 +159,7 @@ def parse_outputs_document(data: Any, environment: str = "", origin: str = "outp
     if not isinstance(data, dict):
         raise UsageError("outputs file must hold a JSON object (the content of `terraform output -json`)")
     if "outputs" in data and "target" in data:
+        _check_cache_shape(data)
         return from_terraform(
             data["outputs"], target=data["target"], environment=data.get("environment", ""), origin=origin
         )
@@ -182,39 +185,96 @@ def with_target(outputs: DeploymentOutputs, target: str | None) -> DeploymentOut
 def save_outputs(workspace: Workspace, outputs: DeploymentOutputs) -> Path:
     workspace.ensure()
     path = workspace.outputs_path
-    tmp = path.with_suffix(".tmp")
-    write_file(tmp, json.dumps(outputs.to_cache(), indent=2) + "\n")  # keeps routing-table order
-    tmp.replace(path)
+    # A name of its own per process: two applies writing one temporary file could interleave into torn JSON.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write_file(tmp, json.dumps(outputs.to_cache(), indent=2) + "\n")  # keeps routing-table order
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
 def load_outputs(workspace: Workspace, outputs_file: Path | None = None) -> DeploymentOutputs:
-    path = outputs_file or workspace.outputs_path
+    if outputs_file is not None:
+        return _load_named(outputs_file, workspace)
+    path = workspace.outputs_path
     if not path.is_file():
-        if outputs_file is not None:
-            raise UsageError(
-                f"outputs file {path} does not exist", hint="pass the file `terraform output -json` wrote"
+        if workspace.state_dir.exists():
+            workspace.ensure()  # a file where .tooling/<env> belongs: the one-line error that names it
+        if path.is_dir():
+            raise damaged(
+                path,
+                "a folder, not a file",
+                hint=f"remove it (rm -r {path.relative_to(workspace.root)}) and apply again",
+                what="the deployment outputs",
             )
+        if path.exists() or path.is_symlink():
+            raise _cache_damaged(workspace, "not a regular file")
         raise OutputsMissingError(
             f"nothing applied yet for environment {workspace.env!r} (no {path.relative_to(workspace.root)})",
             hint="run `make apply` (AWS) or `tooling apply --target local`, or pass --outputs FILE",
         )
+    origin = str(path.relative_to(workspace.root))
     try:
-        # Strict: bytes that are not UTF-8, nesting past the limit, NaN are one clear line (tooling.strict_json).
-        data = strict_json.loads(path.read_bytes(), str(path))
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
+        return parse_outputs_document(_read_json(path), environment=workspace.env, origin=origin)
+    except ToolingError as exc:
+        if exc.message.startswith(f"{origin}: ") and exc.hint:
+            raise  # names the file and the fix already (a value outside its naming rule)
+        # Outputs added later have defaults, so even a cache from an older deployment has every required one.
+        raise _cache_damaged(workspace, exc.message) from None
+
+
+def _load_named(path: Path, workspace: Workspace) -> DeploymentOutputs:
+    """A file the user named is input: what is wrong with it is a usage error (exit 2)."""
+    if not path.is_file():
+        raise UsageError(
+            f"outputs file {path} does not exist", hint="pass the file `terraform output -json` wrote"
+        )
     try:
-        origin = str(path.relative_to(workspace.root)) if outputs_file is None else str(path)
-        return parse_outputs_document(data, environment=workspace.env, origin=origin)
+        return parse_outputs_document(_read_json(path), environment=workspace.env, origin=str(path))
     except OutputsMissingError as exc:
-        if outputs_file is None:
-            raise
         # A file the user named is input: what it lacks is a usage error (exit 2), not a missing deployment.
         raise UsageError(
             f"{path}: {exc.message}", hint="pass the file `terraform output -json` wrote"
         ) from None
 
 
+def _read_json(path: Path) -> Any:
+    # Strict: bytes that are not UTF-8, nesting past the limit, NaN are one clear line (tooling.strict_json).
+    try:
+        return strict_json.loads(path.read_bytes(), str(path))
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno})") from None
+
+
+def _check_cache_shape(data: dict[str, Any]) -> None:
+    """Our own cache format: {"target": "aws"|"local", "environment": str, "outputs": {...}}."""
+    if data["target"] not in ("aws", "local"):
+        raise UsageError(f"target is {str(data['target'])[:40]!r}, not aws or local")
+    if not isinstance(data["outputs"], dict):
+        raise UsageError("outputs is not a JSON object")
+    if not isinstance(data.get("environment", ""), str):
+        raise UsageError("environment is not a string")
+
+
+def _cache_damaged(workspace: Workspace, why: str) -> ToolingError:
+    # The message names the file already; what is left of `why` is the reason.
+    for prefix in (workspace.outputs_path, workspace.outputs_path.relative_to(workspace.root)):
+        why = why.removeprefix(f"{prefix}: ")
+    return damaged(
+        workspace.outputs_path,
+        why,
+        hint=f"write it again: `tooling apply --env {workspace.env} --target local` (local target) or "
+        f"`tooling outputs --env {workspace.env} --refresh` (aws); `tooling doctor --env {workspace.env}` "
+        "checks every state file",
+        what="the deployment outputs",
+    )
+
+
 def clear_outputs(workspace: Workspace) -> None:
-    workspace.outputs_path.unlink(missing_ok=True)
+    path = workspace.outputs_path
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)  # damage in the file's place: destroy is the way back from it
+    else:
+        path.unlink(missing_ok=True)

@@ -9,6 +9,8 @@ and the seams themselves, tooling/local the emulator; neither side imports this 
     sources_for -> Sources    observe/aws_sources.py (boto3)       | tooling.local.local_monitor_source,
                                                                      local_log_source, local_replay_source,
                                                                      local_dlq_source, local_event_store
+    doctor                    deploy/doctor.py (the pipeline's     + tooling/local/doctor.py (its state)
+                              files)
 
 The local side is imported lazily, so the aws path never loads the emulator, and the sources' aws side too,
 so one target never loads the other's code. The CLI is the only caller.
@@ -26,11 +28,12 @@ from tooling.errors import ToolingError
 from tooling.outputs import DeploymentOutputs, TargetKind, clear_outputs, load_outputs, with_target
 from tooling.publish.bus import AwsBus, Bus
 from tooling.publish.http_bus import open_aws_bus
-from tooling.workspace import Workspace
+from tooling.workspace import Workspace, shown
 
 if TYPE_CHECKING:
     # Only the command that runs imports its seam: `publish` never loads terraform's pipeline or the monitors.
     from tooling.deploy import pipeline as deploy
+    from tooling.deploy.doctor import Finding
     from tooling.observe.dlq import DlqSource
     from tooling.observe.event_archive import ArchiveSource
     from tooling.observe.event_store import EventStoreSource
@@ -45,14 +48,19 @@ def apply(
     *,
     confirm: deploy.Confirm,
     wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
+    replace: bool = False,
 ) -> DeploymentOutputs | None:
     """Apply to AWS with terraform (plan, ask, apply) or provision the local target; None when declined.
     Either holds the environment's lock EXCLUSIVE (outputs.json, and the local state, are replaced): it waits
-    up to `wait_timeout` seconds for the commands using the environment, then refuses (EnvironmentBusy)."""
+    up to `wait_timeout` seconds for the commands using the environment, then refuses (EnvironmentBusy).
+    `replace` (a new suffix) provisions the local target afresh: as on AWS, renamed resources are new ones."""
     with env_lock(prepared.workspace, Mode.EXCLUSIVE, command="apply", wait_timeout=wait_timeout):
         if target == "local":
             from tooling.local import apply_local  # the emulator loads only when asked for
+            from tooling.local import destroy as destroy_local
 
+            if replace:
+                destroy_local(prepared.workspace)
             return apply_local(prepared)
         from tooling.deploy import pipeline
 
@@ -205,3 +213,64 @@ def _local(factory: str) -> Any:
         return getattr(module, factory)
     except AttributeError:
         raise ToolingError(f"the local target does not provide {factory}") from None
+
+
+@dataclass(frozen=True)
+class DoctorReport:
+    """What `tooling doctor` found (after repairing, when asked) and what it repaired."""
+
+    findings: list[Finding]
+    repaired: list[str]
+
+    @property
+    def healthy(self) -> bool:
+        return all(f.status != "damaged" for f in self.findings)
+
+
+def doctor(workspace: Workspace, config_path: Path | None, *, repair: bool = False) -> DoctorReport:
+    """Check the environment's own files (deployment, then the local target's state); with `repair`,
+    rebuild what the environment file can rebuild and check again. The suffix is never rewritten."""
+    from tooling.deploy import doctor as checks
+
+    findings = _doctor_checks(workspace, config_path)
+    damaged = {f.check: f for f in findings if f.status == "damaged"}
+    if not repair or not damaged:
+        return DoctorReport(findings, [])
+    repaired: list[str] = []
+    if "environment file" in damaged or "suffix" in damaged:
+        # Everything below is built from the file with the suffix: neither can be guessed.
+        return DoctorReport(findings, repaired)
+    from tooling.deploy import pipeline
+
+    repaired += checks.rebuild_files(workspace, set(damaged))
+    prepared = pipeline.prepare(workspace, config_path)  # writes the tfvars again
+    from tooling.local import doctor as local
+
+    local_damaged = [f for f in findings if f.status == "damaged" and f.check.startswith(("local", "lock"))]
+    local_in_use = local.in_use(workspace)
+    if local_damaged or ("outputs" in damaged and local_in_use):
+        from tooling.local import apply_local
+        from tooling.local import destroy as destroy_local
+
+        if local.repair_paths(workspace, local_damaged):
+            destroy_local(workspace)
+            repaired.append("local target (provisioned afresh: its events and messages are gone)")
+        else:
+            repaired += [shown(f.path) for f in local_damaged]
+        if "outputs" in damaged:
+            clear_outputs(workspace)  # whatever stands there: apply_local writes it again
+        apply_local(prepared)
+        if "outputs" in damaged:
+            repaired.append("outputs")
+    return DoctorReport(_doctor_checks(workspace, config_path), repaired)
+
+
+def _doctor_checks(workspace: Workspace, config_path: Path | None) -> list[Finding]:
+    from tooling.deploy import doctor as checks
+
+    findings = checks.check_deployment(workspace, config_path)
+    if workspace.state_dir.is_dir():
+        from tooling.local.doctor import check_local  # the emulator loads only when it has state
+
+        findings += check_local(workspace)
+    return findings

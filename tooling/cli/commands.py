@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "apply": ("deploy",),
     "destroy": ("deploy",),
     "outputs": ("deploy",),
+    "doctor": ("doctor",),
     "test-pattern": ("patterns",),
     "route": ("patterns",),
     "invoke": ("invoke",),

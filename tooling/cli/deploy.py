@@ -26,11 +26,20 @@ from tooling.cli.options import (
 from tooling.deploy import pipeline as deploy
 from tooling.deploy.package import PackageResult, build_package
 from tooling.envlock import DEFAULT_WAIT_TIMEOUT
+from tooling.errors import DamagedStateError
 from tooling.outputs import load_outputs
 from tooling.workspace import Workspace
 
 AutoApprove = Annotated[
     bool, typer.Option("--auto-approve", "--yes", "-y", help="Do not ask for confirmation.")
+]
+NewSuffix = Annotated[
+    bool,
+    typer.Option(
+        "--new-suffix",
+        help="Give the environment a new random resource-name suffix first (asks; -y skips). On AWS this "
+        "replaces every named resource: tables and queues lose their data. The local target is rebuilt empty.",
+    ),
 ]
 
 
@@ -122,9 +131,24 @@ def plan(env: EnvOption = "dev", config: ConfigOption = None, json_out: JsonOpti
         _err().print(f"[bold]{summary.line()}[/bold] Saved plan: {summary.plan_file}")
 
 
+def _confirm_new_suffix(ws: Workspace, auto_approve: bool) -> None:
+    """Ask before --new-suffix renames everything (without a terminal only --yes says yes: exit 2)."""
+    try:
+        current = ws.recorded_suffix() or "none yet"
+    except DamagedStateError:
+        current = "damaged"
+    question = (
+        f"Replace the resource-name suffix of {ws.env} ({current}) with a new one? On AWS every named "
+        "resource is replaced (tables and queues lose their data); the local target is rebuilt empty."
+    )
+    if not (auto_approve or confirm(question, "--yes")):
+        _err().print("apply cancelled: nothing changed")
+        raise typer.Exit(1)
+
+
 def apply(
     env: EnvOption = "dev", config: ConfigOption = None, target: TargetOption = None,
-    auto_approve: AutoApprove = False, json_out: JsonOption = False,
+    auto_approve: AutoApprove = False, json_out: JsonOption = False, new_suffix: NewSuffix = False,
     wait_timeout: WaitTimeoutOption = DEFAULT_WAIT_TIMEOUT,
 ) -> None:  # fmt: skip
     """Deploy the environment: to AWS with terraform, or to the embedded local target (--target local).
@@ -137,11 +161,17 @@ def apply(
     kind = "aws" if target is None else deploy.resolve_target(ws, target)
     if kind == "aws":
         deploy.preflight_aws(ws)
-    prepared = deploy.prepare(ws, config)
+    if new_suffix:
+        _confirm_new_suffix(ws, auto_approve)
+    prepared = deploy.prepare(ws, config, new_suffix=new_suffix)
+    if new_suffix:
+        _err().print(f"new resource-name suffix for {env}: {ws.recorded_suffix()}")
     if kind == "aws":  # the local target runs the sources with this venv's interpreter anyway
         _warn_without_bytecode(prepared.package)
     with _stdout_for_json(json_out):
-        outputs = targets.apply(prepared, kind, confirm=_confirm(auto_approve), wait_timeout=wait_timeout)
+        outputs = targets.apply(
+            prepared, kind, confirm=_confirm(auto_approve), wait_timeout=wait_timeout, replace=new_suffix
+        )
     if outputs is None:
         _err().print("apply cancelled: nothing changed")
         raise typer.Exit(1)

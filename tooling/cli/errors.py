@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 import traceback
+from pathlib import Path
 
 import typer
 
-from tooling.errors import AwsError, ToolingError
+from tooling.errors import AwsError, DamagedStateError, ToolingError, UsageError
+from tooling.workspace import project_root
 
 
 def _botocore(exc: BaseException) -> ToolingError | None:
@@ -49,6 +53,39 @@ def _botocore(exc: BaseException) -> ToolingError | None:
     return None
 
 
+def _project_path(exc: BaseException) -> ToolingError | None:
+    """An OSError on a path of the project (`.tooling/dev/x.lock` a folder, `build` a file, ...): one line
+    naming the path. The places that expect such damage say more; this catches the ones that do not."""
+    if not isinstance(exc, OSError) or exc.filename is None or isinstance(exc.filename, int):
+        return None
+    root = project_root()
+    names = []
+    for name in (exc.filename, exc.filename2):
+        if name is None or isinstance(name, int):
+            continue
+        try:
+            names.append(Path(os.fsdecode(name)).absolute().relative_to(root))
+        except ValueError:
+            continue
+    if not names:
+        return None
+    where = names[-1].parts or (".",)  # of a rename, the destination is the tooling's own path
+    own = where[0] in (".tooling", "build")
+    hints = {
+        errno.EISDIR: "a folder stands where the tooling keeps a file: move it aside and run the command again",
+        errno.ENOTDIR: "a file stands where the tooling keeps a folder: move it aside and run the command again",
+        errno.EEXIST: "a file stands where the tooling keeps a folder: move it aside and run the command again",
+    }
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        hint = "check the owner and permissions of the path"
+    else:
+        hint = hints.get(exc.errno or 0, "check the path") if own else "check the path"
+    if len(where) > 1 and where[0] == ".tooling":
+        hint += f"; `tooling doctor --env {where[1]}` checks every state file"
+    error = DamagedStateError if own else UsageError
+    return error(f"{' -> '.join(map(str, names))}: {exc.strerror or exc}", hint=hint)
+
+
 def handle(exc: BaseException, debug: bool) -> int:
     """Print the error and return the exit code."""
     if isinstance(exc, typer.Exit):
@@ -61,7 +98,7 @@ def handle(exc: BaseException, debug: bool) -> int:
     if callable(show) and isinstance(getattr(exc, "exit_code", None), int):
         show()
         return int(exc.exit_code)  # type: ignore[attr-defined]
-    error = exc if isinstance(exc, ToolingError) else _botocore(exc)
+    error = exc if isinstance(exc, ToolingError) else (_botocore(exc) or _project_path(exc))
     if debug:
         traceback.print_exception(exc)
     if error is None:

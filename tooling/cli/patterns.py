@@ -12,7 +12,7 @@ import typer
 from tooling import input_files
 from tooling.cli.config_cmd import resolve_config
 from tooling.cli.options import ConfigOption, EnvOption, JsonOption
-from tooling.errors import UsageError
+from tooling.errors import DamagedStateError, UsageError
 from tooling.patterns import InvalidPatternError, compile_pattern
 from tooling.patterns.cases import run_cases
 from tooling.patterns.routing import SUFFIX_PLACEHOLDER, complete_event, route_event
@@ -91,10 +91,9 @@ def test_pattern(
 
 def _suffix(env: str) -> str:
     """The environment's resource-name suffix when one exists; never created by this read-only command."""
-    path = Workspace.for_env(env).state_dir / "suffix"
     try:
-        return path.read_text(encoding="utf-8").strip() or SUFFIX_PLACEHOLDER
-    except OSError:
+        return Workspace.for_env(env).recorded_suffix() or SUFFIX_PLACEHOLDER
+    except DamagedStateError:  # a preview: the names show the placeholder; apply and doctor name the damage
         return SUFFIX_PLACEHOLDER
 
 

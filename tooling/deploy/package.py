@@ -203,20 +203,32 @@ def _install_record(rel: str) -> bool:
 
 
 def _write_zip(dest: Path, files: list[tuple[str, Path]]) -> None:
-    tmp = dest.with_suffix(".zip.tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        for arcname, path in sorted(files, key=lambda item: item[0]):
-            info = zipfile.ZipInfo(arcname, date_time=FIXED_DATE)
-            info.external_attr = FILE_MODE
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3  # unix, so the mode bits are honoured the same everywhere
-            zf.writestr(info, path.read_bytes(), compresslevel=9)
-    os.chmod(tmp, FILE_MODE_OF_ZIP)
-    tmp.replace(dest)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")  # per process: concurrent builds never share it
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+            for arcname, path in sorted(files, key=lambda item: item[0]):
+                info = zipfile.ZipInfo(arcname, date_time=FIXED_DATE)
+                info.external_attr = FILE_MODE
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.create_system = 3  # unix, so the mode bits are honoured the same everywhere
+                zf.writestr(info, path.read_bytes(), compresslevel=9)
+        os.chmod(tmp, FILE_MODE_OF_ZIP)
+        tmp.replace(dest)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _recorded(stamp: Path) -> dict[str, object]:
+    """What the last build recorded; a damaged record only means the zip is built again."""
+    try:
+        recorded = json.loads(stamp.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return recorded if isinstance(recorded, dict) else {}
 
 
 def build_package(lambda_src: Path, dest: Path, *, force: bool = False) -> PackageResult:
@@ -229,10 +241,10 @@ def build_package(lambda_src: Path, dest: Path, *, force: bool = False) -> Packa
     bytecode = runtime[1] if runtime else None
     fingerprint = _fingerprint(lambda_src, requirements, bytecode)
     if not force and dest.is_file() and stamp.is_file():
-        recorded = json.loads(stamp.read_text())
+        recorded = _recorded(stamp)
         if recorded.get("inputs") == fingerprint and recorded.get("sha256") == _sha256(dest):
             return PackageResult(
-                dest, dest.stat().st_size, recorded["sha256"], rebuilt=False, bytecode=bytecode
+                dest, dest.stat().st_size, str(recorded["sha256"]), rebuilt=False, bytecode=bytecode
             )
     files = _source_files(lambda_src)
     deps = _install_dependencies(requirements, dest.parent / "cache")

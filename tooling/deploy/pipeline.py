@@ -38,9 +38,12 @@ class Prepared:
     tfvars: Path
 
 
-def prepare(workspace: Workspace, config_path: Path | None = None) -> Prepared:
-    """Validate the environment file, build the zip and write the tfvars: everything before terraform."""
+def prepare(workspace: Workspace, config_path: Path | None = None, *, new_suffix: bool = False) -> Prepared:
+    """Validate the environment file, build the zip and write the tfvars: everything before terraform.
+    `new_suffix` (apply --new-suffix, confirmed by the caller) writes a new resource-name suffix first."""
     config = load_environment(config_path or workspace.default_config, workspace.env)
+    if new_suffix:
+        workspace.replace_suffix()  # after the file validated: an invalid one never costs the old suffix
     package = build_package(workspace.lambda_src, workspace.zip_path)
     tfvars = write_tfvars(workspace, config, zip_path=package.path, zip_sha256_b64=package.sha256_b64)
     return Prepared(config, workspace, package, tfvars)

@@ -35,6 +35,7 @@ from tooling.errors import ToolingError
 from tooling.local import firehose
 from tooling.local.archive_source import LocalArchiveSource
 from tooling.local.delivery import Queues
+from tooling.local.dispatch import LOCK_NAME as DISPATCHER_LOCK
 from tooling.local.dispatch import DrainResult, drain, resume, spawn_background_dispatcher
 from tooling.local.dlq_source import LocalDlqSource
 from tooling.local.engine import Engine
@@ -47,7 +48,7 @@ from tooling.local.store import Store, db_path
 from tooling.local.summary import LocalSummary, summarize
 from tooling.outputs import DeploymentOutputs, save_outputs
 from tooling.publish.bus import Bus, Entry, Result
-from tooling.workspace import Workspace
+from tooling.workspace import Workspace, check_lock
 
 if TYPE_CHECKING:
     from tooling.deploy.pipeline import Prepared
@@ -119,6 +120,10 @@ class LocalBus:
         event_bus: str | None = None,
     ) -> None:
         self.workspace = workspace
+        if dispatch:
+            # A damaged dispatcher lock would fail each call after its events were accepted (and the
+            # publisher would send them again): refuse before the first one.
+            check_lock(workspace.state_dir / DISPATCHER_LOCK)
         self.store = _open_store(workspace, outputs)
         self.engine = Engine(self.store)
         self.dispatch = dispatch

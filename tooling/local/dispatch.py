@@ -34,7 +34,7 @@ from tooling.local import event_source, firehose
 from tooling.local.delivery import Tally, settle
 from tooling.local.store import Store, db_path, expire_archive
 from tooling.local.worker import FunctionSpec, Worker
-from tooling.workspace import Workspace, create_private, write_file
+from tooling.workspace import Workspace, create_private, open_lock, write_file
 
 LOCK_NAME = "dispatcher.lock"
 LOG_NAME = "dispatcher.log"
@@ -83,7 +83,7 @@ def dispatcher_lock(workspace: Workspace) -> Iterator[bool]:
     """Yield True while holding the environment's dispatcher lock, False when another process holds it."""
     workspace.ensure()
     path = workspace.state_dir / LOCK_NAME
-    fh = create_private(path).open("a+")
+    fh = open_lock(path)
     try:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -102,7 +102,7 @@ def lock_held(workspace: Workspace) -> bool:
     path = workspace.state_dir / LOCK_NAME
     if not path.exists():
         return False
-    with path.open("a+") as fh:
+    with open_lock(path) as fh:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -8,6 +8,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+from tooling.local.store import damage_named, database_damaged
 from tooling.observe.event_store import EventQuery, StoredEvent, stored_event
 
 COLUMNS = "id, source, detail_type, time, event"
@@ -22,11 +23,19 @@ class LocalEventStore:
     def _connect(self) -> sqlite3.Connection | None:
         """None until the batch processor has written its first event (the table does not exist yet)."""
         if not self.path.is_file():
+            if self.path.exists():
+                raise database_damaged(self.path, "not a regular file")
             return None
         # Not mode=ro: reading a WAL database may need to create its -shm file; nothing here writes.
         conn = sqlite3.connect(self.path, timeout=10.0)
         conn.row_factory = sqlite3.Row
-        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'events'").fetchone() is None:
+        try:
+            with damage_named(self.path):
+                found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'events'").fetchone()
+        except BaseException:
+            conn.close()
+            raise
+        if found is None:
             conn.close()
             return None
         return conn
@@ -48,10 +57,11 @@ class LocalEventStore:
             where.append("sk >= ?")
             params.append(since)
         try:
-            rows = conn.execute(
-                f"SELECT {COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY sk DESC LIMIT ?",
-                (*params, query.limit),
-            ).fetchall()
+            with damage_named(self.path):
+                rows = conn.execute(
+                    f"SELECT {COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY sk DESC LIMIT ?",
+                    (*params, query.limit),
+                ).fetchall()
         finally:
             conn.close()
         return [stored_event(dict(row)) for row in rows]
@@ -61,6 +71,7 @@ class LocalEventStore:
         if conn is None:
             return 0
         try:
-            return int(conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+            with damage_named(self.path):
+                return int(conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
         finally:
             conn.close()

@@ -41,7 +41,7 @@ from pathlib import Path
 
 from tooling.local.bucket import bucket_root
 from tooling.local.store import Counters, Store
-from tooling.workspace import PRIVATE_DIR_MODE, PRIVATE_MODE, Workspace, create_private, make_dir
+from tooling.workspace import PRIVATE_DIR_MODE, PRIVATE_MODE, Workspace, make_dir, open_lock
 
 SCOPE = "firehose"
 STREAM_VERSION = 1
@@ -153,7 +153,7 @@ def _error_envelope(data: str, stream: Stream, arrived_at: float, now: float) ->
 def _flush_lock(workspace: Workspace) -> Iterator[None]:
     """One flusher at a time per environment (the dispatcher and a `tooling archive` may both try)."""
     workspace.ensure()
-    with create_private(workspace.state_dir / LOCK_NAME).open("a+") as fh:
+    with open_lock(workspace.state_dir / LOCK_NAME) as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:
             yield

@@ -434,7 +434,9 @@ def destroy(workspace: Workspace, *, wait_timeout: float = DEFAULT_WAIT_TIMEOUT)
 
 def _remove_state(workspace: Workspace) -> None:
     state = workspace.state_dir
-    for name in (
+    if state.exists():
+        workspace.ensure()  # a file in the folder's place is refused with the line that names it
+    files = (
         DB_NAME,
         f"{DB_NAME}-wal",
         f"{DB_NAME}-shm",
@@ -447,8 +449,16 @@ def _remove_state(workspace: Workspace) -> None:
         "dispatcher.lock",
         "dispatcher.pid",  # written by earlier versions
         "firehose.lock",
-    ):
+    )
+    # destroy is the way back from damaged state: a folder where one of these files belongs goes too.
+    for name in files:
+        if (state / name).is_dir() and not (state / name).is_symlink():
+            shutil.rmtree(state / name)
+    for name in files:
         (state / name).unlink(missing_ok=True)
     # The buckets go too: `destroy` of the local target is a clean slate (Terraform would need them emptied).
     for folder in ("code", "workers", "runtime", "s3"):
-        shutil.rmtree(state / folder, ignore_errors=True)
+        if (state / folder).is_dir() and not (state / folder).is_symlink():
+            shutil.rmtree(state / folder, ignore_errors=True)
+        else:
+            (state / folder).unlink(missing_ok=True)  # a file (or link) where the folder belongs

@@ -1,6 +1,8 @@
 """The local target's state: one SQLite database per environment, `.tooling/<env>/local.sqlite`.
 
-WAL mode, so readers (monitor, logs) never block the writer and a crash never tears a transaction.
+WAL mode, so readers (monitor, logs) never block the writer and a crash never tears a transaction. A file
+SQLite cannot read (truncated, overwritten, corrupted by a crash of the disk) is a DamagedStateError naming
+the file and the way back (destroy + apply the local target), whichever statement finds it.
 Every PutEvents call is one transaction: the accepted events, their archive copies, the SQS messages and SNS
 notifications they produce and the Lambda invocations they queue are committed together or not at all.
 """
@@ -15,8 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tooling.errors import ToolingError
-from tooling.workspace import Workspace, create_private, make_dir
+from tooling.errors import DamagedStateError, ToolingError
+from tooling.workspace import Workspace, create_private, damaged, make_dir
 
 DB_NAME = "local.sqlite"
 SCHEMA_VERSION = "1"
@@ -114,6 +116,11 @@ ADDED_COLUMNS = (
 )
 
 
+# SQLite's result codes for a file that is not (or no longer) a readable database; a busy or locked database,
+# a full disk or a missing table are other problems with other fixes.
+DAMAGE_CODES = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+
+
 class LocalStateMissing(ToolingError):
     """Nothing is provisioned on the local target for this environment."""
 
@@ -122,10 +129,38 @@ def db_path(workspace: Workspace) -> Path:
     return workspace.state_dir / DB_NAME
 
 
+def database_damaged(path: Path, why: str) -> DamagedStateError:
+    """The error for a damaged database of the local target (local.sqlite, the event store, ...)."""
+    state = path.parent
+    if state.parent.name == ".tooling":
+        workspace = Workspace(root=state.parent.parent, env=state.name)
+        hint = (
+            f"{workspace.local_recovery()} rebuilds the local target from the environment file (its events "
+            f"and messages are lost); `tooling doctor --env {workspace.env}` checks every state file"
+        )
+    else:
+        hint = "remove it and provision the local target again (tooling apply --target local)"
+    return damaged(path, why, hint, what="the local state")
+
+
+@contextmanager
+def damage_named(path: Path) -> Iterator[None]:
+    """Turn SQLite's "database disk image is malformed" (and kin) into a DamagedStateError naming `path`."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        code = getattr(exc, "sqlite_errorname", "") or ""
+        if not (code.startswith(DAMAGE_CODES) or type(exc) is sqlite3.DatabaseError):
+            raise
+        raise database_damaged(path, str(exc)) from None
+
+
 class Store:
     """One connection, shared by the threads of one process under a lock (PutEvents callers may be many)."""
 
     def __init__(self, path: Path, *, create: bool = False) -> None:
+        if (path.exists() or path.is_symlink()) and not path.is_file():
+            raise database_damaged(path, "not a regular file")
         if not create and not path.is_file():
             raise LocalStateMissing(
                 f"the local target has no state at {path}",
@@ -139,6 +174,14 @@ class Store:
         self.lock = threading.RLock()
         self.conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
+        try:
+            with damage_named(path):
+                self._prepare(create)
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _prepare(self, create: bool) -> None:
         self.conn.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL mode: a commit survives a process crash; only an OS crash may lose the last commits.
         self.conn.execute("PRAGMA synchronous=NORMAL")
@@ -176,17 +219,18 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error), holding the process-wide lock."""
-        with self.lock:
+        with self.lock, damage_named(self.path):
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
 
     def query(self, sql: str, params: tuple[Any, ...] | Mapping[str, Any] = ()) -> list[sqlite3.Row]:
-        with self.lock:
+        with self.lock, damage_named(self.path):
             return list(self.conn.execute(sql, params))
 
     def scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
@@ -202,7 +246,7 @@ class Store:
         if conn is not None:
             conn.execute(sql, (key, value))
         else:
-            with self.lock:
+            with self.lock, damage_named(self.path):
                 self.conn.execute(sql, (key, value))
 
 
