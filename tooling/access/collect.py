@@ -249,11 +249,11 @@ class Collector:
                 )
             )
             # A target, role or queue deleted out of band is left out: its hop then fails as delivery would.
-            _unless_absent(self.target, target["Arn"])
+            unless_absent(self.target, target["Arn"])
             if target.get("RoleArn"):
-                _unless_absent(self.role, target["RoleArn"])
+                unless_absent(self.role, target["RoleArn"])
             if (target.get("DeadLetterConfig") or {}).get("Arn"):
-                _unless_absent(self.queue, target["DeadLetterConfig"]["Arn"])
+                unless_absent(self.queue, target["DeadLetterConfig"]["Arn"])
         self.found.rules.append(rule)
 
     def target(self, arn: str) -> None:
@@ -505,7 +505,7 @@ _ABSENT = {
 }
 
 
-def _unless_absent(read: Callable[[str], Any], arn: str) -> None:
+def unless_absent(read: Callable[[str], Any], arn: str) -> None:
     try:
         read(arn)
     except Exception as exc:
