@@ -36,7 +36,7 @@ def function_arn(deployment: Deployment, short: str) -> str:
     return next(arn for arn in deployment.functions if arn.endswith(f"-{short}"))
 
 
-@pytest.mark.parametrize(("env", "hops", "twins"), [("dev", 41, 53), ("prod", 50, 64)])
+@pytest.mark.parametrize(("env", "hops", "twins"), [("dev", 41, 55), ("prod", 50, 66)])
 def test_every_hop_is_allowed_and_every_twin_denied(env: str, hops: int, twins: int) -> None:
     matrix = evaluate_deployment(recorded(env))
 

@@ -109,10 +109,27 @@ class Builder(Steps):
         twins = [(f"another rule of the bus ({self.short(other)})", steps(twin_source))]
         if service in ("sqs", "sns"):
             twins.append(("plain HTTP", steps(source, PLAIN_HTTP)))
+            twins += self.key_scope_twin(service, target.arn)
         if service in ("events", "firehose", "states"):
             foreign = {"aws:SourceArn": other_account(rule.arn), "aws:SourceAccount": OTHER_ACCOUNT}
             twins.append(("the same rule in another account", steps(foreign)))
         self.add(name, "rule-target", steps(source), twins)
+
+    def key_scope_twin(self, service: str, arn: str) -> list[tuple[str, list[Step]]]:
+        """The key statement EventBridge delivers with is pinned to this topic or queue: the same call with
+        another one's encryption context (the operations topic, another queue of the stack) is refused."""
+        found = self.d.topics.get(arn) if service == "sns" else self.d.queues.get(arn)
+        if found is None or found.kms_key is None:
+            return []
+        if service == "sns":
+            other, key_name = self.operations_topic(arn), "kms:EncryptionContext:aws:sns:topicArn"
+        else:
+            queues = [q for q in self.d.queues if q != arn]
+            other = queues[0] if queues else other_account(arn)
+            key_name = "kms:EncryptionContext:aws:sqs:arn"
+        context = {key_name: other, "kms:ViaService": self.service_domain(service)}
+        change = f"the key for another {'topic' if service == 'sns' else 'queue'} ({self.short(other)})"
+        return [(change, [self.kms_step(EVENTS, "kms:GenerateDataKey", found.kms_key, context)])]
 
     def cmk_steps(
         self, principal: Principal, key: str | None, context: Mapping[str, ContextValue]
