@@ -40,6 +40,22 @@ XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 Twins = list[tuple[str, list[Step]]] | tuple[()]
 
 
+PLAIN_HTTP_TWIN = "plain HTTP"
+
+
+def tls_only(policy: Policy | None) -> bool:
+    """Whether the policy denies requests without TLS (a Deny on aws:SecureTransport false)."""
+    if policy is None:
+        return False
+    statements = policy.document.get("Statement", [])
+    for statement in statements if isinstance(statements, list) else [statements]:
+        values = ((statement.get("Condition") or {}).get("Bool") or {}).get("aws:SecureTransport")
+        values = values if isinstance(values, list) else [values]
+        if statement.get("Effect") == "Deny" and [str(v).lower() for v in values] == ["false"]:
+            return True
+    return False
+
+
 def other_account(arn: str) -> str:
     parts = arn.split(":")
     return ":".join([*parts[:4], OTHER_ACCOUNT, *parts[5:]]) if len(parts) > 5 else arn
@@ -57,6 +73,8 @@ class Builder(Steps):
     def add(self, name: str, kind: str, steps: list[Step], twins: Twins = ()) -> None:
         self.hops.append(Hop(name, kind, tuple(steps)))
         for change, twin_steps in twins:
+            if change == PLAIN_HTTP_TWIN and not any(tls_only(s.resource) for s in twin_steps):
+                continue  # plain HTTP must be refused only where a policy says so (a TLS-only statement)
             self.hops.append(Hop(f"{name} [twin: {change}]", kind, tuple(twin_steps), False, name, change))
 
     def build(self) -> list[Hop]:
@@ -108,7 +126,7 @@ class Builder(Steps):
         twin_source = {"aws:SourceArn": other, "aws:SourceAccount": self.account}
         twins = [(f"another rule of the bus ({self.short(other)})", steps(twin_source))]
         if service in ("sqs", "sns"):
-            twins.append(("plain HTTP", steps(source, PLAIN_HTTP)))
+            twins.append((PLAIN_HTTP_TWIN, steps(source, PLAIN_HTTP)))
             twins += self.key_scope_twin(service, target.arn)
         if service in ("events", "firehose", "states"):
             foreign = {"aws:SourceArn": other_account(rule.arn), "aws:SourceAccount": OTHER_ACCOUNT}
@@ -283,7 +301,7 @@ class Builder(Steps):
                         [self.service_step(SNS, "sqs:SendMessage", dlq, {**other, **TLS})],
                     ),
                     (
-                        "plain HTTP",
+                        PLAIN_HTTP_TWIN,
                         [self.service_step(SNS, "sqs:SendMessage", dlq, {**source, **PLAIN_HTTP})],
                     ),
                 ],
@@ -366,7 +384,7 @@ class Builder(Steps):
                     )
                 ]
             )
-            twins.append(("plain HTTP", self.consumer_steps(role, queue, PLAIN_HTTP)))
+            twins.append((PLAIN_HTTP_TWIN, self.consumer_steps(role, queue, PLAIN_HTTP)))
             self.add(
                 f"queue {self.short(queue)} -> {name} (event source mapping)",
                 "consumer",
@@ -386,7 +404,7 @@ class Builder(Steps):
                 ]
             )
             twins.append(
-                ("plain HTTP", [self.role_step(role, "sqs:SendMessage", fn.dead_letter_arn, PLAIN_HTTP)])
+                (PLAIN_HTTP_TWIN, [self.role_step(role, "sqs:SendMessage", fn.dead_letter_arn, PLAIN_HTTP)])
             )
             self.add(
                 f"function {name} -> {self.short(fn.dead_letter_arn)} (async failure)",
@@ -604,7 +622,7 @@ class Builder(Steps):
             "firehose",
             write(obj, TLS),
             [
-                ("plain HTTP", write(obj, PLAIN_HTTP)),
+                (PLAIN_HTTP_TWIN, write(obj, PLAIN_HTTP)),
                 ("another bucket", [self.role_step(role, "s3:PutObject", other_bucket)]),
             ],
         )
