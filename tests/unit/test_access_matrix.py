@@ -180,3 +180,15 @@ def test_recorded_policies_that_are_not_json_are_a_usage_error(tmp_path: Path) -
     assert done.returncode == 2
     assert done.stderr.startswith(f"error: cannot read recorded policies {tmp_path / 'bad.json'}: ")
     assert done.stdout == ""
+
+
+def test_an_unwritable_record_path_is_a_usage_error(tmp_path: Path) -> None:
+    target = tmp_path / "missing-dir" / "policies.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "tooling", "access", "--from", str(RECORDED / "access-dev.json"), "--record", str(target)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: cannot write {target}: ")
+    assert not target.parent.exists()

@@ -54,7 +54,12 @@ def access(
             )
         deployment = collect(outputs)
     if record is not None:
-        record.write_text(deployment.model_dump_json(indent=1) + "\n", encoding="utf-8")
+        try:
+            record.write_text(deployment.model_dump_json(indent=1) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write {record}: {exc.strerror or exc}", hint="pass a writable path"
+            ) from None
     matrix = evaluate_deployment(deployment)
     if as_json:
         typer.echo(json.dumps(matrix.as_json()))
