@@ -37,6 +37,7 @@ module "event_bus" {
   kms_key_arn            = module.messaging.kms_key_arn
   dead_letter_queue_arn  = module.messaging.events_dlq_arn
   publisher_account_ids  = var.publisher_account_ids
+  publisher_sources      = local.ecommerce_sources
 }
 
 module "processors" {

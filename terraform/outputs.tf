@@ -15,6 +15,11 @@ output "event_bus_arn" {
   value       = module.event_bus.arn
 }
 
+output "publisher_policy_arn" {
+  description = "ARN of the managed policy a producer's role attaches to PutEvents on the bus (its sources only)."
+  value       = module.event_bus.publisher_policy_arn
+}
+
 output "archive_name" {
   description = "Name of the archive holding every event for replay."
   value       = module.event_bus.archive_name

@@ -39,6 +39,7 @@ OUTPUT_NAMES = (
     "s3_archive_bucket_name",
     "s3_archive_stream_name",
     "event_store_table_name",
+    "publisher_policy_arn",
 )
 
 
@@ -65,6 +66,9 @@ class DeploymentOutputs(BaseModel):
     s3_archive_stream_name: str = ""
     # "" when [event_store] is disabled (as Terraform outputs it), or absent from an older deployment.
     event_store_table_name: str = ""
+    # The managed policy producers attach (events:PutEvents on the bus); "" on the local target, which has
+    # no IAM, or from a deployment older than it.
+    publisher_policy_arn: str = ""
 
     def contract(self) -> dict[str, Any]:
         """The outputs by their contract names only."""

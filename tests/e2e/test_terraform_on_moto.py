@@ -70,6 +70,18 @@ def test_the_dashboard_aws_stored_has_metric_arrays_only(results: dict[str, Any]
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
+def test_every_hop_is_authorized_and_every_injected_fault_is_caught(
+    results: dict[str, Any], env: str
+) -> None:
+    result = results[env]
+
+    assert result["access_failures"] == [], result["summary"]
+    assert result["access_hops"] > 0 and result["access_allowed"] == result["access_hops"]
+    assert result["access_twins"] > 0 and result["access_twins_denied"] == result["access_twins"]
+    assert result["faults_caught"] == 4, result["faults"]
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
 def test_destroy_leaves_nothing(results: dict[str, Any], env: str) -> None:
     result = results[env]
 

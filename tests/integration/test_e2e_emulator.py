@@ -31,6 +31,28 @@ def client(service: str, endpoint: str, region: str = "us-east-1") -> Any:
     )  # fmt: skip
 
 
+def allow_events(service: str, resource: str, rule_arn: str) -> str:
+    """A resource policy statement letting EventBridge deliver for `rule_arn`, as the stack's are."""
+    action = {"sqs": "sqs:SendMessage", "sns": "sns:Publish"}[service]
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "EventBridgeRule", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+        "Action": action, "Resource": resource, "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}}]})  # fmt: skip
+
+
+def eventbridge_role(iam: Any, name: str, rule_arn: str, action: str, resource: str) -> str:
+    """A target role EventBridge may assume for `rule_arn` only, allowed `action` on `resource`."""
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}}]}  # fmt: skip
+    arn = str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}],
+    }
+    iam.put_role_policy(RoleName=name, PolicyName="target", PolicyDocument=json.dumps(policy))
+    return arn
+
+
 def test_a_queue_keeps_its_policy_when_another_attribute_is_set(endpoint: str) -> None:
     sqs = client("sqs", endpoint)
     url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
@@ -92,7 +114,10 @@ def test_put_events_delivers_to_lambda_and_sns_targets_instead_of_failing(endpoi
     sns.subscribe(
         TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
     )
-    events.put_rule(Name="r", EventPattern=json.dumps({"source": ["shop"]}))
+    rule = events.put_rule(Name="r", EventPattern=json.dumps({"source": ["shop"]}))["RuleArn"]
+    sns.set_topic_attributes(
+        TopicArn=topic, AttributeName="Policy", AttributeValue=allow_events("sns", topic, rule)
+    )
     events.put_targets(
         Rule="r",
         Targets=[
@@ -242,10 +267,10 @@ def test_put_events_reaches_a_firehose_target_as_partitioned_gzip_json_lines(end
         },
     )["DeliveryStreamARN"]
     events.create_event_bus(Name="archive-bus")
-    events.put_rule(Name="all", EventBusName="archive-bus", EventPattern='{"source": ["shop.orders"]}')
+    rule = events.put_rule(Name="all", EventBusName="archive-bus", EventPattern='{"source": ["shop.orders"]}')
+    role = eventbridge_role(client("iam", endpoint), "eb", rule["RuleArn"], "firehose:PutRecord*", stream)
     events.put_targets(
-        Rule="all", EventBusName="archive-bus",
-        Targets=[{"Id": "s3-archive", "Arn": stream, "RoleArn": "arn:aws:iam::123456789012:role/eb"}],
+        Rule="all", EventBusName="archive-bus", Targets=[{"Id": "s3-archive", "Arn": stream, "RoleArn": role}],
     )  # fmt: skip
 
     answer = events.put_events(
@@ -318,7 +343,8 @@ def test_concurrent_put_events_into_a_queue_with_an_event_source_mapping_all_suc
         BatchSize=10,
         FunctionResponseTypes=["ReportBatchItemFailures"],
     )
-    events.put_rule(Name="esm-race", EventPattern=json.dumps({"source": ["esm.race"]}))
+    rule = events.put_rule(Name="esm-race", EventPattern=json.dumps({"source": ["esm.race"]}))["RuleArn"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": allow_events("sqs", arn, rule)})
     events.put_targets(Rule="esm-race", Targets=[{"Id": "queue", "Arn": arn}])
     failures: list[str] = []
 
@@ -347,3 +373,78 @@ def test_concurrent_put_events_into_a_queue_with_an_event_source_mapping_all_suc
         thread.join()
 
     assert failures == []
+
+
+def test_a_target_its_policy_does_not_allow_is_dead_lettered_as_aws_does(endpoint: str) -> None:
+    """moto enforces no policy; the emulator authorizes each hop with the access evaluator. A queue policy
+    naming another rule: the event goes to the target's DLQ with EventBridge's permission-error attributes,
+    and the rule counts a FailedInvocation; the queue gets nothing. Fixed, the next event is delivered."""
+    events, sqs = client("events", endpoint), client("sqs", endpoint)
+    urls = {name: sqs.create_queue(QueueName=name)["QueueUrl"] for name in ("authz-target", "authz-dlq")}
+    arns = {
+        name: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        for name, url in urls.items()
+    }
+    rule = events.put_rule(Name="authz", EventPattern=json.dumps({"source": ["authz"]}))["RuleArn"]
+    other = rule.replace("rule/authz", "rule/another")
+    sqs.set_queue_attributes(
+        QueueUrl=urls["authz-target"], Attributes={"Policy": allow_events("sqs", arns["authz-target"], other)}
+    )
+    sqs.set_queue_attributes(
+        QueueUrl=urls["authz-dlq"], Attributes={"Policy": allow_events("sqs", arns["authz-dlq"], rule)}
+    )
+    events.put_targets(Rule="authz", Targets=[
+        {"Id": "q", "Arn": arns["authz-target"], "DeadLetterConfig": {"Arn": arns["authz-dlq"]}}])  # fmt: skip
+
+    answer = events.put_events(Entries=[{"Source": "authz", "DetailType": "t", "Detail": '{"n": 1}'}])
+
+    assert answer["FailedEntryCount"] == 0  # PutEvents itself succeeds: the failure is the delivery's
+    assert "Messages" not in sqs.receive_message(QueueUrl=urls["authz-target"], WaitTimeSeconds=0)
+    [dead] = sqs.receive_message(QueueUrl=urls["authz-dlq"], MessageAttributeNames=["All"])["Messages"]
+    attributes = {k: v["StringValue"] for k, v in dead["MessageAttributes"].items()}
+    assert attributes["RULE_ARN"] == rule and attributes["TARGET_ARN"] == arns["authz-target"]
+    assert attributes["ERROR_CODE"] == "NO_PERMISSIONS"
+    assert "sqs:SendMessage" in attributes["ERROR_MESSAGE"]
+    assert json.loads(dead["Body"])["detail"] == {"n": 1}
+    failed = client("cloudwatch", endpoint).get_metric_statistics(
+        Namespace="AWS/Events", MetricName="FailedInvocations", Dimensions=[{"Name": "RuleName", "Value": "authz"}],
+        StartTime="2000-01-01T00:00:00Z", EndTime="2100-01-01T00:00:00Z", Period=3600, Statistics=["Sum"],
+    )["Datapoints"]  # fmt: skip
+    assert sum(p["Sum"] for p in failed) == 1
+
+    sqs.set_queue_attributes(
+        QueueUrl=urls["authz-target"], Attributes={"Policy": allow_events("sqs", arns["authz-target"], rule)}
+    )
+    import time
+
+    time.sleep(1.1)  # the emulator caches a rule's verdicts for a second
+    events.put_events(Entries=[{"Source": "authz", "DetailType": "t", "Detail": '{"n": 2}'}])
+    [delivered] = sqs.receive_message(QueueUrl=urls["authz-target"])["Messages"]
+    assert json.loads(delivered["Body"])["detail"] == {"n": 2}
+
+
+def test_an_sns_subscription_without_the_functions_permission_goes_to_its_redrive_dlq(endpoint: str) -> None:
+    import io
+    import zipfile
+
+    sns, sqs, functions, iam = (client(s, endpoint) for s in ("sns", "sqs", "lambda", "iam"))
+    role = iam.create_role(RoleName="authz-fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("h.py", "def handler(event, context):\n    return {}\n")
+    fn = functions.create_function(
+        FunctionName="authz-fn", Runtime="python3.13", Role=role, Handler="h.handler", Code={"ZipFile": code.getvalue()},
+    )["FunctionArn"]  # fmt: skip
+    topic = sns.create_topic(Name="authz-topic")["TopicArn"]
+    dlq = sqs.create_queue(QueueName="authz-sub-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=dlq, Attributes={"Policy": json.dumps({"Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+        "Resource": dlq_arn, "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]})})  # fmt: skip
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn,
+                  Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn})})  # fmt: skip
+
+    sns.publish(TopicArn=topic, Message="high-value order")  # no permission for sns.amazonaws.com
+
+    [dead] = sqs.receive_message(QueueUrl=dlq)["Messages"]
+    assert json.loads(dead["Body"])["Message"] == "high-value order"

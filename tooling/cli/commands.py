@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "graph": ("graph",),
     "demo": ("demo",),
     "e2e": ("e2e",),
+    "access": ("access",),
     # groups (typer lists them after the plain commands)
     "config": ("config_cmd",),
     "publish": ("publish",),

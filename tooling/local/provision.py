@@ -173,6 +173,7 @@ def outputs_for(config: Config, names: Names, arns: Arns) -> DeploymentOutputs:
         s3_archive_bucket_name=names.s3_archive_bucket if config.creates_s3_archive else "",
         s3_archive_stream_name=names.s3_archive_stream if config.creates_s3_archive else "",
         event_store_table_name=names.event_store if store_enabled else "",
+        publisher_policy_arn="",  # the local target has no IAM
     )
 
 

@@ -44,3 +44,27 @@ data "aws_iam_policy_document" "bus" {
     }
   }
 }
+
+# The policy a producer's role attaches to publish here (README, "Publishing from your services"): PutEvents on
+# this bus only, and only with the stack's sources, so a producer can neither write to another bus nor pose
+# as an AWS service or another system. Producers need no key permission: EventBridge encrypts with the bus's
+# key through its own key-policy statement. `tooling access` evaluates it (hop "producer").
+resource "aws_iam_policy" "publisher" {
+  name        = "${var.name}-publisher"
+  description = "PutEvents on ${var.name} with the stack's sources; attach it to the roles of the services that publish"
+  policy      = data.aws_iam_policy_document.publisher.json
+}
+
+data "aws_iam_policy_document" "publisher" {
+  statement {
+    sid       = "PutEventsOnTheBus"
+    actions   = ["events:PutEvents"]
+    resources = [aws_cloudwatch_event_bus.this.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "events:source"
+      values   = var.publisher_sources
+    }
+  }
+}

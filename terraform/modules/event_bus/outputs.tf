@@ -17,3 +17,8 @@ output "archive_arn" {
   description = "ARN of the archive."
   value       = aws_cloudwatch_event_archive.this.arn
 }
+
+output "publisher_policy_arn" {
+  description = "ARN of the managed policy producers attach to publish on the bus."
+  value       = aws_iam_policy.publisher.arn
+}

@@ -55,3 +55,14 @@ variable "publisher_account_ids" {
     error_message = "publisher_account_ids must hold 12-digit AWS account ids."
   }
 }
+
+variable "publisher_sources" {
+  type        = list(string)
+  description = "The event sources the publisher policy lets producers use (events:source of PutEvents)."
+  nullable    = false
+
+  validation {
+    condition     = length(var.publisher_sources) > 0
+    error_message = "publisher_sources must name at least one source (an empty list would let no producer publish)."
+  }
+}

@@ -104,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, SystemExit):  # werkzeug prints why and exits 1 when the port is taken
         print(f"error: cannot listen on 127.0.0.1:{args.port}: the port is in use", file=sys.stderr)
         return 4
+    from tooling.deploy.e2e import authorization
+
+    authorization.set_endpoint(f"http://127.0.0.1:{server.server_address[1]}")
     print(f"listening {server.server_address[1]}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()

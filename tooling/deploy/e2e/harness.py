@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from tooling.config import EndpointService, load_config
-from tooling.deploy.e2e import compat, provider
+from tooling.deploy.e2e import compat, faults, provider
 from tooling.deploy.e2e.inspection import (
     archive_event_count,
     archive_records,
@@ -78,6 +78,16 @@ class EnvResult:
     # [batch_processor] enabled: the batch queue has a consumer, so it must be drained, not hold N.
     consumer: bool = False
     consumer_problems: list[str] = field(default_factory=list)
+    # `tooling access` after the apply: hops allowed of hops, twins denied of twins, and its summary line.
+    access_allowed: int | None = None
+    access_hops: int | None = None
+    access_twins_denied: int | None = None
+    access_twins: int | None = None
+    access_failures: list[str] = field(default_factory=list)
+    # The injected faults (faults.py): one line each, and how many were caught (DENY reported, dead-lettered,
+    # drift planned, restored by `tooling apply`).
+    faults: list[str] = field(default_factory=list)
+    faults_caught: int | None = None
     destroyed: int | None = None
     dashboard_problems: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
@@ -105,6 +115,15 @@ class EnvResult:
                     if self.consumer
                     else []
                 ),
+                *(
+                    []
+                    if self.access_hops is None
+                    else [
+                        f"access {self.access_allowed}/{self.access_hops} allowed, "
+                        f"{self.access_twins_denied}/{self.access_twins} twins denied, "
+                        f"faults {self.faults_caught}/{len(faults.FAULTS)} caught"
+                    ]
+                ),
                 f"destroyed {self.destroyed}",
                 f"left {len(self.left)}",
                 f"dashboard {'ok' if not self.dashboard_problems else 'INVALID'}",
@@ -127,6 +146,9 @@ class EnvResult:
             )
             and self.destroyed == self.applied
             and not self.left
+            and self.access_hops is not None
+            and not self.access_failures
+            and self.faults_caught == len(faults.FAULTS)
             and not self.dashboard_problems
         )
 
@@ -220,6 +242,17 @@ class Run:
 
     def tooling(self, step: str, *args: str) -> str:
         """Run `tooling ARGS --env ENV` as a user does; return its stdout; fail with its error line."""
+        code, stdout = self.tooling_code(step, *args)
+        if code != 0:
+            log = self.logs / f"{self.env}-{step}.log"
+            raise ToolingError(
+                f"e2e {self.env}: `tooling {' '.join(args)}` failed: {_last_error(log.read_text())}",
+                hint=f"log: {log}",
+            )
+        return stdout
+
+    def tooling_code(self, step: str, *args: str) -> tuple[int, str]:
+        """Run `tooling ARGS --env ENV`; return its exit code and stdout (the log keeps both streams)."""
         log = self.logs / f"{self.env}-{step}.log"
         started = time.monotonic()
         with log.open("w") as err:
@@ -230,12 +263,7 @@ class Run:
         with log.open("a") as out:
             out.write(stdout)
         self.progress(f"e2e {self.env}: tooling {' '.join(args)} ({time.monotonic() - started:.0f} s)")
-        if code != 0:
-            raise ToolingError(
-                f"e2e {self.env}: `tooling {' '.join(args)}` failed: {_last_error(log.read_text())}",
-                hint=f"log: {log}",
-            )
-        return stdout
+        return code, stdout
 
     def state_count(self, terraform: str) -> int:
         """Managed resource instances in the environment's state (data sources excluded)."""
@@ -304,12 +332,75 @@ class Run:
                     config.batch_processor.batch_size, config.batch_processor.batching_window_seconds,
                     outputs["region"], endpoint,
                 )  # fmt: skip
+            self.check_access(outputs, endpoint)
+            if bucket:  # the faults' events reached the archive too
+                empty_bucket(bucket, outputs["region"], endpoint)
             before = self.result.applied
             self.tooling("destroy", "destroy", "-y")
             self.result.destroyed = before - self.state_count(terraform)
             self.result.left = leftovers(prefix, self.regions, endpoint)
         self.result.seconds = time.monotonic() - started
         return self.result
+
+    def access(self, step: str) -> dict[str, Any]:
+        """`tooling access --json` (exit 1 when a hop fails: the document says which)."""
+        code, stdout = self.tooling_code(step, "access", "--json")
+        if code not in (0, 1) or not stdout.strip():
+            log = self.logs / f"{self.env}-{step}.log"
+            raise ToolingError(f"e2e {self.env}: `tooling access` failed: {_last_error(log.read_text())}",
+                               hint=f"log: {log}")  # fmt: skip
+        document: dict[str, Any] = json.loads(stdout)
+        return document
+
+    def check_access(self, outputs: dict[str, Any], endpoint: str) -> None:
+        """The matrix of the deployed stack, then each fault of faults.py: injected, reported, dead-lettered,
+        seen as drift and restored by `tooling apply`."""
+        matrix = self.access("access")
+        hops = [h for h in matrix["hops"] if h["expect"] == "ALLOW"]
+        twins = [h for h in matrix["hops"] if h["expect"] == "DENY"]
+        self.result.access_hops, self.result.access_twins = len(hops), len(twins)
+        self.result.access_allowed = sum(h["decision"] == "ALLOW" for h in hops)
+        self.result.access_twins_denied = sum(h["decision"] == "DENY" for h in twins)
+        self.result.access_failures = [
+            f"{h['hop']}: {h['decision']} ({h['reason']})" for h in matrix["hops"] if not h["ok"]
+        ]
+        if self.result.access_failures:
+            return  # faults are proven against a clean matrix only
+        caught = 0
+        for number, fault in enumerate(faults.FAULTS, 1):
+            line, ok = self.inject(number, fault, outputs, endpoint)
+            self.result.faults.append(line)
+            self.progress(f"e2e {self.env}: fault {number}: {line}")
+            caught += ok
+        self.result.faults_caught = caught
+
+    def inject(
+        self, number: int, fault: faults.Fault, outputs: dict[str, Any], endpoint: str
+    ) -> tuple[str, bool]:
+        region = outputs["region"]
+        dlq_url = outputs["dead_letter_queue_urls"][fault.dead_letter_queue]
+        faults.drain(dlq_url, region, endpoint)
+        fault.inject(outputs, endpoint)
+        broken = self.access(f"fault{number}-access")
+        failed = [h["hop"] for h in broken["hops"] if not h["ok"]]
+        # The hop denied (a twin the broken policy now names may be allowed as well: reported too).
+        reported = any(h["hop"] == fault.hop and h["decision"] == "DENY" for h in broken["hops"])
+        self.tooling(f"fault{number}-publish", "publish", "order", "--amount", str(fault.amount), "--json")
+        landed = faults.dead_lettered(fault, outputs, faults.drain(dlq_url, region, endpoint))
+        self.tooling(f"fault{number}-apply", "apply", "--target", "aws", "-y", "--json")
+        plan = _PLANNED.search(_ANSI.sub("", (self.logs / f"{self.env}-fault{number}-apply.log").read_text()))
+        drift = plan is not None and any(int(n) for n in plan.groups())
+        restored = self.access(f"fault{number}-restored")["ok"] is True
+        ok = reported and landed and drift and restored
+        line = (
+            f"{fault.name}: access {'DENY ' + fault.hop if reported else 'reported ' + str(failed)}, "
+            f"{'dead-lettered' if landed else 'NOT dead-lettered'} ({fault.dead_letter_queue} DLQ), "
+            f"drift {plan.group(0) if plan else 'not planned'}, {'restored' if restored else 'NOT restored'}"
+        )
+        return line, ok
+
+
+_PLANNED = re.compile(r"Plan: (\d+) to add, (\d+) to change, (\d+) to destroy")
 
 
 def _is_data_source(address: str) -> bool:

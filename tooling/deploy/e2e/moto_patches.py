@@ -22,7 +22,7 @@ def apply_all() -> list[str]:
     """Apply every patch; return one line per patch saying what it covers."""
     patches = (
         _lambda_without_docker, _sqs_attributes, _lambda_configuration, _sfn_calls, _events_targets,
-        _firehose_s3_delivery, _s3_secure_transport, _sqs_event_source_one_poller,
+        _firehose_s3_delivery, _s3_secure_transport, _sqs_event_source_one_poller, _sns_lambda_authorized,
     )  # fmt: skip
     return [patch() for patch in patches]
 
@@ -142,7 +142,11 @@ def _events_targets() -> str:
     sns_backends = _moto("moto.sns.models").sns_backends
     stepfunctions_backends = _moto("moto.stepfunctions.models").stepfunctions_backends
     firehose_backends = _moto("moto.firehose.models").firehose_backends
+    sqs_backends = _moto("moto.sqs.models").sqs_backends
+    cloudwatch_backends = _moto("moto.cloudwatch.models").cloudwatch_backends
     parse_arn = _moto("moto.utilities.arns").parse_arn
+    from tooling.deploy.e2e import authorization
+
     send_to_targets = Rule.send_to_targets
 
     def deliver(target: dict[str, Any], payload: str) -> None:
@@ -162,15 +166,23 @@ def _events_targets() -> str:
 
     def send(self: Any, original_event: dict[str, Any], transform_input: bool = True) -> None:
         # moto delivers to queues, log groups and buses only and raises NotImplementedError (HTTP 500 for
-        # the whole PutEvents) for the stack's Lambda, SNS, Step Functions and Firehose targets.
-        ours = [
-            t for t in self.targets if parse_arn(t["Arn"]).service in ("lambda", "sns", "states", "firehose")
-        ]
-        rest = copy.copy(self)
-        rest.targets = [t for t in self.targets if t not in ours]
-        send_to_targets(rest, original_event, transform_input)
-        if not ours or not self.event_pattern.matches_event(original_event):
+        # the whole PutEvents) for the stack's Lambda, SNS, Step Functions and Firehose targets. And moto
+        # enforces no policy: every target is first authorized as AWS would (authorization.py).
+        if getattr(self, "managed_by", None):  # an archive's own rule: EventBridge's, no policy applies
+            send_to_targets(self, original_event, transform_input)
             return
+        if not self.event_pattern.matches_event(original_event):
+            return
+        verdicts = authorization.rule_verdicts(self)
+        allowed = [t for t in self.targets if verdicts[t["Id"]].allowed]
+        for target in self.targets:
+            if not verdicts[target["Id"]].allowed:
+                refuse(self, target, original_event, verdicts[target["Id"]])
+        ours = [t for t in allowed if parse_arn(t["Arn"]).service in ("lambda", "sns", "states", "firehose")]
+        rest = copy.copy(self)
+        rest.targets = [t for t in allowed if t not in ours]
+        if rest.targets:
+            send_to_targets(rest, original_event, transform_input)
         for target in ours:
             transformer = target.get("InputTransformer")
             event: Any = original_event
@@ -188,10 +200,32 @@ def _events_targets() -> str:
             ) as exc:  # a failed delivery is the rule's FailedInvocations, not PutEvents' error
                 print(f"delivery to {target['Arn']} failed: {exc!r}", file=sys.stderr)
 
+    def refuse(rule: Any, target: dict[str, Any], event: dict[str, Any], verdict: Any) -> None:
+        """A permission error: not retried; FailedInvocations, and the event in the target's DLQ."""
+        arn = parse_arn(rule.arn)
+        print(f"delivery of {rule.name} to {target['Arn']} refused: {verdict.message}", file=sys.stderr)
+        metrics = ["FailedInvocations"]
+        dlq = (target.get("DeadLetterConfig") or {}).get("Arn")
+        if dlq and verdict.dead_letter_allowed:
+            queue = parse_arn(dlq)
+            attributes = authorization.dead_letter_attributes(rule.arn, target["Arn"], verdict.message)
+            sqs_backends[queue.account][queue.region].send_message(
+                queue.resource_id, authorization.event_body(event), message_attributes=attributes
+            )
+            metrics.append("InvocationsSentToDLQ")
+        elif dlq:
+            metrics.append("InvocationsFailedToBeSentToDLQ")
+        cloudwatch_backends[arn.account][arn.region].put_metric_data(
+            "AWS/Events",
+            [{"MetricName": name, "Value": 1.0, "Unit": "Count",
+              "Dimensions": [{"Name": "RuleName", "Value": rule.name}]} for name in metrics],
+        )  # fmt: skip
+
     Rule.send_to_targets = send
     return (
         "events: rules deliver to Lambda (async invoke), SNS topics, Step Functions state machines and "
-        "Firehose streams"
+        "Firehose streams; every target only when the access evaluator allows the hop (else "
+        "FailedInvocations and the DLQ, as AWS)"
     )
 
 
@@ -315,3 +349,43 @@ def _sqs_event_source_one_poller() -> str:
 
     Queue.add_message = add_message_polled_once
     return "sqs: a queue's event source mapping runs one batch at a time (concurrent sends raced on receipts)"
+
+
+def _sns_lambda_authorized() -> str:
+    Subscription = _moto("moto.sns.models").Subscription
+    sqs_backends = _moto("moto.sqs.models").sqs_backends
+    cloudwatch_backends = _moto("moto.cloudwatch.models").cloudwatch_backends
+    publish = Subscription.publish
+    from tooling.deploy.e2e import authorization
+
+    def authorized_publish(self: Any, message: str, message_id: str, *args: Any, **kwargs: Any) -> None:
+        # moto invokes a subscribed function whatever its policy says. SNS needs the function's permission
+        # for sns.amazonaws.com with the topic as aws:SourceArn; without it the delivery fails (a client
+        # error, not retried) and the notification goes to the subscription's redrive DLQ.
+        if self.protocol != "lambda":
+            publish(self, message, message_id, *args, **kwargs)
+            return
+        redrive = json.loads(self.attributes.get("RedrivePolicy") or "{}")
+        dlq = redrive.get("deadLetterTargetArn")
+        verdict = authorization.subscription_verdict(self.topic.arn, self.endpoint, dlq)
+        if verdict.allowed:
+            publish(self, message, message_id, *args, **kwargs)
+            return
+        import sys
+
+        print(f"SNS delivery to {self.endpoint} refused: {verdict.message}", file=sys.stderr)
+        account, region, name = self.topic.arn.split(":")[4], self.topic.arn.split(":")[3], self.topic.name
+        metrics = ["NumberOfNotificationsFailed"]
+        if dlq and verdict.dead_letter_allowed:
+            body = json.dumps(self.get_post_data(message, message_id, kwargs.get("subject")))
+            queue = dlq.split(":")
+            sqs_backends[queue[4]][queue[3]].send_message(queue[5], body)
+            metrics.append("NumberOfNotificationsRedrivenToDlq")
+        cloudwatch_backends[account][region].put_metric_data(
+            "AWS/SNS",
+            [{"MetricName": m, "Value": 1.0, "Unit": "Count", "Dimensions": [{"Name": "TopicName", "Value": name}]}
+             for m in metrics],
+        )  # fmt: skip
+
+    Subscription.publish = authorized_publish
+    return "sns: a Lambda subscription is delivered only when the access evaluator allows it (else its DLQ)"
