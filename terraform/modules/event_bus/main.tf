@@ -28,6 +28,13 @@ resource "aws_cloudwatch_event_bus_policy" "this" {
 
   event_bus_name = aws_cloudwatch_event_bus.this.name
   policy         = data.aws_iam_policy_document.bus[0].json
+
+  lifecycle {
+    precondition {
+      condition     = length(var.publisher_sources) > 0
+      error_message = "publisher_account_ids needs publisher_sources: the bus policy lets those accounts put only these sources."
+    }
+  }
 }
 
 data "aws_iam_policy_document" "bus" {
@@ -41,6 +48,21 @@ data "aws_iam_policy_document" "bus" {
     principals {
       type        = "AWS"
       identifiers = var.publisher_account_ids
+    }
+
+    # Only the stack's own sources: a publisher account cannot emit aws.* look-alikes or sources the routing
+    # table does not expect. ForAllValues checks every entry of the PutEvents call (AWS's documented
+    # cross-account example); it holds vacuously when the key is absent, hence the Null check beside it.
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "events:source"
+      values   = var.publisher_sources
+    }
+
+    condition {
+      test     = "Null"
+      variable = "events:source"
+      values   = ["false"]
     }
   }
 }

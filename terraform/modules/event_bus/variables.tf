@@ -55,3 +55,15 @@ variable "publisher_account_ids" {
     error_message = "publisher_account_ids must hold 12-digit AWS account ids."
   }
 }
+
+variable "publisher_sources" {
+  type        = list(string)
+  description = "The event sources publisher_account_ids may put on the bus (events:source); the stack's own, e.g. ecommerce.orders."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for source in var.publisher_sources : can(regex("^[A-Za-z0-9._-]{1,256}$", source)) && !startswith(source, "aws.")])
+    error_message = "publisher_sources must hold event sources such as ecommerce.orders (1-256 letters, digits, '.', '_', '-'; not aws.*, which only AWS may emit)."
+  }
+}
