@@ -110,8 +110,8 @@ class Processing(Model):
             raise ValueError(
                 "webhook_url is no longer read: the webhook URL is a secret and must not be in the "
                 "environment file. Remove it, put the URL in SSM Parameter Store (`tooling secret set "
-                "webhook-url`), and set webhook_parameter = \"/<project>/<environment>/webhook-url\" "
-                "(README, \"The webhook secret\")"
+                'webhook-url`), and set webhook_parameter = "/<project>/<environment>/webhook-url" '
+                '(README, "The webhook secret")'
             )
         return data
 

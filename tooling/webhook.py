@@ -89,7 +89,9 @@ def read_url_file(path: Path) -> str:
             hint=f"chmod 600 {where}",
         )
     if info.st_size > MAX_URL_BYTES + 2:
-        raise UsageError(f"{where} is larger than a webhook URL ({info.st_size} bytes)", hint="put one URL in it")
+        raise UsageError(
+            f"{where} is larger than a webhook URL ({info.st_size} bytes)", hint="put one URL in it"
+        )
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:

@@ -88,4 +88,4 @@ def _local_provider(path: str) -> BaseProvider:
         def _get_multiple(self, path: str, **_sdk_options: Any) -> dict[str, str]:
             raise NotImplementedError("the notifier reads one parameter by name")
 
-    return LocalParameterProvider()
+    return LocalParameterProvider()  # type: ignore[no-untyped-call]  # BaseProvider.__init__ is unannotated

@@ -49,12 +49,18 @@ class Deployed:
 
 
 @pytest.fixture(scope="module")
-def deployed(tmp_path_factory: pytest.TempPathFactory, copy_project: Callable[[Path], Path]) -> Iterator[Deployed]:
+def deployed(
+    tmp_path_factory: pytest.TempPathFactory, copy_project: Callable[[Path], Path]
+) -> Iterator[Deployed]:
     """dev with a webhook parameter, applied to the local target; one high-value order published and
     delivered (three failed attempts, then the notifier's DLQ)."""
     root = copy_project(tmp_path_factory.mktemp("leaks") / "project")
     toml = root / "environments" / "dev.toml"
-    toml.write_text(toml.read_text().replace(f'# webhook_parameter = "{PARAMETER}"', f'webhook_parameter = "{PARAMETER}"', 1))
+    toml.write_text(
+        toml.read_text().replace(
+            f'# webhook_parameter = "{PARAMETER}"', f'webhook_parameter = "{PARAMETER}"', 1
+        )
+    )
     outputs = {}
     for command in (("config", "show"), ("tfvars",), ("apply", "--target", "local")):
         proc = tooling(root, *command)

@@ -34,7 +34,11 @@ def tooling(root: Path, *args: str, stdin: str | None = None, **env: str) -> sub
 
 def _with_webhook_parameter(root: Path) -> Path:
     toml = root / "environments" / "dev.toml"
-    toml.write_text(toml.read_text().replace(f'# webhook_parameter = "{PARAMETER}"', f'webhook_parameter = "{PARAMETER}"', 1))
+    toml.write_text(
+        toml.read_text().replace(
+            f'# webhook_parameter = "{PARAMETER}"', f'webhook_parameter = "{PARAMETER}"', 1
+        )
+    )
     return toml
 
 
@@ -65,7 +69,13 @@ def test_an_http_url_in_the_environment_variable_is_refused_where_it_enters(proj
     _with_webhook_parameter(project_copy)
 
     first, hint = _refused(
-        tooling(project_copy, "apply", "--target", "local", TOOLING_WEBHOOK_URL=f"http://hooks.example.com/{SECRET}")
+        tooling(
+            project_copy,
+            "apply",
+            "--target",
+            "local",
+            TOOLING_WEBHOOK_URL=f"http://hooks.example.com/{SECRET}",
+        )
     )
 
     assert first.startswith("error: the webhook URL in TOOLING_WEBHOOK_URL uses http://")
@@ -133,7 +143,13 @@ def test_secret_set_local_writes_an_owner_only_file_from_stdin(project_copy: Pat
 
 def test_secret_set_refuses_http_and_writes_nothing(project_copy: Path) -> None:
     proc = tooling(
-        project_copy, "secret", "set", "webhook-url", "--target", "local", stdin=f"http://hooks.example.com/{SECRET}"
+        project_copy,
+        "secret",
+        "set",
+        "webhook-url",
+        "--target",
+        "local",
+        stdin=f"http://hooks.example.com/{SECRET}",
     )
 
     first, _ = _refused(proc)
@@ -156,7 +172,10 @@ def test_secret_set_aws_puts_a_securestring_under_the_stacks_key(
     url = f"https://hooks.example.com/{SECRET}"
     with mock_aws():
         result = CliRunner().invoke(
-            app, ["secret", "set", "webhook-url", "--target", "aws"], input=url, env={"TOOLING_ROOT": str(project_copy)}
+            app,
+            ["secret", "set", "webhook-url", "--target", "aws"],
+            input=url,
+            env={"TOOLING_ROOT": str(project_copy)},
         )
         ssm = boto3.client("ssm", region_name="us-east-1")
         stored = ssm.get_parameter(Name=PARAMETER, WithDecryption=True)["Parameter"]
@@ -173,7 +192,9 @@ def test_secret_set_aws_needs_a_named_parameter_and_an_applied_stack(project_cop
 
     unnamed, _ = _refused(tooling(project_copy, "secret", "set", "webhook-url", "--target", "aws", stdin=url))
     _with_webhook_parameter(project_copy)
-    unapplied, hint = _refused(tooling(project_copy, "secret", "set", "webhook-url", "--target", "aws", stdin=url))
+    unapplied, hint = _refused(
+        tooling(project_copy, "secret", "set", "webhook-url", "--target", "aws", stdin=url)
+    )
 
     assert unnamed.startswith("error: environments/dev.toml names no webhook parameter")
     assert unapplied.startswith("error: environment dev has not been applied")
@@ -206,8 +227,14 @@ def test_the_local_notifier_reads_the_url_from_the_local_parameter_store(
 
     store = Store.open(workspace)
     try:
-        attempts = [r["error_type"] for r in store.query("SELECT error_type FROM invocations WHERE function_key = 'notifier'")]
-        [environment] = [json.loads(r["environment"]) for r in store.query("SELECT environment FROM functions WHERE key = 'notifier'")]
+        attempts = [
+            r["error_type"]
+            for r in store.query("SELECT error_type FROM invocations WHERE function_key = 'notifier'")
+        ]
+        [environment] = [
+            json.loads(r["environment"])
+            for r in store.query("SELECT environment FROM functions WHERE key = 'notifier'")
+        ]
     finally:
         store.close()
     # The URL was read (a delivery was attempted, and failed: nothing listens), through the parameter's name.

@@ -83,7 +83,10 @@ def _dev_with_webhook_and_publishers(tmp_path: Path, monkeypatch: pytest.MonkeyP
     config = parse_config(tomllib.loads(text), source="dev variant")
     assert config.processing.webhook_parameter == "/ecommerce/dev/webhook-url"
     return write_tfvars(
-        workspace, config, zip_path=tmp_path / "lambda.zip", zip_sha256_b64="47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        workspace,
+        config,
+        zip_path=tmp_path / "lambda.zip",
+        zip_sha256_b64="47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
     )
 
 

@@ -203,7 +203,11 @@ def test_function_roles_use_the_key_only_through_lambda_dynamodb_and_ssm() -> No
         "DecryptWebhookParameterThroughSsm": (
             ["kms:Decrypt"],
             [
-                {"test": "StringEquals", "variable": "kms:ViaService", "values": ["${local.ssm_via_service}"]},
+                {
+                    "test": "StringEquals",
+                    "variable": "kms:ViaService",
+                    "values": ["${local.ssm_via_service}"],
+                },
                 {
                     "test": "StringEquals",
                     "variable": "kms:EncryptionContext:PARAMETER_ARN",

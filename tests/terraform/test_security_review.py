@@ -85,7 +85,9 @@ def test_the_notifier_may_read_only_its_parameter_and_decrypt_it_only_through_ss
         for item in processors.policy_document("function").body["dynamic"]
     }
     only_notifier = '${each.key == "notifier" && local.webhook_parameter_arn != null ? [local.webhook_parameter_arn] : []}'
-    assert for_each['"ReadWebhookParameter"'] == for_each['"DecryptWebhookParameterThroughSsm"'] == only_notifier
+    assert (
+        for_each['"ReadWebhookParameter"'] == for_each['"DecryptWebhookParameterThroughSsm"'] == only_notifier
+    )
 
 
 def _via_service_values() -> list[tuple[str, str, str]]:
@@ -141,7 +143,11 @@ def test_publisher_accounts_may_put_only_the_stacks_sources() -> None:
 
     assert statement.actions == ["events:PutEvents"]
     assert statement.conditions == [
-        {"test": "ForAllValues:StringEquals", "variable": "events:source", "values": "${var.publisher_sources}"},
+        {
+            "test": "ForAllValues:StringEquals",
+            "variable": "events:source",
+            "values": "${var.publisher_sources}",
+        },
         # ForAllValues holds vacuously without the key: a request must carry it.
         {"test": "Null", "variable": "events:source", "values": ["false"]},
     ]

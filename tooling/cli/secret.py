@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -21,7 +21,7 @@ secret_app = typer.Typer(
 )
 
 
-class SecretName(str, Enum):
+class SecretName(StrEnum):
     webhook_url = "webhook-url"
 
 

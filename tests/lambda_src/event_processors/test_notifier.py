@@ -180,7 +180,9 @@ def test_exactly_one_idempotency_store_must_be_configured(
         notifier.handler(load_event("sns_high_value_order"), lambda_context)
 
 
-@pytest.mark.parametrize("value", ["http://hooks.example.com/T0/secret", "ftp://hooks.example.com/x", "hooks"])
+@pytest.mark.parametrize(
+    "value", ["http://hooks.example.com/T0/secret", "ftp://hooks.example.com/x", "hooks"]
+)
 def test_a_webhook_parameter_that_is_not_an_https_url_is_a_configuration_error_without_its_value(
     load_event: Loader,
     lambda_context: Any,

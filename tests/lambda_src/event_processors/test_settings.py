@@ -44,7 +44,9 @@ def test_the_environment_is_read_on_first_use_not_at_import(monkeypatch: pytest.
 
 
 @pytest.mark.parametrize("raw", ["https://hooks.example.com/x", "webhook-url", "/a b"])
-def test_the_webhook_setting_is_a_parameter_name_never_a_url(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+def test_the_webhook_setting_is_a_parameter_name_never_a_url(
+    monkeypatch: pytest.MonkeyPatch, raw: str
+) -> None:
     monkeypatch.setenv("IDEMPOTENCY_SQLITE_PATH", "/tmp/idempotency.sqlite3")
     monkeypatch.setenv("WEBHOOK_PARAMETER", raw)
 
