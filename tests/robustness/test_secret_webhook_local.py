@@ -157,9 +157,7 @@ def test_secret_set_refuses_http_and_writes_nothing(project_copy: Path) -> None:
     assert not (project_copy / ".tooling" / "dev" / "webhook-url").exists()
 
 
-def test_secret_set_aws_puts_a_securestring_under_the_stacks_key(
-    project_copy: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_secret_set_aws_puts_a_securestring_under_the_stacks_key(project_copy: Path) -> None:
     import boto3
     from moto import mock_aws
     from typer.testing import CliRunner

@@ -33,7 +33,7 @@ def set_secret(
     target: TargetOption = None,
 ) -> None:
     """Read the secret from stdin (a hidden prompt at a terminal) and store it: in AWS as the SecureString
-    parameter `[processing] webhook_parameter` names, encrypted with the stack's key; on the local target
+    parameter that processing.webhook_parameter names, encrypted with the stack's key; on the local target
     in .tooling/<env>/webhook-url (mode 0600). Never pass it as an argument (shell history, `ps`).
 
     Example: tooling secret set webhook-url --env prod --target aws < webhook-url.txt

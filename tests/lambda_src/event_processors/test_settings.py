@@ -43,7 +43,7 @@ def test_the_environment_is_read_on_first_use_not_at_import(monkeypatch: pytest.
     assert (settings.webhook_parameter, settings.local_parameters_path) == (None, None)
 
 
-@pytest.mark.parametrize("raw", ["https://hooks.example.com/x", "webhook-url", "/a b"])
+@pytest.mark.parametrize("raw", ["https://hooks.example.com/x", "hooks.example.com/T0/B0/x", "/a b"])
 def test_the_webhook_setting_is_a_parameter_name_never_a_url(
     monkeypatch: pytest.MonkeyPatch, raw: str
 ) -> None:
