@@ -51,7 +51,7 @@ module "processors" {
   kms_key_arn          = module.messaging.kms_key_arn
   log_retention_days   = var.log_retention_days
   high_value_threshold = var.high_value_threshold
-  webhook_url          = var.webhook_url
+  webhook_parameter    = var.webhook_parameter
 
   batch_consumer = local.create_batch_consumer ? {
     queue_arn               = module.messaging.batch_queue_arn

@@ -151,14 +151,14 @@ variable "high_value_threshold" {
   }
 }
 
-variable "webhook_url" {
+variable "webhook_parameter" {
   type        = string
-  description = "Optional http(s) URL the notifier posts alerts to (WEBHOOK_URL); null logs alerts instead."
+  description = "Optional name of the SSM SecureString parameter holding the notifier's webhook URL (WEBHOOK_PARAMETER); the URL itself is a secret Terraform never reads. null logs alerts instead."
   default     = null
 
   validation {
-    condition     = var.webhook_url == null || can(regex("^https?://[^[:space:]]+$", var.webhook_url))
-    error_message = "webhook_url must be null or an http(s) URL such as https://hooks.example.com/alerts."
+    condition     = var.webhook_parameter == null || can(regex("^(/[A-Za-z0-9_.-]+){1,15}$", var.webhook_parameter)) && !can(regex("^/(?i)(aws|ssm)", var.webhook_parameter)) && try(length(var.webhook_parameter), 0) <= 1011
+    error_message = "webhook_parameter must be null or an SSM parameter name such as /ecommerce/dev/webhook-url (a leading '/', up to 15 levels of letters, digits, '.', '_', '-'; not /aws or /ssm), never the URL."
   }
 }
 

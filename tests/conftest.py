@@ -20,6 +20,7 @@ def _offline_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("TOOLING_ENV", raising=False)
+    monkeypatch.delenv("TOOLING_WEBHOOK_URL", raising=False)  # the developer's webhook secret stays theirs
     from tooling import clients
 
     clients.reset()  # the cached boto3 session must see this test's credentials and endpoint

@@ -75,17 +75,50 @@ class Functions(Model):
         return [(name, getattr(self, name.replace("-", "_"))) for name in FUNCTION_NAMES]
 
 
+# SSM's rules for the hierarchical parameter names the stack reads (its IAM policy builds the ARN as
+# `parameter<name>`): a leading '/', letters, digits and . _ - /, at most 1011 characters and 15 levels,
+# no empty level, and no `aws`/`ssm` prefix (reserved by AWS).
+SSM_PARAMETER_NAME_RE = re.compile(r"^(/[A-Za-z0-9_.-]+){1,15}$")
+SSM_PARAMETER_NAME_MAX = 1011
+
+
+def check_parameter_name(value: str) -> str:
+    """The one check of an SSM parameter name (config, `tooling secret`); never echoes the value."""
+    if len(value) > SSM_PARAMETER_NAME_MAX or not SSM_PARAMETER_NAME_RE.match(value):
+        raise ValueError(
+            "must be an SSM parameter name such as /ecommerce/dev/webhook-url: a leading '/', then up to "
+            "15 levels of letters, digits, '.', '_' and '-' separated by '/' (a name, never the URL itself)"
+        )
+    if re.match(r"^/(aws|ssm)", value, re.IGNORECASE):
+        raise ValueError("must not start with /aws or /ssm: AWS reserves those names")
+    return value
+
+
 class Processing(Model):
     high_value_threshold: Annotated[float, Field(gt=0)] = 1000
-    # Optional webhook the notifier posts alerts to; without it, alerts are structured log lines.
-    webhook_url: str | None = None
+    # The SSM Parameter Store parameter (SecureString, encrypted with the stack's key) that holds the URL
+    # the notifier posts alerts to; without it, alerts are structured log lines. Only the name is
+    # configuration: the URL is a secret (its token is in the path), so it never reaches this file,
+    # tfvars, the Terraform state or the Lambda environment (README, "The webhook secret").
+    webhook_parameter: str | None = None
 
-    @field_validator("webhook_url")
+    @model_validator(mode="before")
     @classmethod
-    def _https_webhook(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://[^\s]+$", value):
-            raise ValueError("must be an http(s) URL, e.g. https://hooks.example.com/alerts")
-        return value
+    def _no_webhook_url(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "webhook_url" in data:
+            # The value is not repeated: it is the secret that must leave this file.
+            raise ValueError(
+                "webhook_url is no longer read: the webhook URL is a secret and must not be in the "
+                "environment file. Remove it, put the URL in SSM Parameter Store (`tooling secret set "
+                'webhook-url`), and set webhook_parameter = "/<project>/<environment>/webhook-url" '
+                '(README, "The webhook secret")'
+            )
+        return data
+
+    @field_validator("webhook_parameter")
+    @classmethod
+    def _parameter_name(cls, value: str | None) -> str | None:
+        return None if value is None else check_parameter_name(value)
 
 
 def _check_email(value: str | None) -> str | None:

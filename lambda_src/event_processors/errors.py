@@ -41,3 +41,7 @@ class WebhookDeliveryError(ProcessingError):
 
 class AlertInProgressError(ProcessingError):
     """Another invocation holds the claim on this alert; raising lets Lambda retry once it has finished."""
+
+
+class WebhookSecretError(ProcessingError):
+    """The webhook URL could not be read from its parameter (missing, access denied, throttled, ...)."""

@@ -1,8 +1,9 @@
 """Notifier: high-value order alerts from the notifications SNS topic.
 
 Entry point ``event_processors.notifier.handler``. For each SNS record: build the alert (``alerts``), deliver
-it at most once per order (``idempotency``) to the webhook when ``WEBHOOK_URL`` is set (``webhook``), else as
-a structured alert log line, and return what was delivered. Failures raise, so SNS's asynchronous invocation
+it at most once per order (``idempotency``) to the webhook when ``WEBHOOK_PARAMETER`` names one (``webhook``;
+the URL is a secret read at run time, ``webhook_secret``), else as a structured alert log line, and return
+what was delivered. Failures raise, so SNS's asynchronous invocation
 retries and then the on-failure destination keep the notification.
 """
 
@@ -14,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from event_processors import webhook
+from event_processors import webhook, webhook_secret
 from event_processors.alerts import Alert, parse_alert, parse_sns_event
-from event_processors.errors import InvalidNotificationError, WebhookDeliveryError
+from event_processors.errors import InvalidNotificationError, WebhookDeliveryError, WebhookSecretError
 from event_processors.idempotency import IdempotencyStore, run_once
 from event_processors.observability import instrumented, logger, metrics
 from event_processors.settings import NotifierSettings, notifier_settings
@@ -34,11 +35,18 @@ def idempotency_store() -> IdempotencyStore:
 
 def deliver(alert: Alert, settings: NotifierSettings) -> dict[str, Any]:
     payload = alert.payload()
-    if settings.webhook_url is None:
+    try:
+        url = webhook_secret.webhook_url(settings)
+    except WebhookSecretError as error:
+        # Raised (after the claim is released): Lambda's retries may find the parameter readable again.
+        logger.error("Webhook URL unavailable", extra={"reason": str(error), "order_id": alert.order_id})
+        metrics.add_metric(name="WebhookSecretFailures", unit=MetricUnit.Count, value=1)
+        raise
+    if url is None:
         logger.warning("High-value order alert", extra={"alert": payload})
         return {**payload, "deliveredVia": "log"}
     try:
-        status = webhook.post_json(settings.webhook_url, payload, idempotency_key=alert.idempotency_key)
+        status = webhook.post_json(url, payload, idempotency_key=alert.idempotency_key)
     except WebhookDeliveryError as error:
         logger.error("Webhook delivery failed", extra={"reason": str(error), "order_id": alert.order_id})
         metrics.add_metric(name="WebhookDeliveryFailures", unit=MetricUnit.Count, value=1)

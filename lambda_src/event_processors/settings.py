@@ -4,6 +4,7 @@ break tests and hide a missing setting until the first event). Each function rea
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import NamedTuple
@@ -18,7 +19,11 @@ class ProcessorSettings(NamedTuple):
 
 
 class NotifierSettings(NamedTuple):
-    webhook_url: str | None
+    # The name of the SSM parameter (SecureString) holding the webhook URL, never the URL itself: the URL
+    # is a secret, read at run time (webhook_secret.py). None: alerts are structured log lines.
+    webhook_parameter: str | None
+    # The local target's stand-in for Parameter Store (an owner-only JSON file); None in AWS.
+    local_parameters_path: str | None
     # Exactly one of the two is set: DynamoDB in AWS, a SQLite file on the local target.
     idempotency_table: str | None
     idempotency_sqlite_path: str | None
@@ -50,18 +55,19 @@ def _threshold() -> Decimal:
     return value
 
 
-def _webhook_url() -> str | None:
-    url = _optional("WEBHOOK_URL")
-    if url is None:
-        return None
-    # Imported here: urllib.parse pulls in ipaddress (~3.5 ms of every cold start), and only the notifier
-    # with a webhook configured ever needs it.
-    from urllib.parse import urlsplit
+# SSM's rule for a hierarchical parameter name (the only form the stack uses, so its ARN is
+# `parameter<name>`): a leading '/', letters, digits and . _ - /, at most 1011 characters.
+_PARAMETER_NAME = re.compile(r"^/[A-Za-z0-9_.\-/]{1,1010}$")
 
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigurationError("WEBHOOK_URL must be an absolute http(s) URL")
-    return url
+
+def _webhook_parameter() -> str | None:
+    name = _optional("WEBHOOK_PARAMETER")
+    if name is not None and not _PARAMETER_NAME.match(name):
+        # Not echoed: a URL put here by mistake is the secret itself.
+        raise ConfigurationError(
+            "WEBHOOK_PARAMETER must be an SSM parameter name such as /ecommerce/dev/webhook-url"
+        )
+    return name
 
 
 @cache
@@ -79,7 +85,10 @@ def notifier_settings() -> NotifierSettings:
             f"(local target); got {'both' if table else 'neither'}"
         )
     return NotifierSettings(
-        webhook_url=_webhook_url(), idempotency_table=table, idempotency_sqlite_path=sqlite_path
+        webhook_parameter=_webhook_parameter(),
+        local_parameters_path=_optional("LOCAL_PARAMETERS_FILE"),
+        idempotency_table=table,
+        idempotency_sqlite_path=sqlite_path,
     )
 
 

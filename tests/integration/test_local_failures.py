@@ -260,8 +260,9 @@ def test_a_failing_sns_subscriber_gets_lambda_async_retries_then_its_own_dlq(
 ) -> None:
     # A webhook nobody listens on: the notifier raises WebhookDeliveryError after its own bounded retries.
     toml = project_copy / "environments" / "dev.toml"
-    toml.write_text(toml.read_text().replace('# webhook_url = "https://hooks.example.com/alerts"',
-                                             'webhook_url = "http://127.0.0.1:9/alerts"', 1))  # fmt: skip
+    toml.write_text(toml.read_text().replace('# webhook_parameter = "/ecommerce/dev/webhook-url"',
+                                             'webhook_parameter = "/ecommerce/dev/webhook-url"', 1))  # fmt: skip
+    monkeypatch.setenv("TOOLING_WEBHOOK_URL", "https://127.0.0.1:9/alerts")
     env = _apply(project_copy, monkeypatch)
     env.put(
         "ecommerce.orders", "Order Created", {"orderId": "o-big", "customerId": "c-1", "totalAmount": 5000}

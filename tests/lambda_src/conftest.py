@@ -1,12 +1,15 @@
-"""Fixtures for the Lambda package: realistic events, a fake context, captured logs, a local webhook."""
+"""Fixtures for the Lambda package: realistic events, a fake context, captured logs, a local https webhook."""
 
 from __future__ import annotations
 
 import copy
+import datetime
 import io
+import ipaddress
 import json
 import logging
 import os
+import ssl
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -33,13 +36,14 @@ for _name, _value in {
 }.items():
     os.environ.setdefault(_name, _value)
 
-from event_processors import batch_processor, notifier, webhook  # noqa: E402  (needs the path and environment above)
+from event_processors import batch_processor, notifier, webhook, webhook_secret  # noqa: E402  (needs the path and environment above)
 from event_processors.observability import logger, metrics  # noqa: E402
 from event_processors.settings import reset_settings  # noqa: E402
 
 _SETTINGS_VARIABLES = (
     "HIGH_VALUE_THRESHOLD",
-    "WEBHOOK_URL",
+    "WEBHOOK_PARAMETER",
+    "LOCAL_PARAMETERS_FILE",
     "IDEMPOTENCY_TABLE",
     "IDEMPOTENCY_SQLITE_PATH",
     "EVENT_STORE_TABLE",
@@ -50,7 +54,12 @@ _SETTINGS_VARIABLES = (
 
 
 def _reset_caches() -> None:
+    from aws_lambda_powertools.utilities import parameters
+
     reset_settings()
+    parameters.clear_caches()  # Powertools' default SSM provider and its cached values
+    parameters.base.DEFAULT_PROVIDERS.clear()  # its client was built for the previous test's (mocked) AWS
+    webhook_secret._local_provider.cache_clear()
     notifier.idempotency_store.cache_clear()
     batch_processor.event_store.cache_clear()
     metrics.clear_metrics()
@@ -144,9 +153,48 @@ class WebhookServer:
     requests: list[dict[str, Any]] = field(default_factory=list)
 
 
+@pytest.fixture(scope="session")
+def tls_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (the webhook is https only): (certificate, key) PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    cert_path, key_path = folder / "webhook.pem", folder / "webhook.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path
+
+
 @pytest.fixture
-def webhook_server() -> Iterator[WebhookServer]:
-    """A webhook on 127.0.0.1 that records every JSON POST and answers the scripted statuses."""
+def webhook_server(
+    tls_certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[WebhookServer]:
+    """An https webhook on 127.0.0.1 that records every JSON POST and answers the scripted statuses. Its
+    certificate is the only one this test's urllib trusts (SSL_CERT_FILE, read per connection)."""
     state = WebhookServer(url="")
 
     class Handler(BaseHTTPRequestHandler):
@@ -168,9 +216,13 @@ def webhook_server() -> Iterator[WebhookServer]:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*tls_certificate)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_certificate[0]))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/alerts"
+    state.url = f"https://127.0.0.1:{server.server_address[1]}/hooks/alerts"
     try:
         yield state
     finally:

@@ -61,14 +61,15 @@ def test_the_workflow_exists_only_when_a_rule_targets_it() -> None:
     assert root.module_calls["workflows"]["create_workflow"] == "${local.create_workflow}"
 
 
-def test_state_machine_is_express_with_a_jsonencoded_definition_tracing_and_full_logging() -> None:
+def test_state_machine_is_express_with_a_jsonencoded_definition_tracing_and_logging_without_data() -> None:
     machine = modules()["workflows"].resource("aws_sfn_state_machine", "this")
 
     assert machine.attr("type") == workflows.STATE_MACHINE_TYPE == "EXPRESS"
     assert machine.body["definition"] == "${jsonencode(local.definition)}"
     assert machine.body["tracing_configuration"][0]["enabled"] is True
     (logging,) = machine.body["logging_configuration"]
-    assert logging["level"] == '"ALL"' and logging["include_execution_data"] is True
+    # Every step is logged, never its input or output: the order event carries customerEmail.
+    assert logging["level"] == '"ALL"' and logging["include_execution_data"] is False
     assert logging["log_destination"] == '"${aws_cloudwatch_log_group.this[0].arn}:*"'
     assert machine.attr("role_arn") == "${aws_iam_role.state_machine[0].arn}"
 

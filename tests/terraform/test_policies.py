@@ -168,7 +168,7 @@ def test_each_function_role_reaches_only_its_own_log_group_and_queue() -> None:
     assert dead_letter == ["${[for key, queue in aws_sqs_queue.dlq : queue.arn if key == each.key]}"]
 
 
-def test_function_roles_use_the_key_only_through_lambda_and_dynamodb() -> None:
+def test_function_roles_use_the_key_only_through_lambda_dynamodb_and_ssm() -> None:
     processors = modules()["processors"]
     key_statements = [
         s
@@ -199,9 +199,28 @@ def test_function_roles_use_the_key_only_through_lambda_and_dynamodb() -> None:
                 }
             ],
         ),
+        # The webhook URL's SecureString: only through SSM, and only for that parameter.
+        "DecryptWebhookParameterThroughSsm": (
+            ["kms:Decrypt"],
+            [
+                {
+                    "test": "StringEquals",
+                    "variable": "kms:ViaService",
+                    "values": ["${local.ssm_via_service}"],
+                },
+                {
+                    "test": "StringEquals",
+                    "variable": "kms:EncryptionContext:PARAMETER_ARN",
+                    "values": ["${statement.value}"],
+                },
+            ],
+        ),
     }
-    assert unquote(processors.locals["lambda_via_service"]).startswith("lambda.${var.region}.")
-    assert unquote(processors.locals["dynamodb_via_service"]).startswith("dynamodb.${var.region}.")
+    for service in ("lambda", "dynamodb", "ssm"):
+        assert (
+            unquote(processors.locals[f"{service}_via_service"])
+            == f"{service}.${{var.region}}.${{data.aws_partition.current.dns_suffix}}"
+        )
 
 
 def test_only_the_notifier_may_use_the_idempotency_table_and_its_key() -> None:
@@ -213,6 +232,8 @@ def test_only_the_notifier_may_use_the_idempotency_table_and_its_key() -> None:
         "${[for key, queue in aws_sqs_queue.dlq : queue.arn if key == each.key]}",
         '${each.key == "notifier" ? [aws_dynamodb_table.idempotency.arn] : []}',
         '${each.key == "notifier" ? [var.kms_key_arn] : []}',
+        '${each.key == "notifier" && local.webhook_parameter_arn != null ? [local.webhook_parameter_arn] : []}',
+        '${each.key == "notifier" && local.webhook_parameter_arn != null ? [local.webhook_parameter_arn] : []}',
     ]
     assert sorted(by_sid["IdempotencyRecords"].actions) == [
         "dynamodb:DeleteItem",

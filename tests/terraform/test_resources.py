@@ -35,7 +35,11 @@ def test_function_environment_carries_the_powertools_settings() -> None:
     assert modules()["processors"].variables["metrics_namespace"]["default"] == '"EcommerceEvents"'
     assert per_function["processor"] == {"HIGH_VALUE_THRESHOLD": "${tostring(var.high_value_threshold)}"}
     assert "IDEMPOTENCY_TABLE = aws_dynamodb_table.idempotency.name" in per_function["notifier"]
-    assert "var.webhook_url == null ? {} : {WEBHOOK_URL = var.webhook_url}" in per_function["notifier"]
+    # The webhook parameter's name, never the URL (a secret the notifier reads from SSM at run time).
+    assert (
+        "var.webhook_parameter == null ? {} : {WEBHOOK_PARAMETER = var.webhook_parameter}"
+        in per_function["notifier"]
+    )
     assert per_function["analytics"] == {}
 
 

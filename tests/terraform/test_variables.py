@@ -53,7 +53,7 @@ def test_optional_root_variables_have_defaults_and_required_ones_do_not() -> Non
 
     assert with_default == {
         "tags",
-        "webhook_url",
+        "webhook_parameter",
         "notification_email",
         "alarm_email",
         "endpoints",

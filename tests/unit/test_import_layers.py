@@ -7,7 +7,7 @@ no import cycle between modules, and no arrow upward across the seams.
                                  prepared; never targets.py or cli/
     deploy/  publish/  observe/  the seams (deploy reads publish's schemas for the registry)
     patterns/                    the pattern engine (below config: validation uses it) and the routing preview
-    config, naming, outputs, workspace, errors, clients, order_workflow, envlock: the shared contracts
+    config, naming, outputs, workspace, errors, clients, order_workflow, envlock, webhook: the shared contracts
 
 The graph is read from the source (ast), so it sees imports inside functions, under TYPE_CHECKING and through
 `importlib.import_module("literal")` too. Importing a module from outside its package also runs the package's
@@ -36,6 +36,7 @@ CONTRACTS = {
     "envlock",
     "strict_json",
     "input_files",
+    "webhook",
 }
 # Which groups a group may import (besides itself). A group is a subpackage of tooling/, "contracts" (the
 # modules at the top), "targets", or "patterns-engine" (patterns/ without the routing preview).

@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "events": ("invoke", "events_query"),
     "dlq": ("dlq",),
     "archive": ("archive",),
+    "secret": ("secret",),
 }
 
 

@@ -90,7 +90,8 @@ def build_tfvars(
             for name, settings in config.deployed_functions()
         },
         "high_value_threshold": config.processing.high_value_threshold,
-        "webhook_url": config.processing.webhook_url,
+        # The parameter's name only: the URL is a secret Terraform never sees (tooling/webhook.py).
+        "webhook_parameter": config.processing.webhook_parameter,
         "notification_email": config.notifications.email,
         "archive_retention_days": config.archive.retention_days,
         "s3_archive": config.s3_archive.model_dump(),

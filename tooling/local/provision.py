@@ -27,6 +27,7 @@ from tooling.local.store import DB_NAME, Store, expire_archive
 from tooling.naming import ACCOUNT_ID, Arns, Names, log_group, state_machine_log_group
 from tooling.order_workflow import STATE_MACHINE_TYPE, WORKFLOW_TARGET
 from tooling.outputs import DeploymentOutputs
+from tooling.webhook import LOCAL_PARAMETERS_FILE, local_parameters_path, write_local_parameters
 from tooling.workspace import (
     DIR_MODE,
     FILE_MODE,
@@ -63,10 +64,13 @@ def function_environment(key: str, config: Config, workspace: Workspace) -> dict
         "AWS_REGION": config.region,
         "AWS_DEFAULT_REGION": config.region,
     }
-    if config.processing.webhook_url:
-        env["WEBHOOK_URL"] = config.processing.webhook_url
     if key == "notifier":
         env["IDEMPOTENCY_SQLITE_PATH"] = str(workspace.state_dir / "idempotency.sqlite")
+        # As in AWS, only the parameter's name: the URL is read at run time, here from the local
+        # parameter store (tooling/webhook.py) instead of SSM.
+        if config.processing.webhook_parameter is not None:
+            env["WEBHOOK_PARAMETER"] = config.processing.webhook_parameter
+            env["LOCAL_PARAMETERS_FILE"] = str(local_parameters_path(workspace))
     if key == BATCH_PROCESSOR:
         if config.event_store.enabled:
             env["EVENT_STORE_SQLITE_PATH"] = str(workspace.state_dir / EVENT_STORE_FILE)
@@ -200,6 +204,8 @@ def provision(workspace: Workspace, config: Config, package: PackageResult) -> D
     if not package.path.is_file():
         raise PackageError(f"{package.path} does not exist", hint="build it first: tooling package")
     workspace.ensure()
+    # First: a webhook parameter without a valid local URL is refused before anything changes.
+    write_local_parameters(workspace, config)
     names = Names.of(config, workspace.name_suffix())
     arns = Arns(config.region, ACCOUNT_ID)
     outputs = outputs_for(config, names, arns)
@@ -450,6 +456,7 @@ def _remove_state(workspace: Workspace) -> None:
         "dispatcher.lock",
         "dispatcher.pid",  # written by earlier versions
         "firehose.lock",
+        LOCAL_PARAMETERS_FILE,  # what apply copied; the user's webhook-url file stays, as an SSM parameter would
     )
     # destroy is the way back from damaged state: a folder where one of these files belongs goes too.
     for name in files:

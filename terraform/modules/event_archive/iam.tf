@@ -64,7 +64,7 @@ data "aws_iam_policy_document" "firehose" {
     condition {
       test     = "StringEquals"
       variable = "kms:ViaService"
-      values   = ["s3.${var.region}.amazonaws.com"]
+      values   = ["s3.${var.region}.${data.aws_partition.current.dns_suffix}"]
     }
 
     condition {

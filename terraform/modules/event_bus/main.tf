@@ -42,6 +42,21 @@ data "aws_iam_policy_document" "bus" {
       type        = "AWS"
       identifiers = var.publisher_account_ids
     }
+
+    # Only the stack's own sources: a publisher account cannot emit aws.* look-alikes or sources the routing
+    # table does not expect. ForAllValues checks every entry of the PutEvents call (AWS's documented
+    # cross-account example); it holds vacuously when the key is absent, hence the Null check beside it.
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "events:source"
+      values   = var.publisher_sources
+    }
+
+    condition {
+      test     = "Null"
+      variable = "events:source"
+      values   = ["false"]
+    }
   }
 }
 

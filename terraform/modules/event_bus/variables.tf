@@ -58,11 +58,16 @@ variable "publisher_account_ids" {
 
 variable "publisher_sources" {
   type        = list(string)
-  description = "The event sources the publisher policy lets producers use (events:source of PutEvents)."
+  description = "The stack's event sources (events:source): what the publisher policy lets producers put, and all publisher_account_ids may put through the bus policy."
   nullable    = false
 
   validation {
     condition     = length(var.publisher_sources) > 0
     error_message = "publisher_sources must name at least one source (an empty list would let no producer publish)."
+  }
+
+  validation {
+    condition     = alltrue([for source in var.publisher_sources : can(regex("^[A-Za-z0-9._-]{1,256}$", source)) && !startswith(source, "aws.")])
+    error_message = "publisher_sources must hold event sources such as ecommerce.orders (1-256 letters, digits, '.', '_', '-'; not aws.*, which only AWS may emit)."
   }
 }

@@ -11,6 +11,14 @@ locals {
   partition  = data.aws_partition.current.partition
   region     = var.region
 
+  # Every action an SNS topic policy can name (SNS developer guide, "Valid Amazon SNS policy actions"): the
+  # TLS-only deny covers them all, not only Publish (Subscribe, SetTopicAttributes, ... over plain HTTP too).
+  sns_topic_policy_actions = [
+    "sns:AddPermission", "sns:DeleteTopic", "sns:GetDataProtectionPolicy", "sns:GetTopicAttributes",
+    "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource", "sns:Publish", "sns:PutDataProtectionPolicy",
+    "sns:RemovePermission", "sns:SetTopicAttributes", "sns:Subscribe",
+  ]
+
   # Built from names rather than read from resources: the bus is encrypted with this key, so the key
   # policy cannot wait for the bus to exist.
   event_bus_arn    = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${var.event_bus_name}"

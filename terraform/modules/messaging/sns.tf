@@ -34,7 +34,7 @@ data "aws_iam_policy_document" "notifications" {
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
-    actions   = ["sns:Publish"]
+    actions   = local.sns_topic_policy_actions
     resources = [aws_sns_topic.notifications.arn]
 
     principals {

@@ -9,6 +9,14 @@ locals {
   alarm_arn_prefix = "arn:${data.aws_partition.current.partition}:cloudwatch:${local.region}:${data.aws_caller_identity.current.account_id}:alarm:${var.name_prefix}-*"
 
   create_email_subscription = var.alarm_email != null
+
+  # Every action an SNS topic policy can name (SNS developer guide, "Valid Amazon SNS policy actions"): the
+  # TLS-only deny covers them all, not only Publish (Subscribe, SetTopicAttributes, ... over plain HTTP too).
+  sns_topic_policy_actions = [
+    "sns:AddPermission", "sns:DeleteTopic", "sns:GetDataProtectionPolicy", "sns:GetTopicAttributes",
+    "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource", "sns:Publish", "sns:PutDataProtectionPolicy",
+    "sns:RemovePermission", "sns:SetTopicAttributes", "sns:Subscribe",
+  ]
 }
 
 # Encrypted with the project key; the key policy lets cloudwatch.amazonaws.com use it for this topic only
@@ -54,7 +62,7 @@ data "aws_iam_policy_document" "topic" {
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
-    actions   = ["sns:Publish"]
+    actions   = local.sns_topic_policy_actions
     resources = [aws_sns_topic.this.arn]
 
     principals {

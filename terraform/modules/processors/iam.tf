@@ -1,5 +1,6 @@
 # One role per function, allowed exactly what that function does: write its own log group, send traces,
-# dead-letter into its own queue, decrypt its environment, and (notifier only) use the idempotency table.
+# dead-letter into its own queue, decrypt its environment, and (notifier only) use the idempotency table and
+# read the webhook URL's parameter.
 # The project key only through the services that need it (kms:ViaService): the log group is encrypted by
 # CloudWatch Logs' own key-policy statement and the DLQ uses SSE-SQS, so neither needs a grant here.
 
@@ -93,6 +94,40 @@ data "aws_iam_policy_document" "function" {
         test     = "StringEquals"
         variable = "kms:ViaService"
         values   = [local.dynamodb_via_service]
+      }
+    }
+  }
+
+  # The webhook URL (a SecureString parameter the operator puts, encrypted with the project key): that one
+  # parameter only, and the key only through SSM and only for that parameter (SSM's encryption context).
+  dynamic "statement" {
+    for_each = each.key == "notifier" && local.webhook_parameter_arn != null ? [local.webhook_parameter_arn] : []
+
+    content {
+      sid       = "ReadWebhookParameter"
+      actions   = ["ssm:GetParameter"]
+      resources = [statement.value]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.key == "notifier" && local.webhook_parameter_arn != null ? [local.webhook_parameter_arn] : []
+
+    content {
+      sid       = "DecryptWebhookParameterThroughSsm"
+      actions   = ["kms:Decrypt"]
+      resources = [var.kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = [local.ssm_via_service]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:EncryptionContext:PARAMETER_ARN"
+        values   = [statement.value]
       }
     }
   }

@@ -4,6 +4,8 @@
 
 data "aws_partition" "current" {}
 
+data "aws_caller_identity" "current" {}
+
 locals {
   function_names = { for key in keys(var.functions) : key => "${var.name_prefix}-${key}" }
 
@@ -16,6 +18,12 @@ locals {
   lambda_via_service   = "lambda.${var.region}.${data.aws_partition.current.dns_suffix}"
   dynamodb_via_service = "dynamodb.${var.region}.${data.aws_partition.current.dns_suffix}"
   sqs_via_service      = "sqs.${var.region}.${data.aws_partition.current.dns_suffix}"
+  ssm_via_service      = "ssm.${var.region}.${data.aws_partition.current.dns_suffix}"
+
+  # The webhook URL's parameter, by name only: Terraform neither creates nor reads it (a data source would
+  # copy the secret into the state), so its ARN is built here for the notifier's policy. The names are
+  # hierarchical ("/a/b"), whose ARN is "parameter/a/b".
+  webhook_parameter_arn = var.webhook_parameter == null ? null : "arn:${data.aws_partition.current.partition}:ssm:${var.region}:${data.aws_caller_identity.current.account_id}:parameter${var.webhook_parameter}"
 
   batch_event_store = try(var.batch_consumer.event_store, null)
 
@@ -24,15 +32,15 @@ locals {
     LOG_LEVEL                    = var.log_level
   }
 
-  # Settings each function reads on first use; WEBHOOK_URL only exists when configured so the notifier
-  # can tell "not configured" from "configured empty".
+  # Settings each function reads on first use; WEBHOOK_PARAMETER (a name, never the URL) only exists when
+  # configured so the notifier can tell "not configured" from "configured empty".
   function_environment = {
     processor = {
       HIGH_VALUE_THRESHOLD = tostring(var.high_value_threshold)
     }
     notifier = merge(
       { IDEMPOTENCY_TABLE = aws_dynamodb_table.idempotency.name },
-      var.webhook_url == null ? {} : { WEBHOOK_URL = var.webhook_url },
+      var.webhook_parameter == null ? {} : { WEBHOOK_PARAMETER = var.webhook_parameter },
     )
     analytics = {}
     # Without a store the consumer only validates and counts; the variable says so explicitly.

@@ -123,10 +123,15 @@ variable "high_value_threshold" {
   nullable    = false
 }
 
-variable "webhook_url" {
+variable "webhook_parameter" {
   type        = string
-  description = "Optional URL the notifier posts alerts to (WEBHOOK_URL, set only when not null)."
+  description = "Optional name of the SSM SecureString parameter (encrypted with kms_key_arn) holding the notifier's webhook URL: WEBHOOK_PARAMETER, and the notifier may read only that parameter. The value is never read by Terraform."
   default     = null
+
+  validation {
+    condition     = var.webhook_parameter == null || can(regex("^(/[A-Za-z0-9_.-]+){1,15}$", var.webhook_parameter))
+    error_message = "webhook_parameter must be null or a hierarchical SSM parameter name such as /ecommerce/dev/webhook-url."
+  }
 }
 
 variable "idempotency_deletion_protection" {

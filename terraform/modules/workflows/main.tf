@@ -108,9 +108,10 @@ resource "aws_sfn_state_machine" "this" {
 
   logging_configuration {
     log_destination = "${aws_cloudwatch_log_group.this[0].arn}:*"
-    # EXPRESS keeps no execution history of its own: this log is it. The input is the order event
-    # (ids and amounts, no email or other personal data).
-    include_execution_data = true
+    # EXPRESS keeps no execution history of its own: this log is it, so every step is logged (ALL), but
+    # without execution data: the input is the whole order event, and orders carry customerEmail. Ids,
+    # amounts and outcomes are in the events the workflow publishes (and in the S3/EventBridge archives).
+    include_execution_data = false
     level                  = "ALL"
   }
 

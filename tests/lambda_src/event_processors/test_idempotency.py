@@ -164,9 +164,9 @@ def test_dynamodb_records_use_the_table_contract() -> None:
 
 
 def test_the_settings_choose_the_store(tmp_path: Path) -> None:
-    sqlite = build_store(NotifierSettings(None, None, str(tmp_path / "i.sqlite3")))
+    sqlite = build_store(NotifierSettings(None, None, None, str(tmp_path / "i.sqlite3")))
     with mock_aws():
-        dynamodb = build_store(NotifierSettings(None, TABLE, None))
+        dynamodb = build_store(NotifierSettings(None, None, TABLE, None))
 
     assert isinstance(sqlite, SQLiteStore)
     assert isinstance(dynamodb, DynamoDBStore)

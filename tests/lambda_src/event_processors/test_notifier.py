@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,12 @@ import pytest
 from moto import mock_aws
 
 from event_processors import notifier
-from event_processors.errors import ConfigurationError, InvalidNotificationError, WebhookDeliveryError
+from event_processors.errors import (
+    ConfigurationError,
+    InvalidNotificationError,
+    WebhookDeliveryError,
+    WebhookSecretError,
+)
 
 Loader = Callable[[str], dict[str, Any]]
 
@@ -21,9 +27,23 @@ def sqlite_idempotency(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return path
 
 
+PARAMETER = "/ecommerce/dev/webhook-url"
+
+
+def _local_parameter(monkeypatch: pytest.MonkeyPatch, folder: Path, value: str) -> Path:
+    """The webhook parameter as the local target provides it: its name, and the owner-only store file."""
+    store = folder / "parameters.json"
+    store.write_text(json.dumps({PARAMETER: value}))
+    monkeypatch.setenv("WEBHOOK_PARAMETER", PARAMETER)
+    monkeypatch.setenv("LOCAL_PARAMETERS_FILE", str(store))
+    return store
+
+
 @pytest.fixture
-def webhook_url(monkeypatch: pytest.MonkeyPatch, webhook_server: Any, sqlite_idempotency: Path) -> Any:
-    monkeypatch.setenv("WEBHOOK_URL", webhook_server.url)
+def webhook_url(
+    monkeypatch: pytest.MonkeyPatch, webhook_server: Any, sqlite_idempotency: Path, tmp_path: Path
+) -> Any:
+    _local_parameter(monkeypatch, tmp_path, webhook_server.url)
     return webhook_server
 
 
@@ -160,21 +180,82 @@ def test_exactly_one_idempotency_store_must_be_configured(
         notifier.handler(load_event("sns_high_value_order"), lambda_context)
 
 
-def test_a_webhook_url_that_is_not_http_is_a_configuration_error(
-    load_event: Loader, lambda_context: Any, monkeypatch: pytest.MonkeyPatch, sqlite_idempotency: Path
+@pytest.mark.parametrize(
+    "value", ["http://hooks.example.com/T0/secret", "ftp://hooks.example.com/x", "hooks"]
+)
+def test_a_webhook_parameter_that_is_not_an_https_url_is_a_configuration_error_without_its_value(
+    load_event: Loader,
+    lambda_context: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    sqlite_idempotency: Path,
+    tmp_path: Path,
+    logs: Any,
+    value: str,
 ) -> None:
-    monkeypatch.setenv("WEBHOOK_URL", "ftp://hooks.example.com/x")
+    _local_parameter(monkeypatch, tmp_path, value)
 
-    with pytest.raises(ConfigurationError, match="WEBHOOK_URL"):
+    with pytest.raises(ConfigurationError, match=f"{PARAMETER} must hold an absolute https URL") as raised:
         notifier.handler(load_event("sns_high_value_order"), lambda_context)
+    assert value not in str(raised.value) and value not in logs.text
+
+
+def test_a_missing_webhook_parameter_raises_so_lambda_retries(
+    load_event: Loader,
+    lambda_context: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    sqlite_idempotency: Path,
+    tmp_path: Path,
+    logs: Any,
+) -> None:
+    store = _local_parameter(monkeypatch, tmp_path, "https://hooks.example.com/x")
+    store.write_text("{}")
+
+    with pytest.raises(WebhookSecretError, match=f"{PARAMETER} could not be read"):
+        notifier.handler(load_event("sns_high_value_order"), lambda_context)
+    assert logs.with_message("Webhook URL unavailable")[0]["level"] == "ERROR"
+
+
+def _second_order(load_event: Loader) -> dict[str, Any]:
+    event = load_event("sns_high_value_order")
+    record = event["Records"][0]["Sns"]
+    record["Message"] = record["Message"].replace("ord-7f3a9c", "ord-2")
+    record["MessageId"] = "1c9b7a55-0000-4000-8000-000000000002"
+    return event
+
+
+@pytest.mark.parametrize(("max_age", "paths"), [(300, ["/a", "/a"]), (0, ["/a", "/b"])])
+def test_the_url_is_cached_for_its_max_age_then_a_rotated_one_is_used(
+    load_event: Loader,
+    lambda_context: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    webhook_server: Any,
+    sqlite_idempotency: Path,
+    tmp_path: Path,
+    max_age: int,
+    paths: list[str],
+) -> None:
+    from event_processors import webhook_secret
+
+    monkeypatch.setattr(webhook_secret, "MAX_AGE_SECONDS", max_age)
+    base = webhook_server.url.removesuffix("/hooks/alerts")
+    store = _local_parameter(monkeypatch, tmp_path, base + "/a")
+    notifier.handler(load_event("sns_high_value_order"), lambda_context)
+    store.write_text(json.dumps({PARAMETER: base + "/b"}))  # rotated in the parameter store
+
+    notifier.handler(_second_order(load_event), lambda_context)
+
+    assert [r["path"] for r in webhook_server.requests] == paths
 
 
 def test_in_aws_duplicates_are_suppressed_through_dynamodb(
     load_event: Loader, lambda_context: Any, monkeypatch: pytest.MonkeyPatch, webhook_server: Any
 ) -> None:
     monkeypatch.setenv("IDEMPOTENCY_TABLE", "ecommerce-dev-idempotency")
-    monkeypatch.setenv("WEBHOOK_URL", webhook_server.url)
+    monkeypatch.setenv("WEBHOOK_PARAMETER", PARAMETER)
     with mock_aws():
+        boto3.client("ssm", region_name="us-east-1").put_parameter(
+            Name=PARAMETER, Value=webhook_server.url, Type="SecureString"
+        )
         boto3.client("dynamodb", region_name="us-east-1").create_table(
             TableName="ecommerce-dev-idempotency",
             KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],

@@ -40,7 +40,19 @@ def test_the_environment_is_read_on_first_use_not_at_import(monkeypatch: pytest.
         None,
         "/tmp/idempotency.sqlite3",
     )
-    assert settings.webhook_url is None
+    assert (settings.webhook_parameter, settings.local_parameters_path) == (None, None)
+
+
+@pytest.mark.parametrize("raw", ["https://hooks.example.com/x", "hooks.example.com/T0/B0/x", "/a b"])
+def test_the_webhook_setting_is_a_parameter_name_never_a_url(
+    monkeypatch: pytest.MonkeyPatch, raw: str
+) -> None:
+    monkeypatch.setenv("IDEMPOTENCY_SQLITE_PATH", "/tmp/idempotency.sqlite3")
+    monkeypatch.setenv("WEBHOOK_PARAMETER", raw)
+
+    with pytest.raises(ConfigurationError, match="WEBHOOK_PARAMETER must be an SSM parameter name") as raised:
+        notifier_settings()
+    assert raw not in str(raised.value)  # a URL put there by mistake is the secret: never echoed
 
 
 def test_the_processor_does_not_need_the_notifier_settings() -> None:
