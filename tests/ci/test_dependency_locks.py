@@ -126,3 +126,14 @@ def test_no_install_path_bypasses_the_locks() -> None:
 def test_the_lock_files_say_how_they_are_made() -> None:
     for path in (BOOTSTRAP, RUNTIME, DEV):
         assert "#    make lock" in path.read_text().splitlines()[1], path
+
+
+def test_the_lambda_zips_dependencies_are_hashed_and_match_the_tested_versions() -> None:
+    """lambda_src/requirements.txt goes into the zip: pip installs it in hash-checking mode, at the
+    Powertools version the tests import (the dev pin)."""
+    lambda_lock = load_lock(REPO / "lambda_src" / "requirements.txt")
+    _, dev_pins, _ = pyproject_pins()
+
+    assert unhashed(lambda_lock, "lambda_src/requirements.txt") == []
+    assert lambda_lock["aws-lambda-powertools"].version == dev_pins["aws-lambda-powertools"]
+    assert all(len(pin.hashes) >= 1 for pin in lambda_lock.values())
