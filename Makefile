@@ -8,6 +8,17 @@ BIN := $(VENV)/bin
 TOOLING := $(BIN)/tooling
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
+# The hashed locks every install uses (`make lock` writes them): pip and setuptools (the installer and the
+# build backend), the runtime dependencies alone (what deploy jobs install), and runtime + dev.
+LOCK_BOOTSTRAP := requirements/bootstrap.txt
+LOCK_RUNTIME := requirements/runtime.txt
+LOCK_DEV := requirements/dev.txt
+PIP_INSTALL = $(BIN)/python -m pip install --quiet --disable-pip-version-check
+# uv resolves the locks, from a throwaway venv of its own (it is not a dependency of the project).
+LOCK_VENV := .venv-lock
+UV_VERSION := 0.13.8
+UV_COMPILE = $(LOCK_VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command "make lock"
 E2E_ENVS ?= dev prod
 # `make apply AUTO_APPROVE=1` / `make destroy AUTO_APPROVE=1`: no confirmation prompt (CI, scripts).
 AUTO_APPROVE ?=
@@ -21,18 +32,44 @@ TERRAFORM_FMT = $(shell PATH="$$(echo "$$PATH" | tr ':' '\n' | grep -vxF '$(absp
 	command -v terraform 2>/dev/null || echo $(BIN)/terraform)
 
 .DEFAULT_GOAL := help
-.PHONY: help install hooks test e2e lint fmt scan validate plan apply destroy outputs publish monitor demo bench clean
+.PHONY: help install install-runtime lock hooks test e2e lint fmt scan validate plan apply destroy outputs publish monitor demo bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: pyproject.toml
+# Every package comes from a lock and must match its hash (pip refuses anything unlisted); the project itself
+# goes in last, without dependencies and with the locked setuptools (no unhashed build environment).
+# `pip check` then proves the locked set satisfies every declared requirement.
+define install_locked
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip==25.3
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PIP_INSTALL) --require-hashes -r $(LOCK_BOOTSTRAP)
+	$(PIP_INSTALL) --require-hashes -r $(1)
+	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check --disable-pip-version-check
+endef
+
+$(VENV)/.installed: pyproject.toml $(LOCK_BOOTSTRAP) $(LOCK_DEV)
+	$(call install_locked,$(LOCK_DEV))
 	touch $@
 
-install: $(VENV)/.installed ## Create .venv with the tooling and its dev dependencies
+$(VENV)/.installed-runtime: pyproject.toml $(LOCK_BOOTSTRAP) $(LOCK_RUNTIME)
+	$(call install_locked,$(LOCK_RUNTIME))
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv with the tooling and its dev dependencies (hashed lock)
+
+install-runtime: $(VENV)/.installed-runtime ## Create .venv with the tooling and its runtime dependencies only (deploy jobs)
+
+$(LOCK_VENV)/.installed:
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	touch $@
+
+# dev first: the runtime lock is constrained to it, so deploy jobs run the versions the tests ran.
+lock: $(LOCK_VENV)/.installed ## Re-resolve requirements/*.txt (hashed) from pyproject.toml and bootstrap.in
+	$(UV_COMPILE) requirements/bootstrap.in -o $(LOCK_BOOTSTRAP)
+	$(UV_COMPILE) pyproject.toml --extra dev -o $(LOCK_DEV)
+	$(UV_COMPILE) pyproject.toml -c $(LOCK_DEV) -o $(LOCK_RUNTIME)
 
 hooks: $(VENV)/.installed ## Install the pre-commit hooks (.pre-commit-config.yaml) into .git/hooks
 	$(BIN)/pre-commit install --install-hooks

@@ -3,6 +3,7 @@
 and the seams themselves, tooling/local the emulator; neither side imports this module or the other side.
 
     apply / destroy           deploy.pipeline (terraform)          | tooling.local.apply_local / destroy
+    apply_saved_plan          deploy.pipeline (terraform)          | (none: no plans)
                               (both under the environment's lock EXCLUSIVE: tooling/envlock.py)
     state_identity            outputs.json                         | + the local store file
     bus_for                   publish.bus.AwsBus (boto3)           | tooling.local.open_local_bus
@@ -65,6 +66,22 @@ def apply(
         from tooling.deploy import pipeline
 
         return pipeline.apply_aws(prepared, confirm=confirm)
+
+
+def apply_saved_plan(
+    workspace: Workspace,
+    config_path: Path | None,
+    plan_file: Path,
+    *,
+    confirm: deploy.Confirm,
+    wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
+) -> DeploymentOutputs | None:
+    """Apply a saved terraform plan (AWS only: the local target has no plans), under the environment's
+    lock EXCLUSIVE as `apply` is; None when declined."""
+    from tooling.deploy import pipeline
+
+    with env_lock(workspace, Mode.EXCLUSIVE, command="apply", wait_timeout=wait_timeout):
+        return pipeline.apply_saved_plan(workspace, config_path, plan_file, confirm=confirm)
 
 
 def destroy(

@@ -3,7 +3,9 @@ the plan summary for the job page.
 
     deploy_env.py prepare ENV OUT_FILE   environments/ENV.toml + the S3 backend from TF_STATE_BUCKET and
                                          TF_STATE_REGION -> OUT_FILE; NAME_SUFFIX -> .tooling/ENV/suffix
-    deploy_env.py summary ENV PLAN_JSON PLAN_LOG   Markdown for $GITHUB_STEP_SUMMARY on stdout
+    deploy_env.py summary ENV PLAN_JSON PLAN_TEXT PLAN_LOG   Markdown for $GITHUB_STEP_SUMMARY on stdout:
+                                         the counts, then `tooling show-plan`'s text (secrets redacted), or
+                                         when the plan failed, the end of its log (redacted the same way)
 
 The repository's environment files stay as they are (local state for a laptop); CI adds the backend to a
 copy, so the bucket name lives in one place: the repository variable. The suffix is the one the
@@ -21,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
+
+from tooling.deploy.plan_text import redact
 
 ROOT = Path(__file__).resolve().parents[2]
 SUFFIX = re.compile(r"^[a-z0-9]{6}$")
@@ -62,25 +66,33 @@ def prepare(env: str, out_file: Path, environ: dict[str, str], root: Path = ROOT
     return dict(section["backend"])
 
 
-def summary(env: str, plan_json: Path, plan_log: Path) -> str:
-    """The job summary: the plan's counts, then terraform's own plan text folded away."""
+def _read(path: Path) -> str:
+    return ANSI.sub("", path.read_text(errors="replace")) if path.is_file() else ""
+
+
+def summary(env: str, plan_json: Path, plan_text: Path, plan_log: Path) -> str:
+    """The job summary: the plan's counts, then the reviewed plan text folded away. Everything shown is
+    redacted once more here, the failure log included: the summary is readable by every repository reader."""
     lines = [f"### tooling plan --env {env}", ""]
     counts: dict[str, Any] = {}
     if plan_json.is_file() and plan_json.read_text().strip():
         counts = json.loads(plan_json.read_text())
-    if counts:
+    text = _read(plan_text)
+    if counts and text.strip():
         lines += [
             "| add | change | destroy |",
             "|---:|---:|---:|",
             f"| {counts['add']} | {counts['change']} | {counts['destroy']} |",
         ]
+        title = "terraform show (sensitive values masked, secrets redacted)"
     else:
-        lines.append("**The plan failed**: terraform's output is below and in the job log.")
-    text = ANSI.sub("", plan_log.read_text(errors="replace")) if plan_log.is_file() else ""
+        lines.append("**The plan failed**: the end of its log is below.")
+        text, title = _read(plan_log), "the end of the log (secrets redacted)"
+    text = redact(text)
     if len(text) > MAX_PLAN_CHARS:
-        text = "[... cut: the whole plan is in the job log ...]\n" + text[-MAX_PLAN_CHARS:]
+        text = "[... cut: the whole plan is in the run's plan artifact ...]\n" + text[-MAX_PLAN_CHARS:]
     if text.strip():
-        lines += ["", "<details><summary>terraform plan</summary>", "", "```", text.rstrip(), "```"]
+        lines += ["", f"<details><summary>{title}</summary>", "", "```", text.rstrip(), "```"]
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
 
@@ -92,8 +104,8 @@ def main(argv: list[str]) -> int:
             where = f"s3://{backend['bucket']}/{backend['key']} ({backend['region']}, S3 lock file)"
             print(f"{argv[1]}: state {where}")
             return 0
-        if len(argv) == 4 and argv[0] == "summary":
-            print(summary(argv[1], Path(argv[2]), Path(argv[3])), end="")
+        if len(argv) == 5 and argv[0] == "summary":
+            print(summary(argv[1], Path(argv[2]), Path(argv[3]), Path(argv[4])), end="")
             return 0
     except SetupError as error:
         print(f"error: {error}", file=sys.stderr)

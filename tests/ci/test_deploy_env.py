@@ -79,24 +79,43 @@ def test_prepare_refuses_a_suffix_the_tooling_would_replace(deploy_env: ModuleTy
         deploy_env.prepare("dev", root / "dev.toml", {**VARIABLES, "NAME_SUFFIX": "ABC"}, root=root)
 
 
-def test_summary_shows_the_counts_and_the_plan_text(deploy_env: ModuleType, tmp_path: Path) -> None:
-    plan_json, plan_log = tmp_path / "plan.json", tmp_path / "plan.log"
+def test_summary_shows_the_counts_and_the_reviewed_plan_text(deploy_env: ModuleType, tmp_path: Path) -> None:
+    plan_json, plan_text, plan_log = tmp_path / "plan.json", tmp_path / "plan.txt", tmp_path / "plan.log"
     plan_json.write_text(json.dumps({"add": 3, "change": 1, "destroy": 0, "plan_file": "x"}))
-    plan_log.write_text("\x1b[1m  # aws_sqs_queue.dlq will be created\x1b[0m\n")
+    plan_text.write_text("\x1b[1m  # aws_sqs_queue.dlq will be created\x1b[0m\n")
+    plan_log.write_text("the streamed plan, not what reviewers read\n")
 
-    text = deploy_env.summary("dev", plan_json, plan_log)
+    text = deploy_env.summary("dev", plan_json, plan_text, plan_log)
 
     assert "| 3 | 1 | 0 |" in text
     assert "# aws_sqs_queue.dlq will be created" in text and "\x1b" not in text
+    assert "streamed" not in text
 
 
 def test_summary_says_when_the_plan_failed(deploy_env: ModuleType, tmp_path: Path) -> None:
     (tmp_path / "plan.json").write_text("")
     (tmp_path / "plan.log").write_text("error: no AWS credentials found for terraform\n")
 
-    text = deploy_env.summary("dev", tmp_path / "plan.json", tmp_path / "plan.log")
+    text = deploy_env.summary("dev", tmp_path / "plan.json", tmp_path / "plan.txt", tmp_path / "plan.log")
 
     assert "The plan failed" in text and "no AWS credentials" in text
+
+
+def test_summary_redacts_the_plan_text_and_the_failure_log_again(
+    deploy_env: ModuleType, tmp_path: Path
+) -> None:
+    webhook = "https://hooks.example.com/services/T0/B0/s3cr3t"
+    (tmp_path / "plan.json").write_text(json.dumps({"add": 1, "change": 0, "destroy": 0, "plan_file": "x"}))
+    (tmp_path / "plan.txt").write_text(f'  + WEBHOOK_URL = "{webhook}"\n')
+    (tmp_path / "plan.log").write_text(f"Error: invalid value {webhook} for AKIAIOSFODNN7EXAMPLE\n")
+
+    shown = deploy_env.summary("dev", tmp_path / "plan.json", tmp_path / "plan.txt", tmp_path / "plan.log")
+    (tmp_path / "plan.txt").unlink()
+    failed = deploy_env.summary("dev", tmp_path / "plan.json", tmp_path / "plan.txt", tmp_path / "plan.log")
+
+    assert 'WEBHOOK_URL = "(redacted)"' in shown
+    assert "Error: invalid value (redacted) for (redacted)" in failed
+    assert "s3cr3t" not in shown + failed and "AKIA" not in shown + failed
 
 
 def test_main_exits_1_with_one_line_when_a_variable_is_missing(

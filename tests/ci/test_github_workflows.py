@@ -1,5 +1,7 @@
 """The structural promises of .github/workflows/: pinned actions, least permissions, no secrets in CI, OIDC
-only where AWS is reached, applies only inside GitHub environments from main; actionlint and zizmor clean."""
+only where AWS is reached, applies only inside GitHub environments from main and only of the reviewed saved
+plan, deploy jobs with the runtime lock only, the Lambda runtime's Python wherever the zip is built;
+actionlint and zizmor clean."""
 
 from __future__ import annotations
 
@@ -17,12 +19,17 @@ from workflow_yaml import (
     applies_outside_environments,
     jobs,
     jobs_without_permissions,
+    lambda_python_findings,
     load,
     oidc_findings,
+    reviewed_apply_findings,
+    runtime_install_findings,
     secret_references,
     unpinned_actions,
     uses,
 )
+
+from tooling.deploy.package import LAMBDA_RUNTIME_PYTHON
 
 CI = WORKFLOWS / "ci.yml"
 DEPLOY = WORKFLOWS / "deploy.yml"
@@ -41,6 +48,69 @@ jobs:
           aws-access-key-id: ${{ secrets.AWS_ACCESS_KEY_ID }}
           role-to-assume: arn:aws:iam::123456789012:role/x
       - run: tooling apply --env dev -y
+"""
+
+
+BLIND_APPLY = """
+name: deploy
+on: workflow_dispatch
+permissions: {}
+env:
+  PYTHON_VERSION: "3.11"
+jobs:
+  apply-dispatched:
+    if: ${{ github.ref == 'refs/heads/main' }}
+    runs-on: ubuntu-24.04
+    environment: prod
+    permissions:
+      contents: read
+      id-token: write
+    concurrency:
+      group: deploy-apply-prod
+      cancel-in-progress: false
+    steps:
+      - uses: actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065 # v5.6.0
+        with:
+          python-version: ${{ env.PYTHON_VERSION }}
+      - run: make install
+      - uses: aws-actions/configure-aws-credentials@b47578312673ae6fa5b5096b330d9fbac3d116df # v4.2.1
+        with:
+          role-to-assume: ${{ vars.AWS_DEPLOY_ROLE_ARN }}
+      - run: .venv/bin/tooling apply --env prod --target aws -y
+"""
+
+UNREVIEWED = """
+name: deploy
+on: workflow_dispatch
+permissions: {}
+jobs:
+  plan:
+    runs-on: ubuntu-24.04
+    environment: prod
+    permissions: {}
+    steps:
+      - uses: actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065 # v5.6.0
+        with:
+          python-version: |
+            3.11
+            3.13
+      - run: tooling plan --env prod
+      - uses: actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2
+        with:
+          name: plan-prod
+          path: .tooling/prod/plan.tfplan
+  apply:
+    needs: plan
+    runs-on: ubuntu-24.04
+    environment: prod
+    permissions: {}
+    steps:
+      - uses: actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0
+        with:
+          name: plan-prod
+          path: ${{ runner.temp }}/reviewed
+      - run: tooling plan --env prod
+      - run: tooling apply --env prod --plan-file .tooling/prod/plan.tfplan -y
 """
 
 
@@ -130,7 +200,97 @@ def test_deploy_applies_only_inside_github_environments_from_main() -> None:
     applying = [name for name, job in jobs(workflow).items() if "environment" in job]
 
     assert applies_outside_environments(workflow) == []
-    assert sorted(applying) == ["apply-dev", "apply-dispatched"]
+    assert applying == ["apply"]
+
+
+def test_deploy_applies_the_saved_plan_that_was_published_after_the_approval() -> None:
+    workflow = load(DEPLOY)
+    plan, apply = jobs(workflow)["plan-for-approval"], jobs(workflow)["apply"]
+    apply_runs = " ".join(str(step.get("run", "")) for step in apply["steps"])
+
+    assert reviewed_apply_findings(workflow) == []
+    # plan (no environment: nothing to approve yet) -> apply, gated by the environment the plan was made for
+    assert apply["needs"] == "plan-for-approval" and "environment" not in plan
+    assert apply["environment"] == "${{ needs.plan-for-approval.outputs.environment }}"
+    assert "prod" in workflow["on"]["workflow_dispatch"]["inputs"]["environment"]["options"]
+    assert "--plan-file" in apply_runs and "tooling plan" not in apply_runs
+    # the reviewers' role can read, the applier's can write: never the other way round
+    plan_role = next(s for s in plan["steps"] if "role-to-assume" in (s.get("with") or {}))["with"]
+    apply_role = next(s for s in apply["steps"] if "role-to-assume" in (s.get("with") or {}))["with"]
+    assert "PLAN_ROLE" in plan_role["role-to-assume"] and "DEPLOY" not in plan_role["role-to-assume"]
+    assert "DEPLOY_ROLE" in apply_role["role-to-assume"]
+
+
+def test_no_job_plans_and_applies_with_auto_approve() -> None:
+    for path in (CI, DEPLOY):
+        runs = [str(s.get("run", "")) for job in jobs(load(path)).values() for s in job["steps"]]
+
+        assert [r for r in runs if "tooling apply" in r and "--plan-file" not in r] == []
+        assert [r for r in runs if "make apply" in r or "terraform apply" in r] == []
+
+
+def test_deploy_jobs_install_the_runtime_lock_only_before_credentials() -> None:
+    workflow = load(DEPLOY)
+
+    assert runtime_install_findings(workflow) == []
+    assert len([j for j in jobs(workflow).values() if "make install-runtime" in str(j["steps"])]) == 3
+
+
+def test_every_job_that_builds_the_zip_sets_up_the_lambda_runtimes_python() -> None:
+    """The runtime version comes from where the package code reads it; terraform deploys the same one."""
+    import hcl2
+
+    variables = hcl2.loads((REPO / "terraform" / "modules" / "processors" / "variables.tf").read_text())
+    runtime = next(v['"runtime"'] for v in variables["variable"] if '"runtime"' in v)
+    assert runtime["default"].strip('"') == f"python{LAMBDA_RUNTIME_PYTHON}"
+
+    for path in (CI, DEPLOY):
+        workflow = load(path)
+        building = [
+            name
+            for name, job in jobs(workflow).items()
+            if any(w in str(job["steps"]) for w in ("tooling plan", "make test", "make e2e"))
+        ]
+
+        assert building != [], path
+        assert (
+            lambda_python_findings(workflow, workflow["env"]["PYTHON_VERSION"], LAMBDA_RUNTIME_PYTHON) == []
+        )
+    assert load(DEPLOY)["env"]["TOOLING_LAMBDA_PYTHON"] == f"python{LAMBDA_RUNTIME_PYTHON}"
+
+
+def test_the_pipeline_checks_report_todays_blind_prod_apply() -> None:
+    """The deploy.yml this replaced: prod re-planned and applied with -y after the approval, with the dev
+    toolchain installed and only Python 3.11 (a zip without bytecode)."""
+    blind = yaml.safe_load(BLIND_APPLY)
+    blind["on"] = blind.pop(True)
+
+    assert reviewed_apply_findings(blind) == [
+        "apply-dispatched: applies without --plan-file (a new plan nobody reviewed)"
+    ]
+    assert runtime_install_findings(blind) == [
+        "apply-dispatched: does not install the runtime lock (make install-runtime) before credentials",
+        "apply-dispatched: installs more than the runtime lock: make install",
+    ]
+    assert lambda_python_findings(blind, "3.11", "3.13") == [
+        "apply-dispatched: builds the zip without Python 3.13 (no bytecode)"
+    ]
+
+
+def test_the_pipeline_checks_report_an_apply_of_an_unpublished_or_replanned_plan() -> None:
+    graph = yaml.safe_load(UNREVIEWED)
+    graph["on"] = graph.pop(True)
+
+    assert reviewed_apply_findings(graph) == [
+        "apply: plans again before applying",
+        "plan: the plan waits for the approval too (nobody could see it first)",
+        "plan: does not publish the plan text on the summary page",
+        "apply: --plan-file is not the downloaded plan",
+    ]
+    assert lambda_python_findings(graph, "3.11", "3.13") == [
+        "plan: Python 3.11 is not the last (default) version set up",
+        "apply: builds the zip without Python 3.13 (no bytecode)",
+    ]
 
 
 def test_deploy_plans_pull_requests_that_touch_the_stack_and_summarises_the_plan() -> None:

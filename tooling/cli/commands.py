@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "tfvars": ("deploy",),
     "package": ("deploy",),
     "plan": ("deploy",),
+    "show-plan": ("deploy",),
     "apply": ("deploy",),
     "destroy": ("deploy",),
     "outputs": ("deploy",),

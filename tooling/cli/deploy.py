@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -26,12 +27,24 @@ from tooling.cli.options import (
 from tooling.deploy import pipeline as deploy
 from tooling.deploy.package import PackageResult, build_package
 from tooling.envlock import DEFAULT_WAIT_TIMEOUT
-from tooling.errors import DamagedStateError
-from tooling.outputs import load_outputs
+from tooling.errors import DamagedStateError, UsageError
+from tooling.outputs import DeploymentOutputs, load_outputs
 from tooling.workspace import Workspace
 
 AutoApprove = Annotated[
     bool, typer.Option("--auto-approve", "--yes", "-y", help="Do not ask for confirmation.")
+]
+PlanFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--plan-file",
+        help="Apply this saved plan (from `tooling plan`, reviewed) exactly: no packaging, no new plan; a plan "
+        "whose state changed since is refused as stale. AWS only.",
+    ),
+]
+ShownPlanFile = Annotated[
+    Path | None,
+    typer.Option("--plan-file", help="The saved plan to show (default: .tooling/<env>/plan.tfplan)."),
 ]
 NewSuffix = Annotated[
     bool,
@@ -146,18 +159,52 @@ def _confirm_new_suffix(ws: Workspace, auto_approve: bool) -> None:
         raise typer.Exit(1)
 
 
+@shares_environment("show-plan")
+def show_plan(env: EnvOption = "dev", plan_file: ShownPlanFile = None) -> None:
+    """Print terraform's text of the saved plan for review: sensitive values masked, secrets redacted.
+
+    Example: tooling show-plan --env prod > plan.txt
+    """
+    print(deploy.show_plan(Workspace.for_env(env), plan_file), end="")
+
+
+def _apply_saved_plan(
+    ws: Workspace, config: Path | None, plan_file: Path, target: str | None, new_suffix: bool,
+    ask: deploy.Confirm, wait_timeout: float,
+) -> DeploymentOutputs | None:  # fmt: skip
+    if target is not None and deploy.resolve_target(ws, target) != "aws":
+        raise UsageError(
+            "--plan-file applies a saved terraform plan: AWS only",
+            hint="drop --target local (or --plan-file)",
+        )
+    if new_suffix:
+        raise UsageError(
+            "--new-suffix cannot change a saved plan",
+            hint="plan with the new suffix first, then apply that plan",
+        )
+    return targets.apply_saved_plan(ws, config, plan_file, confirm=ask, wait_timeout=wait_timeout)
+
+
 def apply(
     env: EnvOption = "dev", config: ConfigOption = None, target: TargetOption = None,
     auto_approve: AutoApprove = False, json_out: JsonOption = False, new_suffix: NewSuffix = False,
-    wait_timeout: WaitTimeoutOption = DEFAULT_WAIT_TIMEOUT,
+    wait_timeout: WaitTimeoutOption = DEFAULT_WAIT_TIMEOUT, plan_file: PlanFile = None,
 ) -> None:  # fmt: skip
     """Deploy the environment: to AWS with terraform, or to the embedded local target (--target local).
 
     It has the environment to itself: it waits for the commands using it, and refuses after --wait-timeout.
+    With --plan-file it applies that reviewed plan and nothing else (the prod pipeline's second step).
 
-    Example: tooling apply --target local   |   tooling apply --env dev --auto-approve
+    Example: tooling apply --target local   |   tooling apply --env prod --plan-file plan.tfplan
     """
     ws = Workspace.for_env(env)
+    if plan_file is not None:
+        with _stdout_for_json(json_out):
+            outputs = _apply_saved_plan(
+                ws, config, plan_file, target, new_suffix, _confirm(auto_approve), wait_timeout
+            )
+        _render_applied(env, outputs, json_out)
+        return
     kind = "aws" if target is None else deploy.resolve_target(ws, target)
     if kind == "aws":
         deploy.preflight_aws(ws)
@@ -172,6 +219,10 @@ def apply(
         outputs = targets.apply(
             prepared, kind, confirm=_confirm(auto_approve), wait_timeout=wait_timeout, replace=new_suffix
         )
+    _render_applied(env, outputs, json_out)
+
+
+def _render_applied(env: str, outputs: DeploymentOutputs | None, json_out: bool) -> None:
     if outputs is None:
         _err().print("apply cancelled: nothing changed")
         raise typer.Exit(1)
@@ -229,3 +280,4 @@ def outputs(
 def register(app: typer.Typer) -> None:
     for command in (tfvars, package, plan, apply, destroy, outputs):
         app.command(command.__name__)(command)
+    app.command("show-plan")(show_plan)

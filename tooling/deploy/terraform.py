@@ -4,19 +4,23 @@ python-terraform predates Terraform 1.x: its `destroy()` adds `-force` and its `
 positional directory, both rejected now. So every call goes through `Terraform.cmd()` with explicit flags,
 terraform runs in terraform/ (never a positional dir), and return codes are checked here.
 
+Streamed commands (plan, apply, destroy) write to the terminal as they run; their stderr passes through
+here too, so a failure's one-line message quotes terraform's own error (a stale saved plan, say).
+
 Environments are kept apart twice: each has its own TF_DATA_DIR under `.tooling/<env>/` (so backends and
 provider locks never mix) and its own terraform workspace named after the environment (so state never mixes).
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +29,16 @@ from typing import Any
 from python_terraform import IsFlagged, Terraform
 
 from tooling.errors import TerraformError
-from tooling.workspace import Workspace
+from tooling.workspace import Workspace, shown
+
+# A caller's reading of terraform's error text: the error to raise instead of the generic one, or None.
+Explain = Callable[[str], TerraformError | None]
 
 MIN_VERSION = (1, 5, 0)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 BACKEND_OVERRIDE = "backend_override.tf"
+# Terraform's words when the state changed between `plan -out` and `apply PLAN` (another apply ran).
+STALE_PLAN = "saved plan is stale"
 INSTALL_HINT = (
     "install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install) or OpenTofu and put it on PATH "
     "(or set TERRAFORM_BINARY); without an AWS account use the local target: tooling apply --target local"
@@ -149,24 +158,48 @@ class TerraformDriver:
                     os.environ[key] = value
 
     def _run(self, command: str, *args: str, capture: bool = False, ok_codes: tuple[int, ...] = (0,),
-             **options: Any) -> tuple[int, str]:  # fmt: skip
-        """Run one terraform command; stream its output unless `capture`; raise TerraformError on failure."""
+             explain: Explain | None = None, **options: Any) -> tuple[int, str]:  # fmt: skip
+        """Run one terraform command; stream its output unless `capture`; raise TerraformError on failure:
+        `explain(terraform's error text)` first, for the failures a caller knows better, else a generic one."""
         self.workspace.ensure()
         stream = not capture and _stream_ok()
         with self._environment():
-            code, out, err = self._tf.cmd(command, *args, capture_output=not stream, **options)
+            if stream:
+                code, out, err = self._streamed(command, *args, **options)
+            else:
+                code, out, err = self._tf.cmd(command, *args, capture_output=True, **options)
         if not stream and not capture:
             sys.stdout.write(out or "")
             sys.stderr.write(err or "")
         if code not in ok_codes:
+            text = err or out or ""
+            known = explain(_ANSI.sub("", text)) if explain is not None else None
+            if known is not None:
+                raise known
             # Terraform colours and frames its diagnostics ("│ Error: ..."); keep only the words for one line.
-            message = [_ANSI.sub("", line).strip("│╷╵ ") for line in (err or out or "").strip().splitlines()]
+            message = [_ANSI.sub("", line).strip("│╷╵ ") for line in text.strip().splitlines()]
             reason = next((line for line in message if "Error" in line), message[-1] if message else "")
             raise TerraformError(
                 f"terraform {command} failed (exit {code})" + (f": {reason.strip()}" if reason else ""),
-                hint=_hint_for(err or out or "", stream),
+                hint=_hint_for(text, stream),
             )
         return code, out or ""
+
+    def _streamed(self, command: str, *args: str, **options: Any) -> tuple[int, str, str]:
+        """Run with stdout straight to the terminal and stderr passed through while it is kept: the error
+        text is what names the failure. (python-terraform can only stream both or capture both.)"""
+        argv = self._tf.generate_cmd_string(command, *args, **options)
+        proc = subprocess.Popen(argv, cwd=self.workspace.terraform_dir, stderr=subprocess.PIPE)
+        kept: list[str] = []
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")  # a character may span two reads
+        assert proc.stderr is not None  # stderr=PIPE
+        fd = proc.stderr.fileno()
+        for chunk in iter(lambda: os.read(fd, 65536), b""):
+            kept.append(decoder.decode(chunk))
+            sys.stderr.write(kept[-1])
+            sys.stderr.flush()
+        proc.stderr.close()
+        return proc.wait(), "", "".join(kept) + decoder.decode(b"", final=True)
 
     # -- commands -------------------------------------------------------------------------------------------
 
@@ -220,25 +253,45 @@ class TerraformDriver:
         return self.summarize(plan_file)
 
     def summarize(self, plan_file: Path) -> PlanSummary:
+        return summary_of(self.show_json(plan_file), plan_file)
+
+    def show_json(self, plan_file: Path) -> dict[str, Any]:
+        """`terraform show -json` of a saved plan: every value, sensitive ones included (never print it)."""
         _, out = self._run("show", str(plan_file), capture=True, json=IsFlagged)
         try:
-            changes = json.loads(out).get("resource_changes", [])
+            data = json.loads(out)
         except json.JSONDecodeError as exc:
             raise TerraformError(f"cannot read the saved plan: {exc}") from None
-        counts = {"create": 0, "update": 0, "delete": 0}
-        for change in changes:
-            for action in change.get("change", {}).get("actions", []):
-                if action in counts:
-                    counts[action] += 1
-        return PlanSummary(counts["create"], counts["update"], counts["delete"], plan_file)
+        if not isinstance(data, dict):
+            raise TerraformError("terraform show -json did not print an object")
+        return data
 
-    def apply(self, plan_file: Path) -> None:
-        """Apply exactly the saved plan (approval is the caller's job: a saved plan applies without asking)."""
+    def show_text(self, plan_file: Path) -> str:
+        """terraform's own text of a saved plan, sensitive values shown as `(sensitive value)`."""
+        _, out = self._run("show", str(plan_file), capture=True, no_color=IsFlagged)
+        return out
+
+    def apply(self, plan_file: Path, *, keep: bool = False) -> None:
+        """Apply exactly the saved plan (approval is the caller's job: a saved plan applies without asking).
+        A plan whose state changed meanwhile is refused by terraform: that is a stale plan, never re-planned
+        here. The plan file is removed afterwards unless `keep` (a file the caller was given)."""
         if not plan_file.is_file():
             raise TerraformError(f"no saved plan at {plan_file}", hint="run `tooling plan` first")
         self._sync_backend()
-        self._run("apply", str(plan_file), input=False)
-        plan_file.unlink(missing_ok=True)
+
+        def stale(text: str) -> TerraformError | None:
+            if STALE_PLAN not in text.lower():
+                return None
+            return TerraformError(
+                f"the saved plan {shown(plan_file)} is stale: the state of {self.workspace.env} changed after "
+                "it was planned, so nothing was applied",
+                hint=f"plan again (in CI: re-run the plan job; here: tooling plan --env {self.workspace.env}), "
+                "review the new plan and apply that one",
+            )
+
+        self._run("apply", str(plan_file), input=False, explain=stale)
+        if not keep:
+            plan_file.unlink(missing_ok=True)
 
     def destroy(self, tfvars: Path) -> None:
         self._sync_backend()
@@ -254,6 +307,16 @@ class TerraformDriver:
         if not isinstance(data, dict):
             raise TerraformError("terraform output -json did not print an object")
         return data
+
+
+def summary_of(plan: dict[str, Any], plan_file: Path) -> PlanSummary:
+    """The counts of a plan's `show -json`: a replacement is one add and one destroy, as terraform says."""
+    counts = {"create": 0, "update": 0, "delete": 0}
+    for change in plan.get("resource_changes") or []:
+        for action in change.get("change", {}).get("actions", []):
+            if action in counts:
+                counts[action] += 1
+    return PlanSummary(counts["create"], counts["update"], counts["delete"], plan_file)
 
 
 def _hint_for(text: str, streamed: bool) -> str:

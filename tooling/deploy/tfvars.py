@@ -135,10 +135,16 @@ def write_tfvars(workspace: Workspace, config: Config, *, zip_path: Path, zip_sh
         config, name_suffix=workspace.name_suffix(), zip_path=zip_path, zip_sha256_b64=zip_sha256_b64
     )
     write_file(workspace.tfvars_path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+    write_backend(workspace, config)
+    return workspace.tfvars_path
+
+
+def write_backend(workspace: Workspace, config: Config) -> Path | None:
+    """Write (or remove) backend.hcl for the environment's backend; its path, None for local state."""
+    workspace.ensure()
     backend = render_backend(config)
     backend_path = workspace.state_dir / "backend.hcl"
     if backend is None:
         backend_path.unlink(missing_ok=True)
-    else:
-        write_file(backend_path, backend)
-    return workspace.tfvars_path
+        return None
+    return write_file(backend_path, backend)
