@@ -261,5 +261,6 @@ def _fake_output(name: str) -> Any:
         "s3_archive_bucket_name": "",
         "s3_archive_stream_name": "",
         "event_store_table_name": "",
+        "publisher_policy_arn": "",
     }
     return values.get(name, {})
