@@ -5,6 +5,8 @@ finds the paths that existed then."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from ci_roles_fixtures import ENVS, INPUTS, names, old_policy, rendered
 
@@ -117,6 +119,7 @@ def _assumes(trust: Policy, context: dict[str, str]) -> bool:
 
 
 REPO = INPUTS.github_repository
+INPUTS_ROOT = Path(__file__).resolve().parents[2]
 DEPLOY_REF = f"{REPO}/.github/workflows/deploy.yml@refs/heads/main"
 
 
@@ -158,3 +161,51 @@ def test_pull_requests_get_only_the_dev_plan_role() -> None:
     assert not _assumes(roles["prod"].policy("plan_trust"), pr)
     assert not _assumes(roles["dev"].policy("deploy_trust"), pr)
     assert _assumes(roles["prod"].policy("plan_trust"), _token(f"repo:{REPO}:ref:refs/heads/main"))
+
+
+ROLE_POLICY_FILES = (
+    "processors/iam.tf", "processors/batch.tf", "workflows/iam.tf", "event_archive/iam.tf",
+    "forwarding/iam.tf", "replication/iam.tf",
+)  # fmt: skip
+
+
+def _actions(node: object) -> set[str]:
+    """Every action named in an HCL body parsed by python-hcl2 (statements, dynamic statements' content)."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "actions":
+                found |= {str(a).strip('"') for a in (value if isinstance(value, list) else [value])}
+            else:
+                found |= _actions(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= _actions(item)
+    return found
+
+
+def test_the_boundary_allows_exactly_the_actions_the_stacks_roles_use() -> None:
+    """Nothing beyond what the stack's roles need: the boundary's actions are the union of the actions in the
+    roles' policy documents (terraform/modules), their trust policies aside."""
+    import hcl2
+
+    used: set[str] = set()
+    for relative in ROLE_POLICY_FILES:
+        with (INPUTS_ROOT / "terraform" / "modules" / relative).open() as handle:
+            parsed = hcl2.load(handle)
+        for data in parsed.get("data", []):
+            documents = data.get('"aws_iam_policy_document"', data.get("aws_iam_policy_document", {}))
+            for blocks in documents.values():
+                actions = _actions(blocks)
+                if not actions & {"sts:AssumeRole"}:
+                    used |= actions
+
+    boundary = rendered()["dev"].documents["boundary_policy"]
+    allowed = {
+        a
+        for s in boundary["Statement"]
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+
+    assert len(used) >= 25
+    assert allowed == used

@@ -2,7 +2,8 @@
 
 One entry per distinct authorization and role, with its count; the account is `{account}` and the stack's
 name suffix `{suffix}`, and generated ids (KMS keys, event source mappings) are numbered in order of
-appearance, so a refreshed file differs only where the deploy's calls differ.
+appearance (10000000-0000-4000-8000-00000000000N, never the fixtures' state key), so a refreshed file
+differs only where the deploy's calls differ.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def normalise(
         text = text.replace(account, "{account}").replace(f"-{suffix}-", "-{suffix}-")
         text = text.replace(f"-{suffix}", "-{suffix}") if text.endswith(f"-{suffix}") else text
         return _UUID.sub(
-            lambda m: ids.setdefault(m.group(0), f"00000000-0000-4000-8000-{len(ids):012d}"), text
+            lambda m: ids.setdefault(m.group(0), f"10000000-0000-4000-8000-{len(ids) + 1:012d}"), text
         )
 
     entries: dict[str, dict[str, Any]] = {}

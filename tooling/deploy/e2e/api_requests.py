@@ -95,8 +95,10 @@ def _without_blobs(body: str) -> str:
         document = json.loads(body)
     except ValueError:
         return body
-    if isinstance(document, dict) and "ZipFile" in document:
-        document["ZipFile"] = ""
+    if isinstance(document, dict):
+        for holder in (document, document.get("Code")):
+            if isinstance(holder, dict) and "ZipFile" in holder:
+                holder["ZipFile"] = ""
     return json.dumps(document)
 
 

@@ -41,9 +41,11 @@ def _body_text(body: bytes, content_type: str) -> str:
         except ValueError:
             document = None
         if isinstance(document, dict):
-            for name in _DROPPED_FIELDS:
-                if name in document:
-                    document[name] = ""  # still a valid (empty) blob for the parser
+            # UpdateFunctionCode has the zip at the top, CreateFunction under Code.
+            for holder in (document, document.get("Code")):
+                for name in _DROPPED_FIELDS:
+                    if isinstance(holder, dict) and name in holder:
+                        holder[name] = ""  # still a valid (empty) blob for the parser
             return json.dumps(document)[:MAX_BODY]
     return body[:MAX_BODY].decode("utf-8", "replace")
 
@@ -104,9 +106,9 @@ def _facts(account: str, service: str, region: str, path: str, body: str) -> dic
                 boundary = None
             facts["role_boundary"] = boundary or None
     if service == "lambda":
-        from moto.awslambda.models import lambda_backends
+        from moto.awslambda.utils import get_backend  # the Docker-less backend the e2e server runs
 
-        backend = lambda_backends[account][region]
+        backend = get_backend(account, region)
         if match := _MAPPING_PATH.search(path):
             mapping = backend.get_event_source_mapping(match.group("uuid"))
             facts["mapping_function"] = mapping.function_arn if mapping else None

@@ -109,9 +109,13 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   statement {
-    sid       = "ManageLogStreams"
-    actions   = ["logs:CreateLogStream", "logs:DeleteLogStream"]
-    resources = [for group in local.stack_log_groups : "${group}:log-stream:*"]
+    sid     = "ManageLogStreams"
+    actions = ["logs:CreateLogStream", "logs:DeleteLogStream"]
+    resources = [
+      "${local.arn}:logs:${local.in_account}:log-group:/aws/lambda/${local.named}:log-stream:*",
+      "${local.arn}:logs:${local.in_account}:log-group:/aws/kinesisfirehose/${local.named}:log-stream:*",
+      "${local.arn}:logs:${local.in_account}:log-group:/aws/vendedlogs/states/${local.named}:log-stream:*",
+    ]
   }
 
   statement {

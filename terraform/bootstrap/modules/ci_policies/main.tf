@@ -27,7 +27,8 @@ locals {
 
   # Services that use the stack's key with the caller's permissions while the deploy creates or reads a
   # resource (Lambda environment variables, DynamoDB tables, Firehose server-side encryption).
-  key_via_services = [for service in ["lambda", "dynamodb", "firehose"] : "${service}.*.${var.dns_suffix}"]
+  # (Literal lists rather than for expressions: checkov evaluates a document only when it can render it.)
+  key_via_services = ["lambda.*.${var.dns_suffix}", "dynamodb.*.${var.dns_suffix}", "firehose.*.${var.dns_suffix}"]
 
   # The services the stack's roles are passed to: Lambda functions, the state machine, rule targets, Firehose.
   role_services = ["lambda.amazonaws.com", "states.amazonaws.com", "events.amazonaws.com", "firehose.amazonaws.com"]
