@@ -91,15 +91,12 @@ def test_the_boundary_stops_at_the_environment(env: str) -> None:
         (
             "kms:Decrypt",
             f"arn:aws:kms:us-east-1:{account}:key/1",
-            {"aws:ResourceTag/Project": INPUTS.project, "aws:ResourceTag/Environment": env},
+            {"kms:ViaService": "sqs.us-east-1.amazonaws.com"},
         ),
     ]
+    # Another environment's resources; a key used directly rather than through one of the stack's services.
     outside = [(a, r.replace(f"-{env}-", f"-{other}-"), c) for a, r, c in within[:2]] + [
-        (
-            "kms:Decrypt",
-            f"arn:aws:kms:us-east-1:{account}:key/1",
-            {"aws:ResourceTag/Project": INPUTS.project, "aws:ResourceTag/Environment": other},
-        ),
+        ("kms:Decrypt", f"arn:aws:kms:us-east-1:{account}:key/1", {}),
     ]
 
     def allowed(action: str, resource: str, context: dict[str, str]) -> bool:

@@ -43,18 +43,19 @@ data "aws_iam_policy_document" "boundary" {
     resources = ["${local.arn}:dynamodb:${local.in_account}:table/${local.named}"]
   }
 
+  # Keys only through the services the roles use them with (Lambda environment variables, DynamoDB tables,
+  # SQS queues, the S3 archive): each of those is scoped to this environment's names above and below, so
+  # no role can reach another environment's data through its key. (Key ids are generated, and a request
+  # through a service carries no key tags the boundary could pin.)
   statement {
-    sid       = "UseStackKeys"
+    sid       = "UseKeysThroughStackServices"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = ["${local.arn}:kms:${local.in_account}:key/*"] # key ids are generated; the tags name the environment
+    resources = ["${local.arn}:kms:${local.in_account}:key/*"]
 
-    dynamic "condition" {
-      for_each = local.key_tags
-      content {
-        test     = "StringEquals"
-        variable = condition.key
-        values   = [condition.value]
-      }
+    condition {
+      test     = "StringLike"
+      variable = "kms:ViaService"
+      values   = ["lambda.*.${var.dns_suffix}", "dynamodb.*.${var.dns_suffix}", "sqs.*.${var.dns_suffix}", "s3.*.${var.dns_suffix}"]
     }
   }
 

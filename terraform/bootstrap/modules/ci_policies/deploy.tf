@@ -46,7 +46,8 @@ data "aws_iam_policy_document" "deploy" {
       "lambda:CreateFunction", "lambda:DeleteFunction", "lambda:UpdateFunctionCode",
       "lambda:UpdateFunctionConfiguration", "lambda:AddPermission", "lambda:RemovePermission",
       "lambda:PutFunctionEventInvokeConfig", "lambda:UpdateFunctionEventInvokeConfig",
-      "lambda:DeleteFunctionEventInvokeConfig", "lambda:TagResource", "lambda:UntagResource",
+      "lambda:DeleteFunctionEventInvokeConfig", "lambda:PutFunctionConcurrency", "lambda:DeleteFunctionConcurrency",
+      "lambda:TagResource", "lambda:UntagResource",
     ]
     resources = ["${local.arn}:lambda:${local.in_account}:function:${local.named}"]
   }
