@@ -23,11 +23,14 @@ from tooling.deploy.ci_roles.render import RolePolicies
 
 # Verbs that only read; everything else changes something. The plan role's one write is its state lock.
 READ_VERBS = ("Get", "List", "Describe", "Head", "Validate")
+# Reads by another verb: Lambda decrypts the environment variables GetFunction returns with the caller's
+# kms:Decrypt.
+READ_ACTIONS = {"kms:Decrypt"}
 
 
 def is_mutating(action: str) -> bool:
     verb = action.split(":", 1)[1]
-    return not verb.startswith(READ_VERBS)
+    return not verb.startswith(READ_VERBS) and action not in READ_ACTIONS
 
 
 def is_state_lock(authorization: Authorization) -> bool:

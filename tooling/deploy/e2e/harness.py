@@ -9,7 +9,9 @@ runs no function code without Docker, so the event store stays empty there and i
 the mapping for its settings instead) -> `tooling publish file --bus default` of an AWS service event (the
 custom bus's archive must grow by one) -> `tooling archive ls` (the S3 archive holds every published event;
 the bucket is then emptied) -> `tooling destroy -y` (list calls must then find nothing of the stack). Every command runs as a user runs
-it, in a child process; its output goes to a log file under the scratch root.
+it, in a child process; its output goes to a log file under the scratch root. The stack's roles carry the
+bootstrap's permissions boundary, and every AWS call of plan, apply, the re-plan and destroy is recorded and
+held to the environment's CI deploy and plan roles (role_calls.py).
 """
 
 from __future__ import annotations

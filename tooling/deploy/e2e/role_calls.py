@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tooling.deploy.ci_roles.authorizations import Authorization, Call, authorizations
+from tooling.deploy.ci_roles.authorizations import Authorization, Call, UnmappedCallError, authorizations
 from tooling.deploy.ci_roles.check import CallsResult, check_calls
 from tooling.deploy.ci_roles.recorded import normalise
 from tooling.deploy.ci_roles.render import Inputs, RolePolicies, render
-from tooling.deploy.e2e.api_requests import parse
+from tooling.deploy.e2e.api_requests import UnparsedRequestError, parse
 from tooling.deploy.e2e.recorder import step_key
 
 ACCOUNT = "123456789012"  # moto's account for any access key it does not know
@@ -45,6 +45,7 @@ class CallLog:
     path: Path
     steps: dict[str, tuple[str, str]] = field(default_factory=dict)
     rendered: dict[str, RolePolicies] = field(default_factory=dict)
+    unmapped: dict[str, list[str]] = field(default_factory=dict)
 
     def env_for(self, env: str, step: str, base: dict[str, str]) -> dict[str, str]:
         """The child environment of a step: its own access key when the step is recorded."""
@@ -96,11 +97,16 @@ class CallLog:
                 owner = self.steps.get(record["key"])
                 if owner is None or owner[0] != env:
                     continue
-                request = parse(record)
-                if (request.service, request.operation) in EMULATOR_ONLY:
-                    continue
-                call = Call(request.service, request.operation, request.params, request.region, request.facts)
-                found.setdefault(owner[1], []).extend(authorizations(call, account=ACCOUNT))
+                try:
+                    request = parse(record)
+                    if (request.service, request.operation) in EMULATOR_ONLY:
+                        continue
+                    call = Call(
+                        request.service, request.operation, request.params, request.region, request.facts
+                    )
+                    found.setdefault(owner[1], []).extend(authorizations(call, account=ACCOUNT))
+                except (UnparsedRequestError, UnmappedCallError) as exc:  # counted as denied, never skipped
+                    self.unmapped.setdefault(env, []).append(f"{owner[1]}: unmapped call: {exc.message}")
         return found
 
     def check(self, env: str, logs: Path, name_prefix: str) -> CallsResult:
@@ -108,6 +114,7 @@ class CallLog:
         deploy = [a for step, items in by_step.items() if _is_deploy_step(step) for a in items]
         plan = [a for step, items in by_step.items() if step in PLAN_STEPS for a in items]
         result = check_calls(self.rendered[env], deploy, plan)
+        result.deploy_denied += self.unmapped.get(env, [])
         stored = normalise(
             by_step, ACCOUNT, name_prefix, deploy_steps=[s for s in by_step if _is_deploy_step(s)]
         )
