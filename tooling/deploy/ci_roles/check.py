@@ -372,6 +372,20 @@ def methods(n: Names) -> list[Method]:
             ),
         ),
         Method(
+            "TagResource of another project's key",
+            (
+                Step(
+                    "kms:TagResource",
+                    n.arn("kms", "key/33333333-3333-4333-8333-333333333333"),
+                    {
+                        "aws:ResourceTag/Project": "payments",
+                        "aws:RequestTag/Owner": "x",
+                        "aws:TagKeys": ["Owner"],
+                    },
+                ),
+            ),
+        ),
+        Method(
             "Decrypt with another environment's key",
             (
                 Step(
