@@ -41,22 +41,12 @@ data "aws_iam_policy_document" "stack_read" {
     resources = ["${local.arn}:lambda:${local.in_account}:function:${local.named}"]
   }
 
+  # Not pinned to the environment's functions (lambda:FunctionArn): while destroy waits for a mapping to go,
+  # Lambda is asked about a mapping that no longer has a function. A mapping names a queue and a function.
   statement {
     sid       = "ReadEventSourceMappings"
-    actions   = ["lambda:GetEventSourceMapping"]
-    resources = ["${local.arn}:lambda:${local.in_account}:event-source-mapping:*"] # ids are generated; the function names the environment
-
-    condition {
-      test     = "ArnLike"
-      variable = "lambda:FunctionArn"
-      values   = ["${local.arn}:lambda:${local.in_account}:function:${local.named}"]
-    }
-  }
-
-  statement {
-    sid       = "ReadEventSourceMappingTags"
-    actions   = ["lambda:ListTags"]
-    resources = ["${local.arn}:lambda:${local.in_account}:event-source-mapping:*"] # ListTags has no lambda:FunctionArn
+    actions   = ["lambda:GetEventSourceMapping", "lambda:ListTags"]
+    resources = ["${local.arn}:lambda:${local.in_account}:event-source-mapping:*"] # ids are generated
   }
 
   statement {
