@@ -141,3 +141,29 @@ def test_the_recorder_logs_only_the_recorded_steps_and_the_call_parses_back(tmp_
     assert (request.service, request.operation, request.params["QueueName"]) == (
         "sqs", "GetQueueUrl", "ecommerce-dev-abc123-batch",
     )  # fmt: skip
+
+
+def test_the_stored_list_hides_the_account_the_suffix_and_generated_ids_and_reads_back() -> None:
+    from tooling.deploy.ci_roles.authorizations import Authorization
+    from tooling.deploy.ci_roles.recorded import denormalise, normalise
+
+    key = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/4b1e7a52-93c1-4a8e-9d1f-0c2b6a7e5d10"
+    calls = {
+        "replan": [Authorization("kms:DescribeKey", key, {}, "kms DescribeKey")],
+        "apply": [
+            Authorization(
+                "cloudwatch:PutDashboard", "arn:aws:cloudwatch::123456789012:dashboard/ecommerce-dev-q1w2e3"
+            )
+        ],
+    }
+
+    stored = normalise(calls, ACCOUNT, "ecommerce-dev-q1w2e3", deploy_steps=["apply", "replan"])
+    text = str(stored["calls"])
+    restored = denormalise(stored, account="210987654321", suffix="abc123")
+
+    assert ACCOUNT not in text and "q1w2e3" not in text and "4b1e7a52" not in text
+    assert sorted(a.resource for a in restored["deploy"]) == [
+        "arn:aws:cloudwatch::210987654321:dashboard/ecommerce-dev-abc123",
+        "arn:aws:kms:us-east-1:210987654321:key/10000000-0000-4000-8000-000000000001",
+    ]
+    assert [a.action for a in restored["plan"]] == ["kms:DescribeKey"]  # the re-plan is the plan role's too

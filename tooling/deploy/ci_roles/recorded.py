@@ -26,8 +26,8 @@ def normalise(
     ids: dict[str, str] = {}
 
     def clean(text: str) -> str:
-        text = text.replace(account, "{account}").replace(f"-{suffix}-", "-{suffix}-")
-        text = text.replace(f"-{suffix}", "-{suffix}") if text.endswith(f"-{suffix}") else text
+        text = text.replace(account, "{account}")
+        text = re.sub(rf"-{re.escape(suffix)}(?![a-z0-9])", "-{suffix}", text)  # not inside a longer word
         return _UUID.sub(
             lambda m: ids.setdefault(m.group(0), f"10000000-0000-4000-8000-{len(ids) + 1:012d}"), text
         )
