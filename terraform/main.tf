@@ -43,6 +43,8 @@ module "event_bus" {
 module "processors" {
   source = "./modules/processors"
 
+  permissions_boundary_arn = var.permissions_boundary_arn
+
   region               = var.region
   name_prefix          = local.name_prefix
   functions            = var.functions
@@ -123,6 +125,8 @@ module "schema_registry" {
 module "replication" {
   source = "./modules/replication"
 
+  permissions_boundary_arn = var.permissions_boundary_arn
+
   providers = {
     aws         = aws
     aws.replica = aws.replica
@@ -143,6 +147,8 @@ module "replication" {
 module "workflows" {
   source = "./modules/workflows"
 
+  permissions_boundary_arn = var.permissions_boundary_arn
+
   region               = var.region
   create_workflow      = local.create_workflow
   name_prefix          = local.name_prefix
@@ -161,6 +167,8 @@ module "workflows" {
 module "forwarding" {
   source = "./modules/forwarding"
 
+  permissions_boundary_arn = var.permissions_boundary_arn
+
   create_forwarding     = var.forwarding.enabled
   name_prefix           = local.name_prefix
   event_bus_name        = module.event_bus.name
@@ -175,6 +183,8 @@ module "forwarding" {
 # targets wait for the role, the rules wait for neither.
 module "event_archive" {
   source = "./modules/event_archive"
+
+  permissions_boundary_arn = var.permissions_boundary_arn
 
   create_archive          = local.create_s3_archive
   region                  = var.region

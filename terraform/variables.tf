@@ -489,3 +489,14 @@ variable "event_store" {
     error_message = "event_store.ttl_days must be a whole number from 1 to 3650."
   }
 }
+
+variable "permissions_boundary_arn" {
+  type        = string
+  description = "Permissions boundary of every IAM role of the stack (terraform/bootstrap's github-<project>-<environment>-boundary, which the CI deploy role requires); null for none."
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/.+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be an IAM policy ARN such as arn:aws:iam::123456789012:policy/github-ecommerce-dev-boundary, or null."
+  }
+}

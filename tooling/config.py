@@ -295,6 +295,11 @@ class Terraform(Model):
     endpoints: dict[EndpointService, Annotated[str, Field(pattern=r"^https?://")]] = {}
     # Account ids allowed to PutEvents on the bus; empty means no bus policy.
     publisher_account_ids: list[Annotated[str, Field(pattern=r"^\d{12}$")]] = []
+    # The permissions boundary every IAM role of the stack carries (terraform/bootstrap's
+    # github-<project>-<env>-boundary, which the CI deploy role requires); none when absent.
+    permissions_boundary_arn: (
+        Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:policy/.+$")] | None
+    ) = None
 
 
 class Schemas(Model):

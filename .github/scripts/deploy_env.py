@@ -57,6 +57,10 @@ def prepare(env: str, out_file: Path, environ: dict[str, str], root: Path = ROOT
     default_key = f"{data.get('project', 'ecommerce')}/{env}/terraform.tfstate"
     key = section.get("backend", {}).get("key") or default_key
     section["backend"] = {"bucket": bucket, "key": key, "region": region, "use_lockfile": True}
+    # The bootstrap's boundary for this environment: its deploy role creates no role without it.
+    boundary = environ.get("PERMISSIONS_BOUNDARY_ARN", "").strip()
+    if boundary:
+        section["permissions_boundary_arn"] = boundary
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_text(tomli_w.dumps(data))
 

@@ -1,6 +1,8 @@
 # The remote state of every environment: one versioned, KMS-encrypted, private bucket. Locking is S3's own
 # lock file (`use_lockfile = true`, Terraform >= 1.10), which the tooling renders, so no DynamoDB table.
 
+# The state key carries the bootstrap's tags only (Project, Purpose), never an Environment tag: the deploy
+# roles' key statements need both, and deny this key by ARN besides.
 resource "aws_kms_key" "state" {
   description             = "${var.project}: Terraform state in s3://${var.state_bucket_name}"
   enable_key_rotation     = true

@@ -1,8 +1,10 @@
 # GitHub Actions exchanges its OIDC token for short-lived credentials: no access key is stored anywhere.
-# Two roles, each trusting one kind of job of one repository:
-#   plan   - pull_request jobs: read the stack and the state, take and release the state lock, change nothing.
-#   deploy - jobs running in one of var.environments (GitHub environments whose deployment branch rule
-#            allows only main, with required reviewers): apply.
+# Two roles per environment, each trusting one kind of job of the deploy workflow (modules/ci_policies,
+# trust.tf):
+#   plan   - jobs on the deploy branch that plan (and, for var.pull_request_environment only, pull_request
+#            jobs): read the environment's stack and state, take and release its state lock, change nothing.
+#   deploy - jobs running in the GitHub environment of the same name (required reviewers, deployment branch
+#            main): apply and destroy that environment's stack, and nothing else.
 
 resource "aws_iam_openid_connect_provider" "github" {
   count = var.create_oidc_provider ? 1 : 0
@@ -13,74 +15,43 @@ resource "aws_iam_openid_connect_provider" "github" {
   thumbprint_list = ["6938fd4d98bab03faadb97b34396831e3780aea1", "1c58a3a8518e8759bf075b76b750d4f2df264fcd"]
 }
 
-data "aws_iam_policy_document" "plan_trust" {
-  statement {
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-
-    principals {
-      type        = "Federated"
-      identifiers = [local.oidc_provider_arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.oidc_host}:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.oidc_host}:sub"
-      values   = local.plan_subjects
-    }
-  }
-}
-
-data "aws_iam_policy_document" "deploy_trust" {
-  statement {
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-
-    principals {
-      type        = "Federated"
-      identifiers = [local.oidc_provider_arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.oidc_host}:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.oidc_host}:sub"
-      values   = local.deploy_subjects
-    }
-  }
-}
-
 resource "aws_iam_role" "plan" {
-  name                 = "github-${var.project}-plan"
-  description          = "tooling plan from pull requests of ${var.github_repository} (read-only, state lock)"
-  assume_role_policy   = data.aws_iam_policy_document.plan_trust.json
+  for_each = var.environments
+
+  name                 = module.policies[each.key].plan_role_name
+  description          = "tooling plan of ${each.key} from ${var.github_repository} (read-only, ${each.key} state lock)"
+  assume_role_policy   = module.policies[each.key].plan_trust_json
   max_session_duration = 3600
+
+  lifecycle {
+    precondition {
+      condition     = contains(var.environments, var.pull_request_environment)
+      error_message = "pull_request_environment (${var.pull_request_environment}) must be one of environments."
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "plan" {
+  for_each = var.environments
+
   name   = "plan"
-  role   = aws_iam_role.plan.id
-  policy = data.aws_iam_policy_document.plan.json
+  role   = aws_iam_role.plan[each.key].id
+  policy = module.policies[each.key].plan_policy_json
 }
 
 resource "aws_iam_role" "deploy" {
-  name                 = "github-${var.project}-deploy"
-  description          = "tooling apply from ${var.github_repository}, environments ${join(", ", sort(tolist(var.environments)))}"
-  assume_role_policy   = data.aws_iam_policy_document.deploy_trust.json
+  for_each = var.environments
+
+  name                 = module.policies[each.key].deploy_role_name
+  description          = "tooling apply of ${each.key} from ${var.github_repository}, GitHub environment ${each.key}"
+  assume_role_policy   = module.policies[each.key].deploy_trust_json
   max_session_duration = 3600
 }
 
 resource "aws_iam_role_policy" "deploy" {
+  for_each = var.environments
+
   name   = "deploy"
-  role   = aws_iam_role.deploy.id
-  policy = data.aws_iam_policy_document.deploy.json
+  role   = aws_iam_role.deploy[each.key].id
+  policy = module.policies[each.key].deploy_policy_json
 }

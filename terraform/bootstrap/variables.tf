@@ -10,7 +10,7 @@ variable "region" {
 
 variable "project" {
   type        = string
-  description = "The `project` of environments/<env>.toml: the deploy role may manage only resources named <project>-*."
+  description = "The `project` of environments/<env>.toml: each environment's deploy role manages only resources named <project>-<environment>-*."
   default     = "ecommerce"
 
   validation {
@@ -31,7 +31,7 @@ variable "github_repository" {
 
 variable "environments" {
   type        = set(string)
-  description = "GitHub environments (and tooling environments) whose jobs may assume the deploy role."
+  description = "Tooling environments (and the GitHub environments of the same names): each gets its own deploy role, plan role and permissions boundary."
   default     = ["dev", "prod"]
   nullable    = false
 
@@ -73,4 +73,37 @@ variable "tags" {
   description = "Extra tags on every bootstrap resource."
   default     = {}
   nullable    = false
+}
+
+variable "workflow_file" {
+  type        = string
+  description = "The repository's deploy workflow: only its jobs may assume the roles (the OIDC token's job_workflow_ref)."
+  default     = ".github/workflows/deploy.yml"
+
+  validation {
+    condition     = can(regex("^\\.github/workflows/[A-Za-z0-9._-]+\\.ya?ml$", var.workflow_file))
+    error_message = "workflow_file must be a workflow path such as .github/workflows/deploy.yml."
+  }
+}
+
+variable "deploy_branch" {
+  type        = string
+  description = "The branch deploys and main-branch plans run from (the token's ref, refs/heads/<branch>)."
+  default     = "main"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/-]+$", var.deploy_branch))
+    error_message = "deploy_branch must be a branch name such as main."
+  }
+}
+
+variable "pull_request_environment" {
+  type        = string
+  description = "The one environment whose plan role pull requests may assume (it reads that environment's stack and state only)."
+  default     = "dev"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,9}$", var.pull_request_environment))
+    error_message = "pull_request_environment must be a tooling environment name such as dev."
+  }
 }

@@ -66,6 +66,23 @@ def test_prepare_leaves_the_repositorys_environment_file_alone(deploy_env: Modul
     assert (root / "environments" / "dev.toml").read_text() == before
 
 
+def test_prepare_sets_the_bootstraps_permissions_boundary(deploy_env: ModuleType, root: Path) -> None:
+    boundary = "arn:aws:iam::123456789012:policy/github-ecommerce-dev-boundary"
+    out = root / "dev.toml"
+
+    deploy_env.prepare("dev", out, {**VARIABLES, "PERMISSIONS_BOUNDARY_ARN": boundary}, root=root)
+
+    assert tomllib.loads(out.read_text())["terraform"]["permissions_boundary_arn"] == boundary
+
+
+def test_prepare_without_a_boundary_sets_none(deploy_env: ModuleType, root: Path) -> None:
+    out = root / "dev.toml"
+
+    deploy_env.prepare("dev", out, VARIABLES, root=root)
+
+    assert "permissions_boundary_arn" not in tomllib.loads(out.read_text()).get("terraform", {})
+
+
 @pytest.mark.parametrize("missing", sorted(VARIABLES))
 def test_prepare_refuses_a_missing_variable(deploy_env: ModuleType, root: Path, missing: str) -> None:
     variables = {k: v for k, v in VARIABLES.items() if k != missing}

@@ -82,6 +82,19 @@ def test_every_hop_is_authorized_and_every_injected_fault_is_caught(
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
+def test_the_ci_roles_allow_every_recorded_call_and_the_plan_role_changes_nothing(
+    results: dict[str, Any], env: str
+) -> None:
+    """Every call of apply, the re-plan and destroy is allowed to the environment's deploy role, every call of
+    plan to its plan role, which may do none of the deploy's changes (terraform/bootstrap)."""
+    result = results[env]
+
+    assert result["ci_roles_failures"] == [], result["summary"]
+    assert result["ci_roles"].startswith("deploy-role: 0 of "), result["summary"]
+    assert result["ci_roles"].endswith("plan-role: 0 denied, 0 mutating allowed"), result["summary"]
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
 def test_destroy_leaves_nothing(results: dict[str, Any], env: str) -> None:
     result = results[env]
 

@@ -58,6 +58,7 @@ def test_optional_root_variables_have_defaults_and_required_ones_do_not() -> Non
         "alarm_email",
         "endpoints",
         "publisher_account_ids",
+        "permissions_boundary_arn",
         "schemas",
         "schema_registry",
         "replication_region",

@@ -109,6 +109,7 @@ def build_tfvars(
         },
         "endpoints": dict(config.terraform.endpoints),
         "publisher_account_ids": list(config.terraform.publisher_account_ids),
+        "permissions_boundary_arn": config.terraform.permissions_boundary_arn,
         "schemas": dict(schemas),
         "schema_registry": {"registry": config.schemas.registry, "discoverer": config.schemas.discoverer},
         "replication_region": None if config.replication is None else config.replication.region,

@@ -24,9 +24,10 @@ data "aws_iam_policy_document" "firehose_assume_role" {
 resource "aws_iam_role" "firehose" {
   count = var.create_archive ? 1 : 0
 
-  name               = "${var.stream_name}-firehose"
-  description        = "Firehose stream ${var.stream_name}: writes the event archive to ${var.bucket_name}"
-  assume_role_policy = data.aws_iam_policy_document.firehose_assume_role[0].json
+  name                 = "${var.stream_name}-firehose"
+  description          = "Firehose stream ${var.stream_name}: writes the event archive to ${var.bucket_name}"
+  assume_role_policy   = data.aws_iam_policy_document.firehose_assume_role[0].json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 resource "aws_iam_role_policy" "firehose" {
@@ -83,6 +84,8 @@ data "aws_iam_policy_document" "firehose" {
 
 module "target_role" {
   source = "../eventbridge_role"
+
+  permissions_boundary_arn = var.permissions_boundary_arn
 
   create      = var.create_archive
   name        = "${var.stream_name}-target"

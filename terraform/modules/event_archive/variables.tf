@@ -104,3 +104,9 @@ variable "rule_arns" {
   description = "ARNs of the rules that target s3-archive; only they may assume the EventBridge role."
   nullable    = false
 }
+
+variable "permissions_boundary_arn" {
+  type        = string
+  description = "Permissions boundary every IAM role of this module carries; null for none."
+  default     = null
+}

@@ -31,9 +31,10 @@ data "aws_iam_policy_document" "assume_role" {
 resource "aws_iam_role" "this" {
   count = var.create ? 1 : 0
 
-  name               = var.name
-  description        = var.description
-  assume_role_policy = data.aws_iam_policy_document.assume_role[0].json
+  name                 = var.name
+  description          = var.description
+  assume_role_policy   = data.aws_iam_policy_document.assume_role[0].json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 resource "aws_iam_role_policy" "this" {

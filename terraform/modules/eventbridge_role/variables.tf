@@ -34,3 +34,9 @@ variable "policy_json" {
   description = "The role's inline policy document (JSON); null only when create is false."
   default     = null
 }
+
+variable "permissions_boundary_arn" {
+  type        = string
+  description = "Permissions boundary every IAM role of this module carries; null for none."
+  default     = null
+}

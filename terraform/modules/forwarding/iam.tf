@@ -4,6 +4,8 @@
 module "role" {
   source = "../eventbridge_role"
 
+  permissions_boundary_arn = var.permissions_boundary_arn
+
   create      = var.create_forwarding
   name        = local.rule_name
   description = "Lets rule ${local.rule_name} on the default bus put events on ${var.event_bus_name}"

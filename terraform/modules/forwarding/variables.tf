@@ -76,3 +76,9 @@ variable "retry_policy" {
     error_message = "retry_policy.maximum_event_age_in_seconds must be from 60 to 86400."
   }
 }
+
+variable "permissions_boundary_arn" {
+  type        = string
+  description = "Permissions boundary every IAM role of this module carries; null for none."
+  default     = null
+}

@@ -18,9 +18,10 @@ data "aws_iam_policy_document" "assume_role" {
 resource "aws_iam_role" "function" {
   for_each = var.functions
 
-  name               = local.function_names[each.key]
-  description        = "Execution role of ${local.function_names[each.key]}"
-  assume_role_policy = data.aws_iam_policy_document.assume_role.json
+  name                 = local.function_names[each.key]
+  description          = "Execution role of ${local.function_names[each.key]}"
+  assume_role_policy   = data.aws_iam_policy_document.assume_role.json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 resource "aws_iam_role_policy" "function" {

@@ -146,3 +146,9 @@ variable "region" {
   description = "Region the module's resources live in (the root's region), for ARNs and kms:ViaService values."
   nullable    = false
 }
+
+variable "permissions_boundary_arn" {
+  type        = string
+  description = "Permissions boundary every IAM role of this module carries; null for none."
+  default     = null
+}

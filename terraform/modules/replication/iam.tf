@@ -4,6 +4,8 @@
 module "role" {
   source = "../eventbridge_role"
 
+  permissions_boundary_arn = var.permissions_boundary_arn
+
   create      = var.create_replication
   name        = local.rule_name
   description = "Lets rule ${local.rule_name} put events on ${var.replica_event_bus_name} in ${var.replica_region}"

@@ -118,3 +118,9 @@ variable "replica_region" {
   description = "The region of the aws.replica provider, where the replica bus and archive live; must differ from region when create_replication is true."
   nullable    = false
 }
+
+variable "permissions_boundary_arn" {
+  type        = string
+  description = "Permissions boundary every IAM role of this module carries; null for none."
+  default     = null
+}

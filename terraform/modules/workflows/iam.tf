@@ -30,9 +30,10 @@ data "aws_iam_policy_document" "state_machine_assume_role" {
 resource "aws_iam_role" "state_machine" {
   count = var.create_workflow ? 1 : 0
 
-  name               = local.state_machine_name
-  description        = "State machine ${local.state_machine_name}: PutEvents on ${var.event_bus_name}, logs, traces"
-  assume_role_policy = data.aws_iam_policy_document.state_machine_assume_role[0].json
+  name                 = local.state_machine_name
+  description          = "State machine ${local.state_machine_name}: PutEvents on ${var.event_bus_name}, logs, traces"
+  assume_role_policy   = data.aws_iam_policy_document.state_machine_assume_role[0].json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 resource "aws_iam_role_policy" "state_machine" {
@@ -83,6 +84,8 @@ data "aws_iam_policy_document" "state_machine" {
 
 module "target_role" {
   source = "../eventbridge_role"
+
+  permissions_boundary_arn = var.permissions_boundary_arn
 
   create      = var.create_workflow
   name        = "${local.state_machine_name}-target"

@@ -75,6 +75,8 @@ def _log(environ: dict[str, Any], body: bytes, status: str, seconds: float, note
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tooling.deploy.e2e.emulator")
     parser.add_argument("--port", type=int, default=0)
+    # The recorded steps' calls (recorder.py), for the CI roles' check; none when absent.
+    parser.add_argument("--calls", default=None)
     args = parser.parse_args(argv)
     try:
         import moto
@@ -98,7 +100,14 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     for line in moto_patches.apply_all():
         print(f"patched {line}", file=sys.stderr)
-    app = _front(SchemasApi(DomainDispatcherApplication(create_backend_app)))
+    app: Any = SchemasApi(DomainDispatcherApplication(create_backend_app))
+    if args.calls:
+        from pathlib import Path
+
+        from tooling.deploy.e2e.recorder import Recorder
+
+        app = Recorder(app, Path(args.calls))
+    app = _front(app)
     try:
         server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     except (OSError, SystemExit):  # werkzeug prints why and exits 1 when the port is taken

@@ -9,7 +9,9 @@ runs no function code without Docker, so the event store stays empty there and i
 the mapping for its settings instead) -> `tooling publish file --bus default` of an AWS service event (the
 custom bus's archive must grow by one) -> `tooling archive ls` (the S3 archive holds every published event;
 the bucket is then emptied) -> `tooling destroy -y` (list calls must then find nothing of the stack). Every command runs as a user runs
-it, in a child process; its output goes to a log file under the scratch root.
+it, in a child process; its output goes to a log file under the scratch root. The stack's roles carry the
+bootstrap's permissions boundary, and every AWS call of plan, apply, the re-plan and destroy is recorded and
+held to the environment's CI deploy and plan roles (role_calls.py).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from tooling.config import EndpointService, load_config
-from tooling.deploy.e2e import compat, faults, provider
+from tooling.deploy.e2e import compat, faults, provider, role_calls
 from tooling.deploy.e2e.inspection import (
     archive_event_count,
     archive_records,
@@ -89,6 +91,10 @@ class EnvResult:
     faults: list[str] = field(default_factory=list)
     faults_caught: int | None = None
     destroyed: int | None = None
+    # The CI roles of terraform/bootstrap against the recorded calls (role_calls.py): its summary line, and
+    # each call denied (or mutating call the plan role would allow).
+    ci_roles: str | None = None
+    ci_roles_failures: list[str] = field(default_factory=list)
     dashboard_problems: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -127,6 +133,7 @@ class EnvResult:
                 f"destroyed {self.destroyed}",
                 f"left {len(self.left)}",
                 f"dashboard {'ok' if not self.dashboard_problems else 'INVALID'}",
+                *([] if self.ci_roles is None else [self.ci_roles]),
             ]
         return f"e2e {self.env}: {', '.join(parts)}; provider hashicorp/aws {self.provider_version} ({self.seconds:.0f} s)"
 
@@ -150,6 +157,8 @@ class EnvResult:
             and not self.access_failures
             and self.faults_caught == len(faults.FAULTS)
             and not self.dashboard_problems
+            and self.ci_roles is not None
+            and not self.ci_roles_failures
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -159,8 +168,16 @@ class EnvResult:
 class Run:
     """One environment's e2e run in a scratch copy of the project."""
 
-    def __init__(self, project: Path, env: str, scratch: Path, progress: Progress) -> None:
+    def __init__(
+        self,
+        project: Path,
+        env: str,
+        scratch: Path,
+        progress: Progress,
+        calls: role_calls.CallLog | None = None,
+    ) -> None:
         self.project, self.env, self.scratch, self.progress = project, env, scratch, progress
+        self.calls = calls
         self.root = scratch / env
         self.logs = scratch / "logs"
         self.workspace = Workspace.for_env(env, root=self.root)
@@ -182,6 +199,10 @@ class Run:
         if (self.project / "build").is_dir():
             shutil.copytree(self.project / "build", self.root / "build")
         config = self.e2e_config(endpoint)
+        if self.calls:  # every role of the stack within the bootstrap's boundary, as CI deploys it
+            boundary = self.calls.prepare(self.root, self.env, config, endpoint, terraform, tf_env)
+            path = self.root / "environments" / f"{self.env}.toml"
+            config = role_calls.set_boundary(path, config, boundary)
         self.regions = [
             config["region"],
             *([config["replication"]["region"]] if "replication" in config else []),
@@ -257,8 +278,8 @@ class Run:
         started = time.monotonic()
         with log.open("w") as err:
             code, stdout = run_group(
-                [sys.executable, "-m", "tooling", *args, "--env", self.env], cwd=self.root, env=self.child_env,
-                stderr=err,
+                [sys.executable, "-m", "tooling", *args, "--env", self.env], cwd=self.root,
+                env=self.calls.env_for(self.env, step, self.child_env) if self.calls else self.child_env, stderr=err,
             )  # fmt: skip
         with log.open("a") as out:
             out.write(stdout)
@@ -339,6 +360,14 @@ class Run:
             self.tooling("destroy", "destroy", "-y")
             self.result.destroyed = before - self.state_count(terraform)
             self.result.left = leftovers(prefix, self.regions, endpoint)
+            if self.calls:  # the CI roles against every call the steps above made
+                roles = self.calls.check(self.env, self.logs, prefix)
+                self.result.ci_roles = roles.summary()
+                self.result.ci_roles_failures = [
+                    *roles.deploy_denied,
+                    *roles.plan_denied,
+                    *roles.mutating_allowed,
+                ]
         self.result.seconds = time.monotonic() - started
         return self.result
 
@@ -445,10 +474,11 @@ def run_e2e(
     try:
         tf_env, source = provider.cli_config_env(scratch)
         progress(f"e2e: terraform {terraform}; hashicorp/aws from {source}")
-        with moto_server(scratch / "logs" / "moto.log", port=port) as endpoint:
+        calls = role_calls.CallLog(scratch / "logs" / "calls.jsonl")
+        with moto_server(scratch / "logs" / "moto.log", port=port, calls=calls.path) as endpoint:
             progress(f"e2e: moto server on {endpoint} (log {scratch / 'logs' / 'moto.log'})")
             for env in envs:
-                run = Run(project, env, scratch, progress)
+                run = Run(project, env, scratch, progress, calls)
                 run.prepare(endpoint, terraform, tf_env)
                 for removed in run.result.removed:
                     progress(f"e2e {env}: removed for hashicorp/aws {run.result.provider_version}: {removed}")

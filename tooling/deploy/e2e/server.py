@@ -20,11 +20,12 @@ START_TIMEOUT = 60.0
 
 
 @contextmanager
-def moto_server(log_path: Path, port: int = 0) -> Iterator[str]:
+def moto_server(log_path: Path, port: int = 0, calls: Path | None = None) -> Iterator[str]:
     """A patched moto server on 127.0.0.1 (a free port unless `port`); yields its URL, stops it on exit.
 
     The server runs in its own session, so the whole process group is stopped here even when the caller
-    is interrupted (KeyboardInterrupt and SIGTERM both unwind through this `finally`).
+    is interrupted (KeyboardInterrupt and SIGTERM both unwind through this `finally`). With `calls`, the
+    requests of the recorded steps are logged there (recorder.py).
     """
     if importlib.util.find_spec("moto") is None:
         raise UnavailableError(
@@ -34,7 +35,8 @@ def moto_server(log_path: Path, port: int = 0) -> Iterator[str]:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tooling.deploy.e2e.emulator", "--port", str(port)],
+            [sys.executable, "-m", "tooling.deploy.e2e.emulator", "--port", str(port),
+             *(["--calls", str(calls)] if calls else [])],
             stdout=subprocess.PIPE, stderr=log, text=True, start_new_session=True,
         )  # fmt: skip
         try:
