@@ -55,8 +55,16 @@ data "aws_iam_policy_document" "boundary" {
     condition {
       test     = "StringLike"
       variable = "kms:ViaService"
-      values   = ["lambda.*.${var.dns_suffix}", "dynamodb.*.${var.dns_suffix}", "sqs.*.${var.dns_suffix}", "s3.*.${var.dns_suffix}"]
+      values   = ["lambda.*.${var.dns_suffix}", "dynamodb.*.${var.dns_suffix}", "sqs.*.${var.dns_suffix}", "s3.*.${var.dns_suffix}", "ssm.*.${var.dns_suffix}"]
     }
+  }
+
+  # The notifier's webhook URL, a SecureString read at run time: parameters under /<project>/<environment>/
+  # only (the environment file's webhook_parameter must sit there; README, "The webhook secret").
+  statement {
+    sid       = "ReadStackParameters"
+    actions   = ["ssm:GetParameter"]
+    resources = ["${local.arn}:ssm:${local.in_account}:parameter/${var.project}/${var.environment}/*"]
   }
 
   statement {
