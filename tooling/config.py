@@ -324,9 +324,6 @@ PARTITION_PREFIXES = (
     ("eusc-", "aws-eusc"),
     ("cn-", "aws-cn"),
 )
-# The rule that forwards events to the replica; a routing rule of the same name would collide with it.
-REPLICATION_RULE = "replication"
-REPLICA_ARCHIVE_SUFFIX = "-archive-replica"
 ARCHIVE_NAME_LIMIT = 48
 
 
@@ -375,10 +372,68 @@ class Forwarding(Model):
         return pattern
 
 
-class Replication(Model):
-    """`[replication]`: copy every e-commerce event to a bus in a second region. Absent means off."""
+# The global endpoint's health alarm ([failover.health_alarm]): AWS/Events metrics an alarm on the primary
+# region can watch. The latency metric is AWS's template (eb-ge-cfn); the counts fail over on errors instead.
+HealthMetric = Literal["IngestionToInvocationStartLatency", "FailedInvocations", "ThrottledRules", "InvocationsFailedToBeSentToDlq"]
+TreatMissingData = Literal["breaching", "notBreaching", "ignore", "missing"]
+ENDPOINT_NAME_SUFFIX = "-endpoint"
+HEALTH_ALARM_SUFFIX = "-failover-health"
+# CloudWatch: period x evaluation periods may not exceed one day.
+ALARM_WINDOW_LIMIT_SECONDS = 86400
 
-    region: Annotated[str, Field(pattern=REGION_PATTERN)]
+
+class HealthAlarm(Model):
+    """`[failover.health_alarm]`: the CloudWatch alarm in the primary region that the Route 53 health check
+    reports; ALARM makes the endpoint send to the secondary region, OK brings traffic back. The defaults are
+    AWS's template (EventBridge guide, "Setting up the Route 53 health check for global endpoints"): the
+    average IngestionToInvocationStartLatency above 30 s for 5 one-minute periods, missing data breaching."""
+
+    metric: HealthMetric = "IngestionToInvocationStartLatency"
+    statistic: Literal["Average", "Maximum", "Sum", "p99"] = "Average"
+    # Milliseconds for the latency metric, a count for the others; the alarm fires above it.
+    threshold: Annotated[float, Field(ge=0)] = 30000
+    period_seconds: int = 60
+    evaluation_periods: Annotated[int, Field(ge=1, le=1440)] = 5
+    # AWS's template breaches on missing data: a quiet bus then fails over. Choose deliberately.
+    treat_missing_data: TreatMissingData = "breaching"
+
+    @field_validator("period_seconds")
+    @classmethod
+    def _period(cls, value: int) -> int:
+        if value not in (10, 30) and (value < 60 or value % 60):
+            raise ValueError(f"{value} is not a CloudWatch alarm period; use 10, 30 or a multiple of 60")
+        return value
+
+    @model_validator(mode="after")
+    def _can_fire(self) -> HealthAlarm:
+        window = self.period_seconds * self.evaluation_periods
+        if window > ALARM_WINDOW_LIMIT_SECONDS:
+            raise ValueError(
+                f"period_seconds x evaluation_periods is {window} s, over CloudWatch's one day; "
+                "lower one of them"
+            )
+        if self.metric == "IngestionToInvocationStartLatency" and self.statistic == "Sum":
+            raise ValueError("a Sum of latencies grows with traffic, not with delay; use Average, Maximum or p99")
+        return self
+
+    @property
+    def window_seconds(self) -> int:
+        """How long the metric must breach before the alarm (and so the endpoint) fails over."""
+        return self.period_seconds * self.evaluation_periods
+
+
+class Failover(Model):
+    """`[failover]`: an EventBridge global endpoint over two buses of the same name, this stack's region
+    (primary) and `secondary_region`, with the same rules and targets in both. Absent means one region."""
+
+    secondary_region: Annotated[str, Field(pattern=REGION_PATTERN)]
+    # The endpoint copies every event to the secondary bus too (AWS recommends it: the secondary stays
+    # exercised and traffic returns by itself); consumers deduplicate on the business key.
+    replication: bool = True
+    # false: the secondary has its bus, rules' archive and KMS key but no targets; events reaching it while
+    # failed over wait in its archive for `tooling replay` after recovery.
+    secondary_consumers: bool = True
+    health_alarm: HealthAlarm = HealthAlarm()
 
 
 def partition_of(region: str) -> str:
@@ -480,11 +535,22 @@ class Config(Model):
     publisher: Publisher = Publisher()
     terraform: Terraform = Terraform()
     schemas: Schemas = Schemas()
-    replication: Replication | None = None
+    failover: Failover | None = None
     forwarding: Forwarding = Forwarding()
     batch_processor: BatchProcessor = BatchProcessor()
     event_store: EventStore = EventStore()
     rules: Annotated[list[Rule], Field(min_length=1)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _replication_moved(cls, data: Any) -> Any:
+        # [replication] (a forward-only replica bus) became [failover]; say how to move instead of "extra".
+        if isinstance(data, dict) and "replication" in data:
+            raise ValueError(
+                "[replication] was replaced by [failover]: write [failover] with secondary_region = "
+                "<the replication region> (README: \"Moving from [replication]\")"
+            )
+        return data
 
     @field_validator("tags")
     @classmethod
@@ -573,8 +639,8 @@ def _cross_checks(config: Config) -> list[str]:
             "customer-managed key, and this project's bus always is; set it to false (the registry holds "
             "the schemas of schemas/ instead)"
         )
-    if config.replication is not None:
-        problems += _replication_checks(config, config.replication)
+    if config.failover is not None:
+        problems += _failover_checks(config, config.failover)
     problems += _workflow_loop_checks(config)
     problems += _s3_archive_checks(config)
     problems += _batch_checks(config)
@@ -660,31 +726,25 @@ def _workflow_loop_checks(config: Config) -> list[str]:
     return problems
 
 
-def _replication_checks(config: Config, replication: Replication) -> list[str]:
+def _failover_checks(config: Config, failover: Failover) -> list[str]:
+    """The regions (the endpoint needs two of one partition) and the names the endpoint's parts take."""
     problems: list[str] = []
-    if replication.region == config.region:
+    if failover.secondary_region == config.region:
         problems.append(
-            f"replication.region: must differ from region ({config.region}); "
-            "the replica protects against losing that region"
+            f"failover.secondary_region: must differ from region ({config.region}); "
+            "the secondary takes the traffic when that region fails"
         )
-    elif partition_of(replication.region) != partition_of(config.region):
+    elif partition_of(failover.secondary_region) != partition_of(config.region):
         problems.append(
-            f"replication.region: {replication.region} is in another AWS partition than {config.region}; "
-            "event buses cannot send across partitions"
+            f"failover.secondary_region: {failover.secondary_region} is in another AWS partition than "
+            f"{config.region}; a global endpoint's regions share one partition"
         )
-    archive = len(config.name_prefix("x" * SUFFIX_LENGTH)) + len(REPLICA_ARCHIVE_SUFFIX)
-    if archive > ARCHIVE_NAME_LIMIT:
+    endpoint = len(config.name_prefix("x" * SUFFIX_LENGTH)) + len(ENDPOINT_NAME_SUFFIX)
+    if endpoint > AWS_NAME_LIMIT:
         problems.append(
-            f"replication: the replica archive name <project>-<environment>-<suffix>{REPLICA_ARCHIVE_SUFFIX} "
-            f"would be {archive} characters, over EventBridge's {ARCHIVE_NAME_LIMIT}; "
-            "shorten project or environment"
+            f"failover: the endpoint name <project>-<environment>-<suffix>{ENDPOINT_NAME_SUFFIX} would be "
+            f"{endpoint} characters, over EventBridge's {AWS_NAME_LIMIT}; shorten project or environment"
         )
-    for index, rule in enumerate(config.rules):
-        if rule.name == REPLICATION_RULE:
-            problems.append(
-                f"rules[{index}].name: {REPLICATION_RULE!r} is the name of the replication rule while "
-                "[replication] is set; rename this rule"
-            )
     return problems
 
 

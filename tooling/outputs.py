@@ -40,7 +40,44 @@ OUTPUT_NAMES = (
     "s3_archive_stream_name",
     "event_store_table_name",
     "publisher_policy_arn",
+    "failover",
 )
+
+
+class SecondaryOutputs(BaseModel):
+    """The secondary region's stack behind the global endpoint: the same bus name, its own ARNs and URLs.
+    Empty maps and "" where `secondary_consumers = false` leaves a part out."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    region: str
+    event_bus_name: str
+    event_bus_arn: str
+    archive_name: str
+    rule_arns: dict[str, str] = {}
+    batch_queue_url: str = ""
+    dead_letter_queue_urls: dict[str, str] = {}
+    function_names: dict[str, str] = {}
+    log_group_names: dict[str, str] = {}
+    event_store_table_name: str = ""
+
+
+class FailoverOutputs(BaseModel):
+    """`[failover]`'s global endpoint: publishers send with `EndpointId = endpoint_id`; the health alarm (in
+    the primary region) drives the Route 53 health check that decides which region receives."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    endpoint_name: str
+    endpoint_id: str
+    endpoint_arn: str
+    endpoint_url: str
+    primary_region: str
+    secondary_region: str
+    health_check_id: str
+    health_alarm_name: str
+    replication: bool
+    secondary: SecondaryOutputs
 
 
 class DeploymentOutputs(BaseModel):
@@ -69,10 +106,13 @@ class DeploymentOutputs(BaseModel):
     # The managed policy producers attach (events:PutEvents on the bus); "" on the local target, which has
     # no IAM, or from a deployment older than it.
     publisher_policy_arn: str = ""
+    # None when [failover] is absent (Terraform outputs null), or from a deployment older than it.
+    failover: FailoverOutputs | None = None
 
     def contract(self) -> dict[str, Any]:
-        """The outputs by their contract names only."""
-        return {name: getattr(self, name) for name in OUTPUT_NAMES}
+        """The outputs by their contract names only, as JSON values."""
+        dumped = self.model_dump(mode="json")
+        return {name: dumped[name] for name in OUTPUT_NAMES}
 
     def to_cache(self) -> dict[str, Any]:
         return {"target": self.target, "environment": self.environment, "outputs": self.contract()}

@@ -112,7 +112,7 @@ def build_tfvars(
         "permissions_boundary_arn": config.terraform.permissions_boundary_arn,
         "schemas": dict(schemas),
         "schema_registry": {"registry": config.schemas.registry, "discoverer": config.schemas.discoverer},
-        "replication_region": None if config.replication is None else config.replication.region,
+        "failover": None if config.failover is None else config.failover.model_dump(),
         "forwarding": {
             "enabled": config.forwarding.enabled,
             "sources": list(config.forwarding.sources),
