@@ -156,21 +156,55 @@ BROKEN: list[tuple[str, Any, str]] = [
         lambda d: d.update(schemas={"discoverer": True}),
         "schemas.discoverer: AWS does not support schema discovery on an event bus encrypted with a",
     ),
-    ("replica without region", lambda d: d.update(replication={}), "replication.region: is required"),
+    ("failover without region", lambda d: d.update(failover={}), "failover.secondary_region: is required"),
     (
-        "replica bad region",
-        lambda d: d.update(replication={"region": "west"}),
-        "replication.region: String should match pattern",
+        "failover bad region",
+        lambda d: d.update(failover={"secondary_region": "west"}),
+        "failover.secondary_region: String should match pattern",
     ),
     (
-        "replica same region",
-        lambda d: d.update(replication={"region": "us-east-1"}),
-        "replication.region: must differ from region (us-east-1)",
+        "failover same region",
+        lambda d: d.update(failover={"secondary_region": "us-east-1"}),
+        "failover.secondary_region: must differ from region (us-east-1)",
     ),
     (
-        "replica other partition",
-        lambda d: d.update(replication={"region": "us-gov-west-1"}),
-        "replication.region: us-gov-west-1 is in another AWS partition than us-east-1",
+        "failover other partition",
+        lambda d: d.update(failover={"secondary_region": "us-gov-west-1"}),
+        "failover.secondary_region: us-gov-west-1 is in another AWS partition than us-east-1",
+    ),
+    (
+        "health alarm period",
+        lambda d: d.update(
+            failover={"secondary_region": "us-west-2", "health_alarm": {"period_seconds": 90}}
+        ),
+        "failover.health_alarm.period_seconds: 90 is not a CloudWatch alarm period",
+    ),
+    (
+        "health alarm window over a day",
+        lambda d: d.update(
+            failover={
+                "secondary_region": "us-west-2",
+                "health_alarm": {"period_seconds": 3600, "evaluation_periods": 25},
+            }
+        ),
+        "failover.health_alarm: period_seconds x evaluation_periods is 90000 s, over CloudWatch's one day",
+    ),
+    (
+        "health alarm summing latency",
+        lambda d: d.update(failover={"secondary_region": "us-west-2", "health_alarm": {"statistic": "Sum"}}),
+        "a Sum of latencies grows with traffic",
+    ),
+    (
+        "health alarm missing data",
+        lambda d: d.update(
+            failover={"secondary_region": "us-west-2", "health_alarm": {"treat_missing_data": "ok"}}
+        ),
+        "failover.health_alarm.treat_missing_data",
+    ),
+    (
+        "the old replication table",
+        lambda d: d.update(replication={"region": "us-west-2"}),
+        "[replication] was replaced by [failover]: write [failover] with secondary_region",
     ),
     (
         "tag clashing with a default tag",
@@ -182,16 +216,6 @@ BROKEN: list[tuple[str, Any, str]] = [
         "sfn and s3 endpoints are fine, ec2 is not",
         lambda d: d.update(terraform={"endpoints": {"sfn": "http://x", "s3": "http://x", "ec2": "http://x"}}),
         "terraform.endpoints.ec2 (key)",
-    ),
-    (
-        "replica archive too long",
-        lambda d: d.update(project="p" * 20, environment="e" * 10, replication={"region": "us-west-2"}),
-        "<project>-<environment>-<suffix>-archive-replica would be 54 characters, over EventBridge's 48",
-    ),
-    (
-        "rule named replication",
-        lambda d: (d.update(replication={"region": "us-west-2"}), d["rules"][0].update(name="replication")),
-        "rules[0].name: 'replication' is the name of the replication rule while [replication] is set",
     ),
 ]
 
@@ -239,19 +263,21 @@ def test_schema_registry_is_on_and_discovery_off_by_default() -> None:
     assert (config.schemas.registry, config.schemas.discoverer) == (True, False)
 
 
-def test_replication_is_off_unless_its_table_is_present() -> None:
-    assert parse_config(copy.deepcopy(DEV)).replication is None
+def test_failover_is_off_unless_its_table_is_present_and_defaults_to_awss_template() -> None:
+    assert parse_config(copy.deepcopy(DEV)).failover is None
 
-    config = parse_config(_broken(lambda d: d.update(replication={"region": "us-west-2"})))
+    config = parse_config(_broken(lambda d: d.update(failover={"secondary_region": "us-west-2"})))
 
-    assert config.replication is not None
-    assert config.replication.region == "us-west-2"
-
-
-def test_a_rule_may_be_named_replication_while_replication_is_off() -> None:
-    config = parse_config(_broken(lambda d: d["rules"][0].update(name="replication")))
-
-    assert config.rules[0].name == "replication"
+    assert config.failover is not None
+    alarm = config.failover.health_alarm
+    assert (config.failover.replication, config.failover.secondary_consumers) == (True, True)
+    # AWS's template (eb-ge-cfn): average IngestionToInvocationStartLatency over 30 s for 5 minutes.
+    assert (alarm.metric, alarm.statistic, alarm.threshold) == (
+        "IngestionToInvocationStartLatency",
+        "Average",
+        30000,
+    )
+    assert (alarm.window_seconds, alarm.treat_missing_data) == (300, "breaching")
 
 
 def test_schemas_endpoint_may_be_overridden_for_an_emulator() -> None:

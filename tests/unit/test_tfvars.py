@@ -115,12 +115,16 @@ def test_schemas_may_be_given_explicitly() -> None:
     assert tfvars["schemas"] == {"a@B": "{}"}
 
 
-def test_replication_region_is_null_unless_configured() -> None:
-    assert _dev_tfvars()["replication_region"] is None
+def test_failover_is_null_unless_configured() -> None:
+    assert _dev_tfvars()["failover"] is None
 
-    tfvars = _tfvars_with(lambda d: d.update(replication={"region": "eu-west-1"}))
+    tfvars = _tfvars_with(
+        lambda d: d.update(failover={"secondary_region": "eu-west-1", "replication": False})
+    )
 
-    assert tfvars["replication_region"] == "eu-west-1"
+    assert tfvars["failover"]["secondary_region"] == "eu-west-1"
+    assert tfvars["failover"]["replication"] is False
+    assert tfvars["failover"]["health_alarm"]["evaluation_periods"] == 5
 
 
 def test_prod_routes_new_orders_to_the_workflow_target_with_its_threshold() -> None:
