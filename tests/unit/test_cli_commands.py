@@ -66,3 +66,17 @@ def test_publishing_loads_neither_boto3_nor_the_other_commands_seams(tmp_path: P
         "tooling.cli.monitor",
     ):
         assert module not in loaded, f"{module} is imported by `tooling publish`"
+
+
+def test_the_cli_uses_no_private_typer_or_click_api() -> None:
+    # typer vendors click as typer._click; importing it (or a separately installed click whose classes typer's
+    # are not) ties the CLI to one typer release. Public names only: typer, typer.core, typer.main.
+    offenders = [
+        f"{path.relative_to(REPO)}:{number}"
+        for path in (REPO / "tooling").rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if line.lstrip().startswith(("from click", "import click", "from typer._", "import typer._"))
+        or "from typer import _" in line
+    ]
+
+    assert offenders == []
