@@ -144,10 +144,6 @@ class TargetRow:
     max_event_age_seconds: int
     dlq_url: str | None
 
-    @property
-    def is_function(self) -> bool:
-        return self.kind in ("processor", "notifier", "analytics")
-
 
 @dataclass(frozen=True)
 class RuleRow:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import re
 import zlib
-from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
@@ -121,6 +120,3 @@ def decode_records(key: str, body: bytes) -> list[str]:
 def read_object(source: ArchiveSource, key: str) -> list[str]:
     return decode_records(key, source.get_object(key))
 
-
-def count_records(source: ArchiveSource, objects: Sequence[ArchiveObject]) -> int:
-    return sum(len(read_object(source, o.key)) for o in objects)

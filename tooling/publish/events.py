@@ -310,7 +310,13 @@ class EventFactory:
     ) -> Entry:
         """One PutEvents entry. `overrides` are merged over the generated detail (top-level keys)."""
         chosen = check_detail_type(kind, detail_type) if detail_type else self._pick(DETAIL_TYPES[kind])
-        build: Callable[[str, float | None], dict[str, Any]] = getattr(self, f"{kind}_detail")
+        builders: dict[EventKind, Callable[[str, float | None], dict[str, Any]]] = {
+            "order": self.order_detail,
+            "user": self.user_detail,
+            "payment": self.payment_detail,
+            "inventory": self.inventory_detail,
+        }
+        build = builders[kind]
         detail = {**build(chosen, amount), **self._common(), **(overrides or {})}
         return {
             "Source": SOURCES[kind],
