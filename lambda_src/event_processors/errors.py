@@ -1,5 +1,5 @@
 """Error classes. Handlers raise them (never return an error body) so that Lambda's asynchronous retries and
-the on-failure destination see the failure instead of counting it as a success."""
+the function's dead-letter queue (Terraform's `dead_letter_config`) see the failure instead of counting it as a success."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ class ConfigurationError(ProcessingError):
 class InvalidEventError(ProcessingError):
     """The EventBridge envelope or its ``detail`` is malformed.
 
-    ``event_id`` is kept so the log line and the on-failure record can be correlated with the published event.
+    ``event_id`` is kept so the log line and the dead-lettered event can be correlated with the published event.
     """
 
     def __init__(self, reason: str, *, event_id: str | None = None) -> None:

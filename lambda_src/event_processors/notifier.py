@@ -4,7 +4,7 @@ Entry point ``event_processors.notifier.handler``. For each SNS record: build th
 it at most once per order (``idempotency``) to the webhook when ``WEBHOOK_PARAMETER`` names one (``webhook``;
 the URL is a secret read at run time, ``webhook_secret``), else as a structured alert log line, and return
 what was delivered. Failures raise, so SNS's asynchronous invocation
-retries and then the on-failure destination keep the notification.
+retries and then the function's dead-letter queue (`dead_letter_config`) keep the notification.
 """
 
 from __future__ import annotations

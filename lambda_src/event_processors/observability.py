@@ -54,8 +54,8 @@ def tracer() -> Tracer | None:
 
 def _report_failures(handler: HandlerT) -> HandlerT:
     """Log (as structured JSON, with the correlation id) and count the failures the handlers do not report
-    themselves, then raise them again: a raised error is what makes Lambda retry and use the on-failure
-    destination."""
+    themselves, then raise them again: a raised error is what makes Lambda retry and then send the event to
+    the function's dead-letter queue (`dead_letter_config`)."""
 
     @wraps(handler)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

@@ -37,7 +37,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.append_keys(source=envelope.source, detail_type=envelope.detail_type)
         result = process_event(envelope, high_value_threshold=processor_settings().high_value_threshold)
     except InvalidEventError as error:
-        # Raised again so that the async retries and the on-failure destination keep the event.
+        # Raised again so that the async retries and then the function's dead-letter queue keep the event.
         logger.error("Rejected invalid event", extra={"reason": error.reason})
         metrics.add_metric(name="InvalidEvents", unit=MetricUnit.Count, value=1)
         raise

@@ -73,7 +73,8 @@ def test_only_targets_listed_in_target_role_arns_get_an_iam_role() -> None:
     root = modules()["root"]
 
     assert target.attr("role_arn") == "${lookup(var.target_role_arns, each.value.target, null)}"
-    # Lambda, SNS and SQS targets are authorised by resource policies; only the workflow hands in a role.
+    # Lambda, SNS and SQS targets are authorised by resource policies; the workflow (states:StartExecution)
+    # and the S3 archive's Firehose stream (firehose:PutRecord*) hand in a role each.
     assert (
         root.module_calls["routing"]["target_role_arns"]
         == "${merge(module.workflows.target_role_arns, module.event_archive.target_role_arns)}"
