@@ -72,21 +72,21 @@ def _metric(
     )
 
 
-def deploy(now: datetime, with_traffic: bool = True) -> DeploymentOutputs:
-    """Create what `terraform apply` would, named as the outputs contract says, plus some traffic."""
-    events = boto3.client("events", region_name=REGION)
-    sqs = boto3.client("sqs", region_name=REGION)
-    sns = boto3.client("sns", region_name=REGION)
-    cw = boto3.client("cloudwatch", region_name=REGION)
-    logs = boto3.client("logs", region_name=REGION)
+_RETRY = {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600}
 
-    bus_name = f"{PREFIX}-bus"
-    bus_arn = events.create_event_bus(Name=bus_name)["EventBusArn"]
+
+def _queue_arn(sqs: Any, url: str) -> str:
+    return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+
+
+def _create_bus(events: Any, bus_name: str) -> str:
+    """The bus, its policy and archive, and two archived events (sent before any rule exists, so nothing is
+    routed to the queues)."""
+    bus_arn = str(events.create_event_bus(Name=bus_name)["EventBusArn"])
     events.put_permission(
         EventBusName=bus_name, Action="events:PutEvents", Principal=ACCOUNT, StatementId="same"
     )
     events.create_archive(ArchiveName=f"{PREFIX}-archive", EventSourceArn=bus_arn, RetentionDays=30)
-    # Archived before any rule exists, so nothing is routed to the queues below.
     events.put_events(
         Entries=[
             {
@@ -103,42 +103,31 @@ def deploy(now: datetime, with_traffic: bool = True) -> DeploymentOutputs:
             },
         ]
     )
+    return bus_arn
 
+
+def _create_queues(sqs: Any) -> tuple[dict[str, str], str]:
+    """The dead-letter queues by key, and the batch queue (redriving to its DLQ)."""
     dlq_urls = {
         key: sqs.create_queue(QueueName=f"{PREFIX}-{key}-dlq")["QueueUrl"]
         for key in ("events", "batch-queue", "processor", "notifier", "analytics")
     }
-
-    def arn(url: str) -> str:
-        return str(
-            sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        )
-
+    redrive = {"deadLetterTargetArn": _queue_arn(sqs, dlq_urls["batch-queue"]), "maxReceiveCount": "5"}
     batch_url = sqs.create_queue(
-        QueueName=f"{PREFIX}-batch",
-        Attributes={
-            "RedrivePolicy": json.dumps(
-                {"deadLetterTargetArn": arn(dlq_urls["batch-queue"]), "maxReceiveCount": "5"}
-            )
-        },
+        QueueName=f"{PREFIX}-batch", Attributes={"RedrivePolicy": json.dumps(redrive)}
     )["QueueUrl"]
-    topic_arn = sns.create_topic(Name=f"{PREFIX}-notifications")["TopicArn"]
-    functions = {key: f"{PREFIX}-{key}" for key in ("processor", "notifier", "analytics")}
-    fn_arn = {key: f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}" for key, name in functions.items()}
-    events_dlq = arn(dlq_urls["events"])
-    retry = {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600}
+    return dlq_urls, str(batch_url)
 
-    rules: dict[str, tuple[dict[str, Any], list[dict[str, Any]], str]] = {
+
+def _routing_table(
+    fn_arn: dict[str, str], topic_arn: str, batch_arn: str, events_dlq: str
+) -> dict[str, tuple[dict[str, Any], list[dict[str, Any]], str]]:
+    """Rule key -> (pattern, targets, state), as the routing table would create them."""
+    dead_letter = {"DeadLetterConfig": {"Arn": events_dlq}}
+    return {
         "order-events": (
             {"source": ["ecommerce.orders"], "detail-type": ["Order Created"]},
-            [
-                {
-                    "Id": "processor",
-                    "Arn": fn_arn["processor"],
-                    "RetryPolicy": retry,
-                    "DeadLetterConfig": {"Arn": events_dlq},
-                }
-            ],
+            [{"Id": "processor", "Arn": fn_arn["processor"], "RetryPolicy": _RETRY, **dead_letter}],
             "ENABLED",
         ),
         "high-value-orders": (
@@ -147,8 +136,8 @@ def deploy(now: datetime, with_traffic: bool = True) -> DeploymentOutputs:
                 {
                     "Id": "notifications",
                     "Arn": topic_arn,
-                    "RetryPolicy": retry,
-                    "DeadLetterConfig": {"Arn": events_dlq},
+                    "RetryPolicy": _RETRY,
+                    **dead_letter,
                     "InputTransformer": {
                         "InputPathsMap": {"id": "$.detail.orderId"},
                         "InputTemplate": '"order <id>"',
@@ -165,7 +154,7 @@ def deploy(now: datetime, with_traffic: bool = True) -> DeploymentOutputs:
         "all-events": (
             {"source": ["ecommerce.orders", "ecommerce.users"]},
             [
-                {"Id": "batch-queue", "Arn": arn(batch_url)},
+                {"Id": "batch-queue", "Arn": batch_arn},
                 {
                     "Id": "analytics",
                     "Arn": fn_arn["analytics"],
@@ -175,100 +164,112 @@ def deploy(now: datetime, with_traffic: bool = True) -> DeploymentOutputs:
             "ENABLED",
         ),
     }
+
+
+def _create_rules(
+    events: Any, bus_name: str, table: dict[str, tuple[dict[str, Any], list[dict[str, Any]], str]]
+) -> dict[str, str]:
     rule_arns = {}
-    for key, (pattern, targets, state) in rules.items():
+    for key, (pattern, targets, state) in table.items():
         name = f"{PREFIX}-{key}"
-        rule_arns[key] = events.put_rule(
-            Name=name,
-            EventBusName=bus_name,
-            EventPattern=json.dumps(pattern),
-            State=state,
-            Description=f"{key} rule",
-        )["RuleArn"]
+        rule_arns[key] = str(
+            events.put_rule(
+                Name=name,
+                EventBusName=bus_name,
+                EventPattern=json.dumps(pattern),
+                State=state,
+                Description=f"{key} rule",
+            )["RuleArn"]
+        )
         events.put_targets(Rule=name, EventBusName=bus_name, Targets=targets)
     # Someone's hand-made rule on the bus: shown, but not part of the routing table.
     events.put_rule(
         Name="debug-everything", EventBusName=bus_name, EventPattern='{"source": [{"prefix": ""}]}'
     )
+    return rule_arns
 
-    log_groups = {key: f"/aws/lambda/{name}" for key, name in functions.items()}
-    for group in log_groups.values():
-        logs.create_log_group(logGroupName=group)
 
+def _create_alarms(cw: Any, processor: str) -> None:
+    """Two alarms of this environment and one of another (same name after the prefix)."""
+    common = {"Period": 300, "EvaluationPeriods": 1, "Threshold": 1}
     cw.put_metric_alarm(
         AlarmName=f"{PREFIX}-processor-errors",
         Namespace="AWS/Lambda",
         MetricName="Errors",
         Statistic="Sum",
-        Period=300,
-        EvaluationPeriods=1,
-        Threshold=1,
         ComparisonOperator="GreaterThanOrEqualToThreshold",
-        Dimensions=[{"Name": "FunctionName", "Value": functions["processor"]}],
+        Dimensions=[{"Name": "FunctionName", "Value": processor}],
+        **common,
     )
     cw.put_metric_alarm(
         AlarmName=f"{PREFIX}-events-dlq-messages",
         Namespace="AWS/SQS",
         MetricName="ApproximateNumberOfMessagesVisible",
         Statistic="Maximum",
-        Period=300,
-        EvaluationPeriods=1,
-        Threshold=1,
         ComparisonOperator="GreaterThanOrEqualToThreshold",
         Dimensions=[{"Name": "QueueName", "Value": f"{PREFIX}-events-dlq"}],
+        **common,
     )
     cw.put_metric_alarm(
         AlarmName="ecommerce-prod-zzz999-processor-errors",
         Namespace="AWS/Lambda",
         MetricName="Errors",
         Statistic="Sum",
-        Period=300,
-        EvaluationPeriods=1,
-        Threshold=1,
         ComparisonOperator="GreaterThanThreshold",
+        **common,
     )
 
+
+def _send_traffic(
+    sqs: Any, cw: Any, now: datetime, bus_name: str, batch_url: str, dlq_urls: dict[str, str], processor: str
+) -> None:
+    """Messages in the queues, an hour of metrics (and one point outside it), alarm states."""
+    for i in range(3):
+        sqs.send_message(QueueUrl=batch_url, MessageBody=json.dumps({"n": i}))
+    sqs.send_message(QueueUrl=dlq_urls["processor"], MessageBody='{"failed": "o-9"}')
+    recent, old = now - timedelta(minutes=5), now - timedelta(hours=3)
+    rule_dims = {"EventBusName": bus_name, "RuleName": f"{PREFIX}-order-events"}
+    _metric(cw, "AWS/Events", "MatchedEvents", rule_dims, [4, 6], recent)
+    _metric(cw, "AWS/Events", "MatchedEvents", rule_dims, [100], old)  # outside the 1h window
+    _metric(cw, "AWS/Events", "Invocations", rule_dims, [10], recent)
+    _metric(cw, "AWS/Events", "FailedInvocations", rule_dims, [1], recent)
+    _metric(cw, "AWS/Events", "DeadLetterInvocations", rule_dims, [1], recent)
+    latencies = [float(v) for v in range(10, 110, 10)]
+    _metric(cw, "AWS/Events", "IngestionToInvocationStartLatency", rule_dims, latencies, recent)
+    fn_dims = {"FunctionName": processor}
+    _metric(cw, "AWS/Lambda", "Invocations", fn_dims, [9], recent)
+    _metric(cw, "AWS/Lambda", "Errors", fn_dims, [1], recent)
+    _metric(cw, "AWS/Lambda", "Duration", fn_dims, [float(v) for v in range(1, 101)], recent)
+    dlq_dims = {"QueueName": f"{PREFIX}-processor-dlq"}
+    _metric(cw, "AWS/SQS", "ApproximateAgeOfOldestMessage", dlq_dims, [600], now - timedelta(minutes=20))
+    _metric(cw, "AWS/SQS", "ApproximateAgeOfOldestMessage", dlq_dims, [840], recent)
+    cw.set_alarm_state(AlarmName=f"{PREFIX}-processor-errors", StateValue="ALARM", StateReason="1 error")
+    cw.set_alarm_state(AlarmName=f"{PREFIX}-events-dlq-messages", StateValue="OK", StateReason="empty")
+
+
+def deploy(now: datetime, with_traffic: bool = True) -> DeploymentOutputs:
+    """Create what `terraform apply` would, named as the outputs contract says, plus some traffic."""
+    events = boto3.client("events", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    cw = boto3.client("cloudwatch", region_name=REGION)
+
+    bus_name = f"{PREFIX}-bus"
+    bus_arn = _create_bus(events, bus_name)
+    dlq_urls, batch_url = _create_queues(sqs)
+    topic_arn = boto3.client("sns", region_name=REGION).create_topic(Name=f"{PREFIX}-notifications")[
+        "TopicArn"
+    ]
+    functions = {key: f"{PREFIX}-{key}" for key in ("processor", "notifier", "analytics")}
+    fn_arn = {key: f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}" for key, name in functions.items()}
+    table = _routing_table(fn_arn, topic_arn, _queue_arn(sqs, batch_url), _queue_arn(sqs, dlq_urls["events"]))
+    rule_arns = _create_rules(events, bus_name, table)
+    log_groups = {key: f"/aws/lambda/{name}" for key, name in functions.items()}
+    logs = boto3.client("logs", region_name=REGION)
+    for group in log_groups.values():
+        logs.create_log_group(logGroupName=group)
+    _create_alarms(cw, functions["processor"])
     if with_traffic:
-        for i in range(3):
-            sqs.send_message(QueueUrl=batch_url, MessageBody=json.dumps({"n": i}))
-        sqs.send_message(QueueUrl=dlq_urls["processor"], MessageBody='{"failed": "o-9"}')
-        recent, old = now - timedelta(minutes=5), now - timedelta(hours=3)
-        rule_dims = {"EventBusName": bus_name, "RuleName": f"{PREFIX}-order-events"}
-        _metric(cw, "AWS/Events", "MatchedEvents", rule_dims, [4, 6], recent)
-        _metric(cw, "AWS/Events", "MatchedEvents", rule_dims, [100], old)  # outside the 1h window
-        _metric(cw, "AWS/Events", "Invocations", rule_dims, [10], recent)
-        _metric(cw, "AWS/Events", "FailedInvocations", rule_dims, [1], recent)
-        _metric(cw, "AWS/Events", "DeadLetterInvocations", rule_dims, [1], recent)
-        _metric(
-            cw,
-            "AWS/Events",
-            "IngestionToInvocationStartLatency",
-            rule_dims,
-            [float(v) for v in range(10, 110, 10)],
-            recent,
-        )
-        fn_dims = {"FunctionName": functions["processor"]}
-        _metric(cw, "AWS/Lambda", "Invocations", fn_dims, [9], recent)
-        _metric(cw, "AWS/Lambda", "Errors", fn_dims, [1], recent)
-        _metric(cw, "AWS/Lambda", "Duration", fn_dims, [float(v) for v in range(1, 101)], recent)
-        _metric(
-            cw,
-            "AWS/SQS",
-            "ApproximateAgeOfOldestMessage",
-            {"QueueName": f"{PREFIX}-processor-dlq"},
-            [600],
-            now - timedelta(minutes=20),
-        )
-        _metric(
-            cw,
-            "AWS/SQS",
-            "ApproximateAgeOfOldestMessage",
-            {"QueueName": f"{PREFIX}-processor-dlq"},
-            [840],
-            recent,
-        )
-        cw.set_alarm_state(AlarmName=f"{PREFIX}-processor-errors", StateValue="ALARM", StateReason="1 error")
-        cw.set_alarm_state(AlarmName=f"{PREFIX}-events-dlq-messages", StateValue="OK", StateReason="empty")
+        _send_traffic(sqs, cw, now, bus_name, batch_url, dlq_urls, functions["processor"])
 
     return DeploymentOutputs(
         target="aws",
@@ -279,7 +280,7 @@ def deploy(now: datetime, with_traffic: bool = True) -> DeploymentOutputs:
         archive_name=f"{PREFIX}-archive",
         rule_arns=rule_arns,
         batch_queue_url=batch_url,
-        batch_queue_arn=arn(batch_url),
+        batch_queue_arn=_queue_arn(sqs, batch_url),
         dead_letter_queue_urls=dlq_urls,
         notifications_topic_arn=topic_arn,
         function_names=functions,
