@@ -123,7 +123,8 @@ def _from_fields(
 ) -> Alert:
     if event_id is None:  # a JSON template can carry it: "eventId": <eventId> with eventId = "$.id"
         event_id = _text_or_none(fields, "eventId", message_id)
-    if event_key is None:  # and the producer's key: "idempotencyKey": <key> with key = "$.detail.idempotencyKey"
+    # And the producer's key: "idempotencyKey": <key> with key = "$.detail.idempotencyKey".
+    if event_key is None:
         event_key = _text_or_none(fields, IDEMPOTENCY_KEY, message_id)
     amount = fields.get("amount", fields.get("totalAmount"))
     if not is_json_number(amount):

@@ -142,9 +142,9 @@ def test_publishing_tasks_use_the_optimized_putevents_integration_on_this_bus() 
     assert '"Time.$" = local.published_time_path' in tasks
     assert unquote(module.locals["published_idempotency_key"]) == workflows.IDEMPOTENCY_KEY_TEMPLATE
     assert unquote(module.locals["published_time_path"]) == workflows.TIME_PATH
-    assert workflows.IDEMPOTENCY_KEY_TEMPLATE % workflows.FLAGGED == (
+    assert (
         f"States.Format('{workflows.FLAGGED}#{{}}', {workflows.IDEMPOTENCY_KEY_ARGUMENT})"
-    )
+    ) == workflows.IDEMPOTENCY_KEY_TEMPLATE % workflows.FLAGGED
     assert 'Retry = [{ErrorEquals = ["States.ALL"], IntervalSeconds = 1, MaxAttempts = 3' in tasks
     assert f"MaxAttempts = {workflows.PUBLISH_RETRIES}" in tasks
     assert 'ResultSelector = {detailType = detail_type, "eventId.$" = "$.Entries[0].EventId"}' in tasks
