@@ -33,6 +33,21 @@ DETAIL_PATHS = {
     "totalAmount": "$.detail.totalAmount",
     "sourceEventId": "$.id",
 }
+# Both regions' executions for one order (a global endpoint with replication delivers the order to both)
+# must publish what consumers see as one event: a deterministic detail.idempotencyKey,
+# States.Format('<detail-type>#{}', $.detail.orderId), and the order event's own time as the entry's Time
+# (the event store keys items on <time>#<idempotencyKey>; both copies of the order carry the same time).
+IDEMPOTENCY_KEY_FIELD = "idempotencyKey"
+IDEMPOTENCY_KEY_TEMPLATE = "States.Format('%s#{}', $.detail.orderId)"
+IDEMPOTENCY_KEY_ARGUMENT = "$.detail.orderId"
+TIME_PATH = "$.time"
+
+
+def outcome_idempotency_key(detail_type: str, order_id: object) -> str:
+    """What States.Format('<detail-type>#{}', $.detail.orderId) gives: a string argument as is, a number or
+    boolean as its JSON text."""
+    text = order_id if isinstance(order_id, str) else json.dumps(order_id)
+    return f"{detail_type}#{text}"
 
 
 class PathNotFound(Exception):
@@ -61,20 +76,27 @@ def put_events_entry(
     machine ARNs to Resources. A path missing from the input fails the state (States.Runtime)."""
     detail: dict[str, Any] = {}
     for key, path in DETAIL_PATHS.items():
-        try:
-            detail[key] = _resolve(execution_input, path)
-        except PathNotFound:
-            raise PathNotFound(
-                f"The JsonPath argument for the field '{key}.$' could not be found in the input"
-            ) from None
+        detail[key] = _field(execution_input, key, path)
     detail["threshold"] = threshold
+    order_id = _field(execution_input, IDEMPOTENCY_KEY_FIELD, IDEMPOTENCY_KEY_ARGUMENT)
+    detail[IDEMPOTENCY_KEY_FIELD] = outcome_idempotency_key(detail_type, order_id)
     return {
         "EventBusName": event_bus_name,
         "Source": PUBLISHED_SOURCE,
         "DetailType": detail_type,
         "Detail": json.dumps(detail, separators=(",", ":")),
+        "Time": _field(execution_input, "Time", TIME_PATH),
         "Resources": list(resources),
     }
+
+
+def _field(execution_input: Any, key: str, path: str) -> Any:
+    try:
+        return _resolve(execution_input, path)
+    except PathNotFound:
+        raise PathNotFound(
+            f"The JsonPath argument for the field '{key}.$' could not be found in the input"
+        ) from None
 
 
 def sample_published_events(threshold: float) -> list[dict[str, Any]]:
@@ -82,7 +104,11 @@ def sample_published_events(threshold: float) -> list[dict[str, Any]]:
     routing-loop check; the values are examples, the source and detail-types are the real ones)."""
     events = []
     for detail_type, amount in ((FLAGGED, threshold + 1), (ACCEPTED, threshold)):
-        order = {"id": "sample", "detail": {"orderId": "o-1", "customerId": "c-1", "totalAmount": amount}}
+        order = {
+            "id": "sample",
+            "time": "2026-01-01T00:00:00Z",
+            "detail": {"orderId": "o-1", "customerId": "c-1", "totalAmount": amount},
+        }
         entry = put_events_entry(order, detail_type, threshold, event_bus_name="bus", resources=[])
         events.append(
             {

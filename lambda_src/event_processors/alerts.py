@@ -6,7 +6,8 @@ shapes below depending on the rule target's input transformer; all are accepted:
 1. the full EventBridge envelope (no transformer): a JSON object with ``detail``;
 2. a flat JSON object (a transformer with a JSON template): ``{"orderId": .., "customerId": ..,
    "amount": .., "currency": .., "eventId": ..}`` (``totalAmount`` is accepted for ``amount``, ``eventId`` is
-   optional and becomes the log correlation id);
+   optional and becomes the log correlation id, an optional ``idempotencyKey`` keys an alert without an
+   order id);
 3. the text of the shipped string template ``"High-value order <orderId> from customer <customerId>:
    <amount> <currency>"``, either raw or still JSON-quoted, matched by ``ALERT_TEXT`` below.
 """
@@ -18,6 +19,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final, NamedTuple
 
+from event_processors.business_key import IDEMPOTENCY_KEY, business_key
 from event_processors.envelope import is_json_number, parse_envelope
 from event_processors.errors import InvalidEventError, InvalidNotificationError
 
@@ -47,11 +49,21 @@ class Alert(NamedTuple):
     currency: str | None = None
     event_id: str | None = None
     priority: str = PRIORITY
+    # The originating event's business key (business_key.py) when the message carries the event or its
+    # idempotencyKey: what an alert without an order id is deduplicated on.
+    event_key: str | None = None
 
     @property
     def idempotency_key(self) -> str:
-        """One alert per order; a message without an order id is deduplicated on its SNS MessageId."""
-        return f"order#{self.order_id}" if self.order_id else f"sns-message#{self.message_id}"
+        """One alert per order, whichever region's copy of the event or SNS message brings it: the order id
+        is the same in both, while SNS MessageIds and event ids are not. Without an order id, the event's
+        business key; only a message carrying neither falls back to its SNS MessageId (which a replicated
+        event's second notification does not share: see the README on the receiver's Idempotency-Key)."""
+        if self.order_id:
+            return f"order#{self.order_id}"
+        if self.event_key:
+            return f"event#{self.event_key}"
+        return f"sns-message#{self.message_id}"
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -106,9 +118,14 @@ def _text_or_none(fields: Mapping[str, Any], key: str, message_id: str) -> str |
     )
 
 
-def _from_fields(fields: Mapping[str, Any], message_id: str, event_id: str | None) -> Alert:
+def _from_fields(
+    fields: Mapping[str, Any], message_id: str, event_id: str | None, event_key: str | None
+) -> Alert:
     if event_id is None:  # a JSON template can carry it: "eventId": <eventId> with eventId = "$.id"
         event_id = _text_or_none(fields, "eventId", message_id)
+    # And the producer's key: "idempotencyKey": <key> with key = "$.detail.idempotencyKey".
+    if event_key is None:
+        event_key = _text_or_none(fields, IDEMPOTENCY_KEY, message_id)
     amount = fields.get("amount", fields.get("totalAmount"))
     if not is_json_number(amount):
         got = "missing" if amount is None else type(amount).__name__
@@ -121,6 +138,7 @@ def _from_fields(fields: Mapping[str, Any], message_id: str, event_id: str | Non
         customer_id=_text_or_none(fields, "customerId", message_id),
         currency=_text_or_none(fields, "currency", message_id),
         event_id=event_id,
+        event_key=event_key,
     )
 
 
@@ -156,9 +174,9 @@ def parse_alert(notification: SnsNotification) -> Alert:
             envelope = parse_envelope(decoded)
         except InvalidEventError as error:
             raise InvalidNotificationError(f"embedded event: {error.reason}", message_id=message_id) from None
-        return _from_fields(envelope.detail, message_id, envelope.id)
+        return _from_fields(envelope.detail, message_id, envelope.id, business_key(envelope))
     if isinstance(decoded, Mapping):
-        return _from_fields(decoded, message_id, None)
+        return _from_fields(decoded, message_id, None, None)
     raise InvalidNotificationError(
         f"the message is JSON but a {type(decoded).__name__}, not an object or text", message_id=message_id
     )

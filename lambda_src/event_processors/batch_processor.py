@@ -1,8 +1,8 @@
 """Batch processor: the batch queue's consumer, invoked by an SQS event source mapping.
 
 Entry point ``event_processors.batch_processor.handler``. Every message carries an EventBridge event; each is
-written once to the event store (``event_store``; a redelivered message finds its row and counts as a
-duplicate, not an error). The response reports only the messages that failed (``batchItemFailures``, the
+written once per business key to the event store (``event_store``, ``business_key``; a redelivered message,
+or the other region's copy of a replicated event, finds its row and counts as a duplicate, not an error). The response reports only the messages that failed (``batchItemFailures``, the
 mapping has ReportBatchItemFailures), so one bad message never makes SQS redeliver its whole batch.
 
 A failed message is one that is malformed (body not JSON, not a valid event), one the store cannot hold
@@ -55,7 +55,7 @@ def process_record(record: dict[str, Any], store: EventStoreWriter | None, setti
     message_id = str(record.get("messageId") or "")
     body = record.get("body")
     envelope = parse_message_body(body, message_id)
-    item = build_item(envelope, str(body), ttl_days=settings.ttl_days)
+    item = build_item(envelope, str(body), ttl_days=settings.ttl_days, processed_in=settings.region)
     if store is None:
         return "consumed"
     return store.put_once(item)

@@ -1,9 +1,16 @@
 """The event store's item: what the batch processor writes for one SQS message, as plain functions.
 
 Key design (the table in terraform/modules/event_store): partition key ``pk`` = ``<source>#<detail-type>``
-(every event of one kind together, queried by source and type), sort key ``sk`` = ``<time>#<id>`` (time
-order within the kind, and the same event id always maps to the same key, so a redelivered message finds
-its row already there: the conditional put makes the write idempotent). ``expiration`` is the TTL attribute.
+(every event of one kind together, queried by source and type), sort key ``sk`` = ``<time>#<business key>``
+(time order within the kind; ``business_key.py``: the producer's idempotencyKey, else the type and business
+id, else the event id). The same business event always maps to the same key, whichever region's copy and
+whichever event id arrives: a redelivered message, or the other region's copy of a replicated event, finds
+its row already there and the conditional put makes the write idempotent. Event ids are not used because
+the two regions' copies of one event may carry different ones. In a DynamoDB global table the conditional
+put is checked in the writing region only, so two regions writing the same event at the same instant both
+succeed; they wrote the same key, and replication (last writer wins) leaves one item: still one effect.
+``expiration`` is the TTL attribute. ``region`` is the event's own region field (the region whose bus the
+global endpoint delivered it to; a replicated copy keeps it), ``processed_in`` the consumer's region.
 No I/O here: the adapters (``dynamodb_event_store``, ``sqlite_event_store``) write, the handler counts.
 """
 
@@ -13,6 +20,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple, Protocol
 
+from event_processors.business_key import business_key
 from event_processors.envelope import EventEnvelope, parse_envelope
 from event_processors.errors import InvalidEventError
 
@@ -42,10 +50,13 @@ class StoredEvent(NamedTuple):
     time: str
     body: str
     expiration: int
+    business_key: str
+    region: str | None = None
+    processed_in: str | None = None
 
     def attributes(self) -> dict[str, str | int]:
-        """The item's attributes by name, as both adapters write them."""
-        return {
+        """The item's attributes by name, as both adapters write them; an unknown region is left out."""
+        attributes: dict[str, str | int] = {
             "pk": self.pk,
             "sk": self.sk,
             "id": self.event_id,
@@ -54,7 +65,13 @@ class StoredEvent(NamedTuple):
             "time": self.time,
             "event": self.body,
             "expiration": self.expiration,
+            "business_key": self.business_key,
         }
+        if self.region is not None:
+            attributes["region"] = self.region
+        if self.processed_in is not None:
+            attributes["processed_in"] = self.processed_in
+        return attributes
 
 
 def event_time_text(moment: datetime) -> str:
@@ -66,8 +83,10 @@ def partition_key(source: str, detail_type: str) -> str:
     return f"{source}#{detail_type}"
 
 
-def sort_key(time_text: str, event_id: str) -> str:
-    return f"{time_text}#{event_id}"
+def sort_key(time_text: str, key: str) -> str:
+    """``<time>#<business key>``; items written before the business key have ``<time>#<event id>``, which is
+    what the key of an event without an idempotencyKey or business id still is."""
+    return f"{time_text}#{key}"
 
 
 def parse_message_body(body: object, message_id: str) -> EventEnvelope:
@@ -95,19 +114,26 @@ def item_size(attributes: dict[str, str | int]) -> int:
     return total
 
 
-def build_item(envelope: EventEnvelope, body: str, *, ttl_days: int) -> StoredEvent:
-    """The item of one event; ``UnstorableEventError`` when it would exceed DynamoDB's item limit."""
+def build_item(
+    envelope: EventEnvelope, body: str, *, ttl_days: int, processed_in: str | None = None
+) -> StoredEvent:
+    """The item of one event; ``UnstorableEventError`` when it would exceed DynamoDB's item limit.
+    ``processed_in``: the consumer's region (AWS_REGION), None when unknown."""
     assert envelope.time is not None  # parse_message_body guarantees it
     time_text = event_time_text(envelope.time)
+    key = business_key(envelope)
     item = StoredEvent(
         pk=partition_key(envelope.source, envelope.detail_type),
-        sk=sort_key(time_text, envelope.id),
+        sk=sort_key(time_text, key),
         event_id=envelope.id,
         source=envelope.source,
         detail_type=envelope.detail_type,
         time=time_text,
         body=body,
         expiration=int(envelope.time.timestamp()) + ttl_days * SECONDS_PER_DAY,
+        business_key=key,
+        region=envelope.region,
+        processed_in=processed_in,
     )
     size = item_size(item.attributes())
     if size > MAX_ITEM_BYTES:

@@ -35,6 +35,10 @@ class BatchSettings(NamedTuple):
     event_store_table: str | None
     event_store_sqlite_path: str | None
     ttl_days: int
+    # The region this consumer runs in (AWS_REGION, which Lambda always sets; the local target sets it per
+    # region too), recorded on each item as `processed_in`. None only in a hand-run without it: the item
+    # then has no processed_in rather than a guessed one.
+    region: str | None = None
 
 
 def _optional(name: str) -> str | None:
@@ -119,6 +123,7 @@ def batch_settings() -> BatchSettings:
         event_store_table=table,
         event_store_sqlite_path=sqlite_path,
         ttl_days=30 if disabled else _ttl_days(),
+        region=_optional("AWS_REGION"),
     )
 
 

@@ -105,7 +105,11 @@ def test_order_over_the_threshold_is_flagged_and_the_flag_lands_in_the_batch_que
         "totalAmount": 2500,
         "sourceEventId": order_event_id,
         "threshold": 1000,
+        "idempotencyKey": "Order Flagged#o-2500",
     }
+    # Stamped with the order's own time (the other region's execution publishes the same time and key).
+    (created,) = [e for e in env.batch_events() if e["detail-type"] == "Order Created"]
+    assert flagged[0]["time"] == created["time"]
     # The optimized putEvents integration appends the execution and state machine ARNs.
     assert flagged[0]["resources"] == [execution["arn"], execution["state_machine_arn"]]
     assert ":express:ecommerce-dev-" in execution["arn"]

@@ -133,6 +133,18 @@ def test_publishing_tasks_use_the_optimized_putevents_integration_on_this_bus() 
     assert 'Resource = "arn:${local.partition}:states:::events:putEvents"' in tasks
     assert "EventBusName = var.event_bus_name" in tasks
     assert "Source = local.published_source" in tasks and "DetailType = detail_type" in tasks
+    # The outcome carries a deterministic idempotencyKey and the order's time (both regions' executions
+    # for one order publish the same event as consumers see it), as the local emulation does.
+    assert (
+        'Detail = merge(local.published_detail, {"idempotencyKey.$" = '
+        "format(local.published_idempotency_key, detail_type)})" in tasks
+    )
+    assert '"Time.$" = local.published_time_path' in tasks
+    assert unquote(module.locals["published_idempotency_key"]) == workflows.IDEMPOTENCY_KEY_TEMPLATE
+    assert unquote(module.locals["published_time_path"]) == workflows.TIME_PATH
+    assert (
+        f"States.Format('{workflows.FLAGGED}#{{}}', {workflows.IDEMPOTENCY_KEY_ARGUMENT})"
+    ) == workflows.IDEMPOTENCY_KEY_TEMPLATE % workflows.FLAGGED
     assert 'Retry = [{ErrorEquals = ["States.ALL"], IntervalSeconds = 1, MaxAttempts = 3' in tasks
     assert f"MaxAttempts = {workflows.PUBLISH_RETRIES}" in tasks
     assert 'ResultSelector = {detailType = detail_type, "eventId.$" = "$.Entries[0].EventId"}' in tasks

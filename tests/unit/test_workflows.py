@@ -14,7 +14,11 @@ EXECUTION = workflows.execution_arn(MACHINE, "run-1")
 
 
 def _order(amount: Any) -> dict[str, Any]:
-    return {"id": "ev-1", "detail": {"orderId": "o-1", "customerId": "c-1", "totalAmount": amount}}
+    return {
+        "id": "ev-1",
+        "time": "2026-11-26T19:30:00Z",
+        "detail": {"orderId": "o-1", "customerId": "c-1", "totalAmount": amount},
+    }
 
 
 class FakeBus:
@@ -66,9 +70,13 @@ def test_high_value_order_publishes_one_flagged_entry_with_both_arns_in_resource
                     "totalAmount": 1500,
                     "sourceEventId": "ev-1",
                     "threshold": 1000,
+                    # Deterministic: the other region's execution for this order publishes the same key.
+                    "idempotencyKey": "Order Flagged#o-1",
                 },
                 separators=(",", ":"),
             ),
+            # The order event's time, not the execution's clock: the same in both regions.
+            "Time": "2026-11-26T19:30:00Z",
             "Resources": [EXECUTION, MACHINE],
         }
     ]

@@ -49,8 +49,11 @@ def query(
         typer.echo(json.dumps([event.as_json() for event in found]))
         return
     for event in found:
+        # delivered-to->processed-in regions, when the item records them (a failover shows where it ran)
+        regions = f"  {event.regions_text()}" if event.regions_text() else ""
         typer.echo(
-            f"{event.time}  {event.detail_type:<20} {event.id}  {json.dumps(event.event.get('detail', {}))}"
+            f"{event.time}  {event.detail_type:<20} {event.id}{regions}  "
+            f"{json.dumps(event.event.get('detail', {}))}"
         )
     typer.echo(
         f"{len(found)} event(s) of {request.source}"

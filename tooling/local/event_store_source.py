@@ -11,7 +11,10 @@ from pathlib import Path
 from tooling.local.store import damage_named, database_damaged
 from tooling.observe.event_store import EventQuery, StoredEvent, stored_event
 
-COLUMNS = "id, source, detail_type, time, event"
+COLUMNS = ("id", "source", "detail_type", "time", "event")
+# Written since the business key; a file from before lacks them (the batch processor adds them on its next
+# write), and the rows it holds read without them.
+NEWER_COLUMNS = ("business_key", "region", "processed_in")
 # In the environment's state folder; provision points the batch processor's EVENT_STORE_SQLITE_PATH at it.
 EVENT_STORE_FILE = "event_store.sqlite"
 
@@ -58,8 +61,10 @@ class LocalEventStore:
             params.append(since)
         try:
             with damage_named(self.path):
+                present = {str(row[1]) for row in conn.execute("PRAGMA table_info(events)")}
+                columns = ", ".join([*COLUMNS, *(name for name in NEWER_COLUMNS if name in present)])
                 rows = conn.execute(
-                    f"SELECT {COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY sk DESC LIMIT ?",
+                    f"SELECT {columns} FROM events WHERE {' AND '.join(where)} ORDER BY sk DESC LIMIT ?",
                     (*params, query.limit),
                 ).fetchall()
         finally:

@@ -11,6 +11,9 @@ there and here together (tests/terraform/test_order_workflow.py compares the two
       $.detail.totalAmount not a number     -> InvalidOrder
       $.detail.totalAmount > threshold      -> FlagOrder   (events:putEvents "Order Flagged")  -> Done (Succeed)
       otherwise                             -> AcceptOrder (events:putEvents "Order Accepted") -> Done (Succeed)
+
+Each published event carries detail.idempotencyKey = "<detail-type>#<orderId>" and Time = the order's time,
+so the executions of both regions (a global endpoint with replication) publish one event as consumers see it.
 """
 
 from __future__ import annotations
@@ -25,12 +28,15 @@ from tooling.order_workflow import (
     ACCEPTED,
     DETAIL_PATHS,
     FLAGGED,
+    IDEMPOTENCY_KEY_ARGUMENT,
+    IDEMPOTENCY_KEY_TEMPLATE,
     INVALID_TOTAL_CAUSE,
     INVALID_TOTAL_ERROR,
     PUBLISH_RETRIES,
     PUBLISHED_SOURCE,
     STATE_MACHINE_SUFFIX,
     STATE_MACHINE_TYPE,
+    TIME_PATH,
     WORKFLOW_TARGET,
     PathNotFound,
     _resolve,
@@ -42,12 +48,15 @@ __all__ = [
     "ACCEPTED",
     "DETAIL_PATHS",
     "FLAGGED",
+    "IDEMPOTENCY_KEY_ARGUMENT",
+    "IDEMPOTENCY_KEY_TEMPLATE",
     "INVALID_TOTAL_CAUSE",
     "INVALID_TOTAL_ERROR",
     "PUBLISHED_SOURCE",
     "PUBLISH_RETRIES",
     "STATE_MACHINE_SUFFIX",
     "STATE_MACHINE_TYPE",
+    "TIME_PATH",
     "WORKFLOW_TARGET",
     "ExecutionResult",
     "PathNotFound",

@@ -1,9 +1,11 @@
 """The event store read side: `tooling events query` and the monitor's item count, on either target.
 
 The store's items (written by the batch processor, lambda_src/event_processors/event_store.py): partition
-key `pk` = `<source>#<detail-type>`, sort key `sk` = `<time>#<id>` (EventBridge's time text, so the sort key
-sorts in time order), `source`, `detail_type`, `time`, `id`, `event` (the whole event as JSON text) and
-`expiration` (TTL, epoch seconds). A query names a source, and optionally a detail-type: with one it is a
+key `pk` = `<source>#<detail-type>`, sort key `sk` = `<time>#<business key>` (EventBridge's time text, so
+the sort key sorts in time order; items written before the business key have `<time>#<event id>`, read
+the same way), `source`, `detail_type`, `time`, `id`, `event` (the whole event as JSON text), `expiration`
+(TTL, epoch seconds) and, on newer items, `business_key`, `region` (where the global endpoint delivered
+the event) and `processed_in` (the consumer's region). A query names a source, and optionally a detail-type: with one it is a
 Query on the table's key; without, on the `source-time` index (partition `source`, sort `sk`). Both read
 newest first and skip items past their expiration, which DynamoDB may still hold for days.
 """
@@ -57,6 +59,10 @@ class StoredEvent:
     detail_type: str
     time: str
     event: dict[str, Any]
+    # None on items written before the business key (nothing to show, not a guess).
+    key: str | None = None
+    region: str | None = None
+    processed_in: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -64,8 +70,22 @@ class StoredEvent:
             "source": self.source,
             "detailType": self.detail_type,
             "time": self.time,
+            "key": self.key,
+            "region": self.region,
+            "processedIn": self.processed_in,
             "event": self.event,
         }
+
+    def regions_text(self) -> str:
+        """`us-east-1->us-west-2` (delivered to -> processed in), or '' when the item predates them."""
+        if self.region is None and self.processed_in is None:
+            return ""
+        return f"{self.region or '?'}->{self.processed_in or '?'}"
+
+
+def _text_or_none(item: dict[str, Any], name: str) -> str | None:
+    value = item.get(name)
+    return str(value) if value is not None and value != "" else None
 
 
 def stored_event(item: dict[str, Any]) -> StoredEvent:
@@ -80,6 +100,9 @@ def stored_event(item: dict[str, Any]) -> StoredEvent:
         detail_type=str(item.get("detail_type", "")),
         time=str(item.get("time", "")),
         event=event if isinstance(event, dict) else {},
+        key=_text_or_none(item, "business_key"),
+        region=_text_or_none(item, "region"),
+        processed_in=_text_or_none(item, "processed_in"),
     )
 
 

@@ -40,6 +40,14 @@ locals {
     "sourceEventId.$" = "$.id"
     threshold         = var.high_value_threshold
   }
+  # With a global endpoint and replication, each order event reaches both regions and each region's
+  # workflow runs once for it: the two executions must publish the SAME outcome event as far as consumers
+  # can tell, so that they produce one effect (one event store item, keyed <time>#<idempotencyKey>).
+  # Hence a deterministic idempotencyKey, "<detail-type>#<orderId>" (what a consumer would derive from the
+  # outcome's type and order id anyway), and the order event's own time as the outcome's Time (both
+  # copies of the order event carry the same time; each execution's clock does not).
+  published_idempotency_key = "States.Format('%s#{}', $.detail.orderId)"
+  published_time_path       = "$.time"
 
   definition = {
     Comment = "Order fulfilment: flag orders above ${var.high_value_threshold}, accept the others."
@@ -77,7 +85,8 @@ locals {
           EventBusName = var.event_bus_name
           Source       = local.published_source
           DetailType   = detail_type
-          Detail       = local.published_detail
+          Detail       = merge(local.published_detail, { "idempotencyKey.$" = format(local.published_idempotency_key, detail_type) })
+          "Time.$"     = local.published_time_path
         }]
       }
       ResultSelector = {
