@@ -32,15 +32,17 @@ DETAIL_PATHS = {
     "customerId": "$.detail.customerId",
     "totalAmount": "$.detail.totalAmount",
     "sourceEventId": "$.id",
+    # The order event's own time as the outcome's producer time (detail.timestamp, which the event store keys
+    # on): both regions' copies of the order carry it; each execution's clock differs.
+    "timestamp": "$.time",
 }
 # Both regions' executions for one order (a global endpoint with replication delivers the order to both)
 # must publish what consumers see as one event: a deterministic detail.idempotencyKey,
-# States.Format('<detail-type>#{}', $.detail.orderId), and the order event's own time as the entry's Time
-# (the event store keys items on <time>#<idempotencyKey>; both copies of the order carry the same time).
+# States.Format('<detail-type>#{}', $.detail.orderId), and the order event's own time as detail.timestamp
+# (the event store keys items on <producer time>#<idempotencyKey>; both copies of the order carry that time).
 IDEMPOTENCY_KEY_FIELD = "idempotencyKey"
 IDEMPOTENCY_KEY_TEMPLATE = "States.Format('%s#{}', $.detail.orderId)"
 IDEMPOTENCY_KEY_ARGUMENT = "$.detail.orderId"
-TIME_PATH = "$.time"
 
 
 def outcome_idempotency_key(detail_type: str, order_id: object) -> str:
@@ -85,7 +87,6 @@ def put_events_entry(
         "Source": PUBLISHED_SOURCE,
         "DetailType": detail_type,
         "Detail": json.dumps(detail, separators=(",", ":")),
-        "Time": _field(execution_input, "Time", TIME_PATH),
         "Resources": list(resources),
     }
 

@@ -114,13 +114,31 @@ def item_size(attributes: dict[str, str | int]) -> int:
     return total
 
 
+def producer_time(envelope: EventEnvelope) -> datetime:
+    """When the event happened as its producer says (``detail.timestamp``, ISO-8601), else the envelope's time.
+
+    Both regions' copies of one business event must land on one item (a global table keeps one per key), so
+    the sort key's time must be the same in both: the producer's timestamp is part of the event itself, and
+    the order workflow copies the order's time into its outcome's; the envelope's time is EventBridge's
+    (the fallback for events whose producer sets none, such as AWS service events)."""
+    assert envelope.time is not None  # parse_message_body guarantees it
+    raw = envelope.detail.get("timestamp")
+    if isinstance(raw, str):
+        try:
+            parsed = datetime.fromisoformat(raw)
+        except ValueError:
+            return envelope.time
+        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return envelope.time
+
+
 def build_item(
     envelope: EventEnvelope, body: str, *, ttl_days: int, processed_in: str | None = None
 ) -> StoredEvent:
     """The item of one event; ``UnstorableEventError`` when it would exceed DynamoDB's item limit.
     ``processed_in``: the consumer's region (AWS_REGION), None when unknown."""
-    assert envelope.time is not None  # parse_message_body guarantees it
-    time_text = event_time_text(envelope.time)
+    moment = producer_time(envelope)
+    time_text = event_time_text(moment)
     key = business_key(envelope)
     item = StoredEvent(
         pk=partition_key(envelope.source, envelope.detail_type),
@@ -130,7 +148,7 @@ def build_item(
         detail_type=envelope.detail_type,
         time=time_text,
         body=body,
-        expiration=int(envelope.time.timestamp()) + ttl_days * SECONDS_PER_DAY,
+        expiration=int(moment.timestamp()) + ttl_days * SECONDS_PER_DAY,
         business_key=key,
         region=envelope.region,
         processed_in=processed_in,

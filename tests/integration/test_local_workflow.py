@@ -99,7 +99,11 @@ def test_order_over_the_threshold_is_flagged_and_the_flag_lands_in_the_batch_que
     assert len(flagged) == 1
     assert json.loads(execution["output"]) == {"detailType": FLAGGED, "eventId": flagged[0]["id"]}
     assert flagged[0]["source"] == "ecommerce.orders"
+    # Stamped with the order's own time as its producer time (the other region's execution publishes the same
+    # time and key), not through PutEvents' Time.
+    (created,) = [e for e in env.batch_events() if e["detail-type"] == "Order Created"]
     assert flagged[0]["detail"] == {
+        "timestamp": created["time"],
         "orderId": "o-2500",
         "customerId": "cust-o-2500",
         "totalAmount": 2500,
@@ -107,9 +111,6 @@ def test_order_over_the_threshold_is_flagged_and_the_flag_lands_in_the_batch_que
         "threshold": 1000,
         "idempotencyKey": "Order Flagged#o-2500",
     }
-    # Stamped with the order's own time (the other region's execution publishes the same time and key).
-    (created,) = [e for e in env.batch_events() if e["detail-type"] == "Order Created"]
-    assert flagged[0]["time"] == created["time"]
     # The optimized putEvents integration appends the execution and state machine ARNs.
     assert flagged[0]["resources"] == [execution["arn"], execution["state_machine_arn"]]
     assert ":express:ecommerce-dev-" in execution["arn"]

@@ -69,14 +69,14 @@ def test_high_value_order_publishes_one_flagged_entry_with_both_arns_in_resource
                     "customerId": "c-1",
                     "totalAmount": 1500,
                     "sourceEventId": "ev-1",
+                    # The order event's time, not the execution's clock: the same in both regions.
+                    "timestamp": "2026-11-26T19:30:00Z",
                     "threshold": 1000,
                     # Deterministic: the other region's execution for this order publishes the same key.
                     "idempotencyKey": "Order Flagged#o-1",
                 },
                 separators=(",", ":"),
             ),
-            # The order event's time, not the execution's clock: the same in both regions.
-            "Time": "2026-11-26T19:30:00Z",
             "Resources": [EXECUTION, MACHINE],
         }
     ]

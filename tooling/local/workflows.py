@@ -12,7 +12,8 @@ there and here together (tests/terraform/test_order_workflow.py compares the two
       $.detail.totalAmount > threshold      -> FlagOrder   (events:putEvents "Order Flagged")  -> Done (Succeed)
       otherwise                             -> AcceptOrder (events:putEvents "Order Accepted") -> Done (Succeed)
 
-Each published event carries detail.idempotencyKey = "<detail-type>#<orderId>" and Time = the order's time,
+Each published event carries detail.idempotencyKey = "<detail-type>#<orderId>" and detail.timestamp = the
+order's time,
 so the executions of both regions (a global endpoint with replication) publish one event as consumers see it.
 """
 
@@ -36,7 +37,6 @@ from tooling.order_workflow import (
     PUBLISHED_SOURCE,
     STATE_MACHINE_SUFFIX,
     STATE_MACHINE_TYPE,
-    TIME_PATH,
     WORKFLOW_TARGET,
     PathNotFound,
     _resolve,
@@ -56,7 +56,6 @@ __all__ = [
     "PUBLISH_RETRIES",
     "STATE_MACHINE_SUFFIX",
     "STATE_MACHINE_TYPE",
-    "TIME_PATH",
     "WORKFLOW_TARGET",
     "ExecutionResult",
     "PathNotFound",

@@ -38,16 +38,17 @@ locals {
     "customerId.$"    = "$.detail.customerId"
     "totalAmount.$"   = "$.detail.totalAmount"
     "sourceEventId.$" = "$.id"
+    "timestamp.$"     = "$.time"
     threshold         = var.high_value_threshold
   }
   # With a global endpoint and replication, each order event reaches both regions and each region's
   # workflow runs once for it: the two executions must publish the SAME outcome event as far as consumers
   # can tell, so that they produce one effect (one event store item, keyed <time>#<idempotencyKey>).
   # Hence a deterministic idempotencyKey, "<detail-type>#<orderId>" (what a consumer would derive from the
-  # outcome's type and order id anyway), and the order event's own time as the outcome's Time (both
-  # copies of the order event carry the same time; each execution's clock does not).
+  # outcome's type and order id anyway), and the order event's own time as the outcome's detail.timestamp
+  # (the producer's time, which the event store keys on; each execution's clock differs). The time goes in
+  # the detail, not PutEvents' Time field, which Step Functions' putEvents integration does not document.
   published_idempotency_key = "States.Format('%s#{}', $.detail.orderId)"
-  published_time_path       = "$.time"
 
   definition = {
     Comment = "Order fulfilment: flag orders above ${var.high_value_threshold}, accept the others."
@@ -86,7 +87,6 @@ locals {
           Source       = local.published_source
           DetailType   = detail_type
           Detail       = merge(local.published_detail, { "idempotencyKey.$" = format(local.published_idempotency_key, detail_type) })
-          "Time.$"     = local.published_time_path
         }]
       }
       ResultSelector = {
