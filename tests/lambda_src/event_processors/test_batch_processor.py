@@ -261,3 +261,37 @@ def test_inconsistent_store_settings_are_a_configuration_error(
 
     with pytest.raises(ConfigurationError, match=message):
         batch_settings()
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "expected"),
+    [
+        ("2026-01-02T03:04:05.678Z", "2026-01-02T03:04:05Z"),  # the producer's time wins
+        ("2026-01-02T03:04:05", "2026-01-02T03:04:05Z"),  # naive: taken as UTC, as EventBridge's own
+        ("yesterday", "2026-11-30T12:00:00Z"),  # not ISO-8601: EventBridge's time
+        (1767323045, "2026-11-30T12:00:00Z"),  # not a string: EventBridge's time
+        (None, "2026-11-30T12:00:00Z"),
+    ],
+)
+def test_the_item_time_is_the_producers_timestamp_else_eventbridges(timestamp: Any, expected: str) -> None:
+    # Both regions' copies carry the producer's timestamp; their EventBridge times need not be equal.
+    from event_processors.envelope import parse_envelope
+    from event_processors.event_store import build_item
+
+    detail: dict[str, Any] = {"idempotencyKey": "k-1"}
+    if timestamp is not None:
+        detail["timestamp"] = timestamp
+    envelope = parse_envelope(
+        {
+            "id": "e-1",
+            "source": "ecommerce.orders",
+            "detail-type": "Order Created",
+            "time": "2026-11-30T12:00:00Z",
+            "region": "us-west-2",
+            "detail": detail,
+        }
+    )
+
+    item = build_item(envelope, "{}", ttl_days=1)
+
+    assert (item.time, item.sk) == (expected, f"{expected}#k-1")
