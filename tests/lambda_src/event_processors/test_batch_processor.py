@@ -13,8 +13,9 @@ import pytest
 from moto import mock_aws
 
 from event_processors import batch_processor
+from event_processors.envelope import parse_envelope
 from event_processors.errors import ConfigurationError, InvalidEventError
-from event_processors.event_store import MAX_ITEM_BYTES
+from event_processors.event_store import MAX_ITEM_BYTES, build_item
 from event_processors.settings import batch_settings
 
 TABLE = "ecommerce-dev-abc123-events"
@@ -275,9 +276,6 @@ def test_inconsistent_store_settings_are_a_configuration_error(
 )
 def test_the_item_time_is_the_producers_timestamp_else_eventbridges(timestamp: Any, expected: str) -> None:
     # Both regions' copies carry the producer's timestamp; their EventBridge times need not be equal.
-    from event_processors.envelope import parse_envelope
-    from event_processors.event_store import build_item
-
     detail: dict[str, Any] = {"idempotencyKey": "k-1"}
     if timestamp is not None:
         detail["timestamp"] = timestamp
