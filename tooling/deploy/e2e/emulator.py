@@ -1,7 +1,7 @@
 """The moto server of the e2e run: `python -m tooling.deploy.e2e.emulator [--port N]`.
 
 It serves moto's own WSGI app with the patches of moto_patches.py applied in this process and the Schemas
-stand-in in front, on 127.0.0.1. Port 0 (the default) takes a free port; the first line printed is
+and global-endpoints stand-ins in front, on 127.0.0.1. Port 0 (the default) takes a free port; the first line printed is
 `listening <port>` so the parent learns it without a race.
 """
 
@@ -15,6 +15,7 @@ import sys
 import time
 from typing import Any
 
+from tooling.deploy.e2e.endpoints_api import GlobalEndpoints
 from tooling.deploy.e2e.schemas_api import SCOPE, SchemasApi
 
 
@@ -100,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     for line in moto_patches.apply_all():
         print(f"patched {line}", file=sys.stderr)
-    app: Any = SchemasApi(DomainDispatcherApplication(create_backend_app))
+    app: Any = SchemasApi(GlobalEndpoints(DomainDispatcherApplication(create_backend_app)))
     if args.calls:
         from pathlib import Path
 
