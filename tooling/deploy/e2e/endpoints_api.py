@@ -36,7 +36,9 @@ _SIGV4A_SCOPE = re.compile(r"Credential=(?P<key>[^/,\s]+)/(?P<date>\d{8})/(?P<se
 _SIGV4_SCOPE = re.compile(r"Credential=(?P<key>[^/,\s]+)/\d{8}/(?P<region>[^/,\s]+)/(?P<service>[^/,\s]+)/")
 _NAME = re.compile(r"^[.\-_A-Za-z0-9]{1,64}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
-_BUS_ARN = re.compile(r"^arn:aws[\w-]*:events:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):event-bus/(?P<name>[^/]+)$")
+_BUS_ARN = re.compile(
+    r"^arn:aws[\w-]*:events:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):event-bus/(?P<name>[^/]+)$"
+)
 _HEALTH_CHECK_ARN = re.compile(r"^arn:aws[\w-]*:route53:::healthcheck/(?P<id>[0-9A-Za-z-]+)$")
 OPERATIONS = ("CreateEndpoint", "DescribeEndpoint", "UpdateEndpoint", "DeleteEndpoint", "ListEndpoints")
 PENDING = {"CREATING": "ACTIVE", "UPDATING": "ACTIVE"}
@@ -257,7 +259,9 @@ def _validate(account: str, region: str, endpoint: dict[str, Any]) -> None:
         raise ApiError("ValidationException", f"The health check {health_check} does not exist.")
     state = (endpoint.get("ReplicationConfig") or {}).get("State", "ENABLED")
     if state not in ("ENABLED", "DISABLED"):
-        raise ApiError("ValidationException", f"ReplicationConfig State must be ENABLED or DISABLED; given {state}.")
+        raise ApiError(
+            "ValidationException", f"ReplicationConfig State must be ENABLED or DISABLED; given {state}."
+        )
     if state == "ENABLED":
         role = endpoint.get("RoleArn")
         if not role:
@@ -286,8 +290,10 @@ def _role_problem(account: str, role_arn: str) -> str | None:
         services = services if isinstance(services, list) else [services]
         actions = statement.get("Action", [])
         actions = actions if isinstance(actions, list) else [actions]
-        if statement.get("Effect") == "Allow" and "events.amazonaws.com" in services and (
-            "sts:AssumeRole" in actions or "sts:*" in actions
+        if (
+            statement.get("Effect") == "Allow"
+            and "events.amazonaws.com" in services
+            and ("sts:AssumeRole" in actions or "sts:*" in actions)
         ):
             return None
     return f"Role {role_arn} cannot be assumed by principal 'events.amazonaws.com'."
@@ -318,7 +324,9 @@ def _sign_for(environ: dict[str, Any], region: str) -> None:
     else:
         return
     rest = authorization.split(",", 1)[1] if "," in authorization else " SignedHeaders=host, Signature=0"
-    environ["HTTP_AUTHORIZATION"] = f"AWS4-HMAC-SHA256 Credential={key}/{date}/{region}/{service}/aws4_request,{rest}"
+    environ["HTTP_AUTHORIZATION"] = (
+        f"AWS4-HMAC-SHA256 Credential={key}/{date}/{region}/{service}/aws4_request,{rest}"
+    )
 
 
 def _get(account: str, region: str, name: str) -> dict[str, Any]:
@@ -343,8 +351,10 @@ def _required(body: dict[str, Any], key: str) -> str:
 def _endpoint_id() -> str:
     """AWS's form: two DNS labels, e.g. `abcde12345.x7z` (the SDK puts it in the host name)."""
     alphabet = string.ascii_lowercase + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(10)) + "." + "".join(
-        secrets.choice(alphabet) for _ in range(3)
+    return (
+        "".join(secrets.choice(alphabet) for _ in range(10))
+        + "."
+        + "".join(secrets.choice(alphabet) for _ in range(3))
     )
 
 
@@ -352,7 +362,11 @@ def _snake(operation: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", r"_\1", operation).lower()
 
 
-def _answer(start_response: Callable[..., Any], status: int, body: dict[str, Any], code: str = "") -> list[bytes]:
-    headers = [("Content-Type", "application/x-amz-json-1.1")] + ([("x-amzn-ErrorType", code)] if code else [])
+def _answer(
+    start_response: Callable[..., Any], status: int, body: dict[str, Any], code: str = ""
+) -> list[bytes]:
+    headers = [("Content-Type", "application/x-amz-json-1.1")] + (
+        [("x-amzn-ErrorType", code)] if code else []
+    )
     start_response(f"{status} {'OK' if status < 400 else 'Error'}", headers)
     return [json.dumps(body).encode()]

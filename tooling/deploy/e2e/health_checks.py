@@ -71,7 +71,9 @@ def healthy(account: str, health_check_id: str) -> bool:
             status = False
         else:
             missing = getattr(health_check, "insufficient_data_health_status", None) or "LastKnownStatus"
-            status = {"Healthy": True, "Unhealthy": False}.get(missing, _last_known.get(health_check_id, True))
+            status = {"Healthy": True, "Unhealthy": False}.get(
+                missing, _last_known.get(health_check_id, True)
+            )
         _last_known[health_check_id] = status
     return status != bool(health_check.inverted)
 
@@ -84,7 +86,9 @@ def patch() -> str:
     ActionResult = _moto("moto.core.responses").ActionResult
     utcnow = _moto("moto.core.utils").utcnow
     create, update, status_of = (
-        Route53.create_health_check, Route53.update_health_check, Route53.get_health_check_status
+        Route53.create_health_check,
+        Route53.update_health_check,
+        Route53.get_health_check_status,
     )
     config_of = HealthCheck.health_check_config.fget
 

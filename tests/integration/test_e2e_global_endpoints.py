@@ -1,0 +1,330 @@
+"""The e2e moto server emulates regional failover (tooling/deploy/e2e/endpoints_api.py, health_checks.py,
+replication.py, global_tables.py): EventBridge global endpoints as AWS answers them, PutEvents through an
+endpoint routed by the Route 53 health check's CloudWatch alarm, replication to the other region once, and
+DynamoDB global tables whose replicas share their items. Each test failed against moto 5.2.5 alone."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+
+from tooling.deploy.e2e.server import moto_server
+
+pytestmark = pytest.mark.slow
+
+ACCOUNT = "123456789012"
+PRIMARY, SECONDARY = "us-east-1", "us-west-2"
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as url:
+        yield url
+
+
+def client(service: str, endpoint: str, region: str = PRIMARY) -> Any:
+    return boto3.client(
+        service, region_name=region, endpoint_url=endpoint,
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )  # fmt: skip
+
+
+def bus_arn(region: str, name: str) -> str:
+    return f"arn:aws:events:{region}:{ACCOUNT}:event-bus/{name}"
+
+
+def put_events_sigv4a(endpoint: str, endpoint_id: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """PutEvents as the SDK sends it through a global endpoint: SigV4a, whose credential scope names no
+    region (`X-Amz-Region-Set: *`). botocore signs it so only with awscrt; moto verifies no signature."""
+    date = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    request = urllib.request.Request(
+        endpoint + "/", method="POST",
+        data=json.dumps({"Entries": entries, "EndpointId": endpoint_id}).encode(),
+        headers={
+            "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSEvents.PutEvents",
+            "X-Amz-Date": date, "X-Amz-Region-Set": "*",
+            "Authorization": f"AWS4-ECDSA-P256-SHA256 Credential=testing/{date[:8]}/events/aws4_request, "
+                             "SignedHeaders=host;x-amz-date;x-amz-region-set;x-amz-target, Signature=3045",
+        },
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        result: dict[str, Any] = json.loads(answer.read())
+    return result
+
+
+class Stack:
+    """Two regions' buses of one name, each with a rule delivering to an SQS queue; a health alarm in the
+    primary, a CLOUDWATCH_METRIC health check on it, a replication role and a global endpoint."""
+
+    def __init__(
+        self, endpoint: str, name: str, *, replication: bool, insufficient: str = "Unhealthy"
+    ) -> None:
+        self.endpoint, self.name = endpoint, name
+        self.queues: dict[str, str] = {}
+        for region in (PRIMARY, SECONDARY):
+            events, sqs = client("events", endpoint, region), client("sqs", endpoint, region)
+            events.create_event_bus(Name=name)
+            rule = events.put_rule(Name=f"{name}-all", EventBusName=name,
+                                   EventPattern=json.dumps({"source": ["shop.orders"]}))["RuleArn"]  # fmt: skip
+            url = sqs.create_queue(QueueName=f"{name}-target")["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+            policy = {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
+                "Resource": arn, "Condition": {"ArnEquals": {"aws:SourceArn": rule}}}]}  # fmt: skip
+            sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+            events.put_targets(Rule=f"{name}-all", EventBusName=name, Targets=[{"Id": "q", "Arn": arn}])
+            self.queues[region] = url
+        self.alarm = f"{name}-failover-health"
+        client("cloudwatch", endpoint).put_metric_alarm(
+            AlarmName=self.alarm, Namespace="AWS/Events", MetricName="IngestionToInvocationStartLatency",
+            Dimensions=[{"Name": "EventBusName", "Value": name}], Statistic="Average", Period=30,
+            EvaluationPeriods=10, Threshold=30000, ComparisonOperator="GreaterThanThreshold",
+        )  # fmt: skip
+        self.health_check = client("route53", endpoint).create_health_check(
+            CallerReference=name, HealthCheckConfig={
+                "Type": "CLOUDWATCH_METRIC", "AlarmIdentifier": {"Region": PRIMARY, "Name": self.alarm},
+                "InsufficientDataHealthStatus": insufficient},
+        )["HealthCheck"]["Id"]  # fmt: skip
+        trust = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sts:AssumeRole"}]}  # fmt: skip
+        role = client("iam", endpoint).create_role(RoleName=f"{name}-replication",
+                                                   AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]  # fmt: skip
+        self.created = client("events", endpoint).create_endpoint(
+            Name=f"{name}-endpoint", RoutingConfig=self.routing(), EventBuses=self.buses(), RoleArn=role,
+            ReplicationConfig={"State": "ENABLED" if replication else "DISABLED"},
+        )  # fmt: skip
+        self.described = client("events", endpoint).describe_endpoint(Name=f"{name}-endpoint")
+        self.endpoint_id = self.described["EndpointId"]
+
+    def routing(self, secondary: str = SECONDARY) -> dict[str, Any]:
+        return {"FailoverConfig": {
+            "Primary": {"HealthCheck": f"arn:aws:route53:::healthcheck/{self.health_check}"},
+            "Secondary": {"Route": secondary}}}  # fmt: skip
+
+    def buses(self, secondary_name: str | None = None) -> list[dict[str, str]]:
+        return [{"EventBusArn": bus_arn(PRIMARY, self.name)},
+                {"EventBusArn": bus_arn(SECONDARY, secondary_name or self.name)}]  # fmt: skip
+
+    def alarm_state(self, state: str) -> None:
+        client("cloudwatch", self.endpoint).set_alarm_state(AlarmName=self.alarm, StateValue=state,
+                                                            StateReason="drill")  # fmt: skip
+
+    def publish(self, key: str) -> dict[str, Any]:
+        entry = {"Source": "shop.orders", "DetailType": "Order Created", "EventBusName": self.name,
+                 "Detail": json.dumps({"idempotencyKey": key})}  # fmt: skip
+        return put_events_sigv4a(self.endpoint, self.endpoint_id, [entry])
+
+    def received(self, region: str) -> list[dict[str, Any]]:
+        sqs = client("sqs", self.endpoint, region)
+        found: list[dict[str, Any]] = []
+        while messages := sqs.receive_message(QueueUrl=self.queues[region], MaxNumberOfMessages=10,
+                                              WaitTimeSeconds=0).get("Messages", []):  # fmt: skip
+            found += [json.loads(m["Body"]) for m in messages]
+            for message in messages:
+                sqs.delete_message(QueueUrl=self.queues[region], ReceiptHandle=message["ReceiptHandle"])
+        return found
+
+
+def keys(events: list[dict[str, Any]]) -> list[str]:
+    return sorted(e["detail"]["idempotencyKey"] for e in events)
+
+
+# -- the endpoints API ---------------------------------------------------------------------------------------
+
+
+def test_endpoint_round_trip_as_aws_answers_it(endpoint: str) -> None:
+    stack = Stack(endpoint, "crud", replication=False)
+    events = client("events", endpoint)
+
+    described = stack.described
+
+    assert (stack.created["State"], described["State"]) == ("CREATING", "CREATING")
+    assert events.describe_endpoint(Name="crud-endpoint")["State"] == "ACTIVE"  # the provider's waiter
+    assert described["EndpointUrl"] == f"https://{described['EndpointId']}.endpoint.events.amazonaws.com"
+    assert described["Arn"] == f"arn:aws:events:{PRIMARY}:{ACCOUNT}:endpoint/crud-endpoint"
+    assert described["EventBuses"] == stack.buses() and described["RoutingConfig"] == stack.routing()
+    assert described["ReplicationConfig"] == {"State": "DISABLED"}
+    assert [e["Name"] for e in events.list_endpoints(NamePrefix="crud")["Endpoints"]] == ["crud-endpoint"]
+    assert client("events", endpoint, SECONDARY).list_endpoints(NamePrefix="crud")["Endpoints"] == []
+
+    updated = events.update_endpoint(Name="crud-endpoint", Description="failover for crud")
+    assert (updated["State"], updated["EndpointId"]) == ("UPDATING", described["EndpointId"])
+    again = events.describe_endpoint(Name="crud-endpoint")
+    assert (again["Description"], again["State"]) == ("failover for crud", "UPDATING")
+    assert events.describe_endpoint(Name="crud-endpoint")["State"] == "ACTIVE"
+
+    events.delete_endpoint(Name="crud-endpoint")
+    with pytest.raises(events.exceptions.ResourceNotFoundException):
+        events.describe_endpoint(Name="crud-endpoint")
+
+
+def test_endpoint_refusals_are_aws_errors(endpoint: str) -> None:
+    stack = Stack(endpoint, "refused", replication=False)
+    events = client("events", endpoint)
+
+    with pytest.raises(events.exceptions.ResourceAlreadyExistsException):
+        events.create_endpoint(Name="refused-endpoint", RoutingConfig=stack.routing(), EventBuses=stack.buses(),
+                               ReplicationConfig={"State": "DISABLED"})  # fmt: skip
+    with pytest.raises(events.exceptions.ClientError, match=r"ValidationException.*same name"):
+        events.create_endpoint(Name="other", RoutingConfig=stack.routing(),
+                               EventBuses=stack.buses(secondary_name="another-bus"),
+                               ReplicationConfig={"State": "DISABLED"})  # fmt: skip
+    with pytest.raises(events.exceptions.ClientError, match=r"ValidationException.*RoleArn is required"):
+        events.create_endpoint(Name="other", RoutingConfig=stack.routing(), EventBuses=stack.buses())
+    with pytest.raises(events.exceptions.ClientError, match=r"ValidationException.*secondary route"):
+        events.create_endpoint(Name="other", RoutingConfig=stack.routing(secondary="eu-west-1"),
+                               EventBuses=stack.buses(), ReplicationConfig={"State": "DISABLED"})  # fmt: skip
+    with pytest.raises(events.exceptions.ResourceNotFoundException):
+        events.delete_endpoint(Name="never-created")
+
+
+# -- routing by the health check's alarm -------------------------------------------------------------------
+
+
+def test_the_health_check_follows_its_alarm_and_reads_back_as_route53_answers(endpoint: str) -> None:
+    stack = Stack(endpoint, "health", replication=False)
+    route53 = client("route53", endpoint)
+
+    def status() -> str:
+        observations = route53.get_health_check_status(HealthCheckId=stack.health_check)
+        return str(observations["HealthCheckObservations"][0]["StatusReport"]["Status"]).split(":")[0]
+
+    config = route53.get_health_check(HealthCheckId=stack.health_check)["HealthCheck"]["HealthCheckConfig"]
+    assert config["AlarmIdentifier"] == {"Region": PRIMARY, "Name": stack.alarm}
+    assert config["InsufficientDataHealthStatus"] == "Unhealthy"
+    assert "Port" not in config and "RequestInterval" not in config  # else every re-plan changes the check
+    assert status() == "Success"
+    stack.alarm_state("ALARM")
+    assert status() == "Failure"
+    stack.alarm_state("INSUFFICIENT_DATA")  # the check's InsufficientDataHealthStatus decides
+    assert status() == "Failure"
+    stack.alarm_state("OK")
+    assert status() == "Success"
+
+
+def test_events_through_the_endpoint_follow_the_alarm_between_regions(endpoint: str) -> None:
+    stack = Stack(endpoint, "routed", replication=False)
+
+    first = stack.publish("before-1")
+    stack.alarm_state("ALARM")
+    stack.publish("during-1")
+    stack.publish("during-2")
+    during = {region: stack.received(region) for region in (PRIMARY, SECONDARY)}
+    stack.alarm_state("OK")
+    stack.publish("after-1")
+
+    assert first["FailedEntryCount"] == 0
+    assert keys(during[PRIMARY]) == ["before-1"]
+    assert keys(during[SECONDARY]) == ["during-1", "during-2"]
+    assert {e["region"] for e in during[SECONDARY]} == {SECONDARY}  # the bus that received it
+    assert keys(stack.received(PRIMARY)) == ["after-1"]
+    assert stack.received(SECONDARY) == []
+
+
+def test_an_alarm_without_data_fails_over_when_the_check_says_unhealthy(endpoint: str) -> None:
+    stack = Stack(endpoint, "nodata", replication=False)
+    stack.alarm_state("INSUFFICIENT_DATA")
+
+    stack.publish("k-1")
+
+    assert keys(stack.received(SECONDARY)) == ["k-1"] and stack.received(PRIMARY) == []
+
+
+def test_an_unknown_endpoint_id_is_refused(endpoint: str) -> None:
+    import urllib.error
+
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        put_events_sigv4a(endpoint, "nosuchid00.abc", [{"Source": "s", "DetailType": "d", "Detail": "{}"}])
+
+    assert json.loads(refused.value.read())["__type"] == "ResourceNotFoundException"
+
+
+def test_replication_copies_each_custom_event_to_the_other_region_once(endpoint: str) -> None:
+    stack = Stack(endpoint, "replicated", replication=True)
+
+    stack.publish("healthy-1")
+    stack.alarm_state("ALARM")
+    stack.publish("failed-over-1")
+    primary, secondary = stack.received(PRIMARY), stack.received(SECONDARY)
+
+    assert keys(primary) == ["failed-over-1", "healthy-1"]
+    assert keys(secondary) == ["failed-over-1", "healthy-1"]  # once each: a copy is not copied back
+    by_key = {e["detail"]["idempotencyKey"]: e for e in secondary}
+    assert by_key["healthy-1"]["region"] == PRIMARY  # the copy keeps the region that received it
+    assert by_key["failed-over-1"]["region"] == SECONDARY
+    assert {e["id"] for e in primary}.isdisjoint({e["id"] for e in secondary})  # ids differ by region
+    client("events", endpoint).put_events(Entries=[{
+        "Source": "aws.ec2", "DetailType": "EC2 Instance State-change Notification", "EventBusName": "replicated",
+        "Detail": "{}"}])  # fmt: skip
+    assert stack.received(SECONDARY) == []  # AWS service events are not replicated
+
+
+@pytest.mark.skipif(
+    __import__("importlib").util.find_spec("awscrt") is None,
+    reason="awscrt is not installed: botocore signs EndpointId requests (SigV4a) only with it",
+)
+def test_boto3_put_events_with_endpoint_id_is_routed(endpoint: str) -> None:
+    stack = Stack(endpoint, "sdk", replication=False)
+    stack.alarm_state("ALARM")
+
+    answer = client("events", endpoint).put_events(EndpointId=stack.endpoint_id, Entries=[{
+        "Source": "shop.orders", "DetailType": "Order Created", "EventBusName": "sdk",
+        "Detail": json.dumps({"idempotencyKey": "sdk-1"})}])  # fmt: skip
+
+    assert answer["FailedEntryCount"] == 0
+    assert keys(stack.received(SECONDARY)) == ["sdk-1"] and stack.received(PRIMARY) == []
+
+
+# -- DynamoDB global tables ----------------------------------------------------------------------------------
+
+
+def test_a_global_table_replica_shares_items_and_conditional_puts(endpoint: str) -> None:
+    east, west = client("dynamodb", endpoint), client("dynamodb", endpoint, SECONDARY)
+    east.create_table(
+        TableName="idempotency", BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )  # fmt: skip
+
+    east.update_table(TableName="idempotency", ReplicaUpdates=[{"Create": {"RegionName": SECONDARY}}])
+    east.put_item(TableName="idempotency", Item={"pk": {"S": "order-1"}, "region": {"S": PRIMARY}})
+
+    described = east.describe_table(TableName="idempotency")["Table"]
+    assert described["Replicas"] == [{"RegionName": SECONDARY, "ReplicaStatus": "ACTIVE"}]
+    assert described["GlobalTableVersion"] == "2019.11.21"
+    assert west.describe_table(TableName="idempotency")["Table"]["Replicas"][0]["RegionName"] == PRIMARY
+    assert west.get_item(TableName="idempotency", Key={"pk": {"S": "order-1"}})["Item"]["region"] == {
+        "S": PRIMARY
+    }
+    with pytest.raises(west.exceptions.ConditionalCheckFailedException):
+        west.put_item(TableName="idempotency", Item={"pk": {"S": "order-1"}, "region": {"S": SECONDARY}},
+                      ConditionExpression="attribute_not_exists(pk)")  # fmt: skip
+
+    east.update_table(TableName="idempotency", ReplicaUpdates=[{"Delete": {"RegionName": SECONDARY}}])
+    assert "Replicas" not in east.describe_table(TableName="idempotency")["Table"]
+    with pytest.raises(west.exceptions.ResourceNotFoundException):
+        west.describe_table(TableName="idempotency")
+    assert "Item" in east.get_item(TableName="idempotency", Key={"pk": {"S": "order-1"}})
+
+
+def test_a_replica_needs_the_stream_replication_reads(endpoint: str) -> None:
+    east = client("dynamodb", endpoint)
+    east.create_table(
+        TableName="no-stream", BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    )  # fmt: skip
+
+    with pytest.raises(east.exceptions.ClientError, match="NEW_AND_OLD_IMAGES"):
+        east.update_table(TableName="no-stream", ReplicaUpdates=[{"Create": {"RegionName": SECONDARY}}])
+    with pytest.raises(east.exceptions.ClientError, match="local region"):
+        east.update_table(TableName="no-stream", ReplicaUpdates=[{"Create": {"RegionName": PRIMARY}}])
