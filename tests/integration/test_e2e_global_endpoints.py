@@ -328,3 +328,83 @@ def test_a_replica_needs_the_stream_replication_reads(endpoint: str) -> None:
         east.update_table(TableName="no-stream", ReplicaUpdates=[{"Create": {"RegionName": SECONDARY}}])
     with pytest.raises(east.exceptions.ClientError, match="local region"):
         east.update_table(TableName="no-stream", ReplicaUpdates=[{"Create": {"RegionName": PRIMARY}}])
+
+
+# -- the consumers' code, run for the drill ------------------------------------------------------------------
+
+CONSUMER = """
+import os
+
+import boto3
+
+
+def handler(event, context):
+    boto3.client("dynamodb").put_item(TableName=os.environ["TABLE"], Item={
+        "pk": {"S": event["detail"]["idempotencyKey"]}, "region": {"S": event["region"]},
+        "processed_in": {"S": os.environ["AWS_REGION"]}, "request": {"S": context.aws_request_id}})
+    return {"stored": event["detail"]["idempotencyKey"]}
+"""
+
+
+def switch_functions(endpoint: str, run: bool) -> bool:
+    request = urllib.request.Request(
+        endpoint + "/_e2e/functions", method="POST", data=json.dumps({"run": run}).encode()
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return bool(json.loads(answer.read())["run"])
+
+
+def test_while_switched_on_each_region_runs_its_consumers_code(endpoint: str) -> None:
+    """moto records an invocation without running it; the drill needs the consumers' writes."""
+    import io
+    import zipfile
+
+    stack = Stack(endpoint, "consumers", replication=True)
+    east = client("dynamodb", endpoint)
+    east.create_table(
+        TableName="consumers-store", BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )  # fmt: skip
+    east.update_table(TableName="consumers-store", ReplicaUpdates=[{"Create": {"RegionName": SECONDARY}}])
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("consumer.py", CONSUMER)
+    role = client("iam", endpoint).create_role(RoleName="consumer", AssumeRolePolicyDocument="{}")["Role"][
+        "Arn"
+    ]
+    for region in (PRIMARY, SECONDARY):
+        functions, events = client("lambda", endpoint, region), client("events", endpoint, region)
+        arn = functions.create_function(
+            FunctionName="consumer", Runtime="python3.13", Role=role, Handler="consumer.handler",
+            Code={"ZipFile": code.getvalue()}, Environment={"Variables": {"TABLE": "consumers-store"}},
+        )["FunctionArn"]  # fmt: skip
+        rule = events.put_rule(Name="to-consumer", EventBusName="consumers",
+                               EventPattern=json.dumps({"source": ["shop.orders"]}))["RuleArn"]  # fmt: skip
+        functions.add_permission(FunctionName="consumer", StatementId="events", Action="lambda:InvokeFunction",
+                                 Principal="events.amazonaws.com", SourceArn=rule)  # fmt: skip
+        events.put_targets(Rule="to-consumer", EventBusName="consumers", Targets=[{"Id": "fn", "Arn": arn}])
+
+    def stored(key: str) -> dict[str, str]:
+        item = client("dynamodb", endpoint, SECONDARY).get_item(
+            TableName="consumers-store", Key={"pk": {"S": key}}
+        )
+        return {k: v["S"] for k, v in item.get("Item", {}).items() if k in ("region", "processed_in")}
+
+    stack.publish("off-1")  # moto's default: the invocation is recorded, nothing runs
+    assert switch_functions(endpoint, True) is True
+    try:
+        stack.alarm_state("ALARM")
+        stack.publish("on-1")
+        answer = client("lambda", endpoint).invoke(FunctionName="consumer", Payload=json.dumps({
+            "detail": {"idempotencyKey": "direct-1"}, "region": PRIMARY}))  # fmt: skip
+    finally:
+        assert switch_functions(endpoint, False) is False
+
+    assert stored("off-1") == {}
+    # Received by the secondary; its consumer and the replicated copy's both wrote the one shared item.
+    assert stored("on-1")["region"] == SECONDARY
+    assert stored("on-1")["processed_in"] in (PRIMARY, SECONDARY)
+    assert json.loads(answer["Payload"].read()) == {"stored": "direct-1"}
+    assert stored("direct-1") == {"region": PRIMARY, "processed_in": PRIMARY}

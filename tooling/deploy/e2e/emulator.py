@@ -15,6 +15,7 @@ import sys
 import time
 from typing import Any
 
+from tooling.deploy.e2e import function_runner
 from tooling.deploy.e2e.endpoints_api import GlobalEndpoints
 from tooling.deploy.e2e.schemas_api import SCOPE, SchemasApi
 
@@ -102,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in moto_patches.apply_all():
         print(f"patched {line}", file=sys.stderr)
     app: Any = SchemasApi(GlobalEndpoints(DomainDispatcherApplication(create_backend_app)))
+    app = function_runner.Switch(app)
     if args.calls:
         from pathlib import Path
 
@@ -117,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     from tooling.deploy.e2e import authorization
 
     authorization.set_endpoint(f"http://127.0.0.1:{server.server_address[1]}")
+    function_runner.set_endpoint(f"http://127.0.0.1:{server.server_address[1]}")
     print(f"listening {server.server_address[1]}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
