@@ -408,3 +408,48 @@ def test_while_switched_on_each_region_runs_its_consumers_code(endpoint: str) ->
     assert stored("on-1")["processed_in"] in (PRIMARY, SECONDARY)
     assert json.loads(answer["Payload"].read()) == {"stored": "direct-1"}
     assert stored("direct-1") == {"region": PRIMARY, "processed_in": PRIMARY}
+
+
+# -- the e2e harness's drill step ---------------------------------------------------------------------------
+
+LINE = "failover drill: primary 10, secondary 10, back 10, 0 lost, 0 duplicated effects"
+
+
+def test_the_drill_summary_passes_only_with_traffic_in_each_phase_and_nothing_lost() -> None:
+    from tooling.deploy.e2e.harness import drill_summary
+    from tooling.errors import ToolingError
+
+    assert drill_summary({"ok": True, "summary": LINE}) == (LINE, True)
+    assert drill_summary({"ok": False, "summary": LINE})[1] is False
+    lost = "failover drill: primary 10, secondary 10, back 10, 2 lost, 0 duplicated effects"
+    assert drill_summary({"ok": True, "summary": lost})[1] is False
+    idle = "failover drill: primary 10, secondary 0, back 10, 0 lost, 0 duplicated effects"
+    assert drill_summary({"ok": True, "summary": idle})[1] is False
+    with pytest.raises(ToolingError, match="no summary line"):
+        drill_summary({"ok": True, "summary": "drill done"})
+
+
+def test_the_harness_runs_the_drill_with_functions_running_only_when_outputs_hold_failover(
+    endpoint: str, tmp_path: Any, repo_root: Any
+) -> None:
+    from tooling.deploy.e2e.harness import Run
+
+    run = Run(repo_root, "prod", tmp_path, progress=lambda line: None)
+    calls: list[tuple[tuple[str, ...], bool]] = []
+
+    def tooling_code(step: str, *args: str) -> tuple[int, str]:
+        with urllib.request.urlopen(endpoint + "/_e2e/functions", timeout=30) as answer:
+            calls.append((args, json.loads(answer.read())["run"]))
+        return 0, json.dumps({"ok": True, "summary": LINE, "phases": []})
+
+    run.tooling_code = tooling_code  # type: ignore[method-assign]
+
+    run.failover_drill({"failover": None}, endpoint)
+    assert calls == [] and run.result.failover_drill is None
+
+    run.failover_drill({"failover": {"endpoint_id": "abc.def"}}, endpoint)
+    assert calls == [(("failover", "drill", "--yes", "--json"), True)]  # the consumers ran meanwhile
+    assert (run.result.failover_drill, run.result.failover_drill_ok) == (LINE, True)
+    assert switch_functions(endpoint, False) is False  # and no longer run after it
+    run.result.planned = run.result.applied = 1
+    assert f", {LINE}, destroyed" in run.result.summary()  # the prod line carries it
