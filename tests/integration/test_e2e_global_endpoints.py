@@ -453,3 +453,38 @@ def test_the_harness_runs_the_drill_with_functions_running_only_when_outputs_hol
     assert switch_functions(endpoint, False) is False  # and no longer run after it
     run.result.planned = run.result.applied = 1
     assert f", {LINE}, destroyed" in run.result.summary()  # the prod line carries it
+
+
+AGAIN = """
+import json
+
+import boto3
+
+
+def handler(event, context):
+    if event["depth"] == 0:
+        return {"depth": 0}
+    answer = boto3.client("lambda").invoke(FunctionName="again", Payload=json.dumps({"depth": 0}))
+    return {"depth": event["depth"], "inner": json.loads(answer["Payload"].read())}
+"""
+
+
+def test_a_function_whose_call_invokes_itself_again_does_not_wait_for_itself(endpoint: str) -> None:
+    import io
+    import zipfile
+
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("again.py", AGAIN)
+    role = client("iam", endpoint).create_role(RoleName="again", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    functions = client("lambda", endpoint)
+    functions.create_function(FunctionName="again", Runtime="python3.13", Role=role, Handler="again.handler",
+                              Code={"ZipFile": code.getvalue()}, Timeout=10)  # fmt: skip
+
+    switch_functions(endpoint, True)
+    try:
+        answer = functions.invoke(FunctionName="again", Payload=json.dumps({"depth": 1}))
+    finally:
+        switch_functions(endpoint, False)
+
+    assert json.loads(answer["Payload"].read()) == {"depth": 1, "inner": {"depth": 0}}

@@ -38,7 +38,10 @@ SWITCH_PATH = "/_e2e/functions"
 _state = {"run": False}
 _endpoint: list[str] = []
 _lock = threading.Lock()
-_workers: dict[tuple[str, str, str, str], Worker] = {}
+# (account, region, function, code digest) -> its warm workers: more than one when an invocation arrives while
+# the others are busy (a handler whose own call leads to another invocation of it must not wait for itself).
+_workers: dict[tuple[str, str, str, str], list[Worker]] = {}
+MAX_WORKERS = 4  # per function version: beyond that an invocation waits for a busy one
 _root: list[Path] = []  # where code is unpacked: made on first use, removed at exit
 
 
@@ -75,6 +78,7 @@ class Worker:
         )  # fmt: skip
         self.name = function.function_name
         self.lock = threading.Lock()
+        self.busy = False  # reserved by worker_for for one invocation; released by release()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tooling.deploy.e2e.function_worker", str(function.handler)],
             cwd=code_dir, env={**env, "PYTHONPATH": os.pathsep.join([str(code_dir), _tooling_path()])},
@@ -94,10 +98,16 @@ class Worker:
             stdin.flush()
             line = _read_line(stdout, timeout + 30)
         if not line:
+            exited = self.process.poll() is not None
             self.stop()
-            return False, {"errorMessage": f"{self.name} gave no answer within {timeout + 30:.0f} s"}
+            reason = "its worker exited (see the log)" if exited else f"no answer within {timeout + 30:.0f} s"
+            return False, {"errorMessage": f"{self.name}: {reason}"}
         answer = json.loads(line)
         return bool(answer["ok"]), answer.get("result", answer.get("error"))
+
+    def release(self) -> None:
+        with _lock:
+            self.busy = False
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -139,23 +149,30 @@ def _code_dir(function: Any) -> Path:
 
 
 def worker_for(function: Any) -> Worker | None:
-    """The warm worker of a Python zip function (None for any other kind: moto's answer stands)."""
+    """A warm worker of a Python zip function, reserved for one invocation (release() it after), or None for
+    any other kind of function (moto's answer stands)."""
     code = getattr(function, "code_bytes", b"")
     if not code or not str(function.run_time or "").startswith("python") or not function.handler:
         return None
     key = (function.account_id, function.region, function.function_name, hashlib.sha256(code).hexdigest())
     with _lock:
-        worker = _workers.get(key)
-        if worker is None or worker.process.poll() is not None:
-            for old in [k for k in _workers if k[:3] == key[:3] and k != key]:
-                _workers.pop(old).stop()  # a new code version replaces the old container
-            worker = _workers[key] = Worker(function, _code_dir(function))
+        for old in [k for k in _workers if k[:3] == key[:3] and k != key]:
+            for stale in _workers.pop(old):  # a new code version replaces the old containers
+                stale.stop()
+        pool = _workers.setdefault(key, [])
+        pool[:] = [w for w in pool if w.process.poll() is None]
+        worker = next((w for w in pool if not w.busy), None)
+        if worker is None and len(pool) < MAX_WORKERS:
+            worker = Worker(function, _code_dir(function))
+            pool.append(worker)
+        worker = worker or pool[0]
+        worker.busy = True
         return worker
 
 
 def stop_all() -> None:
     with _lock:
-        workers = list(_workers.values())
+        workers = [w for pool in _workers.values() for w in pool]
         _workers.clear()
     for worker in workers:
         worker.stop()
@@ -188,7 +205,10 @@ def patch() -> str:
         if worker is None:
             return invoke(self, function_name, qualifier, body, headers, response_headers)
         event = json.loads(body) if isinstance(body, str | bytes) and body else (body or {})
-        ok, result = worker.invoke(event, str(mock_random.uuid4()), float(function.timeout or 3))
+        try:
+            ok, result = worker.invoke(event, str(mock_random.uuid4()), float(function.timeout or 3))
+        finally:
+            worker.release()
         failed_items = isinstance(result, dict) and bool(result.get("batchItemFailures"))
         if not ok or failed_items:
             response_headers["x-amz-function-error"] = "Unhandled" if not ok else "Handled"
