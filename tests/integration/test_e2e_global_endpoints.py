@@ -210,6 +210,28 @@ def test_the_health_check_follows_its_alarm_and_reads_back_as_route53_answers(en
     assert status() == "Success"
 
 
+def test_missing_data_inversion_and_disabling_decide_as_route53_does(endpoint: str) -> None:
+    stack = Stack(endpoint, "rules", replication=False, insufficient="LastKnownStatus")
+    route53 = client("route53", endpoint)
+
+    def healthy() -> bool:
+        observations = route53.get_health_check_status(HealthCheckId=stack.health_check)
+        return str(observations["HealthCheckObservations"][0]["StatusReport"]["Status"]).startswith("Success")
+
+    stack.alarm_state("ALARM")
+    assert healthy() is False
+    stack.alarm_state("INSUFFICIENT_DATA")
+    assert healthy() is False  # LastKnownStatus: still unhealthy
+    route53.update_health_check(HealthCheckId=stack.health_check, InsufficientDataHealthStatus="Healthy")
+    assert healthy() is True
+    config = route53.get_health_check(HealthCheckId=stack.health_check)["HealthCheck"]["HealthCheckConfig"]
+    assert config["AlarmIdentifier"]["Name"] == stack.alarm  # an update keeps the alarm
+    route53.update_health_check(HealthCheckId=stack.health_check, Inverted=True)
+    assert healthy() is False
+    route53.update_health_check(HealthCheckId=stack.health_check, Disabled=True)
+    assert healthy() is True  # Route 53 considers a disabled check healthy
+
+
 def test_events_through_the_endpoint_follow_the_alarm_between_regions(endpoint: str) -> None:
     stack = Stack(endpoint, "routed", replication=False)
 
