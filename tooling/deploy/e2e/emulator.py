@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import io
 import re
+import signal
 import sys
 import time
 from typing import Any
@@ -121,9 +122,16 @@ def main(argv: list[str] | None = None) -> int:
     authorization.set_endpoint(f"http://127.0.0.1:{server.server_address[1]}")
     function_runner.set_endpoint(f"http://127.0.0.1:{server.server_address[1]}")
     print(f"listening {server.server_address[1]}", flush=True)
+    # server.py stops the server with SIGTERM: unwind as from Ctrl-C, so exit handlers run (the function
+    # runner's workers and unpacked code are removed).
+    signal.signal(signal.SIGTERM, _interrupt)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
