@@ -109,3 +109,18 @@ def test_only_arguments_the_installed_provider_lacks_were_removed(results: dict[
             assert all(".kms_key_identifier (" in line for line in result["removed"]), result["removed"]
         else:
             assert result["removed"] == []
+
+
+def test_prod_fails_over_through_its_global_endpoint_and_back(results: dict[str, Any]) -> None:
+    """environments/prod.toml has [failover]: the drill runs against the server and its line is the
+    contract's, with traffic in every phase, nothing lost and no duplicated effect."""
+    import re
+
+    result = results["prod"]
+
+    assert result["failover_drill"] is not None, result["summary"]
+    assert re.fullmatch(
+        r"failover drill: primary [1-9]\d*, secondary [1-9]\d*, back [1-9]\d*, 0 lost, 0 duplicated effects",
+        result["failover_drill"],
+    ), result["summary"]
+    assert result["failover_drill_ok"] is True

@@ -1,7 +1,7 @@
 """The moto server of the e2e run: `python -m tooling.deploy.e2e.emulator [--port N]`.
 
 It serves moto's own WSGI app with the patches of moto_patches.py applied in this process and the Schemas
-stand-in in front, on 127.0.0.1. Port 0 (the default) takes a free port; the first line printed is
+and global-endpoints stand-ins in front, on 127.0.0.1. Port 0 (the default) takes a free port; the first line printed is
 `listening <port>` so the parent learns it without a race.
 """
 
@@ -11,10 +11,13 @@ import argparse
 import contextlib
 import io
 import re
+import signal
 import sys
 import time
 from typing import Any
 
+from tooling.deploy.e2e import function_runner
+from tooling.deploy.e2e.endpoints_api import GlobalEndpoints
 from tooling.deploy.e2e.schemas_api import SCOPE, SchemasApi
 
 
@@ -100,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     for line in moto_patches.apply_all():
         print(f"patched {line}", file=sys.stderr)
-    app: Any = SchemasApi(DomainDispatcherApplication(create_backend_app))
+    app: Any = SchemasApi(GlobalEndpoints(DomainDispatcherApplication(create_backend_app)))
+    app = function_runner.Switch(app)
     if args.calls:
         from pathlib import Path
 
@@ -116,10 +120,18 @@ def main(argv: list[str] | None = None) -> int:
     from tooling.deploy.e2e import authorization
 
     authorization.set_endpoint(f"http://127.0.0.1:{server.server_address[1]}")
+    function_runner.set_endpoint(f"http://127.0.0.1:{server.server_address[1]}")
     print(f"listening {server.server_address[1]}", flush=True)
+    # server.py stops the server with SIGTERM: unwind as from Ctrl-C, so exit handlers run (the function
+    # runner's workers and unpacked code are removed).
+    signal.signal(signal.SIGTERM, _interrupt)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ from tooling.deploy.e2e.inspection import (
     leftovers,
     queue_depth,
 )
-from tooling.deploy.e2e.server import moto_server, run_group
+from tooling.deploy.e2e.server import functions_running, moto_server, run_group
 from tooling.deploy.terraform import find_binary
 from tooling.errors import TerraformError, ToolingError, UnavailableError
 from tooling.publish.aws_samples import aws_service_event
@@ -90,6 +90,10 @@ class EnvResult:
     # drift planned, restored by `tooling apply`).
     faults: list[str] = field(default_factory=list)
     faults_caught: int | None = None
+    # [failover]: `tooling failover drill`'s summary line (the contract's shape) and whether it passed; None
+    # when the outputs hold no failover.
+    failover_drill: str | None = None
+    failover_drill_ok: bool | None = None
     destroyed: int | None = None
     # The CI roles of terraform/bootstrap against the recorded calls (role_calls.py): its summary line, and
     # each call denied (or mutating call the plan role would allow).
@@ -130,6 +134,7 @@ class EnvResult:
                         f"faults {self.faults_caught}/{len(faults.FAULTS)} caught"
                     ]
                 ),
+                *([] if self.failover_drill is None else [self.failover_drill]),
                 f"destroyed {self.destroyed}",
                 f"left {len(self.left)}",
                 f"dashboard {'ok' if not self.dashboard_problems else 'INVALID'}",
@@ -156,6 +161,7 @@ class EnvResult:
             and self.access_hops is not None
             and not self.access_failures
             and self.faults_caught == len(faults.FAULTS)
+            and self.failover_drill_ok is not False
             and not self.dashboard_problems
             and self.ci_roles is not None
             and not self.ci_roles_failures
@@ -205,7 +211,7 @@ class Run:
             config = role_calls.set_boundary(path, config, boundary)
         self.regions = [
             config["region"],
-            *([config["replication"]["region"]] if "replication" in config else []),
+            *([config["failover"]["secondary_region"]] if "failover" in config else []),
         ]
         self.child_env = {k: v for k, v in os.environ.items() if k not in DROPPED}
         self.child_env.update(CREDENTIALS)
@@ -354,7 +360,8 @@ class Run:
                     outputs["region"], endpoint,
                 )  # fmt: skip
             self.check_access(outputs, endpoint)
-            if bucket:  # the faults' events reached the archive too
+            self.failover_drill(outputs, endpoint)
+            if bucket:  # the faults' (and the drill's) events reached the archive too
                 empty_bucket(bucket, outputs["region"], endpoint)
             before = self.result.applied
             self.tooling("destroy", "destroy", "-y")
@@ -370,6 +377,23 @@ class Run:
                 ]
         self.result.seconds = time.monotonic() - started
         return self.result
+
+    def failover_drill(self, outputs: dict[str, Any], endpoint: str) -> None:
+        """`tooling failover drill --yes --json` when the outputs hold a global endpoint: its summary line goes
+        into the environment's line. The emulator runs the consumers' code meanwhile (function_runner.py):
+        the drill counts their event store items; every other step keeps moto's recorded invocations."""
+        if not outputs.get("failover"):
+            return
+        with functions_running(endpoint):
+            code, stdout = self.tooling_code("failover-drill", "failover", "drill", "--yes", "--json")
+        if (
+            code not in (0, 1) or not stdout.strip()
+        ):  # 1: the drill ran and a check failed (the JSON says which)
+            log = self.logs / f"{self.env}-failover-drill.log"
+            raise ToolingError(f"e2e {self.env}: `tooling failover drill` failed: {_last_error(log.read_text())}",
+                               hint=f"log: {log}")  # fmt: skip
+        self.result.failover_drill, self.result.failover_drill_ok = drill_summary(json.loads(stdout))
+        self.progress(f"e2e {self.env}: {self.result.failover_drill}")
 
     def access(self, step: str) -> dict[str, Any]:
         """`tooling access --json` (exit 1 when a hop fails: the document says which)."""
@@ -430,6 +454,26 @@ class Run:
 
 
 _PLANNED = re.compile(r"Plan: (\d+) to add, (\d+) to change, (\d+) to destroy")
+# The failover contract's drill line (/work/notes/failover-contract.md; the local drill prints the same).
+_DRILL_LINE = re.compile(
+    r"^failover drill: primary (\d+), secondary (\d+), back (\d+), (\d+) lost, (\d+) duplicated effects$"
+)
+
+
+def drill_summary(document: dict[str, Any]) -> tuple[str, bool]:
+    """(the summary line, passed) of `tooling failover drill --json`: passed when the drill says ok and its
+    line shows traffic in all three phases, nothing lost and no duplicated effect."""
+    line = document.get("summary")
+    match = _DRILL_LINE.match(line) if isinstance(line, str) else None
+    if match is None:
+        raise ToolingError(
+            f"`tooling failover drill --json` gave no summary line of the form `failover drill: primary N, "
+            f"secondary N, back N, N lost, N duplicated effects` (summary: {line!r})",
+            hint="the drill's JSON must carry that line under `summary`",
+        )
+    primary, secondary, back, lost, duplicated = (int(n) for n in match.groups())
+    passed = document.get("ok") is True and min(primary, secondary, back) > 0 and lost == duplicated == 0
+    return match.group(0), passed
 
 
 def _is_data_source(address: str) -> bool:

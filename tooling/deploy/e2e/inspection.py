@@ -13,7 +13,13 @@ _LISTERS: dict[str, Callable[[Any, str], list[str]]] = {
         [b["Name"] for b in c.list_event_buses(NamePrefix=p)["EventBuses"]]
         + [r["Name"] for r in c.list_rules(NamePrefix=p)["Rules"]]
         + [a["ArchiveName"] for a in c.list_archives(NamePrefix=p)["Archives"]]
+        + [e["Name"] for e in c.list_endpoints(NamePrefix=p)["Endpoints"]]
     ),
+    # Health checks have no name: one on an alarm of the stack is the stack's.
+    "route53": lambda c, p: [
+        f"health check {h['Id']} on alarm {(h['HealthCheckConfig'].get('AlarmIdentifier') or {}).get('Name')}"
+        for h in c.list_health_checks()["HealthChecks"]
+    ],
     "sqs": lambda c, p: c.list_queues(QueueNamePrefix=p).get("QueueUrls", []),
     "sns": lambda c, p: (
         [t["TopicArn"] for t in c.list_topics()["Topics"]]

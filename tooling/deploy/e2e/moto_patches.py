@@ -20,9 +20,14 @@ def _moto(module: str) -> Any:
 
 def apply_all() -> list[str]:
     """Apply every patch; return one line per patch saying what it covers."""
+    # Regional failover (a global endpoint, its health check, replication, global tables): modules of
+    # their own, as the endpoints API is (endpoints_api.py).
+    from tooling.deploy.e2e import function_runner, global_tables, health_checks, replication
+
     patches = (
         _lambda_without_docker, _sqs_attributes, _lambda_configuration, _sfn_calls, _events_targets,
         _firehose_s3_delivery, _s3_secure_transport, _sqs_event_source_one_poller, _sns_lambda_authorized,
+        health_checks.patch, replication.patch, global_tables.patch, function_runner.patch,
     )  # fmt: skip
     return [patch() for patch in patches]
 

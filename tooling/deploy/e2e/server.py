@@ -63,6 +63,29 @@ def _wait_for_port(process: subprocess.Popen[str], log_path: Path) -> int:
     raise ToolingError(f"the moto server did not start within {START_TIMEOUT:.0f} s", hint=f"see {log_path}")
 
 
+@contextmanager
+def functions_running(url: str) -> Iterator[None]:
+    """While inside, the server runs the deployed Python functions' handlers on invoke (function_runner.py);
+    off again on exit, whatever happens inside."""
+    _switch_functions(url, True)
+    try:
+        yield
+    finally:
+        _switch_functions(url, False)
+
+
+def _switch_functions(url: str, run: bool) -> None:
+    import json
+    import urllib.request
+
+    from tooling.deploy.e2e.function_runner import SWITCH_PATH
+
+    request = urllib.request.Request(url + SWITCH_PATH, method="POST", data=json.dumps({"run": run}).encode())
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        if json.loads(answer.read()).get("run") is not run:
+            raise ToolingError(f"the moto server did not turn function execution {'on' if run else 'off'}")
+
+
 def run_group(argv: list[str], *, cwd: Path, env: dict[str, str], stderr: Any) -> tuple[int, str]:
     """Run a command to completion in its own process group; return (exit code, stdout). On any
     interruption the whole group (terraform and its provider plugins included) is stopped first."""
