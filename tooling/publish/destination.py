@@ -65,7 +65,7 @@ class Destination:
         return self.bus_name
 
 
-def choose_destination(outputs: DeploymentOutputs, aim: Aim = Aim()) -> Destination:  # noqa: B008 (frozen)
+def choose_destination(outputs: DeploymentOutputs, aim: Aim = Aim()) -> Destination:
     """The endpoint when the outputs hold one (the aws target; the local target's emulation routes alike),
     else the primary region's bus; `aim` overrides that as the command line asked."""
     event_bus = _event_bus(aim.bus, outputs.event_bus_name)
