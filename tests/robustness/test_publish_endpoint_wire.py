@@ -159,6 +159,20 @@ def test_every_publish_command_sends_through_the_global_endpoint(
         assert "x-amz-region-set" in headers["authorization"].split("SignedHeaders=")[1].split(",")[0]
 
 
+def test_forked_batch_workers_send_through_the_endpoint(sink: StartSink, outputs_file: Path) -> None:
+    """The bus (endpoint URL, SigV4a signer) is built before the workers fork; each signs in its own process."""
+    server = sink()
+
+    result = run(outputs_file, "batch", "--count", "2500", "--processes", "2", "--json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["published"] == 2500
+    seen = requests(server)
+    assert sum(len(body["Entries"]) for _, body in seen) == 2500
+    assert all(body["EndpointId"] == ENDPOINT_ID for _, body in seen)
+    assert all(headers["x-amz-region-set"] == "*" for headers, _ in seen)
+
+
 def test_the_summary_names_the_endpoint(sink: StartSink, outputs_file: Path) -> None:
     sink()
 
