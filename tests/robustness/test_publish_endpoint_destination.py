@@ -125,8 +125,10 @@ def test_an_endpoint_id_that_is_not_one_is_refused_before_it_names_a_host(endpoi
 
     assert caught.value.message.startswith("outputs: failover.endpoint_id ")
     assert "--no-endpoint" in (caught.value.hint or "")
-    # --no-endpoint does not read it at all.
+    # --no-endpoint does not read it at all; the local target's emulation names its endpoint as it likes.
     assert choose_destination(outputs(endpoint_id=endpoint_id), Aim(no_endpoint=True)).endpoint_id is None
+    local = outputs(endpoint_id=endpoint_id).model_copy(update={"target": "local"})
+    assert choose_destination(local).endpoint_id == endpoint_id
 
 
 def _not_found() -> Exception:

@@ -228,7 +228,7 @@ def test_resource_not_found_through_the_endpoint_is_one_line_naming_it(
 @pytest.mark.parametrize("engine", ["http", "boto3"])
 @pytest.mark.parametrize(
     ("disabled", "why"),
-    [(False, "which is not installed"), (True, "and BOTO_DISABLE_CRT=true turns it off")],
+    [(False, "and it is not installed"), (True, "and BOTO_DISABLE_CRT=true turns it off")],
 )
 def test_without_awscrt_the_endpoint_is_refused_up_front(
     sink: StartSink,
@@ -250,8 +250,8 @@ def test_without_awscrt_the_endpoint_is_refused_up_front(
     assert errors.handle(result.exception, debug=False) == 2
     error, hint = capsys.readouterr().err.splitlines()
     assert error == (
-        f"error: publishing through the global endpoint {ENDPOINT_ID} signs requests with SigV4a, which "
-        f"botocore does only with the awscrt package, {why}"
+        f"error: publishing through the global endpoint {ENDPOINT_ID} needs SigV4a signatures, which "
+        f"botocore makes only with the awscrt package, {why}"
     )
     assert "--no-endpoint" in hint
     assert server.requests == 0
@@ -288,7 +288,7 @@ def test_without_awscrt_installed_the_command_refuses_and_no_endpoint_still_publ
     )
 
     assert refused.returncode == 2, refused.stderr
-    assert refused.stderr.splitlines()[0].endswith("awscrt package, which is not installed")
+    assert refused.stderr.splitlines()[0].endswith("awscrt package, and it is not installed")
     assert "make install" in refused.stderr and "Traceback" not in refused.stderr
     assert aimed.returncode == 0, aimed.stderr
     [(headers, body)] = requests(server)

@@ -28,14 +28,14 @@ def require_sigv4a(endpoint_id: str) -> None:
 
     if botocore.compat.HAS_CRT:
         return
-    what = f"publishing through the global endpoint {endpoint_id} signs requests with SigV4a, which botocore "
+    what = f"publishing through the global endpoint {endpoint_id} needs SigV4a signatures, which botocore "
     if os.environ.get("BOTO_DISABLE_CRT", "").lower() == "true":
         raise UsageError(
-            what + "does only with the awscrt package, and BOTO_DISABLE_CRT=true turns it off",
+            what + "makes only with the awscrt package, and BOTO_DISABLE_CRT=true turns it off",
             hint="unset BOTO_DISABLE_CRT, or publish with --no-endpoint (the primary region's bus)",
         )
     raise UsageError(
-        what + "does only with the awscrt package, which is not installed",
+        what + "makes only with the awscrt package, and it is not installed",
         hint="run `make install` (the locks pin awscrt) or `pip install 'botocore[crt]'`, or publish with "
         "--no-endpoint (the primary region's bus)",
     )
