@@ -38,14 +38,14 @@ NoEndpointOption = Annotated[
     bool,
     typer.Option(
         "--no-endpoint",
-        help="With [failover] deployed: the primary region's bus directly, not through the global endpoint.",
+        help="With failover deployed: the primary region's bus directly, not through the global endpoint.",
     ),
 ]
 RegionOption = Annotated[
     str | None,
     typer.Option(
         "--region",
-        help="The bus of this region directly: the primary's or, with [failover], the secondary's "
+        help="The bus of this region directly: the primary's or, with failover deployed, the secondary's "
         "(default: through the global endpoint when deployed).",
     ),
 ]
