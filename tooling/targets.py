@@ -6,7 +6,9 @@ and the seams themselves, tooling/local the emulator; neither side imports this 
     apply_saved_plan          deploy.pipeline (terraform)          | (none: no plans)
                               (both under the environment's lock EXCLUSIVE: tooling/envlock.py)
     state_identity            outputs.json                         | + the local store file
-    bus_for                   publish.bus.AwsBus (boto3)           | tooling.local.open_local_bus
+    bus_for                   publish.http_bus.open_aws_bus        | tooling.local.open_local_bus
+                              (HttpBus or boto3's AwsBus; through
+                              the global endpoint when asked)
     sources_for -> Sources    observe/aws_sources.py (boto3)       | tooling.local.local_monitor_source,
                                                                      local_log_source, local_replay_source,
                                                                      local_dlq_source, local_event_store
@@ -25,10 +27,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tooling.envlock import DEFAULT_WAIT_TIMEOUT, Mode, env_lock
-from tooling.errors import ToolingError
+from tooling.errors import ToolingError, UsageError
 from tooling.outputs import DeploymentOutputs, TargetKind, clear_outputs, load_outputs, with_target
-from tooling.publish.bus import AwsBus, Bus
-from tooling.publish.http_bus import open_aws_bus
+from tooling.publish.bus import Bus
+from tooling.publish.destination import Destination
+from tooling.publish.http_bus import check_engine, open_aws_bus
 from tooling.workspace import Workspace, shown
 
 if TYPE_CHECKING:
@@ -129,19 +132,33 @@ def state_identity(
 
 
 def bus_for(
-    outputs: DeploymentOutputs, workspace: Workspace, engine: str = "boto3", event_bus: str | None = None
+    outputs: DeploymentOutputs,
+    workspace: Workspace,
+    engine: str = "boto3",
+    event_bus: str | None = None,
+    destination: Destination | None = None,
 ) -> Bus:
     """The bus of the target the outputs were produced by: the stack's custom bus, or with
     `event_bus="default"` the account's default bus (where AWS service events arrive). For aws, `engine`
-    "http" is the lean signed-HTTP path (tooling.publish.http_bus), "boto3" boto3's put_events."""
+    "http" is the lean signed-HTTP path (tooling.publish.http_bus), "boto3" boto3's put_events.
+    `destination` (tooling.publish.destination.choose_destination: what `tooling publish` uses) may aim
+    through the global endpoint or at a region; without it, the primary region's bus directly."""
+    check_engine(engine)
+    if destination is not None:
+        event_bus = destination.event_bus
     if outputs.target == "local":
         from tooling.local import open_local_bus  # imported lazily: the aws path never loads the emulator
 
+        if destination is not None and destination.region != outputs.region:
+            raise UsageError(
+                f"--region {destination.region}: the local target publishes in its primary region "
+                f"({outputs.region}) only",
+                hint="leave --region out",
+            )
         return open_local_bus(workspace, outputs, event_bus=event_bus)
-    name = event_bus or outputs.event_bus_name
-    if engine == "http":
-        return open_aws_bus(name, outputs.region, engine)
-    return AwsBus(name, outputs.region)
+    if destination is None:
+        destination = Destination(event_bus or outputs.event_bus_name, outputs.region, event_bus)
+    return open_aws_bus(destination.bus_name, destination.region, engine, destination.endpoint_id)
 
 
 @dataclass(frozen=True)

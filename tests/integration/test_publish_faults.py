@@ -262,5 +262,6 @@ def _fake_output(name: str) -> Any:
         "s3_archive_stream_name": "",
         "event_store_table_name": "",
         "publisher_policy_arn": "",
+        "failover": None,  # [failover] off: Terraform outputs null
     }
     return values.get(name, {})

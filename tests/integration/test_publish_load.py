@@ -70,7 +70,12 @@ def test_the_cli_reports_rate_and_latency(sink: Sink, tmp_path: Path) -> None:
     values = {"region": REGION, "event_bus_name": "load-bus", "event_bus_arn": "arn:aws:events:us-east-1:1:x"}
     maps = ("rule_arns", "dead_letter_queue_urls", "function_names", "log_group_names")
     outputs_file.write_text(
-        json.dumps({n: {"value": values.get(n, {} if n in maps else "")} for n in OUTPUT_NAMES})
+        json.dumps(
+            {
+                n: {"value": values.get(n, None if n == "failover" else {} if n in maps else "")}
+                for n in OUTPUT_NAMES
+            }
+        )
     )
     result = CliRunner().invoke(
         app,

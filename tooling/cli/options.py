@@ -33,3 +33,19 @@ WaitTimeoutOption = Annotated[
         "then refuse with exit 2.",
     ),
 ]
+# `tooling publish ...`: where the events go when [failover] put a global endpoint in front of two regions.
+NoEndpointOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-endpoint",
+        help="With failover deployed: the primary region's bus directly, not through the global endpoint.",
+    ),
+]
+RegionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        help="The bus of this region directly: the primary's or, with failover deployed, the secondary's "
+        "(default: through the global endpoint when deployed).",
+    ),
+]

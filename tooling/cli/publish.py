@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,10 +15,19 @@ import typer
 
 from tooling.cli.load_line import LoadLine
 from tooling.cli.locking import shares_environment
-from tooling.cli.options import ConfigOption, EnvOption, JsonOption, OutputsOption, TargetOption
+from tooling.cli.options import (
+    ConfigOption,
+    EnvOption,
+    JsonOption,
+    NoEndpointOption,
+    OutputsOption,
+    RegionOption,
+    TargetOption,
+)
 from tooling.errors import UsageError
 from tooling.outputs import load_outputs, with_target
 from tooling.publish.bus import Bus, RecordingBus
+from tooling.publish.destination import Aim, choose_destination, endpoint_errors_explained
 from tooling.publish.events import (
     Entry,
     EventFactory,
@@ -29,7 +38,6 @@ from tooling.publish.events import (
     parse_mix,
     read_entries,
 )
-from tooling.publish.http_bus import ENGINES
 from tooling.publish.load import planned, run_load
 from tooling.publish.processes import can_fork, publish_generated
 from tooling.publish.publisher import Interrupts, ProgressCallback, PublishSettings, PublishSummary, publish
@@ -48,8 +56,6 @@ publish_app = typer.Typer(
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
 FAILURES_SHOWN = 20
-# The account's default event bus, where AWS services put their events ([forwarding] forwards them).
-DEFAULT_BUS = "default"
 
 CountOption = Annotated[int, typer.Option("--count", "-n", min=1, help="How many events to publish.")]
 # A finite amount with cents: inf, nan and amounts no payment system holds are usage errors (exit 2).
@@ -129,8 +135,8 @@ class SendOptions:
     json_out: bool
     validate: bool = True
     engine: str = "http"
-    # None: the environment's custom bus; "default": the account's default bus (publish file --bus).
-    bus: str | None = None
+    # --bus (publish file), --no-endpoint, --region: tooling.publish.destination decides from them.
+    aim: Aim = field(default_factory=Aim)
 
 
 @dataclass(frozen=True)
@@ -166,27 +172,6 @@ def _check_trace_header(value: str | None) -> str | None:
     return value
 
 
-def _event_bus(bus: str | None, custom_bus: str) -> str | None:
-    """The bus `--bus` names: None for the environment's custom bus, "default" for the account's."""
-    if bus is None or bus == custom_bus:
-        return None
-    if bus == DEFAULT_BUS:
-        return DEFAULT_BUS
-    raise UsageError(
-        f"--bus {bus!r} is neither the environment's bus ({custom_bus}) nor the default bus",
-        hint="pass --bus default (AWS service events for the forwarding rule), or leave --bus out",
-    )
-
-
-def _check_engine(engine: str) -> str:
-    if engine not in ENGINES:
-        raise UsageError(
-            f"--engine {engine!r} is not an engine; use one of: {', '.join(ENGINES)}",
-            hint="--engine http is the default; --engine boto3 sends through boto3's put_events",
-        )
-    return engine
-
-
 def _processes(generated: Generated, settings: PublishSettings, target: str) -> int:
     """Workers for a generated run: as asked, else one per CPU (up to 4) for large aws runs. The local
     target publishes into one SQLite store from one process."""
@@ -219,8 +204,8 @@ def _send(
     )
     workspace = Workspace.for_env(options.env)
     outputs = with_target(load_outputs(workspace, options.outputs), options.target)
-    event_bus = _event_bus(options.bus, outputs.event_bus_name)
-    bus: Bus = bus_for(outputs, workspace, _check_engine(options.engine), event_bus=event_bus)
+    destination = choose_destination(outputs, options.aim)
+    bus: Bus = bus_for(outputs, workspace, options.engine, destination=destination)
     single = isinstance(entries, list) and len(entries) == 1
     recording = RecordingBus(bus) if single else None
     if recording is not None:
@@ -248,7 +233,7 @@ def _send(
 
     # From the first call to the printed summary Ctrl-C is counted, never raised: the run stops (and a second
     # press stops waiting for calls on the wire), and the summary it reports is printed whole.
-    with interrupts.on_sigint():
+    with interrupts.on_sigint(), endpoint_errors_explained(destination):
         if options.json_out or total <= 1:
             summary = run(None)
         else:
@@ -259,7 +244,7 @@ def _send(
         if options.json_out:
             print(json.dumps({**summary.as_json(), **ids}), flush=True)
         else:
-            _render(summary, total, options.bus or outputs.event_bus_name)
+            _render(summary, total, destination.describe())
             if ids:
                 typer.echo("  ".join(f"{key} {value}" for key, value in ids.items()))
     if summary.interrupted:
@@ -396,13 +381,16 @@ def order(
     json_out: JsonOption = False,
     no_validate: NoValidateOption = False,
     engine: EngineOption = "http",
+    no_endpoint: NoEndpointOption = False,
+    region: RegionOption = None,
 ) -> None:
     """Publish order events (source ecommerce.orders).
 
     Example: tooling publish order --type "Order Created" --amount 1500
     """
+    aim = Aim(no_endpoint=no_endpoint, region=region)
     options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine, aim
     )
     _kind("order", detail_type, amount, detail, count, seed, options)
 
@@ -424,13 +412,16 @@ def user(
     json_out: JsonOption = False,
     no_validate: NoValidateOption = False,
     engine: EngineOption = "http",
+    no_endpoint: NoEndpointOption = False,
+    region: RegionOption = None,
 ) -> None:
     """Publish user events (source ecommerce.users).
 
     Example: tooling publish user --count 5
     """
+    aim = Aim(no_endpoint=no_endpoint, region=region)
     options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine, aim
     )
     _kind("user", detail_type, None, detail, count, seed, options)
 
@@ -453,13 +444,16 @@ def payment(
     json_out: JsonOption = False,
     no_validate: NoValidateOption = False,
     engine: EngineOption = "http",
+    no_endpoint: NoEndpointOption = False,
+    region: RegionOption = None,
 ) -> None:
     """Publish payment events (source ecommerce.payments).
 
     Example: tooling publish payment --amount 99.90 --detail '{"status": "failed"}'
     """
+    aim = Aim(no_endpoint=no_endpoint, region=region)
     options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine, aim
     )
     _kind("payment", detail_type, amount, detail, count, seed, options)
 
@@ -481,13 +475,16 @@ def inventory(
     json_out: JsonOption = False,
     no_validate: NoValidateOption = False,
     engine: EngineOption = "http",
+    no_endpoint: NoEndpointOption = False,
+    region: RegionOption = None,
 ) -> None:
     """Publish inventory events (source ecommerce.inventory).
 
     Example: tooling publish inventory --type "Stock Depleted"
     """
+    aim = Aim(no_endpoint=no_endpoint, region=region)
     options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine, aim
     )
     _kind("inventory", detail_type, None, detail, count, seed, options)
 
@@ -508,14 +505,17 @@ def batch(
     json_out: JsonOption = False,
     engine: EngineOption = "http",
     processes: ProcessesOption = None,
+    no_endpoint: NoEndpointOption = False,
+    region: RegionOption = None,
 ) -> None:
     """Publish realistic mixed traffic, batched, concurrent and from every core; --seed makes it reproducible.
 
     Example: tooling publish batch --count 5000 --mix orders=50,users=25,payments=25 --rate 500 --seed 7
     """
     weights = parse_mix(mix) if mix is not None else None
+    aim = Aim(no_endpoint=no_endpoint, region=region)
     options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, engine=engine
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, engine=engine, aim=aim
     )
     _send(options, (), count, Generated(count, weights, seed, processes))
 
@@ -544,6 +544,8 @@ def load(
     json_out: JsonOption = False,
     engine: EngineOption = "http",
     processes: ProcessesOption = None,
+    no_endpoint: NoEndpointOption = False,
+    region: RegionOption = None,
 ) -> None:
     """Hold a rate of realistic traffic for a duration (it stops at --duration whatever rate it reaches): live
     progress, PutEvents latency percentiles, the requested and achieved rates and the events sent.
@@ -562,11 +564,13 @@ def load(
     )
     workspace = Workspace.for_env(env)
     deployed = with_target(load_outputs(workspace, outputs), target)
-    bus = bus_for(deployed, workspace, _check_engine(engine))
+    destination = choose_destination(deployed, Aim(no_endpoint=no_endpoint, region=region))
+    bus = bus_for(deployed, workspace, engine, destination=destination)
     workers = _processes(Generated(count, weights, seed, processes), settings, deployed.target)
     line = None if json_out else LoadLine(sys.stderr, count)
     interrupts = Interrupts()
-    with interrupts.on_sigint():  # as in _send: Ctrl-C stops the run, the summary is still printed whole
+    # As in _send: Ctrl-C stops the run, the summary is still printed whole.
+    with interrupts.on_sigint(), endpoint_errors_explained(destination):
         report = run_load(
             bus,
             rate=rate,
@@ -585,7 +589,7 @@ def load(
         if json_out:
             print(json.dumps(report.as_json()), flush=True)
         else:
-            _render(summary, report.sent, deployed.event_bus_name)
+            _render(summary, report.sent, destination.describe())
             figures = report.latency_ms()
             typer.echo(
                 f"rate: {report.achieved_rate:.0f} events/s achieved of {rate:g} requested: sent {report.sent} "
@@ -627,6 +631,8 @@ def file(
         ),
     ] = None,
     engine: EngineOption = "http",
+    no_endpoint: NoEndpointOption = False,
+    region: RegionOption = None,
 ) -> None:
     """Publish your own events from a file; every event is checked (form and schema) before any is sent.
 
@@ -649,7 +655,7 @@ def file(
         json_out,
         not no_validate,
         engine,
-        bus=bus,
+        Aim(bus, no_endpoint, region),
     )
     _send(options, entries, len(entries))
 

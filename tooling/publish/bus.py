@@ -22,22 +22,34 @@ class Bus(Protocol):
 
 
 class AwsBus:
-    """PutEvents on the deployed custom bus through boto3."""
+    """PutEvents on the deployed custom bus through boto3; with `endpoint_id`, through that global endpoint
+    (botocore then sends to the endpoint's host and signs SigV4a; `region` names the partition)."""
 
-    def __init__(self, bus_name: str, region: str) -> None:
+    def __init__(self, bus_name: str, region: str, *, endpoint_id: str | None = None) -> None:
         from tooling.clients import client
 
         self.bus_name = bus_name
         self.region = region
+        self.endpoint_id = endpoint_id
+        if endpoint_id is not None:
+            from tooling.publish.global_endpoint import require_sigv4a
+
+            require_sigv4a(endpoint_id)
         # One attempt per call: the publisher owns retries (only failed entries, with backoff), so botocore's
         # own retries underneath would multiply the attempts and the sleeps.
         self._client = client(
             "events", region, max_pool_connections=64, retries={"mode": "standard", "max_attempts": 1}
         )
+        self._endpoint: dict[str, str] = {}
+        if endpoint_id is not None:
+            from tooling.publish.global_endpoint import resolve
+
+            resolve(self._client, endpoint_id)  # a configuration botocore refuses: refused now, not per call
+            self._endpoint = {"EndpointId": endpoint_id}
 
     def put_events(self, entries: list[Entry]) -> list[Result]:
         request = [{**e, "EventBusName": self.bus_name} for e in entries]
-        response = self._client.put_events(Entries=request)
+        response = self._client.put_events(Entries=request, **self._endpoint)
         return list(response["Entries"])
 
 

@@ -11,7 +11,10 @@ This bus keeps what must stay botocore's and skips the rest:
 - credentials: the botocore session's provider chain; `get_frozen_credentials()` on every request, so refreshable
   credentials (SSO, assumed roles, IMDS) are refreshed as botocore refreshes them;
 - signature: botocore.auth.SigV4Auth on a botocore AWSRequest with the headers and body botocore's JSON
-  serializer produces (tests/unit/test_http_bus.py signs the same call both ways and compares);
+  serializer produces (tests/unit/test_http_bus_signing.py signs the same call both ways and compares);
+- through a global endpoint (`endpoint_id`): the URL botocore's endpoint ruleset gives PutEvents with that
+  EndpointId, and botocore's SigV4a signer (awscrt's signing) over the region set "*", as boto3 signs it
+  (tooling.publish.global_endpoint; tests/robustness/test_publish_sigv4a_differential.py compares);
 - errors: the status and the `__type`/`message` body of an error become a botocore ClientError with the same
   Error and ResponseMetadata fields boto3 gives, so the publisher classifies them as it always did;
   transport trouble becomes a ConnectionError (an OSError), which the publisher retries.
@@ -31,6 +34,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from tooling.errors import UsageError
 from tooling.publish.bus import AwsBus, Bus, Entry, Result
 from tooling.publish.http_connection import Connection
 
@@ -64,30 +68,47 @@ def timestamp(value: Any) -> Any:
     return seconds
 
 
-def request_body(bus_name: str, entries: list[Entry]) -> bytes:
+def request_body(bus_name: str, entries: list[Entry], endpoint_id: str | None = None) -> bytes:
     """The PutEvents body byte for byte as botocore serializes it: `json.dumps` with its default separators,
-    the entry's keys in the caller's order, then EventBusName (AwsBus adds it the same way)."""
+    the entry's keys in the caller's order, then EventBusName (AwsBus adds it the same way), and EndpointId
+    after Entries when there is one (AwsBus passes it after Entries)."""
     request = []
     for entry in entries:
         item = {**entry, "EventBusName": bus_name}
         if "Time" in item:
             item["Time"] = timestamp(item["Time"])
         request.append(item)
-    return json.dumps({"Entries": request}).encode("utf-8")
+    body: dict[str, Any] = {"Entries": request}
+    if endpoint_id is not None:
+        body["EndpointId"] = endpoint_id
+    return json.dumps(body).encode("utf-8")
 
 
 class HttpBus:
-    """PutEvents on the deployed custom bus: one signed POST per call on a per-thread keep-alive connection."""
+    """PutEvents on the deployed custom bus: one signed POST per call on a per-thread keep-alive connection.
+    With `endpoint_id`, through that global endpoint (`region` names the partition), signed SigV4a."""
 
-    def __init__(self, bus_name: str, region: str, *, timeout: float = TIMEOUT) -> None:
+    def __init__(
+        self, bus_name: str, region: str, *, endpoint_id: str | None = None, timeout: float = TIMEOUT
+    ) -> None:
         from botocore.exceptions import NoCredentialsError
 
         from tooling.clients import botocore_client, botocore_session
 
         self.bus_name = bus_name
+        self.endpoint_id = endpoint_id
+        if endpoint_id is not None:
+            from tooling.publish.global_endpoint import require_sigv4a
+
+            require_sigv4a(endpoint_id)
         events = botocore_client("events", region)
         self.endpoint_url: str = events.meta.endpoint_url
+        # The region SigV4 signs for; SigV4a signs for a region set ("*": whichever region the endpoint picks).
         self.region: str = events.meta.region_name
+        if endpoint_id is not None:
+            from tooling.publish.global_endpoint import resolve
+
+            self.endpoint_url, self.region = resolve(events, endpoint_id)
         credentials = botocore_session().get_credentials()
         if credentials is None:
             raise NoCredentialsError()
@@ -129,14 +150,21 @@ class HttpBus:
             data=body,
             headers={"X-Amz-Target": TARGET, "Content-Type": CONTENT_TYPE},
         )
-        SigV4Auth(self._credentials.get_frozen_credentials(), SIGNING_NAME, self.region).add_auth(request)
-        headers = dict(request.headers.items())
+        frozen = self._credentials.get_frozen_credentials()
+        if self.endpoint_id is None:
+            SigV4Auth(frozen, SIGNING_NAME, self.region).add_auth(request)
+        else:
+            from tooling.publish.global_endpoint import sigv4a_signer
+
+            sigv4a_signer(frozen, self.region, SIGNING_NAME).add_auth(request)
+        # The SigV4a signer adds a `host` header of its own: one Host, as signed (the same value).
+        headers = {name: value for name, value in request.headers.items() if name.lower() != "host"}
         headers["Host"] = self._host
         headers["Content-Length"] = str(len(body))
         return self.url, headers
 
     def put_events(self, entries: list[Entry]) -> list[Result]:
-        body = request_body(self.bus_name, entries)
+        body = request_body(self.bus_name, entries, self.endpoint_id)
         _, headers = self.signed_request(body)
         status, reason, response_headers, payload = self._post(body, headers)
         if status != 200:
@@ -181,13 +209,25 @@ class HttpBus:
             self._local.conn = None
 
 
-def open_aws_bus(bus_name: str, region: str, engine: str = "http") -> Bus:
-    """The bus for the aws target: HttpBus unless `engine` is "boto3" or a proxy applies to the endpoint."""
+def open_aws_bus(bus_name: str, region: str, engine: str = "http", endpoint_id: str | None = None) -> Bus:
+    """The bus for the aws target: HttpBus unless `engine` is "boto3" or a proxy applies to the endpoint;
+    with `endpoint_id`, either sends through that global endpoint."""
+    check_engine(engine)
     if engine == "http":
-        bus = HttpBus(bus_name, region)
+        bus = HttpBus(bus_name, region, endpoint_id=endpoint_id)
         if use_http_bus(bus.endpoint_url):
             return bus
-    return AwsBus(bus_name, region)
+    return AwsBus(bus_name, region, endpoint_id=endpoint_id)
+
+
+def check_engine(engine: str) -> str:
+    """`--engine`'s value, or a usage error naming the engines."""
+    if engine not in ENGINES:
+        raise UsageError(
+            f"--engine {engine!r} is not an engine; use one of: {', '.join(ENGINES)}",
+            hint="--engine http is the default; --engine boto3 sends through boto3's put_events",
+        )
+    return engine
 
 
 class InvalidResponseError(ValueError):
@@ -223,4 +263,12 @@ def _client_error(status: int, reason: str, headers: dict[str, str], payload: by
     return error
 
 
-__all__ = ["ENGINES", "HttpBus", "InvalidResponseError", "open_aws_bus", "request_body", "use_http_bus"]
+__all__ = [
+    "ENGINES",
+    "HttpBus",
+    "InvalidResponseError",
+    "check_engine",
+    "open_aws_bus",
+    "request_body",
+    "use_http_bus",
+]
