@@ -119,4 +119,3 @@ def decode_records(key: str, body: bytes) -> list[str]:
 
 def read_object(source: ArchiveSource, key: str) -> list[str]:
     return decode_records(key, source.get_object(key))
-
