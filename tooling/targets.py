@@ -10,6 +10,7 @@ and the seams themselves, tooling/local the emulator; neither side imports this 
     sources_for -> Sources    observe/aws_sources.py (boto3)       | tooling.local.local_monitor_source,
                                                                      local_log_source, local_replay_source,
                                                                      local_dlq_source, local_event_store
+    failover_backend_for      failover/aws.py (boto3)              | tooling.local.LocalFailoverBackend
     doctor                    deploy/doctor.py (the pipeline's     + tooling/local/doctor.py (its state)
                               files)
 
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tooling.envlock import DEFAULT_WAIT_TIMEOUT, Mode, env_lock
-from tooling.errors import ToolingError
+from tooling.errors import ToolingError, UsageError
 from tooling.outputs import DeploymentOutputs, TargetKind, clear_outputs, load_outputs, with_target
 from tooling.publish.bus import AwsBus, Bus
 from tooling.publish.http_bus import open_aws_bus
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     # Only the command that runs imports its seam: `publish` never loads terraform's pipeline or the monitors.
     from tooling.deploy import pipeline as deploy
     from tooling.deploy.doctor import Finding
+    from tooling.failover import FailoverBackend
     from tooling.observe.dlq import DlqSource
     from tooling.observe.event_archive import ArchiveSource
     from tooling.observe.event_store import EventStoreSource
@@ -129,15 +131,21 @@ def state_identity(
 
 
 def bus_for(
-    outputs: DeploymentOutputs, workspace: Workspace, engine: str = "boto3", event_bus: str | None = None
+    outputs: DeploymentOutputs,
+    workspace: Workspace,
+    engine: str = "boto3",
+    event_bus: str | None = None,
+    endpoint: bool = True,
 ) -> Bus:
     """The bus of the target the outputs were produced by: the stack's custom bus, or with
     `event_bus="default"` the account's default bus (where AWS service events arrive). For aws, `engine`
-    "http" is the lean signed-HTTP path (tooling.publish.http_bus), "boto3" boto3's put_events."""
+    "http" is the lean signed-HTTP path (tooling.publish.http_bus), "boto3" boto3's put_events.
+    `endpoint`: with [failover] (the outputs hold an endpoint) send through the global endpoint; False
+    aims at the primary region's bus (`--no-endpoint`)."""
     if outputs.target == "local":
         from tooling.local import open_local_bus  # imported lazily: the aws path never loads the emulator
 
-        return open_local_bus(workspace, outputs, event_bus=event_bus)
+        return open_local_bus(workspace, outputs, event_bus=event_bus, endpoint=endpoint)
     name = event_bus or outputs.event_bus_name
     if engine == "http":
         return open_aws_bus(name, outputs.region, engine)
@@ -212,6 +220,23 @@ class Sources:
 
 def sources_for(outputs: DeploymentOutputs, workspace: Workspace) -> Sources:
     return Sources(outputs=outputs, workspace=workspace)
+
+
+def failover_backend_for(outputs: DeploymentOutputs, workspace: Workspace) -> FailoverBackend:
+    """The endpoint, health alarm and event store of the environment ([failover]) on its target; a usage
+    error when it has no endpoint."""
+    if outputs.failover is None:
+        env = outputs.environment or workspace.env
+        raise UsageError(
+            f"environment {env!r} has no global endpoint (its outputs have no failover)",
+            hint=f"add [failover] to environments/{env}.toml and apply, or pick an environment that has it",
+        )
+    if outputs.target == "local":
+        backend: FailoverBackend = _local("LocalFailoverBackend")(workspace, outputs)
+        return backend
+    from tooling.failover.aws import AwsFailoverBackend
+
+    return AwsFailoverBackend(outputs)
 
 
 def _local(factory: str) -> Any:

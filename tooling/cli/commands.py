@@ -46,6 +46,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "dlq": ("dlq",),
     "archive": ("archive",),
     "secret": ("secret",),
+    "failover": ("failover",),
 }
 
 

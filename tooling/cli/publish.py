@@ -107,6 +107,13 @@ ProcessesOption = Annotated[
         help="Worker processes for the aws target (default: one per CPU, up to 4, for 2000+ events).",
     ),
 ]
+NoEndpointOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-endpoint",
+        help="With [failover]: put on the primary region's bus instead of through the global endpoint.",
+    ),
+]
 PROGRESS_REDRAW = 0.2
 # Below this many events a second process costs more (fork, its own connections) than it brings.
 PROCESSES_FROM = 2000
@@ -131,6 +138,8 @@ class SendOptions:
     engine: str = "http"
     # None: the environment's custom bus; "default": the account's default bus (publish file --bus).
     bus: str | None = None
+    # [failover]: through the global endpoint (False: to the primary region's bus, --no-endpoint).
+    endpoint: bool = True
 
 
 @dataclass(frozen=True)
@@ -220,7 +229,9 @@ def _send(
     workspace = Workspace.for_env(options.env)
     outputs = with_target(load_outputs(workspace, options.outputs), options.target)
     event_bus = _event_bus(options.bus, outputs.event_bus_name)
-    bus: Bus = bus_for(outputs, workspace, _check_engine(options.engine), event_bus=event_bus)
+    bus: Bus = bus_for(
+        outputs, workspace, _check_engine(options.engine), event_bus=event_bus, endpoint=options.endpoint
+    )
     single = isinstance(entries, list) and len(entries) == 1
     recording = RecordingBus(bus) if single else None
     if recording is not None:
@@ -396,14 +407,16 @@ def order(
     json_out: JsonOption = False,
     no_validate: NoValidateOption = False,
     engine: EngineOption = "http",
+    no_endpoint: NoEndpointOption = False,
 ) -> None:
     """Publish order events (source ecommerce.orders).
 
     Example: tooling publish order --type "Order Created" --amount 1500
     """
     options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine
-    )
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine,
+        endpoint=not no_endpoint,
+    )  # fmt: skip
     _kind("order", detail_type, amount, detail, count, seed, options)
 
 
@@ -424,14 +437,16 @@ def user(
     json_out: JsonOption = False,
     no_validate: NoValidateOption = False,
     engine: EngineOption = "http",
+    no_endpoint: NoEndpointOption = False,
 ) -> None:
     """Publish user events (source ecommerce.users).
 
     Example: tooling publish user --count 5
     """
     options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine
-    )
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine,
+        endpoint=not no_endpoint,
+    )  # fmt: skip
     _kind("user", detail_type, None, detail, count, seed, options)
 
 
@@ -453,14 +468,16 @@ def payment(
     json_out: JsonOption = False,
     no_validate: NoValidateOption = False,
     engine: EngineOption = "http",
+    no_endpoint: NoEndpointOption = False,
 ) -> None:
     """Publish payment events (source ecommerce.payments).
 
     Example: tooling publish payment --amount 99.90 --detail '{"status": "failed"}'
     """
     options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine
-    )
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine,
+        endpoint=not no_endpoint,
+    )  # fmt: skip
     _kind("payment", detail_type, amount, detail, count, seed, options)
 
 
@@ -481,14 +498,16 @@ def inventory(
     json_out: JsonOption = False,
     no_validate: NoValidateOption = False,
     engine: EngineOption = "http",
+    no_endpoint: NoEndpointOption = False,
 ) -> None:
     """Publish inventory events (source ecommerce.inventory).
 
     Example: tooling publish inventory --type "Stock Depleted"
     """
     options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine
-    )
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine,
+        endpoint=not no_endpoint,
+    )  # fmt: skip
     _kind("inventory", detail_type, None, detail, count, seed, options)
 
 
@@ -507,6 +526,7 @@ def batch(
     target: TargetOption = None,
     json_out: JsonOption = False,
     engine: EngineOption = "http",
+    no_endpoint: NoEndpointOption = False,
     processes: ProcessesOption = None,
 ) -> None:
     """Publish realistic mixed traffic, batched, concurrent and from every core; --seed makes it reproducible.
@@ -515,8 +535,9 @@ def batch(
     """
     weights = parse_mix(mix) if mix is not None else None
     options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, engine=engine
-    )
+        env, config, outputs, target, concurrency, rate, trace_header, json_out, engine=engine,
+        endpoint=not no_endpoint,
+    )  # fmt: skip
     _send(options, (), count, Generated(count, weights, seed, processes))
 
 
@@ -543,6 +564,7 @@ def load(
     target: TargetOption = None,
     json_out: JsonOption = False,
     engine: EngineOption = "http",
+    no_endpoint: NoEndpointOption = False,
     processes: ProcessesOption = None,
 ) -> None:
     """Hold a rate of realistic traffic for a duration (it stops at --duration whatever rate it reaches): live
@@ -562,7 +584,7 @@ def load(
     )
     workspace = Workspace.for_env(env)
     deployed = with_target(load_outputs(workspace, outputs), target)
-    bus = bus_for(deployed, workspace, _check_engine(engine))
+    bus = bus_for(deployed, workspace, _check_engine(engine), endpoint=not no_endpoint)
     workers = _processes(Generated(count, weights, seed, processes), settings, deployed.target)
     line = None if json_out else LoadLine(sys.stderr, count)
     interrupts = Interrupts()
@@ -627,6 +649,7 @@ def file(
         ),
     ] = None,
     engine: EngineOption = "http",
+    no_endpoint: NoEndpointOption = False,
 ) -> None:
     """Publish your own events from a file; every event is checked (form and schema) before any is sent.
 
@@ -650,6 +673,7 @@ def file(
         not no_validate,
         engine,
         bus=bus,
+        endpoint=not no_endpoint,
     )
     _send(options, entries, len(entries))
 

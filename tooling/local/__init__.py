@@ -13,6 +13,7 @@ Public API (what the CLI, the demo, the benchmark and the tests call):
     local_event_store(workspace, outputs) -> LocalEventStore     `tooling events query`, the store's count
     local_queues(workspace) -> Queues                            an SQS-like consumer API
     summary(workspace, outputs) -> LocalSummary                  what the demo prints (`.lines()`)
+    LocalFailoverBackend(workspace, outputs)                     [failover]: the endpoint, its alarm, the drill
 
 State lives in `.tooling/<env>/local.sqlite` (see store.py). Module map: engine.py (validate, accept,
 archive, match, deliver), delivery.py (SQS semantics, invocation outcomes, retries, DLQs), worker.py and
@@ -40,9 +41,12 @@ from tooling.local.dispatch import DrainResult, drain, resume, spawn_background_
 from tooling.local.dlq_source import LocalDlqSource
 from tooling.local.engine import Engine
 from tooling.local.event_store_source import EVENT_STORE_FILE, LocalEventStore
+from tooling.local.failover_source import LocalFailoverBackend
+from tooling.local.health import receiving_region
 from tooling.local.logs_source import LocalLogSource
 from tooling.local.monitor_source import LocalMonitorSource
 from tooling.local.provision import destroy, provision
+from tooling.local.regions import LocalFailover, load_failover, open_secondary
 from tooling.local.replay_source import LocalReplaySource
 from tooling.local.store import Store, db_path
 from tooling.local.summary import LocalSummary, summarize
@@ -57,6 +61,7 @@ __all__ = [
     "DrainResult",
     "LocalArchiveSource",
     "LocalBus",
+    "LocalFailoverBackend",
     "LocalSummary",
     "apply_local",
     "destroy",
@@ -109,7 +114,11 @@ def _open_store(workspace: Workspace, outputs: DeploymentOutputs) -> Store:
 
 
 class LocalBus:
-    """The Bus seam over the local engine. Thread-safe (the publisher sends from several threads)."""
+    """The Bus seam over the local engine. Thread-safe (the publisher sends from several threads).
+
+    With [failover] (the outputs hold an endpoint) and `endpoint`, it is the global endpoint: each PutEvents
+    goes to the primary region's bus while the health check is healthy, else to the secondary's
+    (tooling/local/health.py); without `endpoint` it aims at the primary's bus."""
 
     def __init__(
         self,
@@ -118,6 +127,7 @@ class LocalBus:
         *,
         dispatch: bool = True,
         event_bus: str | None = None,
+        endpoint: bool = True,
     ) -> None:
         self.workspace = workspace
         if dispatch:
@@ -129,26 +139,64 @@ class LocalBus:
         self.dispatch = dispatch
         # None: the stack's custom bus; "default": the account's default bus (tooling.local.forwarding).
         self.event_bus = event_bus
+        self.failover: LocalFailover | None = None
+        self.secondary: Engine | None = None
+        if endpoint and event_bus is None and outputs.failover is not None:
+            self._open_endpoint(workspace)
+
+    def _open_endpoint(self, workspace: Workspace) -> None:
+        failover = load_failover(self.store)
+        secondary = None if failover is None else open_secondary(workspace, self.store)
+        if failover is None or secondary is None:
+            self.store.close()
+            raise ToolingError(
+                f"the local target of {workspace.env!r} has no endpoint or no secondary region, but its "
+                "outputs name one",
+                hint="apply again: tooling apply --target local",
+            )
+        self.failover = failover
+        self.secondary = Engine(secondary)
+
+    def receiving_region(self) -> str:
+        """The region the next PutEvents goes to."""
+        if self.failover is None:
+            return self.engine.region
+        return receiving_region(self.store, self.failover)
 
     def put_events(self, entries: list[Entry]) -> list[Result]:
         if self.event_bus is not None:
             entries = [{**entry, "EventBusName": self.event_bus} for entry in entries]
-        results = self.engine.put_events(entries)
+        engine = self.engine
+        if (
+            self.failover is not None
+            and self.secondary is not None
+            and receiving_region(self.store, self.failover) != self.failover.primary_region
+        ):
+            engine = self.secondary
+        results = engine.put_events(entries)
         if self.dispatch and any("EventId" in r for r in results):
             spawn_background_dispatcher(self.workspace)
         return results
 
     def close(self) -> None:
         self.store.close()
+        if self.secondary is not None:
+            self.secondary.store.close()
 
 
 def open_local_bus(
-    workspace: Workspace, outputs: DeploymentOutputs, *, dispatch: bool = True, event_bus: str | None = None
+    workspace: Workspace,
+    outputs: DeploymentOutputs,
+    *,
+    dispatch: bool = True,
+    event_bus: str | None = None,
+    endpoint: bool = True,
 ) -> Bus:
     """The local bus. With `dispatch` (and TOOLING_LOCAL_DISPATCH not `off`), accepted events' Lambda
     deliveries are run by a background dispatcher, as Lambda's asynchronous invocations would be;
-    otherwise they wait for `drain()`. `event_bus="default"` puts on the account's default bus."""
-    return LocalBus(workspace, outputs, dispatch=dispatch, event_bus=event_bus)
+    otherwise they wait for `drain()`. `event_bus="default"` puts on the account's default bus. With
+    [failover], events go through the endpoint unless `endpoint=False` (then to the primary's bus)."""
+    return LocalBus(workspace, outputs, dispatch=dispatch, event_bus=event_bus, endpoint=endpoint)
 
 
 def local_monitor_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalMonitorSource:
