@@ -427,3 +427,12 @@ def test_ctrl_c_mid_drill_sets_the_alarm_back_to_ok(
     assert run.code == 130  # the CLI's "interrupted"
     assert run.stderr.rstrip().endswith("health alarm set back to OK")
     assert [o["state"] for o in prod_unreplicated.overrides()] == ["OK"]
+
+
+def test_the_demo_of_prod_suggests_the_drill(prod: Deployed) -> None:
+    from tooling.local.demo import next_steps
+
+    steps = next_steps("prod", prod.outputs)
+
+    assert steps[0] == "try next:"
+    assert any("tooling failover drill --yes --env prod" in step for step in steps)
