@@ -27,6 +27,7 @@ from tooling.cli import failover as failover_cli
 from tooling.cli.app import app
 from tooling.config import HealthAlarm
 from tooling.deploy import pipeline as deploy
+from tooling.errors import UsageError
 from tooling.failover.drill import one_drill
 from tooling.local import health, replication
 from tooling.local.engine import Engine
@@ -436,3 +437,21 @@ def test_the_demo_of_prod_suggests_the_drill(prod: Deployed) -> None:
 
     assert steps[0] == "try next:"
     assert any("tooling failover drill --yes --env prod" in step for step in steps)
+
+
+def test_a_region_aims_at_that_regions_bus_and_an_unknown_one_is_refused(prod: Deployed) -> None:
+    entry = {
+        "Source": "ecommerce.orders",
+        "DetailType": "Order Updated",
+        "Detail": json.dumps({"orderId": "aimed-west"}),
+    }
+    bus = local.LocalBus(prod.workspace, prod.outputs, dispatch=False, region=SECONDARY)
+    try:
+        bus.put_events([entry])
+    finally:
+        bus.close()
+
+    assert [e["region"] for e in _archived(prod, SECONDARY, "aimed-west")] == [SECONDARY]
+    assert _archived(prod, PRIMARY, "aimed-west") == []
+    with pytest.raises(UsageError, match="has no bus in eu-west-1"):
+        local.LocalBus(prod.workspace, prod.outputs, dispatch=False, region="eu-west-1")

@@ -32,7 +32,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tooling.envlock import DEFAULT_WAIT_TIMEOUT, Mode, env_lock
-from tooling.errors import ToolingError
+from tooling.errors import ToolingError, UsageError
 from tooling.local import firehose
 from tooling.local.archive_source import LocalArchiveSource
 from tooling.local.delivery import Queues
@@ -118,7 +118,8 @@ class LocalBus:
 
     With [failover] (the outputs hold an endpoint) and `endpoint`, it is the global endpoint: each PutEvents
     goes to the primary region's bus while the health check is healthy, else to the secondary's
-    (tooling/local/health.py); without `endpoint` it aims at the primary's bus."""
+    (tooling/local/health.py); without `endpoint` it aims at the primary's bus, and with `region` (the
+    primary's or the secondary's) at that region's bus."""
 
     def __init__(
         self,
@@ -128,6 +129,7 @@ class LocalBus:
         dispatch: bool = True,
         event_bus: str | None = None,
         endpoint: bool = True,
+        region: str | None = None,
     ) -> None:
         self.workspace = workspace
         if dispatch:
@@ -141,8 +143,28 @@ class LocalBus:
         self.event_bus = event_bus
         self.failover: LocalFailover | None = None
         self.secondary: Engine | None = None
-        if endpoint and event_bus is None and outputs.failover is not None:
+        if region is not None and region != self.engine.region:
+            self._aim_at(workspace, region)
+        elif endpoint and event_bus is None and outputs.failover is not None:
             self._open_endpoint(workspace)
+
+    def _aim_at(self, workspace: Workspace, region: str) -> None:
+        """The secondary region's bus directly (PutEvents in that region, not through the endpoint)."""
+        failover = load_failover(self.store)
+        secondary = (
+            None
+            if failover is None or failover.secondary_region != region
+            else open_secondary(workspace, self.store)
+        )
+        self.store.close()
+        if secondary is None:
+            raise UsageError(
+                f"the local target of {workspace.env!r} has no bus in {region}",
+                hint=f"publish in {self.engine.region}"
+                + ("" if failover is None else f" or {failover.secondary_region}"),
+            )
+        self.store = secondary
+        self.engine = Engine(secondary)
 
     def _open_endpoint(self, workspace: Workspace) -> None:
         failover = load_failover(self.store)
@@ -191,12 +213,16 @@ def open_local_bus(
     dispatch: bool = True,
     event_bus: str | None = None,
     endpoint: bool = True,
+    region: str | None = None,
 ) -> Bus:
     """The local bus. With `dispatch` (and TOOLING_LOCAL_DISPATCH not `off`), accepted events' Lambda
     deliveries are run by a background dispatcher, as Lambda's asynchronous invocations would be;
     otherwise they wait for `drain()`. `event_bus="default"` puts on the account's default bus. With
-    [failover], events go through the endpoint unless `endpoint=False` (then to the primary's bus)."""
-    return LocalBus(workspace, outputs, dispatch=dispatch, event_bus=event_bus, endpoint=endpoint)
+    [failover], events go through the endpoint unless `endpoint=False` (then to the primary's bus) or a
+    `region` names the bus (the secondary's: that region's bus directly)."""
+    return LocalBus(
+        workspace, outputs, dispatch=dispatch, event_bus=event_bus, endpoint=endpoint, region=region
+    )
 
 
 def local_monitor_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalMonitorSource:
