@@ -455,3 +455,21 @@ def test_a_region_aims_at_that_regions_bus_and_an_unknown_one_is_refused(prod: D
     assert _archived(prod, PRIMARY, "aimed-west") == []
     with pytest.raises(UsageError, match="has no bus in eu-west-1"):
         local.LocalBus(prod.workspace, prod.outputs, dispatch=False, region="eu-west-1")
+
+
+def test_doctor_checks_the_secondary_regions_store(prod: Deployed) -> None:
+    run = cli(prod.root, "doctor", "--env", "prod", "--json")
+
+    assert run.code == 0, run.stderr
+    found = {Path(f["path"]).name: f["status"] for f in json.loads(run.stdout)["checks"]}
+    assert found["local.us-west-2.sqlite"] == "ok"
+
+
+def test_destroy_removes_the_secondary_region_too(prod_unreplicated: Deployed) -> None:
+    state = prod_unreplicated.workspace.state_dir
+    assert (state / "local.us-west-2.sqlite").is_file()
+
+    run = cli(prod_unreplicated.root, "destroy", "--env", "prod", "--target", "local", "--yes")
+
+    assert run.code == 0, run.stderr
+    assert sorted(p.name for p in state.glob("local*")) == []
