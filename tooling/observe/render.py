@@ -266,7 +266,9 @@ def endpoint_lines(status: EndpointStatus, prefix: str = "") -> list[str]:
         if status.replication_lag_seconds is None
         else f"lag {status.replication_lag_seconds:.1f} s"
     )
-    alarm = status.alarm_state + (f" ({status.alarm_reason})" if status.alarm_reason else "")
+    # Why it is not OK (an OK alarm's reason is noise at 80 columns; --json has it).
+    reason = status.alarm_reason if status.alarm_state != "OK" else ""
+    alarm = status.alarm_state + (f" ({reason})" if reason else "")
     return [
         f"{short(status.endpoint_name, prefix)}  {status.state}  receiving {receiving} ({role})",
         f"  health check {status.health_check}  alarm {short(status.alarm_name, prefix)} {alarm}",
