@@ -20,7 +20,10 @@ archive, match, deliver), delivery.py (SQS semantics, invocation outcomes, retri
 lambda_runtime.py (the warm worker process per function), dispatch.py (runs queued invocations),
 workflow_target.py (executions of the order-workflow state machine, emulated by workflows.py),
 event_source.py (the batch queue's SQS event source mapping: polling, batches, partial failures), demo.py
-(`tooling demo`), and the three monitor/logs/replay sources.
+(`tooling demo`), and the three monitor/logs/replay sources. [failover]: regions.py (the secondary region's
+store), secondary.py (what it provisions, the endpoint's outputs), health.py (the health alarm, scaled, and
+the region the endpoint sends to), replication.py (each bus's copies to the other), failover_source.py (the
+failover commands' backend).
 
 The package implements the seams of tooling/publish (Bus) and tooling/observe (monitor, log and replay
 sources) and provisions what tooling/deploy prepared; it never imports the CLI or tooling/targets.py, the

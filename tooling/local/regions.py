@@ -70,11 +70,8 @@ def secondary_db_files(workspace: Workspace) -> list[Path]:
     """Every secondary store of the environment with its WAL files (a region that was secondary before
     [failover] changed included): what destroy removes."""
     stem, suffix = Path(DB_NAME).stem, Path(DB_NAME).suffix
-    found: list[Path] = []
-    for path in sorted(workspace.state_dir.glob(f"{stem}.*{suffix}*")):
-        if path.name.startswith(f"{stem}.") and path.name != DB_NAME and not path.name.startswith(DB_NAME):
-            found.append(path)
-    return found
+    # `local.<region>.sqlite` and its -wal/-shm; the primary's `local.sqlite*` has no second dot before it.
+    return sorted(workspace.state_dir.glob(f"{stem}.*{suffix}*"))
 
 
 def load_failover(store: Store) -> LocalFailover | None:
