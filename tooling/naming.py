@@ -44,6 +44,10 @@ class Arns:
     def archive(self, name: str) -> str:
         return self._arn("events", f"archive/{name}")
 
+    def endpoint(self, name: str) -> str:
+        """A global endpoint ([failover]), created in the primary region."""
+        return self._arn("events", f"endpoint/{name}")
+
     def replay(self, name: str) -> str:
         return self._arn("events", f"replay/{name}")
 

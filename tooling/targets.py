@@ -12,6 +12,7 @@ and the seams themselves, tooling/local the emulator; neither side imports this 
     sources_for -> Sources    observe/aws_sources.py (boto3)       | tooling.local.local_monitor_source,
                                                                      local_log_source, local_replay_source,
                                                                      local_dlq_source, local_event_store
+    failover_backend_for      failover/aws.py (boto3)              | tooling.local.LocalFailoverBackend
     doctor                    deploy/doctor.py (the pipeline's     + tooling/local/doctor.py (its state)
                               files)
 
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     # Only the command that runs imports its seam: `publish` never loads terraform's pipeline or the monitors.
     from tooling.deploy import pipeline as deploy
     from tooling.deploy.doctor import Finding
+    from tooling.failover import FailoverBackend
     from tooling.observe.dlq import DlqSource
     from tooling.observe.event_archive import ArchiveSource
     from tooling.observe.event_store import EventStoreSource
@@ -149,13 +151,14 @@ def bus_for(
     if outputs.target == "local":
         from tooling.local import open_local_bus  # imported lazily: the aws path never loads the emulator
 
-        if destination is not None and destination.region != outputs.region:
-            raise UsageError(
-                f"--region {destination.region}: the local target publishes in its primary region "
-                f"({outputs.region}) only",
-                hint="leave --region out",
-            )
-        return open_local_bus(workspace, outputs, event_bus=event_bus)
+        return open_local_bus(
+            workspace,
+            outputs,
+            event_bus=event_bus,
+            endpoint=destination is not None and destination.through_endpoint,
+            # Through the endpoint the destination's region is the primary's; only an aimed one names a bus.
+            region=None if destination is None or destination.through_endpoint else destination.region,
+        )
     if destination is None:
         destination = Destination(event_bus or outputs.event_bus_name, outputs.region, event_bus)
     return open_aws_bus(destination.bus_name, destination.region, engine, destination.endpoint_id)
@@ -229,6 +232,23 @@ class Sources:
 
 def sources_for(outputs: DeploymentOutputs, workspace: Workspace) -> Sources:
     return Sources(outputs=outputs, workspace=workspace)
+
+
+def failover_backend_for(outputs: DeploymentOutputs, workspace: Workspace) -> FailoverBackend:
+    """The endpoint, health alarm and event store of the environment ([failover]) on its target; a usage
+    error when it has no endpoint."""
+    if outputs.failover is None:
+        env = outputs.environment or workspace.env
+        raise UsageError(
+            f"environment {env!r} has no global endpoint (its outputs have no failover)",
+            hint=f"add [failover] to environments/{env}.toml and apply, or pick an environment that has it",
+        )
+    if outputs.target == "local":
+        backend: FailoverBackend = _local("LocalFailoverBackend")(workspace, outputs)
+        return backend
+    from tooling.failover.aws import AwsFailoverBackend
+
+    return AwsFailoverBackend(outputs)
 
 
 def _local(factory: str) -> Any:

@@ -152,6 +152,7 @@ def test_monitor_json_prints_one_complete_snapshot(deployed: Path) -> None:
         "forwarding",
         "s3_archive",
         "consumer",
+        "failover",
     ]
     assert data["bus"]["name"] == f"{PREFIX}-bus"
     assert data["bus"]["archive"]["event_count"] == 1

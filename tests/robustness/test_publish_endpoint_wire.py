@@ -293,16 +293,3 @@ def test_without_awscrt_installed_the_command_refuses_and_no_endpoint_still_publ
     assert aimed.returncode == 0, aimed.stderr
     [(headers, body)] = requests(server)
     assert "EndpointId" not in body and headers["authorization"].startswith("AWS4-HMAC-SHA256")
-
-
-def test_the_local_target_refuses_a_secondary_region(
-    outputs_file: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    result = CliRunner().invoke(
-        app,
-        ["publish", "order", "--outputs", str(outputs_file), "--target", "local", "--region", SECONDARY],
-        env={"TOOLING_ROOT": str(outputs_file.parent)},
-    )
-
-    assert errors.handle(result.exception, debug=False) == 2
-    assert capsys.readouterr().err.startswith(f"error: --region {SECONDARY}: the local target publishes in")

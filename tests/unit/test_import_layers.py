@@ -5,6 +5,8 @@ no import cycle between modules, and no arrow upward across the seams.
     targets.py                   the one aws-or-local choice: everything below, never cli/
     local/                       the emulator: implements the publish/ and observe/ seams, provisions what deploy/
                                  prepared; never targets.py or cli/
+    failover/                    [failover]'s status and drill: publishes (publish/), reads the endpoint
+                                 (observe/); local/ implements its backend
     deploy/  publish/  observe/  the seams (deploy reads publish's schemas for the registry)
     patterns/                    the pattern engine (below config: validation uses it) and the routing preview
     config, naming, outputs, workspace, errors, clients, order_workflow, envlock, webhook: the shared contracts
@@ -49,8 +51,9 @@ ALLOWED: dict[str, set[str]] = {
     "access": {"contracts"},
     # deploy/e2e: the emulator delivers only the hops the access evaluator allows.
     "deploy": {"contracts", "publish", "access"},
-    "local": {"contracts", "patterns", "patterns-engine", "publish", "observe", "deploy"},
-    "targets": {"contracts", "deploy", "publish", "observe", "local"},
+    "failover": {"contracts", "publish", "observe"},
+    "local": {"contracts", "patterns", "patterns-engine", "publish", "observe", "deploy", "failover"},
+    "targets": {"contracts", "deploy", "publish", "observe", "local", "failover"},
     "cli": {
         "contracts",
         "patterns",
@@ -61,6 +64,7 @@ ALLOWED: dict[str, set[str]] = {
         "local",
         "targets",
         "access",
+        "failover",
     },
     "main": {"cli"},
     "package": set(),

@@ -281,7 +281,9 @@ def test_snapshot_json_has_the_documented_top_level_keys() -> None:
         "forwarding",
         "s3_archive",
         "consumer",
+        "failover",
     ]
+    assert data["failover"] is None  # no [failover] in these outputs
     assert data["meta"]["taken_at"] == "2026-11-26T12:00:00Z"
 
 

@@ -51,6 +51,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "dlq": ("dlq",),
     "archive": ("archive",),
     "secret": ("secret",),
+    "failover": ("failover",),
 }
 
 

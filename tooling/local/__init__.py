@@ -13,13 +13,17 @@ Public API (what the CLI, the demo, the benchmark and the tests call):
     local_event_store(workspace, outputs) -> LocalEventStore     `tooling events query`, the store's count
     local_queues(workspace) -> Queues                            an SQS-like consumer API
     summary(workspace, outputs) -> LocalSummary                  what the demo prints (`.lines()`)
+    LocalFailoverBackend(workspace, outputs)                     [failover]: the endpoint, its alarm, the drill
 
 State lives in `.tooling/<env>/local.sqlite` (see store.py). Module map: engine.py (validate, accept,
 archive, match, deliver), delivery.py (SQS semantics, invocation outcomes, retries, DLQs), worker.py and
 lambda_runtime.py (the warm worker process per function), dispatch.py (runs queued invocations),
 workflow_target.py (executions of the order-workflow state machine, emulated by workflows.py),
 event_source.py (the batch queue's SQS event source mapping: polling, batches, partial failures), demo.py
-(`tooling demo`), and the three monitor/logs/replay sources.
+(`tooling demo`), and the three monitor/logs/replay sources. [failover]: regions.py (the secondary region's
+store), secondary.py (what it provisions, the endpoint's outputs), health.py (the health alarm, scaled, and
+the region the endpoint sends to), replication.py (each bus's copies to the other), failover_source.py (the
+failover commands' backend).
 
 The package implements the seams of tooling/publish (Bus) and tooling/observe (monitor, log and replay
 sources) and provisions what tooling/deploy prepared; it never imports the CLI or tooling/targets.py, the
@@ -31,7 +35,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tooling.envlock import DEFAULT_WAIT_TIMEOUT, Mode, env_lock
-from tooling.errors import ToolingError
+from tooling.errors import ToolingError, UsageError
 from tooling.local import firehose
 from tooling.local.archive_source import LocalArchiveSource
 from tooling.local.delivery import Queues
@@ -40,9 +44,12 @@ from tooling.local.dispatch import DrainResult, drain, resume, spawn_background_
 from tooling.local.dlq_source import LocalDlqSource
 from tooling.local.engine import Engine
 from tooling.local.event_store_source import EVENT_STORE_FILE, LocalEventStore
+from tooling.local.failover_source import LocalFailoverBackend
+from tooling.local.health import receiving_region
 from tooling.local.logs_source import LocalLogSource
 from tooling.local.monitor_source import LocalMonitorSource
 from tooling.local.provision import destroy, provision
+from tooling.local.regions import LocalFailover, load_failover, open_secondary
 from tooling.local.replay_source import LocalReplaySource
 from tooling.local.store import Store, db_path
 from tooling.local.summary import LocalSummary, summarize
@@ -57,6 +64,7 @@ __all__ = [
     "DrainResult",
     "LocalArchiveSource",
     "LocalBus",
+    "LocalFailoverBackend",
     "LocalSummary",
     "apply_local",
     "destroy",
@@ -109,7 +117,12 @@ def _open_store(workspace: Workspace, outputs: DeploymentOutputs) -> Store:
 
 
 class LocalBus:
-    """The Bus seam over the local engine. Thread-safe (the publisher sends from several threads)."""
+    """The Bus seam over the local engine. Thread-safe (the publisher sends from several threads).
+
+    With [failover] (the outputs hold an endpoint) and `endpoint`, it is the global endpoint: each PutEvents
+    goes to the primary region's bus while the health check is healthy, else to the secondary's
+    (tooling/local/health.py); without `endpoint` it aims at the primary's bus, and with `region` (the
+    primary's or the secondary's) at that region's bus."""
 
     def __init__(
         self,
@@ -118,6 +131,8 @@ class LocalBus:
         *,
         dispatch: bool = True,
         event_bus: str | None = None,
+        endpoint: bool = True,
+        region: str | None = None,
     ) -> None:
         self.workspace = workspace
         if dispatch:
@@ -129,26 +144,88 @@ class LocalBus:
         self.dispatch = dispatch
         # None: the stack's custom bus; "default": the account's default bus (tooling.local.forwarding).
         self.event_bus = event_bus
+        self.failover: LocalFailover | None = None
+        self.secondary: Engine | None = None
+        if region is not None and region != self.engine.region:
+            self._aim_at(workspace, region)
+        elif endpoint and event_bus is None and outputs.failover is not None:
+            self._open_endpoint(workspace)
+
+    def _aim_at(self, workspace: Workspace, region: str) -> None:
+        """The secondary region's bus directly (PutEvents in that region, not through the endpoint)."""
+        failover = load_failover(self.store)
+        secondary = (
+            None
+            if failover is None or failover.secondary_region != region
+            else open_secondary(workspace, self.store)
+        )
+        self.store.close()
+        if secondary is None:
+            raise UsageError(
+                f"the local target of {workspace.env!r} has no bus in {region}",
+                hint=f"publish in {self.engine.region}"
+                + ("" if failover is None else f" or {failover.secondary_region}"),
+            )
+        self.store = secondary
+        self.engine = Engine(secondary)
+
+    def _open_endpoint(self, workspace: Workspace) -> None:
+        failover = load_failover(self.store)
+        secondary = None if failover is None else open_secondary(workspace, self.store)
+        if failover is None or secondary is None:
+            self.store.close()
+            raise ToolingError(
+                f"the local target of {workspace.env!r} has no endpoint or no secondary region, but its "
+                "outputs name one",
+                hint="apply again: tooling apply --target local",
+            )
+        self.failover = failover
+        self.secondary = Engine(secondary)
+
+    def receiving_region(self) -> str:
+        """The region the next PutEvents goes to."""
+        if self.failover is None:
+            return self.engine.region
+        return receiving_region(self.store, self.failover)
 
     def put_events(self, entries: list[Entry]) -> list[Result]:
         if self.event_bus is not None:
             entries = [{**entry, "EventBusName": self.event_bus} for entry in entries]
-        results = self.engine.put_events(entries)
+        engine = self.engine
+        if (
+            self.failover is not None
+            and self.secondary is not None
+            and receiving_region(self.store, self.failover) != self.failover.primary_region
+        ):
+            engine = self.secondary
+        results = engine.put_events(entries)
         if self.dispatch and any("EventId" in r for r in results):
             spawn_background_dispatcher(self.workspace)
         return results
 
     def close(self) -> None:
         self.store.close()
+        if self.secondary is not None:
+            self.secondary.store.close()
 
 
 def open_local_bus(
-    workspace: Workspace, outputs: DeploymentOutputs, *, dispatch: bool = True, event_bus: str | None = None
+    workspace: Workspace,
+    outputs: DeploymentOutputs,
+    *,
+    dispatch: bool = True,
+    event_bus: str | None = None,
+    endpoint: bool = True,
+    region: str | None = None,
 ) -> Bus:
     """The local bus. With `dispatch` (and TOOLING_LOCAL_DISPATCH not `off`), accepted events' Lambda
     deliveries are run by a background dispatcher, as Lambda's asynchronous invocations would be;
-    otherwise they wait for `drain()`. `event_bus="default"` puts on the account's default bus."""
-    return LocalBus(workspace, outputs, dispatch=dispatch, event_bus=event_bus)
+    otherwise they wait for `drain()`. `event_bus="default"` puts on the account's default bus. With
+    [failover], events go through the endpoint unless `endpoint=False` (then to the primary's bus) or a
+    `region` names the bus (the secondary's: that region's bus directly)."""
+    return LocalBus(
+        workspace, outputs, dispatch=dispatch, event_bus=event_bus, endpoint=endpoint, region=region
+    )
 
 
 def local_monitor_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalMonitorSource:

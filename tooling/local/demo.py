@@ -116,7 +116,9 @@ def next_steps(env: str, outputs: DeploymentOutputs) -> list[str]:
         (f"tooling publish order --amount 2500{flag}", "a high-value order: the notifier's SNS"),
         (f"tooling monitor --watch{flag}", "the live view (Ctrl-C to stop)"),
     ]
-    if outputs.s3_archive_bucket_name:
+    if outputs.failover is not None:
+        steps.append((f"tooling failover drill --yes{flag}", "fail over to the secondary and back"))
+    elif outputs.s3_archive_bucket_name:
         steps.append((f"tooling archive cat --latest{flag}", "what the Firehose stream wrote"))
     elif outputs.event_store_table_name:
         steps.append((f"tooling events query --source ecommerce.orders{flag}", "the event store"))

@@ -23,15 +23,17 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
 
 from tooling.envlock import Mode, env_lock, env_lock_if_free, exclusive_requested, held
-from tooling.local import event_source, firehose
+from tooling.local import event_source, firehose, replication
 from tooling.local.delivery import Tally, settle
+from tooling.local.engine import Engine
+from tooling.local.regions import open_regions
 from tooling.local.store import Store, db_path, expire_archive
 from tooling.local.worker import FunctionSpec, Worker
 from tooling.workspace import Workspace, create_private, open_lock, write_file
@@ -68,14 +70,24 @@ class DrainResult(Tally):
 
 def pending_count(store: Store) -> int:
     """Queued invocations, plus messages an event source mapping has yet to take (visible ones: a
-    message hidden by its visibility timeout is not due until it reappears)."""
-    return int(store.scalar("SELECT COUNT(*) FROM deliveries") or 0) + event_source.visible_waiting(store)
+    message hidden by its visibility timeout is not due until it reappears), plus copies its bus has yet
+    to replicate to the other region ([failover])."""
+    return (
+        int(store.scalar("SELECT COUNT(*) FROM deliveries") or 0)
+        + event_source.visible_waiting(store)
+        + replication.pending(store)
+    )
 
 
 def background_work(store: Store) -> int:
     """Deliveries to run plus records the S3 archive's stream still buffers: what a background dispatcher
     is needed for."""
     return pending_count(store) + firehose.buffered_count(store)
+
+
+def regions_work(stores: Sequence[Store]) -> int:
+    """`background_work` of every region of the environment."""
+    return sum(background_work(store) for store in stores)
 
 
 @contextmanager
@@ -119,13 +131,24 @@ class Dispatcher:
     instance (as Lambda scales out), up to MAX_INSTANCES, so one slow or timing-out event does not hold
     the others of its function either."""
 
-    def __init__(self, workspace: Workspace, store: Store, *, yield_to_exclusive: bool = False) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        store: Store,
+        *,
+        yield_to_exclusive: bool = False,
+        regions: Sequence[Store] = (),
+    ) -> None:
         self.workspace = workspace
         self.store = store
+        # [failover]: the secondary region's store too; its functions run here as well, and replication
+        # moves each bus's copies to the other.
+        self.stores = [store, *regions]
+        self._engines: list[Engine] | None = None
         # The background dispatcher gives the environment up to an apply/destroy/demo that waits for it;
         # an in-process drain (the demo's own) must not.
         self.yield_to_exclusive = yield_to_exclusive
-        self.workers: dict[tuple[str, int], Worker] = {}
+        self.workers: dict[tuple[int, str, int], Worker] = {}
         self.tally = Tally()
         self._tally_lock = threading.Lock()
         self._stop = threading.Event()
@@ -138,20 +161,20 @@ class Dispatcher:
             worker.stop()
         self.workers.clear()
 
-    def _worker(self, spec: FunctionSpec, slot: int) -> Worker:
-        worker = self.workers.get((spec.key, slot))
+    def _worker(self, region: int, spec: FunctionSpec, slot: int) -> Worker:
+        worker = self.workers.get((region, spec.key, slot))
         if worker is None or worker.spec.identity() != spec.identity():
             if worker is not None:
                 worker.stop()
             worker = Worker(spec, self.workspace.state_dir / "workers")
-            self.workers[(spec.key, slot)] = worker
+            self.workers[(region, spec.key, slot)] = worker
         return worker
 
-    def _claim(self, function_key: str, worker: Worker) -> sqlite3.Row | None:
+    def _claim(self, store: Store, function_key: str, worker: Worker) -> sqlite3.Row | None:
         """Claim the function's next due delivery, recording where the worker's output of it will be (so a
         crash mid-invocation keeps its log lines: see `recover`)."""
         now = time.time()
-        with self.store.transaction() as conn:
+        with store.transaction() as conn:
             delivery: sqlite3.Row | None = conn.execute(
                 "SELECT * FROM deliveries WHERE function_key = ? AND claimed = 0 AND not_before <= ? "
                 "ORDER BY not_before, id LIMIT 1",
@@ -171,22 +194,24 @@ class Dispatcher:
             )
         return delivery
 
-    def _function(self, function_key: str) -> sqlite3.Row | None:
-        rows = self.store.query("SELECT * FROM functions WHERE key = ?", (function_key,))
+    @staticmethod
+    def _function(store: Store, function_key: str) -> sqlite3.Row | None:
+        rows = store.query("SELECT * FROM functions WHERE key = ?", (function_key,))
         return rows[0] if rows else None
 
-    def _run_function(self, function_key: str, slot: int, deadline: float) -> None:
+    def _run_function(self, region: int, function_key: str, slot: int, deadline: float) -> None:
+        store = self.stores[region]
         while not self._stop.is_set() and time.time() < deadline:
-            function = self._function(function_key)
+            function = self._function(store, function_key)
             if function is None:  # the function was removed by a later apply: drop what was queued for it
-                with self.store.transaction() as conn:
+                with store.transaction() as conn:
                     conn.execute("DELETE FROM deliveries WHERE function_key = ?", (function_key,))
                 return
-            worker = self._worker(FunctionSpec(function), slot)
+            worker = self._worker(region, FunctionSpec(function), slot)
             worker.ensure_started()
-            delivery = self._claim(function_key, worker)
+            delivery = self._claim(store, function_key, worker)
             if delivery is None:
-                next_due = self.store.scalar(
+                next_due = store.scalar(
                     "SELECT MIN(not_before) FROM deliveries WHERE function_key = ? AND claimed = 0",
                     (function_key,),
                 )
@@ -199,9 +224,9 @@ class Dispatcher:
             outcome = worker.invoke(delivery["payload"], delivery["request_id"])
             with self._tally_lock:
                 if delivery["source"] == event_source.SOURCE:  # a synchronous batch of the SQS mapping
-                    event_source.settle_batch(self.store, delivery, function, outcome, self.tally)
+                    event_source.settle_batch(store, delivery, function, outcome, self.tally)
                 else:
-                    settle(self.store, delivery, function, outcome, self.tally)
+                    settle(store, delivery, function, outcome, self.tally)
 
     def _deliver_archive_buffers(self, now: float) -> float | None:
         """Write the S3 archive's buffers that are due; the next due time while any remain."""
@@ -216,10 +241,19 @@ class Dispatcher:
         self._archive_due = due
         return due
 
-    def _scale_out(self, function_key: str, running: int, now: float) -> bool:
+    def _replicate(self) -> int:
+        """[failover] replication: each bus's copies onto the other region's bus (tooling/local/replication)."""
+        if len(self.stores) < 2:
+            return 0
+        if self._engines is None:
+            self._engines = [Engine(store) for store in self.stores]
+        return replication.forward_all(self.stores, self._engines)
+
+    @staticmethod
+    def _scale_out(store: Store, function_key: str, running: int, now: float) -> bool:
         if running >= MAX_INSTANCES:
             return False
-        oldest_due = self.store.scalar(
+        oldest_due = store.scalar(
             "SELECT MIN(not_before) FROM deliveries WHERE function_key = ? AND claimed = 0 AND not_before <= ?",
             (function_key, now),
         )
@@ -227,9 +261,13 @@ class Dispatcher:
 
     def run(self, deadline: float, *, idle_seconds: float = 0.0) -> None:
         """Dispatch until nothing is pending (then wait `idle_seconds` for more) or the deadline passes."""
-        recover(self.workspace, self.store)
-        expire_archive(self.store)
-        threads: dict[str, list[threading.Thread]] = {}
+        # Every region's claims are recovered before any worker of this dispatcher starts: the capture
+        # files of the dead dispatcher's workers are removed once, after all of them were read.
+        for store in self.stores:
+            recover(self.workspace, store, clear=False)
+            expire_archive(store)
+        clear_captures(self.workspace)
+        threads: dict[tuple[int, str], list[threading.Thread]] = {}
         idle_since: float | None = None
         try:
             while time.time() < deadline and not self._stop.is_set():
@@ -238,10 +276,18 @@ class Dispatcher:
                 now = time.time()
                 threads = {k: [t for t in ts if t.is_alive()] for k, ts in threads.items()}
                 threads = {k: ts for k, ts in threads.items() if ts}
-                # The SQS mappings' pollers: batches that are due become deliveries of their function.
-                event_source.poll(self.store, now)
-                keys = [row[0] for row in self.store.query("SELECT DISTINCT function_key FROM deliveries")]
-                waiting = event_source.visible_waiting(self.store, now)
+                self._replicate()
+                keys: list[tuple[int, str]] = []
+                waiting = 0
+                for region, store in enumerate(self.stores):
+                    # The SQS mappings' pollers: batches that are due become deliveries of their function.
+                    event_source.poll(store, now)
+                    keys += [
+                        (region, str(row[0]))
+                        for row in store.query("SELECT DISTINCT function_key FROM deliveries")
+                    ]
+                    # Copies not yet due for the other region keep the dispatcher here too.
+                    waiting += event_source.visible_waiting(store, now) + replication.pending(store)
                 buffered = self._deliver_archive_buffers(now)
                 if not keys and not threads and not waiting and buffered is not None and idle_seconds > 0:
                     # Only Firehose buffers wait: sleep until the next one falls due (the background
@@ -256,13 +302,14 @@ class Dispatcher:
                     continue
                 idle_since = None
                 for key in keys:
+                    region, function_key = key
                     running = threads.setdefault(key, [])
-                    if not running or self._scale_out(key, len(running), now):
+                    if not running or self._scale_out(self.stores[region], function_key, len(running), now):
                         slot = len(running)
                         thread = threading.Thread(
                             target=self._run_function,
-                            args=(key, slot, deadline),
-                            name=f"local-{key}-{slot}",
+                            args=(region, function_key, slot, deadline),
+                            name=f"local-{region}-{function_key}-{slot}",
                             daemon=True,
                         )
                         thread.start()
@@ -275,10 +322,11 @@ class Dispatcher:
                     thread.join()
 
 
-def recover(workspace: Workspace, store: Store) -> int:
+def recover(workspace: Workspace, store: Store, *, clear: bool = True) -> int:
     """Deliveries a dead dispatcher had claimed run again (at least once, as in AWS). What the function
     wrote before the crash is kept: the lines in the worker's capture file past the recorded offset are
-    stored with an `interrupted` invocation, in one transaction (both or neither). Returns how many."""
+    stored with an `interrupted` invocation, in one transaction (both or neither). Returns how many.
+    `clear=False` leaves the capture files for the recovery of another region's store."""
     claimed = store.query(
         "SELECT d.*, f.log_group FROM deliveries d LEFT JOIN functions f ON f.key = d.function_key "
         "WHERE d.claimed = 1"
@@ -311,10 +359,16 @@ def recover(workspace: Workspace, store: Store) -> int:
             "UPDATE deliveries SET claimed = 0, capture_path = NULL, capture_offset = NULL, "
             "capture_stream = NULL WHERE claimed = 1"
         )
-    # The dead dispatcher's workers exit at the end of their invocation (their stdin is gone).
+    if clear:
+        clear_captures(workspace)
+    return len(claimed)
+
+
+def clear_captures(workspace: Workspace) -> None:
+    """The dead dispatcher's workers exit at the end of their invocation (their stdin is gone): their
+    capture files go."""
     for leftover in (workspace.state_dir / "workers").glob("*.log"):
         leftover.unlink(missing_ok=True)
-    return len(claimed)
 
 
 def _interrupted_lines(path: str | None, offset: int | None) -> list[str]:
@@ -339,18 +393,18 @@ def drain(workspace: Workspace, timeout: float) -> DrainResult:
 def _drain(workspace: Workspace, timeout: float) -> DrainResult:
     begin = time.monotonic()
     deadline = time.time() + timeout
-    store = Store.open(workspace)
+    stores = open_regions(workspace)
     waited = False
     try:
         while True:
             with dispatcher_lock(workspace) as mine:
                 if mine:
-                    dispatcher = Dispatcher(workspace, store)
+                    dispatcher = Dispatcher(workspace, stores[0], regions=stores[1:])
                     try:
                         dispatcher.run(deadline)
                     finally:
                         dispatcher.close()
-                    pending = pending_count(store)
+                    pending = sum(pending_count(store) for store in stores)
                     return DrainResult(
                         complete=pending == 0,
                         pending=pending,
@@ -360,7 +414,7 @@ def _drain(workspace: Workspace, timeout: float) -> DrainResult:
                     )
             # Another dispatcher is at work: wait for it to finish (or die, then take over).
             waited = True
-            pending = pending_count(store)
+            pending = sum(pending_count(store) for store in stores)
             if pending == 0 or time.time() >= deadline:
                 return DrainResult(
                     complete=pending == 0,
@@ -370,7 +424,8 @@ def _drain(workspace: Workspace, timeout: float) -> DrainResult:
                 )
             time.sleep(POLL_SECONDS)
     finally:
-        store.close()
+        for store in stores:
+            store.close()
 
 
 def background_enabled() -> bool:
@@ -421,11 +476,12 @@ def resume(workspace: Workspace) -> bool:
     """Deliveries left pending (by a crash, or a publish without a dispatcher) get a dispatcher."""
     if not db_path(workspace).is_file():
         return False
-    store = Store.open(workspace)
+    stores = open_regions(workspace)
     try:
-        pending = background_work(store)
+        pending = regions_work(stores)
     finally:
-        store.close()
+        for store in stores:
+            store.close()
     return pending > 0 and spawn_background_dispatcher(workspace)
 
 
@@ -455,22 +511,23 @@ def main(argv: list[str]) -> int:
 
 
 def _dispatch(workspace: Workspace, deadline: float) -> int:
-    store = Store.open(workspace)
+    stores = open_regions(workspace)
     try:
         while time.time() < deadline and exclusive_requested(workspace) is None:
             with dispatcher_lock(workspace) as mine:
                 (workspace.state_dir / SPAWN_MARK).unlink(missing_ok=True)
                 if not mine:
                     return 0
-                dispatcher = Dispatcher(workspace, store, yield_to_exclusive=True)
+                dispatcher = Dispatcher(workspace, stores[0], yield_to_exclusive=True, regions=stores[1:])
                 try:
                     dispatcher.run(deadline, idle_seconds=BACKGROUND_IDLE_SECONDS)
                 finally:
                     dispatcher.close()
             # Work queued between the last idle check and the lock's release would wait for the next
             # command: take it now instead.
-            if background_work(store) == 0:
+            if regions_work(stores) == 0:
                 return 0
     finally:
-        store.close()
+        for store in stores:
+            store.close()
     return 0

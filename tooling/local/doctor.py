@@ -15,6 +15,7 @@ from tooling.deploy.doctor import Finding, remove
 from tooling.local.dispatch import LOCK_NAME as DISPATCHER_LOCK
 from tooling.local.event_store_source import EVENT_STORE_FILE
 from tooling.local.firehose import LOCK_NAME as FIREHOSE_LOCK
+from tooling.local.regions import secondary_db_files
 from tooling.local.store import DB_NAME
 from tooling.workspace import Workspace, shown
 
@@ -34,7 +35,7 @@ def check_local(workspace: Workspace) -> list[Finding]:
     if not workspace.state_dir.is_dir() or not in_use(workspace):
         return []
     recovery = f"{workspace.local_recovery()} (or `tooling doctor --env {workspace.env} --repair`)"
-    findings = [_check_database(workspace.state_dir / name, recovery) for name in DATABASES]
+    findings = [_check_database(path, recovery) for path in _databases(workspace)]
     for name in LOCKS:
         path = workspace.state_dir / name
         # An absent lock file is the usual state (it is created when first taken): only present ones are listed.
@@ -50,6 +51,12 @@ def check_local(workspace: Workspace) -> list[Finding]:
             fix = f"remove it (rm {shown(path)}) and apply the local target again"
             findings.append(Finding("local folder", path, "damaged", "a file, not a folder", fix))
     return findings
+
+
+def _databases(workspace: Workspace) -> list[Path]:
+    """The primary's databases, then [failover]'s secondary region's store when there is one."""
+    secondary = [path for path in secondary_db_files(workspace) if path.suffix == ".sqlite"]
+    return [workspace.state_dir / name for name in DATABASES] + secondary
 
 
 def _present(path: Path) -> bool:
@@ -83,7 +90,7 @@ def _check_database(path: Path, recovery: str) -> Finding:
 def repair_paths(workspace: Workspace, damaged: list[Finding]) -> bool:
     """Remove what stands in the place of a lock file or a folder. True when a database is damaged too:
     then only provisioning afresh (destroy + apply) brings the target back."""
-    if any(f.path.name in DATABASES for f in damaged):
+    if any(f.check == "local database" for f in damaged):
         return True
     for finding in damaged:
         remove(finding.path)

@@ -33,6 +33,7 @@ from tooling.errors import ToolingError
 from tooling.local import firehose, workflows
 from tooling.local.delivery import dead_letter_attributes, iso_millis, send_message
 from tooling.local.forwarding import Forwarder, is_default_bus, load_forwarding
+from tooling.local.regions import REPLICATION_KEY
 from tooling.local.store import Counters, Store
 from tooling.local.workflow_target import run_execution
 from tooling.patterns import RuleSet
@@ -192,6 +193,9 @@ class Engine:
         self.ruleset = RuleSet({})
         self.subscriptions: list[tuple[str, str, str]] = []
         self.state_machines: dict[str, sqlite3.Row] = {}
+        # [failover] with replication: what this bus accepts is copied to the other region's bus
+        # (tooling/local/replication.py takes it from the outbox).
+        self.replicates = False
         self.reload()
 
     # -- state --------------------------------------------------------------------------------------------
@@ -235,6 +239,7 @@ class Engine:
             str(row["arn"]): row for row in self.store.query("SELECT * FROM state_machines")
         }
         self.forwarder = Forwarder(load_forwarding(self.store), self.bus_arn)
+        self.replicates = self.store.meta(REPLICATION_KEY) == "true"
         self.subscriptions = [
             (row["arn"], row["protocol"], row["endpoint"])
             for row in self.store.query("SELECT * FROM subscriptions WHERE topic_arn = ?", (self.topic_arn,))
@@ -307,11 +312,16 @@ class Engine:
         archive: bool = True,
         only_rules: Sequence[str] | None = None,
         default_bus: Sequence[dict[str, Any]] = (),
+        replicate: bool = True,
     ) -> PutStats:
         """Archive (unless replaying) and route the events, all in one transaction; then the events the
         workflow executions they started published (new events: archived, routed over every rule).
         `default_bus` events were put on the account's default bus: those the forwarding rule forwards
-        arrive on this bus unchanged and are archived and routed with the others."""
+        arrive on this bus unchanged and are archived and routed with the others.
+
+        With [failover] replication, the custom events this bus accepts are queued for the other region's
+        bus in the same transaction; not those that are themselves copies (`replicate=False`, so nothing
+        goes back and forth), nor replayed ones (`archive=False`), nor AWS service events."""
         now = time.time() if now is None else now
         counters = Counters()
         stats = PutStats()
@@ -327,9 +337,17 @@ class Engine:
                         hint="narrow the pattern of the rules that target order-workflow, then apply again",
                     )
                 published: list[dict[str, Any]] = []
+                copy = replicate and archive and self.replicates
                 for event in batch:
                     self._accept(conn, event, now, archive, only_rules, counters, stats, published)
+                    if copy and not str(event.get("source", "")).startswith("aws."):
+                        conn.execute(
+                            "INSERT INTO replication_outbox (body, accepted_at) VALUES (?, ?)",
+                            (json.dumps(event, separators=(",", ":")), now),
+                        )
+                # What the workflow published next is new on this bus: replicated like any event.
                 batch, archive, only_rules, rounds = published, True, None, rounds + 1
+                replicate = True
             counters.flush(conn)
         return stats
 

@@ -72,8 +72,9 @@ def visible_waiting(store: Store, now: float | None = None) -> int:
     )
 
 
-def _due(store: Store, mapping: Mapping, now: float) -> int:
-    """How many messages to take now (0: none visible, or still gathering within the window)."""
+def _due(store: Store, mapping: Mapping, now: float, flush: bool = False) -> int:
+    """How many messages to take now (0: none visible, or still gathering within the window; `flush`
+    does not wait the window out)."""
     row = store.query(
         "SELECT COUNT(*) AS visible, MIN(visible_at) AS since FROM messages WHERE queue_url = ? AND visible_at <= ?",
         (mapping.queue_url, now),
@@ -82,7 +83,7 @@ def _due(store: Store, mapping: Mapping, now: float) -> int:
     if visible == 0:
         return 0
     waited = now - float(row["since"])
-    if visible >= mapping.batch_size or waited >= mapping.window_seconds:
+    if flush or visible >= mapping.batch_size or waited >= mapping.window_seconds:
         return min(visible, mapping.batch_size)
     return 0
 
@@ -134,8 +135,9 @@ def _record(message: dict[str, Any], mapping: Mapping, region: str) -> dict[str,
     }
 
 
-def poll(store: Store, now: float | None = None) -> int:
-    """One pass of every mapping's poller; returns how many batches it queued."""
+def poll(store: Store, now: float | None = None, *, flush: bool = False) -> int:
+    """One pass of every mapping's poller; returns how many batches it queued. `flush` takes what is
+    visible without waiting out the batching window (the local failover drill's checks: README)."""
     now = time.time() if now is None else now
     region = store.meta("region") or "us-east-1"
     queues = Queues(store)
@@ -148,7 +150,7 @@ def poll(store: Store, now: float | None = None) -> int:
             or 0
         )
         while in_flight < MAX_CONCURRENT_BATCHES:
-            wanted = _due(store, mapping, now)
+            wanted = _due(store, mapping, now, flush)
             if wanted == 0:
                 break
             wanted = _fitting(store, mapping, wanted, now)

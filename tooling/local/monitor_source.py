@@ -10,14 +10,17 @@ from datetime import UTC, datetime
 
 from tooling.config import BATCH_PROCESSOR, S3_ARCHIVE_TARGET
 from tooling.errors import ToolingError
-from tooling.local import firehose
+from tooling.local import firehose, health
 from tooling.local.bucket import iter_objects
 from tooling.local.delivery import Queues
+from tooling.local.failover_source import endpoint_status
 from tooling.local.forwarding import load_forwarding
 from tooling.local.metrics import percentiles, sums
+from tooling.local.regions import load_failover, secondary_db_name
 from tooling.local.store import Store
 from tooling.naming import queue_name_from_url
 from tooling.observe.archive_monitor import S3ArchiveStats
+from tooling.observe.failover import EndpointStatus
 from tooling.observe.forwarding import ForwardingMetrics, ForwardingRuleInfo
 from tooling.observe.monitor import (
     AlarmInfo,
@@ -35,7 +38,7 @@ from tooling.observe.monitor import (
     TargetInfo,
     Window,
 )
-from tooling.outputs import DeploymentOutputs
+from tooling.outputs import DeploymentOutputs, FailoverOutputs
 
 RULE_METRICS = {
     "MatchedEvents": "matched_events",
@@ -301,6 +304,18 @@ class LocalMonitorSource:
             )
             lost = rule_sums.get(name, {}).get("InvocationsFailedToBeSentToDlq", 0)
             add(f"rule-{key}-dlq-send-failures", "AWS/Events/InvocationsFailedToBeSentToDlq", lost, 1)
+        failover = load_failover(self.store)
+        if failover is not None:
+            # [failover]'s health alarm in the primary region (tooling/local/health.py; periods scaled).
+            health_alarm = health.alarm_state(self.store, failover, now)
+            alarms.append(
+                AlarmInfo(
+                    name=health_alarm.name,
+                    state=health_alarm.state,
+                    reason=health_alarm.reason if health_alarm.state != "OK" else "",
+                    metric=f"AWS/Events/{failover.alarm.metric}",
+                )
+            )
         forwarding = load_forwarding(self.store)
         if forwarding is not None:
             # terraform/modules/monitoring/forwarding.tf: the default-bus rule's alarms, keyed "forwarding".
@@ -341,6 +356,30 @@ class LocalMonitorSource:
                 1,
             )
         return self._with_state_changes(alarms, now)
+
+    def endpoint_status(self, failover: FailoverOutputs) -> EndpointStatus:
+        """[failover]'s endpoint (tooling.observe.failover.FailoverSource)."""
+        secondary = self._secondary_store(failover.secondary_region)
+        try:
+            return endpoint_status(self.store, secondary, failover)
+        finally:
+            if secondary is not None:
+                secondary.close()
+
+    def region_source(self, outputs: DeploymentOutputs) -> LocalMonitorSource:
+        """The secondary region's monitor source (its own store)."""
+        store = self._secondary_store(outputs.region)
+        if store is None:
+            raise ToolingError(
+                f"the local target has no {outputs.region} region (the secondary of [failover])",
+                hint="apply again: tooling apply --target local",
+            )
+        return LocalMonitorSource(store, outputs)
+
+    def _secondary_store(self, region: str) -> Store | None:
+        # The store sits in .tooling/<env>/, next to the secondary region's.
+        path = self.store.path.parent / secondary_db_name(region)
+        return Store(path) if path.is_file() else None
 
     def _with_state_changes(self, alarms: list[AlarmInfo], now: float) -> list[AlarmInfo]:
         """Each alarm with the time of its last state change (CloudWatch's StateUpdatedTimestamp).

@@ -20,9 +20,12 @@ from tooling.deploy.package import PackageResult
 from tooling.deploy.tfvars import HANDLERS
 from tooling.envlock import DEFAULT_WAIT_TIMEOUT, Mode, env_lock
 from tooling.errors import PackageError
+from tooling.local import secondary
 from tooling.local.bucket import bucket_root
 from tooling.local.event_store_source import EVENT_STORE_FILE
 from tooling.local.forwarding import forwarding_rule_for, provision_forwarding
+from tooling.local.regions import META_KEY as REGION_META_KEY
+from tooling.local.regions import REPLICATION_KEY, ROLE_KEY, SECONDARY, secondary_db_files, secondary_db_path
 from tooling.local.store import DB_NAME, Store, expire_archive
 from tooling.naming import ACCOUNT_ID, Arns, Names, log_group, state_machine_log_group
 from tooling.order_workflow import STATE_MACHINE_TYPE, WORKFLOW_TARGET
@@ -47,6 +50,10 @@ EVENTS_DLQ = "events"
 BATCH_DLQ = "batch-queue"
 # The SNS subscription's redrive DLQ (Terraform's messaging module); SNS-level delivery failures land here.
 NOTIFICATIONS_DLQ = "notifications"
+# What a region without consumers does not have (the event source mapping's table included).
+NO_CONSUMER_TABLES = (
+    "queues", "functions", "subscriptions", "rules", "targets", "state_machines", "event_source_mappings"
+)  # fmt: skip
 
 
 def _number_text(value: float) -> str:
@@ -200,7 +207,8 @@ def _upsert_queue(
 
 
 def provision(workspace: Workspace, config: Config, package: PackageResult) -> DeploymentOutputs:
-    """Create or update everything of the environment on the local target; return its outputs."""
+    """Create or update everything of the environment on the local target; return its outputs. With
+    [failover], the secondary region too (tooling/local/regions.py), and the endpoint in the outputs."""
     if not package.path.is_file():
         raise PackageError(f"{package.path} does not exist", hint="build it first: tooling package")
     workspace.ensure()
@@ -215,37 +223,98 @@ def provision(workspace: Workspace, config: Config, package: PackageResult) -> D
     create_private(workspace.state_dir / "idempotency.sqlite")
     # So are the stored events (the batch processor creates the table on its first write).
     create_private(workspace.state_dir / EVENT_STORE_FILE)
+    endpoint = None
+    if config.failover is not None:
+        # The secondary region first: the primary's store names it only once it exists.
+        region_config = secondary.region_config(config)
+        region_arns = Arns(region_config.region, ACCOUNT_ID)
+        region_outputs = secondary.region_outputs(
+            outputs_for(region_config, names, region_arns), config.failover.secondary_consumers
+        )
+        endpoint = secondary.endpoint_of(config, names, arns)
+        store = Store(secondary_db_path(workspace, region_config.region), create=True)
+        try:
+            _provision_region(
+                store, region_config, workspace, names, region_arns, code_dir, package.sha256,
+                region_outputs, {ROLE_KEY: SECONDARY, **secondary.replication_meta(config)},
+                consumers=config.failover.secondary_consumers,
+            )  # fmt: skip
+        finally:
+            store.close()
+        outputs = outputs.model_copy(
+            update={"failover": secondary.failover_outputs(endpoint, region_config, region_outputs)}
+        )
     store = Store.open(workspace, create=True)
     try:
-        with store.transaction() as conn:
-            meta = {
-                "environment": config.environment,
-                "region": config.region,
-                "account": ACCOUNT_ID,
-                "prefix": names.prefix,
-                "outputs": outputs.model_dump_json(),
-                "archive_retention_days": str(config.archive.retention_days),
-                "alarms": config.alarms.model_dump_json(),
-                "created_at": store.meta("created_at") or _now_text(),
-            }
-            for key, value in meta.items():
-                store.set_meta(key, value, conn)
+        extra = (
+            {}
+            if endpoint is None
+            else {REGION_META_KEY: endpoint.to_json(), **secondary.replication_meta(config)}
+        )
+        _provision_region(
+            store, config, workspace, names, arns, code_dir, package.sha256, outputs, extra
+        )  # fmt: skip
+    finally:
+        store.close()
+    # A region that is no longer secondary (no [failover], or another secondary_region) goes, as Terraform
+    # destroys what left the configuration.
+    keep = None if config.failover is None else secondary_db_path(workspace, config.failover.secondary_region)
+    for path in secondary_db_files(workspace):
+        if keep is None or not path.name.startswith(keep.name):
+            path.unlink(missing_ok=True)
+    return outputs
+
+
+def _provision_region(
+    store: Store,
+    config: Config,
+    workspace: Workspace,
+    names: Names,
+    arns: Arns,
+    code_dir: Path,
+    sha256: str,
+    outputs: DeploymentOutputs,
+    extra_meta: dict[str, str],
+    *,
+    consumers: bool = True,
+) -> None:
+    """One region's bus, archive, rules, targets, queues, topic and functions in its store."""
+    with store.transaction() as conn:
+        meta = {
+            "environment": config.environment,
+            "region": config.region,
+            "account": ACCOUNT_ID,
+            "prefix": names.prefix,
+            "outputs": outputs.model_dump_json(),
+            "archive_retention_days": str(config.archive.retention_days),
+            "alarms": config.alarms.model_dump_json(),
+            "created_at": store.meta("created_at") or _now_text(),
+            **extra_meta,
+        }
+        for key, value in meta.items():
+            store.set_meta(key, value, conn)
+        for key in (REGION_META_KEY, ROLE_KEY, REPLICATION_KEY):
+            if key not in extra_meta:
+                conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+        if consumers:
             _provision_queues(conn, config, names, arns)
-            _provision_functions(conn, config, workspace, names, arns, code_dir, package.sha256)
+            _provision_functions(conn, config, workspace, names, arns, code_dir, sha256)
             _provision_topic(conn, config, names, arns)
             _provision_rules(conn, config, names, arns)
             _provision_state_machines(conn, config, names, arns)
-            events_dlq = arns.queue_url(names.dlq(EVENTS_DLQ))
-            provision_forwarding(store, conn, forwarding_rule_for(config, names, arns, events_dlq))
-            _provision_s3_archive(conn, config, workspace, names, arns)
-            _provision_event_source(conn, config, names, arns)
-            # Bumped on every apply: a running dispatcher reloads rules and functions when it changes.
-            generation = int(store.meta("generation") or "0") + 1
-            store.set_meta("generation", str(generation), conn)
-        expire_archive(store)
-    finally:
-        store.close()
-    return outputs
+        else:
+            # A secondary without consumers ([failover] secondary_consumers = false): its bus and archive
+            # only; what it receives waits in the archive for a replay.
+            for table in NO_CONSUMER_TABLES:
+                conn.execute(f"DELETE FROM {table}")
+        events_dlq = arns.queue_url(names.dlq(EVENTS_DLQ))
+        provision_forwarding(store, conn, forwarding_rule_for(config, names, arns, events_dlq))
+        _provision_s3_archive(conn, config, workspace, names, arns)
+        _provision_event_source(conn, config, names, arns)
+        # Bumped on every apply: a running dispatcher reloads rules and functions when it changes.
+        generation = int(store.meta("generation") or "0") + 1
+        store.set_meta("generation", str(generation), conn)
+    expire_archive(store)
 
 
 def _now_text() -> str:
@@ -464,6 +533,11 @@ def _remove_state(workspace: Workspace) -> None:
             shutil.rmtree(state / name)
     for name in files:
         (state / name).unlink(missing_ok=True)
+    for path in secondary_db_files(workspace):  # [failover]'s second region
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
     # The buckets go too: `destroy` of the local target is a clean slate (Terraform would need them emptied).
     for folder in ("code", "workers", "runtime", "s3"):
         if (state / folder).is_dir() and not (state / folder).is_symlink():

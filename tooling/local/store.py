@@ -104,7 +104,13 @@ CREATE TABLE IF NOT EXISTS replays (
     name TEXT PRIMARY KEY, arn TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL,
     event_start REAL NOT NULL, event_end REAL NOT NULL, rule_arns TEXT NOT NULL, events_replayed INTEGER NOT NULL,
     last_replayed REAL, started_at REAL NOT NULL, ended_at REAL);
+CREATE TABLE IF NOT EXISTS replication_outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL, accepted_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS alarm_overrides (
+    name TEXT PRIMARY KEY, state TEXT NOT NULL, reason TEXT NOT NULL, set_at REAL NOT NULL);
 """
+# The table SCHEMA added last: a database without it gets the tables it lacks (every statement is IF NOT EXISTS).
+NEWEST_TABLE = "alarm_overrides"
 
 
 # (table, column, declaration) of every column added to SCHEMA since its first version.
@@ -186,13 +192,10 @@ class Store:
         # NORMAL in WAL mode: a commit survives a process crash; only an OS crash may lose the last commits.
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA busy_timeout=30000")
-        # A database from before the newest table (event_source_mappings) gets the tables it lacks (every
-        # statement is IF NOT EXISTS).
+        # A database from before the newest table gets the tables it lacks.
         if (
             create
-            or not self.conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE name = 'event_source_mappings'"
-            ).fetchone()
+            or not self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (NEWEST_TABLE,)).fetchone()
         ):
             with self.lock:
                 self.conn.executescript(SCHEMA)

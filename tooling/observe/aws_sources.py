@@ -26,6 +26,8 @@ from tooling.clients import client
 from tooling.errors import AwsError
 from tooling.observe import aws_forwarding
 from tooling.observe.archive_monitor import FIREHOSE_METRICS, MAX_COUNTED_OBJECTS, S3ArchiveStats
+from tooling.observe.aws_failover import AwsEndpointReader
+from tooling.observe.failover import EndpointStatus
 from tooling.observe.forwarding import ForwardingMetrics, ForwardingRuleInfo
 from tooling.observe.logs import LogRecord, is_emf
 from tooling.observe.monitor import (
@@ -46,7 +48,7 @@ from tooling.observe.monitor import (
     alarm_prefix,
 )
 from tooling.observe.replay import ReplayRequest, ReplayStatus
-from tooling.outputs import DeploymentOutputs
+from tooling.outputs import DeploymentOutputs, FailoverOutputs
 
 MAX_QUERIES_PER_CALL = 500  # GetMetricData's limit on MetricDataQueries
 MAX_AGE_DATAPOINTS = 1440  # queue-age series resolution: enough to read the latest value, bounded in size
@@ -399,6 +401,21 @@ class AwsMonitorSource(_CountingSource):
                 found.append(_alarm(alarm, metric))
             found.extend(_alarm(alarm, None) for alarm in page.get("CompositeAlarms", []))
         return found
+
+    def endpoint_status(self, failover: FailoverOutputs) -> EndpointStatus:
+        """[failover]'s endpoint (tooling.observe.failover.FailoverSource): it and its alarm are in the primary
+        region, this source's."""
+        reader = AwsEndpointReader(
+            failover,
+            events=self._clients("events"),
+            cloudwatch=self._clients("cloudwatch"),
+            route53=self._clients("route53"),
+        )
+        return reader.status()
+
+    def region_source(self, outputs: DeploymentOutputs) -> AwsMonitorSource:
+        """The secondary region's monitor source."""
+        return AwsMonitorSource(outputs)
 
 
 def _period(window: Window) -> int:

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,6 +23,14 @@ from tooling.observe.archive_monitor import S3ArchiveStats
 from tooling.observe.archive_monitor import problems as archive_problems
 from tooling.observe.consumer import CONSUMER_KEY, ConsumerView, consumer_view
 from tooling.observe.event_store import EventStoreSource
+from tooling.observe.failover import (
+    EndpointStatus,
+    FailoverSource,
+    FailoverView,
+    RegionSummary,
+    endpoint_problems,
+    secondary_deployment,
+)
 from tooling.observe.forwarding import ForwardingView, forwarding_problems, forwarding_view
 from tooling.outputs import DeploymentOutputs
 
@@ -288,6 +296,8 @@ class Snapshot(Model):
     s3_archive: S3ArchiveStats | None = None
     # The batch queue's consumer and the event store; None when [batch_processor] is disabled.
     consumer: ConsumerView | None = None
+    # The global endpoint and both regions; None without [failover].
+    failover: FailoverView | None = None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -458,12 +468,15 @@ def assess(
     alarms: Sequence[AlarmInfo],
     forwarding: ForwardingView | None = None,
     s3_archive: S3ArchiveStats | None = None,
+    others: Sequence[Problem] = (),
 ) -> Health:
-    """The health verdict: critical for lost or parked events and alarms firing, warning for the rest."""
+    """The health verdict: critical for lost or parked events and alarms firing, warning for the rest.
+    `others`: problems found elsewhere (the endpoint, the secondary region)."""
     problems: list[Problem] = [
         Problem(severity=severity, subject=subject, message=message)
         for severity, subject, message in forwarding_problems(forwarding, outputs)
     ]
+    problems += others
 
     def add(severity: Severity, subject: str, message: str) -> None:
         problems.append(Problem(severity=severity, subject=subject, message=message))
@@ -571,6 +584,37 @@ def build_snapshot(
     function_views = _function_views(outputs, metrics, queue_views, source.async_queues())
     forwarding = forwarding_view(source, outputs, window.start, window.end)
     s3_archive = source.s3_archive(window) if outputs.s3_archive_stream_name else None
+    endpoint, secondary = _failover(source, outputs, since, window.end)
+    others: list[Problem] = []
+    if endpoint is not None:
+        others += [Problem(severity=sv, subject=sj, message=m) for sv, sj, m in endpoint_problems(endpoint)]
+    if secondary is not None:
+        others += [
+            problem.model_copy(update={"subject": f"{secondary.meta.region} {problem.subject}"})
+            for problem in secondary.health.problems
+        ]
+    health = assess(
+        outputs,
+        bus,
+        rule_views,
+        function_views,
+        queue_views,
+        alarms,
+        forwarding=forwarding,
+        s3_archive=s3_archive,
+        others=others,
+    )
+    failover = None
+    if endpoint is not None:
+        regions = [_region_summary(outputs.region, "primary", bus, rule_views, function_views, queue_views,
+                                   health, endpoint.receiving_region)]  # fmt: skip
+        if secondary is not None:
+            regions.append(
+                _region_summary(secondary.meta.region, "secondary", secondary.bus, secondary.rules,
+                                secondary.functions, secondary.queues, secondary.health,
+                                endpoint.receiving_region)
+            )  # fmt: skip
+        failover = FailoverView(endpoint=endpoint, regions=regions)
     return Snapshot(
         meta=SnapshotMeta(
             environment=outputs.environment,
@@ -585,17 +629,52 @@ def build_snapshot(
         functions=function_views,
         queues=queue_views,
         alarms=alarms,
-        health=assess(
-            outputs,
-            bus,
-            rule_views,
-            function_views,
-            queue_views,
-            alarms,
-            forwarding=forwarding,
-            s3_archive=s3_archive,
-        ),
+        health=health,
         forwarding=forwarding,
         s3_archive=s3_archive,
         consumer=_consumer(outputs, function_views, queue_views, event_store),
+        failover=failover,
+    )
+
+
+def _failover(
+    source: MonitorSource, outputs: DeploymentOutputs, since: timedelta, now: datetime
+) -> tuple[EndpointStatus | None, Snapshot | None]:
+    """The endpoint's status and the secondary region's own snapshot (None, None without [failover] or
+    from a source that cannot show them). The secondary is read through the same target's source."""
+    if outputs.failover is None or not isinstance(source, FailoverSource):
+        return None, None
+    status = source.endpoint_status(outputs.failover)
+    second_outputs = secondary_deployment(outputs)
+    second = source.region_source(second_outputs)
+    try:
+        snapshot = build_snapshot(cast(MonitorSource, second), second_outputs, since, now=now)
+    finally:
+        close = getattr(second, "close", None)
+        if callable(close):
+            close()
+    return status, snapshot
+
+
+def _region_summary(
+    region: str,
+    role: Literal["primary", "secondary"],
+    bus: BusInfo,
+    rules: Sequence[RuleView],
+    functions: Sequence[FunctionView],
+    queues: Sequence[QueueView],
+    health: Health,
+    receiving: str,
+) -> RegionSummary:
+    return RegionSummary(
+        region=region,
+        role=role,
+        bus_name=bus.name,
+        receiving=receiving == region,
+        archived_events=None if bus.archive is None else bus.archive.event_count,
+        matched_events=sum(r.metrics.matched_events for r in rules if r.managed_by is None),
+        invocations=sum(f.metrics.invocations for f in functions),
+        errors=sum(f.metrics.errors for f in functions),
+        dlq_messages=sum(q.visible + q.in_flight for q in queues if q.role == "dlq"),
+        status=health.status,
     )

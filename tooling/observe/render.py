@@ -17,6 +17,7 @@ from rich.text import Text
 
 from tooling.observe.archive_monitor import render_s3_archive
 from tooling.observe.consumer import render_consumer
+from tooling.observe.failover import EndpointStatus, FailoverView
 from tooling.observe.forwarding import ForwardingView
 from tooling.observe.logs import LogEvent
 from tooling.observe.monitor import (
@@ -256,6 +257,54 @@ def render_forwarding(view: ForwardingView, prefix: str = "") -> RenderableType:
     return Group(table, *lines, Text(f"  -> {target} (events keep their aws.* source)", style="dim"))
 
 
+def endpoint_lines(status: EndpointStatus, prefix: str = "") -> list[str]:
+    """The endpoint in three lines (the monitor's section and `tooling failover status`)."""
+    receiving = status.receiving_region
+    role = "primary" if receiving == status.primary_region else "secondary: failed over"
+    lag = (
+        "lag not measurable on this target"
+        if status.replication_lag_seconds is None
+        else f"lag {status.replication_lag_seconds:.1f} s"
+    )
+    # Why it is not OK (an OK alarm's reason is noise at 80 columns; --json has it).
+    reason = status.alarm_reason if status.alarm_state != "OK" else ""
+    alarm = status.alarm_state + (f" ({reason})" if reason else "")
+    return [
+        f"{short(status.endpoint_name, prefix)}  {status.state}  receiving {receiving} ({role})",
+        f"  health check {status.health_check}  alarm {short(status.alarm_name, prefix)} {alarm}",
+        f"  {status.primary_region} -> {status.secondary_region}, replication "
+        + (f"on, {lag}" if status.replication else "off"),
+    ]
+
+
+def render_failover(view: FailoverView, prefix: str = "") -> RenderableType:
+    """The global endpoint ([failover]) and both regions side by side."""
+    status = view.endpoint
+    style = "green" if status.state == "ACTIVE" and not status.failed_over else "bold yellow"
+    lines = endpoint_lines(status, prefix)
+    head = [Text(lines[0], style=style), *(Text(line) for line in lines[1:])]
+    table = _table("Regions (metrics for the window)")
+    table.add_column("Region", no_wrap=True)
+    table.add_column("Role", no_wrap=True)
+    table.add_column("Recv", no_wrap=True)
+    for header in ("Archived", "Match", "Invoke", "Errors", "DLQ"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("Health", no_wrap=True)
+    for region in view.regions:
+        table.add_row(
+            region.region,
+            region.role,
+            Text("yes", style="bold") if region.receiving else Text("no", style="dim"),
+            "-" if region.archived_events is None else _count(region.archived_events),
+            _count(region.matched_events),
+            _count(region.invocations),
+            _count(region.errors, bad=True),
+            _count(region.dlq_messages, bad=True),
+            Text(region.status, style=_HEALTH_STYLE[region.status]),
+        )
+    return Group(Text("Global endpoint", style="italic"), *head, table)
+
+
 def render_routes(rules: list[RuleView], prefix: str = "") -> Table:
     table = _table("Routes")
     table.show_lines = True
@@ -387,6 +436,7 @@ def render(snapshot: Snapshot, *, health_first: bool = False) -> RenderableType:
     taken = snapshot.meta.taken_at
     body: list[RenderableType] = [
         render_bus(snapshot.bus),
+        *([] if snapshot.failover is None else [render_failover(snapshot.failover, prefix)]),
         render_rules(snapshot.rules, prefix),
         *([] if snapshot.forwarding is None else [render_forwarding(snapshot.forwarding, prefix)]),
         render_routes(snapshot.rules, prefix),
