@@ -62,8 +62,8 @@ run "create_false_creates_nothing_and_the_arn_is_null" {
   }
 
   assert {
-    condition     = output.arn == null
-    error_message = "arn must be null when nothing is created."
+    condition     = output.arn == null && output.assume_role_policy == null
+    error_message = "arn and assume_role_policy must be null when nothing is created."
   }
 }
 
@@ -90,6 +90,11 @@ run "only_the_given_rules_of_this_account_may_assume_the_role" {
       }
     }]
     error_message = "Trust policy: ${aws_iam_role.this[0].assume_role_policy}"
+  }
+
+  assert {
+    condition     = output.assume_role_policy == aws_iam_role.this[0].assume_role_policy
+    error_message = "The assume_role_policy output is the role's trust policy."
   }
 
   assert {
