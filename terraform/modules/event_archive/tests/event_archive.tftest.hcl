@@ -376,6 +376,41 @@ run "the_roles_and_the_bucket_policy_allow_only_the_archive_path" {
   }
 }
 
+run "arns_and_key_conditions_follow_the_partition_and_region" {
+  command   = apply
+  providers = { aws = aws.render }
+
+  variables {
+    region = "cn-north-1"
+  }
+
+  override_data {
+    target = data.aws_partition.current
+    values = { partition = "aws-cn", dns_suffix = "amazonaws.com.cn" }
+  }
+
+  assert {
+    condition = {
+      for statement in jsondecode(aws_iam_role_policy.firehose[0].policy).Statement : statement.Sid => sort(flatten([statement.Resource]))
+      } == {
+      WriteArchiveObjects   = sort(["arn:aws-cn:s3:::shop-dev-abc123-events-archive", "arn:aws-cn:s3:::shop-dev-abc123-events-archive/*"])
+      EncryptArchiveObjects = sort([var.kms_key_arn])
+      LogDeliveryErrors     = sort(["arn:aws-cn:logs:cn-north-1:123456789012:log-group:/aws/kinesisfirehose/shop-dev-abc123-events-archive:log-stream:DestinationDelivery"])
+    }
+    error_message = "The bucket and log ARNs follow the partition and region: ${aws_iam_role_policy.firehose[0].policy}"
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.firehose[0].policy).Statement[1].Condition.StringEquals["kms:ViaService"] == "s3.cn-north-1.amazonaws.com.cn"
+    error_message = "kms:ViaService comes from the partition's DNS suffix and the region."
+  }
+
+  assert {
+    condition     = jsondecode(data.aws_iam_policy_document.target[0].json).Statement[0].Resource == "arn:aws-cn:firehose:cn-north-1:123456789012:deliverystream/shop-dev-abc123-events-archive"
+    error_message = "The stream's ARN follows the partition and region."
+  }
+}
+
 run "names_s3_and_firehose_refuse_are_refused" {
   command = plan
 
