@@ -115,16 +115,16 @@ run "publisher_accounts_may_put_only_the_stacks_sources" {
       for statement in jsondecode(aws_cloudwatch_event_bus_policy.this[0].policy).Statement :
       merge(statement, { Principal = { AWS = sort(statement.Principal.AWS) } })
       ] == [{
-      Sid       = "PublisherAccountsPutEvents"
-      Effect    = "Allow"
-      Action    = "events:PutEvents"
-      Resource  = "arn:aws:events:us-east-1:123456789012:event-bus/shop-dev-abc123"
-      Principal = { AWS = sort(["444455556666", "111122223333"]) }
-      # ForAllValues holds vacuously without the key: the Null check makes a request carry it.
-      Condition = {
-        "ForAllValues:StringEquals" = { "events:source" = ["ecommerce.orders", "ecommerce.users"] }
-        Null                        = { "events:source" = "false" }
-      }
+        Sid       = "PublisherAccountsPutEvents"
+        Effect    = "Allow"
+        Action    = "events:PutEvents"
+        Resource  = "arn:aws:events:us-east-1:123456789012:event-bus/shop-dev-abc123"
+        Principal = { AWS = sort(["444455556666", "111122223333"]) }
+        # ForAllValues holds vacuously without the key: the Null check makes a request carry it.
+        Condition = {
+          "ForAllValues:StringEquals" = { "events:source" = ["ecommerce.orders", "ecommerce.users"] }
+          Null                        = { "events:source" = "false" }
+        }
     }]
     error_message = "Bus policy: ${aws_cloudwatch_event_bus_policy.this[0].policy}"
   }
@@ -152,36 +152,19 @@ run "publisher_accounts_may_put_only_the_stacks_sources" {
   }
 }
 
-run "the_default_bus_and_bad_names_are_refused" {
+# One bad value per variable: each listed variable must refuse its own, and nothing else may fail.
+run "the_default_bus_bad_names_accounts_retention_and_no_source_are_refused" {
   command = plan
 
   variables {
-    name         = "default"
-    archive_name = "an-archive-name-longer-than-eventbridges-48-chars"
-  }
-
-  expect_failures = [var.name, var.archive_name]
-}
-
-run "bad_publishers_and_retention_are_refused" {
-  command = plan
-
-  variables {
+    name                   = "default"
+    archive_name           = "an-archive-name-longer-than-eventbridges-48-chars"
     publisher_account_ids  = ["12345"]
     archive_retention_days = 1.5
+    publisher_sources      = []
   }
 
-  expect_failures = [var.publisher_account_ids, var.archive_retention_days]
-}
-
-run "no_source_is_refused" {
-  command = plan
-
-  variables {
-    publisher_sources = []
-  }
-
-  expect_failures = [var.publisher_sources]
+  expect_failures = [var.name, var.archive_name, var.publisher_account_ids, var.archive_retention_days, var.publisher_sources]
 }
 
 run "aws_sources_are_refused" {

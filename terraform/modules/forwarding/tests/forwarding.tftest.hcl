@@ -181,26 +181,18 @@ run "the_role_may_only_put_events_on_the_custom_bus_and_only_the_rule_may_assume
   }
 }
 
-run "the_default_bus_and_non_aws_sources_are_refused" {
+# One bad value per variable: each listed variable must refuse its own, and nothing else may fail.
+run "the_default_bus_non_aws_sources_a_bad_prefix_and_too_many_retries_are_refused" {
   command = plan
 
   variables {
     event_bus_arn = "arn:aws:events:us-east-1:123456789012:event-bus/default"
     sources       = ["ecommerce.orders"]
+    name_prefix   = "Shop_Dev"
+    retry_policy  = { maximum_retry_attempts = 186 }
   }
 
-  expect_failures = [var.event_bus_arn, var.sources]
-}
-
-run "a_bad_name_prefix_and_retries_beyond_eventbridges_limits_are_refused" {
-  command = plan
-
-  variables {
-    name_prefix  = "Shop_Dev"
-    retry_policy = { maximum_retry_attempts = 186 }
-  }
-
-  expect_failures = [var.name_prefix, var.retry_policy]
+  expect_failures = [var.event_bus_arn, var.sources, var.name_prefix, var.retry_policy]
 }
 
 run "an_event_age_under_a_minute_is_refused" {

@@ -426,7 +426,7 @@ run "each_role_reaches_only_what_its_function_uses" {
       { Sid = "SendTraces", Effect = "Allow", Action = sort(["xray:PutTraceSegments", "xray:PutTelemetryRecords"]), Resource = "*" },
       { Sid = "DeadLetterFailedInvocations", Effect = "Allow", Action = sort(["sqs:SendMessage"]), Resource = "arn:aws:sqs:us-east-1:123456789012:shop-dev-abc123-processor-dlq" },
       {
-        Sid = "DecryptEnvironmentThroughLambda", Effect = "Allow", Action = sort(["kms:Decrypt"]), Resource = var.kms_key_arn
+        Sid       = "DecryptEnvironmentThroughLambda", Effect = "Allow", Action = sort(["kms:Decrypt"]), Resource = var.kms_key_arn
         Condition = { StringEquals = { "kms:ViaService" = "lambda.us-east-1.amazonaws.com" } }
       },
     ]
@@ -442,22 +442,22 @@ run "each_role_reaches_only_what_its_function_uses" {
       { Sid = "SendTraces", Effect = "Allow", Action = sort(["xray:PutTraceSegments", "xray:PutTelemetryRecords"]), Resource = "*" },
       { Sid = "DeadLetterFailedInvocations", Effect = "Allow", Action = sort(["sqs:SendMessage"]), Resource = "arn:aws:sqs:us-east-1:123456789012:shop-dev-abc123-notifier-dlq" },
       {
-        Sid = "DecryptEnvironmentThroughLambda", Effect = "Allow", Action = sort(["kms:Decrypt"]), Resource = var.kms_key_arn
+        Sid       = "DecryptEnvironmentThroughLambda", Effect = "Allow", Action = sort(["kms:Decrypt"]), Resource = var.kms_key_arn
         Condition = { StringEquals = { "kms:ViaService" = "lambda.us-east-1.amazonaws.com" } }
       },
       {
-        Sid = "IdempotencyRecords", Effect = "Allow", Action = sort(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"])
+        Sid      = "IdempotencyRecords", Effect = "Allow", Action = sort(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"])
         Resource = "arn:aws:dynamodb:us-east-1:123456789012:table/shop-dev-abc123-idempotency"
       },
       {
-        Sid = "UseProjectKeyThroughDynamoDb", Effect = "Allow", Action = sort(["kms:Decrypt", "kms:GenerateDataKey"]), Resource = var.kms_key_arn
+        Sid       = "UseProjectKeyThroughDynamoDb", Effect = "Allow", Action = sort(["kms:Decrypt", "kms:GenerateDataKey"]), Resource = var.kms_key_arn
         Condition = { StringEquals = { "kms:ViaService" = "dynamodb.us-east-1.amazonaws.com" } }
       },
       { Sid = "ReadWebhookParameter", Effect = "Allow", Action = sort(["ssm:GetParameter"]), Resource = "arn:aws:ssm:us-east-1:123456789012:parameter/shop/dev/webhook-url" },
       {
         Sid = "DecryptWebhookParameterThroughSsm", Effect = "Allow", Action = sort(["kms:Decrypt"]), Resource = var.kms_key_arn
         Condition = { StringEquals = {
-          "kms:ViaService"                       = "ssm.us-east-1.amazonaws.com"
+          "kms:ViaService"                      = "ssm.us-east-1.amazonaws.com"
           "kms:EncryptionContext:PARAMETER_ARN" = "arn:aws:ssm:us-east-1:123456789012:parameter/shop/dev/webhook-url"
         } }
       },
@@ -478,16 +478,16 @@ run "each_role_reaches_only_what_its_function_uses" {
       merge(statement, { Action = sort(flatten([statement.Action])) })
       ] == [
       {
-        Sid = "PollBatchQueue", Effect = "Allow", Action = sort(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"])
+        Sid      = "PollBatchQueue", Effect = "Allow", Action = sort(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"])
         Resource = "arn:aws:sqs:us-east-1:123456789012:shop-dev-abc123-batch"
       },
       {
-        Sid = "DecryptBatchQueueThroughSqs", Effect = "Allow", Action = sort(["kms:Decrypt"]), Resource = var.kms_key_arn
+        Sid       = "DecryptBatchQueueThroughSqs", Effect = "Allow", Action = sort(["kms:Decrypt"]), Resource = var.kms_key_arn
         Condition = { StringEquals = { "kms:ViaService" = "sqs.us-east-1.amazonaws.com" } }
       },
       { Sid = "WriteEventStore", Effect = "Allow", Action = sort(["dynamodb:PutItem"]), Resource = "arn:aws:dynamodb:us-east-1:123456789012:table/shop-dev-abc123-events" },
       {
-        Sid = "UseProjectKeyThroughDynamoDb", Effect = "Allow", Action = sort(["kms:Decrypt", "kms:GenerateDataKey"]), Resource = var.kms_key_arn
+        Sid       = "UseProjectKeyThroughDynamoDb", Effect = "Allow", Action = sort(["kms:Decrypt", "kms:GenerateDataKey"]), Resource = var.kms_key_arn
         Condition = { StringEquals = { "kms:ViaService" = "dynamodb.us-east-1.amazonaws.com" } }
       },
     ]
@@ -495,7 +495,7 @@ run "each_role_reaches_only_what_its_function_uses" {
   }
 
   assert {
-    condition = aws_iam_role_policy.batch_consumer[0].role == "shop-dev-abc123-batch-processor" && aws_lambda_event_source_mapping.batch[0].function_name == "arn:aws:lambda:us-east-1:123456789012:function:shop-dev-abc123-batch-processor"
+    condition     = aws_iam_role_policy.batch_consumer[0].role == "shop-dev-abc123-batch-processor" && aws_lambda_event_source_mapping.batch[0].function_name == "arn:aws:lambda:us-east-1:123456789012:function:shop-dev-abc123-batch-processor"
     error_message = "The mapping invokes the batch processor, whose role holds the consumer policy."
   }
 
@@ -582,7 +582,7 @@ run "arns_and_key_conditions_follow_the_partition_and_region" {
       DecryptEnvironmentThroughLambda = { StringEquals = { "kms:ViaService" = "lambda.cn-north-1.amazonaws.com.cn" } }
       UseProjectKeyThroughDynamoDb    = { StringEquals = { "kms:ViaService" = "dynamodb.cn-north-1.amazonaws.com.cn" } }
       DecryptWebhookParameterThroughSsm = { StringEquals = {
-        "kms:ViaService"                       = "ssm.cn-north-1.amazonaws.com.cn"
+        "kms:ViaService"                      = "ssm.cn-north-1.amazonaws.com.cn"
         "kms:EncryptionContext:PARAMETER_ARN" = "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/shop/dev/webhook-url"
       } }
     }
@@ -595,44 +595,43 @@ run "arns_and_key_conditions_follow_the_partition_and_region" {
   }
 }
 
-run "a_bad_prefix_and_function_set_are_refused" {
+# One bad value per variable: each listed variable must refuse its own, and nothing else may fail.
+run "a_bad_prefix_function_set_batch_size_runtime_retention_level_and_parameter_name_are_refused" {
   command = plan
 
   variables {
     name_prefix = "Shop"
     functions = {
-      processor = { handler = "event_processors.processor.handler", memory_mb = 256, timeout_seconds = 30 }
-      mailer    = { handler = "event_processors.mailer.handler", memory_mb = 256, timeout_seconds = 30 }
+      notifier = { handler = "event_processors.notifier.handler", memory_mb = 256, timeout_seconds = 30 }
+      mailer   = { handler = "event_processors.mailer.handler", memory_mb = 256, timeout_seconds = 30 }
     }
-    batch_consumer = null
-  }
-
-  expect_failures = [var.name_prefix, var.functions]
-}
-
-run "batches_beyond_lambdas_limits_are_refused" {
-  command = plan
-
-  variables {
     batch_consumer = {
       queue_arn               = "arn:aws:sqs:us-east-1:123456789012:shop-dev-abc123-batch"
       batch_size              = 0
-      batching_window_seconds = 301
+      batching_window_seconds = 5
     }
-  }
-
-  expect_failures = [var.batch_consumer]
-}
-
-run "unsupported_runtime_retention_level_and_parameter_name_are_refused" {
-  command = plan
-
-  variables {
     runtime            = "python3.11"
     log_retention_days = 13
     log_level          = "TRACE"
     webhook_parameter  = "webhook-url"
   }
 
-  expect_failures = [var.runtime, var.log_retention_days, var.log_level, var.webhook_parameter]
+  expect_failures = [
+    var.name_prefix, var.functions, var.batch_consumer, var.runtime, var.log_retention_days, var.log_level,
+    var.webhook_parameter,
+  ]
+}
+
+run "a_batching_window_over_five_minutes_is_refused" {
+  command = plan
+
+  variables {
+    batch_consumer = {
+      queue_arn               = "arn:aws:sqs:us-east-1:123456789012:shop-dev-abc123-batch"
+      batch_size              = 10
+      batching_window_seconds = 301
+    }
+  }
+
+  expect_failures = [var.batch_consumer]
 }
