@@ -14,26 +14,6 @@ from tooling.config import load_config
 from tooling.local import workflows
 from tooling.patterns import compile_pattern
 
-TOGGLE = "${var.create_workflow ? 1 : 0}"
-STATE_MACHINE_WILDCARDS = {
-    "DeliverExecutionLogs": [
-        "logs:CreateLogDelivery",
-        "logs:GetLogDelivery",
-        "logs:UpdateLogDelivery",
-        "logs:DeleteLogDelivery",
-        "logs:ListLogDeliveries",
-        "logs:PutResourcePolicy",
-        "logs:DescribeResourcePolicies",
-        "logs:DescribeLogGroups",
-    ],
-    "SendTraces": [
-        "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords",
-        "xray:GetSamplingRules",
-        "xray:GetSamplingTargets",
-    ],
-}
-
 
 def _definition() -> dict[str, object]:
     definition: dict[str, object] = modules()["workflows"].locals["definition"]
