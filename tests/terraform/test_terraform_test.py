@@ -9,10 +9,20 @@ provider can be installed (no registry, no filesystem mirror).
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
-from tftest_runner import MODULES, SUMMARY, ModuleResult, declared, modules_with_tests, prepare, run_all
+from tftest_runner import (
+    MODULES,
+    SUMMARY,
+    ModuleResult,
+    declared,
+    modules_with_tests,
+    parse,
+    prepare,
+    run_all,
+)
 
 # Modules without terraform tests yet, and why; every other module must have some.
 UNTESTED = {
@@ -30,7 +40,7 @@ def results(
     try:
         session = prepare(tmp_path_factory.mktemp("tftest"))
     except pytest.skip.Exception as exc:
-        request.config.stash[SUMMARY] = f"terraform test: skipped: {exc.msg}"
+        request.config.stash[SUMMARY] = exc.msg.replace("terraform test:", "terraform test skipped:", 1)
         raise
     found = run_all(session)
     passed = [m for m, r in found.items() if r.status == "pass"]
@@ -69,3 +79,57 @@ def test_every_module_has_terraform_tests_or_says_why_not() -> None:
     assert set(UNTESTED) <= modules, (
         f"UNTESTED names modules that are gone: {sorted(set(UNTESTED) - modules)}"
     )
+
+
+# What `terraform test -json` printed for a run whose assertion failed (Terraform 1.11, trimmed).
+FAILED_RUN_OUTPUT = "\n".join(
+    json.dumps(message)
+    for message in (
+        {"type": "test_abstract", "test_abstract": {"tests/routing.tftest.hcl": ["keys", "permissions"]}},
+        {
+            "type": "test_run",
+            "test_run": {
+                "path": "tests/routing.tftest.hcl",
+                "run": "keys",
+                "progress": "complete",
+                "status": "pass",
+            },
+        },
+        {
+            "type": "diagnostic",
+            "@testrun": "permissions",
+            "diagnostic": {
+                "severity": "error",
+                "summary": "Test assertion failed",
+                "detail": "One permission per rule.",
+            },
+        },
+        {
+            "type": "test_run",
+            "test_run": {
+                "path": "tests/routing.tftest.hcl",
+                "run": "permissions",
+                "progress": "complete",
+                "status": "fail",
+            },
+        },
+        {
+            "type": "test_summary",
+            "test_summary": {"status": "fail", "passed": 1, "failed": 1, "errored": 0, "skipped": 0},
+        },
+    )
+)
+
+
+def test_a_failed_run_is_reported_with_its_name_and_terraforms_message() -> None:
+    result = parse("routing", FAILED_RUN_OUTPUT)
+
+    assert (result.status, result.passed, result.failed) == ("fail", 1, 1)
+    assert result.failed_runs == ["permissions: fail"]
+    assert "permissions: Test assertion failed: One permission per rule." in result.problem()
+
+
+def test_output_without_a_summary_is_not_a_pass() -> None:
+    result = parse("routing", "Error: Failed to load plugin schemas\n")
+
+    assert result.status != "pass"

@@ -159,7 +159,7 @@ def prepare(workdir: Path) -> Session:
     return session
 
 
-def _parse(module: str, stdout: str) -> ModuleResult:
+def parse(module: str, stdout: str) -> ModuleResult:
     result = ModuleResult(module)
     for line in stdout.splitlines():
         try:
@@ -190,7 +190,7 @@ def run_module(session: Session, module: str) -> ModuleResult:
     if module != modules_with_tests()[0] and (failure := _init(session, module)):
         return ModuleResult(module, status="init failed", diagnostics=[f"  {failure}"])
     done = _run(session.terraform, ["test", "-json", "-no-color"], session.root / module, session.env)
-    result = _parse(module, done.stdout)
+    result = parse(module, done.stdout)
     if result.status == "?":
         result.diagnostics.append(f"  no summary from terraform test: {done.stderr.strip()[:2000]}")
     result.seconds = time.monotonic() - started
