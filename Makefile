@@ -32,7 +32,7 @@ TERRAFORM_FMT = $(shell PATH="$$(echo "$$PATH" | tr ':' '\n' | grep -vxF '$(absp
 	command -v terraform 2>/dev/null || echo $(BIN)/terraform)
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-runtime lock hooks test e2e lint fmt scan validate plan apply destroy outputs publish monitor demo bench clean
+.PHONY: help install install-runtime lock hooks test tftest e2e lint fmt scan validate plan apply destroy outputs publish monitor demo bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -74,8 +74,11 @@ lock: $(LOCK_VENV)/.installed ## Re-resolve requirements/*.txt (hashed) from pyp
 hooks: $(VENV)/.installed ## Install the pre-commit hooks (.pre-commit-config.yaml) into .git/hooks
 	$(BIN)/pre-commit install --install-hooks
 
-test: $(VENV)/.installed ## Run the test suite (offline, no AWS credentials)
+test: $(VENV)/.installed ## Run the test suite (offline, no AWS credentials), terraform test on the modules included
 	$(BIN)/pytest -q
+
+tftest: $(VENV)/.installed ## terraform test on every module alone (prints runs and assertions; skips without terraform >= 1.7)
+	$(BIN)/pytest -q tests/terraform/test_terraform_test.py
 
 e2e: $(VENV)/.installed ## Real terraform + AWS provider against moto: apply, re-plan, publish, monitor, destroy
 	$(TOOLING) e2e $(foreach e,$(E2E_ENVS),--env $(e))

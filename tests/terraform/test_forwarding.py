@@ -1,50 +1,22 @@
-"""Default-bus forwarding: a rule on the default bus, a bus-to-bus target whose role may only PutEvents on
-the custom bus (assumable only by that rule), the events DLQ, alarms on the RuleName dimension, and the
-forwarding_rule_arn output; nothing when [forwarding] is off."""
+"""Default-bus forwarding as the root and monitoring use it: the root's wiring, alarms on the RuleName
+dimension, the forwarding_rule_arn output. What the module computes (the rule on the default bus, the target,
+its role's policy and trust, nothing when off) is in modules/forwarding/tests (terraform test)."""
 
 from __future__ import annotations
 
-from terraform_hcl import modules, statements, unquote
-
-TOGGLE = "${var.create_forwarding ? 1 : 0}"
+from terraform_hcl import modules
 
 
-def test_every_forwarding_resource_is_counted_by_create_forwarding() -> None:
+def test_every_forwarding_block_has_a_count() -> None:
+    """The toggle's effect (off creates nothing) is proven in modules/forwarding/tests; a new block without
+    a count would escape it."""
     forwarding = modules()["forwarding"]
     blocks = forwarding.resources() + [d for d in forwarding.data() if d.type != "aws_caller_identity"]
 
-    untoggled = [b.address for b in blocks if b.body.get("count") != TOGGLE]
+    uncounted = [b.address for b in blocks if "count" not in b.body]
 
     assert blocks
-    assert untoggled == []
-
-
-def test_the_rule_and_its_target_sit_on_the_default_bus_and_target_the_custom_bus_with_a_dlq() -> None:
-    forwarding = modules()["forwarding"]
-    rule = forwarding.resource("aws_cloudwatch_event_rule", "this")
-    target = forwarding.resource("aws_cloudwatch_event_target", "this")
-
-    assert rule.attr("event_bus_name") == "default"
-    assert target.attr("event_bus_name") == "default"
-    assert target.attr("arn") == "${var.event_bus_arn}"
-    assert target.attr("role_arn") == "${module.role.arn}"
-    assert target.body["dead_letter_config"][0]["arn"] == "${var.dead_letter_queue_arn}"
-
-
-def test_the_role_may_only_put_events_on_the_custom_bus_and_only_the_rule_may_assume_it() -> None:
-    forwarding = modules()["forwarding"]
-
-    (statement,) = statements(forwarding.policy_document("put_events"))
-    role = forwarding.module_calls["role"]
-
-    assert statement.actions == ["events:PutEvents"]
-    assert statement.resources == ["${var.event_bus_arn}"]
-    assert forwarding.resources("aws_iam_role_policy_attachment") == []
-    # The trust itself (events.amazonaws.com, these rules, this account) is eventbridge_role's, tested there.
-    assert unquote(role["source"]) == "../eventbridge_role"
-    assert role["rule_arns"] == "${aws_cloudwatch_event_rule.this[*].arn}"
-    assert role["account_id"] == "${local.account_id}"
-    assert role["policy_json"] == "${one(data.aws_iam_policy_document.put_events[*].json)}"
+    assert uncounted == []
 
 
 def test_the_root_wires_forwarding_from_the_environment_file_and_exports_its_rule_arn() -> None:

@@ -1,57 +1,10 @@
-"""The resource settings the design promises: Lambda runtime and wiring, the idempotency table, the
-encrypted and dead-lettered queues, the archive and the alarms."""
+"""The resource settings the design promises across modules: the encrypted and dead-lettered queues, the
+alarms, the typed async settings. Each module's own settings (functions, tables, the archive, the bus policy)
+are proven by value in terraform/modules/<module>/tests (terraform test)."""
 
 from __future__ import annotations
 
 from terraform_hcl import modules, unquote
-
-
-def test_functions_run_python_on_arm64_with_tracing_and_a_dlq() -> None:
-    processors = modules()["processors"]
-    function = processors.resource("aws_lambda_function", "this").body
-
-    assert processors.variables["runtime"]["default"] in ('"python3.13"', "python3.13")
-    assert function["architectures"] == ['"arm64"']
-    assert function["tracing_config"][0]["mode"] == '"Active"'
-    dead_letter = function["dynamic"][0]['"dead_letter_config"']
-    assert (
-        dead_letter["for_each"] == "${[for key, queue in aws_sqs_queue.dlq : queue.arn if key == each.key]}"
-    )
-    assert dead_letter["content"][0]["target_arn"] == "${dead_letter_config.value}"
-    assert function["source_code_hash"] == "${var.lambda_zip_sha256}"
-    assert function["handler"] == "${each.value.handler}"
-    assert function["kms_key_arn"] == "${var.kms_key_arn}"
-
-
-def test_function_environment_carries_the_powertools_settings() -> None:
-    locals_ = modules()["processors"].locals
-    per_function = locals_["function_environment"]
-
-    assert locals_["common_environment"] == {
-        "POWERTOOLS_METRICS_NAMESPACE": "${var.metrics_namespace}",
-        "LOG_LEVEL": "${var.log_level}",
-    }
-    assert "POWERTOOLS_SERVICE_NAME = key" in locals_["environment"]
-    assert modules()["processors"].variables["metrics_namespace"]["default"] == '"EcommerceEvents"'
-    assert per_function["processor"] == {"HIGH_VALUE_THRESHOLD": "${tostring(var.high_value_threshold)}"}
-    assert "IDEMPOTENCY_TABLE = aws_dynamodb_table.idempotency.name" in per_function["notifier"]
-    # The webhook parameter's name, never the URL (a secret the notifier reads from SSM at run time).
-    assert (
-        "var.webhook_parameter == null ? {} : {WEBHOOK_PARAMETER = var.webhook_parameter}"
-        in per_function["notifier"]
-    )
-    assert per_function["analytics"] == {}
-
-
-def test_idempotency_table_matches_powertools_defaults() -> None:
-    table = modules()["processors"].resource("aws_dynamodb_table", "idempotency").body
-
-    assert table["hash_key"] == '"id"'
-    assert table["attribute"] == [{"name": '"id"', "type": '"S"', "__is_block__": True}]
-    assert table["ttl"][0]["attribute_name"] == '"expiration"'
-    assert table["point_in_time_recovery"][0]["enabled"] is True
-    assert table["server_side_encryption"][0]["kms_key_arn"] == "${var.kms_key_arn}"
-
 
 DEAD_LETTER_QUEUES = {
     ("messaging", "notifications_dlq"),
@@ -94,23 +47,6 @@ def test_batch_queue_long_polls_and_redrives() -> None:
 
     assert batch["receive_wait_time_seconds"] == 20
     assert "aws_sqs_queue.batch_dlq.arn" in batch["redrive_policy"]
-
-
-def test_archive_keeps_every_event_of_the_bus() -> None:
-    archive = modules()["event_bus"].resource("aws_cloudwatch_event_archive", "this").body
-
-    assert archive["event_source_arn"] == "${aws_cloudwatch_event_bus.this.arn}"
-    assert "event_pattern" not in archive
-    assert archive["retention_days"] == "${var.archive_retention_days}"
-
-
-def test_bus_policy_exists_only_for_publisher_accounts() -> None:
-    event_bus = modules()["event_bus"]
-
-    assert event_bus.resource("aws_cloudwatch_event_bus_policy", "this").body["count"] == (
-        "${local.create_bus_policy ? 1 : 0}"
-    )
-    assert event_bus.locals["create_bus_policy"] == "${length(var.publisher_account_ids) > 0}"
 
 
 def test_every_alarm_treats_missing_data_as_healthy_and_notifies_operations() -> None:
@@ -181,16 +117,9 @@ def test_alarm_email_subscribes_to_the_operations_topic_only_when_set() -> None:
     assert subscription["endpoint"] == "${var.alarm_email}"
 
 
-def test_each_function_has_its_async_invoke_config_from_the_environment_file() -> None:
-    processors = modules()["processors"]
-    config = processors.resource("aws_lambda_function_event_invoke_config", "this").body
-
-    assert config["for_each"] == "${local.async_functions}"
-    assert config["function_name"] == "${aws_lambda_function.this[each.key].function_name}"
-    assert config["maximum_retry_attempts"] == "${each.value.maximum_retry_attempts}"
-    assert config["maximum_event_age_in_seconds"] == "${each.value.maximum_event_age_seconds}"
-    # The same settings, with AWS's defaults, in the root's and the module's typed `functions`.
-    for module in (modules()["root"], processors):
+def test_functions_carry_lambdas_async_settings_with_aws_defaults_in_their_types() -> None:
+    # Each async function's invoke config takes them (modules/processors/tests); here, the typed inputs.
+    for module in (modules()["root"], modules()["processors"]):
         functions_type = str(module.variables["functions"]["type"])
         assert "maximum_retry_attempts" in functions_type and "optional(number, 2)" in functions_type
         assert "maximum_event_age_seconds" in functions_type and "optional(number, 21600)" in functions_type

@@ -1,5 +1,6 @@
-"""Schema registry: one JSONSchemaDraft4 schema per file of schemas/, passed in by the tooling; a toggle for
-the registry and a guarded one for discovery (which AWS refuses on a bus with a customer-managed key)."""
+"""Schema registry as the tooling and the root feed it: one schema per file of schemas/, under names the root
+accepts. What the module computes (one JSONSchemaDraft4 schema per entry, the toggles, discovery refused on a
+bus with a customer-managed key) is in modules/schema_registry/tests (terraform test)."""
 
 from __future__ import annotations
 
@@ -13,35 +14,6 @@ from tooling.deploy.tfvars import build_tfvars
 from tooling.publish.schemas import load_schemas
 
 
-def test_registry_and_schemas_exist_only_when_create_registry() -> None:
-    registry = modules()["schema_registry"]
-
-    assert registry.resource("aws_schemas_registry", "this").body["count"] == "${var.create_registry ? 1 : 0}"
-    assert registry.resource("aws_schemas_schema", "this").body["for_each"] == (
-        "${var.create_registry ? var.schemas : {}}"
-    )
-
-
-def test_each_schema_is_a_draft4_document_from_the_variable() -> None:
-    schema = modules()["schema_registry"].resource("aws_schemas_schema", "this").body
-
-    assert schema["type"] == '"JSONSchemaDraft4"'
-    assert schema["content"] == "${each.value}"
-    assert schema["name"] == "${each.key}"
-    assert schema["registry_name"] == "${aws_schemas_registry.this[0].name}"
-
-
-def test_discoverer_is_off_by_default_and_refused_on_a_bus_with_a_customer_managed_key() -> None:
-    registry, root = modules()["schema_registry"], modules()["root"]
-    discoverer = registry.resource("aws_schemas_discoverer", "this").body
-    (precondition,) = discoverer["lifecycle"][0]["precondition"]
-
-    assert discoverer["count"] == "${var.create_discoverer ? 1 : 0}"
-    assert registry.variables["create_discoverer"]["default"] is False
-    assert precondition["condition"] == "${var.event_bus_kms_key_arn == null}"
-    assert root.module_calls["schema_registry"]["event_bus_kms_key_arn"] == "${module.messaging.kms_key_arn}"
-
-
 def test_root_passes_the_schema_settings_through() -> None:
     call = modules()["root"].module_calls["schema_registry"]
 
@@ -49,6 +21,8 @@ def test_root_passes_the_schema_settings_through() -> None:
     assert call["create_registry"] == "${var.schema_registry.registry}"
     assert call["create_discoverer"] == "${var.schema_registry.discoverer}"
     assert call["event_bus_arn"] == "${module.event_bus.arn}"
+    # The module refuses discovery on a bus with a customer-managed key (modules/schema_registry/tests).
+    assert call["event_bus_kms_key_arn"] == "${module.messaging.kms_key_arn}"
 
 
 def test_tfvars_carry_one_schema_per_file_under_names_terraform_accepts() -> None:

@@ -2,3 +2,8 @@ output "arn" {
   description = "ARN of the role; null when create is false."
   value       = one(aws_iam_role.this[*].arn)
 }
+
+output "assume_role_policy" {
+  description = "The role's trust policy (JSON): the rules and account that may assume it; null when create is false. The callers' terraform tests read it."
+  value       = one(aws_iam_role.this[*].assume_role_policy)
+}
