@@ -86,7 +86,7 @@ e2e: $(VENV)/.installed ## Real terraform + AWS provider against moto: apply, re
 lint: $(VENV)/.installed ## ruff, mypy --strict, terraform fmt, offline schema check, actionlint and zizmor
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy tooling lambda_src .github/scripts
+	$(BIN)/mypy tooling tooling_testing lambda_src .github/scripts
 	$(TERRAFORM_FMT) fmt -check -recursive -diff terraform
 	@if [ -x ../shared/tools/tf-offline-validate ]; then $(BIN)/python ../shared/tools/tf-offline-validate terraform; \
 	 else echo "tf-offline-validate not present: skipped"; fi

@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python benchmarks/publish_endpoint.py [--events 20000] [--recipe-events 2000] [--rounds 2]
 
-The endpoint is tooling.publish.sink in its own process (its CPU is not the client's). Every publisher runs
+The endpoint is tooling_testing.sink in its own process (its CPU is not the client's). Every publisher runs
 as a whole process, as a user runs it (interpreter start, imports and client creation included), and is
 measured from outside: wall time, and CPU from resource.getrusage(RUSAGE_CHILDREN) of its process tree.
 Rows:
@@ -83,7 +83,7 @@ class Row:
 
 def start_sink() -> tuple[subprocess.Popen[str], int]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "tooling.publish.sink"], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "tooling_testing.sink"], stdout=subprocess.PIPE, text=True
     )
     assert process.stdout is not None
     line = process.stdout.readline()

@@ -125,8 +125,8 @@ def test_system_hooks_run_what_make_lint_runs() -> None:
     hooks = {h["id"]: h for h in _hooks(yaml.safe_load(CONFIG.read_text())) if h["language"] == "system"}
     makefile = (REPO / "Makefile").read_text()
 
-    assert hooks["mypy"]["entry"] == ".venv/bin/mypy tooling lambda_src .github/scripts"
-    assert "$(BIN)/mypy tooling lambda_src .github/scripts" in makefile
+    assert hooks["mypy"]["entry"] == ".venv/bin/mypy tooling tooling_testing lambda_src .github/scripts"
+    assert "$(BIN)/mypy tooling tooling_testing lambda_src .github/scripts" in makefile
     assert hooks["terraform-fmt"]["entry"] == "terraform fmt"
     assert "tf-offline-validate terraform" in hooks["tf-offline-validate"]["entry"]
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from tooling.deploy.ci_roles.render import Inputs, render
-from tooling.deploy.e2e import provider
 from tooling.deploy.terraform import find_binary
 from tooling.errors import TerraformError, UnavailableError
+from tooling_testing.harness import provider
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "robustness" / "data" / "ci_policies_rendered.json"

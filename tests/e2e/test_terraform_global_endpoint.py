@@ -1,7 +1,7 @@
 """Real Terraform and the real hashicorp/aws provider create, read (an empty second plan), update and destroy
 a global endpoint against the e2e moto server: two buses of one name, the health alarm, a CLOUDWATCH_METRIC
 Route 53 health check on it, the replication role, aws_cloudwatch_event_endpoint, and a DynamoDB table with a
-`replica {}` in the secondary region (tooling/deploy/e2e/endpoints_api.py, health_checks.py,
+`replica {}` in the secondary region (tooling_testing/emulator/endpoints_api.py, health_checks.py,
 global_tables.py). Against moto 5.2.5 alone the endpoint never got created (HTTP 500, retried for minutes)
 and the replica never became ACTIVE.
 
@@ -19,10 +19,10 @@ from typing import Any
 import boto3
 import pytest
 
-from tooling.deploy.e2e import provider
-from tooling.deploy.e2e.server import moto_server
 from tooling.deploy.terraform import find_binary
 from tooling.errors import TerraformError, UnavailableError
+from tooling_testing.emulator.server import moto_server
+from tooling_testing.harness import provider
 
 pytestmark = pytest.mark.e2e
 

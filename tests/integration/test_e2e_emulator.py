@@ -1,4 +1,4 @@
-"""The e2e moto server answers as AWS does where terraform/ needs it (tooling/deploy/e2e/moto_patches.py and
+"""The e2e moto server answers as AWS does where terraform/ needs it (tooling_testing/emulator/moto_patches.py and
 schemas_api.py), and starts and stops cleanly."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 import boto3
 import pytest
 
-from tooling.deploy.e2e.server import moto_server
 from tooling.errors import UsageError
+from tooling_testing.emulator.server import moto_server
 
 pytestmark = pytest.mark.slow
 
@@ -161,7 +161,7 @@ def test_the_server_is_gone_after_the_block_even_when_interrupted(tmp_path: Path
 
 
 def test_inspection_sees_what_is_left_the_dashboard_and_queue_depth(endpoint: str) -> None:
-    from tooling.deploy.e2e.inspection import dashboards, leftovers, queue_depth
+    from tooling_testing.checks.inspection import dashboards, leftovers, queue_depth
 
     sqs, cloudwatch = client("sqs", endpoint), client("cloudwatch", endpoint)
     kept = sqs.create_queue(QueueName="shop-dev-abc123-batch")["QueueUrl"]
@@ -183,7 +183,7 @@ def test_an_interrupted_command_takes_its_whole_process_group_with_it(tmp_path: 
     plugins too: run_group kills the child's whole process group."""
     import signal
 
-    from tooling.deploy.e2e.server import run_group
+    from tooling_testing.emulator.server import run_group
 
     pid_file = tmp_path / "pid"
 
@@ -246,7 +246,7 @@ def test_a_retried_invocation_gets_the_first_answer_instead_of_running_twice(end
 def test_put_events_reaches_a_firehose_target_as_partitioned_gzip_json_lines(endpoint: str) -> None:
     import gzip
 
-    from tooling.deploy.e2e.inspection import archive_records, empty_bucket
+    from tooling_testing.checks.inspection import archive_records, empty_bucket
 
     s3, events = client("s3", endpoint), client("events", endpoint)
     s3.create_bucket(Bucket="archive-bucket")

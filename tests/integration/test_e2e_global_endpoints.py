@@ -1,4 +1,4 @@
-"""The e2e moto server emulates regional failover (tooling/deploy/e2e/endpoints_api.py, health_checks.py,
+"""The e2e moto server emulates regional failover (tooling_testing/emulator/endpoints_api.py, health_checks.py,
 replication.py, global_tables.py): EventBridge global endpoints as AWS answers them, PutEvents through an
 endpoint routed by the Route 53 health check's CloudWatch alarm, replication to the other region once, and
 DynamoDB global tables whose replicas share their items. Each test failed against moto 5.2.5 alone."""
@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tooling.deploy.e2e.server import moto_server
+from tooling_testing.emulator.server import moto_server
 
 pytestmark = pytest.mark.slow
 
@@ -438,8 +438,8 @@ LINE = "failover drill: primary 10, secondary 10, back 10, 0 lost, 0 duplicated 
 
 
 def test_the_drill_summary_passes_only_with_traffic_in_each_phase_and_nothing_lost() -> None:
-    from tooling.deploy.e2e.harness import drill_summary
     from tooling.errors import ToolingError
+    from tooling_testing.harness.run import drill_summary
 
     assert drill_summary({"ok": True, "summary": LINE}) == (LINE, True)
     assert drill_summary({"ok": False, "summary": LINE})[1] is False
@@ -454,7 +454,7 @@ def test_the_drill_summary_passes_only_with_traffic_in_each_phase_and_nothing_lo
 def test_the_harness_runs_the_drill_with_functions_running_only_when_outputs_hold_failover(
     endpoint: str, tmp_path: Any, repo_root: Any
 ) -> None:
-    from tooling.deploy.e2e.harness import Run
+    from tooling_testing.harness.run import Run
 
     run = Run(repo_root, "prod", tmp_path, progress=lambda line: None)
     calls: list[tuple[tuple[str, ...], bool]] = []

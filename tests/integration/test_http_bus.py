@@ -1,4 +1,4 @@
-"""The http engine on real sockets: tooling.publish.sink in a thread of this process is the PutEvents endpoint,
+"""The http engine on real sockets: tooling_testing.sink in a thread of this process is the PutEvents endpoint,
 with faults from a plan (whole-call errors, failed entries, dropped connections)."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from tooling.publish.bus import AwsBus
 from tooling.publish.events import EventFactory
 from tooling.publish.http_bus import HttpBus, open_aws_bus, use_http_bus
 from tooling.publish.publisher import PublishSettings, classify, publish
-from tooling.publish.sink import Fault, FaultPlan, Sink, start_in_thread
+from tooling_testing.sink import Fault, FaultPlan, Sink, start_in_thread
 
 REGION = "us-east-1"
 BUS = "http-bus"

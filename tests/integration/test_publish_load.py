@@ -16,7 +16,7 @@ from tooling.outputs import OUTPUT_NAMES
 from tooling.publish.http_bus import HttpBus
 from tooling.publish.load import percentile, run_load
 from tooling.publish.publisher import PublishSettings
-from tooling.publish.sink import Sink, start_in_thread
+from tooling_testing.sink import Sink, start_in_thread
 
 REGION = "us-east-1"
 

@@ -24,7 +24,7 @@ from tooling.publish.events import CONTENT_CHUNK, EventFactory
 from tooling.publish.http_bus import HttpBus
 from tooling.publish.processes import publish_generated, split
 from tooling.publish.publisher import PublishSettings
-from tooling.publish.sink import Fault, FaultPlan, Sink, start_in_thread
+from tooling_testing.sink import Fault, FaultPlan, Sink, start_in_thread
 
 REGION = "us-east-1"
 BUS = "proc-bus"

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from tooling.deploy.ci_roles.authorizations import Call, UnmappedCallError, authorizations
-from tooling.deploy.e2e.api_requests import parse
-from tooling.deploy.e2e.recorder import Recorder, step_key
+from tooling_testing.checks.api_requests import parse
+from tooling_testing.checks.recorder import Recorder, step_key
 
 ACCOUNT = "123456789012"
 KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/0f0f0f0f-0000-4000-8000-000000000001"

@@ -1,5 +1,5 @@
 """`tooling publish ...` with [failover] deployed sends PutEvents through the global endpoint: what goes on the
-wire, recorded by tooling.publish.sink standing in for the endpoint URL (AWS_ENDPOINT_URL, as for an emulator:
+wire, recorded by tooling_testing.sink standing in for the endpoint URL (AWS_ENDPOINT_URL, as for an emulator:
 botocore then sends the EndpointId call to that URL, signed SigV4a). moto does not know global endpoints; the
 boto3 engine's request is the one botocore builds, so the sink shows what botocore sends.
 
@@ -27,7 +27,7 @@ import tooling.clients
 from tooling.cli import errors
 from tooling.cli.app import app
 from tooling.outputs import OUTPUT_NAMES
-from tooling.publish.sink import Fault, FaultPlan, Sink, start_in_thread
+from tooling_testing.sink import Fault, FaultPlan, Sink, start_in_thread
 
 PRIMARY, SECONDARY = "us-east-1", "us-west-2"
 BUS = "shop-prod-abc123-bus"

@@ -24,7 +24,7 @@ import tooling.clients
 from tooling.outputs import OUTPUT_NAMES
 from tooling.publish.events import CONTENT_CHUNK, EventFactory, apportion, parse_mix
 from tooling.publish.publisher import Publisher, PublishSettings
-from tooling.publish.sink import Sink, start_in_thread
+from tooling_testing.sink import Sink, start_in_thread
 
 REGION = "us-east-1"
 Entry = dict[str, Any]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tooling.deploy.e2e import compat, provider
-from tooling.deploy.e2e.inspection import dashboard_problems
 from tooling.errors import UnavailableError
+from tooling_testing.checks.inspection import dashboard_problems
+from tooling_testing.harness import compat, provider
 
 HCL = """\
 resource "aws_cloudwatch_event_archive" "this" {
@@ -196,7 +196,7 @@ def test_too_old_a_terraform_is_one_line_and_exit_3(tmp_path: Path) -> None:
 def test_missing_moto_is_unavailable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import importlib.util
 
-    from tooling.deploy.e2e import server
+    from tooling_testing.emulator import server
 
     real = importlib.util.find_spec
     monkeypatch.setattr(

@@ -11,6 +11,11 @@ no import cycle between modules, and no arrow upward across the seams.
     patterns/                    the pattern engine (below config: validation uses it) and the routing preview
     config, naming, outputs, workspace, errors, clients, order_workflow, envlock, webhook: the shared contracts
 
+The test machinery (tooling_testing/: the e2e emulator, its checks and harness, the PutEvents sink) sits
+outside the product: it may import `tooling`, while `tooling` never imports it, except tooling/cli/e2e.py,
+which loads the harness when `tooling e2e` runs. Inside it, the emulator may use the checks (authorization
+and the recorder run in the server's process), the harness both, the checks neither.
+
 The graph is read from the source (ast), so it sees imports inside functions, under TYPE_CHECKING and through
 `importlib.import_module("literal")` too. Importing a module from outside its package also runs the package's
 `__init__`, so such an import counts as an arrow to that `__init__` as well.
@@ -25,7 +30,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-ROOTS = {"tooling": REPO / "tooling", "event_processors": REPO / "lambda_src" / "event_processors"}
+ROOTS = {
+    "tooling": REPO / "tooling",
+    "tooling_testing": REPO / "tooling_testing",
+    "event_processors": REPO / "lambda_src" / "event_processors",
+}
 
 CONTRACTS = {
     "config",
@@ -49,7 +58,6 @@ ALLOWED: dict[str, set[str]] = {
     "publish": {"contracts"},
     "observe": {"contracts"},
     "access": {"contracts"},
-    # deploy/e2e: the emulator delivers only the hops the access evaluator allows.
     "deploy": {"contracts", "publish", "access"},
     "failover": {"contracts", "publish", "observe"},
     "local": {"contracts", "patterns", "patterns-engine", "publish", "observe", "deploy", "failover"},
@@ -70,6 +78,17 @@ ALLOWED: dict[str, set[str]] = {
     "package": set(),
 }
 PATTERNS_ENGINE_MAY_IMPORT = {"tooling.errors", "tooling.strict_json"}
+TESTING = "tooling_testing"
+# The one way in from the product: `tooling e2e` runs the harness (and the package __init__s on the way).
+TESTING_ENTRY = ("tooling.cli.e2e", f"{TESTING}.harness")
+# Which parts of tooling_testing a part may import (besides itself); every part may import tooling.
+TESTING_ALLOWED: dict[str, set[str]] = {
+    "emulator": {"checks"},  # deliveries obey checks/authorization.py; checks/recorder.py logs the calls
+    "checks": set(),
+    "harness": {"emulator", "checks"},
+    "sink": set(),
+    "package": set(),
+}
 
 
 def module_name(root: str, path: Path) -> str:
@@ -179,6 +198,25 @@ def group(module: str) -> str:
     return parts[1]
 
 
+def machinery_part(module: str) -> str:
+    """emulator, checks, harness, sink, or package (tooling_testing itself)."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "package"
+
+
+def machinery_arrow_ok(module: str, target: str) -> bool:
+    """Whether an arrow that starts or ends in the test machinery keeps its boundary."""
+    if group(module) != TESTING:  # the product reaches it only through `tooling e2e`
+        entry, harness = TESTING_ENTRY
+        return module == entry and (target in (TESTING, harness) or target.startswith(harness + "."))
+    if target == "tooling" or target.startswith("tooling."):
+        return True
+    if group(target) != TESTING:
+        return False
+    mine, theirs = machinery_part(module), machinery_part(target)
+    return theirs == mine or theirs == "package" or theirs in TESTING_ALLOWED[mine]
+
+
 def upward_arrows(graph: Mapping[str, set[str]]) -> list[str]:
     wrong = []
     for module, targets in sorted(graph.items()):
@@ -187,6 +225,10 @@ def upward_arrows(graph: Mapping[str, set[str]]) -> list[str]:
         mine = group(module)
         for target in sorted(targets):
             theirs = group(target)
+            if TESTING in (mine, theirs):
+                if not machinery_arrow_ok(module, target):
+                    wrong.append(f"{module} ({mine}) imports {target} ({theirs})")
+                continue
             if target == "tooling" or (theirs == mine and mine != "patterns-engine"):
                 continue
             if mine == "patterns-engine":
@@ -240,6 +282,17 @@ def test_the_top_holds_only_the_shared_contracts_and_the_choice() -> None:
     assert top == CONTRACTS | {"__init__", "__main__", "targets"}
 
 
+def test_the_product_reaches_the_test_machinery_only_through_tooling_e2e(graph: dict[str, set[str]]) -> None:
+    importers = {
+        module
+        for module, targets in graph.items()
+        if group(module) != TESTING and any(group(t) == TESTING for t in targets)
+    }
+
+    assert importers == {"tooling.cli.e2e"}
+    assert any(m.startswith(f"{TESTING}.emulator.") for m in graph)  # the package is read, not skipped
+
+
 def test_lambda_code_never_imports_tooling(graph: dict[str, set[str]]) -> None:
     lambda_imports = {t for m, ts in graph.items() if m.startswith("event_processors") for t in ts}
 
@@ -256,3 +309,25 @@ def test_the_check_finds_a_cycle_and_an_upward_arrow() -> None:
 
     assert cycles(graph) == [["tooling.config", "tooling.naming"]]
     assert upward_arrows(graph) == ["tooling.publish.bus (publish) imports tooling.local (local)"]
+
+
+def test_the_check_finds_an_arrow_across_the_test_machinery_boundary() -> None:
+    graph = {
+        "tooling.cli.e2e": {"tooling_testing", "tooling_testing.harness", "tooling_testing.harness.run"},
+        "tooling.publish.bus": {"tooling_testing.sink"},
+        "tooling.cli.monitor": {"tooling_testing.harness.run"},
+        "tooling.cli.access": {"tooling_testing.checks.authorization"},
+        "tooling_testing.harness.run": {"tooling.deploy.terraform", "tooling_testing.emulator.server"},
+        "tooling_testing.emulator.moto_patches": {"tooling_testing.checks.authorization", "tooling.access"},
+        "tooling_testing.checks.recorder": {"tooling_testing.emulator.server"},
+        "tooling_testing.sink": {"event_processors.processor"},
+    }
+
+    assert upward_arrows(graph) == [
+        "tooling.cli.access (cli) imports tooling_testing.checks.authorization (tooling_testing)",
+        "tooling.cli.monitor (cli) imports tooling_testing.harness.run (tooling_testing)",
+        "tooling.publish.bus (publish) imports tooling_testing.sink (tooling_testing)",
+        "tooling_testing.checks.recorder (tooling_testing) imports tooling_testing.emulator.server"
+        " (tooling_testing)",
+        "tooling_testing.sink (tooling_testing) imports event_processors.processor (event_processors)",
+    ]

@@ -28,7 +28,7 @@ def e2e(
 
     Example: tooling e2e --env dev --env prod
     """
-    from tooling.deploy.e2e.harness import run_e2e  # the dev extra's tools load only for this command
+    from tooling_testing.harness.run import run_e2e  # the dev extra's tools load only for this command
 
     results = run_e2e(project_root(), envs or ["dev"], apply=not plan_only, count=count, port=port, keep=keep)
     if json_out:

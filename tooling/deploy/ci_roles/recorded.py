@@ -45,7 +45,7 @@ def normalise(
                 entry = entries.setdefault(key, {"role": who, **data, "count": 0})
                 entry["count"] += 1
     return {
-        "about": "Authorizations the e2e run recorded (tooling/deploy/e2e/role_calls.py); placeholders "
+        "about": "Authorizations the e2e run recorded (tooling_testing/checks/role_calls.py); placeholders "
         "{account} and {suffix}; refresh with `tooling e2e --keep` (logs/ci-calls-<env>.json).",
         "calls": sorted(entries.values(), key=lambda e: (e["role"], e["call"], e["action"], e["resource"])),
     }

@@ -1,4 +1,4 @@
-"""The moto server of the e2e run: `python -m tooling.deploy.e2e.emulator [--port N]`.
+"""The moto server of the e2e run: `python -m tooling_testing.emulator [--port N]`.
 
 It serves moto's own WSGI app with the patches of moto_patches.py applied in this process and the Schemas
 and global-endpoints stand-ins in front, on 127.0.0.1. Port 0 (the default) takes a free port; the first line printed is
@@ -16,9 +16,9 @@ import sys
 import time
 from typing import Any
 
-from tooling.deploy.e2e import function_runner
-from tooling.deploy.e2e.endpoints_api import GlobalEndpoints
-from tooling.deploy.e2e.schemas_api import SCOPE, SchemasApi
+from tooling_testing.emulator import function_runner
+from tooling_testing.emulator.endpoints_api import GlobalEndpoints
+from tooling_testing.emulator.schemas_api import SCOPE, SchemasApi
 
 
 def _front(app: Any) -> Any:
@@ -76,7 +76,7 @@ def _log(environ: dict[str, Any], body: bytes, status: str, seconds: float, note
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tooling.deploy.e2e.emulator")
+    parser = argparse.ArgumentParser(prog="python -m tooling_testing.emulator")
     parser.add_argument("--port", type=int, default=0)
     # The recorded steps' calls (recorder.py), for the CI roles' check; none when absent.
     parser.add_argument("--calls", default=None)
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: moto[server] is not installed ({exc})", file=sys.stderr)
         return 3
 
-    from tooling.deploy.e2e import moto_patches
+    from tooling_testing.emulator import moto_patches
 
     if moto.__version__ != moto_patches.MOTO_VERSION:
         print(
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.calls:
         from pathlib import Path
 
-        from tooling.deploy.e2e.recorder import Recorder
+        from tooling_testing.checks.recorder import Recorder
 
         app = Recorder(app, Path(args.calls))
     app = _front(app)
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, SystemExit):  # werkzeug prints why and exits 1 when the port is taken
         print(f"error: cannot listen on 127.0.0.1:{args.port}: the port is in use", file=sys.stderr)
         return 4
-    from tooling.deploy.e2e import authorization
+    from tooling_testing.checks import authorization
 
     authorization.set_endpoint(f"http://127.0.0.1:{server.server_address[1]}")
     function_runner.set_endpoint(f"http://127.0.0.1:{server.server_address[1]}")

@@ -92,7 +92,7 @@ def replica_bus(account: str, region: str, bus_name: str) -> str | None:
 def receiving_region(endpoint: dict[str, Any]) -> str:
     """Where the endpoint puts events now: the home region while its health check is healthy, else the
     secondary route (AWS: failover when the Route 53 health check reports unhealthy)."""
-    from tooling.deploy.e2e import health_checks
+    from tooling_testing.emulator import health_checks
 
     failover = endpoint["RoutingConfig"]["FailoverConfig"]
     match = _HEALTH_CHECK_ARN.match(failover["Primary"]["HealthCheck"])
@@ -253,7 +253,7 @@ def _validate(account: str, region: str, endpoint: dict[str, Any]) -> None:
     match = _HEALTH_CHECK_ARN.match(health_check)
     if match is None:
         raise ApiError("ValidationException", f"'{health_check}' is not a Route 53 health check ARN.")
-    from tooling.deploy.e2e import health_checks
+    from tooling_testing.emulator import health_checks
 
     if not health_checks.exists(account, match.group("id")):
         raise ApiError("ValidationException", f"The health check {health_check} does not exist.")

@@ -27,7 +27,7 @@ def patch() -> str:
     mock_random = importlib.import_module("moto.moto_api._internal").mock_random
     Backend, backends = events.EventsBackend, events.events_backends
     put_events = Backend.put_events
-    from tooling.deploy.e2e import endpoints_api
+    from tooling_testing.emulator import endpoints_api
 
     def replicate(self: Any, event: dict[str, Any], other_region: str, bus_name: str) -> None:
         bus = backends[self.account_id][other_region].event_buses.get(bus_name)

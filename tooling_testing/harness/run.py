@@ -33,8 +33,12 @@ from pathlib import Path
 from typing import Any, get_args
 
 from tooling.config import EndpointService, load_config
-from tooling.deploy.e2e import compat, faults, provider, role_calls
-from tooling.deploy.e2e.inspection import (
+from tooling.deploy.terraform import find_binary
+from tooling.errors import TerraformError, ToolingError, UnavailableError
+from tooling.publish.aws_samples import aws_service_event
+from tooling.workspace import Workspace
+from tooling_testing.checks import role_calls
+from tooling_testing.checks.inspection import (
     archive_event_count,
     archive_records,
     consumer_problems,
@@ -44,11 +48,8 @@ from tooling.deploy.e2e.inspection import (
     leftovers,
     queue_depth,
 )
-from tooling.deploy.e2e.server import functions_running, moto_server, run_group
-from tooling.deploy.terraform import find_binary
-from tooling.errors import TerraformError, ToolingError, UnavailableError
-from tooling.publish.aws_samples import aws_service_event
-from tooling.workspace import Workspace
+from tooling_testing.emulator.server import functions_running, moto_server, run_group
+from tooling_testing.harness import compat, faults, provider
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 # Variables that would send a child to a real account or profile instead of the emulator.

@@ -24,8 +24,8 @@ from tooling.deploy.ci_roles.authorizations import Authorization, Call, Unmapped
 from tooling.deploy.ci_roles.check import CallsResult, check_calls
 from tooling.deploy.ci_roles.recorded import normalise
 from tooling.deploy.ci_roles.render import Inputs, RolePolicies, render
-from tooling.deploy.e2e.api_requests import UnparsedRequestError, parse
-from tooling.deploy.e2e.recorder import step_key
+from tooling_testing.checks.api_requests import UnparsedRequestError, parse
+from tooling_testing.checks.recorder import step_key
 
 ACCOUNT = "123456789012"  # moto's account for any access key it does not know
 PLAN_STEPS = ("plan", "replan")

@@ -1,4 +1,4 @@
-"""Start and stop the e2e moto server (tooling.deploy.e2e.emulator) as a child process."""
+"""Start and stop the e2e moto server (tooling_testing.emulator) as a child process."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def moto_server(log_path: Path, port: int = 0, calls: Path | None = None) -> Ite
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tooling.deploy.e2e.emulator", "--port", str(port),
+            [sys.executable, "-m", "tooling_testing.emulator", "--port", str(port),
              *(["--calls", str(calls)] if calls else [])],
             stdout=subprocess.PIPE, stderr=log, text=True, start_new_session=True,
         )  # fmt: skip
@@ -78,7 +78,7 @@ def _switch_functions(url: str, run: bool) -> None:
     import json
     import urllib.request
 
-    from tooling.deploy.e2e.function_runner import SWITCH_PATH
+    from tooling_testing.emulator.function_runner import SWITCH_PATH
 
     request = urllib.request.Request(url + SWITCH_PATH, method="POST", data=json.dumps({"run": run}).encode())
     with urllib.request.urlopen(request, timeout=30) as answer:

@@ -7,7 +7,7 @@ path without AWS: keep-alive HTTP/1.1, one answer per request with one result pe
 failed entries come back. It accepts any signature: checking SigV4 is AWS's job, not a benchmark's.
 
 Run it in its own process so its CPU is not the client's:
-    python -m tooling.publish.sink [--port 0]     # prints "PORT <n>" once listening
+    python -m tooling_testing.sink [--port 0]     # prints "PORT <n>" once listening
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""In-process fixes for the gaps of moto 5.2.5 that real Terraform runs into, applied by emulator.py.
+"""In-process fixes for the gaps of moto 5.2.5 that real Terraform runs into, applied by emulator/__main__.py.
 
 Each patch makes moto answer as AWS does for one behaviour the provider depends on; none changes what
 Terraform is asked to do. README ("The AWS path without an account") lists them.
@@ -22,7 +22,7 @@ def apply_all() -> list[str]:
     """Apply every patch; return one line per patch saying what it covers."""
     # Regional failover (a global endpoint, its health check, replication, global tables): modules of
     # their own, as the endpoints API is (endpoints_api.py).
-    from tooling.deploy.e2e import function_runner, global_tables, health_checks, replication
+    from tooling_testing.emulator import function_runner, global_tables, health_checks, replication
 
     patches = (
         _lambda_without_docker, _sqs_attributes, _lambda_configuration, _sfn_calls, _events_targets,
@@ -150,7 +150,7 @@ def _events_targets() -> str:
     sqs_backends = _moto("moto.sqs.models").sqs_backends
     cloudwatch_backends = _moto("moto.cloudwatch.models").cloudwatch_backends
     parse_arn = _moto("moto.utilities.arns").parse_arn
-    from tooling.deploy.e2e import authorization
+    from tooling_testing.checks import authorization
 
     send_to_targets = Rule.send_to_targets
 
@@ -361,7 +361,7 @@ def _sns_lambda_authorized() -> str:
     sqs_backends = _moto("moto.sqs.models").sqs_backends
     cloudwatch_backends = _moto("moto.cloudwatch.models").cloudwatch_backends
     publish = Subscription.publish
-    from tooling.deploy.e2e import authorization
+    from tooling_testing.checks import authorization
 
     def authorized_publish(self: Any, message: str, message_id: str, *args: Any, **kwargs: Any) -> None:
         # moto invokes a subscribed function whatever its policy says. SNS needs the function's permission

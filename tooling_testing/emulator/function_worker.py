@@ -1,4 +1,4 @@
-"""One warm "container" of function_runner.py: `python -m tooling.deploy.e2e.function_worker MODULE.HANDLER`.
+"""One warm "container" of function_runner.py: `python -m tooling_testing.emulator.function_worker MODULE.HANDLER`.
 
 Reads one JSON request a line on stdin ({"event", "request_id", "timeout"}), calls the handler with the event
 and a Lambda-like context, writes one JSON answer a line ({"ok": true, "result"} or {"ok": false, "error"})

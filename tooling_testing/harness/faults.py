@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tooling.deploy.e2e.inspection import client
+from tooling_testing.checks.inspection import client
 
 Outputs = dict[str, Any]
 

@@ -3,7 +3,7 @@ consumers' effects: the event store items it counts).
 
 moto without Docker records an invocation and answers with its payload: no code runs, so nothing the stack's
 functions write (the event store, the idempotency table) ever appears. Between `POST /_e2e/functions
-{"run": true}` and `{"run": false}` (harness.py turns it on around the drill only, so every other e2e check
+{"run": true}` and `{"run": false}` (harness/run.py turns it on around the drill only, so every other e2e check
 keeps what it was written against), each invocation of a Python zip function instead runs its handler:
 
 - in a worker process per function and code version, kept warm as a Lambda container is (imports and
@@ -60,7 +60,7 @@ def set_running(run: bool) -> None:
 
 
 class Worker:
-    """One warm process running one function version's handler (tooling/deploy/e2e/function_worker.py)."""
+    """One warm process running one function version's handler (tooling_testing/emulator/function_worker.py)."""
 
     def __init__(self, function: Any, code_dir: Path) -> None:
         env = {
@@ -80,7 +80,7 @@ class Worker:
         self.lock = threading.Lock()
         self.busy = False  # reserved by worker_for for one invocation; released by release()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tooling.deploy.e2e.function_worker", str(function.handler)],
+            [sys.executable, "-m", "tooling_testing.emulator.function_worker", str(function.handler)],
             cwd=code_dir, env={**env, "PYTHONPATH": os.pathsep.join([str(code_dir), _tooling_path()])},
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=sys.stderr, text=True,
         )  # fmt: skip
@@ -130,9 +130,9 @@ def _read_line(stream: IO[str], timeout: float) -> str:
 
 def _tooling_path() -> str:
     """Where this package is imported from (the worker module lives there too)."""
-    import tooling
+    import tooling_testing
 
-    return str(Path(tooling.__file__).resolve().parent.parent)
+    return str(Path(tooling_testing.__file__).resolve().parent.parent)
 
 
 def _code_dir(function: Any) -> Path:
