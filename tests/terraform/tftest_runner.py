@@ -3,8 +3,8 @@
 The copy keeps the checkout clean (init writes .terraform/ and a lock file next to the module) and lets the
 v6-only arguments that the installed hashicorp/aws lacks be dropped, exactly as `make e2e` does: the
 provider comes from wherever Terraform's own rules find it, else from a filesystem mirror on the machine
-(tooling.deploy.e2e.provider), and the installed provider's schema decides what is removed
-(tooling.deploy.e2e.compat).
+(tooling_testing.harness.provider), and the installed provider's schema decides what is removed
+(tooling_testing.harness.compat).
 
 The render providers of the test files get fake credentials; AWS_ENDPOINT_URL points every AWS call at a
 closed local port, so a resource a test forgot to override fails at once instead of reaching out.
@@ -24,7 +24,7 @@ from pathlib import Path
 import hcl2
 import pytest
 
-from tooling.deploy.e2e import compat, provider
+from tooling_testing.harness import compat, provider
 from tooling.deploy.terraform import find_binary
 from tooling.errors import TerraformError, UnavailableError
 
