@@ -24,9 +24,9 @@ from pathlib import Path
 import hcl2
 import pytest
 
-from tooling_testing.harness import compat, provider
 from tooling.deploy.terraform import find_binary
 from tooling.errors import TerraformError, UnavailableError
+from tooling_testing.harness import compat, provider
 
 MODULES = Path(__file__).resolve().parents[2] / "terraform" / "modules"
 MIN_VERSION = (1, 7, 0)  # mock_provider, override_resource/override_data and run-level providers
