@@ -55,10 +55,12 @@ def test_every_workflow_resource_is_counted_by_create_workflow() -> None:
 
 
 def test_the_workflow_exists_only_when_a_rule_targets_it() -> None:
-    root = modules()["root"]
+    stack = modules()["region_stack"]
 
-    assert 'target.target == "order-workflow"' in root.locals["create_workflow"]
-    assert root.module_calls["workflows"]["create_workflow"] == "${local.create_workflow}"
+    assert 'target.target == "order-workflow"' in stack.locals["create_workflow"]
+    # The region's own routing table (the secondary's leaves targets out), not the environment's.
+    assert "values(local.rules)" in stack.locals["create_workflow"]
+    assert stack.module_calls["workflows"]["create_workflow"] == "${local.create_workflow}"
 
 
 def test_state_machine_is_express_with_a_jsonencoded_definition_tracing_and_logging_without_data() -> None:
@@ -211,7 +213,7 @@ def test_target_role_is_assumed_by_eventbridge_only_for_the_rules_that_target_th
     assert role["policy_json"] == "${one(data.aws_iam_policy_document.target[*].json)}"
     # lookup(): an environment whose routing table has no workflow rule must still plan (no such key then).
     assert (
-        modules()["root"].module_calls["workflows"]["rule_arns"]
+        modules()["region_stack"].module_calls["workflows"]["rule_arns"]
         == '${lookup(module.routing.rule_arns_by_target, "order-workflow", [])}'
     )
 
@@ -224,12 +226,12 @@ def test_target_role_may_only_start_executions_of_this_state_machine() -> None:
 
 
 def test_routing_resolves_the_workflow_and_gives_a_role_only_to_targets_that_need_one() -> None:
-    root = modules()["root"]
+    stack = modules()["region_stack"]
     target = modules()["routing"].resource("aws_cloudwatch_event_target", "this")
 
-    assert "module.workflows.state_machine_arns" in root.locals["target_arns"]
+    assert "module.workflows.state_machine_arns" in stack.locals["target_arns"]
     assert (
-        root.module_calls["routing"]["target_role_arns"]
+        stack.module_calls["routing"]["target_role_arns"]
         == "${merge(module.workflows.target_role_arns, module.event_archive.target_role_arns)}"
     )
     assert target.attr("role_arn") == "${lookup(var.target_role_arns, each.value.target, null)}"
@@ -254,7 +256,7 @@ def test_failed_and_timed_out_executions_raise_alarms(name: str, metric: str) ->
     assert alarm.body["dimensions"] == {"StateMachineArn": "${each.value}"}
     assert alarm.body["threshold"] == 1
     assert alarm.attr("alarm_actions") == ["${aws_sns_topic.this.arn}"]
-    assert modules()["root"].module_calls["monitoring"]["state_machine_arns"] == (
+    assert modules()["region_stack"].module_calls["monitoring"]["state_machine_arns"] == (
         "${module.workflows.state_machine_arns}"
     )
 

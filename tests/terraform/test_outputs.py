@@ -38,11 +38,13 @@ def test_outputs_are_discrete_values_never_whole_resources() -> None:
 
 
 def test_dead_letter_queue_urls_has_one_key_per_queue() -> None:
-    root, processors = modules()["root"], modules()["processors"]
-    expression = root.locals["dead_letter_queues"]
+    root, stack, processors = modules()["root"], modules()["region_stack"], modules()["processors"]
+    expression = stack.locals["dead_letter_queues"]
 
-    fixed_keys = map_literal_keys(expression)
-    per_function = "module.processors.dead_letter_queues" in expression
+    fixed_keys = {key for key in ("events", "batch-queue", "notifications") if f"{key} = {{" in expression}
+    per_function = "local.function_dlqs" in expression and "module.processors[0].dead_letter_queues" in str(
+        stack.locals["function_dlqs"]
+    )
     # Only the asynchronously invoked functions have one; the batch processor's failures stay in its queue.
     dlq_per_function = (
         processors.resource("aws_sqs_queue", "dlq").body["for_each"] == "${local.async_functions}"
@@ -57,7 +59,8 @@ def test_dead_letter_queue_urls_has_one_key_per_queue() -> None:
         "notifier",
         "analytics",
     }
-    assert "local.dead_letter_queues" in root.outputs["dead_letter_queue_urls"]["value"]
+    assert "local.dead_letter_queues" in stack.outputs["dead_letter_queue_urls"]["value"]
+    assert root.outputs["dead_letter_queue_urls"]["value"] == "${module.primary.dead_letter_queue_urls}"
 
 
 def test_function_maps_are_keyed_by_logical_function_name() -> None:
@@ -65,4 +68,6 @@ def test_function_maps_are_keyed_by_logical_function_name() -> None:
 
     assert processors.resource("aws_lambda_function", "this").body["for_each"] == "${var.functions}"
     assert processors.resource("aws_cloudwatch_log_group", "function").body["for_each"] == "${var.functions}"
-    assert modules()["root"].module_calls["processors"]["functions"] == "${var.functions}"
+    assert modules()["region_stack"].module_calls["processors"]["functions"] == "${var.functions}"
+    for region in ("primary", "secondary"):
+        assert modules()["root"].module_calls[region]["functions"] == "${var.functions}"

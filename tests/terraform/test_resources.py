@@ -34,7 +34,7 @@ def test_function_environment_carries_the_powertools_settings() -> None:
     assert "POWERTOOLS_SERVICE_NAME = key" in locals_["environment"]
     assert modules()["processors"].variables["metrics_namespace"]["default"] == '"EcommerceEvents"'
     assert per_function["processor"] == {"HIGH_VALUE_THRESHOLD": "${tostring(var.high_value_threshold)}"}
-    assert "IDEMPOTENCY_TABLE = aws_dynamodb_table.idempotency.name" in per_function["notifier"]
+    assert "IDEMPOTENCY_TABLE = local.idempotency_table.name" in per_function["notifier"]
     # The webhook parameter's name, never the URL (a secret the notifier reads from SSM at run time).
     assert (
         "var.webhook_parameter == null ? {} : {WEBHOOK_PARAMETER = var.webhook_parameter}"
@@ -58,7 +58,6 @@ DEAD_LETTER_QUEUES = {
     ("messaging", "batch_dlq"),
     ("messaging", "events_dlq"),
     ("processors", "dlq"),
-    ("replication", "dlq"),
 }
 
 
@@ -93,7 +92,7 @@ def test_batch_queue_long_polls_and_redrives() -> None:
     batch = modules()["messaging"].resource("aws_sqs_queue", "batch").body
 
     assert batch["receive_wait_time_seconds"] == 20
-    assert "aws_sqs_queue.batch_dlq.arn" in batch["redrive_policy"]
+    assert "aws_sqs_queue.batch_dlq[0].arn" in batch["redrive_policy"]
 
 
 def test_archive_keeps_every_event_of_the_bus() -> None:
@@ -169,11 +168,13 @@ def test_batch_queue_alarms_on_the_age_of_its_oldest_message() -> None:
 
 
 def test_alarm_email_subscribes_to_the_operations_topic_only_when_set() -> None:
-    root, monitoring = modules()["root"], modules()["monitoring"]
+    root, stack, monitoring = modules()["root"], modules()["region_stack"], modules()["monitoring"]
     subscription = monitoring.resource("aws_sns_topic_subscription", "email").body
 
     assert root.variables["alarm_email"]["default"] is None
-    assert root.module_calls["monitoring"]["alarm_email"] == "${var.alarm_email}"
+    # Both regions' alarms mail the same address: each region alarms on its own resources.
+    assert [root.module_calls[r]["alarm_email"] for r in ("primary", "secondary")] == ["${var.alarm_email}"] * 2
+    assert stack.module_calls["monitoring"]["alarm_email"] == "${var.alarm_email}"
     assert monitoring.locals["create_email_subscription"] == "${var.alarm_email != null}"
     assert subscription["count"] == "${local.create_email_subscription ? 1 : 0}"
     assert subscription["topic_arn"] == "${aws_sns_topic.this.arn}"
@@ -189,8 +190,8 @@ def test_each_function_has_its_async_invoke_config_from_the_environment_file() -
     assert config["function_name"] == "${aws_lambda_function.this[each.key].function_name}"
     assert config["maximum_retry_attempts"] == "${each.value.maximum_retry_attempts}"
     assert config["maximum_event_age_in_seconds"] == "${each.value.maximum_event_age_seconds}"
-    # The same settings, with AWS's defaults, in the root's and the module's typed `functions`.
-    for module in (modules()["root"], processors):
+    # The same settings, with AWS's defaults, in the root's, the region stack's and the module's `functions`.
+    for module in (modules()["root"], modules()["region_stack"], processors):
         functions_type = str(module.variables["functions"]["type"])
         assert "maximum_retry_attempts" in functions_type and "optional(number, 2)" in functions_type
         assert "maximum_event_age_seconds" in functions_type and "optional(number, 21600)" in functions_type

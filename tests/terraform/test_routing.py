@@ -17,12 +17,15 @@ ENVIRONMENTS = sorted((REPO / "environments").glob("*.toml"))
 
 
 def _resolvable_targets(function_keys: set[str]) -> set[str]:
-    """Logical names root's local.target_arns maps: the function keys, the literal topic/queue keys, the
-    workflow module's state machines (keyed order-workflow) and the event archive's stream (s3-archive)."""
-    expression = modules()["root"].locals["target_arns"]
-    assert expression.startswith("${merge(module.processors.function_arns,")
-    assert expression.endswith(", module.workflows.state_machine_arns, module.event_archive.stream_arns)}")
-    return function_keys | map_literal_keys(expression) | {"order-workflow", "s3-archive"}
+    """Logical names region_stack's local.target_arns maps: the function keys, the literal topic/queue keys,
+    the workflow module's state machines (keyed order-workflow) and the event archive's stream (s3-archive)."""
+    expression = modules()["region_stack"].locals["target_arns"]
+    assert expression.startswith("${var.consumers ? merge(local.function_arns,")
+    assert expression.endswith(
+        ", module.workflows.state_machine_arns, module.event_archive.stream_arns) : tomap({})}"
+    )
+    literal = expression[expression.index("merge(") :]
+    return function_keys | map_literal_keys(literal) | {"order-workflow", "s3-archive"}
 
 
 @pytest.mark.parametrize("env_file", ENVIRONMENTS, ids=lambda p: p.stem)
@@ -65,17 +68,17 @@ def test_rules_and_targets_are_on_the_custom_bus() -> None:
     target = routing.resource("aws_cloudwatch_event_target", "this")
 
     assert rule.body["event_bus_name"] == target.body["event_bus_name"] == "${var.event_bus_name}"
-    assert modules()["root"].module_calls["routing"]["event_bus_name"] == "${module.event_bus.name}"
+    assert modules()["region_stack"].module_calls["routing"]["event_bus_name"] == "${module.event_bus.name}"
 
 
 def test_only_targets_listed_in_target_role_arns_get_an_iam_role() -> None:
     target = modules()["routing"].resource("aws_cloudwatch_event_target", "this")
-    root = modules()["root"]
+    stack = modules()["region_stack"]
 
     assert target.attr("role_arn") == "${lookup(var.target_role_arns, each.value.target, null)}"
     # Lambda, SNS and SQS targets are authorised by resource policies; only the workflow hands in a role.
     assert (
-        root.module_calls["routing"]["target_role_arns"]
+        stack.module_calls["routing"]["target_role_arns"]
         == "${merge(module.workflows.target_role_arns, module.event_archive.target_role_arns)}"
     )
 

@@ -32,23 +32,24 @@ def test_each_schema_is_a_draft4_document_from_the_variable() -> None:
 
 
 def test_discoverer_is_off_by_default_and_refused_on_a_bus_with_a_customer_managed_key() -> None:
-    registry, root = modules()["schema_registry"], modules()["root"]
+    registry, stack = modules()["schema_registry"], modules()["region_stack"]
     discoverer = registry.resource("aws_schemas_discoverer", "this").body
     (precondition,) = discoverer["lifecycle"][0]["precondition"]
 
     assert discoverer["count"] == "${var.create_discoverer ? 1 : 0}"
     assert registry.variables["create_discoverer"]["default"] is False
     assert precondition["condition"] == "${var.event_bus_kms_key_arn == null}"
-    assert root.module_calls["schema_registry"]["event_bus_kms_key_arn"] == "${module.messaging.kms_key_arn}"
+    assert stack.module_calls["schema_registry"]["event_bus_kms_key_arn"] == "${module.messaging.kms_key_arn}"
 
 
-def test_root_passes_the_schema_settings_through() -> None:
-    call = modules()["root"].module_calls["schema_registry"]
+def test_the_primary_alone_creates_the_registry_from_the_schema_settings() -> None:
+    call = modules()["region_stack"].module_calls["schema_registry"]
 
-    assert call["schemas"] == "${var.schemas}"
-    assert call["create_registry"] == "${var.schema_registry.registry}"
-    assert call["create_discoverer"] == "${var.schema_registry.discoverer}"
+    assert call["schemas"] == "${var.primary ? var.schemas : {}}"
+    assert call["create_registry"] == "${var.primary && var.schema_registry.registry}"
+    assert call["create_discoverer"] == "${var.primary && var.schema_registry.discoverer}"
     assert call["event_bus_arn"] == "${module.event_bus.arn}"
+    assert modules()["root"].module_calls["secondary"]["primary"] is False
 
 
 def test_tfvars_carry_one_schema_per_file_under_names_terraform_accepts() -> None:
