@@ -21,7 +21,11 @@ def test_only_the_notifications_topic_may_send_to_the_dlq() -> None:
     assert allow.actions == ["sqs:SendMessage"]
     assert allow.principals == [{"type": "Service", "identifiers": ["sns.amazonaws.com"]}]
     assert allow.conditions == [
-        {"test": "ArnEquals", "variable": "aws:SourceArn", "values": ["${aws_sns_topic.notifications[0].arn}"]}
+        {
+            "test": "ArnEquals",
+            "variable": "aws:SourceArn",
+            "values": ["${aws_sns_topic.notifications[0].arn}"],
+        }
     ]
 
 

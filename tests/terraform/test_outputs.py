@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from terraform_hcl import map_literal_keys, modules, unquote
+from terraform_hcl import modules, unquote
 
 from tooling.config import FUNCTION_NAMES
 from tooling.outputs import OUTPUT_NAMES

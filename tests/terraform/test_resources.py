@@ -173,7 +173,9 @@ def test_alarm_email_subscribes_to_the_operations_topic_only_when_set() -> None:
 
     assert root.variables["alarm_email"]["default"] is None
     # Both regions' alarms mail the same address: each region alarms on its own resources.
-    assert [root.module_calls[r]["alarm_email"] for r in ("primary", "secondary")] == ["${var.alarm_email}"] * 2
+    assert [root.module_calls[r]["alarm_email"] for r in ("primary", "secondary")] == [
+        "${var.alarm_email}"
+    ] * 2
     assert stack.module_calls["monitoring"]["alarm_email"] == "${var.alarm_email}"
     assert monitoring.locals["create_email_subscription"] == "${var.alarm_email != null}"
     assert subscription["count"] == "${local.create_email_subscription ? 1 : 0}"

@@ -40,7 +40,10 @@ def test_no_terraform_input_can_carry_the_webhook_url() -> None:
     root = modules()["root"]
 
     assert not [name for name in root.variables if "url" in name.lower()]
-    assert modules()["region_stack"].module_calls["processors"]["webhook_parameter"] == "${var.webhook_parameter}"
+    assert (
+        modules()["region_stack"].module_calls["processors"]["webhook_parameter"]
+        == "${var.webhook_parameter}"
+    )
     assert not [name for name in modules()["processors"].variables if "url" in name.lower()]
 
 
@@ -151,7 +154,10 @@ def test_publisher_accounts_may_put_only_the_stacks_sources() -> None:
         # ForAllValues holds vacuously without the key: a request must carry it.
         {"test": "Null", "variable": "events:source", "values": ["false"]},
     ]
-    assert modules()["region_stack"].module_calls["event_bus"]["publisher_sources"] == "${local.ecommerce_sources}"
+    assert (
+        modules()["region_stack"].module_calls["event_bus"]["publisher_sources"]
+        == "${local.ecommerce_sources}"
+    )
     # The variable requires at least one source, so the bus policy can never list none.
     validations = bus.variables["publisher_sources"]["validation"]
     assert any(v["condition"] == "${length(var.publisher_sources) > 0}" for v in validations)
