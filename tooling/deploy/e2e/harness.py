@@ -205,7 +205,7 @@ class Run:
             config = role_calls.set_boundary(path, config, boundary)
         self.regions = [
             config["region"],
-            *([config["replication"]["region"]] if "replication" in config else []),
+            *([config["failover"]["secondary_region"]] if "failover" in config else []),
         ]
         self.child_env = {k: v for k, v in os.environ.items() if k not in DROPPED}
         self.child_env.update(CREDENTIALS)
