@@ -409,9 +409,11 @@ variable "failover" {
     error_message = "failover.health_alarm.metric must be one of IngestionToInvocationStartLatency, FailedInvocations, ThrottledRules, InvocationsFailedToBeSentToDlq (AWS/Events metrics of the primary region)."
   }
 
+  # Route 53 health checks support alarms on Average, Minimum, Maximum, Sum and SampleCount only: an alarm
+  # on a percentile (an extended statistic) is refused (Route 53 API reference, AlarmIdentifier).
   validation {
-    condition     = var.failover == null || try(contains(["Average", "Maximum", "Sum", "p99"], var.failover.health_alarm.statistic), false)
-    error_message = "failover.health_alarm.statistic must be one of Average, Maximum, Sum, p99."
+    condition     = var.failover == null || try(contains(["Average", "Maximum", "Sum"], var.failover.health_alarm.statistic), false)
+    error_message = "failover.health_alarm.statistic must be one of Average, Maximum, Sum: Route 53 health checks do not support alarms on extended statistics such as p99."
   }
 
   # A sum of latencies grows with traffic, not with delay: such an alarm would fail over on a busy day.
@@ -425,9 +427,11 @@ variable "failover" {
     error_message = "failover.health_alarm.threshold must be 0 or more (milliseconds for the latency metric, a count for the others)."
   }
 
+  # AWS/Events metrics are standard resolution (one data point a minute), and Route 53 supports alarms on
+  # standard-resolution metrics only: 10 and 30 s periods (high resolution) would leave the alarm without data.
   validation {
-    condition     = var.failover == null || try(contains([10, 30], var.failover.health_alarm.period_seconds) || (var.failover.health_alarm.period_seconds >= 60 && var.failover.health_alarm.period_seconds % 60 == 0), false)
-    error_message = "failover.health_alarm.period_seconds must be 10, 30 or a multiple of 60 (CloudWatch's alarm periods)."
+    condition     = var.failover == null || try(var.failover.health_alarm.period_seconds >= 60 && var.failover.health_alarm.period_seconds % 60 == 0, false)
+    error_message = "failover.health_alarm.period_seconds must be a multiple of 60: AWS/Events metrics are standard resolution, and Route 53 health checks do not support high-resolution alarms (10 or 30 s)."
   }
 
   validation {

@@ -356,3 +356,23 @@ def test_the_failover_output_is_the_tooling_contract() -> None:
     assert value.startswith("${!local.create_failover ? null : {")
     assert set(_object_keys(value, value.index("{", 2))) == set(FailoverOutputs.model_fields)
     assert set(_object_after(value, "secondary = {")) == set(SecondaryOutputs.model_fields)
+
+
+def test_the_health_alarm_is_one_route53_can_watch() -> None:
+    """Route 53 health checks take alarms on Average, Minimum, Maximum, Sum or SampleCount of
+    standard-resolution metrics only: a p99 alarm, or a 10/30 s period on AWS/Events' one-minute metrics,
+    must stop the plan rather than fail CreateHealthCheck or leave the alarm without data."""
+    conditions = [v["condition"] for v in modules()["root"].variables["failover"]["validation"]]
+    (statistics,) = [c for c in conditions if "health_alarm.statistic)" in c]
+    (period,) = [c for c in conditions if "health_alarm.period_seconds >= 60" in c]
+    allowed = re.search(r"contains\(\[([^\]]*)\], var\.failover\.health_alarm\.statistic\)", statistics)
+
+    assert allowed is not None
+    assert {name.strip().strip('"') for name in allowed.group(1).split(",")} == {"Average", "Maximum", "Sum"}
+    assert "% 60 == 0" in period
+    module_checks = [
+        v["condition"] for v in modules()["global_endpoint"].variables["health_alarm"]["validation"]
+    ]
+    assert any('["Average", "Maximum", "Sum"]' in c for c in module_checks)
+    assert any("var.health_alarm.period_seconds % 60 == 0" in c for c in module_checks)
+    assert "extended_statistic" not in modules()["global_endpoint"].text["main.tf"]

@@ -19,8 +19,6 @@ locals {
   # The latency metric is per bus (AWS's template); the count metrics are the region's totals, which AWS
   # publishes without a dimension.
   alarm_dimensions = var.health_alarm.metric == "IngestionToInvocationStartLatency" ? { EventBusName = var.event_bus_name } : {}
-  # Percentiles are extended statistics in CloudWatch's API.
-  extended_statistic = startswith(var.health_alarm.statistic, "p") ? var.health_alarm.statistic : null
 
   # Built from names: the role's policies must exist before the endpoint that uses the role.
   endpoint_arn = "arn:${local.partition}:events:${var.primary_region}:${local.account_id}:endpoint/${var.name}"
@@ -45,8 +43,7 @@ resource "aws_cloudwatch_metric_alarm" "health" {
   namespace           = "AWS/Events"
   metric_name         = var.health_alarm.metric
   dimensions          = local.alarm_dimensions
-  statistic           = local.extended_statistic == null ? var.health_alarm.statistic : null
-  extended_statistic  = local.extended_statistic
+  statistic           = var.health_alarm.statistic
   period              = var.health_alarm.period_seconds
   evaluation_periods  = var.health_alarm.evaluation_periods
   threshold           = var.health_alarm.threshold

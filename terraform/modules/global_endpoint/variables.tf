@@ -75,8 +75,13 @@ variable "health_alarm" {
   }
 
   validation {
-    condition     = contains(["Average", "Maximum", "Sum", "p99"], var.health_alarm.statistic)
-    error_message = "health_alarm.statistic must be one of Average, Maximum, Sum, p99."
+    condition     = contains(["Average", "Maximum", "Sum"], var.health_alarm.statistic)
+    error_message = "health_alarm.statistic must be one of Average, Maximum, Sum (Route 53 health checks support no extended statistics such as p99)."
+  }
+
+  validation {
+    condition     = var.health_alarm.period_seconds >= 60 && var.health_alarm.period_seconds % 60 == 0
+    error_message = "health_alarm.period_seconds must be a multiple of 60 (AWS/Events metrics are standard resolution; Route 53 supports no high-resolution alarms)."
   }
 
   validation {
