@@ -13,7 +13,7 @@ resource "aws_dynamodb_table" "this" {
   deletion_protection_enabled = var.deletion_protection
 
   # Global tables replicate through the table's stream (NEW_AND_OLD_IMAGES is what DynamoDB requires).
-  stream_enabled   = var.replica != null
+  stream_enabled   = var.replica == null ? null : true
   stream_view_type = var.replica == null ? null : "NEW_AND_OLD_IMAGES"
 
   attribute {

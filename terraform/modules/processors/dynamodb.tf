@@ -15,7 +15,7 @@ resource "aws_dynamodb_table" "idempotency" {
   deletion_protection_enabled = var.idempotency_deletion_protection
 
   # Global tables replicate through the table's stream (NEW_AND_OLD_IMAGES is what DynamoDB requires).
-  stream_enabled   = var.idempotency_replica != null
+  stream_enabled   = var.idempotency_replica == null ? null : true
   stream_view_type = var.idempotency_replica == null ? null : "NEW_AND_OLD_IMAGES"
 
   attribute {
