@@ -263,7 +263,7 @@ variable "rules" {
   }
 
   # No '.': each rule name becomes part of a Lambda permission's statement id, which allows only letters,
-  # digits, '-' and '_' (and the '.'-free names keep the monitoring keys apart from replication's).
+  # digits, '-' and '_'.
   validation {
     condition     = alltrue([for name in keys(var.rules) : can(regex("^[A-Za-z0-9_-]{1,64}$", name))])
     error_message = "rules keys (rule names) must be 1-64 characters from letters, digits, '_' and '-'."
@@ -328,8 +328,8 @@ variable "endpoints" {
   nullable    = false
 
   validation {
-    condition     = length(setsubtract(keys(var.endpoints), ["cloudwatch", "dynamodb", "events", "firehose", "iam", "kms", "lambda", "logs", "s3", "schemas", "sfn", "sns", "sqs", "sts"])) == 0
-    error_message = "endpoints keys must be among cloudwatch, dynamodb, events, firehose, iam, kms, lambda, logs, s3, schemas, sfn, sns, sqs, sts."
+    condition     = length(setsubtract(keys(var.endpoints), ["cloudwatch", "dynamodb", "events", "firehose", "iam", "kms", "lambda", "logs", "route53", "s3", "schemas", "sfn", "sns", "sqs", "sts"])) == 0
+    error_message = "endpoints keys must be among cloudwatch, dynamodb, events, firehose, iam, kms, lambda, logs, route53, s3, schemas, sfn, sns, sqs, sts."
   }
 
   validation {
@@ -382,14 +382,71 @@ variable "schema_registry" {
   }
 }
 
-variable "replication_region" {
-  type        = string
-  description = "Region of the replica bus every e-commerce event is copied to (cross-region replication); null (the default) replicates nothing. Must differ from region."
+variable "failover" {
+  type = object({
+    secondary_region    = string
+    replication         = optional(bool, true)
+    secondary_consumers = optional(bool, true)
+    health_alarm = optional(object({
+      metric             = optional(string, "IngestionToInvocationStartLatency")
+      statistic          = optional(string, "Average")
+      threshold          = optional(number, 30000)
+      period_seconds     = optional(number, 60)
+      evaluation_periods = optional(number, 5)
+      treat_missing_data = optional(string, "breaching")
+    }), {})
+  })
+  description = "[failover]: an EventBridge global endpoint over this stack's bus and a bus of the same name in secondary_region, with the same stack there (secondary_consumers; false keeps only bus, archive and key), event replication between them (replication) and the health alarm in this region that fails the endpoint over (health_alarm; AWS's template as defaults). null (the default): one region."
   default     = null
 
   validation {
-    condition     = var.replication_region == null || can(regex("^[a-z]{2,4}(-[a-z]+)?-[a-z]+-[0-9]{1,2}$", var.replication_region))
-    error_message = "replication_region must be null or an AWS region name such as us-west-2."
+    condition     = var.failover == null || try(can(regex("^[a-z]{2,4}(-[a-z]+)?-[a-z]+-[0-9]{1,2}$", var.failover.secondary_region)), false)
+    error_message = "failover.secondary_region must be an AWS region name such as us-west-2 (and differ from region: the global endpoint checks it)."
+  }
+
+  validation {
+    condition     = var.failover == null || try(contains(["IngestionToInvocationStartLatency", "FailedInvocations", "ThrottledRules", "InvocationsFailedToBeSentToDlq"], var.failover.health_alarm.metric), false)
+    error_message = "failover.health_alarm.metric must be one of IngestionToInvocationStartLatency, FailedInvocations, ThrottledRules, InvocationsFailedToBeSentToDlq (AWS/Events metrics of the primary region)."
+  }
+
+  # Route 53 health checks support alarms on Average, Minimum, Maximum, Sum and SampleCount only: an alarm
+  # on a percentile (an extended statistic) is refused (Route 53 API reference, AlarmIdentifier).
+  validation {
+    condition     = var.failover == null || try(contains(["Average", "Maximum", "Sum"], var.failover.health_alarm.statistic), false)
+    error_message = "failover.health_alarm.statistic must be one of Average, Maximum, Sum: Route 53 health checks do not support alarms on extended statistics such as p99."
+  }
+
+  # A sum of latencies grows with traffic, not with delay: such an alarm would fail over on a busy day.
+  validation {
+    condition     = var.failover == null || try(!(var.failover.health_alarm.metric == "IngestionToInvocationStartLatency" && var.failover.health_alarm.statistic == "Sum"), false)
+    error_message = "failover.health_alarm.statistic must not be Sum for IngestionToInvocationStartLatency; use Average, Maximum or p99."
+  }
+
+  validation {
+    condition     = var.failover == null || try(var.failover.health_alarm.threshold >= 0, false)
+    error_message = "failover.health_alarm.threshold must be 0 or more (milliseconds for the latency metric, a count for the others)."
+  }
+
+  # AWS/Events metrics are standard resolution (one data point a minute), and Route 53 supports alarms on
+  # standard-resolution metrics only: 10 and 30 s periods (high resolution) would leave the alarm without data.
+  validation {
+    condition     = var.failover == null || try(var.failover.health_alarm.period_seconds >= 60 && var.failover.health_alarm.period_seconds % 60 == 0, false)
+    error_message = "failover.health_alarm.period_seconds must be a multiple of 60: AWS/Events metrics are standard resolution, and Route 53 health checks do not support high-resolution alarms (10 or 30 s)."
+  }
+
+  validation {
+    condition     = var.failover == null || try(var.failover.health_alarm.evaluation_periods >= 1 && var.failover.health_alarm.evaluation_periods <= 1440 && floor(var.failover.health_alarm.evaluation_periods) == var.failover.health_alarm.evaluation_periods, false)
+    error_message = "failover.health_alarm.evaluation_periods must be a whole number from 1 to 1440."
+  }
+
+  validation {
+    condition     = var.failover == null || try(var.failover.health_alarm.period_seconds * var.failover.health_alarm.evaluation_periods <= 86400, false)
+    error_message = "failover.health_alarm: period_seconds x evaluation_periods must be at most 86400 (CloudWatch evaluates at most one day)."
+  }
+
+  validation {
+    condition     = var.failover == null || try(contains(["breaching", "notBreaching", "ignore", "missing"], var.failover.health_alarm.treat_missing_data), false)
+    error_message = "failover.health_alarm.treat_missing_data must be one of breaching, notBreaching, ignore, missing."
   }
 }
 

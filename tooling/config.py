@@ -280,6 +280,8 @@ EndpointService = Literal[
     "kms",
     "lambda",
     "logs",
+    # route53: [failover]'s health check (Route 53 is global; the provider sends it to one endpoint).
+    "route53",
     "s3",
     "schemas",
     "sfn",

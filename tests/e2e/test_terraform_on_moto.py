@@ -2,7 +2,7 @@
 hashicorp/aws provider to a moto server, for dev and prod, then re-plans, publishes, monitors and destroys.
 
 Marked `e2e` (minutes, not seconds): `make e2e` and `.ci/run` run it, `make test` does not. A machine without
-terraform >= 1.5, a reachable provider or moto skips it with the reason (exit 3 of `tooling e2e`).
+terraform >= 1.7, a reachable provider or moto skips it with the reason (exit 3 of `tooling e2e`).
 """
 
 from __future__ import annotations

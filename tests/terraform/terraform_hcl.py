@@ -24,12 +24,13 @@ MODULE_NAMES = (
     "routing",
     "monitoring",
     "schema_registry",
-    "replication",
     "workflows",
     "forwarding",
     "event_archive",
     "event_store",
     "eventbridge_role",
+    "region_stack",
+    "global_endpoint",
 )
 
 

@@ -14,15 +14,13 @@ def test_the_role_has_no_attached_policy_only_the_callers_inline_one() -> None:
     assert module.resources("aws_iam_role_policy_attachment") == []
 
 
-def test_forwarding_replication_workflows_and_the_archive_all_use_it() -> None:
+def test_forwarding_workflows_and_the_archive_all_use_it() -> None:
     found = modules()
     calls = {
         name: unquote(call["source"])
-        for name in ("forwarding", "replication", "workflows", "event_archive")
+        for name in ("forwarding", "workflows", "event_archive")
         for call in found[name].module_calls.values()
     }
-    assert calls == dict.fromkeys(
-        ("forwarding", "replication", "workflows", "event_archive"), "../eventbridge_role"
-    )
-    for name in ("forwarding", "replication", "workflows", "event_archive"):
+    assert calls == dict.fromkeys(("forwarding", "workflows", "event_archive"), "../eventbridge_role")
+    for name in ("forwarding", "workflows", "event_archive"):
         assert found[name].resources("aws_iam_role_policy_attachment") == []

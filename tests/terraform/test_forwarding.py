@@ -19,15 +19,17 @@ def test_every_forwarding_block_has_a_count() -> None:
     assert uncounted == []
 
 
-def test_the_root_wires_forwarding_from_the_environment_file_and_exports_its_rule_arn() -> None:
-    root = modules()["root"]
-    call = root.module_calls["forwarding"]
+def test_each_region_wires_forwarding_from_the_environment_file_and_the_root_exports_its_rule_arn() -> None:
+    root, stack = modules()["root"], modules()["region_stack"]
+    call = stack.module_calls["forwarding"]
 
-    assert call["create_forwarding"] == "${var.forwarding.enabled}"
+    # A standby region (no consumers) forwards nothing: it routes nothing.
+    assert call["create_forwarding"] == "${var.consumers && var.forwarding.enabled}"
     assert call["event_bus_arn"] == "${module.event_bus.arn}"
     assert call["dead_letter_queue_arn"] == "${module.messaging.events_dlq_arn}"
-    assert root.module_calls["monitoring"]["forwarding_rule_name"] == "${module.forwarding.rule_name}"
-    assert "module.forwarding.rule_arn" in root.outputs["forwarding_rule_arn"]["value"]
+    assert stack.module_calls["monitoring"]["forwarding_rule_name"] == "${module.forwarding.rule_name}"
+    assert "module.forwarding.rule_arn" in stack.outputs["forwarding_rule_arn"]["value"]
+    assert root.outputs["forwarding_rule_arn"]["value"] == "${module.primary.forwarding_rule_arn}"
 
 
 def test_the_forwarding_alarms_use_the_rule_name_dimension_alone() -> None:

@@ -3,13 +3,13 @@ notifications topic, the queue uses SSE-SQS (so SNS needs no key), and the queue
 
 from __future__ import annotations
 
-from terraform_hcl import map_literal_keys, modules, statements, unquote
+from terraform_hcl import modules, statements, unquote
 
 
 def test_notifier_subscription_redrives_into_the_notifications_dlq() -> None:
     subscription = modules()["messaging"].resource("aws_sns_topic_subscription", "notifier").body
 
-    assert "deadLetterTargetArn = aws_sqs_queue.notifications_dlq.arn" in subscription["redrive_policy"]
+    assert "deadLetterTargetArn = aws_sqs_queue.notifications_dlq[0].arn" in subscription["redrive_policy"]
 
 
 def test_only_the_notifications_topic_may_send_to_the_dlq() -> None:
@@ -21,7 +21,11 @@ def test_only_the_notifications_topic_may_send_to_the_dlq() -> None:
     assert allow.actions == ["sqs:SendMessage"]
     assert allow.principals == [{"type": "Service", "identifiers": ["sns.amazonaws.com"]}]
     assert allow.conditions == [
-        {"test": "ArnEquals", "variable": "aws:SourceArn", "values": ["${aws_sns_topic.notifications.arn}"]}
+        {
+            "test": "ArnEquals",
+            "variable": "aws:SourceArn",
+            "values": ["${aws_sns_topic.notifications[0].arn}"],
+        }
     ]
 
 
@@ -52,10 +56,10 @@ def test_dlq_uses_sse_sqs_and_is_never_a_redrive_target() -> None:
 
 
 def test_dlq_is_exported_under_notifications_and_alarmed_like_the_others() -> None:
-    root = modules()["root"]
+    stack = modules()["region_stack"]
 
-    assert "notifications" in map_literal_keys(root.locals["dead_letter_queues"])
-    assert "module.messaging.notifications_dlq_url" in root.locals["dead_letter_queues"]
-    assert root.module_calls["monitoring"]["dead_letter_queue_names"] == (
+    assert "notifications = {" in stack.locals["dead_letter_queues"]
+    assert "module.messaging.notifications_dlq_url" in stack.locals["dead_letter_queues"]
+    assert stack.module_calls["monitoring"]["dead_letter_queue_names"] == (
         "${{for key, queue in local.dead_letter_queues : key => queue.name}}"
     )

@@ -35,10 +35,12 @@ def test_every_workflow_block_has_a_count() -> None:
 
 
 def test_the_workflow_exists_only_when_a_rule_targets_it() -> None:
-    root = modules()["root"]
+    stack = modules()["region_stack"]
 
-    assert 'target.target == "order-workflow"' in root.locals["create_workflow"]
-    assert root.module_calls["workflows"]["create_workflow"] == "${local.create_workflow}"
+    assert 'target.target == "order-workflow"' in stack.locals["create_workflow"]
+    # The region's own routing table (the secondary's leaves targets out), not the environment's.
+    assert "values(local.rules)" in stack.locals["create_workflow"]
+    assert stack.module_calls["workflows"]["create_workflow"] == "${local.create_workflow}"
 
 
 def test_state_machine_type_is_the_one_the_local_emulation_assumes() -> None:
@@ -135,18 +137,18 @@ def test_root_hands_the_workflow_the_arns_of_the_rules_that_target_it() -> None:
     # The trust those ARNs produce is in modules/workflows/tests.
     # lookup(): an environment whose routing table has no workflow rule must still plan (no such key then).
     assert (
-        modules()["root"].module_calls["workflows"]["rule_arns"]
+        modules()["region_stack"].module_calls["workflows"]["rule_arns"]
         == '${lookup(module.routing.rule_arns_by_target, "order-workflow", [])}'
     )
 
 
 def test_routing_resolves_the_workflow_and_gives_a_role_only_to_targets_that_need_one() -> None:
-    root = modules()["root"]
+    stack = modules()["region_stack"]
 
     # The outputs keyed order-workflow, and routing's role only where given, are in the modules' tests.
-    assert "module.workflows.state_machine_arns" in root.locals["target_arns"]
+    assert "module.workflows.state_machine_arns" in stack.locals["target_arns"]
     assert (
-        root.module_calls["routing"]["target_role_arns"]
+        stack.module_calls["routing"]["target_role_arns"]
         == "${merge(module.workflows.target_role_arns, module.event_archive.target_role_arns)}"
     )
     assert modules()["routing"].variables["target_role_arns"]["default"] == {}
@@ -165,7 +167,7 @@ def test_failed_and_timed_out_executions_raise_alarms(name: str, metric: str) ->
     assert alarm.body["dimensions"] == {"StateMachineArn": "${each.value}"}
     assert alarm.body["threshold"] == 1
     assert alarm.attr("alarm_actions") == ["${aws_sns_topic.this.arn}"]
-    assert modules()["root"].module_calls["monitoring"]["state_machine_arns"] == (
+    assert modules()["region_stack"].module_calls["monitoring"]["state_machine_arns"] == (
         "${module.workflows.state_machine_arns}"
     )
 

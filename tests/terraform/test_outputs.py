@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from terraform_hcl import map_literal_keys, modules, unquote
+from terraform_hcl import modules, unquote
 
 from tooling.config import FUNCTION_NAMES
 from tooling.outputs import OUTPUT_NAMES
@@ -38,11 +38,13 @@ def test_outputs_are_discrete_values_never_whole_resources() -> None:
 
 
 def test_dead_letter_queue_urls_has_one_key_per_queue() -> None:
-    root = modules()["root"]
-    expression = root.locals["dead_letter_queues"]
+    root, stack = modules()["root"], modules()["region_stack"]
+    expression = stack.locals["dead_letter_queues"]
 
-    fixed_keys = map_literal_keys(expression)
-    per_function = "module.processors.dead_letter_queues" in expression
+    fixed_keys = {key for key in ("events", "batch-queue", "notifications") if f"{key} = {{" in expression}
+    per_function = "local.function_dlqs" in expression and "module.processors[0].dead_letter_queues" in str(
+        stack.locals["function_dlqs"]
+    )
 
     # Only the asynchronously invoked functions have one (modules/processors/tests); the batch processor's
     # failures stay in its queue.
@@ -55,9 +57,12 @@ def test_dead_letter_queue_urls_has_one_key_per_queue() -> None:
         "notifier",
         "analytics",
     }
-    assert "local.dead_letter_queues" in root.outputs["dead_letter_queue_urls"]["value"]
+    assert "local.dead_letter_queues" in stack.outputs["dead_letter_queue_urls"]["value"]
+    assert root.outputs["dead_letter_queue_urls"]["value"] == "${module.primary.dead_letter_queue_urls}"
 
 
 def test_function_maps_are_keyed_by_logical_function_name() -> None:
-    # The module keys its maps by the functions' keys (modules/processors/tests); the root passes them as is.
-    assert modules()["root"].module_calls["processors"]["functions"] == "${var.functions}"
+    # The module keys its maps by the functions' keys (modules/processors/tests); both regions pass them as is.
+    assert modules()["region_stack"].module_calls["processors"]["functions"] == "${var.functions}"
+    for region in ("primary", "secondary"):
+        assert modules()["root"].module_calls[region]["functions"] == "${var.functions}"

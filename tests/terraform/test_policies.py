@@ -30,14 +30,6 @@ WILDCARD_RESOURCES = {
             "CloudWatchLogsEncryptsLogGroups",
         )
     },
-    **{
-        ("replication", "kms", sid): "a key policy's Resource is always '*' (this key)"
-        for sid in (
-            "AccountAdministersKeyThroughIam",
-            "EventBridgeDescribesKey",
-            "EventBridgeEncryptsReplicaBusAndArchive",
-        )
-    },
 }
 
 
@@ -67,7 +59,7 @@ def test_every_lambda_permission_names_its_source() -> None:
     for address, (principal, source_arn) in sources.items():
         expected = {
             "events.amazonaws.com": r"^\$\{aws_cloudwatch_event_rule\.this\[each\.value\.rule\]\.arn\}$",
-            "sns.amazonaws.com": r"^\$\{aws_sns_topic\.notifications\.arn\}$",
+            "sns.amazonaws.com": r"^\$\{aws_sns_topic\.notifications\[0\]\.arn\}$",
         }[principal]
         assert re.match(expected, source_arn), f"{address}: source_arn {source_arn!r}"
 
@@ -129,17 +121,17 @@ def test_eventbridge_sends_to_topic_and_queues_only_from_rule_arns() -> None:
         for s in statements(doc)
         if any("events.amazonaws.com" in p["identifiers"] for p in s.principals)
     ]
-    passed = modules()["root"].module_calls["messaging"]["event_source_arns"]
+    passed = modules()["region_stack"].module_calls["messaging"]["event_source_arns"]
 
     assert len(event_statements) == 3
     for statement in event_statements:
         assert statement.conditions[0]["test"] == "ArnEquals"
         assert statement.conditions[0]["values"] == "${statement.value}"
     assert passed == {
-        "notifications": '${module.routing.rule_arns_by_target["notifications"]}',
-        "batch_queue": '${module.routing.rule_arns_by_target["batch-queue"]}',
+        "notifications": '${lookup(module.routing.rule_arns_by_target, "notifications", [])}',
+        "batch_queue": '${lookup(module.routing.rule_arns_by_target, "batch-queue", [])}',
         "events_dlq": "${concat([module.event_bus.arn], module.routing.dead_letter_rule_arns, "
-        "module.replication.rule_arns, module.forwarding.rule_arns)}",
+        "module.forwarding.rule_arns)}",
     }
 
 
@@ -149,10 +141,7 @@ def _key_statements(module: str) -> dict[str, Statement]:
 
 @pytest.mark.parametrize(
     ("module", "encrypts_bus", "bus_arn"),
-    [
-        ("messaging", "EventBridgeEncryptsBusAndArchive", "${local.event_bus_arn}"),
-        ("replication", "EventBridgeEncryptsReplicaBusAndArchive", "${local.replica_bus_arn}"),
-    ],
+    [("messaging", "EventBridgeEncryptsBusAndArchive", "${local.event_bus_arn}")],
 )
 def test_bus_keys_follow_the_documented_archive_policy(module: str, encrypts_bus: str, bus_arn: str) -> None:
     by_sid = _key_statements(module)
@@ -205,7 +194,7 @@ def test_eventbridge_rules_use_the_key_only_for_the_batch_queue() -> None:
 
 
 def test_cloudwatch_uses_the_key_only_for_the_operations_topic() -> None:
-    root, messaging = modules()["root"], modules()["messaging"]
+    stack, messaging = modules()["region_stack"], modules()["messaging"]
     statement = _key_statements("messaging")["CloudWatchAlarmsPublishToOperationsTopic"]
 
     assert statement.principals == [{"type": "Service", "identifiers": ["cloudwatch.amazonaws.com"]}]
@@ -217,9 +206,9 @@ def test_cloudwatch_uses_the_key_only_for_the_operations_topic() -> None:
         }
     ]
     assert unquote(messaging.locals["operations_topic_arn"]).endswith(":${var.operations_topic_name}")
-    # The key policy and the topic get the one name the root builds.
-    assert root.module_calls["messaging"]["operations_topic_name"] == "${local.operations_topic_name}"
-    assert root.module_calls["monitoring"]["topic_name"] == "${local.operations_topic_name}"
+    # The key policy and the topic get the one name the region's stack builds.
+    assert stack.module_calls["messaging"]["operations_topic_name"] == "${local.operations_topic_name}"
+    assert stack.module_calls["monitoring"]["topic_name"] == "${local.operations_topic_name}"
     assert modules()["monitoring"].resource("aws_sns_topic", "this").body["name"] == "${var.topic_name}"
 
 

@@ -11,7 +11,6 @@ DEAD_LETTER_QUEUES = {
     ("messaging", "batch_dlq"),
     ("messaging", "events_dlq"),
     ("processors", "dlq"),
-    ("replication", "dlq"),
 }
 
 
@@ -46,7 +45,7 @@ def test_batch_queue_long_polls_and_redrives() -> None:
     batch = modules()["messaging"].resource("aws_sqs_queue", "batch").body
 
     assert batch["receive_wait_time_seconds"] == 20
-    assert "aws_sqs_queue.batch_dlq.arn" in batch["redrive_policy"]
+    assert "aws_sqs_queue.batch_dlq[0].arn" in batch["redrive_policy"]
 
 
 def test_every_alarm_treats_missing_data_as_healthy_and_notifies_operations() -> None:
@@ -105,11 +104,15 @@ def test_batch_queue_alarms_on_the_age_of_its_oldest_message() -> None:
 
 
 def test_alarm_email_subscribes_to_the_operations_topic_only_when_set() -> None:
-    root, monitoring = modules()["root"], modules()["monitoring"]
+    root, stack, monitoring = modules()["root"], modules()["region_stack"], modules()["monitoring"]
     subscription = monitoring.resource("aws_sns_topic_subscription", "email").body
 
     assert root.variables["alarm_email"]["default"] is None
-    assert root.module_calls["monitoring"]["alarm_email"] == "${var.alarm_email}"
+    # Both regions' alarms mail the same address: each region alarms on its own resources.
+    assert [root.module_calls[r]["alarm_email"] for r in ("primary", "secondary")] == [
+        "${var.alarm_email}"
+    ] * 2
+    assert stack.module_calls["monitoring"]["alarm_email"] == "${var.alarm_email}"
     assert monitoring.locals["create_email_subscription"] == "${var.alarm_email != null}"
     assert subscription["count"] == "${local.create_email_subscription ? 1 : 0}"
     assert subscription["topic_arn"] == "${aws_sns_topic.this.arn}"
@@ -118,8 +121,9 @@ def test_alarm_email_subscribes_to_the_operations_topic_only_when_set() -> None:
 
 
 def test_functions_carry_lambdas_async_settings_with_aws_defaults_in_their_types() -> None:
-    # Each async function's invoke config takes them (modules/processors/tests); here, the typed inputs.
-    for module in (modules()["root"], modules()["processors"]):
+    # Each async function's invoke config takes them (modules/processors/tests); here, the typed inputs of
+    # the root, the region stack and the module.
+    for module in (modules()["root"], modules()["region_stack"], modules()["processors"]):
         functions_type = str(module.variables["functions"]["type"])
         assert "maximum_retry_attempts" in functions_type and "optional(number, 2)" in functions_type
         assert "maximum_event_age_seconds" in functions_type and "optional(number, 21600)" in functions_type

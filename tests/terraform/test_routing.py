@@ -18,12 +18,15 @@ ENVIRONMENTS = sorted((REPO / "environments").glob("*.toml"))
 
 
 def _resolvable_targets(function_keys: set[str]) -> set[str]:
-    """Logical names root's local.target_arns maps: the function keys, the literal topic/queue keys, the
-    workflow module's state machines (keyed order-workflow) and the event archive's stream (s3-archive)."""
-    expression = modules()["root"].locals["target_arns"]
-    assert expression.startswith("${merge(module.processors.function_arns,")
-    assert expression.endswith(", module.workflows.state_machine_arns, module.event_archive.stream_arns)}")
-    return function_keys | map_literal_keys(expression) | {"order-workflow", "s3-archive"}
+    """Logical names region_stack's local.target_arns maps: the function keys, the literal topic/queue keys,
+    the workflow module's state machines (keyed order-workflow) and the event archive's stream (s3-archive)."""
+    expression = modules()["region_stack"].locals["target_arns"]
+    assert expression.startswith("${var.consumers ? merge(local.function_arns,")
+    assert expression.endswith(
+        ", module.workflows.state_machine_arns, module.event_archive.stream_arns) : tomap({})}"
+    )
+    literal = expression[expression.index("merge(") :]
+    return function_keys | map_literal_keys(literal) | {"order-workflow", "s3-archive"}
 
 
 @pytest.mark.parametrize("env_file", ENVIRONMENTS, ids=lambda p: p.stem)
@@ -53,8 +56,8 @@ def test_root_validation_allows_exactly_the_config_target_names() -> None:
     assert {name.strip().strip('"') for name in allowed.group(1).split(",")} == set(TARGET_NAMES)
 
 
-def test_root_hands_routing_the_custom_bus_and_the_roles_of_the_targets_that_need_one() -> None:
-    call = modules()["root"].module_calls["routing"]
+def test_the_region_stack_hands_routing_the_custom_bus_and_the_roles_of_the_targets_that_need_one() -> None:
+    call = modules()["region_stack"].module_calls["routing"]
 
     assert call["event_bus_name"] == "${module.event_bus.name}"
     # Lambda, SNS and SQS targets are authorised by resource policies; the workflow (states:StartExecution)

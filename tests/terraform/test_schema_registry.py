@@ -14,15 +14,16 @@ from tooling.deploy.tfvars import build_tfvars
 from tooling.publish.schemas import load_schemas
 
 
-def test_root_passes_the_schema_settings_through() -> None:
-    call = modules()["root"].module_calls["schema_registry"]
+def test_the_primary_alone_creates_the_registry_from_the_schema_settings() -> None:
+    call = modules()["region_stack"].module_calls["schema_registry"]
 
-    assert call["schemas"] == "${var.schemas}"
-    assert call["create_registry"] == "${var.schema_registry.registry}"
-    assert call["create_discoverer"] == "${var.schema_registry.discoverer}"
+    assert call["schemas"] == "${var.primary ? var.schemas : {}}"
+    assert call["create_registry"] == "${var.primary && var.schema_registry.registry}"
+    assert call["create_discoverer"] == "${var.primary && var.schema_registry.discoverer}"
     assert call["event_bus_arn"] == "${module.event_bus.arn}"
     # The module refuses discovery on a bus with a customer-managed key (modules/schema_registry/tests).
     assert call["event_bus_kms_key_arn"] == "${module.messaging.kms_key_arn}"
+    assert modules()["root"].module_calls["secondary"]["primary"] is False
 
 
 def test_tfvars_carry_one_schema_per_file_under_names_terraform_accepts() -> None:

@@ -42,7 +42,10 @@ def test_no_terraform_input_can_carry_the_webhook_url() -> None:
     root = modules()["root"]
 
     assert not [name for name in root.variables if "url" in name.lower()]
-    assert root.module_calls["processors"]["webhook_parameter"] == "${var.webhook_parameter}"
+    assert (
+        modules()["region_stack"].module_calls["processors"]["webhook_parameter"]
+        == "${var.webhook_parameter}"
+    )
     assert not [name for name in modules()["processors"].variables if "url" in name.lower()]
 
 
@@ -86,5 +89,8 @@ def test_every_topic_denies_plain_http_for_every_action_a_topic_policy_can_name(
 
 def test_publisher_accounts_may_put_only_the_stacks_sources() -> None:
     # The bus policy (ForAllValues on events:source plus the Null check) and the refusal of an empty source
-    # list are proven in modules/event_bus/tests; the root hands in the stack's sources.
-    assert modules()["root"].module_calls["event_bus"]["publisher_sources"] == "${local.ecommerce_sources}"
+    # list are proven in modules/event_bus/tests; the region stack hands in the stack's sources.
+    assert (
+        modules()["region_stack"].module_calls["event_bus"]["publisher_sources"]
+        == "${local.ecommerce_sources}"
+    )

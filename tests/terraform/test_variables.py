@@ -61,7 +61,7 @@ def test_optional_root_variables_have_defaults_and_required_ones_do_not() -> Non
         "permissions_boundary_arn",
         "schemas",
         "schema_registry",
-        "replication_region",
+        "failover",
         "forwarding",
         "s3_archive",
         "batch_processor",

@@ -36,7 +36,7 @@ def function_arn(deployment: Deployment, short: str) -> str:
     return next(arn for arn in deployment.functions if arn.endswith(f"-{short}"))
 
 
-@pytest.mark.parametrize(("env", "hops", "twins"), [("dev", 41, 55), ("prod", 50, 66)])
+@pytest.mark.parametrize(("env", "hops", "twins"), [("dev", 41, 55), ("prod", 51, 71)])
 def test_every_hop_is_allowed_and_every_twin_denied(env: str, hops: int, twins: int) -> None:
     matrix = evaluate_deployment(recorded(env))
 
@@ -56,9 +56,11 @@ def test_the_hops_follow_the_routing_the_services_report() -> None:
             sum(n.startswith(f"rule {rule.name.split('-', 3)[3]} -> ") for n in names)
             == len(rule.targets) + 1
         )
-    assert "rule replication -> bus-replica" in names
+    assert "endpoint replication: bus -> bus (us-west-2)" in names
+    assert "endpoint replication: bus (us-west-2) -> bus" in names
     assert "rule order-fulfilment -> order-fulfilment" in names
-    assert "bus-replica -> archive-replica (replica key)" in names
+    assert "bus (us-west-2) -> archive (secondary key)" in names
+    assert "producer (publisher policy) -> bus (us-west-2) (through the endpoint)" in names
     assert "queue batch -> batch-processor (event source mapping)" in names
     assert "producer (publisher policy) -> bus" in names
 

@@ -189,7 +189,7 @@ def test_too_old_a_terraform_is_one_line_and_exit_3(tmp_path: Path) -> None:
 
     assert code == 3
     assert stderr.splitlines()[0] == (
-        f"error: {tmp_path / 'bin' / 'terraform'} is version 1.0.3; this project needs >= 1.5"
+        f"error: {tmp_path / 'bin' / 'terraform'} is version 1.0.3; this project needs >= 1.7"
     )
 
 

@@ -172,7 +172,7 @@ def test_old_terraform_is_refused(
     monkeypatch.setenv("FAKE_TF_VERSION", "1.0.3")
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))  # the old fake is the only terraform
 
-    with pytest.raises(TerraformError, match=r"terraform is version 1\.0\.3; this project needs >= 1\.5"):
+    with pytest.raises(TerraformError, match=r"terraform is version 1\.0\.3; this project needs >= 1\.7"):
         TerraformDriver(workspace).check_version()
 
 

@@ -115,16 +115,25 @@ def test_schemas_may_be_given_explicitly() -> None:
     assert tfvars["schemas"] == {"a@B": "{}"}
 
 
-def test_failover_is_null_unless_configured() -> None:
+def test_failover_is_null_unless_configured_and_then_the_whole_section() -> None:
     assert _dev_tfvars()["failover"] is None
 
-    tfvars = _tfvars_with(
-        lambda d: d.update(failover={"secondary_region": "eu-west-1", "replication": False})
-    )
+    tfvars = _tfvars_with(lambda d: d.update(failover={"secondary_region": "eu-west-1"}))
 
-    assert tfvars["failover"]["secondary_region"] == "eu-west-1"
-    assert tfvars["failover"]["replication"] is False
-    assert tfvars["failover"]["health_alarm"]["evaluation_periods"] == 5
+    # terraform/variables.tf `failover`: every key, the health alarm's defaults (AWS's template) included.
+    assert tfvars["failover"] == {
+        "secondary_region": "eu-west-1",
+        "replication": True,
+        "secondary_consumers": True,
+        "health_alarm": {
+            "metric": "IngestionToInvocationStartLatency",
+            "statistic": "Average",
+            "threshold": 30000,
+            "period_seconds": 60,
+            "evaluation_periods": 5,
+            "treat_missing_data": "breaching",
+        },
+    }
 
 
 def test_prod_routes_new_orders_to_the_workflow_target_with_its_threshold() -> None:

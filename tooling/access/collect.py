@@ -1,10 +1,11 @@
 """The policies as deployed: read live through the AWS APIs, never from the HCL.
 
-Starting from the outputs (the bus, the functions, the forwarding rule, the archive stream, the event store)
-it follows what the services report: the rules of the bus and their targets (ListTargetsByRule, so a target
+Starting from the outputs (the bus, the functions, the forwarding rule, the archive stream, the event store,
+the failover's global endpoint) it follows what the services report: the rules of the bus and their targets (ListTargetsByRule, so a target
 changed out of band is seen), each target's role, dead-letter queue and key, each function's role,
 dead-letter queue, log group and tables, each topic's subscriptions and their redrive queues, each queue's
-redrive, the state machine's role and log group, the Firehose stream's role, bucket, key and log group. For
+redrive, the state machine's role and log group, the Firehose stream's role, bucket, key and log group, the
+global endpoint's buses (both regions: key, archive, dead-letter queue) and its replication role. For
 every resource met it keeps the rendered policy JSON (queue, topic, function, bus and bucket policies, key
 policies, roles' inline and attached policies, trust policies and permissions boundaries), keyed by ARN.
 
@@ -124,6 +125,16 @@ class Table(BaseModel):
     kms_key: str | None = None
 
 
+class Endpoint(BaseModel):
+    """The failover's global endpoint as DescribeEndpoint reports it."""
+
+    arn: str
+    name: str
+    bus_arns: list[str] = Field(default_factory=list)  # primary first, as the endpoint lists them
+    replication: bool = False
+    role_arn: str | None = None
+
+
 class Deployment(BaseModel):
     """Everything the matrix evaluates, as the services answered."""
 
@@ -145,6 +156,7 @@ class Deployment(BaseModel):
     tables: dict[str, Table] = Field(default_factory=dict)
     publisher_policy: Document | None = None
     publisher_policy_arn: str | None = None
+    endpoint: Endpoint | None = None
 
 
 ClientFactory = Callable[[str, str], Any]
@@ -213,6 +225,8 @@ class Collector:
         if outputs.publisher_policy_arn:
             self.found.publisher_policy_arn = outputs.publisher_policy_arn
             self.found.publisher_policy = self.managed_policy(outputs.publisher_policy_arn)
+        if outputs.failover is not None:
+            self.endpoint(outputs.failover.endpoint_name)
         return self.found
 
     # -- EventBridge ----------------------------------------------------------------------------------------
@@ -235,6 +249,23 @@ class Collector:
             bus.archives[archive["ArchiveName"]] = self.key(described.get("KmsKeyIdentifier"), _region(arn))
         if bus.dead_letter_arn:
             self.queue(bus.dead_letter_arn)
+
+    def endpoint(self, name: str) -> None:
+        """The global endpoint (it lives in the primary region), both its buses and its replication role."""
+        answer = self.client("events").describe_endpoint(Name=name)
+        state = (answer.get("ReplicationConfig") or {}).get("State", "ENABLED")  # AWS's default
+        endpoint = Endpoint(
+            arn=answer["Arn"],
+            name=answer["Name"],
+            bus_arns=[bus["EventBusArn"] for bus in answer.get("EventBuses", [])],
+            replication=state == "ENABLED",
+            role_arn=answer.get("RoleArn") or None,
+        )
+        self.found.endpoint = endpoint
+        for arn in endpoint.bus_arns:
+            unless_absent(self.bus, arn)
+        if endpoint.role_arn:
+            unless_absent(self.role, endpoint.role_arn)
 
     def rule(self, name: str, arn: str, bus: str) -> None:
         events = self.client("events", _region(arn))

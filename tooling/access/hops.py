@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tooling.access.collect import Deployment, Function, Rule, Target
+from tooling.access.collect import Deployment, Endpoint, Function, Rule, Target
 from tooling.access.evaluator import ContextValue, Policy, Principal, Request
 from tooling.access.matrix import Hop, Matrix, Step, evaluate_hops
 from tooling.access.steps import PLAIN_HTTP, TLS, Steps
@@ -98,6 +98,8 @@ class Builder(Steps):
             self.state_machine(machine.arn)
         for stream in self.d.streams.values():
             self.firehose(stream.arn)
+        if self.d.endpoint is not None:
+            self.endpoint_replication(self.d.endpoint)
         self.producer()
         return self.hops
 
@@ -227,7 +229,7 @@ class Builder(Steps):
 
     def bus(self, arn: str) -> None:
         bus = self.d.buses[arn]
-        name = self.short(arn)
+        name = self.short(arn) + self.where(arn)
         for archive, own_key in bus.archives.items():
             key = own_key or bus.kms_key
             if key is None:
@@ -268,6 +270,59 @@ class Builder(Steps):
                     )
                 ],
             )
+
+    # the failover's global endpoint: replication between the two buses ------------------------------------------
+
+    def where(self, arn: str) -> str:
+        """ " (<region>)" for a resource outside the stack's region: the failover's secondary has the same names."""
+        region = arn.split(":")[3] if arn.count(":") >= 5 else self.region
+        return f" ({region})" if region and region != self.region else ""
+
+    def endpoint_replication(self, endpoint: Endpoint) -> None:
+        """With replication, EventBridge copies each event from either bus to the other through its managed
+        rules (GlobalEndpointManagedRule-*), assuming the endpoint's role: the role may put events on the two
+        buses (the receiving bus encrypts with its own key) and on nothing else, for those rules only."""
+        if not endpoint.replication:
+            return
+        role = endpoint.role_arn
+        for source_bus, target_bus in zip(endpoint.bus_arns, reversed(endpoint.bus_arns), strict=True):
+            if source_bus == target_bus:
+                continue
+            region = source_bus.split(":")[3]
+            bus_name = source_bus.rsplit("/", 1)[-1]
+            base = f"arn:{self.partition}:events:{region}:{self.account}:rule/{bus_name}"
+            managed_rule = f"{base}/GlobalEndpointManagedRule-{self.prefix}-replication"
+            own = {"aws:SourceArn": managed_rule, "aws:SourceAccount": self.account}
+            other_rule = {
+                "aws:SourceArn": f"{base}/{self.prefix}-not-a-route",
+                "aws:SourceAccount": self.account,
+            }
+            foreign = {"aws:SourceArn": other_account(managed_rule), "aws:SourceAccount": OTHER_ACCOUNT}
+            third_bus = target_bus.rsplit("/", 1)[0] + f"/{self.prefix}-other-bus"
+
+            def steps(source: Mapping[str, ContextValue], bus: str = target_bus) -> list[Step]:
+                found = self.d.buses.get(bus)
+                put = [
+                    self.assume_step(EVENTS, role, source),
+                    self.role_step(role or "", "events:PutEvents", bus),
+                ]
+                if found is not None and found.kms_key:  # the receiving bus encrypts with its own key
+                    context = {"kms:EncryptionContext:aws:events:event-bus:arn": bus}
+                    put.append(self.kms_step(EVENTS, "kms:GenerateDataKey", found.kms_key, context))
+                return put
+
+            self.add(
+                f"{self.short(endpoint.name)} replication: {self.short(source_bus)}{self.where(source_bus)} -> "
+                f"{self.short(target_bus)}{self.where(target_bus)}",
+                "replication",
+                steps(own),
+                [
+                    (f"a third bus ({self.short(third_bus)})", steps(own, third_bus)),
+                    (f"a rule of the bus that is not the endpoint's ({self.short(other_rule['aws:SourceArn'])})",
+                     steps(other_rule)),
+                    ("the same rule in another account", steps(foreign)),
+                ],
+            )  # fmt: skip
 
     # SNS -> subscription, its redrive DLQ ------------------------------------------------------------------------
 
@@ -657,15 +712,12 @@ class Builder(Steps):
             return
         label = (self.d.publisher_policy_arn or "publisher").rsplit("/", 1)[-1]
         policy = Policy(f"managed {self.short(label)}", self.d.publisher_policy)
-        bus_policy, _ = self.resource_policy(bus)
 
         def put(role: str, resource: str, source: str = "ecommerce.orders") -> Step:
             principal = Principal.role(role)
             context = {"aws:PrincipalAccount": principal.account or "", "events:source": source, **TLS}
             req = Request(principal, "events:PutEvents", resource, context)
-            return Step(
-                req, self._account_of(resource), (policy,), None, bus_policy if resource == bus else None
-            )
+            return Step(req, self._account_of(resource), (policy,), None, self.resource_policy(resource)[0])
 
         self.add(
             name,
@@ -677,6 +729,22 @@ class Builder(Steps):
                 ("a role of another account", [put(foreign_arn, bus)]),
             ],
         )
+        # The global endpoint sends a producer's PutEvents to the secondary's bus while the primary is
+        # unhealthy: the same policy must allow it there (and no other bus of that region).
+        endpoint = self.d.endpoint
+        for other in endpoint.bus_arns if endpoint is not None else []:
+            if other == bus:
+                continue
+            default_there = other.rsplit("/", 1)[0] + "/default"
+            self.add(
+                f"producer (publisher policy) -> {self.short(other)}{self.where(other)} (through the endpoint)",
+                "producer",
+                [put(role_arn, other)],
+                [
+                    ("that region's default bus", [put(role_arn, default_there)]),
+                    ("a source outside the stack (aws.ec2)", [put(role_arn, other, "aws.ec2")]),
+                ],
+            )
 
 
 def build_hops(deployment: Deployment) -> list[Hop]:

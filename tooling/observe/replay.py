@@ -133,8 +133,8 @@ def build_request(
         name=replay_name(outputs, now),
         start=start,
         end=end,
-        # Default to the routing table's rules, not every rule on the bus: the bus also carries the replication
-        # rule (a replay must not re-replicate) and EventBridge's own archive rule.
+        # Default to the routing table's rules, not every rule on the bus: the bus also carries the global
+        # endpoint's replication rules (a replay must not re-replicate) and EventBridge's own archive rule.
         rule_arns=rule_arns_for(outputs, rules or list(outputs.rule_arns)),
         description=f"tooling replay {start.isoformat()} .. {end.isoformat()}",
     )

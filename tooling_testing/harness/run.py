@@ -496,7 +496,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def require_terraform() -> str:
-    """A terraform >= 1.5, or UnavailableError (a machine without one skips the e2e run)."""
+    """A terraform >= 1.7 (terraform.MIN_VERSION), or UnavailableError (a machine without one skips the e2e run)."""
     try:
         return find_binary()[0]
     except TerraformError as exc:

@@ -65,16 +65,26 @@ data "aws_iam_policy_document" "bus" {
 # as an AWS service or another system. Producers need no key permission: EventBridge encrypts with the bus's
 # key through its own key-policy statement. `tooling access` evaluates it (hop "producer").
 resource "aws_iam_policy" "publisher" {
+  count = var.create_publisher_policy ? 1 : 0
+
   name        = "${var.name}-publisher"
   description = "PutEvents on ${var.name} with the stack's sources; attach it to the roles of the services that publish"
   policy      = data.aws_iam_policy_document.publisher.json
 }
 
+# The policy became count-toggled (create_publisher_policy): an existing stack keeps it, now at [0].
+moved {
+  from = aws_iam_policy.publisher
+  to   = aws_iam_policy.publisher[0]
+}
+
 data "aws_iam_policy_document" "publisher" {
+  # The failover's secondary bus too (publisher_bus_arns): a PutEvents through the global endpoint is
+  # authorized against the bus of whichever region the endpoint sends it to.
   statement {
     sid       = "PutEventsOnTheBus"
     actions   = ["events:PutEvents"]
-    resources = [aws_cloudwatch_event_bus.this.arn]
+    resources = concat([aws_cloudwatch_event_bus.this.arn], var.publisher_bus_arns)
 
     condition {
       test     = "StringEquals"

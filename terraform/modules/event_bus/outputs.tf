@@ -19,6 +19,6 @@ output "archive_arn" {
 }
 
 output "publisher_policy_arn" {
-  description = "ARN of the managed policy producers attach to publish on the bus."
-  value       = aws_iam_policy.publisher.arn
+  description = "ARN of the managed policy producers attach to publish on the bus; null without create_publisher_policy."
+  value       = one(aws_iam_policy.publisher[*].arn)
 }

@@ -71,3 +71,22 @@ variable "publisher_sources" {
     error_message = "publisher_sources must hold event sources such as ecommerce.orders (1-256 letters, digits, '.', '_', '-'; not aws.*, which only AWS may emit)."
   }
 }
+
+variable "create_publisher_policy" {
+  type        = bool
+  description = "Create the producers' managed policy <name>-publisher. IAM names are global: the failover's secondary bus has the same name, so only the primary creates it (covering both buses through publisher_bus_arns)."
+  default     = true
+  nullable    = false
+}
+
+variable "publisher_bus_arns" {
+  type        = list(string)
+  description = "Other buses the publisher policy allows PutEvents on: the failover's secondary bus (same name, other region), where the global endpoint sends a producer's events while the primary is unhealthy."
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.publisher_bus_arns : can(regex("^arn:[a-z-]+:events:[a-z0-9-]+:[0-9]{12}:event-bus/[.A-Za-z0-9_-]+$", arn))])
+    error_message = "publisher_bus_arns must hold event bus ARNs (arn:<partition>:events:<region>:<account>:event-bus/<name>)."
+  }
+}

@@ -12,6 +12,10 @@ resource "aws_dynamodb_table" "this" {
   range_key                   = "sk"
   deletion_protection_enabled = var.deletion_protection
 
+  # Global tables replicate through the table's stream (NEW_AND_OLD_IMAGES is what DynamoDB requires).
+  stream_enabled   = var.replica == null ? null : true
+  stream_view_type = var.replica == null ? null : "NEW_AND_OLD_IMAGES"
+
   attribute {
     name = "pk"
     type = "S"
@@ -47,5 +51,18 @@ resource "aws_dynamodb_table" "this" {
   server_side_encryption {
     enabled     = true
     kms_key_arn = var.kms_key_arn
+  }
+
+  # [failover] with consumers in both regions: a global table, so the secondary's batch consumer writes the
+  # same store (its conditional put on the business key keeps one item per business event either way).
+  dynamic "replica" {
+    for_each = var.replica == null ? [] : [var.replica]
+
+    content {
+      region_name            = replica.value.region_name
+      kms_key_arn            = replica.value.kms_key_arn
+      point_in_time_recovery = var.point_in_time_recovery
+      propagate_tags         = true
+    }
   }
 }

@@ -35,3 +35,12 @@ variable "deletion_protection" {
   default     = false
   nullable    = false
 }
+
+variable "replica" {
+  type = object({
+    region_name = string
+    kms_key_arn = string
+  })
+  description = "A replica of the table in another region (a DynamoDB global table), encrypted with that region's key: the failover's secondary, whose batch consumer writes the same store. null keeps the table in this region only."
+  default     = null
+}

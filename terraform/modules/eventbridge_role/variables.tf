@@ -6,6 +6,11 @@ variable "create" {
 variable "name" {
   type        = string
   description = "Role name."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.name))
+    error_message = "name must be 1-64 characters of IAM's role name characters (letters, digits, +=,.@_-): shorten project or environment."
+  }
 }
 
 variable "description" {

@@ -7,7 +7,7 @@ module "role" {
   permissions_boundary_arn = var.permissions_boundary_arn
 
   create      = var.create_forwarding
-  name        = local.rule_name
+  name        = "${local.rule_name}${var.role_name_suffix}"
   description = "Lets rule ${local.rule_name} on the default bus put events on ${var.event_bus_name}"
   account_id  = local.account_id
   rule_arns   = aws_cloudwatch_event_rule.this[*].arn

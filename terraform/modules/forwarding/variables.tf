@@ -82,3 +82,15 @@ variable "permissions_boundary_arn" {
   description = "Permissions boundary every IAM role of this module carries; null for none."
   default     = null
 }
+
+variable "role_name_suffix" {
+  type        = string
+  description = "Appended to the name of every role of this module: IAM names are global, so the failover's secondary region gives its roles names of their own (\"\" keeps the names unchanged)."
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{0,10}$", var.role_name_suffix))
+    error_message = "role_name_suffix must be at most 10 characters of IAM's name characters (letters, digits, +=,.@_-)."
+  }
+}

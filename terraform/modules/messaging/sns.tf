@@ -1,14 +1,20 @@
 resource "aws_sns_topic" "notifications" {
+  count = var.create_targets ? 1 : 0
+
   name              = local.notifications_topic_name
   kms_master_key_id = aws_kms_key.this.arn
 }
 
 resource "aws_sns_topic_policy" "notifications" {
-  arn    = aws_sns_topic.notifications.arn
-  policy = data.aws_iam_policy_document.notifications.json
+  count = var.create_targets ? 1 : 0
+
+  arn    = aws_sns_topic.notifications[0].arn
+  policy = data.aws_iam_policy_document.notifications[0].json
 }
 
 data "aws_iam_policy_document" "notifications" {
+  count = var.create_targets ? 1 : 0
+
   # Without a rule targeting the topic there is nothing to allow; an empty ArnEquals list is invalid.
   dynamic "statement" {
     for_each = length(var.event_source_arns.notifications) == 0 ? [] : [var.event_source_arns.notifications]
@@ -16,7 +22,7 @@ data "aws_iam_policy_document" "notifications" {
     content {
       sid       = "EventBridgeRulesPublish"
       actions   = ["sns:Publish"]
-      resources = [aws_sns_topic.notifications.arn]
+      resources = [aws_sns_topic.notifications[0].arn]
 
       principals {
         type        = "Service"
@@ -35,7 +41,7 @@ data "aws_iam_policy_document" "notifications" {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
     actions   = local.sns_topic_policy_actions
-    resources = [aws_sns_topic.notifications.arn]
+    resources = [aws_sns_topic.notifications[0].arn]
 
     principals {
       type        = "*"
@@ -51,31 +57,42 @@ data "aws_iam_policy_document" "notifications" {
 }
 
 resource "aws_sns_topic_subscription" "notifier" {
-  topic_arn = aws_sns_topic.notifications.arn
+  count = var.create_targets ? 1 : 0
+
+  topic_arn = aws_sns_topic.notifications[0].arn
   protocol  = "lambda"
   endpoint  = var.notifier_function.arn
 
   # Messages SNS cannot deliver after its retries (function deleted, permission missing, throttled past
   # the delivery policy) go to the notifications DLQ instead of being dropped. Failures inside the function
   # are the function's own DLQ's business (module processors).
-  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.notifications_dlq.arn })
+  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.notifications_dlq[0].arn })
 
   # The queue policy first, so SNS may dead-letter from the first failed delivery on.
   depends_on = [aws_sqs_queue_policy.notifications_dlq]
+
+  lifecycle {
+    precondition {
+      condition     = var.notifier_function != null
+      error_message = "messaging: notifier_function is required while create_targets is true (the notifications topic delivers to it)."
+    }
+  }
 }
 
 resource "aws_lambda_permission" "notifier" {
+  count = var.create_targets ? 1 : 0
+
   statement_id  = "AllowNotificationsTopic"
   action        = "lambda:InvokeFunction"
   function_name = var.notifier_function.name
   principal     = "sns.amazonaws.com"
-  source_arn    = aws_sns_topic.notifications.arn
+  source_arn    = aws_sns_topic.notifications[0].arn
 }
 
 resource "aws_sns_topic_subscription" "email" {
   count = local.create_email_subscription ? 1 : 0
 
-  topic_arn = aws_sns_topic.notifications.arn
+  topic_arn = aws_sns_topic.notifications[0].arn
   protocol  = "email"
   endpoint  = var.notification_email
 }
@@ -84,6 +101,8 @@ resource "aws_sns_topic_subscription" "email" {
 # SSE-SQS rather than the project key (see sqs.tf): dead-lettering must not depend on the key it guards
 # against, and SNS then needs no key permission at all.
 resource "aws_sqs_queue" "notifications_dlq" {
+  count = var.create_targets ? 1 : 0
+
   name                      = "${var.name_prefix}-notifications-dlq"
   sqs_managed_sse_enabled   = true
   message_retention_seconds = 1209600 # 14 days, SQS's maximum: time to inspect and redrive
@@ -93,15 +112,19 @@ resource "aws_sqs_queue" "notifications_dlq" {
 }
 
 resource "aws_sqs_queue_policy" "notifications_dlq" {
-  queue_url = aws_sqs_queue.notifications_dlq.url
-  policy    = data.aws_iam_policy_document.notifications_dlq.json
+  count = var.create_targets ? 1 : 0
+
+  queue_url = aws_sqs_queue.notifications_dlq[0].url
+  policy    = data.aws_iam_policy_document.notifications_dlq[0].json
 }
 
 data "aws_iam_policy_document" "notifications_dlq" {
+  count = var.create_targets ? 1 : 0
+
   statement {
     sid       = "NotificationsTopicDeadLetters"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.notifications_dlq.arn]
+    resources = [aws_sqs_queue.notifications_dlq[0].arn]
 
     principals {
       type        = "Service"
@@ -111,7 +134,7 @@ data "aws_iam_policy_document" "notifications_dlq" {
     condition {
       test     = "ArnEquals"
       variable = "aws:SourceArn"
-      values   = [aws_sns_topic.notifications.arn]
+      values   = [aws_sns_topic.notifications[0].arn]
     }
   }
 
@@ -119,7 +142,7 @@ data "aws_iam_policy_document" "notifications_dlq" {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
     actions   = ["sqs:*"]
-    resources = [aws_sqs_queue.notifications_dlq.arn]
+    resources = [aws_sqs_queue.notifications_dlq[0].arn]
 
     principals {
       type        = "*"

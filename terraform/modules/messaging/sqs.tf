@@ -5,6 +5,8 @@
 # the message too. SSE-SQS still encrypts at rest and needs no key policy.
 
 resource "aws_sqs_queue" "batch" {
+  count = var.create_targets ? 1 : 0
+
   name                       = local.batch_queue_name
   kms_master_key_id          = aws_kms_key.this.arn
   receive_wait_time_seconds  = 20 # long polling: fewer empty receives, lower cost
@@ -12,23 +14,27 @@ resource "aws_sqs_queue" "batch" {
   message_retention_seconds  = 345600 # 4 days
 
   redrive_policy = jsonencode({
-    deadLetterTargetArn = aws_sqs_queue.batch_dlq.arn
+    deadLetterTargetArn = aws_sqs_queue.batch_dlq[0].arn
     maxReceiveCount     = var.batch_queue_max_receive_count
   })
 }
 
 resource "aws_sqs_queue" "batch_dlq" {
+  count = var.create_targets ? 1 : 0
+
   name                      = "${var.name_prefix}-batch-dlq"
   sqs_managed_sse_enabled   = true
   message_retention_seconds = 1209600 # 14 days, SQS's maximum: time to inspect and redrive
 }
 
 resource "aws_sqs_queue_redrive_allow_policy" "batch_dlq" {
-  queue_url = aws_sqs_queue.batch_dlq.url
+  count = var.create_targets ? 1 : 0
+
+  queue_url = aws_sqs_queue.batch_dlq[0].url
 
   redrive_allow_policy = jsonencode({
     redrivePermission = "byQueue"
-    sourceQueueArns   = [aws_sqs_queue.batch.arn]
+    sourceQueueArns   = [aws_sqs_queue.batch[0].arn]
   })
 }
 
@@ -42,13 +48,17 @@ resource "aws_sqs_queue" "events_dlq" {
 }
 
 resource "aws_sqs_queue_policy" "batch" {
-  queue_url = aws_sqs_queue.batch.url
-  policy    = data.aws_iam_policy_document.batch.json
+  count = var.create_targets ? 1 : 0
+
+  queue_url = aws_sqs_queue.batch[0].url
+  policy    = data.aws_iam_policy_document.batch[0].json
 }
 
 resource "aws_sqs_queue_policy" "batch_dlq" {
-  queue_url = aws_sqs_queue.batch_dlq.url
-  policy    = data.aws_iam_policy_document.batch_dlq.json
+  count = var.create_targets ? 1 : 0
+
+  queue_url = aws_sqs_queue.batch_dlq[0].url
+  policy    = data.aws_iam_policy_document.batch_dlq[0].json
 }
 
 resource "aws_sqs_queue_policy" "events_dlq" {
@@ -57,13 +67,15 @@ resource "aws_sqs_queue_policy" "events_dlq" {
 }
 
 data "aws_iam_policy_document" "batch" {
+  count = var.create_targets ? 1 : 0
+
   dynamic "statement" {
     for_each = length(var.event_source_arns.batch_queue) == 0 ? [] : [var.event_source_arns.batch_queue]
 
     content {
       sid       = "EventBridgeRulesSend"
       actions   = ["sqs:SendMessage"]
-      resources = [aws_sqs_queue.batch.arn]
+      resources = [aws_sqs_queue.batch[0].arn]
 
       principals {
         type        = "Service"
@@ -82,7 +94,7 @@ data "aws_iam_policy_document" "batch" {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
     actions   = ["sqs:*"]
-    resources = [aws_sqs_queue.batch.arn]
+    resources = [aws_sqs_queue.batch[0].arn]
 
     principals {
       type        = "*"
@@ -98,11 +110,13 @@ data "aws_iam_policy_document" "batch" {
 }
 
 data "aws_iam_policy_document" "batch_dlq" {
+  count = var.create_targets ? 1 : 0
+
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
     actions   = ["sqs:*"]
-    resources = [aws_sqs_queue.batch_dlq.arn]
+    resources = [aws_sqs_queue.batch_dlq[0].arn]
 
     principals {
       type        = "*"

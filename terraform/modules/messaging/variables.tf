@@ -43,7 +43,14 @@ variable "notifier_function" {
     name = string
     arn  = string
   })
-  description = "The notifier Lambda function, subscribed to the notifications topic."
+  description = "The notifier Lambda function, subscribed to the notifications topic; null only when create_targets is false."
+  default     = null
+}
+
+variable "create_targets" {
+  type        = bool
+  description = "Create the notifications topic (with the notifier's subscription), the batch queue and their dead-letter queues: what the rules deliver to. false keeps only the key and the events DLQ, for a standby region whose bus consumes nothing ([failover] secondary_consumers = false). The key policy keeps its statements either way, so turning the targets on later changes no key."
+  default     = true
   nullable    = false
 }
 

@@ -78,7 +78,9 @@ data "aws_iam_policy_document" "topic" {
   }
 }
 
+# Dashboards are global to the account (their ARNs carry no region): the failover's secondary region
+# names its own apart (dashboard_name_suffix).
 resource "aws_cloudwatch_dashboard" "this" {
-  dashboard_name = var.name_prefix
+  dashboard_name = "${var.name_prefix}${var.dashboard_name_suffix}"
   dashboard_body = jsonencode({ widgets = local.dashboard_widgets })
 }

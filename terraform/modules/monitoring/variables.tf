@@ -125,3 +125,15 @@ variable "metrics_namespace" {
   default     = "EcommerceEvents"
   nullable    = false
 }
+
+variable "dashboard_name_suffix" {
+  type        = string
+  description = "Appended to the dashboard's name (<name_prefix>): dashboards are global to the account, so the failover's secondary region names its own apart (\"\" keeps the name unchanged)."
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{0,10}$", var.dashboard_name_suffix))
+    error_message = "dashboard_name_suffix must be at most 10 characters of letters, digits, '_' and '-'."
+  }
+}

@@ -18,10 +18,17 @@ data "aws_iam_policy_document" "assume_role" {
 resource "aws_iam_role" "function" {
   for_each = var.functions
 
-  name                 = local.function_names[each.key]
+  name                 = "${local.function_names[each.key]}${var.role_name_suffix}"
   description          = "Execution role of ${local.function_names[each.key]}"
   assume_role_policy   = data.aws_iam_policy_document.assume_role.json
   permissions_boundary = var.permissions_boundary_arn
+
+  lifecycle {
+    precondition {
+      condition     = length("${local.function_names[each.key]}${var.role_name_suffix}") <= 64
+      error_message = "processors: role name ${local.function_names[each.key]}${var.role_name_suffix} is longer than IAM's 64 characters; shorten project or environment."
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "function" {
@@ -72,7 +79,7 @@ data "aws_iam_policy_document" "function" {
   }
 
   dynamic "statement" {
-    for_each = each.key == "notifier" ? [aws_dynamodb_table.idempotency.arn] : []
+    for_each = each.key == "notifier" ? [local.idempotency_table.arn] : []
 
     content {
       sid       = "IdempotencyRecords"

@@ -39,7 +39,7 @@ locals {
       HIGH_VALUE_THRESHOLD = tostring(var.high_value_threshold)
     }
     notifier = merge(
-      { IDEMPOTENCY_TABLE = aws_dynamodb_table.idempotency.name },
+      { IDEMPOTENCY_TABLE = local.idempotency_table.name },
       var.webhook_parameter == null ? {} : { WEBHOOK_PARAMETER = var.webhook_parameter },
     )
     analytics = {}

@@ -24,13 +24,18 @@ output "dead_letter_queues" {
 }
 
 output "idempotency_table_name" {
-  description = "Name of the notifier's idempotency table."
-  value       = aws_dynamodb_table.idempotency.name
+  description = "Name of the notifier's idempotency table (its own, or the idempotency_table given)."
+  value       = local.idempotency_table.name
 }
 
 output "idempotency_table_arn" {
-  description = "ARN of the notifier's idempotency table."
-  value       = aws_dynamodb_table.idempotency.arn
+  description = "ARN of the notifier's idempotency table in this region (its own, or the idempotency_table given)."
+  value       = local.idempotency_table.arn
+}
+
+output "idempotency_replica_arns" {
+  description = "Region -> ARN of each replica of the idempotency table (empty unless idempotency_replica is set); the secondary region's processors use it."
+  value       = { for replica in flatten(aws_dynamodb_table.idempotency[*].replica) : replica.region_name => replica.arn }
 }
 
 output "event_source_mapping_uuid" {

@@ -141,6 +141,36 @@ variable "idempotency_deletion_protection" {
   nullable    = false
 }
 
+variable "idempotency_table" {
+  type = object({
+    name = string
+    arn  = string
+  })
+  description = "An existing idempotency table to use instead of creating <name_prefix>-idempotency: the secondary region's replica of the primary's global table ([failover] secondary_consumers). null creates the table."
+  default     = null
+}
+
+variable "idempotency_replica" {
+  type = object({
+    region_name = string
+    kms_key_arn = string
+  })
+  description = "A replica of the idempotency table in another region (a DynamoDB global table), encrypted with that region's key; null keeps the table in this region only."
+  default     = null
+}
+
+variable "role_name_suffix" {
+  type        = string
+  description = "Appended to every role name: IAM names are global, so the failover's secondary region gives its roles names of their own (\"\" in the primary keeps the names unchanged)."
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{0,10}$", var.role_name_suffix))
+    error_message = "role_name_suffix must be at most 10 characters of IAM's name characters (letters, digits, +=,.@_-)."
+  }
+}
+
 variable "region" {
   type        = string
   description = "Region the module's resources live in (the root's region), for ARNs and kms:ViaService values."

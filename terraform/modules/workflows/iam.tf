@@ -30,7 +30,7 @@ data "aws_iam_policy_document" "state_machine_assume_role" {
 resource "aws_iam_role" "state_machine" {
   count = var.create_workflow ? 1 : 0
 
-  name                 = local.state_machine_name
+  name                 = "${local.state_machine_name}${var.role_name_suffix}"
   description          = "State machine ${local.state_machine_name}: PutEvents on ${var.event_bus_name}, logs, traces"
   assume_role_policy   = data.aws_iam_policy_document.state_machine_assume_role[0].json
   permissions_boundary = var.permissions_boundary_arn
@@ -88,7 +88,7 @@ module "target_role" {
   permissions_boundary_arn = var.permissions_boundary_arn
 
   create      = var.create_workflow
-  name        = "${local.state_machine_name}-target"
+  name        = "${local.state_machine_name}-target${var.role_name_suffix}"
   description = "Lets the rules targeting ${local.state_machine_name} start its executions"
   account_id  = local.account_id
   rule_arns   = var.rule_arns

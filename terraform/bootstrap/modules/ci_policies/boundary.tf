@@ -1,7 +1,8 @@
 # The permissions boundary of every role the deploy role creates: the union of what the stack's roles need
 # (terraform/modules: function roles, the state machine's, Firehose's, the rule-target roles), each scoped to
 # this environment's names. Whatever policy the deploy role writes into such a role, the role can do no
-# more than this: no IAM, no STS, no key administration, nothing outside the environment.
+# more than this: no IAM (but the replication role passing itself to EventBridge), no STS, no key
+# administration, nothing outside the environment.
 
 data "aws_iam_policy_document" "boundary" {
   statement {
@@ -71,6 +72,27 @@ data "aws_iam_policy_document" "boundary" {
     sid       = "PublishOnStackBuses"
     actions   = ["events:PutEvents"]
     resources = ["${local.arn}:events:${local.in_account}:event-bus/${local.named}"]
+  }
+
+  # [failover]'s replication role (modules/global_endpoint): EventBridge runs the endpoint's replication
+  # with it, the managed rules GlobalEndpointManagedRule-* on the stack's buses, whose targets carry the
+  # role, so it may manage those rules only and pass itself to EventBridge only.
+  statement {
+    sid       = "ManageGlobalEndpointReplicationRules"
+    actions   = ["events:PutRule", "events:PutTargets", "events:DeleteRule", "events:RemoveTargets"]
+    resources = ["${local.arn}:events:${local.in_account}:rule/${local.named}/GlobalEndpointManagedRule-*"]
+  }
+
+  statement {
+    sid       = "PassTheReplicationRoleToEventBridge"
+    actions   = ["iam:PassRole"]
+    resources = ["${local.arn}:iam::${var.account_id}:role/${local.named}-endpoint-replication"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["events.amazonaws.com"]
+    }
   }
 
   statement {

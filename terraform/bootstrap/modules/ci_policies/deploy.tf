@@ -22,6 +22,26 @@ data "aws_iam_policy_document" "deploy" {
     resources = local.stack_events
   }
 
+  # [failover]: the global endpoint, and the Route 53 health check it fails over on (ids are generated, so
+  # any health check of the account; CreateHealthCheck has no resource at all).
+  statement {
+    sid       = "ManageGlobalEndpoints"
+    actions   = ["events:CreateEndpoint", "events:UpdateEndpoint", "events:DeleteEndpoint"]
+    resources = [local.stack_endpoints]
+  }
+
+  statement {
+    sid       = "CreateHealthChecks"
+    actions   = ["route53:CreateHealthCheck"]
+    resources = ["*"] # AWS: CreateHealthCheck has no resource-level permissions, so IAM requires "*".
+  }
+
+  statement {
+    sid       = "ManageHealthChecks"
+    actions   = ["route53:UpdateHealthCheck", "route53:DeleteHealthCheck", "route53:ChangeTagsForResource"]
+    resources = [local.health_checks]
+  }
+
   statement {
     sid       = "ManageQueues"
     actions   = ["sqs:CreateQueue", "sqs:DeleteQueue", "sqs:SetQueueAttributes", "sqs:TagQueue", "sqs:UntagQueue"]
@@ -138,6 +158,31 @@ data "aws_iam_policy_document" "deploy" {
       "dynamodb:UpdateTimeToLive", "dynamodb:TagResource", "dynamodb:UntagResource",
     ]
     resources = ["${local.arn}:dynamodb:${local.in_account}:table/${local.named}"]
+  }
+
+  # [failover] with consumers in both regions: the tables become global tables. Adding a replica is an
+  # UpdateTable in the primary region and, in the replica's, the actions DynamoDB's guide lists for it
+  # ("DynamoDB global tables security"): the replica's creation and its initial copy of the items.
+  statement {
+    sid = "ManageTableReplicas"
+    actions = [
+      "dynamodb:CreateTableReplica", "dynamodb:DeleteTableReplica", "dynamodb:Scan", "dynamodb:Query",
+      "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
+    ]
+    resources = ["${local.arn}:dynamodb:${local.in_account}:table/${local.named}"]
+  }
+
+  # The first global table of an account creates DynamoDB's replication service-linked role; only that one.
+  statement {
+    sid       = "CreateDynamoDbReplicationRole"
+    actions   = ["iam:CreateServiceLinkedRole"]
+    resources = ["${local.arn}:iam::${var.account_id}:role/aws-service-role/replication.dynamodb.amazonaws.com/AWSServiceRoleForDynamoDBReplication"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:AWSServiceName"
+      values   = ["replication.dynamodb.amazonaws.com"]
+    }
   }
 
   statement {

@@ -4,9 +4,9 @@
 
 locals {
   arn = "arn:${var.partition}"
-  # Any region of this account: the replication bus and its key live in a second region.
+  # Any region of this account: with [failover] the same stack runs in a second region.
   in_account = "*:${var.account_id}"
-  # Every stack resource is named <project>-<environment>-<suffix>-<thing> (terraform/locals.tf).
+  # Every stack resource is named <project>-<environment>-<suffix>-<thing> (terraform/modules/region_stack).
   named = "${var.project}-${var.environment}-*"
 
   # The S3 backend keeps one workspace per environment under env:/<environment>/ (tooling/deploy/terraform.py

@@ -13,7 +13,12 @@ locals {
     "${local.arn}:events:${local.in_account}:rule/${local.named}", # rule/<bus>/<rule> and rule/<rule> (default bus)
     "${local.arn}:events:${local.in_account}:archive/${local.named}",
   ]
-  stack_bucket = "${local.arn}:s3:::${local.named}"
+  # [failover]'s global endpoint (<project>-<environment>-<suffix>-endpoint), in the primary region.
+  stack_endpoints = "${local.arn}:events:${local.in_account}:endpoint/${local.named}"
+  # Route 53 health check ids are generated and Route 53 has no condition keys for tags: every health check
+  # of the account (the failover's, on the health alarm).
+  health_checks = "${local.arn}:route53:::healthcheck/*"
+  stack_bucket  = "${local.arn}:s3:::${local.named}"
 }
 
 data "aws_iam_policy_document" "stack_read" {
@@ -21,6 +26,18 @@ data "aws_iam_policy_document" "stack_read" {
     sid       = "ReadBusesRulesArchives"
     actions   = ["events:DescribeEventBus", "events:DescribeRule", "events:DescribeArchive", "events:ListTargetsByRule", "events:ListTagsForResource"]
     resources = local.stack_events
+  }
+
+  statement {
+    sid       = "ReadGlobalEndpoints"
+    actions   = ["events:DescribeEndpoint"]
+    resources = [local.stack_endpoints]
+  }
+
+  statement {
+    sid       = "ReadHealthChecks"
+    actions   = ["route53:GetHealthCheck", "route53:ListTagsForResource"]
+    resources = [local.health_checks]
   }
 
   statement {

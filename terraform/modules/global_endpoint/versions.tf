@@ -5,9 +5,6 @@ terraform {
     aws = {
       source  = "hashicorp/aws"
       version = ">= 5.100, < 7.0"
-
-      # aws: the primary region (rule, target, IAM role); aws.replica: the replica region (bus, archive, key).
-      configuration_aliases = [aws.replica]
     }
   }
 }

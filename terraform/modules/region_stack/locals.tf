@@ -1,0 +1,90 @@
+locals {
+  # Every AWS name is <name_prefix>-<thing>; the same in both regions of a failover (the bus must be), except
+  # the names AWS keeps globally (IAM roles, the dashboard), which take global_name_suffix in the secondary.
+  event_bus_name = "${var.name_prefix}-bus"
+  archive_name   = "${var.name_prefix}-archive"
+
+  schema_registry_name = "${var.name_prefix}-schemas"
+  # tooling/naming.py Names.s3_archive_bucket / s3_archive_stream build the same names for the local target.
+  s3_archive_bucket_name = "${var.name_prefix}-events-archive"
+  s3_archive_stream_name = "${var.name_prefix}-events-archive"
+  # Created by module monitoring, named here because module messaging's key policy names it too.
+  operations_topic_name = "${var.name_prefix}-operations"
+  event_store_name      = "${var.name_prefix}-events"
+
+  # The sources of the e-commerce services: what the publisher policy and the bus policy let producers put.
+  ecommerce_sources = ["ecommerce.orders", "ecommerce.users", "ecommerce.payments", "ecommerce.inventory"]
+
+  # The batch queue's consumer and its store ([batch_processor], [event_store]); the store needs the
+  # consumer (config validation refuses it alone; here it is simply not created then).
+  create_batch_consumer = var.consumers && var.batch_processor.enabled && contains(keys(var.functions), "batch-processor")
+  create_event_store    = local.create_batch_consumer && var.event_store.enabled
+  # The secondary's tables are the primary's global tables (their replicas here), never its own.
+  create_tables = var.shared_tables == null
+
+  # The S3 event archive exists in the primary only, when [s3_archive] is enabled and a rule targets it
+  # (tooling/config.py refuses one without the other; a hand-written tfvars file gets no orphan stream).
+  create_s3_archive = var.primary && var.s3_archive.enabled && anytrue(flatten([
+    for rule in values(var.rules) : [for target in values(rule.targets) : target.target == "s3-archive"]
+  ]))
+
+  # The routing table of this region. The secondary leaves out the s3-archive targets (the S3 archive is the
+  # primary's; README "What the secondary region holds") and a rule left without targets; a standby region
+  # (consumers = false) routes nothing: its events wait in its archive for a replay.
+  rules = !var.consumers ? {} : var.primary ? var.rules : {
+    for name, rule in var.rules : name => merge(rule, {
+      targets = { for id, target in rule.targets : id => target if target.target != "s3-archive" }
+    }) if anytrue([for target in values(rule.targets) : target.target != "s3-archive"])
+  }
+
+  # The order-fulfilment state machine exists only when a rule of this region's routing table targets it.
+  create_workflow = anytrue(flatten([
+    for rule in values(local.rules) : [for target in values(rule.targets) : target.target == "order-workflow"]
+  ]))
+
+  # What the processors hand out (empty in a standby region, which has none). tomap({}) rather than {} or
+  # try(): either of those turns a map whose values are unknown at plan time into a wholly unknown one,
+  # and the alarms' for_each needs its keys.
+  function_names    = var.consumers ? module.processors[0].function_names : tomap({})
+  function_arns     = var.consumers ? module.processors[0].function_arns : tomap({})
+  log_group_names   = var.consumers ? module.processors[0].log_group_names : tomap({})
+  function_dlqs     = var.consumers ? module.processors[0].dead_letter_queues : tomap({})
+  batch_consumer_fn = local.create_batch_consumer ? local.function_names["batch-processor"] : null
+  idempotency_table = local.create_tables ? null : var.shared_tables.idempotency
+
+  # The event store the batch consumer writes: the table created here, or the primary's global table.
+  event_store = !local.create_event_store ? null : local.create_tables ? {
+    table_name = module.event_store.table_name
+    table_arn  = module.event_store.table_arn
+    } : {
+    table_name = var.shared_tables.event_store.name
+    table_arn  = var.shared_tables.event_store.arn
+  }
+
+  # Logical target name (as written in the routing table) -> the ARN EventBridge delivers to.
+  target_arns = var.consumers ? merge(local.function_arns, {
+    notifications = module.messaging.notifications_topic_arn
+    batch-queue   = module.messaging.batch_queue_arn
+  }, module.workflows.state_machine_arns, module.event_archive.stream_arns) : tomap({})
+
+  # Every dead-letter queue of the stack, keyed as the dead_letter_queue_urls output is.
+  dead_letter_queues = merge(
+    {
+      events = {
+        name = module.messaging.events_dlq_name
+        url  = module.messaging.events_dlq_url
+      }
+    },
+    var.consumers ? tomap({
+      batch-queue = {
+        name = module.messaging.batch_dlq_name
+        url  = module.messaging.batch_dlq_url
+      }
+      notifications = {
+        name = module.messaging.notifications_dlq_name
+        url  = module.messaging.notifications_dlq_url
+      }
+    }) : tomap({}),
+    local.function_dlqs,
+  )
+}
