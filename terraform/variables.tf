@@ -419,7 +419,7 @@ variable "failover" {
   # A sum of latencies grows with traffic, not with delay: such an alarm would fail over on a busy day.
   validation {
     condition     = var.failover == null || try(!(var.failover.health_alarm.metric == "IngestionToInvocationStartLatency" && var.failover.health_alarm.statistic == "Sum"), false)
-    error_message = "failover.health_alarm.statistic must not be Sum for IngestionToInvocationStartLatency; use Average, Maximum or p99."
+    error_message = "failover.health_alarm.statistic must not be Sum for IngestionToInvocationStartLatency; use Average or Maximum."
   }
 
   validation {

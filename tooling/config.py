@@ -396,7 +396,9 @@ class HealthAlarm(Model):
     average IngestionToInvocationStartLatency above 30 s for 5 one-minute periods, missing data breaching."""
 
     metric: HealthMetric = "IngestionToInvocationStartLatency"
-    statistic: Literal["Average", "Maximum", "Sum", "p99"] = "Average"
+    # No percentiles: Route 53 health checks refuse alarms on extended statistics (API reference,
+    # AlarmIdentifier).
+    statistic: Literal["Average", "Maximum", "Sum"] = "Average"
     # Milliseconds for the latency metric, a count for the others; the alarm fires above it.
     threshold: Annotated[float, Field(ge=0)] = 30000
     period_seconds: int = 60
@@ -407,8 +409,13 @@ class HealthAlarm(Model):
     @field_validator("period_seconds")
     @classmethod
     def _period(cls, value: int) -> int:
-        if value not in (10, 30) and (value < 60 or value % 60):
-            raise ValueError(f"{value} is not a CloudWatch alarm period; use 10, 30 or a multiple of 60")
+        # AWS/Events metrics are standard resolution (one point a minute), and Route 53 health checks refuse
+        # high-resolution (10 or 30 s) alarms.
+        if value < 60 or value % 60:
+            raise ValueError(
+                f"{value} is not a period the health alarm can use; use a multiple of 60 (AWS/Events metrics "
+                "come once a minute, and Route 53 health checks refuse 10 and 30 s alarms)"
+            )
         return value
 
     @model_validator(mode="after")

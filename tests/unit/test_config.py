@@ -177,7 +177,19 @@ BROKEN: list[tuple[str, Any, str]] = [
         lambda d: d.update(
             failover={"secondary_region": "us-west-2", "health_alarm": {"period_seconds": 90}}
         ),
-        "failover.health_alarm.period_seconds: 90 is not a CloudWatch alarm period",
+        "failover.health_alarm.period_seconds: 90 is not a period the health alarm can use",
+    ),
+    (
+        "health alarm high resolution",
+        lambda d: d.update(
+            failover={"secondary_region": "us-west-2", "health_alarm": {"period_seconds": 30}}
+        ),
+        "Route 53 health checks refuse 10 and 30 s alarms",
+    ),
+    (
+        "health alarm percentile",
+        lambda d: d.update(failover={"secondary_region": "us-west-2", "health_alarm": {"statistic": "p99"}}),
+        "failover.health_alarm.statistic",
     ),
     (
         "health alarm window over a day",

@@ -84,10 +84,7 @@ def _datapoint(store: Store, alarm: HealthAlarm, rules: list[str], start: float,
         return sum(values) / len(values)
     if alarm.statistic == "Maximum":
         return max(values)
-    if alarm.statistic == "Sum":
-        return sum(values)
-    values.sort()
-    return values[min(len(values) - 1, max(0, math.ceil(0.99 * len(values)) - 1))]  # p99, nearest rank
+    return sum(values)
 
 
 def evaluate(store: Store, alarm: HealthAlarm, now: float) -> tuple[str, str]:
