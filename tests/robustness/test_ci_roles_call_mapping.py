@@ -167,3 +167,41 @@ def test_the_stored_list_hides_the_account_the_suffix_and_generated_ids_and_read
         "arn:aws:kms:us-east-1:210987654321:key/10000000-0000-4000-8000-000000000001",
     ]
     assert [a.action for a in restored["plan"]] == ["kms:DescribeKey"]  # the re-plan is the plan role's too
+
+
+def test_the_global_endpoint_names_itself_and_passes_its_replication_role_to_eventbridge() -> None:
+    role = f"arn:aws:iam::{ACCOUNT}:role/ecommerce-prod-abc123-endpoint-replication"
+
+    found = _map("events", "CreateEndpoint", {"Name": "ecommerce-prod-abc123-endpoint", "RoleArn": role})
+
+    assert found == [
+        (
+            "events:CreateEndpoint",
+            f"arn:aws:events:us-east-1:{ACCOUNT}:endpoint/ecommerce-prod-abc123-endpoint",
+            {},
+        ),
+        ("iam:PassRole", role, {"iam:PassedToService": "events.amazonaws.com"}),
+    ]
+
+
+def test_health_checks_are_created_on_star_and_otherwise_named_without_region_or_account() -> None:
+    assert _map("route53", "CreateHealthCheck", {"CallerReference": "x"}) == [
+        ("route53:CreateHealthCheck", "*", {})
+    ]
+    assert _map("route53", "ChangeTagsForResource", {"ResourceType": "healthcheck", "ResourceId": "h-1"}) == [
+        ("route53:ChangeTagsForResource", "arn:aws:route53:::healthcheck/h-1", {})
+    ]
+
+
+def test_adding_a_replica_needs_the_replica_actions_on_the_table_in_the_replica_region() -> None:
+    params = {
+        "TableName": "ecommerce-prod-abc123-events",
+        "ReplicaUpdates": [{"Create": {"RegionName": "us-west-2"}}],
+    }
+
+    found = _map("dynamodb", "UpdateTable", params)
+
+    replica = f"arn:aws:dynamodb:us-west-2:{ACCOUNT}:table/ecommerce-prod-abc123-events"
+    assert found[0] == ("dynamodb:UpdateTable", replica.replace("us-west-2", "us-east-1"), {})
+    assert ("dynamodb:CreateTableReplica", replica, {}) in found
+    assert ("dynamodb:BatchWriteItem", replica, {}) in found

@@ -285,10 +285,29 @@ def _cloudwatch(call: Call, arns: _Arns) -> list[Authorization]:
     raise UnmappedCallError(f"cloudwatch {op}: no alarm or dashboard named")
 
 
+# Adding or removing a global table's replica: UpdateTable in the table's region, plus these on the table in
+# the replica's region (DynamoDB developer guide, "Global tables security": the replica's creation and its
+# initial copy of the items).
+REPLICA_CREATE_ACTIONS = (
+    "dynamodb:CreateTableReplica", "dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem",
+    "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
+)  # fmt: skip
+
+
 def _dynamodb(call: Call, arns: _Arns) -> list[Authorization]:
     p = call.params
     if "TableName" in p:
-        return [_own(call, arns("dynamodb", f"table/{_name(str(p['TableName']), ':table/')}"))]
+        table = f"table/{_name(str(p['TableName']), ':table/')}"
+        found = [_own(call, arns("dynamodb", table))]
+        for update in p.get("ReplicaUpdates", []) if call.operation == "UpdateTable" else []:
+            for verb, actions in (
+                ("Create", REPLICA_CREATE_ACTIONS),
+                ("Delete", ("dynamodb:DeleteTableReplica",)),
+            ):
+                if verb in update:
+                    replica = arns("dynamodb", table, region=str(update[verb]["RegionName"]))
+                    found += [Authorization(action, replica, {}) for action in actions]
+        return found
     if "ResourceArn" in p:
         return [_own(call, str(p["ResourceArn"]))]
     raise UnmappedCallError(f"dynamodb {call.operation}: no table named")
@@ -309,6 +328,10 @@ def _events(call: Call, arns: _Arns) -> list[Authorization]:
         return [_own(call, arns("events", f"archive/{p['ArchiveName']}"))]
     if op in ("ListTagsForResource", "TagResource", "UntagResource"):
         return [_own(call, str(p["ResourceARN"]))]
+    if op in ("CreateEndpoint", "DescribeEndpoint", "UpdateEndpoint", "DeleteEndpoint"):
+        return [_own(call, arns("events", f"endpoint/{p['Name']}"))]
+    if op == "ListEndpoints":
+        return [_own(call, "*")]
     rule = p.get("Name", p.get("Rule"))
     if rule is not None:
         bus = _name(str(p.get("EventBusName") or "default"), ":event-bus/")
@@ -414,6 +437,21 @@ def _s3(call: Call, arns: _Arns) -> list[Authorization]:
     return [Authorization(action, bucket)]
 
 
+def _route53(call: Call, arns: _Arns) -> list[Authorization]:
+    """Health checks: CreateHealthCheck has no resource (IAM requires "*"); the others name the check, whose
+    ARN has neither region nor account (Service Authorization Reference, Route 53)."""
+    p, op = call.params, call.operation
+    if op == "CreateHealthCheck":
+        return [_own(call, "*")]
+    check = p.get("HealthCheckId", p.get("ResourceId"))
+    if check is not None and op in (
+        "GetHealthCheck", "UpdateHealthCheck", "DeleteHealthCheck", "GetHealthCheckStatus",
+        "ChangeTagsForResource", "ListTagsForResource",
+    ):  # fmt: skip
+        return [_own(call, f"arn:{arns.partition}:route53:::healthcheck/{check}")]
+    raise UnmappedCallError(f"route53 {op}: no health check named")
+
+
 def _sts(call: Call, arns: _Arns) -> list[Authorization]:
     raise UnmappedCallError(f"sts {call.operation}: not a call a deploy makes")
 
@@ -421,7 +459,7 @@ def _sts(call: Call, arns: _Arns) -> list[Authorization]:
 _BUILDERS = {
     "sqs": _sqs, "sns": _sns, "lambda": _lambda, "logs": _logs, "cloudwatch": _cloudwatch,
     "dynamodb": _dynamodb, "events": _events, "firehose": _firehose, "iam": _iam, "kms": _kms,
-    "schemas": _schemas, "stepfunctions": _states, "s3": _s3, "sts": _sts,
+    "schemas": _schemas, "stepfunctions": _states, "s3": _s3, "sts": _sts, "route53": _route53,
 }  # fmt: skip
 
 
@@ -441,6 +479,8 @@ def _passed_roles(call: Call) -> list[tuple[str, str]]:
         return [(str(p["roleArn"]), "states.amazonaws.com")]
     if call.service == "events" and op == "PutTargets":
         return [(str(t["RoleArn"]), "events.amazonaws.com") for t in p.get("Targets", []) if t.get("RoleArn")]
+    if call.service == "events" and op in ("CreateEndpoint", "UpdateEndpoint") and p.get("RoleArn"):
+        return [(str(p["RoleArn"]), "events.amazonaws.com")]  # the endpoint's replication role
     if call.service == "firehose" and op in ("CreateDeliveryStream", "UpdateDestination"):
         text = json.dumps(p)
         roles = {r for r in _role_arns(text)}
