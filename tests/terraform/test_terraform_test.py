@@ -28,7 +28,13 @@ from tftest_runner import (
 UNTESTED = {
     "messaging": "being split into a kms module and queues/topics (issue 26, item 3); tests follow that change",
     "monitoring": "its alarm catalogue is being made one source with the local target (issue 26, item 1)",
-    "replication": "being replaced by the failover work (global_endpoint); tests follow that change",
+}
+
+# Modules whose tests leave out part of what they compute, and why (the test file's header says what).
+PARTLY_TESTED = {
+    "region_stack": "what reaches only its submodules' resources (the role names' suffix, the secondary's "
+    "missing notification e-mail, the publisher policy's other bus) has no output a test could read; the "
+    "submodules' own tests and tests/terraform/test_failover.py check it",
 }
 
 
@@ -78,6 +84,9 @@ def test_every_module_has_terraform_tests_or_says_why_not() -> None:
     )
     assert set(UNTESTED) <= modules, (
         f"UNTESTED names modules that are gone: {sorted(set(UNTESTED) - modules)}"
+    )
+    assert set(PARTLY_TESTED) <= set(modules_with_tests()), (
+        f"PARTLY_TESTED names modules without tests: {sorted(set(PARTLY_TESTED) - set(modules_with_tests()))}"
     )
 
 

@@ -52,13 +52,18 @@ locals {
   batch_consumer_fn = local.create_batch_consumer ? local.function_names["batch-processor"] : null
   idempotency_table = local.create_tables ? null : var.shared_tables.idempotency
 
-  # The event store the batch consumer writes: the table created here, or the primary's global table.
+  # The event store the batch consumer writes: the table created here, or the primary's global table. Built
+  # whole, as processors' batch_consumer.event_store wants it: a merge() onto this value when it is null
+  # typed the null as an object without the table's attributes, which the variable refused, so the plan
+  # failed whenever there was no store ([event_store] or [batch_processor] off, or no batch-processor).
   event_store = !local.create_event_store ? null : local.create_tables ? {
     table_name = module.event_store.table_name
     table_arn  = module.event_store.table_arn
+    ttl_days   = var.event_store.ttl_days
     } : {
     table_name = var.shared_tables.event_store.name
     table_arn  = var.shared_tables.event_store.arn
+    ttl_days   = var.event_store.ttl_days
   }
 
   # Logical target name (as written in the routing table) -> the ARN EventBridge delivers to.

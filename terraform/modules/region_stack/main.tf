@@ -68,9 +68,7 @@ module "processors" {
     queue_arn               = module.messaging.batch_queue_arn
     batch_size              = var.batch_processor.batch_size
     batching_window_seconds = var.batch_processor.batching_window_seconds
-    event_store = local.event_store == null ? null : merge(local.event_store, {
-      ttl_days = var.event_store.ttl_days
-    })
+    event_store             = local.event_store
   } : null
 }
 

@@ -1,5 +1,6 @@
 # What the module computes: the bus with its key and dead-letter queue, an archive of every event, the
-# publisher policy, and a bus policy only when other accounts publish; the names' validations.
+# publisher policy (only with create_publisher_policy; covering the failover's other bus too), and a bus
+# policy only when other accounts publish; the names' validations.
 # Run: terraform init -backend=false && terraform test (tests/terraform/test_terraform_test.py runs every module).
 # By hand it needs hashicorp/aws 6.x (the archive's kms_key_identifier); the pytest run drops that argument
 # from its copy when the installed provider is 5.x, as make e2e does.
@@ -87,8 +88,8 @@ run "the_bus_its_archive_and_no_bus_policy_without_publisher_accounts" {
   }
 
   assert {
-    condition     = aws_iam_policy.publisher.name == "shop-dev-abc123-publisher"
-    error_message = "The publisher policy is <name>-publisher."
+    condition     = length(aws_iam_policy.publisher) == 1 && aws_iam_policy.publisher[0].name == "shop-dev-abc123-publisher"
+    error_message = "The publisher policy is <name>-publisher, created by default (create_publisher_policy)."
   }
 }
 
@@ -132,14 +133,14 @@ run "publisher_accounts_may_put_only_the_stacks_sources" {
   }
 
   assert {
-    condition = jsondecode(aws_iam_policy.publisher.policy).Statement == [{
+    condition = jsondecode(aws_iam_policy.publisher[0].policy).Statement == [{
       Sid       = "PutEventsOnTheBus"
       Effect    = "Allow"
       Action    = "events:PutEvents"
       Resource  = "arn:aws:events:us-east-1:123456789012:event-bus/shop-dev-abc123"
       Condition = { StringEquals = { "events:source" = ["ecommerce.orders", "ecommerce.users"] } }
     }]
-    error_message = "Publisher policy: ${aws_iam_policy.publisher.policy}"
+    error_message = "Publisher policy: ${aws_iam_policy.publisher[0].policy}"
   }
 
   assert {
@@ -154,6 +155,54 @@ run "publisher_accounts_may_put_only_the_stacks_sources" {
   }
 }
 
+# The failover's two buses: the primary's policy covers the secondary's bus too (the global endpoint may
+# send a producer's PutEvents there); the secondary, whose bus has the same name, creates no policy (IAM
+# names are global).
+run "the_primarys_publisher_policy_covers_the_secondarys_bus" {
+  command   = apply
+  providers = { aws = aws.render }
+
+  variables {
+    publisher_bus_arns = ["arn:aws:events:us-west-2:123456789012:event-bus/shop-dev-abc123"]
+  }
+
+  assert {
+    # Resources compared sorted: the provider renders them in an order of its own.
+    condition = [
+      for statement in jsondecode(aws_iam_policy.publisher[0].policy).Statement :
+      merge(statement, { Resource = sort(flatten([statement.Resource])) })
+      ] == [{
+        Sid    = "PutEventsOnTheBus"
+        Effect = "Allow"
+        Action = "events:PutEvents"
+        Resource = sort([
+          "arn:aws:events:us-east-1:123456789012:event-bus/shop-dev-abc123",
+          "arn:aws:events:us-west-2:123456789012:event-bus/shop-dev-abc123",
+        ])
+        Condition = { StringEquals = { "events:source" = ["ecommerce.orders", "ecommerce.users"] } }
+    }]
+    error_message = "Publisher policy: ${aws_iam_policy.publisher[0].policy}"
+  }
+}
+
+run "the_secondary_creates_no_publisher_policy" {
+  command = apply
+
+  variables {
+    create_publisher_policy = false
+  }
+
+  assert {
+    condition     = length(aws_iam_policy.publisher) == 0 && output.publisher_policy_arn == null
+    error_message = "create_publisher_policy = false: no policy, and a null publisher_policy_arn."
+  }
+
+  assert {
+    condition     = output.name == "shop-dev-abc123" && output.arn == "arn:aws:events:us-east-1:123456789012:event-bus/shop-dev-abc123"
+    error_message = "The bus itself is there all the same."
+  }
+}
+
 # One bad value per variable: each listed variable must refuse its own, and nothing else may fail.
 run "the_default_bus_bad_names_accounts_retention_and_no_source_are_refused" {
   command = plan
@@ -164,9 +213,13 @@ run "the_default_bus_bad_names_accounts_retention_and_no_source_are_refused" {
     publisher_account_ids  = ["12345"]
     archive_retention_days = 1.5
     publisher_sources      = []
+    publisher_bus_arns     = ["arn:aws:events:us-west-2:123456789012:rule/shop-dev-abc123/a-rule"]
   }
 
-  expect_failures = [var.name, var.archive_name, var.publisher_account_ids, var.archive_retention_days, var.publisher_sources]
+  expect_failures = [
+    var.name, var.archive_name, var.publisher_account_ids, var.archive_retention_days, var.publisher_sources,
+    var.publisher_bus_arns,
+  ]
 }
 
 run "aws_sources_are_refused" {

@@ -1,5 +1,5 @@
 # What the module computes: the event store table (keys, source-time index, TTL, key, PITR, deletion
-# protection) or nothing with empty outputs; and the table names it refuses.
+# protection; a global table with a replica) or nothing with empty outputs; and the table names it refuses.
 # Run: terraform init -backend=false && terraform test (tests/terraform/test_terraform_test.py runs every module).
 
 mock_provider "aws" {
@@ -64,6 +64,11 @@ run "the_table_is_keyed_for_source_and_type_queries_newest_first" {
     condition     = output.table_name == "shop-dev-abc123-events" && output.table_arn == "arn:aws:dynamodb:us-east-1:123456789012:table/shop-dev-abc123-events"
     error_message = "The outputs are the table's name and ARN."
   }
+
+  assert {
+    condition     = length(aws_dynamodb_table.this[0].replica) == 0 && output.replica_arns == {}
+    error_message = "Without a replica the table is regional."
+  }
 }
 
 run "backup_and_protection_follow_the_settings" {
@@ -80,6 +85,38 @@ run "backup_and_protection_follow_the_settings" {
   }
 }
 
+# [failover] with consumers in both regions: a global table with a replica in the secondary region, which
+# the secondary's batch consumer writes.
+run "with_a_replica_the_store_is_a_global_table" {
+  command = apply
+
+  variables {
+    point_in_time_recovery = false
+    replica = {
+      region_name = "us-west-2"
+      kms_key_arn = "arn:aws:kms:us-west-2:123456789012:key/66666666-7777-8888-9999-000000000000"
+    }
+  }
+
+  assert {
+    # DynamoDB replicates a global table through its stream, which must carry both images.
+    condition     = aws_dynamodb_table.this[0].stream_enabled == true && aws_dynamodb_table.this[0].stream_view_type == "NEW_AND_OLD_IMAGES"
+    error_message = "A global table has its stream on with NEW_AND_OLD_IMAGES."
+  }
+
+  assert {
+    condition = [for replica in aws_dynamodb_table.this[0].replica : [replica.region_name, replica.kms_key_arn, replica.point_in_time_recovery, replica.propagate_tags]] == [
+      ["us-west-2", "arn:aws:kms:us-west-2:123456789012:key/66666666-7777-8888-9999-000000000000", false, true]
+    ]
+    error_message = "One replica, in the given region, with that region's key, the table's PITR setting and tags."
+  }
+
+  assert {
+    condition     = keys(output.replica_arns) == ["us-west-2"]
+    error_message = "replica_arns maps the replica's region to its ARN."
+  }
+}
+
 run "off_creates_nothing_and_the_outputs_are_empty" {
   command = apply
 
@@ -93,8 +130,8 @@ run "off_creates_nothing_and_the_outputs_are_empty" {
   }
 
   assert {
-    condition     = output.table_name == "" && output.table_arn == ""
-    error_message = "Without a table the outputs are empty strings."
+    condition     = output.table_name == "" && output.table_arn == "" && output.replica_arns == {}
+    error_message = "Without a table the outputs are empty."
   }
 }
 

@@ -62,8 +62,8 @@ run "create_false_creates_nothing_and_the_arn_is_null" {
   }
 
   assert {
-    condition     = output.arn == null && output.assume_role_policy == null
-    error_message = "arn and assume_role_policy must be null when nothing is created."
+    condition     = output.arn == null && output.assume_role_policy == null && output.name == null
+    error_message = "arn, assume_role_policy and name must be null when nothing is created."
   }
 }
 
@@ -72,8 +72,8 @@ run "only_the_given_rules_of_this_account_may_assume_the_role" {
   providers = { aws = aws.render }
 
   assert {
-    condition     = aws_iam_role.this[0].name == "shop-dev-abc123-forward-default" && output.arn == "arn:aws:iam::123456789012:role/shop-dev-abc123-forward-default"
-    error_message = "The role takes the given name and the arn output is its ARN."
+    condition     = aws_iam_role.this[0].name == "shop-dev-abc123-forward-default" && output.name == "shop-dev-abc123-forward-default" && output.arn == "arn:aws:iam::123456789012:role/shop-dev-abc123-forward-default"
+    error_message = "The role takes the given name; the name and arn outputs are its name and ARN."
   }
 
   assert {

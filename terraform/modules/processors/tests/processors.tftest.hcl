@@ -1,7 +1,8 @@
 # What the module computes: the functions from the one zip (runtime, architecture, environment per
 # function, logging, tracing, DLQ), their log groups, async invoke configs and dead-letter queues, the
-# idempotency table, the batch queue's event source mapping, and one least-privilege role per function
-# (the notifier alone reaching the idempotency table and the webhook parameter); and what it refuses.
+# idempotency table (a global table with idempotency_replica; none with idempotency_table, the secondary's
+# case), the batch queue's event source mapping, and one least-privilege role per function (the notifier
+# alone reaching the idempotency table and the webhook parameter; role_name_suffix); and what it refuses.
 # Run: terraform init -backend=false && terraform test (tests/terraform/test_terraform_test.py runs every module).
 
 mock_provider "aws" {
@@ -312,16 +313,23 @@ run "the_asynchronously_invoked_functions_retry_then_dead_letter" {
 
   assert {
     condition = (
-      aws_dynamodb_table.idempotency.name == "shop-dev-abc123-idempotency"
-      && aws_dynamodb_table.idempotency.billing_mode == "PAY_PER_REQUEST"
-      && aws_dynamodb_table.idempotency.hash_key == "id"
-      && [for a in aws_dynamodb_table.idempotency.attribute : [a.name, a.type]] == [["id", "S"]]
-      && aws_dynamodb_table.idempotency.ttl[0].attribute_name == "expiration" && aws_dynamodb_table.idempotency.ttl[0].enabled
-      && aws_dynamodb_table.idempotency.point_in_time_recovery[0].enabled
-      && aws_dynamodb_table.idempotency.server_side_encryption[0].kms_key_arn == var.kms_key_arn
-      && !aws_dynamodb_table.idempotency.deletion_protection_enabled
+      length(aws_dynamodb_table.idempotency) == 1
+      && aws_dynamodb_table.idempotency[0].name == "shop-dev-abc123-idempotency"
+      && aws_dynamodb_table.idempotency[0].billing_mode == "PAY_PER_REQUEST"
+      && aws_dynamodb_table.idempotency[0].hash_key == "id"
+      && [for a in aws_dynamodb_table.idempotency[0].attribute : [a.name, a.type]] == [["id", "S"]]
+      && aws_dynamodb_table.idempotency[0].ttl[0].attribute_name == "expiration" && aws_dynamodb_table.idempotency[0].ttl[0].enabled
+      && aws_dynamodb_table.idempotency[0].point_in_time_recovery[0].enabled
+      && aws_dynamodb_table.idempotency[0].server_side_encryption[0].kms_key_arn == var.kms_key_arn
+      && !aws_dynamodb_table.idempotency[0].deletion_protection_enabled
     )
     error_message = "The idempotency table has Powertools' layout (key id, TTL expiration), PITR and the key."
+  }
+
+  assert {
+    # (Its stream settings stay unset, unknown in a plan: an existing table sees no change.)
+    condition     = length(aws_dynamodb_table.idempotency[0].replica) == 0
+    error_message = "Without idempotency_replica the table is regional: no replica."
   }
 
   assert {
@@ -528,6 +536,7 @@ run "each_role_reaches_only_what_its_function_uses" {
       && output.idempotency_table_name == "shop-dev-abc123-idempotency"
       && output.idempotency_table_arn == "arn:aws:dynamodb:us-east-1:123456789012:table/shop-dev-abc123-idempotency"
       && output.event_source_mapping_uuid == "a1b2c3d4-0000-1111-2222-333344445555"
+      && output.idempotency_replica_arns == {}
     )
     error_message = "The outputs: maps keyed by logical function name, the DLQs of the async functions, the table, the mapping."
   }
@@ -595,6 +604,98 @@ run "arns_and_key_conditions_follow_the_partition_and_region" {
   }
 }
 
+# [failover] with consumers in both regions, the primary's side: the idempotency table becomes a global
+# table with a replica in the secondary region, encrypted with that region's key.
+run "with_a_replica_the_idempotency_table_is_a_global_table" {
+  command = apply
+
+  variables {
+    idempotency_replica = {
+      region_name = "us-west-2"
+      kms_key_arn = "arn:aws:kms:us-west-2:123456789012:key/66666666-7777-8888-9999-000000000000"
+    }
+  }
+
+  assert {
+    # DynamoDB replicates a global table through its stream, which must carry both images.
+    condition     = aws_dynamodb_table.idempotency[0].stream_enabled == true && aws_dynamodb_table.idempotency[0].stream_view_type == "NEW_AND_OLD_IMAGES"
+    error_message = "A global table has its stream on with NEW_AND_OLD_IMAGES."
+  }
+
+  assert {
+    condition = [for replica in aws_dynamodb_table.idempotency[0].replica : [replica.region_name, replica.kms_key_arn, replica.point_in_time_recovery, replica.propagate_tags]] == [
+      ["us-west-2", "arn:aws:kms:us-west-2:123456789012:key/66666666-7777-8888-9999-000000000000", true, true]
+    ]
+    error_message = "One replica, in the given region, with that region's key, PITR and the table's tags."
+  }
+
+  assert {
+    condition     = keys(output.idempotency_replica_arns) == ["us-west-2"] && output.idempotency_table_name == "shop-dev-abc123-idempotency"
+    error_message = "idempotency_replica_arns maps the replica's region to its ARN; the table keeps its name."
+  }
+}
+
+# [failover] with consumers in both regions, the secondary's side: no table of its own (it uses the replica
+# of the primary's global table), and role names of their own (IAM names are global).
+run "the_secondary_uses_the_given_table_and_suffixes_its_role_names" {
+  command   = apply
+  providers = { aws = aws.render }
+
+  variables {
+    region           = "us-west-2"
+    role_name_suffix = "-dr"
+    idempotency_table = {
+      name = "shop-dev-abc123-idempotency"
+      arn  = "arn:aws:dynamodb:us-west-2:123456789012:table/shop-dev-abc123-idempotency"
+    }
+  }
+
+  assert {
+    condition     = length(aws_dynamodb_table.idempotency) == 0
+    error_message = "With idempotency_table the module creates no table."
+  }
+
+  assert {
+    condition = (
+      aws_lambda_function.this["notifier"].environment[0].variables["IDEMPOTENCY_TABLE"] == "shop-dev-abc123-idempotency"
+      && output.idempotency_table_name == "shop-dev-abc123-idempotency"
+      && output.idempotency_table_arn == "arn:aws:dynamodb:us-west-2:123456789012:table/shop-dev-abc123-idempotency"
+      && output.idempotency_replica_arns == {}
+    )
+    error_message = "The notifier and the outputs name the given table."
+  }
+
+  assert {
+    condition = [
+      for statement in jsondecode(aws_iam_role_policy.function["notifier"].policy).Statement : statement.Resource
+      if statement.Sid == "IdempotencyRecords"
+    ] == ["arn:aws:dynamodb:us-west-2:123456789012:table/shop-dev-abc123-idempotency"]
+    error_message = "The notifier may use the given table (this region's replica): ${aws_iam_role_policy.function["notifier"].policy}"
+  }
+
+  assert {
+    # Only the roles: functions, log groups and queues are regional and keep their names.
+    condition = (
+      { for key, role in aws_iam_role.function : key => role.name } == { for key in keys(var.functions) : key => "shop-dev-abc123-${key}-dr" }
+      && output.function_names == { for key in keys(var.functions) : key => "shop-dev-abc123-${key}" }
+      && { for key, queue in aws_sqs_queue.dlq : key => queue.name } == { for key in ["processor", "notifier", "analytics"] : key => "shop-dev-abc123-${key}-dlq" }
+    )
+    error_message = "role_name_suffix is appended to the role names only."
+  }
+}
+
+run "a_role_name_over_iams_64_characters_is_refused" {
+  command = plan
+
+  variables {
+    # 39 characters, the longest name_prefix: <prefix>-batch-processor<suffix> is 65 characters.
+    name_prefix      = "shop-production-abcdefgh-ijklmnopqrstuv"
+    role_name_suffix = "-secondary"
+  }
+
+  expect_failures = [aws_iam_role.function]
+}
+
 # One bad value per variable: each listed variable must refuse its own, and nothing else may fail.
 run "a_bad_prefix_function_set_batch_size_runtime_retention_level_and_parameter_name_are_refused" {
   command = plan
@@ -614,11 +715,12 @@ run "a_bad_prefix_function_set_batch_size_runtime_retention_level_and_parameter_
     log_retention_days = 13
     log_level          = "TRACE"
     webhook_parameter  = "webhook-url"
+    role_name_suffix   = "/dr"
   }
 
   expect_failures = [
     var.name_prefix, var.functions, var.batch_consumer, var.runtime, var.log_retention_days, var.log_level,
-    var.webhook_parameter,
+    var.webhook_parameter, var.role_name_suffix,
   ]
 }
 

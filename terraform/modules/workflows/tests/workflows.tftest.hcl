@@ -134,6 +134,10 @@ run "an_express_state_machine_logging_every_step_without_execution_data" {
   }
 }
 
+# Both regions of a failover with replication run the workflow for each order: the outcome carries what
+# makes the two executions' events one event to consumers, a deterministic idempotencyKey
+# (<detail-type>#<orderId>) and the order event's own time as detail.timestamp (in the detail: the
+# putEvents integration does not document PutEvents' Time, so the entry has none).
 run "the_definition_flags_orders_above_the_threshold_and_accepts_the_others" {
   command = plan
 
@@ -160,11 +164,13 @@ run "the_definition_flags_orders_above_the_threshold_and_accepts_the_others" {
               Source       = "ecommerce.orders"
               DetailType   = "Order Flagged"
               Detail = {
-                "orderId.$"       = "$.detail.orderId"
-                "customerId.$"    = "$.detail.customerId"
-                "totalAmount.$"   = "$.detail.totalAmount"
-                "sourceEventId.$" = "$.id"
-                threshold         = 1000
+                "orderId.$"        = "$.detail.orderId"
+                "customerId.$"     = "$.detail.customerId"
+                "totalAmount.$"    = "$.detail.totalAmount"
+                "sourceEventId.$"  = "$.id"
+                "timestamp.$"      = "$.time"
+                threshold          = 1000
+                "idempotencyKey.$" = "States.Format('Order Flagged#{}', $.detail.orderId)"
               }
             }]
           }
@@ -181,11 +187,13 @@ run "the_definition_flags_orders_above_the_threshold_and_accepts_the_others" {
               Source       = "ecommerce.orders"
               DetailType   = "Order Accepted"
               Detail = {
-                "orderId.$"       = "$.detail.orderId"
-                "customerId.$"    = "$.detail.customerId"
-                "totalAmount.$"   = "$.detail.totalAmount"
-                "sourceEventId.$" = "$.id"
-                threshold         = 1000
+                "orderId.$"        = "$.detail.orderId"
+                "customerId.$"     = "$.detail.customerId"
+                "totalAmount.$"    = "$.detail.totalAmount"
+                "sourceEventId.$"  = "$.id"
+                "timestamp.$"      = "$.time"
+                threshold          = 1000
+                "idempotencyKey.$" = "States.Format('Order Accepted#{}', $.detail.orderId)"
               }
             }]
           }
@@ -290,13 +298,43 @@ run "the_roles_may_do_only_what_the_workflow_needs" {
   }
 }
 
+# The failover's secondary: IAM names are global, so both roles take role_name_suffix; the state machine
+# and its log group are regional and keep their names.
+run "the_secondary_suffixes_the_role_names_only" {
+  command = plan
+
+  variables {
+    region           = "us-west-2"
+    role_name_suffix = "-dr"
+    event_bus_arn    = "arn:aws:events:us-west-2:123456789012:event-bus/shop-dev-abc123"
+    rule_arns        = ["arn:aws:events:us-west-2:123456789012:rule/shop-dev-abc123/shop-dev-abc123-order-fulfilment"]
+  }
+
+  assert {
+    condition = (
+      aws_iam_role.state_machine[0].name == "shop-dev-abc123-order-fulfilment-dr"
+      && module.target_role.name == "shop-dev-abc123-order-fulfilment-target-dr"
+    )
+    error_message = "The state machine's role and the target role end in role_name_suffix."
+  }
+
+  assert {
+    condition = (
+      aws_sfn_state_machine.this[0].name == "shop-dev-abc123-order-fulfilment"
+      && aws_cloudwatch_log_group.this[0].name == "/aws/vendedlogs/states/shop-dev-abc123-order-fulfilment"
+    )
+    error_message = "The state machine and its log group keep their names."
+  }
+}
+
 run "a_threshold_of_zero_and_arns_that_are_not_rules_are_refused" {
   command = plan
 
   variables {
     high_value_threshold = 0
     rule_arns            = ["arn:aws:events:us-east-1:123456789012:event-bus/shop-dev-abc123"]
+    role_name_suffix     = "-disaster-recovery"
   }
 
-  expect_failures = [var.high_value_threshold, var.rule_arns]
+  expect_failures = [var.high_value_threshold, var.rule_arns, var.role_name_suffix]
 }
