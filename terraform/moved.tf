@@ -47,6 +47,7 @@ moved {
   to   = module.primary.module.forwarding
 }
 
+# module.primary's event_archive is now s3_archive: modules/region_stack/moved.tf continues this chain.
 moved {
   from = module.event_archive
   to   = module.primary.module.event_archive

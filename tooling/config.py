@@ -142,7 +142,7 @@ class Archive(Model):
     retention_days: Annotated[int, Field(ge=0, le=3650)] = 30
 
 
-ArchiveStorageClass = Literal[
+S3ArchiveStorageClass = Literal[
     "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"
 ]
 # Firehose refuses dynamic partitioning (the source= part of the S3 layout) with a smaller buffer.
@@ -162,7 +162,7 @@ class S3Archive(Model):
     buffer_interval_seconds: Annotated[int, Field(ge=0, le=900)] = 300
     # Objects move to storage_class this many days after they are written; expiration_days deletes them.
     transition_days: Annotated[int, Field(ge=0, le=36500)] = 30
-    storage_class: ArchiveStorageClass = "GLACIER_IR"
+    storage_class: S3ArchiveStorageClass = "GLACIER_IR"
     expiration_days: Annotated[int | None, Field(ge=1, le=36500)] = None
 
     @model_validator(mode="after")

@@ -41,11 +41,11 @@ if TYPE_CHECKING:
     from tooling.deploy.doctor import Finding
     from tooling.failover import FailoverBackend
     from tooling.observe.dlq import DlqSource
-    from tooling.observe.event_archive import ArchiveSource
     from tooling.observe.event_store import EventStoreSource
     from tooling.observe.logs import LogSource
     from tooling.observe.monitor import MonitorSource
     from tooling.observe.replay import ReplaySource
+    from tooling.observe.s3_archive import S3ArchiveSource
 
 
 def apply(
@@ -195,17 +195,17 @@ class Sources:
 
         return AwsReplaySource(self.outputs)
 
-    def event_archive(self) -> ArchiveSource:
+    def s3_archive(self) -> S3ArchiveSource:
         """The S3 event archive's bucket (UsageError when the deployment has none)."""
-        from tooling.observe.event_archive import require_archive
+        from tooling.observe.s3_archive import require_s3_archive
 
-        bucket = require_archive(self.outputs)
+        bucket = require_s3_archive(self.outputs)
         if self.outputs.target == "local":
-            source: ArchiveSource = _local("local_archive_source")(self.workspace, self.outputs)
+            source: S3ArchiveSource = _local("local_s3_archive_source")(self.workspace, self.outputs)
             return source
-        from tooling.observe.aws_event_archive import AwsArchiveSource
+        from tooling.observe.aws_s3_archive import AwsS3ArchiveSource
 
-        return AwsArchiveSource(bucket, self.outputs.region)
+        return AwsS3ArchiveSource(bucket, self.outputs.region)
 
     def dlq(self) -> DlqSource:
         if self.outputs.target == "local":

@@ -13,9 +13,10 @@ A failed action ``release``s the claim so the retry can deliver. A live COMPLETE
 its stored result is returned and the action is skipped. A live IN_PROGRESS record means another invocation is
 delivering right now: ``AlertInProgressError`` is raised so Lambda retries later.
 
-Stores: ``DynamoDBStore`` (``IDEMPOTENCY_TABLE``, in AWS) and ``SQLiteStore`` (``IDEMPOTENCY_SQLITE_PATH``, on
-the local target), both with partition key ``id`` and expiry ``expiration`` in epoch seconds. They implement
-``IdempotencyStore`` below; ``stores.build_store`` picks the one the settings name.
+Stores: ``DynamoDBIdempotencyStore`` (``IDEMPOTENCY_TABLE``, in AWS) and ``SQLiteIdempotencyStore``
+(``IDEMPOTENCY_SQLITE_PATH``, on the local target), both with partition key ``id`` and expiry ``expiration`` in
+epoch seconds. They implement ``IdempotencyStore`` below; ``idempotency_stores.build_idempotency_store`` picks
+the one the settings name.
 """
 
 from __future__ import annotations

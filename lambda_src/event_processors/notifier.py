@@ -19,9 +19,9 @@ from event_processors import webhook, webhook_secret
 from event_processors.alerts import Alert, parse_alert, parse_sns_event
 from event_processors.errors import InvalidNotificationError, WebhookDeliveryError, WebhookSecretError
 from event_processors.idempotency import IdempotencyStore, run_once
+from event_processors.idempotency_stores import build_idempotency_store
 from event_processors.observability import instrumented, logger, metrics
 from event_processors.settings import NotifierSettings, notifier_settings
-from event_processors.stores import build_store
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 @cache
 def idempotency_store() -> IdempotencyStore:
     """Built on first use and kept for the container's life (one boto3 client or SQLite connection)."""
-    return build_store(notifier_settings())
+    return build_idempotency_store(notifier_settings())
 
 
 def deliver(alert: Alert, settings: NotifierSettings) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Order processor: order, user and payment events from EventBridge.
 
-Entry point ``event_processors.processor.handler``. Thin: validate, call ``processing``, log, count, return.
+Entry point ``event_processors.processor.handler``. Thin: validate, call ``event_actions``, log, count, return.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from event_processors.envelope import event_id_of, parse_envelope
 from event_processors.errors import InvalidEventError
+from event_processors.event_actions import KNOWN_SOURCES, process_event
 from event_processors.observability import instrumented, logger, metrics
-from event_processors.processing import KNOWN_SOURCES, process_event
 from event_processors.settings import processor_settings
 
 if TYPE_CHECKING:

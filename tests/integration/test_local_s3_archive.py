@@ -232,21 +232,21 @@ def test_archive_ls_and_cat_read_the_local_bucket(env: ArchiveEnv) -> None:
     env.publish(MIXED)
     env.flush(force=True)
 
-    listed = env.cli("archive", "ls", "--source", "ecommerce.orders", "--json")
+    listed = env.cli("s3-archive", "ls", "--source", "ecommerce.orders", "--json")
     assert listed.exit_code == 0, listed.output
     listing = json.loads(listed.stdout)
     [obj] = listing["objects"]
     assert listing["bucket"] == env.outputs.s3_archive_bucket_name and listing["buffered_records"] == 0
-    shown = env.cli("archive", "cat", obj["key"], "--json")
+    shown = env.cli("s3-archive", "cat", obj["key"], "--json")
     assert shown.exit_code == 0, shown.output
     assert [r["detail-type"] for r in json.loads(shown.stdout)["records"]] == [
         "Order Created",
         "Order Updated",
     ]
     today = datetime.now(UTC).date()
-    other_day = env.cli("archive", "ls", "--date", (today - timedelta(days=1)).isoformat(), "--json")
+    other_day = env.cli("s3-archive", "ls", "--date", (today - timedelta(days=1)).isoformat(), "--json")
     assert json.loads(other_day.stdout)["objects"] == []
-    assert env.cli("archive", "cat", "--latest").exit_code == 0
+    assert env.cli("s3-archive", "cat", "--latest").exit_code == 0
 
 
 def test_monitor_shows_the_stream_and_the_bucket(env: ArchiveEnv) -> None:
@@ -275,7 +275,7 @@ def test_a_disabled_archive_has_empty_outputs_and_archive_ls_says_so(
     )
 
     assert (env.outputs.s3_archive_bucket_name, env.outputs.s3_archive_stream_name) == ("", "")
-    result = env.cli("archive", "ls")
+    result = env.cli("s3-archive", "ls")
     # The CLI's error handler (what `tooling` runs) turns the UsageError into its one line and exit 2.
     assert isinstance(result.exception, UsageError)
     assert errors.handle(result.exception, debug=False) == 2

@@ -1,4 +1,4 @@
-"""The S3 event archive on AWS (moto): `tooling archive` lists and reads the bucket Firehose writes, and the
+"""The S3 event archive on AWS (moto): `tooling s3-archive` lists and reads the bucket Firehose writes, and the
 monitor reads the stream, its AWS/Firehose metrics and the bucket's object count."""
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 from tooling import clients
 from tooling.cli.app import app
 from tooling.errors import ToolingError
-from tooling.observe import event_archive
-from tooling.observe.aws_event_archive import AwsArchiveSource
+from tooling.observe import s3_archive
+from tooling.observe.aws_s3_archive import AwsS3ArchiveSource
 from tooling.observe.aws_sources import AwsMonitorSource
 from tooling.observe.monitor import Window
 from tooling.outputs import DeploymentOutputs
@@ -74,21 +74,21 @@ def _outputs(**overrides: Any) -> DeploymentOutputs:
 def test_ls_filters_by_source_and_day_and_cat_gunzips_json_lines(aws: Any) -> None:
     aws.put_object(Bucket=BUCKET, Key=ORDERS_KEY, Body=_lines({"source": "ecommerce.orders", "id": "1"}))
     aws.put_object(Bucket=BUCKET, Key=USERS_KEY, Body=_lines({"source": "ecommerce.users", "id": "2"}))
-    source = AwsArchiveSource(BUCKET, REGION)
+    source = AwsS3ArchiveSource(BUCKET, REGION)
 
-    everything = event_archive.list_archive(source, None, None)
-    orders = event_archive.list_archive(source, "ecommerce.orders", None)
-    on_29th = event_archive.list_archive(source, None, datetime(2026, 11, 29).date())
+    everything = s3_archive.list_s3_archive(source, None, None)
+    orders = s3_archive.list_s3_archive(source, "ecommerce.orders", None)
+    on_29th = s3_archive.list_s3_archive(source, None, datetime(2026, 11, 29).date())
 
     assert [o.key for o in everything.objects] == [ORDERS_KEY, USERS_KEY]
     assert ([o.key for o in orders.objects], orders.prefix) == ([ORDERS_KEY], "source=ecommerce.orders/")
     assert [o.key for o in on_29th.objects] == [USERS_KEY]
-    assert event_archive.read_object(source, ORDERS_KEY) == ['{"source": "ecommerce.orders", "id": "1"}']
+    assert s3_archive.read_object(source, ORDERS_KEY) == ['{"source": "ecommerce.orders", "id": "1"}']
 
 
 def test_cat_of_a_missing_key_is_one_clear_error(aws: Any) -> None:
     with pytest.raises(ToolingError, match=r"no object nope\.gz in"):
-        AwsArchiveSource(BUCKET, REGION).get_object("nope.gz")
+        AwsS3ArchiveSource(BUCKET, REGION).get_object("nope.gz")
 
 
 def test_the_cli_reads_the_aws_bucket_named_by_the_outputs(aws: Any, tmp_path: Path) -> None:
@@ -97,11 +97,13 @@ def test_the_cli_reads_the_aws_bucket_named_by_the_outputs(aws: Any, tmp_path: P
     outputs_file.write_text(json.dumps(_outputs().to_cache()))
 
     listed = CliRunner().invoke(
-        app, ["archive", "ls", "--outputs", str(outputs_file), "--json"], env={"TOOLING_ROOT": str(tmp_path)}
+        app,
+        ["s3-archive", "ls", "--outputs", str(outputs_file), "--json"],
+        env={"TOOLING_ROOT": str(tmp_path)},
     )
     latest = CliRunner().invoke(
         app,
-        ["archive", "cat", "--latest", "--outputs", str(outputs_file)],
+        ["s3-archive", "cat", "--latest", "--outputs", str(outputs_file)],
         env={"TOOLING_ROOT": str(tmp_path)},
     )
 

@@ -161,7 +161,7 @@ def test_pull_requests_get_only_the_dev_plan_role() -> None:
 
 
 ROLE_POLICY_FILES = (
-    "processors/iam.tf", "processors/batch.tf", "workflows/iam.tf", "event_archive/iam.tf",
+    "processors/iam.tf", "processors/batch.tf", "workflows/iam.tf", "s3_archive/iam.tf",
     "forwarding/iam.tf", "global_endpoint/iam.tf",
 )  # fmt: skip
 

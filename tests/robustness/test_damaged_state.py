@@ -335,7 +335,7 @@ def test_a_folder_in_place_of_the_firehose_lock_is_named(
 ) -> None:
     (applied / "firehose.lock").mkdir()
 
-    result = cli(capsys, "archive", "ls", "--env", "dev")
+    result = cli(capsys, "s3-archive", "ls", "--env", "dev")
 
     assert_refused(result, ".tooling/dev/firehose.lock is damaged")
 

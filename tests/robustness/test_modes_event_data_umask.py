@@ -1,7 +1,7 @@
 """Event data at rest is owner-only whatever the umask, and the demo's closing summary fits 80 columns.
 
 One demo-like run under `umask 000` (the demo itself, then a publish that starts the background
-dispatcher, then `tooling archive ls`), shared by the tests of this module. Before: `firehose.lock` was
+dispatcher, then `tooling s3-archive ls`), shared by the tests of this module. Before: `firehose.lock` was
 0666 and the archive objects (event data) 0644, their folders 0755; the summary's lines ran to 100 columns
 and the demo said nothing about what to try next."""
 
@@ -50,7 +50,7 @@ def run(tmp_path_factory: pytest.TempPathFactory, copy_project: Callable[[Path],
         capture_output=True, text=True, env=env, timeout=180, check=False,
     )  # fmt: skip
     assert demo.returncode == 0, demo.stdout + demo.stderr
-    for args in (("publish", "order", "--amount", "2500"), ("archive", "ls")):
+    for args in (("publish", "order", "--amount", "2500"), ("s3-archive", "ls")):
         step = subprocess.run(
             ["bash", "-c", _tooling(root, *args)],
             capture_output=True,

@@ -1,7 +1,7 @@
-"""Paths that cannot escape: `tooling archive ls|cat` on the local target reads only inside the bucket
+"""Paths that cannot escape: `tooling s3-archive ls|cat` on the local target reads only inside the bucket
 folder `.tooling/<env>/s3/<bucket>/`, and outputs values that become paths are checked when loaded.
 
-Before: `archive cat /etc/passwd` printed the file (only `..` was checked), a symbolic link in the bucket was
+Before: `s3-archive cat /etc/passwd` printed the file (only `..` was checked), a symbolic link in the bucket was
 listed and read, and a bucket name such as `../../..` in outputs.json listed folders outside the project."""
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class Archive:
         return self.workspace.state_dir / "s3" / self.outputs.s3_archive_bucket_name
 
     def keys(self) -> list[str]:
-        run = cli(self.root, "archive", "ls", "--json")
+        run = cli(self.root, "s3-archive", "ls", "--json")
         assert run.code == 0, run.stderr
         return [o["key"] for o in json.loads(run.stdout)["objects"]]
 
@@ -85,7 +85,7 @@ def archive(
             assert "EventId" in bus.put_events([entry])[0]
         finally:
             bus.close()  # type: ignore[attr-defined]
-        local.flush_archive(workspace, outputs, force=True)
+        local.flush_s3_archive(workspace, outputs, force=True)
         yield Archive(root, workspace, outputs)
 
 
@@ -111,13 +111,13 @@ def secret(tmp_path: Path) -> Path:
 def test_archive_cat_refuses_a_key_that_is_not_inside_the_bucket(
     archive: Archive, key: str, why: str
 ) -> None:
-    run = cli(archive.root, "archive", "cat", key)
+    run = cli(archive.root, "s3-archive", "cat", key)
 
     assert run.code == 2
     assert "root:" not in run.stdout and run.stdout == ""
     first, hint = run.stderr.splitlines()
     assert first.startswith(f"error: key {key!r} cannot name an object of bucket ") and why in first
-    assert hint.startswith("  hint: use a key as `tooling archive ls` prints it")
+    assert hint.startswith("  hint: use a key as `tooling s3-archive ls` prints it")
 
 
 def test_a_link_in_the_bucket_to_a_file_outside_is_neither_listed_nor_read(
@@ -128,7 +128,7 @@ def test_a_link_in_the_bucket_to_a_file_outside_is_neither_listed_nor_read(
     link.symlink_to(secret)
     try:
         listed = archive.keys()
-        run = cli(archive.root, "archive", "cat", "source=ecommerce.users/stolen.gz")
+        run = cli(archive.root, "s3-archive", "cat", "source=ecommerce.users/stolen.gz")
     finally:
         link.unlink()
 
@@ -143,7 +143,7 @@ def test_a_linked_folder_in_the_bucket_is_not_followed(archive: Archive, secret:
     link.symlink_to(secret.parent, target_is_directory=True)
     try:
         listed = archive.keys()
-        run = cli(archive.root, "archive", "cat", "source=evil/secret.txt")
+        run = cli(archive.root, "s3-archive", "cat", "source=evil/secret.txt")
     finally:
         link.unlink()
 
@@ -158,7 +158,8 @@ def test_a_bucket_folder_replaced_by_a_link_is_refused(archive: Archive, secret:
     archive.bucket.symlink_to(secret.parent, target_is_directory=True)
     try:
         runs = [
-            cli(archive.root, *command) for command in (["archive", "ls"], ["archive", "cat", "secret.txt"])
+            cli(archive.root, *command)
+            for command in (["s3-archive", "ls"], ["s3-archive", "cat", "secret.txt"])
         ]
     finally:
         archive.bucket.unlink()
@@ -172,7 +173,7 @@ def test_a_bucket_folder_replaced_by_a_link_is_refused(archive: Archive, secret:
 def test_archive_cat_still_reads_a_listed_key(archive: Archive) -> None:
     [key] = archive.keys()
 
-    run = cli(archive.root, "archive", "cat", key)
+    run = cli(archive.root, "s3-archive", "cat", key)
 
     assert run.code == 0
     assert json.loads(run.stdout)["detail"] == {"userId": "u-1"}
@@ -225,7 +226,7 @@ def test_a_bucket_name_outside_s3_rules_in_outputs_json_is_refused_naming_key_an
     state.mkdir(parents=True)
     (state / "outputs.json").write_text(json.dumps(_outputs(s3_archive_bucket_name=bucket)))
 
-    for command in (["archive", "ls"], ["archive", "cat", "--latest"], ["monitor"]):
+    for command in (["s3-archive", "ls"], ["s3-archive", "cat", "--latest"], ["monitor"]):
         run = cli(tmp_path, *command)
         assert run.code == 2, (command, run.stderr)
         first, hint = run.stderr.splitlines()
@@ -253,7 +254,7 @@ def test_other_names_that_could_become_paths_follow_their_aws_pattern(
     given = tmp_path / "given-outputs.json"
     given.write_text(json.dumps(document))
 
-    run = cli(tmp_path, "archive", "ls", "--outputs", str(given))
+    run = cli(tmp_path, "s3-archive", "ls", "--outputs", str(given))
 
     assert run.code == 2
     assert run.stderr.splitlines()[0].startswith(f"error: {given}: output {key} {value!r} is not ")
@@ -284,7 +285,7 @@ def test_nothing_outside_the_project_is_written_or_listed_with_a_hostile_bucket(
 
     before = written()
 
-    run = cli(project, "archive", "ls", "--json")
+    run = cli(project, "s3-archive", "ls", "--json")
 
     assert run.code == 2 and "private.gz" not in run.stdout
     assert written() == before

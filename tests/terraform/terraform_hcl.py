@@ -26,7 +26,7 @@ MODULE_NAMES = (
     "schema_registry",
     "workflows",
     "forwarding",
-    "event_archive",
+    "s3_archive",
     "event_store",
     "eventbridge_role",
     "region_stack",

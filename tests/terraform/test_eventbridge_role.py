@@ -18,9 +18,9 @@ def test_forwarding_workflows_and_the_archive_all_use_it() -> None:
     found = modules()
     calls = {
         name: unquote(call["source"])
-        for name in ("forwarding", "workflows", "event_archive")
+        for name in ("forwarding", "workflows", "s3_archive")
         for call in found[name].module_calls.values()
     }
-    assert calls == dict.fromkeys(("forwarding", "workflows", "event_archive"), "../eventbridge_role")
-    for name in ("forwarding", "workflows", "event_archive"):
+    assert calls == dict.fromkeys(("forwarding", "workflows", "s3_archive"), "../eventbridge_role")
+    for name in ("forwarding", "workflows", "s3_archive"):
         assert found[name].resources("aws_iam_role_policy_attachment") == []

@@ -179,13 +179,21 @@ def test_a_standby_secondary_has_only_bus_archive_key_and_the_buses_dlq() -> Non
 def test_moved_blocks_put_every_former_root_module_under_the_primary() -> None:
     root, stack = modules()["root"], modules()["region_stack"]
     moved = {item["from"]: item["to"] for item in root.docs["moved.tf"]["moved"]}
+    # A module renamed inside region_stack since keeps its old name here: region_stack's own moved block
+    # continues the chain (module.event_archive -> module.primary.module.event_archive -> ...s3_archive).
+    renamed = {item["to"]: item["from"] for item in stack.docs["moved.tf"]["moved"]}
+    former = {
+        name: renamed.get(f"${{module.{name}}}", f"${{module.{name}}}")[len("${module.") : -1]
+        for name in stack.module_calls
+    }
 
     expected = {
-        f"${{module.{name}}}": f"${{module.primary.module.{name}{'[0]' if 'count' in call else ''}}}"
+        f"${{module.{former[name]}}}": f"${{module.primary.module.{former[name]}{'[0]' if 'count' in call else ''}}}"
         for name, call in stack.module_calls.items()
     }
 
     assert moved == expected
+    assert renamed == {"${module.s3_archive}": "${module.event_archive}"}
     assert "replication" not in stack.module_calls
 
 

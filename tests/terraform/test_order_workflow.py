@@ -149,7 +149,7 @@ def test_routing_resolves_the_workflow_and_gives_a_role_only_to_targets_that_nee
     assert "module.workflows.state_machine_arns" in stack.locals["target_arns"]
     assert (
         stack.module_calls["routing"]["target_role_arns"]
-        == "${merge(module.workflows.target_role_arns, module.event_archive.target_role_arns)}"
+        == "${merge(module.workflows.target_role_arns, module.s3_archive.target_role_arns)}"
     )
     assert modules()["routing"].variables["target_role_arns"]["default"] == {}
 

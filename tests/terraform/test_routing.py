@@ -23,7 +23,7 @@ def _resolvable_targets(function_keys: set[str]) -> set[str]:
     expression = modules()["region_stack"].locals["target_arns"]
     assert expression.startswith("${var.consumers ? merge(local.function_arns,")
     assert expression.endswith(
-        ", module.workflows.state_machine_arns, module.event_archive.stream_arns) : tomap({})}"
+        ", module.workflows.state_machine_arns, module.s3_archive.stream_arns) : tomap({})}"
     )
     literal = expression[expression.index("merge(") :]
     return function_keys | map_literal_keys(literal) | {"order-workflow", "s3-archive"}
@@ -64,7 +64,7 @@ def test_the_region_stack_hands_routing_the_custom_bus_and_the_roles_of_the_targ
     # and the S3 archive's Firehose stream (firehose:PutRecord*) hand in a role each.
     assert (
         call["target_role_arns"]
-        == "${merge(module.workflows.target_role_arns, module.event_archive.target_role_arns)}"
+        == "${merge(module.workflows.target_role_arns, module.s3_archive.target_role_arns)}"
     )
 
 

@@ -4,7 +4,7 @@
   reads its parameter (a data source would copy the value into the state), the notifier's environment names
   the parameter only, and its role may read that one parameter and decrypt it only through SSM;
 - every kms:ViaService value is built from the partition's DNS suffix, never a hard-coded amazonaws.com
-  (processors and event_archive, the modules that use one, render theirs in aws-cn in their terraform tests);
+  (processors and s3_archive, the modules that use one, render theirs in aws-cn in their terraform tests);
 - every SNS topic's TLS-only deny covers each action a topic policy can name, not only Publish;
 - publisher accounts may put only the stack's own sources on the bus (events:source);
 - the Express state machine logs every step without execution data (orders carry customerEmail).

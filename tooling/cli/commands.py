@@ -49,7 +49,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "publish": ("publish",),
     "events": ("invoke", "events_query"),
     "dlq": ("dlq",),
-    "archive": ("archive",),
+    "s3-archive": ("s3_archive",),
+    "archive": ("s3_archive",),  # the old name of s3-archive: hidden, deprecated
     "secret": ("secret",),
     "failover": ("failover",),
 }

@@ -9,7 +9,7 @@ Public API (what the CLI, the demo, the benchmark and the tests call):
     open_local_bus(workspace, outputs) -> Bus                    PutEvents onto the local bus
     drain(workspace, timeout) -> DrainResult                     run pending Lambda deliveries
     local_monitor_source / local_log_source / local_replay_source / local_dlq_source(workspace, outputs)
-    local_archive_source(workspace, outputs) / flush_archive(...)  the S3 event archive (firehose.py)
+    local_s3_archive_source(workspace, outputs) / flush_s3_archive(...)  the S3 event archive (firehose.py)
     local_event_store(workspace, outputs) -> LocalEventStore     `tooling events query`, the store's count
     local_queues(workspace) -> Queues                            an SQS-like consumer API
     summary(workspace, outputs) -> LocalSummary                  what the demo prints (`.lines()`)
@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING
 from tooling.envlock import DEFAULT_WAIT_TIMEOUT, Mode, env_lock
 from tooling.errors import ToolingError, UsageError
 from tooling.local import firehose
-from tooling.local.archive_source import LocalArchiveSource
 from tooling.local.delivery import Queues
 from tooling.local.dispatch import LOCK_NAME as DISPATCHER_LOCK
 from tooling.local.dispatch import DrainResult, drain, resume, spawn_background_dispatcher
@@ -51,6 +50,7 @@ from tooling.local.monitor_source import LocalMonitorSource
 from tooling.local.provision import destroy, provision
 from tooling.local.regions import LocalFailover, load_failover, open_secondary
 from tooling.local.replay_source import LocalReplaySource
+from tooling.local.s3_archive_source import LocalS3ArchiveSource
 from tooling.local.store import Store, db_path
 from tooling.local.summary import LocalSummary, summarize
 from tooling.outputs import DeploymentOutputs, save_outputs
@@ -62,21 +62,21 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DrainResult",
-    "LocalArchiveSource",
     "LocalBus",
     "LocalFailoverBackend",
+    "LocalS3ArchiveSource",
     "LocalSummary",
     "apply_local",
     "destroy",
     "drain",
-    "flush_archive",
-    "local_archive_source",
+    "flush_s3_archive",
     "local_dlq_source",
     "local_event_store",
     "local_log_source",
     "local_monitor_source",
     "local_queues",
     "local_replay_source",
+    "local_s3_archive_source",
     "open_local_bus",
     "provision",
     "state_identity",
@@ -250,16 +250,18 @@ def local_dlq_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalD
     return LocalDlqSource(_open_store(workspace, outputs))
 
 
-def local_archive_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalArchiveSource:
+def local_s3_archive_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalS3ArchiveSource:
     """The S3 event archive's bucket folder (buffers that are due delivered first)."""
-    from tooling.observe.event_archive import require_archive
+    from tooling.observe.s3_archive import require_s3_archive
 
-    bucket = require_archive(outputs)
+    bucket = require_s3_archive(outputs)
     resume(workspace)
-    return LocalArchiveSource(workspace, _open_store(workspace, outputs), bucket)
+    return LocalS3ArchiveSource(workspace, _open_store(workspace, outputs), bucket)
 
 
-def flush_archive(workspace: Workspace, outputs: DeploymentOutputs, *, force: bool) -> firehose.FlushResult:
+def flush_s3_archive(
+    workspace: Workspace, outputs: DeploymentOutputs, *, force: bool
+) -> firehose.FlushResult:
     """Deliver the S3 archive stream's buffers that are due (every buffer with `force`: the demo's end)."""
     store = _open_store(workspace, outputs)
     try:

@@ -18,7 +18,7 @@ from pathlib import Path
 from tooling.errors import UsageError
 from tooling.workspace import Workspace
 
-_KEY_HINT = "use a key as `tooling archive ls` prints it (relative, no '.' or '..' segments)"
+_KEY_HINT = "use a key as `tooling s3-archive ls` prints it (relative, no '.' or '..' segments)"
 
 
 def bucket_root(workspace: Workspace) -> Path:

@@ -76,7 +76,7 @@ def _run(workspace: Workspace, count: int, seed: int, console: Console) -> int:
 
     if outputs.s3_archive_stream_name:
         # Firehose would write these buffers once their interval passes; the demo does not wait for it.
-        flushed = local.flush_archive(workspace, outputs, force=True)
+        flushed = local.flush_s3_archive(workspace, outputs, force=True)
         folder = (workspace.state_dir / "s3" / outputs.s3_archive_bucket_name).relative_to(workspace.root)
         console.print(
             f"S3 archive: {flushed.records} records in {flushed.objects} gzip object(s) under\n  {folder}/\n"
@@ -119,7 +119,7 @@ def next_steps(env: str, outputs: DeploymentOutputs) -> list[str]:
     if outputs.failover is not None:
         steps.append((f"tooling failover drill --yes{flag}", "fail over to the secondary and back"))
     elif outputs.s3_archive_bucket_name:
-        steps.append((f"tooling archive cat --latest{flag}", "what the Firehose stream wrote"))
+        steps.append((f"tooling s3-archive cat --latest{flag}", "what the Firehose stream wrote"))
     elif outputs.event_store_table_name:
         steps.append((f"tooling events query --source ecommerce.orders{flag}", "the event store"))
     else:

@@ -52,7 +52,7 @@ ENV_DISPATCH = "TOOLING_LOCAL_DISPATCH"  # "background" (default) or "off"
 SCALE_OUT_SECONDS = 1.0
 MAX_INSTANCES = 4
 # How often the dispatcher looks for S3 archive buffers that fell due (Firehose's interval is in seconds).
-ARCHIVE_CHECK_SECONDS = 0.5
+S3_ARCHIVE_CHECK_SECONDS = 0.5
 
 
 @dataclass(kw_only=True)
@@ -152,8 +152,8 @@ class Dispatcher:
         self.tally = Tally()
         self._tally_lock = threading.Lock()
         self._stop = threading.Event()
-        self._archive_checked_at = 0.0
-        self._archive_due: float | None = None
+        self._s3_archive_checked_at = 0.0
+        self._s3_archive_due: float | None = None
 
     def close(self) -> None:
         self._stop.set()
@@ -228,17 +228,17 @@ class Dispatcher:
                 else:
                     settle(store, delivery, function, outcome, self.tally)
 
-    def _deliver_archive_buffers(self, now: float) -> float | None:
+    def _deliver_s3_archive_buffers(self, now: float) -> float | None:
         """Write the S3 archive's buffers that are due; the next due time while any remain."""
-        # A GROUP BY over the buffer: asked at most every ARCHIVE_CHECK_SECONDS, not at every poll.
-        if now - self._archive_checked_at < ARCHIVE_CHECK_SECONDS:
-            return self._archive_due
-        self._archive_checked_at = now
+        # A GROUP BY over the buffer: asked at most every S3_ARCHIVE_CHECK_SECONDS, not at every poll.
+        if now - self._s3_archive_checked_at < S3_ARCHIVE_CHECK_SECONDS:
+            return self._s3_archive_due
+        self._s3_archive_checked_at = now
         due = firehose.next_due(self.store)
         if due is not None and due <= now:
             firehose.flush(self.store, self.workspace, now=now)
             due = firehose.next_due(self.store)
-        self._archive_due = due
+        self._s3_archive_due = due
         return due
 
     def _replicate(self) -> int:
@@ -288,7 +288,7 @@ class Dispatcher:
                     ]
                     # Copies not yet due for the other region keep the dispatcher here too.
                     waiting += event_source.visible_waiting(store, now) + replication.pending(store)
-                buffered = self._deliver_archive_buffers(now)
+                buffered = self._deliver_s3_archive_buffers(now)
                 if not keys and not threads and not waiting and buffered is not None and idle_seconds > 0:
                     # Only Firehose buffers wait: sleep until the next one falls due (the background
                     # dispatcher outlives them, as Firehose delivers whether or not anyone is looking).

@@ -19,7 +19,7 @@ rename. An object's uuid is derived from its first record, so a flush interrupte
 the commit writes the same object again rather than a duplicate.
 
 Who flushes: the background dispatcher (tooling.local.dispatch) delivers buffers when they fall due and
-stays alive while records are buffered; `tooling archive` delivers what is due before it reads. Nothing
+stays alive while records are buffered; `tooling s3-archive` delivers what is due before it reads. Nothing
 delivers early except `flush(force=True)`, which `tooling demo` uses at its end (and says so).
 """
 
@@ -151,7 +151,7 @@ def _error_envelope(data: str, stream: Stream, arrived_at: float, now: float) ->
 
 @contextmanager
 def _flush_lock(workspace: Workspace) -> Iterator[None]:
-    """One flusher at a time per environment (the dispatcher and a `tooling archive` may both try)."""
+    """One flusher at a time per environment (the dispatcher and a `tooling s3-archive` may both try)."""
     workspace.ensure()
     with open_lock(workspace.state_dir / LOCK_NAME) as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)

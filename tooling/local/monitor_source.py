@@ -19,7 +19,6 @@ from tooling.local.metrics import percentiles, sums
 from tooling.local.regions import load_failover, secondary_db_name
 from tooling.local.store import Store
 from tooling.naming import queue_name_from_url
-from tooling.observe.archive_monitor import S3ArchiveStats
 from tooling.observe.failover import EndpointStatus
 from tooling.observe.forwarding import ForwardingMetrics, ForwardingRuleInfo
 from tooling.observe.monitor import (
@@ -38,6 +37,7 @@ from tooling.observe.monitor import (
     TargetInfo,
     Window,
 )
+from tooling.observe.s3_archive_monitor import S3ArchiveStats
 from tooling.outputs import DeploymentOutputs, FailoverOutputs
 
 RULE_METRICS = {

@@ -25,7 +25,6 @@ from botocore.exceptions import ClientError
 from tooling.clients import client
 from tooling.errors import AwsError
 from tooling.observe import aws_forwarding
-from tooling.observe.archive_monitor import FIREHOSE_METRICS, MAX_COUNTED_OBJECTS, S3ArchiveStats
 from tooling.observe.aws_failover import AwsEndpointReader
 from tooling.observe.failover import EndpointStatus
 from tooling.observe.forwarding import ForwardingMetrics, ForwardingRuleInfo
@@ -48,6 +47,7 @@ from tooling.observe.monitor import (
     alarm_prefix,
 )
 from tooling.observe.replay import ReplayRequest, ReplayStatus
+from tooling.observe.s3_archive_monitor import FIREHOSE_METRICS, MAX_COUNTED_OBJECTS, S3ArchiveStats
 from tooling.outputs import DeploymentOutputs, FailoverOutputs
 
 MAX_QUERIES_PER_CALL = 500  # GetMetricData's limit on MetricDataQueries

@@ -19,8 +19,6 @@ from typing import Any, Literal, Protocol, cast
 from pydantic import BaseModel, ConfigDict, Field
 
 from tooling.errors import UsageError
-from tooling.observe.archive_monitor import S3ArchiveStats
-from tooling.observe.archive_monitor import problems as archive_problems
 from tooling.observe.consumer import CONSUMER_KEY, ConsumerView, consumer_view
 from tooling.observe.event_store import EventStoreSource
 from tooling.observe.failover import (
@@ -32,6 +30,8 @@ from tooling.observe.failover import (
     secondary_deployment,
 )
 from tooling.observe.forwarding import ForwardingView, forwarding_problems, forwarding_view
+from tooling.observe.s3_archive_monitor import S3ArchiveStats
+from tooling.observe.s3_archive_monitor import problems as s3_archive_problems
 from tooling.outputs import DeploymentOutputs
 
 # ---------------------------------------------------------------------------------------------------------
@@ -517,7 +517,7 @@ def assess(
                 f"queue {queue.key}",
                 f"DLQ not empty: {queue.visible + queue.in_flight} message(s)",
             )
-    for severity, subject, message in [] if s3_archive is None else archive_problems(s3_archive):
+    for severity, subject, message in [] if s3_archive is None else s3_archive_problems(s3_archive):
         add("critical" if severity == "critical" else "warning", subject, message)
     for alarm in alarms:
         if alarm.state == "ALARM":

@@ -15,7 +15,6 @@ from rich.json import JSON
 from rich.table import Table
 from rich.text import Text
 
-from tooling.observe.archive_monitor import render_s3_archive
 from tooling.observe.consumer import render_consumer
 from tooling.observe.failover import EndpointStatus, FailoverView
 from tooling.observe.forwarding import ForwardingView
@@ -32,6 +31,7 @@ from tooling.observe.monitor import (
     TargetInfo,
 )
 from tooling.observe.replay import ReplayStatus
+from tooling.observe.s3_archive_monitor import render_s3_archive
 
 _STATE_STYLE = {"OK": "green", "ALARM": "bold red", "INSUFFICIENT_DATA": "yellow"}
 _HEALTH_STYLE = {"OK": "bold green", "WARNING": "bold yellow", "CRITICAL": "bold red"}

@@ -7,7 +7,7 @@ point every service terraform/ and the tooling use at one moto server, then
 consumer, none: moto's event source mapping hands each message to the function and deletes it; moto
 runs no function code without Docker, so the event store stays empty there and is checked for its key and
 the mapping for its settings instead) -> `tooling publish file --bus default` of an AWS service event (the
-custom bus's archive must grow by one) -> `tooling archive ls` (the S3 archive holds every published event;
+custom bus's archive must grow by one) -> `tooling s3-archive ls` (the S3 archive holds every published event;
 the bucket is then emptied) -> `tooling destroy -y` (list calls must then find nothing of the stack). Every command runs as a user runs
 it, in a child process; its output goes to a log file under the scratch root. The stack's roles carry the
 bootstrap's permissions boundary, and every AWS call of plan, apply, the re-plan and destroy is recorded and
@@ -74,7 +74,7 @@ class EnvResult:
     # [forwarding]: events put on the default bus that reached the custom bus (its archive); None when off.
     forwarded: int | None = None
     # Records in the S3 event archive's objects after the publish (None when [s3_archive] is off), and
-    # the objects `tooling archive ls` listed.
+    # the objects `tooling s3-archive ls` listed.
     archived: int | None = None
     archive_listed: int | None = None
     archive_objects: int | None = None
@@ -346,7 +346,7 @@ class Run:
             if bucket:
                 objects, self.result.archived = archive_records(bucket, outputs["region"], endpoint)
                 self.result.archive_objects = objects
-                listing = json.loads(self.tooling("archive", "archive", "ls", "--json"))
+                listing = json.loads(self.tooling("archive", "s3-archive", "ls", "--json"))
                 self.result.archive_listed = len(
                     [o for o in listing["objects"] if not o["key"].startswith("errors/")]
                 )

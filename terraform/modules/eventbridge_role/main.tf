@@ -1,7 +1,7 @@
 # The role EventBridge assumes to deliver to a target that no resource policy can authorise (another bus, a
 # Step Functions state machine, a Firehose stream). Only the given rules of this account may assume it
 # (aws:SourceArn, aws:SourceAccount: no confused deputy), and it may do only what policy_json allows. One
-# definition for forwarding, workflows and event_archive.
+# definition for forwarding, workflows and s3_archive.
 
 data "aws_iam_policy_document" "assume_role" {
   count = var.create ? 1 : 0

@@ -70,7 +70,7 @@ locals {
   target_arns = var.consumers ? merge(local.function_arns, {
     notifications = module.messaging.notifications_topic_arn
     batch-queue   = module.messaging.batch_queue_arn
-  }, module.workflows.state_machine_arns, module.event_archive.stream_arns) : tomap({})
+  }, module.workflows.state_machine_arns, module.s3_archive.stream_arns) : tomap({})
 
   # Every dead-letter queue of the stack, keyed as the dead_letter_queue_urls output is.
   dead_letter_queues = merge(

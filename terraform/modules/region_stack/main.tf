@@ -89,7 +89,7 @@ module "routing" {
   event_bus_name        = module.event_bus.name
   rules                 = local.rules
   target_arns           = local.target_arns
-  target_role_arns      = merge(module.workflows.target_role_arns, module.event_archive.target_role_arns)
+  target_role_arns      = merge(module.workflows.target_role_arns, module.s3_archive.target_role_arns)
   function_names        = local.function_names
   dead_letter_queue_arn = module.messaging.events_dlq_arn
 }
@@ -112,7 +112,7 @@ module "monitoring" {
   batch_queue_name        = module.messaging.batch_queue_name
   state_machine_arns      = module.workflows.state_machine_arns
   forwarding_rule_name    = module.forwarding.rule_name
-  firehose_stream_names   = module.event_archive.stream_names
+  firehose_stream_names   = module.s3_archive.stream_names
   batch_consumer_function = local.batch_consumer_fn
 }
 
@@ -170,8 +170,8 @@ module "forwarding" {
 # The S3 event archive ([s3_archive]): a Firehose stream the routing table's `s3-archive` targets write to,
 # and its bucket (the primary's only). Same shape as workflows: the EventBridge role waits for the rules
 # that may assume it, the targets wait for the role, the rules wait for neither.
-module "event_archive" {
-  source = "../event_archive"
+module "s3_archive" {
+  source = "../s3_archive"
 
   permissions_boundary_arn = var.permissions_boundary_arn
 

@@ -73,12 +73,12 @@ output "forwarding_rule_arn" {
 
 output "s3_archive_bucket_name" {
   description = "Name of the S3 event archive bucket; \"\" when not created (always in the secondary)."
-  value       = module.event_archive.bucket_name
+  value       = module.s3_archive.bucket_name
 }
 
 output "s3_archive_stream_name" {
   description = "Name of the Firehose stream of the S3 event archive; \"\" when not created."
-  value       = module.event_archive.stream_name
+  value       = module.s3_archive.stream_name
 }
 
 output "event_store_table_name" {

@@ -9,12 +9,12 @@ import boto3  # type: ignore[import-untyped, unused-ignore]  # boto3 ships no ty
 import pytest
 from moto import mock_aws
 
-from event_processors.dynamodb_store import DynamoDBStore
+from event_processors.dynamodb_idempotency import DynamoDBIdempotencyStore
 from event_processors.errors import AlertInProgressError
 from event_processors.idempotency import IdempotencyStore, run_once
+from event_processors.idempotency_stores import build_idempotency_store
 from event_processors.settings import NotifierSettings
-from event_processors.sqlite_store import SQLiteStore
-from event_processors.stores import build_store
+from event_processors.sqlite_idempotency import SQLiteIdempotencyStore
 
 TABLE = "ecommerce-dev-idempotency"
 NOW = 1_800_000_000.0
@@ -37,11 +37,11 @@ def create_table() -> None:
 @pytest.fixture(params=["sqlite", "dynamodb"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IdempotencyStore]:
     if request.param == "sqlite":
-        yield SQLiteStore(str(tmp_path / "state" / "idempotency.sqlite3"))
+        yield SQLiteIdempotencyStore(str(tmp_path / "state" / "idempotency.sqlite3"))
         return
     with mock_aws():
         create_table()
-        yield DynamoDBStore(TABLE)
+        yield DynamoDBIdempotencyStore(TABLE)
 
 
 class Action:
@@ -152,7 +152,7 @@ def test_a_failure_to_record_completion_is_reported_not_raised(store: Idempotenc
 def test_dynamodb_records_use_the_table_contract() -> None:
     with mock_aws():
         create_table()
-        run_once(DynamoDBStore(TABLE), "order#ord-1", Action(), now=NOW, in_progress_seconds=30)
+        run_once(DynamoDBIdempotencyStore(TABLE), "order#ord-1", Action(), now=NOW, in_progress_seconds=30)
 
         item = boto3.client("dynamodb", region_name="us-east-1").get_item(
             TableName=TABLE, Key={"id": {"S": "order#ord-1"}}
@@ -164,21 +164,22 @@ def test_dynamodb_records_use_the_table_contract() -> None:
 
 
 def test_the_settings_choose_the_store(tmp_path: Path) -> None:
-    sqlite = build_store(NotifierSettings(None, None, None, str(tmp_path / "i.sqlite3")))
+    sqlite = build_idempotency_store(NotifierSettings(None, None, None, str(tmp_path / "i.sqlite3")))
     with mock_aws():
-        dynamodb = build_store(NotifierSettings(None, None, TABLE, None))
+        dynamodb = build_idempotency_store(NotifierSettings(None, None, TABLE, None))
 
-    assert isinstance(sqlite, SQLiteStore)
-    assert isinstance(dynamodb, DynamoDBStore)
+    assert isinstance(sqlite, SQLiteIdempotencyStore)
+    assert isinstance(dynamodb, DynamoDBIdempotencyStore)
 
 
 def test_concurrent_claims_on_one_sqlite_file_let_exactly_one_through(tmp_path: Path) -> None:
     path = str(tmp_path / "idempotency.sqlite3")
-    stores = [SQLiteStore(path) for _ in range(8)]  # one connection each, like separate worker processes
+    # One connection each, like separate worker processes.
+    stores = [SQLiteIdempotencyStore(path) for _ in range(8)]
     barrier = threading.Barrier(len(stores))
     outcomes: list[object] = []
 
-    def claim(store: SQLiteStore) -> None:
+    def claim(store: SQLiteIdempotencyStore) -> None:
         barrier.wait()
         outcomes.append(store.claim("order#1", now=NOW, expires_at=int(NOW) + 60, in_progress_until=NOW + 30))
 

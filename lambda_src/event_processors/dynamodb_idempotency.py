@@ -32,7 +32,7 @@ _NAMES = {
 _CLAIM_CONDITION = "attribute_not_exists(#id) OR #exp < :now OR (#status = :in_progress AND #ipe < :now)"
 
 
-class DynamoDBStore:
+class DynamoDBIdempotencyStore:
     def __init__(self, table_name: str) -> None:
         self._table = table_name
         # Created once per container: the store itself is cached by the notifier.

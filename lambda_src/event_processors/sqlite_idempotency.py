@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
 """
 
 
-class SQLiteStore:
+class SQLiteIdempotencyStore:
     def __init__(self, path: str) -> None:
         self._path = path
         self._connection: sqlite3.Connection | None = None

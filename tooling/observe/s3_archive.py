@@ -1,7 +1,7 @@
-"""`tooling archive`: the S3 event archive's objects (what the Firehose stream wrote), on either target.
+"""`tooling s3-archive`: the S3 event archive's objects (what the Firehose stream wrote), on either target.
 
-The seam is `ArchiveSource` (list keys under a prefix, get an object's bytes): observe/aws_event_archive.py
-implements it with S3 (list_objects_v2, get_object), tooling/local/archive_source.py over the local bucket
+The seam is `S3ArchiveSource` (list keys under a prefix, get an object's bytes): observe/aws_s3_archive.py
+implements it with S3 (list_objects_v2, get_object), tooling/local/s3_archive_source.py over the local bucket
 folder. The layout, filters and decoding live here once: keys are
 `source=<source>/year=YYYY/month=MM/day=DD/<stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<uuid>.gz`, objects are
 gzip JSON lines.
@@ -24,7 +24,7 @@ SOURCE_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 KEY_DATE_RE = re.compile(r"year=(\d{4})/month=(\d{2})/day=(\d{2})/")
 
 
-class ArchiveObject(BaseModel):
+class S3ArchiveObject(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     key: str
@@ -32,12 +32,12 @@ class ArchiveObject(BaseModel):
     last_modified: datetime
 
 
-class ArchiveSource(Protocol):
+class S3ArchiveSource(Protocol):
     """One bucket's objects."""
 
     bucket: str
 
-    def list_objects(self, prefix: str) -> list[ArchiveObject]:
+    def list_objects(self, prefix: str) -> list[S3ArchiveObject]:
         """Every object whose key starts with `prefix`, in key order."""
         ...
 
@@ -49,12 +49,12 @@ class ArchiveSource(Protocol):
 class Listing(BaseModel):
     bucket: str
     prefix: str
-    objects: list[ArchiveObject]
+    objects: list[S3ArchiveObject]
     # Records the stream holds and has not written yet (local target only; None where unknown, as on AWS).
     buffered_records: int | None = None
 
 
-def require_archive(outputs: DeploymentOutputs) -> str:
+def require_s3_archive(outputs: DeploymentOutputs) -> str:
     if not outputs.s3_archive_bucket_name:
         raise UsageError(
             f"environment {outputs.environment or '?'} has no S3 event archive",
@@ -90,7 +90,7 @@ def key_day(key: str) -> date | None:
     return None if match is None else date(int(match[1]), int(match[2]), int(match[3]))
 
 
-def list_archive(source: ArchiveSource, event_source: str | None, day: date | None) -> Listing:
+def list_s3_archive(source: S3ArchiveSource, event_source: str | None, day: date | None) -> Listing:
     prefix = key_prefix(event_source, day)
     objects = source.list_objects(prefix)
     if day is not None:
@@ -98,7 +98,7 @@ def list_archive(source: ArchiveSource, event_source: str | None, day: date | No
     return Listing(bucket=source.bucket, prefix=prefix, objects=objects)
 
 
-def latest_key(source: ArchiveSource) -> str:
+def latest_key(source: S3ArchiveSource) -> str:
     objects = [o for o in source.list_objects("") if not o.key.startswith("errors/")]
     if not objects:
         raise ToolingError(
@@ -117,5 +117,5 @@ def decode_records(key: str, body: bytes) -> list[str]:
     return [line for line in text.split("\n") if line]
 
 
-def read_object(source: ArchiveSource, key: str) -> list[str]:
+def read_object(source: S3ArchiveSource, key: str) -> list[str]:
     return decode_records(key, source.get_object(key))

@@ -6,20 +6,20 @@ from typing import Any
 
 from tooling import clients
 from tooling.errors import ToolingError
-from tooling.observe.event_archive import ArchiveObject
+from tooling.observe.s3_archive import S3ArchiveObject
 
 
-class AwsArchiveSource:
+class AwsS3ArchiveSource:
     def __init__(self, bucket: str, region: str, s3: Any | None = None) -> None:
         self.bucket = bucket
         self._s3 = s3 if s3 is not None else clients.client("s3", region)
 
-    def list_objects(self, prefix: str) -> list[ArchiveObject]:
-        out: list[ArchiveObject] = []
+    def list_objects(self, prefix: str) -> list[S3ArchiveObject]:
+        out: list[S3ArchiveObject] = []
         paginator = self._s3.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
             out += [
-                ArchiveObject(key=o["Key"], size=int(o["Size"]), last_modified=o["LastModified"])
+                S3ArchiveObject(key=o["Key"], size=int(o["Size"]), last_modified=o["LastModified"])
                 for o in page.get("Contents", [])
             ]
         return out
@@ -29,7 +29,7 @@ class AwsArchiveSource:
             response = self._s3.get_object(Bucket=self.bucket, Key=key)
         except self._s3.exceptions.NoSuchKey:
             raise ToolingError(
-                f"no object {key} in {self.bucket}", hint="list the keys with `tooling archive ls`"
+                f"no object {key} in {self.bucket}", hint="list the keys with `tooling s3-archive ls`"
             ) from None
         body: bytes = response["Body"].read()
         return body

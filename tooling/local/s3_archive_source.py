@@ -12,11 +12,11 @@ from tooling.errors import ToolingError
 from tooling.local import firehose
 from tooling.local.bucket import bucket_folder, iter_objects, object_path
 from tooling.local.store import Store
-from tooling.observe.event_archive import ArchiveObject
+from tooling.observe.s3_archive import S3ArchiveObject
 from tooling.workspace import Workspace
 
 
-class LocalArchiveSource:
+class LocalS3ArchiveSource:
     def __init__(self, workspace: Workspace, store: Store, bucket: str) -> None:
         self.bucket = bucket
         self.store = store
@@ -32,9 +32,9 @@ class LocalArchiveSource:
     def buffered_records(self) -> int:
         return self.delivered.still_buffered
 
-    def list_objects(self, prefix: str) -> list[ArchiveObject]:
+    def list_objects(self, prefix: str) -> list[S3ArchiveObject]:
         out = [
-            ArchiveObject(
+            S3ArchiveObject(
                 key=key, size=info.st_size, last_modified=datetime.fromtimestamp(info.st_mtime, UTC)
             )
             for key, info in iter_objects(self.folder)
@@ -47,7 +47,7 @@ class LocalArchiveSource:
         path = object_path(self.folder, self.bucket, key)
         if not path.is_file():
             raise ToolingError(
-                f"no object {key} in {self.bucket}", hint="list the keys with `tooling archive ls`"
+                f"no object {key} in {self.bucket}", hint="list the keys with `tooling s3-archive ls`"
             )
         return path.read_bytes()
 

@@ -4,7 +4,7 @@
 resource "aws_s3_bucket" "this" {
   # checkov:skip=CKV_AWS_18:Access logging would need a second bucket per stack; every write here is Firehose's own, logged by its CloudWatch log group and CloudTrail data events where the account enables them.
   # checkov:skip=CKV_AWS_144:Cross-region replication of the archive is a per-account decision; with [failover] every event also reaches the secondary region's bus and archive (the global endpoint, replication on).
-  # checkov:skip=CKV2_AWS_62:Nothing consumes object-created events of the archive; it is read by `tooling archive` and analytics queries.
+  # checkov:skip=CKV2_AWS_62:Nothing consumes object-created events of the archive; it is read by `tooling s3-archive` and analytics queries.
   count = var.create_archive ? 1 : 0
 
   bucket = var.bucket_name

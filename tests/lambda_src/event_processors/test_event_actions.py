@@ -8,7 +8,7 @@ import pytest
 
 from event_processors.envelope import parse_envelope
 from event_processors.errors import InvalidEventError
-from event_processors.processing import priority_for, process_event
+from event_processors.event_actions import priority_for, process_event
 
 Loader = Callable[[str], dict[str, Any]]
 THRESHOLD = Decimal(1000)
