@@ -10,7 +10,8 @@ locals {
   secondary_region    = local.create_failover ? var.failover.secondary_region : var.region
   secondary_consumers = try(var.failover.secondary_consumers, false)
   # Names AWS keeps per account (IAM roles, the dashboard) get this in the secondary region; "-dr" rather
-  # than the region's name: the longest role name (<prefix>-order-fulfilment-target) leaves 2-5 characters.
+  # than the region's name: the longest role name (<prefix>-order-fulfilment-target-dr) fits IAM's 64
+  # characters for every project/environment tooling/config.py accepts with [failover] (it checks the length).
   secondary_name_suffix = "-dr"
 
   tags = merge(var.tags, {

@@ -385,6 +385,8 @@ HealthMetric = Literal[
 TreatMissingData = Literal["breaching", "notBreaching", "ignore", "missing"]
 ENDPOINT_NAME_SUFFIX = "-endpoint"
 HEALTH_ALARM_SUFFIX = "-failover-health"
+# The longest IAM role name of the secondary region (modules/workflows' target role, with the -dr suffix).
+SECONDARY_WORKFLOW_ROLE_SUFFIX = "-order-fulfilment-target-dr"
 # CloudWatch: period x evaluation periods may not exceed one day.
 ALARM_WINDOW_LIMIT_SECONDS = 86400
 
@@ -744,8 +746,17 @@ def _workflow_loop_checks(config: Config) -> list[str]:
 
 def _failover_checks(config: Config, failover: Failover) -> list[str]:
     """The endpoint needs two regions of one partition. (Its name, <prefix>-endpoint, is at most 47 of the
-    64 characters EventBridge allows: project and environment lengths are capped above.)"""
+    64 characters EventBridge allows: project and environment lengths are capped above.) The secondary's IAM
+    roles end in -dr (terraform/locals.tf): the workflow's target role is the longest."""
     problems: list[str] = []
+    workflow = any(t.target == "order-workflow" for rule in config.rules for t in rule.targets)
+    if failover.secondary_consumers and workflow:
+        longest = len(config.name_prefix("x" * SUFFIX_LENGTH)) + len(SECONDARY_WORKFLOW_ROLE_SUFFIX)
+        if longest > AWS_NAME_LIMIT:
+            problems.append(
+                f"failover: the secondary's role <project>-<environment>-<suffix>{SECONDARY_WORKFLOW_ROLE_SUFFIX} "
+                f"would be {longest} characters, over IAM's {AWS_NAME_LIMIT}; shorten project or environment"
+            )
     if failover.secondary_region == config.region:
         problems.append(
             f"failover.secondary_region: must differ from region ({config.region}); "

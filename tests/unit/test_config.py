@@ -214,6 +214,14 @@ BROKEN: list[tuple[str, Any, str]] = [
         "failover.health_alarm.treat_missing_data",
     ),
     (
+        "secondary workflow role too long",
+        lambda d: (
+            d.update(project="p" * 20, environment="e" * 10, failover={"secondary_region": "us-west-2"}),
+            d["rules"][0]["targets"].append({"target": "order-workflow"}),
+        ),
+        "would be 65 characters, over IAM's 64; shorten project or environment",
+    ),
+    (
         "the old replication table",
         lambda d: d.update(replication={"region": "us-west-2"}),
         "[replication] was replaced by [failover]: write [failover] with secondary_region",
