@@ -99,7 +99,7 @@ class Processing(Model):
     # The SSM Parameter Store parameter (SecureString, encrypted with the stack's key) that holds the URL
     # the notifier posts alerts to; without it, alerts are structured log lines. Only the name is
     # configuration: the URL is a secret (its token is in the path), so it never reaches this file,
-    # tfvars, the Terraform state or the Lambda environment (README, "The webhook secret").
+    # tfvars, the Terraform state or the Lambda environment (docs/deploying.md, "The webhook secret").
     webhook_parameter: str | None = None
 
     @model_validator(mode="before")
@@ -111,7 +111,7 @@ class Processing(Model):
                 "webhook_url is no longer read: the webhook URL is a secret and must not be in the "
                 "environment file. Remove it, put the URL in SSM Parameter Store (`tooling secret set "
                 'webhook-url`), and set webhook_parameter = "/<project>/<environment>/webhook-url" '
-                '(README, "The webhook secret")'
+                '(docs/deploying.md, "The webhook secret")'
             )
         return data
 
@@ -566,7 +566,7 @@ class Config(Model):
         if isinstance(data, dict) and "replication" in data:
             raise ValueError(
                 "[replication] was replaced by [failover]: write [failover] with secondary_region = "
-                '<the replication region> (README: "Moving from [replication]")'
+                '<the replication region> (docs/architecture.md: "Moving from [replication]")'
             )
         return data
 
@@ -794,7 +794,7 @@ STRICT_TYPES = {
 def _message(err: Any) -> str:
     msg = str(err["msg"])
     if err["type"] == "extra_forbidden":
-        return "unknown setting (check its spelling against the configuration reference in README.md)"
+        return "unknown setting (check its spelling against the configuration reference in docs/configuration.md)"
     if err["type"] == "missing":
         return "is required"
     expected = STRICT_TYPES.get(str(err["type"]))

@@ -198,7 +198,7 @@ def test_events_sample_prints_valid_json_for_every_kind() -> None:
 def test_graph_readme_rewrites_only_the_generated_block(project_copy: Path) -> None:
     readme = project_copy / "README.md"
     readme.write_text(
-        "# title\n\n<!-- tooling graph --env dev: begin (generated; `tooling graph --env dev --readme README.md`)"
+        "# title\n\n<!-- tooling graph --env dev: begin (generated; `tooling graph --env dev --readme docs/architecture.md`)"
         " -->\nstale\n<!-- tooling graph --env dev: end -->\n\nafter\n"
     )
 

@@ -102,5 +102,5 @@ def test_the_toml_name_of_the_function_section_is_the_only_one() -> None:
 
     assert problems(data) == [
         "functions.batch_processor: unknown setting (check its spelling against the configuration reference "
-        "in README.md)"
+        "in docs/configuration.md)"
     ]

@@ -75,12 +75,12 @@ def test_with_outputs_nodes_carry_the_deployed_names() -> None:
     assert "processor (λ)" in dot and "style=dashed" in dot
 
 
-def test_the_readme_block_is_what_tooling_graph_draws_for_dev() -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+def test_the_architecture_page_block_is_what_tooling_graph_draws_for_dev() -> None:
+    readme = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
     expected = readme_block(build_graph(load_config(REPO / "environments" / "dev.toml")), "dev")
 
     assert replace_block(readme, expected, "dev") == readme, (
-        "README.md's routing diagram is stale: run `tooling graph --env dev --readme README.md`"
+        "docs/architecture.md's routing diagram is stale: run `tooling graph --env dev --readme docs/architecture.md`"
     )
 
 

@@ -20,7 +20,7 @@ boundaries"; KMS Developer Guide, "Key policies"):
   operators); a key absent from the request fails the condition, except for negated operators, `...IfExists`
   and `Null`; set operators `ForAnyValue:`/`ForAllValues:` for multivalued keys.
 
-Not covered (the README says so too): SCPs and RCPs, session policies, KMS grants, ACLs, VPC endpoint
+Not covered (docs/authorization.md says so too): SCPs and RCPs, session policies, KMS grants, ACLs, VPC endpoint
 policies, policy variables (`${...}` refuses to evaluate), and date and IP address operators. An operator the
 evaluator does not know raises UnsupportedPolicyError: it never guesses, so it never allows by accident.
 """

@@ -59,7 +59,7 @@ def graph(
     if updated is None:
         raise UsageError(
             f"{readme} has no generated block for {env}",
-            hint=f"add the two marker lines of `tooling graph --env {env}` (see README.md) where it belongs",
+            hint=f"add the two marker lines of `tooling graph --env {env}` (see docs/architecture.md) where it belongs",
         )
     if updated != text:
         readme.write_text(updated, encoding="utf-8")

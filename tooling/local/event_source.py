@@ -137,7 +137,7 @@ def _record(message: dict[str, Any], mapping: Mapping, region: str) -> dict[str,
 
 def poll(store: Store, now: float | None = None, *, flush: bool = False) -> int:
     """One pass of every mapping's poller; returns how many batches it queued. `flush` takes what is
-    visible without waiting out the batching window (the local failover drill's checks: README)."""
+    visible without waiting out the batching window (the local failover drill's checks: docs/commands.md)."""
     now = time.time() if now is None else now
     region = store.meta("region") or "us-east-1"
     queues = Queues(store)

@@ -5,7 +5,7 @@ routing table) and, when given, the deployed names from the outputs.
     default bus -> forwarding rule -> bus, when [forwarding] is on
     batch queue -> its consumer (batch-processor) -> the event store, when [batch_processor] is enabled
 
-Two renderings of one Graph: Mermaid (GitHub draws it in the README) and Graphviz DOT. Pure: no I/O.
+Two renderings of one Graph: Mermaid (GitHub draws it in docs/architecture.md) and Graphviz DOT. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -256,10 +256,10 @@ def to_dot(graph: Graph) -> str:
     return "\n".join(lines) + "\n}\n"
 
 
-# -- the README block --------------------------------------------------------------------------------------
+# -- the docs block --------------------------------------------------------------------------------------
 
 BLOCK_BEGIN = (
-    "<!-- tooling graph --env {env}: begin (generated; `tooling graph --env {env} --readme README.md`) -->"
+    "<!-- tooling graph --env {env}: begin (generated; `tooling graph --env {env} --readme docs/architecture.md`) -->"
 )
 BLOCK_END = "<!-- tooling graph --env {env}: end -->"
 
