@@ -167,60 +167,30 @@ def publishing(
     progress: ProgressDisplay | None = None,
     notice: NoticeCallback | None = None,
 ) -> Iterator[PublishOutcome]:
-    """Publish what the request names and yield the outcome (see the module's docstring for Ctrl-C). Given
-    events are checked against the schemas first (unless `validate` is off): a broken one stops the run
-    before anything is sent. `progress` is opened for runs of more than one event."""
-    events = request.events
-    generated = events if isinstance(events, Generated) else None
-    entries = _entries(events) if not isinstance(events, Generated) else None
-    weights = _mix(generated.mix) if generated is not None else None
-    total = generated.count if generated is not None else len(entries or ())
-    if request.validate and entries is not None:
-        validate_entries(entries)
-    options = request.options
-    prepared = _prepare(options, options.rate, open_bus)
+    """Publish what the request names and yield the outcome (see the module's docstring for Ctrl-C); every
+    refusal (the events, the settings, the outputs, the aim) comes before the bus is opened. `progress` is
+    opened for runs of more than one event."""
+    what = _read(request)
+    prepared = _prepare(request.options, request.options.rate, open_bus)
     # One event: remember what EventBridge answered, to show its id.
-    recording = RecordingBus(prepared.bus) if entries is not None and len(entries) == 1 else None
+    recording = RecordingBus(prepared.bus) if what.entries is not None and what.total == 1 else None
     bus: Bus = recording if recording is not None else prepared.bus
+    generated = what.generated
     workers = (
-        worker_count(total, prepared.settings, prepared.target, generated.processes)
-        if generated is not None
-        else 1
+        1
+        if generated is None
+        else worker_count(what.total, prepared.settings, prepared.target, generated.processes)
     )
     interrupts = Interrupts()
-
-    def run(advance: ProgressCallback | None) -> PublishSummary:
-        if generated is None:
-            return publish(
-                bus,
-                entries or [],
-                prepared.settings,
-                total=total,
-                progress=advance,
-                notice=notice,
-                interrupts=interrupts,
-            )
-        return publish_generated(
-            bus,
-            generated.count,
-            mix=weights,
-            seed=generated.seed,
-            settings=prepared.settings,
-            processes=workers,
-            progress=advance,
-            notice=notice,
-            interrupts=interrupts,
-        )
-
     with interrupts.on_sigint(), endpoint_errors_explained(prepared.destination):
-        if progress is None or total <= 1:
-            summary = run(None)
+        if progress is None or what.total <= 1:
+            summary = _send(what, bus, prepared.settings, workers, None, notice, interrupts)
         else:
             # Workers are forked: no thread (a display's refresher) may be running in this process when they are.
-            with progress(total, workers == 1) as advance:
-                summary = run(advance)
-        ids = _single_ids(entries[0], recording) if entries and recording is not None else {}
-        yield PublishOutcome(summary, total, prepared.destination.describe(), ids)
+            with progress(what.total, workers == 1) as advance:
+                summary = _send(what, bus, prepared.settings, workers, advance, notice, interrupts)
+        ids = _single_ids(what.entries[0], recording) if what.entries and recording is not None else {}
+        yield PublishOutcome(summary, what.total, prepared.destination.describe(), ids)
 
 
 @contextmanager
@@ -282,6 +252,55 @@ def _prepare(options: RunOptions, rate: float | None, open_bus: BusOpener) -> _P
     destination = choose_destination(outputs, options.aim)
     bus = open_bus(outputs, workspace, options.engine, destination=destination)
     return _Prepared(settings, destination, bus, outputs.target)
+
+
+@dataclass(frozen=True)
+class _Events:
+    """What a request publishes, read and checked: the given entries, or a generated run and its mix."""
+
+    total: int
+    entries: list[Entry] | None = None
+    generated: Generated | None = None
+    weights: dict[EventKind, float] | None = None
+
+
+def _read(request: PublishRequest) -> _Events:
+    """The request's events; given ones are checked against the schemas (unless `validate` is off), so a
+    broken one stops the run before anything is sent."""
+    events = request.events
+    if isinstance(events, Generated):
+        return _Events(events.count, generated=events, weights=_mix(events.mix))
+    entries = _entries(events)
+    if request.validate:
+        validate_entries(entries)
+    return _Events(len(entries), entries=entries)
+
+
+def _send(
+    what: _Events,
+    bus: Bus,
+    settings: PublishSettings,
+    workers: int,
+    progress: ProgressCallback | None,
+    notice: NoticeCallback | None,
+    interrupts: Interrupts,
+) -> PublishSummary:
+    if what.generated is None:
+        entries = what.entries or []
+        return publish(
+            bus, entries, settings, total=what.total, progress=progress, notice=notice, interrupts=interrupts
+        )
+    return publish_generated(
+        bus,
+        what.total,
+        mix=what.weights,
+        seed=what.generated.seed,
+        settings=settings,
+        processes=workers,
+        progress=progress,
+        notice=notice,
+        interrupts=interrupts,
+    )
 
 
 def _entries(events: OfKind | FromFile) -> list[Entry]:
