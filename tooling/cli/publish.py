@@ -1,15 +1,14 @@
-"""`tooling publish order|user|payment|inventory|batch|file`: drive traffic through the deployed bus."""
+"""`tooling publish order|user|payment|inventory|batch|load|file`: drive traffic through the deployed bus.
+
+Each command turns its options into a request for tooling.publish.run, which resolves and publishes it;
+tooling/cli/publish_render.py prints the outcome."""
 
 from __future__ import annotations
 
-import json
-import os
+import functools
 import sys
-import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -24,38 +23,25 @@ from tooling.cli.options import (
     RegionOption,
     TargetOption,
 )
-from tooling.errors import UsageError
-from tooling.outputs import load_outputs, with_target
-from tooling.publish.bus import Bus, RecordingBus
-from tooling.publish.destination import Aim, choose_destination, endpoint_errors_explained
-from tooling.publish.events import (
-    Entry,
-    EventFactory,
-    EventKind,
-    check_detail_type,
-    detail_types,
-    parse_detail_override,
-    parse_mix,
-    read_entries,
+from tooling.cli.publish_render import exit_code, notice, progress_bar, show, show_load
+from tooling.publish.destination import Aim
+from tooling.publish.events import EventKind, detail_types
+from tooling.publish.run import (
+    FromFile,
+    Generated,
+    LoadRequest,
+    OfKind,
+    PublishRequest,
+    RunOptions,
+    loading,
+    publishing,
 )
-from tooling.publish.load import planned, run_load
-from tooling.publish.processes import can_fork, publish_generated
-from tooling.publish.publisher import Interrupts, ProgressCallback, PublishSettings, PublishSummary, publish
-from tooling.publish.schemas import business_id, validate_entries
 from tooling.targets import bus_for
-from tooling.workspace import Workspace
-
-if TYPE_CHECKING:
-    from tooling.config import Publisher as PublisherConfig
 
 publish_app = typer.Typer(
     no_args_is_help=True,
     help="Publish events to the bus: one to try a rule, a batch to exercise the system, a file to replay.",
 )
-
-EXIT_FAILED = 1
-EXIT_INTERRUPTED = 130
-FAILURES_SHOWN = 20
 
 CountOption = Annotated[int, typer.Option("--count", "-n", min=1, help="How many events to publish.")]
 # A finite amount with cents: inf, nan and amounts no payment system holds are usage errors (exit 2).
@@ -113,250 +99,30 @@ ProcessesOption = Annotated[
         help="Worker processes for the aws target (default: one per CPU, up to 4, for 2000+ events).",
     ),
 ]
-PROGRESS_REDRAW = 0.2
-# Below this many events a second process costs more (fork, its own connections) than it brings.
-PROCESSES_FROM = 2000
-MAX_AUTO_PROCESSES = 4
 MixOption = Annotated[
     str | None,
     typer.Option("--mix", help="Weights per kind, e.g. orders=50,users=25 (default: all four)."),
 ]
 
 
-@dataclass(frozen=True)
-class SendOptions:
-    env: str
-    config: Path | None
-    outputs: Path | None
-    target: str | None
-    concurrency: int | None
-    rate: float | None
-    trace_header: str | None
-    json_out: bool
-    validate: bool = True
-    engine: str = "http"
-    # --bus (publish file), --no-endpoint, --region: tooling.publish.destination decides from them.
-    aim: Aim = field(default_factory=Aim)
+def _publish(request: PublishRequest, json_out: bool) -> None:
+    """Publish, print the outcome (while Ctrl-C is still counted), and exit 0 only when every event was
+    accepted."""
+    with publishing(
+        request, open_bus=bus_for, progress=None if json_out else progress_bar, notice=notice
+    ) as outcome:
+        show(outcome, json_out)
+    if code := exit_code(outcome.summary):
+        raise typer.Exit(code)
 
 
-@dataclass(frozen=True)
-class Generated:
-    """A `publish batch` run: its events are generated where they are sent (in each worker process)."""
-
-    count: int
-    mix: dict[EventKind, float] | None
-    seed: int | None
-    processes: int | None
-
-
-def _publisher_config(env: str, config: Path | None) -> PublisherConfig:
-    """The [publisher] settings: from --config, else environments/<env>.toml when present, else defaults."""
-    # Imported here, not at the top: a command's start-up is what `tooling publish` users wait for.
-    from tooling.config import Publisher as PublisherConfig
-    from tooling.config import load_config
-
-    if config is not None:
-        from tooling.cli.config_cmd import resolve_config
-
-        return resolve_config(env, config).publisher
-    default = Workspace.for_env(env).default_config
-    return load_config(default).publisher if default.is_file() else PublisherConfig()
-
-
-def _check_trace_header(value: str | None) -> str | None:
-    if value is not None and (not 1 <= len(value) <= 500 or "Root=" not in value):
-        raise UsageError(
-            "--trace-header must be an X-Ray trace header of at most 500 characters",
-            hint="e.g. --trace-header 'Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1'",
-        )
-    return value
-
-
-def _processes(generated: Generated, settings: PublishSettings, target: str) -> int:
-    """Workers for a generated run: as asked, else one per CPU (up to 4) for large aws runs. The local
-    target publishes into one SQLite store from one process."""
-    if target == "local" or not can_fork():
-        return 1
-    if generated.processes is not None:
-        return generated.processes
-    if generated.count < PROCESSES_FROM or (settings.rate is not None and settings.rate < PROCESSES_FROM):
-        return 1
-    # The CPUs this process may run on (a container or taskset may allow fewer than the machine has).
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(usable, MAX_AUTO_PROCESSES))
-
-
-def _send(
-    options: SendOptions, entries: Iterable[Entry], total: int, generated: Generated | None = None
-) -> None:
-    """Publish, render the summary, and exit 0 only when every event was accepted. A list of entries is
-    checked against the schemas first (unless --no-validate): a broken one stops the run before sending."""
-    if options.validate and isinstance(entries, list):
-        validate_entries(entries)
-    trace_header = _check_trace_header(options.trace_header)
-    cfg = _publisher_config(options.env, options.config)
-    settings = PublishSettings(
-        max_request_bytes=cfg.max_request_bytes,
-        max_attempts=cfg.max_attempts,
-        concurrency=options.concurrency or cfg.concurrency,
-        rate=options.rate,
-        trace_header=trace_header,
-    )
-    workspace = Workspace.for_env(options.env)
-    outputs = with_target(load_outputs(workspace, options.outputs), options.target)
-    destination = choose_destination(outputs, options.aim)
-    bus: Bus = bus_for(outputs, workspace, options.engine, destination=destination)
-    single = isinstance(entries, list) and len(entries) == 1
-    recording = RecordingBus(bus) if single else None
-    if recording is not None:
-        bus = recording
-
-    workers = _processes(generated, settings, outputs.target) if generated is not None else 1
-    interrupts = Interrupts()
-
-    def run(progress: ProgressCallback | None) -> PublishSummary:
-        if generated is None:
-            return publish(
-                bus, entries, settings, total=total, progress=progress, notice=_notice, interrupts=interrupts
-            )
-        return publish_generated(
-            bus,
-            generated.count,
-            mix=generated.mix,
-            seed=generated.seed,
-            settings=settings,
-            processes=workers,
-            progress=progress,
-            notice=_notice,
-            interrupts=interrupts,
-        )
-
-    # From the first call to the printed summary Ctrl-C is counted, never raised: the run stops (and a second
-    # press stops waiting for calls on the wire), and the summary it reports is printed whole.
-    with interrupts.on_sigint(), endpoint_errors_explained(destination):
-        if options.json_out or total <= 1:
-            summary = run(None)
-        else:
-            # Workers are forked: no thread (rich's refresher) may be running in this process when they are.
-            summary = _publish_with_progress(run, total, refresh_thread=workers == 1)
-
-        ids = _single_ids(entries, recording) if isinstance(entries, list) and recording is not None else {}
-        if options.json_out:
-            print(json.dumps({**summary.as_json(), **ids}), flush=True)
-        else:
-            _render(summary, total, destination.describe())
-            if ids:
-                typer.echo("  ".join(f"{key} {value}" for key, value in ids.items()))
-    if summary.interrupted:
-        raise typer.Exit(EXIT_INTERRUPTED)
-    if not summary.ok:
-        raise typer.Exit(EXIT_FAILED)
-
-
-def _notice(line: str) -> None:
-    """A diagnostic for the person at the terminal (what an interrupted run waits for), on stderr."""
-    print(line, file=sys.stderr, flush=True)
-
-
-def _single_ids(entries: list[Entry], recording: RecordingBus) -> dict[str, str]:
-    """The event id EventBridge gave the one event, and its business id (orderId, userId, ...)."""
-    ids: dict[str, str] = {}
-    event_id = next((r["EventId"] for r in recording.results if r.get("EventId")), None)
-    if event_id:
-        ids["event_id"] = str(event_id)
-    found = business_id(entries[0])
-    if found is not None:
-        ids[found[0]] = found[1]
-    return ids
-
-
-def _publish_with_progress(
-    run: Callable[[ProgressCallback], PublishSummary], total: int, *, refresh_thread: bool = True
-) -> PublishSummary:
-    """Run with a progress bar on stderr. Without `refresh_thread` the bar is redrawn from the progress
-    callback (at most every PROGRESS_REDRAW seconds) instead of by rich's background thread."""
-    # rich (~25 ms to import) only where a person reads the output: `--json` runs never load it.
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (
-        TextColumn("publishing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("[red]{task.fields[failed]} failed"),
-        TimeElapsedColumn(),
-    )
-    console = Console(stderr=True)
-    with Progress(*columns, console=console, transient=False, auto_refresh=refresh_thread) as progress:
-        task = progress.add_task("publish", total=total, failed=0)
-        failed = 0
-        drawn = time.monotonic()
-
-        def advance(accepted: int, newly_failed: int) -> None:
-            nonlocal failed, drawn
-            failed += newly_failed
-            progress.update(task, advance=accepted + newly_failed, failed=failed)
-            if not refresh_thread and time.monotonic() - drawn >= PROGRESS_REDRAW:
-                progress.refresh()
-                drawn = time.monotonic()
-
-        return run(advance)
-
-
-def _render(summary: PublishSummary, total: int, bus_name: str) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    out = Console(highlight=False)
-    status = "[green]ok[/green]" if summary.ok else "[red]incomplete[/red]"
-    unknown = f", {summary.unknown} unknown (may have been accepted)" if summary.unknown else ""
-    out.print(
-        f"{status}: published {summary.published} of {total} event(s) to {escape(bus_name)} "
-        f"in {summary.seconds:.2f} s ({summary.events_per_second:.0f} events/s), {summary.failed} failed"
-        + unknown
-        + (" [yellow](interrupted)[/yellow]" if summary.interrupted else "")
-    )
-    if summary.failures:
-        table = Table("index", "events", "code", "message")
-        for failure in summary.failures[:FAILURES_SHOWN]:
-            table.add_row(
-                str(failure.index), str(failure.count), escape(failure.code), escape(failure.message)
-            )
-        out.print(table)
-        if len(summary.failures) > FAILURES_SHOWN:
-            out.print(f"... and {len(summary.failures) - FAILURES_SHOWN} more (use --json for all of them)")
-    if summary.unknown_events:
-        out.print(
-            "unknown: these events may have been accepted; a re-send should skip them (or rely on consumers "
-            "de-duplicating on idempotencyKey)"
-        )
-        table = Table("index", "events", "ids", "why")
-        for unknown_event in summary.unknown_events[:FAILURES_SHOWN]:
-            ids = " ".join(f"{key}={value}" for key, value in unknown_event.ids.items())
-            table.add_row(
-                str(unknown_event.index), str(unknown_event.count), escape(ids), escape(unknown_event.reason)
-            )
-        out.print(table)
-        if len(summary.unknown_events) > FAILURES_SHOWN:
-            shown = len(summary.unknown_events) - FAILURES_SHOWN
-            out.print(f"... and {shown} more (use --json for all of them)")
-
-
-def _kind(
-    kind: EventKind,
-    detail_type: str | None,
-    amount: float | None,
-    detail: str | None,
-    count: int,
-    seed: int | None,
-    options: SendOptions,
-) -> None:
-    chosen = check_detail_type(kind, detail_type) if detail_type else detail_types(kind)[0]
-    overrides = parse_detail_override(detail) if detail is not None else None
-    factory = EventFactory(seed=seed)
-    entries = [factory.entry(kind, chosen, amount=amount, overrides=overrides) for _ in range(count)]
-    _send(options, entries, count)
+def _load(request: LoadRequest, json_out: bool) -> None:
+    """As _publish, with the live line of a load run on stderr."""
+    display = None if json_out else functools.partial(LoadLine, sys.stderr)
+    with loading(request, open_bus=bus_for, display=display, notice=notice) as outcome:
+        show_load(outcome, json_out)
+    if code := exit_code(outcome.report.summary):
+        raise typer.Exit(code)
 
 
 def _type_help(kind: EventKind) -> str:
@@ -389,10 +155,9 @@ def order(
     Example: tooling publish order --type "Order Created" --amount 1500
     """
     aim = Aim(no_endpoint=no_endpoint, region=region)
-    options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine, aim
-    )
-    _kind("order", detail_type, amount, detail, count, seed, options)
+    options = RunOptions(env, config, outputs, target, concurrency, rate, trace_header, engine, aim)
+    events = OfKind("order", count, detail_type, amount, detail, seed)
+    _publish(PublishRequest(events, options, validate=not no_validate), json_out)
 
 
 @publish_app.command("user")
@@ -420,10 +185,9 @@ def user(
     Example: tooling publish user --count 5
     """
     aim = Aim(no_endpoint=no_endpoint, region=region)
-    options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine, aim
-    )
-    _kind("user", detail_type, None, detail, count, seed, options)
+    options = RunOptions(env, config, outputs, target, concurrency, rate, trace_header, engine, aim)
+    events = OfKind("user", count, detail_type, None, detail, seed)
+    _publish(PublishRequest(events, options, validate=not no_validate), json_out)
 
 
 @publish_app.command("payment")
@@ -452,10 +216,9 @@ def payment(
     Example: tooling publish payment --amount 99.90 --detail '{"status": "failed"}'
     """
     aim = Aim(no_endpoint=no_endpoint, region=region)
-    options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine, aim
-    )
-    _kind("payment", detail_type, amount, detail, count, seed, options)
+    options = RunOptions(env, config, outputs, target, concurrency, rate, trace_header, engine, aim)
+    events = OfKind("payment", count, detail_type, amount, detail, seed)
+    _publish(PublishRequest(events, options, validate=not no_validate), json_out)
 
 
 @publish_app.command("inventory")
@@ -483,10 +246,9 @@ def inventory(
     Example: tooling publish inventory --type "Stock Depleted"
     """
     aim = Aim(no_endpoint=no_endpoint, region=region)
-    options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, not no_validate, engine, aim
-    )
-    _kind("inventory", detail_type, None, detail, count, seed, options)
+    options = RunOptions(env, config, outputs, target, concurrency, rate, trace_header, engine, aim)
+    events = OfKind("inventory", count, detail_type, None, detail, seed)
+    _publish(PublishRequest(events, options, validate=not no_validate), json_out)
 
 
 @publish_app.command("batch")
@@ -512,12 +274,9 @@ def batch(
 
     Example: tooling publish batch --count 5000 --mix orders=50,users=25,payments=25 --rate 500 --seed 7
     """
-    weights = parse_mix(mix) if mix is not None else None
     aim = Aim(no_endpoint=no_endpoint, region=region)
-    options = SendOptions(
-        env, config, outputs, target, concurrency, rate, trace_header, json_out, engine=engine, aim=aim
-    )
-    _send(options, (), count, Generated(count, weights, seed, processes))
+    options = RunOptions(env, config, outputs, target, concurrency, rate, trace_header, engine, aim)
+    _publish(PublishRequest(Generated(count, mix, seed, processes), options), json_out)
 
 
 @publish_app.command("load")
@@ -552,55 +311,9 @@ def load(
 
     Example: tooling publish load --rate 2000 --duration 60 --concurrency 16
     """
-    weights = parse_mix(mix) if mix is not None else None
-    count = planned(rate, duration)
-    cfg = _publisher_config(env, config)
-    settings = PublishSettings(
-        max_request_bytes=cfg.max_request_bytes,
-        max_attempts=cfg.max_attempts,
-        concurrency=concurrency or cfg.concurrency,
-        rate=rate,
-        trace_header=_check_trace_header(trace_header),
-    )
-    workspace = Workspace.for_env(env)
-    deployed = with_target(load_outputs(workspace, outputs), target)
-    destination = choose_destination(deployed, Aim(no_endpoint=no_endpoint, region=region))
-    bus = bus_for(deployed, workspace, engine, destination=destination)
-    workers = _processes(Generated(count, weights, seed, processes), settings, deployed.target)
-    line = None if json_out else LoadLine(sys.stderr, count)
-    interrupts = Interrupts()
-    # As in _send: Ctrl-C stops the run, the summary is still printed whole.
-    with interrupts.on_sigint(), endpoint_errors_explained(destination):
-        report = run_load(
-            bus,
-            rate=rate,
-            duration=duration,
-            settings=settings,
-            processes=workers,
-            mix=weights,
-            seed=seed,
-            tick=line.tick if line is not None else None,
-            notice=_notice,
-            interrupts=interrupts,
-        )
-        if line is not None:
-            line.close()
-        summary = report.summary
-        if json_out:
-            print(json.dumps(report.as_json()), flush=True)
-        else:
-            _render(summary, report.sent, destination.describe())
-            figures = report.latency_ms()
-            typer.echo(
-                f"rate: {report.achieved_rate:.0f} events/s achieved of {rate:g} requested: sent {report.sent} "
-                f"of {count} planned in {summary.seconds:.1f} s (duration {duration:g} s); PutEvents latency "
-                f"over {len(report.latencies)} calls: "
-                + ", ".join(f"{name} {value:.1f} ms" for name, value in figures.items())
-            )
-    if summary.interrupted:
-        raise typer.Exit(EXIT_INTERRUPTED)
-    if not summary.ok:
-        raise typer.Exit(EXIT_FAILED)
+    aim = Aim(no_endpoint=no_endpoint, region=region)
+    options = RunOptions(env, config, outputs, target, concurrency, None, trace_header, engine, aim)
+    _load(LoadRequest(rate, duration, mix, seed, processes, options), json_out)
 
 
 @publish_app.command("file")
@@ -639,25 +352,10 @@ def file(
     Example: tooling publish file captured.jsonl --json
     Example: tooling events sample ec2-state-change > ec2.json && tooling publish file ec2.json --bus default
     """
-    entries = read_entries(path)
-    if not entries:
-        raise UsageError(
-            f"{path} holds no events", hint="write one PutEvents entry or EventBridge event per line"
-        )
-    options = SendOptions(
-        env,
-        config,
-        outputs,
-        target,
-        concurrency,
-        rate,
-        trace_header,
-        json_out,
-        not no_validate,
-        engine,
-        Aim(bus, no_endpoint, region),
+    options = RunOptions(
+        env, config, outputs, target, concurrency, rate, trace_header, engine, Aim(bus, no_endpoint, region)
     )
-    _send(options, entries, len(entries))
+    _publish(PublishRequest(FromFile(path), options, validate=not no_validate), json_out)
 
 
 def register(app: typer.Typer) -> None:

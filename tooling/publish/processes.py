@@ -28,9 +28,9 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tooling.errors import ToolingError
 from tooling.publish.bus import Bus, Entry, TimedBus
@@ -48,7 +48,14 @@ from tooling.publish.publisher import (
     classify,
 )
 
+if TYPE_CHECKING:
+    from multiprocessing.context import ForkContext  # absent where there is no fork (Windows)
+
 LatencyCallback = Callable[[list[float]], None]
+# A worker's positions [start, stop), and what it ended with: ("done", PublishSummary), ("error", Exception),
+# ("died" | "unreported", None).
+Span = tuple[int, int]
+Outcome = tuple[str, Any]
 
 # Progress messages per worker are batched to this interval: a pipe write per PutEvents call would cost more
 # CPU than the call's bookkeeping is worth.
@@ -58,6 +65,9 @@ WATCH_INTERVAL = 0.1
 # After the second Ctrl-C, how long the parent waits for a worker's report before giving its range up as
 # unknown (a worker answers within OUTCOME_INTERVAL + WATCH_INTERVAL unless it is stuck).
 REPORT_GRACE = 5.0
+# Below this many events a second process costs more (fork, its own connections) than it brings.
+PROCESSES_FROM = 2000
+MAX_AUTO_PROCESSES = 4
 
 
 def can_fork() -> bool:
@@ -88,6 +98,20 @@ def _entries(
     return factory.mixed(count, mix, start=start, stop=stop)
 
 
+def worker_count(count: int, settings: PublishSettings, target: str, asked: int | None = None) -> int:
+    """Workers for a generated run of `count` events: `asked` (--processes), else one per CPU (up to 4) for
+    large aws runs. The local target publishes into one SQLite store from one process."""
+    if target == "local" or not can_fork():
+        return 1
+    if asked is not None:
+        return asked
+    if count < PROCESSES_FROM or (settings.rate is not None and settings.rate < PROCESSES_FROM):
+        return 1
+    # The CPUs this process may run on (a container or taskset may allow fewer than the machine has).
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(usable, MAX_AUTO_PROCESSES))
+
+
 def publish_generated(
     bus: Bus,
     count: int,
@@ -106,98 +130,178 @@ def publish_generated(
     PutEvents call is timed and the durations (seconds) are handed over in the calling process as they come.
     `interrupts`: Ctrl-C presses counted by the caller (see tooling.publish.publisher.Interrupts)."""
     # One seed for every worker: the kinds' order must be the same permutation in all of them.
-    shared_seed = seed if seed is not None else secrets.randbits(63)
+    run = _Run(bus, count, mix, seed if seed is not None else secrets.randbits(63), settings)
     ranges = split(count, processes)
-    with_deadline = settings.deadline is not None
     interrupts = interrupts or Interrupts()
     if len(ranges) == 1 or not can_fork():
-        entries = _entries(count, mix, shared_seed, 0, count, with_deadline)
-        if latencies is None:
-            publisher = Publisher(bus, settings, interrupts=interrupts)
-            return publisher.run(entries, total=count, progress=progress, notice=notice)
-        timed = TimedBus(bus)
+        return _publish_here(run, progress, latencies, notice, interrupts)
+    return _publish_forked(run, ranges, progress, latencies, notice, interrupts)
 
-        def progress_and_timings(accepted: int, failed: int) -> None:
-            if progress is not None:
-                progress(accepted, failed)
-            latencies(timed.drain())
 
-        return Publisher(timed, settings, interrupts=interrupts).run(
-            entries, total=count, progress=progress_and_timings, notice=notice
-        )
-    share = _share(settings, len(ranges))
+@dataclass(frozen=True)
+class _Run:
+    """What every process of a generated run shares: its events are positions [0, count) of one mix."""
+
+    bus: Bus
+    count: int
+    mix: Mapping[EventKind, float] | None
+    seed: int
+    settings: PublishSettings
+
+    def entries(self, start: int, stop: int) -> Iterator[Entry]:
+        return _entries(self.count, self.mix, self.seed, start, stop, self.settings.deadline is not None)
+
+
+def _publish_here(
+    run: _Run,
+    progress: ProgressCallback | None,
+    latencies: LatencyCallback | None,
+    notice: NoticeCallback | None,
+    interrupts: Interrupts,
+) -> PublishSummary:
+    """The whole run in this process (one range, or no fork on this platform)."""
+    entries = run.entries(0, run.count)
+    if latencies is None:
+        publisher = Publisher(run.bus, run.settings, interrupts=interrupts)
+        return publisher.run(entries, total=run.count, progress=progress, notice=notice)
+    timed = TimedBus(run.bus)
+
+    def progress_and_timings(accepted: int, failed: int) -> None:
+        if progress is not None:
+            progress(accepted, failed)
+        latencies(timed.drain())
+
+    return Publisher(timed, run.settings, interrupts=interrupts).run(
+        entries, total=run.count, progress=progress_and_timings, notice=notice
+    )
+
+
+def _publish_forked(
+    run: _Run,
+    ranges: list[Span],
+    progress: ProgressCallback | None,
+    latencies: LatencyCallback | None,
+    notice: NoticeCallback | None,
+    interrupts: Interrupts,
+) -> PublishSummary:
+    """One forked worker per range, awaited in this process; their summaries added up."""
+    share = _share(run.settings, len(ranges))
     context = multiprocessing.get_context("fork")
     started = time.perf_counter()
     # Ctrl-C is counted rather than raised here, from before the first fork on: a KeyboardInterrupt while
     # forking or in the middle of reading a worker's message would lose that worker's account of its range.
-    stop_all, abandon_all = context.Event(), context.Event()
-    workers: dict[Connection, tuple[Any, tuple[int, int]]] = {}
-    results: dict[tuple[int, int], tuple[str, Any]] = {}
+    waiting = _Waiting(interrupts, context.Event(), context.Event())
+    workers: dict[Connection, tuple[Any, Span]] = {}
     # What is alive now (imports, botocore's models) moves to a permanent generation before the forks (the
     # gc.freeze documentation's recipe): a worker's collections never walk it, so its pages stay shared.
     gc.freeze()
     with interrupts.on_sigint():
         try:
-            for start, stop in ranges:
-                receiver, sender = context.Pipe(duplex=False)
-                process = context.Process(
-                    target=_worker,
-                    args=(sender, bus, count, mix, shared_seed, start, stop, share, latencies is not None),
-                    kwargs={"stop_all": stop_all, "abandon_all": abandon_all, "parent": os.getpid()},
-                    daemon=True,
-                )
-                process.start()
-                sender.close()
-                workers[receiver] = (process, (start, stop))
-            pending = set(workers)
-            stopped_at: float | None = None
-            abandoned_at: float | None = None
-            announced = False
-            while pending:
-                if interrupts.pressed and not stop_all.is_set():
-                    stop_all.set()
-                    stopped_at = time.monotonic()
-                if interrupts.pressed > 1 and abandoned_at is None:
-                    abandon_all.set()
-                    abandoned_at = time.monotonic()
-                waited = time.monotonic() - stopped_at if stopped_at is not None else 0.0
-                if (
-                    not announced
-                    and notice is not None
-                    and abandoned_at is None
-                    and waited > WAIT_NOTICE_AFTER
-                ):
-                    announced = True
-                    notice(
-                        f"interrupted: waiting for {len(pending)} worker process(es) to finish their calls on "
-                        "the wire so that their events are counted; Ctrl-C again stops waiting"
-                    )
-                if abandoned_at is not None and time.monotonic() - abandoned_at > REPORT_GRACE:
-                    for conn in pending:  # a worker that does not report even now: its range is unknown
-                        results[workers[conn][1]] = ("unreported", None)
-                        workers[conn][0].kill()
-                    break
-                for ready in wait(list(pending), timeout=0.2):
-                    assert isinstance(ready, Connection)
-                    conn = ready
-                    try:
-                        kind, payload = conn.recv()
-                    except EOFError:  # the worker died without a summary (killed): its range is unaccounted
-                        kind, payload = "died", None
-                    if kind == "progress":
-                        accepted, failed, timings = payload
-                        if progress is not None:
-                            progress(accepted, failed)
-                        if latencies is not None:
-                            latencies(timings)
-                        continue
-                    results[workers[conn][1]] = (kind, payload)
-                    pending.discard(conn)
+            for span in ranges:
+                receiver, process = _fork(context, run, span, share, latencies is not None, waiting)
+                workers[receiver] = (process, span)
+            results = _await_reports(workers, waiting, progress, latencies, notice)
         finally:
             gc.unfreeze()
     for process, _ in workers.values():
         process.join()
-    return _combine(results, count, time.perf_counter() - started, interrupts.pressed > 0)
+    return _combine(results, run.count, time.perf_counter() - started, interrupts.pressed > 0)
+
+
+def _fork(
+    context: ForkContext, run: _Run, span: Span, share: PublishSettings, timed: bool, waiting: _Waiting
+) -> tuple[Connection, Any]:
+    """Start the worker of `span`; its end of the pipe is closed here so that its death reads as EOF."""
+    receiver, sender = context.Pipe(duplex=False)
+    start, stop = span
+    process = context.Process(
+        target=_worker,
+        args=(sender, run.bus, run.count, run.mix, run.seed, start, stop, share, timed),
+        kwargs={"stop_all": waiting.stop_all, "abandon_all": waiting.abandon_all, "parent": os.getpid()},
+        daemon=True,
+    )
+    process.start()
+    sender.close()
+    return receiver, process
+
+
+@dataclass
+class _Waiting:
+    """The parent's side of Ctrl-C in a forked run: the presses it counts, passed on to the workers through
+    two shared flags (the first stops them, the second stops their waiting), and when."""
+
+    interrupts: Interrupts
+    stop_all: Any
+    abandon_all: Any
+    stopped_at: float | None = None
+    abandoned_at: float | None = None
+    announced: bool = False
+
+    def pass_on(self) -> None:
+        if self.interrupts.pressed and not self.stop_all.is_set():
+            self.stop_all.set()
+            self.stopped_at = time.monotonic()
+        if self.interrupts.pressed > 1 and self.abandoned_at is None:
+            self.abandon_all.set()
+            self.abandoned_at = time.monotonic()
+
+    def announce_now(self) -> bool:
+        """Once, when the workers have been stopped for a while (and not yet abandoned): say what is awaited."""
+        waited = time.monotonic() - self.stopped_at if self.stopped_at is not None else 0.0
+        if self.announced or self.abandoned_at is not None or waited <= WAIT_NOTICE_AFTER:
+            return False
+        self.announced = True
+        return True
+
+    def given_up(self) -> bool:
+        """Whether the grace after the second Ctrl-C is over: workers that have not reported never will."""
+        return self.abandoned_at is not None and time.monotonic() - self.abandoned_at > REPORT_GRACE
+
+
+def _await_reports(
+    workers: dict[Connection, tuple[Any, Span]],
+    waiting: _Waiting,
+    progress: ProgressCallback | None,
+    latencies: LatencyCallback | None,
+    notice: NoticeCallback | None,
+) -> dict[Span, Outcome]:
+    """Read the workers' pipes until each has reported (or died, or is given up): progress and timings are
+    handed on as they come; each worker's outcome is kept by its range."""
+    results: dict[Span, Outcome] = {}
+    pending = set(workers)
+    while pending:
+        waiting.pass_on()
+        if notice is not None and waiting.announce_now():
+            notice(
+                f"interrupted: waiting for {len(pending)} worker process(es) to finish their calls on "
+                "the wire so that their events are counted; Ctrl-C again stops waiting"
+            )
+        if waiting.given_up():
+            for conn in pending:  # a worker that does not report even now: its range is unknown
+                results[workers[conn][1]] = ("unreported", None)
+                workers[conn][0].kill()
+            break
+        for ready in wait(list(pending), timeout=0.2):
+            assert isinstance(ready, Connection)
+            kind, payload = _receive(ready)
+            if kind == "progress":
+                accepted, failed, timings = payload
+                if progress is not None:
+                    progress(accepted, failed)
+                if latencies is not None:
+                    latencies(timings)
+                continue
+            results[workers[ready][1]] = (kind, payload)
+            pending.discard(ready)
+    return results
+
+
+def _receive(conn: Connection) -> Outcome:
+    try:
+        message: Outcome = conn.recv()
+    except EOFError:  # the worker died without a summary (killed): its range is unaccounted
+        return "died", None
+    return message
 
 
 def _share(settings: PublishSettings, parts: int) -> PublishSettings:
@@ -327,4 +431,4 @@ def _combine(
     )
 
 
-__all__ = ["can_fork", "publish_generated", "split"]
+__all__ = ["can_fork", "publish_generated", "split", "worker_count"]
