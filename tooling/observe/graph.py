@@ -259,7 +259,8 @@ def to_dot(graph: Graph) -> str:
 # -- the docs block --------------------------------------------------------------------------------------
 
 BLOCK_BEGIN = (
-    "<!-- tooling graph --env {env}: begin (generated; `tooling graph --env {env} --readme docs/architecture.md`) -->"
+    "<!-- tooling graph --env {env}: begin "
+    "(generated; `tooling graph --env {env} --readme docs/architecture.md`) -->"
 )
 BLOCK_END = "<!-- tooling graph --env {env}: end -->"
 
