@@ -95,29 +95,17 @@ resource "aws_s3_bucket_lifecycle_configuration" "state" {
   depends_on = [aws_s3_bucket_versioning.state]
 }
 
-resource "aws_s3_bucket_policy" "state" {
-  bucket = aws_s3_bucket.state.id
-  policy = data.aws_iam_policy_document.state_bucket.json
+# The stack's own definition of the TLS-only statement (terraform/modules/tls_only_policy).
+module "state_bucket_tls_only" {
+  source = "../modules/tls_only_policy"
 
-  depends_on = [aws_s3_bucket_public_access_block.state]
+  service   = "s3"
+  resources = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
 }
 
-data "aws_iam_policy_document" "state_bucket" {
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
+resource "aws_s3_bucket_policy" "state" {
+  bucket = aws_s3_bucket.state.id
+  policy = module.state_bucket_tls_only.json
 
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+  depends_on = [aws_s3_bucket_public_access_block.state]
 }
