@@ -122,6 +122,13 @@ def test_the_secondary_provider_has_the_primary_providers_settings_in_its_region
     assert services == set(get_args(EndpointService))
     assert all(endpoints[s] == f"${{local.endpoint_overrides.{s}}}" for s in services)
     assert services <= set(re.findall(r'"([a-z0-9]+)"', services_check))
+    # The old [replication] provider (kept for the removed blocks) lists the services its forgotten
+    # resources used, each from the same lookup and with the same emulator settings.
+    replica = blocks["replica"]
+    replica_endpoints = {k: v for k, v in replica["endpoints"][0].items() if not k.startswith("__")}
+    assert replica_endpoints and replica_endpoints.items() <= endpoints.items()
+    for setting in ("skip_credentials_validation", "skip_metadata_api_check"):
+        assert replica[setting] == primary[setting], setting
 
 
 def test_names_aws_keeps_per_account_differ_in_the_secondary() -> None:
