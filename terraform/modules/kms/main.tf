@@ -23,7 +23,7 @@ resource "aws_kms_alias" "this" {
 # the key does), so each statement is scoped by principal and condition instead.
 data "aws_iam_policy_document" "this" {
   # checkov:skip=CKV_AWS_109:Key policy; Resource "*" means this key only, and the root statement is AWS's default that delegates key access to IAM policies.
-  # checkov:skip=CKV_AWS_111:Key policy; Resource "*" means this key only (KMS forces it); the service grants come from service_grants, whose validation refuses kms:* and key-management actions.
+  # checkov:skip=CKV_AWS_111:Key policy; Resource "*" means this key only (KMS forces it); the one unconditioned write access is AWS's default account statement, which hands the key to IAM policies, and service_grants' validation refuses key-management actions to services.
   # checkov:skip=CKV_AWS_356:Key policy; Resource "*" means this key only (KMS forces it).
 
   # AWS's default key policy statement: IAM policies of this account may grant use of the key (roles with

@@ -122,6 +122,7 @@ resource "aws_sqs_queue_policy" "notifications_dlq" {
 data "aws_iam_policy_document" "notifications_dlq" {
   count = var.create_targets ? 1 : 0
 
+  # The TLS-only deny, after the statement below.
   override_policy_documents = [module.notifications_dlq_tls_only[0].json]
 
   statement {

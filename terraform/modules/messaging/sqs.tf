@@ -120,6 +120,7 @@ data "aws_iam_policy_document" "batch" {
 }
 
 data "aws_iam_policy_document" "events_dlq" {
+  # The TLS-only deny, after the statement below.
   override_policy_documents = [module.events_dlq_tls_only.json]
 
   dynamic "statement" {
