@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from terraform_hcl import modules, unquote
+from terraform_hcl import TERRAFORM, Module, modules, unquote
 
 
 def test_the_key_moves_from_messaging_to_kms_and_is_not_replaced() -> None:
@@ -96,3 +96,17 @@ def test_every_log_group_the_stack_encrypts_falls_under_a_granted_path() -> None
     stack = modules()["region_stack"]
     assert unquote(stack.locals["s3_archive_stream_name"]) == "${var.name_prefix}-events-archive"
     assert stack.module_calls["event_archive"]["stream_name"] == "${local.s3_archive_stream_name}"
+
+
+def test_the_bootstrap_state_key_is_module_kms_moved_not_replaced() -> None:
+    bootstrap = Module("bootstrap", TERRAFORM / "bootstrap")
+    moved = {item["from"]: item["to"] for doc in bootstrap.docs.values() for item in doc.get("moved", [])}
+
+    assert bootstrap.module_calls["state_key"]["source"] == '"../modules/kms"'
+    # Only the account's IAM policies (the CI roles) use the state key.
+    assert "service_grants" not in bootstrap.module_calls["state_key"]
+    assert bootstrap.resources("aws_kms_key") == bootstrap.resources("aws_kms_alias") == []
+    assert moved == {
+        "${aws_kms_key.state}": "${module.state_key.aws_kms_key.this}",
+        "${aws_kms_alias.state}": "${module.state_key.aws_kms_alias.this}",
+    }
