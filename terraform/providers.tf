@@ -71,7 +71,8 @@ provider "aws" {
 # [replication]'s old provider, kept only for the move (moved.tf): `removed` blocks still need the provider
 # configuration the forgotten replica resources were created with, by its old name. Nothing is created
 # with it, and Terraform configures it only while such resources are in the state. Delete it once every
-# environment has applied this version (README, "Moving from [replication]").
+# environment has applied this version (README, "Moving from [replication]"). Its endpoints are the
+# services those resources used, from the same lookup (tests/terraform checks both).
 provider "aws" {
   alias  = "replica"
   region = local.secondary_region

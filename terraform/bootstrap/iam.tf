@@ -12,7 +12,7 @@ module "policies" {
   dns_suffix        = data.aws_partition.current.dns_suffix
   account_id        = local.account_id
   state_bucket_arn  = aws_s3_bucket.state.arn
-  state_key_arn     = aws_kms_key.state.arn
+  state_key_arn     = module.state_key.key_arn
   state_region      = var.region
   oidc_provider_arn = local.oidc_provider_arn
   oidc_host         = local.oidc_host

@@ -3,32 +3,24 @@
 
 # The state key carries the bootstrap's tags only (Project, Purpose), never an Environment tag: the deploy
 # roles' key statements need both, and deny this key by ARN besides.
-resource "aws_kms_key" "state" {
-  description             = "${var.project}: Terraform state in s3://${var.state_bucket_name}"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.state_key.json
+module "state_key" {
+  source = "../modules/kms"
+
+  alias_name  = "alias/${var.project}-terraform-state"
+  description = "${var.project}: Terraform state in s3://${var.state_bucket_name}"
+  # No service grants: only the account's IAM policies (the roles of iam.tf) use the key.
 }
 
-resource "aws_kms_alias" "state" {
-  name          = "alias/${var.project}-terraform-state"
-  target_key_id = aws_kms_key.state.key_id
+# The key and its alias were resources of this root before module kms held them: they move, the key is
+# not replaced.
+moved {
+  from = aws_kms_key.state
+  to   = module.state_key.aws_kms_key.this
 }
 
-data "aws_iam_policy_document" "state_key" {
-  # checkov:skip=CKV_AWS_109:Key policy; Resource "*" means this key only, and the one statement is AWS's default that delegates key access to IAM policies (the roles below).
-  # checkov:skip=CKV_AWS_111:Key policy; Resource "*" means this key only (KMS forces it).
-  # checkov:skip=CKV_AWS_356:Key policy; Resource "*" means this key only (KMS forces it).
-  statement {
-    sid       = "AccountAdministersKeyThroughIam"
-    actions   = ["kms:*"]
-    resources = ["*"] # KMS key policies must use "*" (this key).
-
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
+moved {
+  from = aws_kms_alias.state
+  to   = module.state_key.aws_kms_alias.this
 }
 
 resource "aws_s3_bucket" "state" {
@@ -68,7 +60,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
   rule {
     apply_server_side_encryption_by_default {
       sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.state.arn
+      kms_master_key_id = module.state_key.key_arn
     }
     bucket_key_enabled = true
   }
@@ -95,29 +87,17 @@ resource "aws_s3_bucket_lifecycle_configuration" "state" {
   depends_on = [aws_s3_bucket_versioning.state]
 }
 
-resource "aws_s3_bucket_policy" "state" {
-  bucket = aws_s3_bucket.state.id
-  policy = data.aws_iam_policy_document.state_bucket.json
+# The stack's own definition of the TLS-only statement (terraform/modules/tls_only_policy).
+module "state_bucket_tls_only" {
+  source = "../modules/tls_only_policy"
 
-  depends_on = [aws_s3_bucket_public_access_block.state]
+  service   = "s3"
+  resources = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
 }
 
-data "aws_iam_policy_document" "state_bucket" {
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
+resource "aws_s3_bucket_policy" "state" {
+  bucket = aws_s3_bucket.state.id
+  policy = module.state_bucket_tls_only.json
 
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+  depends_on = [aws_s3_bucket_public_access_block.state]
 }

@@ -25,5 +25,5 @@ output "permissions_boundary_arns" {
 
 output "state_kms_key_arn" {
   description = "The key that encrypts the state objects."
-  value       = aws_kms_key.state.arn
+  value       = module.state_key.key_arn
 }

@@ -31,6 +31,8 @@ MODULE_NAMES = (
     "eventbridge_role",
     "region_stack",
     "global_endpoint",
+    "kms",
+    "tls_only_policy",
 )
 
 
@@ -186,13 +188,47 @@ def modules() -> dict[str, Module]:
     return found
 
 
-def referenced_documents(module: Module, rtype: str, attr: str = "policy") -> list[Block]:
-    """The policy documents that the `policy` argument of each `rtype` resource points at."""
-    docs = []
+@dataclass(frozen=True)
+class ResourcePolicy:
+    """A queue, topic or bucket policy resource, the document it renders, and the tls_only_policy module call
+    its TLS-only deny comes from (as the whole policy, or through the document's override_policy_documents)."""
+
+    block: Block
+    document: Block | None
+    tls_only: dict[str, Any] | None
+
+
+def _tls_only_call(module: Module, expression: str) -> dict[str, Any] | None:
+    match = re.search(r"module\.(\w+)(\[[^\]]*\])?\.json", expression)
+    call = module.module_calls.get(match.group(1)) if match else None
+    if call is None or not unquote(call["source"]).endswith("/tls_only_policy"):
+        return None
+    return call
+
+
+def resource_policies(module: Module, rtype: str, attr: str = "policy") -> list[ResourcePolicy]:
+    """Each `rtype` resource's policy: a data.aws_iam_policy_document, or a tls_only_policy module's json."""
+    found = []
     for block in module.resources(rtype):
-        match = re.search(r"data\.aws_iam_policy_document\.(\w+)", str(block.body.get(attr, "")))
-        assert match, f"{block.address}: {attr} must come from a data.aws_iam_policy_document"
-        docs.append(module.policy_document(match.group(1)))
+        expression = str(block.body.get(attr, ""))
+        match = re.search(r"data\.aws_iam_policy_document\.(\w+)", expression)
+        document = module.policy_document(match.group(1)) if match else None
+        if document is not None:
+            expression = str(document.body.get("override_policy_documents", ""))
+        found.append(ResourcePolicy(block, document, _tls_only_call(module, expression)))
+    return found
+
+
+def referenced_documents(module: Module, rtype: str, attr: str = "policy") -> list[Block]:
+    """The policy documents that the `policy` argument of each `rtype` resource points at (a policy that is
+    only a tls_only_policy module's json has none)."""
+    docs = []
+    for policy in resource_policies(module, rtype, attr):
+        assert policy.document or policy.tls_only, (
+            f"{policy.block.address}: {attr} must come from a data.aws_iam_policy_document or tls_only_policy"
+        )
+        if policy.document is not None:
+            docs.append(policy.document)
     return docs
 
 

@@ -58,11 +58,13 @@ def test_definition_is_never_spliced_from_a_template() -> None:
 
 def test_execution_log_group_is_the_one_the_key_policy_and_the_local_naming_expect() -> None:
     module = modules()["workflows"]
-    kms_condition = modules()["messaging"].locals["state_machine_log_group_prefix"]
+    grants = str(modules()["region_stack"].locals["key_grants"])
 
-    # The group's name, key and retention are in modules/workflows/tests; here, that the messaging key
-    # policy covers that name and the local target's naming builds the same state machine name.
-    assert unquote(kms_condition).endswith(":log-group:/aws/vendedlogs/states/${var.name_prefix}-*")
+    # The group's name, key and retention are in modules/workflows/tests, the key's grant for it in
+    # modules/region_stack/tests; here, that the grant covers that path and the local target's naming
+    # builds the same state machine name.
+    assert '"/aws/vendedlogs/states"' in grants and "${var.name_prefix}-*" in grants
+    assert unquote(module.locals["log_group_name"]) == "/aws/vendedlogs/states/${local.state_machine_name}"
     assert (
         unquote(module.locals["state_machine_name"])
         == f"${{var.name_prefix}}-{workflows.STATE_MACHINE_SUFFIX}"

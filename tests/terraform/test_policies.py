@@ -7,7 +7,18 @@ from __future__ import annotations
 import re
 
 import pytest
-from terraform_hcl import Block, Statement, modules, referenced_documents, statements, unquote
+from terraform_hcl import (
+    TERRAFORM,
+    Block,
+    Module,
+    ResourcePolicy,
+    Statement,
+    modules,
+    referenced_documents,
+    resource_policies,
+    statements,
+    unquote,
+)
 
 # (module, policy document, statement sid) allowed to use Resource "*", and the AWS rule that forces it.
 WILDCARD_RESOURCES = {
@@ -18,18 +29,9 @@ WILDCARD_RESOURCES = {
         "state_machine",
         "DeliverExecutionLogs",
     ): "the CloudWatch Logs log-delivery APIs take no ARN",
-    **{
-        ("messaging", "kms", sid): "a key policy's Resource is always '*' (this key)"
-        for sid in (
-            "AccountAdministersKeyThroughIam",
-            "EventBridgeDescribesKey",
-            "EventBridgeEncryptsBusAndArchive",
-            "EventBridgePublishesToNotificationsTopic",
-            "EventBridgeRulesSendToBatchQueue",
-            "CloudWatchAlarmsPublishToOperationsTopic",
-            "CloudWatchLogsEncryptsLogGroups",
-        )
-    },
+    # Module kms: its account statement and the statement it writes for each service grant.
+    ("kms", "this", "AccountAdministersKeyThroughIam"): "a key policy's Resource is always '*' (this key)",
+    ("kms", "this", "${statement.value.sid}"): "a key policy's Resource is always '*' (this key)",
 }
 
 
@@ -48,6 +50,20 @@ def _resource_policy_documents() -> list[Block]:
         docs += referenced_documents(module, "aws_sqs_queue_policy")
         docs += referenced_documents(module, "aws_sns_topic_policy")
     return docs
+
+
+# The queue, topic and bucket policies of the stack and of terraform/bootstrap (its state bucket).
+POLICY_RESOURCES = {"aws_sqs_queue_policy": "sqs", "aws_sns_topic_policy": "sns", "aws_s3_bucket_policy": "s3"}
+# What each policy resource is attached to, and the argument that names it.
+ATTACHED_BY = {"aws_sqs_queue_policy": "queue_url", "aws_sns_topic_policy": "arn", "aws_s3_bucket_policy": "bucket"}
+
+
+def _resource_policies() -> list[ResourcePolicy]:
+    found = []
+    for module in [*modules().values(), Module("bootstrap", TERRAFORM / "bootstrap")]:
+        for rtype in POLICY_RESOURCES:
+            found += resource_policies(module, rtype)
+    return found
 
 
 def test_every_lambda_permission_names_its_source() -> None:
@@ -101,15 +117,32 @@ def test_queue_and_topic_policies_allow_services_only_from_source_arns(document:
         assert statement.dynamic or "*" not in str(source_arns), f"{document.address} {statement.sid}"
 
 
-@pytest.mark.parametrize("document", _resource_policy_documents(), ids=lambda d: d.address)
-def test_queue_and_topic_policies_refuse_plain_http(document: Block) -> None:
-    denies = [s for s in statements(document) if s.effect == "Deny"]
+@pytest.mark.parametrize("policy", _resource_policies(), ids=lambda p: p.block.address)
+def test_every_queue_topic_and_bucket_policy_takes_the_shared_tls_only_deny(policy: ResourcePolicy) -> None:
+    """What the statement says is proven by value in modules/tls_only_policy/tests and in the modules' own
+    terraform tests; here, that no policy goes without it, for its own service and resource."""
+    block, call = policy.block, policy.tls_only
 
-    assert any(
-        c == {"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}
-        for s in denies
-        for c in s.conditions
-    ), document.address
+    assert call is not None, f"{block.address}: its policy carries no tls_only_policy module's json"
+    assert unquote(call["service"]) == POLICY_RESOURCES[block.type], block.address
+    attached = re.match(r"\$\{(\w+\.\w+)", str(block.body[ATTACHED_BY[block.type]]))
+    assert attached is not None, block.address
+    resources = str(call["resources"])
+    # The deny covers the resource the policy is attached to (a bucket: the bucket and its objects).
+    assert attached.group(1) in resources or block.type == "aws_s3_bucket_policy", block.address
+    if block.type == "aws_s3_bucket_policy":
+        assert '/*"' in resources, block.address
+
+
+def test_no_policy_document_writes_the_tls_only_deny_itself() -> None:
+    pasted = [
+        f"{s.document.address} {s.sid}"
+        for s in _all_statements()
+        if s.document.module != "tls_only_policy"
+        and any(c["variable"] == "aws:SecureTransport" for c in s.conditions)
+    ]
+
+    assert pasted == []
 
 
 def test_eventbridge_sends_to_topic_and_queues_only_from_rule_arns() -> None:
@@ -117,7 +150,6 @@ def test_eventbridge_sends_to_topic_and_queues_only_from_rule_arns() -> None:
     event_statements = [
         s
         for doc in messaging.data("aws_iam_policy_document")
-        if doc.name != "kms"
         for s in statements(doc)
         if any("events.amazonaws.com" in p["identifiers"] for p in s.principals)
     ]
@@ -133,100 +165,3 @@ def test_eventbridge_sends_to_topic_and_queues_only_from_rule_arns() -> None:
         "events_dlq": "${concat([module.event_bus.arn], module.routing.dead_letter_rule_arns, "
         "module.forwarding.rule_arns)}",
     }
-
-
-def _key_statements(module: str) -> dict[str, Statement]:
-    return {s.sid: s for s in statements(modules()[module].policy_document("kms"))}
-
-
-@pytest.mark.parametrize(
-    ("module", "encrypts_bus", "bus_arn"),
-    [("messaging", "EventBridgeEncryptsBusAndArchive", "${local.event_bus_arn}")],
-)
-def test_bus_keys_follow_the_documented_archive_policy(module: str, encrypts_bus: str, bus_arn: str) -> None:
-    by_sid = _key_statements(module)
-
-    describe, encrypt = by_sid["EventBridgeDescribesKey"], by_sid[encrypts_bus]
-
-    # AWS's documented archive key policy: DescribeKey unconditioned, data keys pinned by the encryption
-    # context alone (no aws:SourceAccount, which the archive's KMS calls do not carry).
-    assert describe.actions == ["kms:DescribeKey"]
-    assert describe.conditions == []
-    assert encrypt.conditions == [
-        {
-            "test": "StringEquals",
-            "variable": "kms:EncryptionContext:aws:events:event-bus:arn",
-            "values": [bus_arn],
-        }
-    ]
-
-
-def test_eventbridge_publishes_to_the_encrypted_topic_by_encryption_context_only() -> None:
-    statement = _key_statements("messaging")["EventBridgePublishesToNotificationsTopic"]
-
-    assert statement.principals == [{"type": "Service", "identifiers": ["events.amazonaws.com"]}]
-    assert sorted(statement.actions) == ["kms:Decrypt", "kms:GenerateDataKey*"]
-    # The SNS developer guide: aws:Source* keys in the key policy are not supported for EventBridge -> topic.
-    assert statement.conditions == [
-        {
-            "test": "StringEquals",
-            "variable": "kms:EncryptionContext:aws:sns:topicArn",
-            "values": ["${local.notifications_topic_arn}"],
-        }
-    ]
-
-
-def test_eventbridge_rules_use_the_key_only_for_the_batch_queue() -> None:
-    messaging = modules()["messaging"]
-    statement = _key_statements("messaging")["EventBridgeRulesSendToBatchQueue"]
-
-    assert sorted(statement.actions) == ["kms:Decrypt", "kms:GenerateDataKey"]
-    # Only the encryption context: SQS passing aws:SourceArn on to KMS is undocumented.
-    assert statement.conditions == [
-        {
-            "test": "StringEquals",
-            "variable": "kms:EncryptionContext:aws:sqs:arn",
-            "values": ["${local.batch_queue_arn}"],
-        },
-    ]
-    assert messaging.resource("aws_sqs_queue", "batch").body["name"] == "${local.batch_queue_name}"
-    assert unquote(messaging.locals["batch_queue_arn"]).endswith(":${local.batch_queue_name}")
-
-
-def test_cloudwatch_uses_the_key_only_for_the_operations_topic() -> None:
-    stack, messaging = modules()["region_stack"], modules()["messaging"]
-    statement = _key_statements("messaging")["CloudWatchAlarmsPublishToOperationsTopic"]
-
-    assert statement.principals == [{"type": "Service", "identifiers": ["cloudwatch.amazonaws.com"]}]
-    assert statement.conditions == [
-        {
-            "test": "StringEquals",
-            "variable": "kms:EncryptionContext:aws:sns:topicArn",
-            "values": ["${local.operations_topic_arn}"],
-        }
-    ]
-    assert unquote(messaging.locals["operations_topic_arn"]).endswith(":${var.operations_topic_name}")
-    # The key policy and the topic get the one name the region's stack builds.
-    assert stack.module_calls["messaging"]["operations_topic_name"] == "${local.operations_topic_name}"
-    assert stack.module_calls["monitoring"]["topic_name"] == "${local.operations_topic_name}"
-    assert modules()["monitoring"].resource("aws_sns_topic", "this").body["name"] == "${var.topic_name}"
-
-
-def test_no_key_statement_serves_a_dead_letter_queue() -> None:
-    principals = {
-        identifier
-        for s in _key_statements("messaging").values()
-        for p in s.principals
-        for identifier in p["identifiers"]
-        if p["type"] == "Service"
-    }
-    bus_arn_sources = [
-        s.sid
-        for s in _key_statements("messaging").values()
-        for c in s.conditions
-        if c["variable"] == "aws:SourceArn" and "${local.event_bus_arn}" in c["values"]
-    ]
-
-    # The DLQs use SSE-SQS: neither SNS (notifications DLQ) nor the bus (events DLQ) needs the key for them.
-    assert "sns.amazonaws.com" not in principals
-    assert bus_arn_sources == []

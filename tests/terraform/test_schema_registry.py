@@ -22,7 +22,7 @@ def test_the_primary_alone_creates_the_registry_from_the_schema_settings() -> No
     assert call["create_discoverer"] == "${var.primary && var.schema_registry.discoverer}"
     assert call["event_bus_arn"] == "${module.event_bus.arn}"
     # The module refuses discovery on a bus with a customer-managed key (modules/schema_registry/tests).
-    assert call["event_bus_kms_key_arn"] == "${module.messaging.kms_key_arn}"
+    assert call["event_bus_kms_key_arn"] == "${module.kms.key_arn}"
     assert modules()["root"].module_calls["secondary"]["primary"] is False
 
 

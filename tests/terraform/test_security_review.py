@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from terraform_hcl import modules, statements, unquote
+from terraform_hcl import modules, resource_policies, unquote
 
 # SNS developer guide, "Valid Amazon SNS policy actions": everything a topic policy can name.
 SNS_TOPIC_POLICY_ACTIONS = {
@@ -62,29 +62,19 @@ def test_terraform_never_creates_or_reads_the_webhook_parameter() -> None:
     assert touching == []
 
 
-def _tls_denies() -> list[tuple[str, object]]:
-    found = []
-    for module in modules().values():
-        for block in module.resources("aws_sns_topic_policy"):
-            name = re.search(r"data\.aws_iam_policy_document\.(\w+)", str(block.body["policy"]))
-            assert name is not None
-            for statement in statements(module.policy_document(name.group(1))):
-                if statement.effect == "Deny" and any(
-                    c["variable"] == "aws:SecureTransport" for c in statement.conditions
-                ):
-                    actions = statement.body["actions"]
-                    if isinstance(actions, str) and actions.startswith("${local."):
-                        actions = module.locals[actions[len("${local.") : -1]]
-                    found.append((f"{module.name}: {block.name}", unquote(actions)))
-    return found
-
-
 def test_every_topic_denies_plain_http_for_every_action_a_topic_policy_can_name() -> None:
-    denies = _tls_denies()
+    """The topic policies take their deny from modules/tls_only_policy with service "sns"
+    (tests/terraform/test_policies.py checks every policy takes it; the module's terraform test renders it)."""
+    tls_only = modules()["tls_only_policy"]
+    topics = [
+        (name, policy.tls_only)
+        for name, module in modules().items()
+        for policy in resource_policies(module, "aws_sns_topic_policy")
+    ]
 
-    assert [where for where, _ in denies] == ["messaging: notifications", "monitoring: this"]
-    for where, actions in denies:
-        assert set(actions) == SNS_TOPIC_POLICY_ACTIONS, where
+    assert [name for name, _ in topics] == ["messaging", "monitoring"]
+    assert all(call is not None and unquote(call["service"]) == "sns" for _, call in topics)
+    assert set(unquote(tls_only.locals["actions"]["sns"])) == SNS_TOPIC_POLICY_ACTIONS
 
 
 def test_publisher_accounts_may_put_only_the_stacks_sources() -> None:

@@ -18,7 +18,7 @@ variable "table_name" {
 
 variable "kms_key_arn" {
   type        = string
-  description = "ARN of the stack's KMS key (module.messaging.kms_key_arn); the table is encrypted with it."
+  description = "ARN of the stack's KMS key (module.kms.key_arn); the table is encrypted with it."
   nullable    = false
 }
 

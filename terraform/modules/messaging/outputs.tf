@@ -1,8 +1,3 @@
-output "kms_key_arn" {
-  description = "ARN of the customer-managed KMS key the whole stack encrypts with."
-  value       = aws_kms_key.this.arn
-}
-
 output "notifications_topic_arn" {
   description = "ARN of the notifications SNS topic (logical target `notifications`); null without create_targets."
   value       = one(aws_sns_topic.notifications[*].arn)

@@ -1,8 +1,16 @@
 resource "aws_sns_topic" "notifications" {
   count = var.create_targets ? 1 : 0
 
-  name              = local.notifications_topic_name
-  kms_master_key_id = aws_kms_key.this.arn
+  name              = var.notifications_topic_name
+  kms_master_key_id = var.kms_key_arn
+}
+
+module "notifications_tls_only" {
+  source = "../tls_only_policy"
+  count  = var.create_targets ? 1 : 0
+
+  service   = "sns"
+  resources = [aws_sns_topic.notifications[0].arn]
 }
 
 resource "aws_sns_topic_policy" "notifications" {
@@ -14,6 +22,9 @@ resource "aws_sns_topic_policy" "notifications" {
 
 data "aws_iam_policy_document" "notifications" {
   count = var.create_targets ? 1 : 0
+
+  # The TLS-only deny, after the statements below.
+  override_policy_documents = [module.notifications_tls_only[0].json]
 
   # Without a rule targeting the topic there is nothing to allow; an empty ArnEquals list is invalid.
   dynamic "statement" {
@@ -34,24 +45,6 @@ data "aws_iam_policy_document" "notifications" {
         variable = "aws:SourceArn"
         values   = statement.value
       }
-    }
-  }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = local.sns_topic_policy_actions
-    resources = [aws_sns_topic.notifications[0].arn]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
     }
   }
 }
@@ -111,6 +104,14 @@ resource "aws_sqs_queue" "notifications_dlq" {
   redrive_allow_policy = jsonencode({ redrivePermission = "denyAll" })
 }
 
+module "notifications_dlq_tls_only" {
+  source = "../tls_only_policy"
+  count  = var.create_targets ? 1 : 0
+
+  service   = "sqs"
+  resources = [aws_sqs_queue.notifications_dlq[0].arn]
+}
+
 resource "aws_sqs_queue_policy" "notifications_dlq" {
   count = var.create_targets ? 1 : 0
 
@@ -120,6 +121,9 @@ resource "aws_sqs_queue_policy" "notifications_dlq" {
 
 data "aws_iam_policy_document" "notifications_dlq" {
   count = var.create_targets ? 1 : 0
+
+  # The TLS-only deny, after the statement below.
+  override_policy_documents = [module.notifications_dlq_tls_only[0].json]
 
   statement {
     sid       = "NotificationsTopicDeadLetters"
@@ -135,24 +139,6 @@ data "aws_iam_policy_document" "notifications_dlq" {
       test     = "ArnEquals"
       variable = "aws:SourceArn"
       values   = [aws_sns_topic.notifications[0].arn]
-    }
-  }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sqs:*"]
-    resources = [aws_sqs_queue.notifications_dlq[0].arn]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
     }
   }
 }

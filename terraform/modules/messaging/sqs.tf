@@ -7,8 +7,8 @@
 resource "aws_sqs_queue" "batch" {
   count = var.create_targets ? 1 : 0
 
-  name                       = local.batch_queue_name
-  kms_master_key_id          = aws_kms_key.this.arn
+  name                       = var.batch_queue_name
+  kms_master_key_id          = var.kms_key_arn
   receive_wait_time_seconds  = 20 # long polling: fewer empty receives, lower cost
   visibility_timeout_seconds = var.batch_queue_visibility_timeout_seconds
   message_retention_seconds  = 345600 # 4 days
@@ -47,6 +47,31 @@ resource "aws_sqs_queue" "events_dlq" {
   redrive_allow_policy = jsonencode({ redrivePermission = "denyAll" })
 }
 
+# Every queue refuses requests without TLS (module tls_only_policy); the batch DLQ's policy says only that:
+# nothing sends to it but the batch queue's redrive.
+module "batch_tls_only" {
+  source = "../tls_only_policy"
+  count  = var.create_targets ? 1 : 0
+
+  service   = "sqs"
+  resources = [aws_sqs_queue.batch[0].arn]
+}
+
+module "batch_dlq_tls_only" {
+  source = "../tls_only_policy"
+  count  = var.create_targets ? 1 : 0
+
+  service   = "sqs"
+  resources = [aws_sqs_queue.batch_dlq[0].arn]
+}
+
+module "events_dlq_tls_only" {
+  source = "../tls_only_policy"
+
+  service   = "sqs"
+  resources = [aws_sqs_queue.events_dlq.arn]
+}
+
 resource "aws_sqs_queue_policy" "batch" {
   count = var.create_targets ? 1 : 0
 
@@ -58,7 +83,7 @@ resource "aws_sqs_queue_policy" "batch_dlq" {
   count = var.create_targets ? 1 : 0
 
   queue_url = aws_sqs_queue.batch_dlq[0].url
-  policy    = data.aws_iam_policy_document.batch_dlq[0].json
+  policy    = module.batch_dlq_tls_only[0].json
 }
 
 resource "aws_sqs_queue_policy" "events_dlq" {
@@ -68,6 +93,9 @@ resource "aws_sqs_queue_policy" "events_dlq" {
 
 data "aws_iam_policy_document" "batch" {
   count = var.create_targets ? 1 : 0
+
+  # The TLS-only deny, after the statement below.
+  override_policy_documents = [module.batch_tls_only[0].json]
 
   dynamic "statement" {
     for_each = length(var.event_source_arns.batch_queue) == 0 ? [] : [var.event_source_arns.batch_queue]
@@ -89,49 +117,12 @@ data "aws_iam_policy_document" "batch" {
       }
     }
   }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sqs:*"]
-    resources = [aws_sqs_queue.batch[0].arn]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-data "aws_iam_policy_document" "batch_dlq" {
-  count = var.create_targets ? 1 : 0
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sqs:*"]
-    resources = [aws_sqs_queue.batch_dlq[0].arn]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
 }
 
 data "aws_iam_policy_document" "events_dlq" {
+  # The TLS-only deny, after the statement below.
+  override_policy_documents = [module.events_dlq_tls_only.json]
+
   dynamic "statement" {
     for_each = length(var.event_source_arns.events_dlq) == 0 ? [] : [var.event_source_arns.events_dlq]
 
@@ -150,24 +141,6 @@ data "aws_iam_policy_document" "events_dlq" {
         variable = "aws:SourceArn"
         values   = statement.value
       }
-    }
-  }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sqs:*"]
-    resources = [aws_sqs_queue.events_dlq.arn]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
     }
   }
 }

@@ -9,15 +9,21 @@ variable "name_prefix" {
   }
 }
 
-variable "event_bus_name" {
+variable "kms_key_arn" {
   type        = string
-  description = "Name of the project's event bus. Passed as a name, not an ARN, so the key policy does not depend on the bus (which is encrypted with this key)."
+  description = "ARN of the KMS key (module kms) that encrypts the notifications topic and the batch queue; its policy must let EventBridge use it for both, by the names below. The dead-letter queues use SSE-SQS, not this key."
   nullable    = false
 }
 
-variable "operations_topic_name" {
+variable "notifications_topic_name" {
   type        = string
-  description = "Name of the operations SNS topic (module monitoring) that CloudWatch alarms publish to; the key policy lets cloudwatch.amazonaws.com use the key for that topic only. A name, not an ARN, so the key does not wait for the topic it encrypts."
+  description = "Name of the notifications topic. Passed in rather than built here: the key policy names the topic before it exists (it is encrypted with that key), from this same name."
+  nullable    = false
+}
+
+variable "batch_queue_name" {
+  type        = string
+  description = "Name of the batch queue; passed in for the same reason as notifications_topic_name."
   nullable    = false
 }
 
@@ -49,7 +55,7 @@ variable "notifier_function" {
 
 variable "create_targets" {
   type        = bool
-  description = "Create the notifications topic (with the notifier's subscription), the batch queue and their dead-letter queues: what the rules deliver to. false keeps only the key and the events DLQ, for a standby region whose bus consumes nothing ([failover] secondary_consumers = false). The key policy keeps its statements either way, so turning the targets on later changes no key."
+  description = "Create the notifications topic (with the notifier's subscription), the batch queue and their dead-letter queues: what the rules deliver to. false keeps only the events DLQ, for a standby region whose bus consumes nothing ([failover] secondary_consumers = false)."
   default     = true
   nullable    = false
 }
@@ -82,22 +88,4 @@ variable "batch_queue_max_receive_count" {
     condition     = var.batch_queue_max_receive_count >= 1 && var.batch_queue_max_receive_count <= 1000
     error_message = "batch_queue_max_receive_count must be from 1 to 1000."
   }
-}
-
-variable "kms_deletion_window_in_days" {
-  type        = number
-  description = "Waiting period before the KMS key is deleted after a destroy."
-  default     = 30
-  nullable    = false
-
-  validation {
-    condition     = var.kms_deletion_window_in_days >= 7 && var.kms_deletion_window_in_days <= 30
-    error_message = "kms_deletion_window_in_days must be from 7 to 30 (KMS's limits)."
-  }
-}
-
-variable "region" {
-  type        = string
-  description = "Region the module's resources live in (the root's region), for ARNs and kms:ViaService values."
-  nullable    = false
 }

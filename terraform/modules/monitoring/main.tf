@@ -9,18 +9,10 @@ locals {
   alarm_arn_prefix = "arn:${data.aws_partition.current.partition}:cloudwatch:${local.region}:${data.aws_caller_identity.current.account_id}:alarm:${var.name_prefix}-*"
 
   create_email_subscription = var.alarm_email != null
-
-  # Every action an SNS topic policy can name (SNS developer guide, "Valid Amazon SNS policy actions"): the
-  # TLS-only deny covers them all, not only Publish (Subscribe, SetTopicAttributes, ... over plain HTTP too).
-  sns_topic_policy_actions = [
-    "sns:AddPermission", "sns:DeleteTopic", "sns:GetDataProtectionPolicy", "sns:GetTopicAttributes",
-    "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource", "sns:Publish", "sns:PutDataProtectionPolicy",
-    "sns:RemovePermission", "sns:SetTopicAttributes", "sns:Subscribe",
-  ]
 }
 
 # Encrypted with the project key; the key policy lets cloudwatch.amazonaws.com use it for this topic only
-# (module messaging, which gets the same topic name).
+# (module kms, through the grant region_stack builds from the same topic name).
 resource "aws_sns_topic" "this" {
   name              = var.topic_name
   kms_master_key_id = var.kms_key_arn
@@ -36,12 +28,22 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint  = var.alarm_email
 }
 
+module "topic_tls_only" {
+  source = "../tls_only_policy"
+
+  service   = "sns"
+  resources = [aws_sns_topic.this.arn]
+}
+
 resource "aws_sns_topic_policy" "this" {
   arn    = aws_sns_topic.this.arn
   policy = data.aws_iam_policy_document.topic.json
 }
 
 data "aws_iam_policy_document" "topic" {
+  # The TLS-only deny, after the statement below.
+  override_policy_documents = [module.topic_tls_only.json]
+
   statement {
     sid       = "ProjectAlarmsPublish"
     actions   = ["sns:Publish"]
@@ -56,24 +58,6 @@ data "aws_iam_policy_document" "topic" {
       test     = "ArnLike"
       variable = "aws:SourceArn"
       values   = [local.alarm_arn_prefix]
-    }
-  }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = local.sns_topic_policy_actions
-    resources = [aws_sns_topic.this.arn]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
     }
   }
 }

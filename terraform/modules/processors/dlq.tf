@@ -10,32 +10,18 @@ resource "aws_sqs_queue" "dlq" {
   message_retention_seconds = 1209600 # 14 days, SQS's maximum: time to inspect and redrive
 }
 
+# Lambda sends with the function's role (an identity policy), so the queue policy only refuses plain HTTP.
+module "dlq_tls_only" {
+  source   = "../tls_only_policy"
+  for_each = local.async_functions
+
+  service   = "sqs"
+  resources = [aws_sqs_queue.dlq[each.key].arn]
+}
+
 resource "aws_sqs_queue_policy" "dlq" {
   for_each = local.async_functions
 
   queue_url = aws_sqs_queue.dlq[each.key].url
-  policy    = data.aws_iam_policy_document.dlq[each.key].json
-}
-
-# Lambda sends with the function's role (an identity policy), so the queue policy only refuses plain HTTP.
-data "aws_iam_policy_document" "dlq" {
-  for_each = local.async_functions
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sqs:*"]
-    resources = [aws_sqs_queue.dlq[each.key].arn]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+  policy    = module.dlq_tls_only[each.key].json
 }

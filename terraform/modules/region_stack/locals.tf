@@ -8,9 +8,12 @@ locals {
   # tooling/naming.py Names.s3_archive_bucket / s3_archive_stream build the same names for the local target.
   s3_archive_bucket_name = "${var.name_prefix}-events-archive"
   s3_archive_stream_name = "${var.name_prefix}-events-archive"
-  # Created by module monitoring, named here because module messaging's key policy names it too.
-  operations_topic_name = "${var.name_prefix}-operations"
-  event_store_name      = "${var.name_prefix}-events"
+  # What the key encrypts and its policy names before it exists (kms.tf): named here, passed to the module
+  # that creates it (monitoring, messaging) and to the key's grants.
+  operations_topic_name    = "${var.name_prefix}-operations"
+  notifications_topic_name = "${var.name_prefix}-notifications"
+  batch_queue_name         = "${var.name_prefix}-batch"
+  event_store_name         = "${var.name_prefix}-events"
 
   # The sources of the e-commerce services: what the publisher policy and the bus policy let producers put.
   ecommerce_sources = ["ecommerce.orders", "ecommerce.users", "ecommerce.payments", "ecommerce.inventory"]

@@ -2,15 +2,15 @@
 # [failover], again for the secondary (README: what each holds and why). The modules reference each other
 # only through outputs; Terraform orders the individual resources (key -> bus -> rules -> targets ->
 # policies), so there is no cycle even though messaging's policies need routing's rule ARNs and routing's
-# targets need messaging's ARNs.
+# targets need messaging's ARNs. The key and its grants are in kms.tf.
 
 module "messaging" {
   source = "../messaging"
 
-  region                = var.region
-  name_prefix           = var.name_prefix
-  event_bus_name        = local.event_bus_name
-  operations_topic_name = local.operations_topic_name
+  name_prefix              = var.name_prefix
+  kms_key_arn              = module.kms.key_arn
+  notifications_topic_name = local.notifications_topic_name
+  batch_queue_name         = local.batch_queue_name
   # The secondary mails no notification: with replication every one would arrive twice (the notifier,
   # deduplicated across regions through the global idempotency table, is the path that counts).
   notification_email = var.primary ? var.notification_email : null
@@ -36,7 +36,7 @@ module "event_bus" {
   name                   = local.event_bus_name
   archive_name           = local.archive_name
   archive_retention_days = var.archive_retention_days
-  kms_key_arn            = module.messaging.kms_key_arn
+  kms_key_arn            = module.kms.key_arn
   dead_letter_queue_arn  = module.messaging.events_dlq_arn
   publisher_account_ids  = var.publisher_account_ids
   publisher_sources      = local.ecommerce_sources
@@ -57,7 +57,7 @@ module "processors" {
   functions            = var.functions
   lambda_zip_path      = var.lambda_zip_path
   lambda_zip_sha256    = var.lambda_zip_sha256
-  kms_key_arn          = module.messaging.kms_key_arn
+  kms_key_arn          = module.kms.key_arn
   log_retention_days   = var.log_retention_days
   high_value_threshold = var.high_value_threshold
   webhook_parameter    = var.webhook_parameter
@@ -77,7 +77,7 @@ module "event_store" {
 
   create_table           = local.create_event_store && local.create_tables
   table_name             = local.event_store_name
-  kms_key_arn            = module.messaging.kms_key_arn
+  kms_key_arn            = module.kms.key_arn
   point_in_time_recovery = var.event_store.point_in_time_recovery
   replica                = var.table_replica
 }
@@ -103,7 +103,7 @@ module "monitoring" {
   dashboard_name_suffix   = var.global_name_suffix
   topic_name              = local.operations_topic_name
   alarm_email             = var.alarm_email
-  kms_key_arn             = module.messaging.kms_key_arn
+  kms_key_arn             = module.kms.key_arn
   alarms                  = var.alarms
   event_bus_name          = module.event_bus.name
   rule_names              = module.routing.rule_names
@@ -124,7 +124,7 @@ module "schema_registry" {
   registry_name         = local.schema_registry_name
   event_bus_name        = module.event_bus.name
   event_bus_arn         = module.event_bus.arn
-  event_bus_kms_key_arn = module.messaging.kms_key_arn
+  event_bus_kms_key_arn = module.kms.key_arn
   schemas               = var.primary ? var.schemas : {}
   create_registry       = var.primary && var.schema_registry.registry
   create_discoverer     = var.primary && var.schema_registry.discoverer
@@ -142,7 +142,7 @@ module "workflows" {
   event_bus_name       = module.event_bus.name
   event_bus_arn        = module.event_bus.arn
   high_value_threshold = var.high_value_threshold
-  kms_key_arn          = module.messaging.kms_key_arn
+  kms_key_arn          = module.kms.key_arn
   log_retention_days   = var.log_retention_days
   # The rules that start executions; only they may assume the target role. No cycle: the role waits for
   # the rules, the targets wait for the role, and the rules wait for neither.
@@ -179,7 +179,7 @@ module "s3_archive" {
   region                  = var.region
   bucket_name             = local.s3_archive_bucket_name
   stream_name             = local.s3_archive_stream_name
-  kms_key_arn             = module.messaging.kms_key_arn
+  kms_key_arn             = module.kms.key_arn
   buffer_size_mb          = var.s3_archive.buffer_size_mb
   buffer_interval_seconds = var.s3_archive.buffer_interval_seconds
   transition_days         = var.s3_archive.transition_days

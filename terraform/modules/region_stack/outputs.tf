@@ -23,7 +23,7 @@ output "publisher_policy_arn" {
 
 output "kms_key_arn" {
   description = "ARN of this region's KMS key (the replicas of the global tables here are encrypted with it)."
-  value       = module.messaging.kms_key_arn
+  value       = module.kms.key_arn
 }
 
 output "operations_topic_arn" {

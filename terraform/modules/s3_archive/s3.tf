@@ -100,34 +100,21 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
   depends_on = [aws_s3_bucket_versioning.this]
 }
 
+# Firehose writes with its role (an identity policy), so the bucket policy only refuses plain HTTP.
+module "bucket_tls_only" {
+  source = "../tls_only_policy"
+  count  = var.create_archive ? 1 : 0
+
+  service   = "s3"
+  resources = [local.bucket_arn, "${local.bucket_arn}/*"]
+}
+
 resource "aws_s3_bucket_policy" "this" {
   count = var.create_archive ? 1 : 0
 
   bucket = aws_s3_bucket.this[0].id
-  policy = data.aws_iam_policy_document.bucket[0].json
+  policy = module.bucket_tls_only[0].json
 
   # S3 refuses a policy while the public access block is being applied.
   depends_on = [aws_s3_bucket_public_access_block.this]
-}
-
-data "aws_iam_policy_document" "bucket" {
-  count = var.create_archive ? 1 : 0
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [local.bucket_arn, "${local.bucket_arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
 }
