@@ -69,9 +69,11 @@ def test_the_grants_name_what_the_modules_create_under_the_same_names() -> None:
     assert stack.module_calls["monitoring"]["topic_name"] == "${local.operations_topic_name}"
     for name in ("notifications_topic_name", "batch_queue_name", "operations_topic_name"):
         assert f"${{local.{name}}}" in grants, name
-    assert f"${{local.event_bus_name}}" in grants
+    assert "${local.event_bus_name}" in grants
     assert stack.module_calls["event_bus"]["name"] == "${local.event_bus_name}"
-    assert messaging.resource("aws_sns_topic", "notifications").body["name"] == "${var.notifications_topic_name}"
+    assert (
+        messaging.resource("aws_sns_topic", "notifications").body["name"] == "${var.notifications_topic_name}"
+    )
     assert messaging.resource("aws_sqs_queue", "batch").body["name"] == "${var.batch_queue_name}"
     assert modules()["monitoring"].resource("aws_sns_topic", "this").body["name"] == "${var.topic_name}"
 
@@ -82,7 +84,9 @@ def test_every_log_group_the_stack_encrypts_falls_under_a_granted_path() -> None
     granted = [p.strip().strip('"') for p in paths.split(",")]
     # Each module's log group name: its service's path, then a name that starts with name_prefix.
     names = {
-        "processors": unquote(modules()["processors"].resource("aws_cloudwatch_log_group", "function").body["name"]),
+        "processors": unquote(
+            modules()["processors"].resource("aws_cloudwatch_log_group", "function").body["name"]
+        ),
         "workflows": unquote(modules()["workflows"].locals["log_group_name"]),
         "event_archive": unquote(modules()["event_archive"].locals["log_group_name"]),
     }

@@ -4,7 +4,7 @@ modules/region_stack/tests, name no SNS principal), and the queue is alarmed and
 
 from __future__ import annotations
 
-from terraform_hcl import modules, statements, unquote
+from terraform_hcl import modules, statements
 
 
 def test_notifier_subscription_redrives_into_the_notifications_dlq() -> None:

@@ -53,9 +53,17 @@ def _resource_policy_documents() -> list[Block]:
 
 
 # The queue, topic and bucket policies of the stack and of terraform/bootstrap (its state bucket).
-POLICY_RESOURCES = {"aws_sqs_queue_policy": "sqs", "aws_sns_topic_policy": "sns", "aws_s3_bucket_policy": "s3"}
+POLICY_RESOURCES = {
+    "aws_sqs_queue_policy": "sqs",
+    "aws_sns_topic_policy": "sns",
+    "aws_s3_bucket_policy": "s3",
+}
 # What each policy resource is attached to, and the argument that names it.
-ATTACHED_BY = {"aws_sqs_queue_policy": "queue_url", "aws_sns_topic_policy": "arn", "aws_s3_bucket_policy": "bucket"}
+ATTACHED_BY = {
+    "aws_sqs_queue_policy": "queue_url",
+    "aws_sns_topic_policy": "arn",
+    "aws_s3_bucket_policy": "bucket",
+}
 
 
 def _resource_policies() -> list[ResourcePolicy]:

@@ -18,8 +18,6 @@ state and the rendered Lambda environment for the URL.)
 
 from __future__ import annotations
 
-import re
-
 from terraform_hcl import modules, resource_policies, unquote
 
 # SNS developer guide, "Valid Amazon SNS policy actions": everything a topic policy can name.
