@@ -82,18 +82,6 @@ variable "state_machine_arns" {
   nullable    = false
 }
 
-variable "batch_queue_max_age_seconds" {
-  type        = number
-  description = "Age of the batch queue's oldest message (ApproximateAgeOfOldestMessage, seconds) at which its alarm fires; the default is one day, well within the queue's 4-day retention."
-  default     = 86400
-  nullable    = false
-
-  validation {
-    condition     = var.batch_queue_max_age_seconds >= 60 && var.batch_queue_max_age_seconds <= 1209600
-    error_message = "batch_queue_max_age_seconds must be from 60 to 1209600 (SQS's longest retention)."
-  }
-}
-
 variable "region" {
   type        = string
   description = "Region the module's resources live in (the root's region), for ARNs and kms:ViaService values."
@@ -117,13 +105,6 @@ variable "batch_consumer_function" {
   type        = string
   description = "Name of the batch queue's consumer function (batch-processor); null when there is none. Its failed messages (malformed, unstorable, failed writes) get an alarm of their own: a partial batch failure is no Lambda error."
   default     = null
-}
-
-variable "metrics_namespace" {
-  type        = string
-  description = "CloudWatch namespace of the functions' business metrics (the processors module's POWERTOOLS_METRICS_NAMESPACE)."
-  default     = "EcommerceEvents"
-  nullable    = false
 }
 
 variable "dashboard_name_suffix" {
