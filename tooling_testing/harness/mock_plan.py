@@ -66,6 +66,7 @@ def plan_root(terraform_dir: Path, workdir: Path, tfvars: Mapping[str, Mapping[s
     Raises UnavailableError (no provider can be installed) or TerraformError (too old, init or a plan
     failed: Terraform's own diagnostics in the message)."""
     terraform, _ = find_binary()
+    workdir.mkdir(parents=True, exist_ok=True)
     tf_env, _source = provider.cli_config_env(workdir)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_VAR_", "TF_LOG"))}
     # A mocked provider calls nothing; the closed endpoint makes sure of it.
