@@ -31,6 +31,9 @@ TargetName = Literal[
 ]  # fmt: skip
 # The routing-table target of [s3_archive]: the Firehose stream that writes the S3 event archive.
 S3_ARCHIVE_TARGET = "s3-archive"
+# The member key of the [forwarding] rule in the alarm catalogue (terraform/modules/monitoring/alarms.tf): its
+# alarms are <prefix>-rule-forwarding-..., as a routing rule named "forwarding" would have.
+FORWARDING_ALARM_KEY = "forwarding"
 MAX_TARGETS_PER_RULE = 5
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 # No '.': a rule name becomes part of a Lambda permission's statement id, which allows only [a-zA-Z0-9-_].
@@ -645,6 +648,11 @@ def _cross_checks(config: Config) -> list[str]:
             problems.append(
                 f"rules[{index}].name: {rule.name!r} makes the rule name longer than {AWS_NAME_LIMIT} "
                 f"characters once prefixed with '<project>-<environment>-<suffix>-'; shorten it"
+            )
+        if rule.name == FORWARDING_ALARM_KEY and config.forwarding.enabled:
+            problems.append(
+                f"rules[{index}].name: {rule.name!r} would give this rule the alarm names of the [forwarding] "
+                "rule (<prefix>-rule-forwarding-...); choose another name"
             )
         reason = check_pattern(rule.pattern)
         if reason is not None:

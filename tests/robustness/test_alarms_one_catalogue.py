@@ -10,6 +10,7 @@ workflow's alarms and the failover health alarm included. Adding an alarm is one
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +19,9 @@ from typing import Any
 import pytest
 
 from tooling import local
+from tooling.config import parse_config
 from tooling.deploy import pipeline as deploy
-from tooling.errors import TerraformError, UnavailableError, UsageError
+from tooling.errors import ConfigError, TerraformError, UnavailableError, UsageError
 from tooling.local import alarms as local_alarms
 from tooling.local.regions import load_failover, secondary_db_path
 from tooling.local.store import Store
@@ -319,3 +321,22 @@ def test_a_broken_catalogue_is_refused_before_the_local_target_changes(
     assert message in refused.value.message and "alarm" in refused.value.message
     assert refused.value.exit_code == 2
     assert not (dev_copy / ".tooling" / "dev" / "local.sqlite").exists()
+
+
+def test_a_rule_named_forwarding_is_refused_while_forwarding_is_on() -> None:
+    """Its alarms would be named as the [forwarding] rule's: Terraform's plan fails on the duplicate key and
+    CloudWatch would keep one of the two."""
+    data = tomllib.loads((REPO / "environments" / "dev.toml").read_text())
+    assert data["forwarding"]["enabled"] is True
+    data["rules"][0]["name"] = "forwarding"
+
+    with pytest.raises(ConfigError) as refused:
+        parse_config(data)
+
+    assert refused.value.exit_code == 2
+    assert any(
+        p.startswith("rules[0].name: 'forwarding' would give this rule the alarm names of the [forwarding]")
+        for p in refused.value.problems
+    )
+    data["forwarding"]["enabled"] = False
+    assert parse_config(data).rules[0].name == "forwarding"

@@ -27,7 +27,6 @@ from tftest_runner import (
 # Modules without terraform tests yet, and why; every other module must have some.
 UNTESTED = {
     "messaging": "being split into a kms module and queues/topics (issue 26, item 3); tests follow that change",
-    "monitoring": "its alarm catalogue is being made one source with the local target (issue 26, item 1)",
     "replication": "being replaced by the failover work (global_endpoint); tests follow that change",
 }
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from tooling.config import BATCH_PROCESSOR, S3_ARCHIVE_TARGET
+from tooling.config import BATCH_PROCESSOR, FORWARDING_ALARM_KEY, S3_ARCHIVE_TARGET
 from tooling.local import firehose
 from tooling.local.delivery import Queues
 from tooling.local.forwarding import META_KEY as FORWARDING_KEY
@@ -29,8 +29,7 @@ from tooling.observe.monitor import AlarmInfo
 from tooling.outputs import DeploymentOutputs
 
 DEFINITIONS_KEY = "alarm_definitions"
-# The forwarding rule's and the batch queue's member keys (terraform/modules/monitoring/alarms.tf).
-FORWARDING_MEMBER = "forwarding"
+# The batch queue's member key (terraform/modules/monitoring/alarms.tf).
 BATCH_QUEUE_MEMBER = "batch-queue"
 
 
@@ -48,7 +47,7 @@ def members(conn: sqlite3.Connection, outputs: DeploymentOutputs) -> dict[str, d
         "rules": {str(r["key"]): str(r["name"]) for r in conn.execute("SELECT key, name FROM rules")},
         "forwarding_rules": {}
         if forwarding is None
-        else {FORWARDING_MEMBER: ForwardingRule.from_json(str(forwarding[0])).name},
+        else {FORWARDING_ALARM_KEY: ForwardingRule.from_json(str(forwarding[0])).name},
         "functions": functions,
         "async_functions": {key: name for key, name in functions.items() if key not in consumers},
         "dead_letter_queues": {
