@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from tooling import strict_json
 from tooling.errors import ConfigError, UsageError
+from tooling.order_workflow import WORKFLOW_TARGET
 
 FUNCTION_NAMES = ("processor", "notifier", "analytics", "batch-processor")
 # Invoked by the batch queue's event source mapping (synchronously), never by a rule: not a target name, and
@@ -605,12 +606,22 @@ class Config(Model):
     def name_prefix(self, suffix: str) -> str:
         return f"{self.project}-{self.environment}-{suffix}"
 
+    # What the stack creates is decided here, once: `tooling tfvars` hands Terraform the answers
+    # (create_s3_archive, create_workflow) and the local target provisions by them.
+
     @property
     def creates_s3_archive(self) -> bool:
-        """The S3 event archive exists: enabled, and a rule targets it (terraform/locals.tf create_s3_archive)."""
-        return self.s3_archive.enabled and any(
-            t.target == S3_ARCHIVE_TARGET for rule in self.rules for t in rule.targets
-        )
+        """The S3 event archive exists: enabled, and a rule targets it (a routing table without one deploys
+        no idle stream). Terraform's create_s3_archive; the primary region's only."""
+        return self.s3_archive.enabled and self._targets(S3_ARCHIVE_TARGET)
+
+    @property
+    def creates_workflow(self) -> bool:
+        """The order-fulfilment state machine exists: a rule targets it. Terraform's create_workflow."""
+        return self._targets(WORKFLOW_TARGET)
+
+    def _targets(self, target: str) -> bool:
+        return any(t.target == target for rule in self.rules for t in rule.targets)
 
     def rule(self, name: str) -> Rule:
         for rule in self.rules:
@@ -735,7 +746,7 @@ def _workflow_loop_checks(config: Config) -> list[str]:
     problems: list[str] = []
     published = sample_published_events(config.processing.high_value_threshold)
     for index, rule in enumerate(config.rules):
-        if not any(t.target == "order-workflow" for t in rule.targets) or check_pattern(rule.pattern):
+        if not any(t.target == WORKFLOW_TARGET for t in rule.targets) or check_pattern(rule.pattern):
             continue
         envelope = {k: v for k, v in rule.pattern.items() if k in ("source", "detail-type")}
         pattern = compile_pattern(envelope) if envelope else None

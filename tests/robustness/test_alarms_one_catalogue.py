@@ -12,92 +12,30 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from planned_environments import ENVIRONMENTS, REPO, Deployed, apply, planned
 
 from tooling import local
 from tooling.config import parse_config
-from tooling.deploy import pipeline as deploy
-from tooling.errors import ConfigError, TerraformError, UnavailableError, UsageError
+from tooling.errors import ConfigError, UsageError
 from tooling.local import alarms as local_alarms
-from tooling.local.regions import load_failover, secondary_db_path
-from tooling.local.store import Store
+from tooling.local.regions import load_failover
+from tooling.local.store import DB_NAME, Store
 from tooling.observe.alarm_catalogue import CATALOGUE_PATH, AlarmDefinition, load_catalogue
 from tooling.observe.failover import secondary_deployment
-from tooling.outputs import DeploymentOutputs, load_outputs
-from tooling.workspace import Workspace
-from tooling_testing.harness.mock_plan import plan_root
-
-REPO = Path(__file__).resolve().parents[2]
-ENVIRONMENTS = ("dev", "prod")
-# Where a plan's alarm lives -> the local region it is evaluated in.
-PLAN_REGIONS = {
-    "module.primary.": "primary",
-    "module.secondary[0].": "secondary",
-    "module.global_endpoint[0].": "primary",
-}
 
 Signature = tuple[Any, ...]
 
 
-@dataclass
-class Deployed:
-    root: Path
-    workspace: Workspace
-    outputs: DeploymentOutputs
-    tfvars: dict[str, Any]
-
-
-def _apply(root: Path, env: str) -> Deployed:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TOOLING_ROOT", str(root))
-        patch.setenv("TOOLING_LOCAL_DISPATCH", "off")
-        workspace = Workspace.for_env(env)
-        prepared = deploy.prepare(workspace)
-        local.apply_local(prepared)
-        return Deployed(root, workspace, load_outputs(workspace), json.loads(prepared.tfvars.read_text()))
-
-
-@pytest.fixture(scope="module")
-def deployed(
-    tmp_path_factory: pytest.TempPathFactory, copy_project: Callable[[Path], Path]
-) -> dict[str, Deployed]:
-    """Each environment file as it is, applied to the local target (its tfvars written on the way)."""
-    return {
-        env: _apply(copy_project(tmp_path_factory.mktemp(f"alarms-{env}") / "project"), env)
-        for env in ENVIRONMENTS
-    }
-
-
-@pytest.fixture(scope="module")
-def plans(tmp_path_factory: pytest.TempPathFactory, deployed: dict[str, Deployed]) -> dict[str, Any]:
-    try:
-        return plan_root(
-            REPO / "terraform",
-            tmp_path_factory.mktemp("alarms-plan"),
-            {env: d.tfvars for env, d in deployed.items()},
-        )
-    except UnavailableError as exc:
-        pytest.skip(f"no hashicorp/aws provider to plan with: {exc.message}")
-    except TerraformError as exc:
-        if "terraform is not installed" in exc.message or "needs >=" in exc.message:
-            pytest.skip(exc.message)
-        raise
-
-
 def _plan_alarms(plan: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
-    """Region -> alarm name -> (the planned arguments, which of them are unknown until apply)."""
-    found: dict[str, dict[str, dict[str, Any]]] = {"primary": {}, "secondary": {}}
-    for change in plan["resource_changes"]:
-        if change["type"] != "aws_cloudwatch_metric_alarm" or "create" not in change["change"]["actions"]:
-            continue
-        region = next(r for prefix, r in PLAN_REGIONS.items() if change["address"].startswith(prefix))
-        after, unknown = change["change"]["after"], change["change"]["after_unknown"]
-        found[region][after["alarm_name"]] = {"after": after, "unknown": unknown}
-    return found
+    """Region -> alarm name -> its planned change (after, after_unknown)."""
+    return {
+        region: {change["after"]["alarm_name"]: change for change in changes.values()}
+        for region, changes in planned(plan, "aws_cloudwatch_metric_alarm").items()
+    }
 
 
 def _planned_signature(after: dict[str, Any]) -> Signature:
@@ -125,20 +63,12 @@ def _local_signature(alarm: AlarmDefinition) -> Signature:
     return (*what, alarm.comparison, alarm.threshold)
 
 
-def _store(d: Deployed, region: str) -> Store:
-    if region == "primary":
-        return Store.open(d.workspace)
-    assert d.outputs.failover is not None
-    return Store(secondary_db_path(d.workspace, d.outputs.failover.secondary_region))
-
-
 def _local_alarms(d: Deployed) -> dict[str, dict[str, Signature]]:
     """Region -> alarm name -> signature, as the local target provisioned them (the catalogue's, and the
     failover health alarm from [failover.health_alarm])."""
-    regions = ["primary"] if d.outputs.failover is None else ["primary", "secondary"]
     found: dict[str, dict[str, Signature]] = {}
-    for region in regions:
-        store = _store(d, region)
+    for region in d.regions():
+        store = d.store(region)
         try:
             found[region] = {a.name: _local_signature(a) for a in local_alarms.definitions(store)}
             failover = load_failover(store) if region == "primary" else None
@@ -174,15 +104,16 @@ def _monitor_names(d: Deployed) -> dict[str, set[str]]:
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_the_local_target_has_exactly_the_alarms_of_the_terraform_plan(
-    env: str, deployed: dict[str, Deployed], plans: dict[str, Any]
+    env: str, applied_environments: dict[str, Deployed], planned_environments: dict[str, Any]
 ) -> None:
-    planned = _plan_alarms(plans[env])
+    deployed, plans = applied_environments, planned_environments
+    plan_alarms = _plan_alarms(plans[env])
 
     local_found = _local_alarms(deployed[env])
 
     expected = {
         r: {n: _planned_signature(a["after"]) for n, a in alarms.items()}
-        for r, alarms in planned.items()
+        for r, alarms in plan_alarms.items()
         if alarms
     }
     assert local_found == expected
@@ -190,10 +121,11 @@ def test_the_local_target_has_exactly_the_alarms_of_the_terraform_plan(
 
 
 def test_the_plans_cover_the_workflow_the_archive_the_forwarding_rule_and_the_failover(
-    plans: dict[str, Any],
+    planned_environments: dict[str, Any],
 ) -> None:
     """What the parity above must include to mean something: prod's order workflow (both regions), the S3
     archive's stream, the forwarding rule, the batch consumer's metric math and the health alarm."""
+    plans = planned_environments
     prod = _plan_alarms(plans["prod"])
     suffixes = {name.split("-", 3)[3] for region in prod.values() for name in region}
 
@@ -211,13 +143,14 @@ def test_the_plans_cover_the_workflow_the_archive_the_forwarding_rule_and_the_fa
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_the_alarm_descriptions_terraform_knows_at_plan_time_are_the_local_ones(
-    env: str, deployed: dict[str, Deployed], plans: dict[str, Any]
+    env: str, applied_environments: dict[str, Deployed], planned_environments: dict[str, Any]
 ) -> None:
-    planned = _plan_alarms(plans[env])
-    for region, alarms in planned.items():
+    deployed, plans = applied_environments, planned_environments
+    plan_alarms = _plan_alarms(plans[env])
+    for region, alarms in plan_alarms.items():
         if not alarms:
             continue
-        store = _store(deployed[env], region)
+        store = deployed[env].store(region)
         try:
             local_descriptions = {a.name: a.description for a in local_alarms.definitions(store)}
         finally:
@@ -226,7 +159,7 @@ def test_the_alarm_descriptions_terraform_knows_at_plan_time_are_the_local_ones(
         known = {
             name: a["after"]["alarm_description"]
             for name, a in alarms.items()
-            if not a["unknown"].get("alarm_description") and name in local_descriptions
+            if not a["after_unknown"].get("alarm_description") and name in local_descriptions
         }
 
         assert known == {name: local_descriptions[name] for name in known}
@@ -280,7 +213,7 @@ def test_adding_an_alarm_is_one_catalogue_entry(dev_copy: Path) -> None:
     }
     path.write_text(json.dumps(catalogue))
 
-    d = _apply(dev_copy, "dev")
+    d = apply(dev_copy, "dev")
 
     prefix = d.outputs.event_bus_name.removesuffix("-bus")
     added = {f"{prefix}-lambda-{key}-errors-sustained" for key in ("processor", "notifier", "analytics")}
@@ -316,11 +249,11 @@ def test_a_broken_catalogue_is_refused_before_the_local_target_changes(
     path.write_text(json.dumps(catalogue))
 
     with pytest.raises(UsageError) as refused:
-        _apply(dev_copy, "dev")
+        apply(dev_copy, "dev")
 
     assert message in refused.value.message and "alarm" in refused.value.message
     assert refused.value.exit_code == 2
-    assert not (dev_copy / ".tooling" / "dev" / "local.sqlite").exists()
+    assert not (dev_copy / ".tooling" / "dev" / DB_NAME).exists()
 
 
 def test_a_rule_named_forwarding_is_refused_while_forwarding_is_on() -> None:

@@ -34,12 +34,12 @@ def test_every_workflow_block_has_a_count() -> None:
     assert uncounted == []
 
 
-def test_the_workflow_exists_only_when_a_rule_targets_it() -> None:
+def test_the_workflow_exists_where_the_config_decides_and_the_region_routes() -> None:
+    # tooling/config.py decides (Config.creates_workflow, tests/robustness/test_create_switches_one_place.py);
+    # a standby region (no consumers) routes nothing and has none.
     stack = modules()["region_stack"]
 
-    assert 'target.target == "order-workflow"' in stack.locals["create_workflow"]
-    # The region's own routing table (the secondary's leaves targets out), not the environment's.
-    assert "values(local.rules)" in stack.locals["create_workflow"]
+    assert stack.locals["create_workflow"] == "${var.consumers && var.create_workflow}"
     assert stack.module_calls["workflows"]["create_workflow"] == "${local.create_workflow}"
 
 

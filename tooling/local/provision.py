@@ -444,7 +444,7 @@ def _provision_rules(conn: sqlite3.Connection, config: Config, names: Names, arn
 def _provision_state_machines(conn: sqlite3.Connection, config: Config, names: Names, arns: Arns) -> None:
     """The order-fulfilment state machine, only while a rule targets it (as Terraform creates it)."""
     conn.execute("DELETE FROM state_machines")
-    if not any(t.target == WORKFLOW_TARGET for rule in config.rules for t in rule.targets):
+    if not config.creates_workflow:
         return
     conn.execute(
         "INSERT INTO state_machines (key, name, arn, type, high_value_threshold, log_group) "
