@@ -87,7 +87,9 @@ SSM_PARAMETER_NAME_MAX = 1011
 
 
 def check_parameter_name(value: str) -> str:
-    """The one check of an SSM parameter name (config, `tooling secret`); never echoes the value."""
+    """The one check of an SSM parameter name (config, `tooling secret`); never echoes the value. The
+    notifier checks WEBHOOK_PARAMETER by the same rule (lambda_src/event_processors/settings.py
+    is_parameter_name): tests/robustness/test_webhook_rules_agree.py holds both to one table of cases."""
     if len(value) > SSM_PARAMETER_NAME_MAX or not SSM_PARAMETER_NAME_RE.match(value):
         raise ValueError(
             "must be an SSM parameter name such as /ecommerce/dev/webhook-url: a leading '/', then up to "
