@@ -1,6 +1,6 @@
 # Every alarm comes from alarm_catalogue.json: one alarm per family and member of the family's collection,
 # named <name_prefix>-<family name with {key}>. The local target evaluates the same catalogue
-# (tooling/alarm_catalogue.py), so adding an alarm is one entry there, and both sides have it.
+# (tooling/observe/alarm_catalogue.py, tooling/local/alarms.py), so adding an alarm is one entry there.
 
 locals {
   catalogue = jsondecode(file("${path.module}/alarm_catalogue.json")).families
