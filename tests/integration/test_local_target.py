@@ -288,7 +288,7 @@ def test_outputs_use_aws_arn_formats_in_the_local_account(env: LocalEnv) -> None
     assert out.rule_arns["order-events"] == (
         f"arn:aws:events:us-east-1:000000000000:rule/{prefix}-bus/{prefix}-order-events"
     )
-    assert out.batch_queue_url == f"https://sqs.us-east-1.amazonaws.com/000000000000/{prefix}-batch-queue"
+    assert out.batch_queue_url == f"https://sqs.us-east-1.amazonaws.com/000000000000/{prefix}-batch"
     assert set(out.dead_letter_queue_urls) == {
         "events",
         "batch-queue",
