@@ -34,6 +34,8 @@ module "primary" {
   schema_registry          = var.schema_registry
   forwarding               = var.forwarding
   s3_archive               = var.s3_archive
+  create_s3_archive        = var.create_s3_archive
+  create_workflow          = var.create_workflow
   batch_processor          = var.batch_processor
   event_store              = var.event_store
 }
@@ -83,6 +85,8 @@ module "secondary" {
   schema_registry          = var.schema_registry
   forwarding               = var.forwarding
   s3_archive               = var.s3_archive
+  create_s3_archive        = var.create_s3_archive
+  create_workflow          = var.create_workflow
   batch_processor          = var.batch_processor
   event_store              = var.event_store
 }

@@ -476,16 +476,27 @@ variable "forwarding" {
   }
 }
 
+variable "create_s3_archive" {
+  type        = bool
+  description = "Whether the S3 event archive (Firehose stream and bucket, primary region) exists. tooling/config.py decides it (Config.creates_s3_archive: [s3_archive] enabled and a rule targets s3-archive) and `tooling tfvars` writes it; a rule may target s3-archive only when it is true."
+  nullable    = false
+}
+
+variable "create_workflow" {
+  type        = bool
+  description = "Whether the order-fulfilment state machine exists (in each region with consumers). tooling/config.py decides it (Config.creates_workflow: a rule targets order-workflow) and `tooling tfvars` writes it; a rule may target order-workflow only when it is true."
+  nullable    = false
+}
+
 variable "s3_archive" {
   type = object({
-    enabled                 = optional(bool, true)
     buffer_size_mb          = optional(number, 64)
     buffer_interval_seconds = optional(number, 300)
     transition_days         = optional(number, 30)
     storage_class           = optional(string, "GLACIER_IR")
     expiration_days         = optional(number)
   })
-  description = "[s3_archive]: the Firehose stream and S3 bucket every event sent to the s3-archive target is written to (gzip JSON lines under source=/year=/month=/day=/)."
+  description = "[s3_archive] settings: the Firehose stream and S3 bucket every event sent to the s3-archive target is written to (gzip JSON lines under source=/year=/month=/day=/), when create_s3_archive is true."
   default     = {}
   nullable    = false
 

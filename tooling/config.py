@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from tooling import strict_json
 from tooling.errors import ConfigError, UsageError
+from tooling.order_workflow import WORKFLOW_TARGET
 
 FUNCTION_NAMES = ("processor", "notifier", "analytics", "batch-processor")
 # Invoked by the batch queue's event source mapping (synchronously), never by a rule: not a target name, and
@@ -31,6 +32,9 @@ TargetName = Literal[
 ]  # fmt: skip
 # The routing-table target of [s3_archive]: the Firehose stream that writes the S3 event archive.
 S3_ARCHIVE_TARGET = "s3-archive"
+# The member key of the [forwarding] rule in the alarm catalogue (terraform/modules/monitoring/alarms.tf): its
+# alarms are <prefix>-rule-forwarding-..., as a routing rule named "forwarding" would have.
+FORWARDING_ALARM_KEY = "forwarding"
 MAX_TARGETS_PER_RULE = 5
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 # No '.': a rule name becomes part of a Lambda permission's statement id, which allows only [a-zA-Z0-9-_].
@@ -83,7 +87,9 @@ SSM_PARAMETER_NAME_MAX = 1011
 
 
 def check_parameter_name(value: str) -> str:
-    """The one check of an SSM parameter name (config, `tooling secret`); never echoes the value."""
+    """The one check of an SSM parameter name (config, `tooling secret`); never echoes the value. The
+    notifier checks WEBHOOK_PARAMETER by the same rule (lambda_src/event_processors/settings.py
+    is_parameter_name): tests/robustness/test_webhook_rules_agree.py holds both to one table of cases."""
     if len(value) > SSM_PARAMETER_NAME_MAX or not SSM_PARAMETER_NAME_RE.match(value):
         raise ValueError(
             "must be an SSM parameter name such as /ecommerce/dev/webhook-url: a leading '/', then up to "
@@ -604,12 +610,22 @@ class Config(Model):
     def name_prefix(self, suffix: str) -> str:
         return f"{self.project}-{self.environment}-{suffix}"
 
+    # What the stack creates is decided here, once: `tooling tfvars` hands Terraform the answers
+    # (create_s3_archive, create_workflow) and the local target provisions by them.
+
     @property
     def creates_s3_archive(self) -> bool:
-        """The S3 event archive exists: enabled, and a rule targets it (terraform/locals.tf create_s3_archive)."""
-        return self.s3_archive.enabled and any(
-            t.target == S3_ARCHIVE_TARGET for rule in self.rules for t in rule.targets
-        )
+        """The S3 event archive exists: enabled, and a rule targets it (a routing table without one deploys
+        no idle stream). Terraform's create_s3_archive; the primary region's only."""
+        return self.s3_archive.enabled and self._targets(S3_ARCHIVE_TARGET)
+
+    @property
+    def creates_workflow(self) -> bool:
+        """The order-fulfilment state machine exists: a rule targets it. Terraform's create_workflow."""
+        return self._targets(WORKFLOW_TARGET)
+
+    def _targets(self, target: str) -> bool:
+        return any(t.target == target for rule in self.rules for t in rule.targets)
 
     def rule(self, name: str) -> Rule:
         for rule in self.rules:
@@ -647,6 +663,11 @@ def _cross_checks(config: Config) -> list[str]:
             problems.append(
                 f"rules[{index}].name: {rule.name!r} makes the rule name longer than {AWS_NAME_LIMIT} "
                 f"characters once prefixed with '<project>-<environment>-<suffix>-'; shorten it"
+            )
+        if rule.name == FORWARDING_ALARM_KEY and config.forwarding.enabled:
+            problems.append(
+                f"rules[{index}].name: {rule.name!r} would give this rule the alarm names of the [forwarding] "
+                "rule (<prefix>-rule-forwarding-...); choose another name"
             )
         reason = check_pattern(rule.pattern)
         if reason is not None:
@@ -729,7 +750,7 @@ def _workflow_loop_checks(config: Config) -> list[str]:
     problems: list[str] = []
     published = sample_published_events(config.processing.high_value_threshold)
     for index, rule in enumerate(config.rules):
-        if not any(t.target == "order-workflow" for t in rule.targets) or check_pattern(rule.pattern):
+        if not any(t.target == WORKFLOW_TARGET for t in rule.targets) or check_pattern(rule.pattern):
             continue
         envelope = {k: v for k, v in rule.pattern.items() if k in ("source", "detail-type")}
         pattern = compile_pattern(envelope) if envelope else None

@@ -102,7 +102,8 @@ class Names:
 
     @property
     def batch_queue(self) -> str:
-        return f"{self.prefix}-batch-queue"
+        """terraform/modules/messaging batch_queue_name."""
+        return f"{self.prefix}-batch"
 
     @property
     def s3_archive_bucket(self) -> str:
@@ -130,8 +131,9 @@ class Names:
         return f"{self.prefix}-{key}"
 
     def dlq(self, key: str) -> str:
-        """`events` (the rule targets' DLQ), `batch-queue` (its redrive DLQ) or a function key."""
-        return f"{self.prefix}-{key}-dlq"
+        """`events` (the rule targets' DLQ), `batch-queue` (its redrive DLQ), `notifications` or a function
+        key, named as terraform/modules/messaging and processors name them (the batch queue's: <prefix>-batch-dlq)."""
+        return f"{self.prefix}-{'batch' if key == 'batch-queue' else key}-dlq"
 
     @property
     def state_machine(self) -> str:

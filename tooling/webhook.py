@@ -41,7 +41,11 @@ def url_file(workspace: Workspace) -> Path:
 
 
 def check_https_url(value: str, where: str) -> str:
-    """`value` stripped, when it is an absolute https URL on one line; else UsageError naming `where`."""
+    """`value` stripped, when it is an absolute https URL on one line; else UsageError naming `where`.
+
+    The rule of a webhook URL, with a reason per refusal. The notifier applies the same one when it reads
+    the URL (lambda_src/event_processors/webhook_secret.py https_url; neither side may import the other):
+    tests/robustness/test_webhook_rules_agree.py holds both to one table of cases."""
     url = value.strip()
     if not url:
         problem = "is empty"

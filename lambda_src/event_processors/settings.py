@@ -59,14 +59,28 @@ def _threshold() -> Decimal:
     return value
 
 
-# SSM's rule for a hierarchical parameter name (the only form the stack uses, so its ARN is
-# `parameter<name>`): a leading '/', letters, digits and . _ - /, at most 1011 characters.
-_PARAMETER_NAME = re.compile(r"^/[A-Za-z0-9_.\-/]{1,1010}$")
+# SSM's rules for a hierarchical parameter name (the only form the stack uses, so its ARN is
+# `parameter<name>`): a leading '/', up to 15 levels of letters, digits and . _ - separated by '/', at most
+# 1011 characters, no /aws or /ssm prefix (AWS reserves them).
+_PARAMETER_NAME = re.compile(r"^(/[A-Za-z0-9_.-]+){1,15}$")
+_RESERVED_PREFIX = re.compile(r"^/(aws|ssm)", re.IGNORECASE)
+_PARAMETER_NAME_MAX = 1011
+
+
+def is_parameter_name(value: str) -> bool:
+    """The rule of the webhook parameter's name. tooling/config.py check_parameter_name applies the same one
+    to the environment file (neither side may import the other): tests/robustness/test_webhook_rules_agree.py
+    holds both to one table of cases."""
+    return (
+        len(value) <= _PARAMETER_NAME_MAX
+        and _PARAMETER_NAME.match(value) is not None
+        and _RESERVED_PREFIX.match(value) is None
+    )
 
 
 def _webhook_parameter() -> str | None:
     name = _optional("WEBHOOK_PARAMETER")
-    if name is not None and not _PARAMETER_NAME.match(name):
+    if name is not None and not is_parameter_name(name):
         # Not echoed: a URL put here by mistake is the secret itself.
         raise ConfigurationError(
             "WEBHOOK_PARAMETER must be an SSM parameter name such as /ecommerce/dev/webhook-url"

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 # Long enough that a warm container reads the parameter a few times an hour (SSM's GetParameter quota is
 # shared by the account), short enough that a rotated URL is used within minutes.
 MAX_AGE_SECONDS: Final = 300
+# SSM's limit for a standard parameter's value.
+MAX_URL_BYTES: Final = 4096
 
 
 def webhook_url(settings: NotifierSettings) -> str | None:
@@ -32,12 +34,12 @@ def webhook_url(settings: NotifierSettings) -> str | None:
     name = settings.webhook_parameter
     if name is None:
         return None
-    value = _read(name, settings.local_parameters_path)
-    if not _is_https_url(value):
+    url = https_url(_read(name, settings.local_parameters_path))
+    if url is None:
         raise ConfigurationError(
             f"the webhook parameter {name} must hold an absolute https URL (the value is not shown)"
         )
-    return value
+    return url
 
 
 def _read(name: str, local_path: str | None) -> str:
@@ -55,18 +57,30 @@ def _read(name: str, local_path: str | None) -> str:
         raise WebhookSecretError(f"the webhook parameter {name} could not be read: {error}") from None
     if not isinstance(value, str):
         raise WebhookSecretError(f"the webhook parameter {name} does not hold text")
-    return value.strip()
+    return value
 
 
-def _is_https_url(value: str) -> bool:
+def https_url(value: str) -> str | None:
+    """`value` stripped when it is an absolute https URL with a host, on one line (no whitespace or control
+    characters), within SSM's 4096 bytes; else None.
+
+    The rule of a webhook URL. tooling/webhook.py check_https_url applies the same one before the URL is
+    stored (neither side may import the other): tests/robustness/test_webhook_rules_agree.py holds both to
+    one table of cases."""
     # Imported here: urllib.parse pulls in ipaddress (~3.5 ms of a cold start) only a webhook needs.
     from urllib.parse import urlsplit
 
+    url = value.strip()
+    if not url or len(url.encode("utf-8")) > MAX_URL_BYTES:
+        return None
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return None
     try:
-        parts = urlsplit(value)
+        parts = urlsplit(url)
+        host = parts.hostname
     except ValueError:
-        return False
-    return parts.scheme == "https" and bool(parts.hostname) and not any(c.isspace() for c in value)
+        return None
+    return url if parts.scheme == "https" and host else None
 
 
 @cache

@@ -288,7 +288,7 @@ def test_outputs_use_aws_arn_formats_in_the_local_account(env: LocalEnv) -> None
     assert out.rule_arns["order-events"] == (
         f"arn:aws:events:us-east-1:000000000000:rule/{prefix}-bus/{prefix}-order-events"
     )
-    assert out.batch_queue_url == f"https://sqs.us-east-1.amazonaws.com/000000000000/{prefix}-batch-queue"
+    assert out.batch_queue_url == f"https://sqs.us-east-1.amazonaws.com/000000000000/{prefix}-batch"
     assert set(out.dead_letter_queue_urls) == {
         "events",
         "batch-queue",
@@ -551,45 +551,6 @@ def test_an_email_subscription_is_recorded_as_sent_for_each_notification(
 
     sent = env.rows("SELECT protocol, endpoint, status FROM notification_deliveries WHERE protocol = 'email'")
     assert sent == [{"protocol": "email", "endpoint": "ops@example.com", "status": "sent"}]
-
-
-def test_local_alarms_are_the_alarms_terraform_declares(env: LocalEnv) -> None:
-    """Same names as terraform/modules/monitoring/alarms.tf and forwarding.tf, expanded for the dev routing
-    table and its [forwarding] rule."""
-    import hcl2
-
-    monitoring = env.workspace.root / "terraform" / "modules" / "monitoring"
-    resources = [
-        block
-        for name in ("alarms.tf", "forwarding.tf", "batch_consumer.tf")
-        for block in hcl2.loads((monitoring / name).read_text())["resource"]
-    ]
-    keys_of = {
-        "${local.forwarding_rules}": ["forwarding"],  # dev forwards: one alarm pair keyed "forwarding"
-        "${var.rule_names}": [rule.name for rule in env.config.rules],
-        "${var.function_names}": list(env.outputs.function_names),
-        # the dead-letter-errors alarm: every function but the synchronously invoked batch consumer
-        "${{for key, name in var.function_names : key => name if name != var.batch_consumer_function}}": [
-            key for key in env.outputs.function_names if key != "batch-processor"
-        ],
-        "${var.dead_letter_queue_names}": list(env.outputs.dead_letter_queue_urls),
-        "${var.state_machine_arns}": [],  # dev has no workflow rule
-        "${var.firehose_stream_names}": ["s3-archive"],  # all-events feeds the S3 event archive
-    }
-    prefix = env.config.name_prefix(env.workspace.name_suffix())
-    expected: set[str] = set()
-    for block in resources:
-        for body in block['"aws_cloudwatch_metric_alarm"'].values():  # python-hcl2 keeps the quotes
-            template = body["alarm_name"].strip('"').replace("${var.name_prefix}", prefix)
-            if body.get("count") == "${var.batch_consumer_function == null ? 0 : 1}":
-                assert "batch-processor" in env.outputs.function_names  # dev has the batch consumer
-            for_each = body.get("for_each")
-            keys = [None] if for_each is None else keys_of[for_each]
-            expected |= {template if key is None else template.replace("${each.key}", key) for key in keys}
-
-    local_alarms = {alarm.name for alarm in local.local_monitor_source(env.workspace, env.outputs).alarms()}
-
-    assert local_alarms == expected
 
 
 def test_local_alarm_since_is_when_its_state_changed_not_when_it_was_read(env: LocalEnv) -> None:

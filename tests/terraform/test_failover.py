@@ -149,7 +149,7 @@ def test_names_aws_keeps_per_account_differ_in_the_secondary() -> None:
     assert stack.module_calls["monitoring"]["dashboard_name_suffix"] == "${var.global_name_suffix}"
     # The rest of what is named per account exists in the primary only: the publisher policy, the bucket.
     assert stack.module_calls["event_bus"]["create_publisher_policy"] == "${var.primary}"
-    assert stack.locals["create_s3_archive"].startswith("${var.primary && ")
+    assert stack.locals["create_s3_archive"] == "${var.primary && var.create_s3_archive}"
     assert root.module_calls["secondary"]["primary"] is False
 
 

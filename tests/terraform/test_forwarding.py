@@ -1,5 +1,5 @@
-"""Default-bus forwarding as the root and monitoring use it: the root's wiring, alarms on the RuleName
-dimension, the forwarding_rule_arn output. What the module computes (the rule on the default bus, the target,
+"""Default-bus forwarding as the root and monitoring use it: the root's wiring and the forwarding_rule_arn
+output (its alarms, on the RuleName dimension alone, are in modules/monitoring/tests). What the module computes (the rule on the default bus, the target,
 its role's policy and trust, nothing when off) is in modules/forwarding/tests (terraform test)."""
 
 from __future__ import annotations
@@ -30,12 +30,3 @@ def test_each_region_wires_forwarding_from_the_environment_file_and_the_root_exp
     assert stack.module_calls["monitoring"]["forwarding_rule_name"] == "${module.forwarding.rule_name}"
     assert "module.forwarding.rule_arn" in stack.outputs["forwarding_rule_arn"]["value"]
     assert root.outputs["forwarding_rule_arn"]["value"] == "${module.primary.forwarding_rule_arn}"
-
-
-def test_the_forwarding_alarms_use_the_rule_name_dimension_alone() -> None:
-    monitoring = modules()["monitoring"]
-
-    for name in ("forwarding_failed_invocations", "forwarding_dlq_failures"):
-        alarm = monitoring.resource("aws_cloudwatch_metric_alarm", name)
-        assert alarm.body["dimensions"] == {"RuleName": "${each.value}"}
-        assert alarm.attr("namespace") == "AWS/Events"

@@ -1,5 +1,5 @@
 """The order-fulfilment workflow (module workflows) against what the local target's tooling/local/workflows.py
-restates, the root's wiring, no routing loop, alarms on failed and timed-out executions. What the module
+restates, the root's wiring, no routing loop, its monitoring. What the module
 computes (the EXPRESS state machine and its definition as JSON, logging, both roles' policies and trust,
 nothing when off) is in modules/workflows/tests (terraform test)."""
 
@@ -34,12 +34,12 @@ def test_every_workflow_block_has_a_count() -> None:
     assert uncounted == []
 
 
-def test_the_workflow_exists_only_when_a_rule_targets_it() -> None:
+def test_the_workflow_exists_where_the_config_decides_and_the_region_routes() -> None:
+    # tooling/config.py decides (Config.creates_workflow, tests/robustness/test_create_switches_one_place.py);
+    # a standby region (no consumers) routes nothing and has none.
     stack = modules()["region_stack"]
 
-    assert 'target.target == "order-workflow"' in stack.locals["create_workflow"]
-    # The region's own routing table (the secondary's leaves targets out), not the environment's.
-    assert "values(local.rules)" in stack.locals["create_workflow"]
+    assert stack.locals["create_workflow"] == "${var.consumers && var.create_workflow}"
     assert stack.module_calls["workflows"]["create_workflow"] == "${local.create_workflow}"
 
 
@@ -156,19 +156,9 @@ def test_routing_resolves_the_workflow_and_gives_a_role_only_to_targets_that_nee
     assert modules()["routing"].variables["target_role_arns"]["default"] == {}
 
 
-@pytest.mark.parametrize(
-    ("name", "metric"),
-    [("state_machine_failed", "ExecutionsFailed"), ("state_machine_timed_out", "ExecutionsTimedOut")],
-)
-def test_failed_and_timed_out_executions_raise_alarms(name: str, metric: str) -> None:
-    alarm = modules()["monitoring"].resource("aws_cloudwatch_metric_alarm", name)
-
-    assert alarm.body["for_each"] == "${var.state_machine_arns}"
-    assert alarm.attr("namespace") == "AWS/States"
-    assert alarm.attr("metric_name") == metric
-    assert alarm.body["dimensions"] == {"StateMachineArn": "${each.value}"}
-    assert alarm.body["threshold"] == 1
-    assert alarm.attr("alarm_actions") == ["${aws_sns_topic.this.arn}"]
+def test_the_workflow_is_monitored() -> None:
+    # Its two alarms (failed, timed-out executions) come from the alarm catalogue; modules/monitoring/tests
+    # proves them by value and tests/robustness/test_alarms_one_catalogue.py in prod's plan.
     assert modules()["region_stack"].module_calls["monitoring"]["state_machine_arns"] == (
         "${module.workflows.state_machine_arns}"
     )

@@ -1,6 +1,6 @@
 """The resource settings the design promises across modules: the encrypted and dead-lettered queues, the
-alarms, the typed async settings. Each module's own settings (functions, tables, the archive, the bus policy)
-are proven by value in terraform/modules/<module>/tests (terraform test)."""
+typed async settings. Each module's own settings (functions, tables, the archive, the bus policy, the alarms
+of the catalogue) are proven by value in terraform/modules/<module>/tests (terraform test)."""
 
 from __future__ import annotations
 
@@ -46,61 +46,6 @@ def test_batch_queue_long_polls_and_redrives() -> None:
 
     assert batch["receive_wait_time_seconds"] == 20
     assert "aws_sqs_queue.batch_dlq[0].arn" in batch["redrive_policy"]
-
-
-def test_every_alarm_treats_missing_data_as_healthy_and_notifies_operations() -> None:
-    alarms = modules()["monitoring"].resources("aws_cloudwatch_metric_alarm")
-
-    assert {a.name for a in alarms} == {
-        "rule_failed_invocations",
-        "rule_dlq_failures",
-        "dlq_depth",
-        "lambda_errors",
-        "lambda_throttles",
-        "lambda_dead_letter_errors",
-        "batch_queue_age",
-        "batch_consumer_failed_messages",
-        "state_machine_failed",
-        "state_machine_timed_out",
-        "forwarding_failed_invocations",
-        "forwarding_dlq_failures",
-        "firehose_delivery_failures",
-    }
-    for alarm in alarms:
-        assert alarm.attr("treat_missing_data") == "notBreaching", alarm.address
-        assert alarm.body["alarm_actions"] == ["${aws_sns_topic.this.arn}"], alarm.address
-
-
-def test_each_asynchronously_invoked_function_alarms_on_failing_to_dead_letter() -> None:
-    monitoring = modules()["monitoring"]
-    alarm = monitoring.resource("aws_cloudwatch_metric_alarm", "lambda_dead_letter_errors")
-
-    # Every function but the batch consumer, which its SQS mapping invokes synchronously (no DLQ).
-    assert alarm.body["for_each"] == (
-        "${{for key, name in var.function_names : key => name if name != var.batch_consumer_function}}"
-    )
-    assert alarm.attr("namespace") == "AWS/Lambda"
-    assert alarm.attr("metric_name") == "DeadLetterErrors"
-    assert alarm.body["threshold"] == 1
-    assert alarm.attr("alarm_name") == "${var.name_prefix}-lambda-${each.key}-dead-letter-errors"
-    assert (
-        "aws_cloudwatch_metric_alarm.lambda_dead_letter_errors" in monitoring.outputs["alarm_names"]["value"]
-    )
-
-
-def test_batch_queue_alarms_on_the_age_of_its_oldest_message() -> None:
-    monitoring = modules()["monitoring"]
-    alarm = monitoring.resource("aws_cloudwatch_metric_alarm", "batch_queue_age")
-
-    assert alarm.attr("namespace") == "AWS/SQS"
-    assert alarm.attr("metric_name") == "ApproximateAgeOfOldestMessage"
-    assert alarm.body["dimensions"] == {"QueueName": "${var.batch_queue_name}"}
-    assert alarm.attr("statistic") == "Maximum"
-    assert alarm.body["threshold"] == "${var.batch_queue_max_age_seconds}"
-    assert monitoring.variables["batch_queue_max_age_seconds"]["default"] == 86400
-    assert (
-        "aws_cloudwatch_metric_alarm.batch_queue_age.alarm_name" in monitoring.outputs["alarm_names"]["value"]
-    )
 
 
 def test_alarm_email_subscribes_to_the_operations_topic_only_when_set() -> None:

@@ -63,13 +63,13 @@ def test_an_enabled_archive_without_a_rule_is_valid_and_not_created() -> None:
     assert config.s3_archive.enabled and not config.creates_s3_archive
 
 
-def test_a_disabled_archive_without_a_rule_is_fine_and_reaches_terraform_as_disabled() -> None:
+def test_a_disabled_archive_without_a_rule_is_fine_and_reaches_terraform_as_not_created() -> None:
     data = _without_archive_target(_with(enabled=False))
 
     config = parse_config(data)
     tfvars = build_tfvars(config, name_suffix="abc123", zip_path=Path("/x.zip"), zip_sha256_b64="c2hh")
 
-    assert tfvars["s3_archive"]["enabled"] is False
+    assert tfvars["create_s3_archive"] is False
 
 
 @pytest.mark.parametrize(
@@ -99,8 +99,8 @@ def test_tfvars_carry_the_section_as_terraform_reads_it() -> None:
         parse_config(DEV), name_suffix="abc123", zip_path=Path("/x.zip"), zip_sha256_b64="c2hh"
     )
 
+    assert tfvars["create_s3_archive"] is True
     assert tfvars["s3_archive"] == {
-        "enabled": True,
         "buffer_size_mb": 64,
         "buffer_interval_seconds": 60,
         "transition_days": 30,

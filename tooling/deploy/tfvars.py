@@ -94,7 +94,10 @@ def build_tfvars(
         "webhook_parameter": config.processing.webhook_parameter,
         "notification_email": config.notifications.email,
         "archive_retention_days": config.archive.retention_days,
-        "s3_archive": config.s3_archive.model_dump(),
+        # The settings only: whether the archive and the workflow exist is decided by the Config, once.
+        "s3_archive": config.s3_archive.model_dump(exclude={"enabled"}),
+        "create_s3_archive": config.creates_s3_archive,
+        "create_workflow": config.creates_workflow,
         "log_retention_days": config.logs.retention_days,
         "alarms": config.alarms.thresholds(),
         "alarm_email": config.alarms.email,

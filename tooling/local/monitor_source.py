@@ -8,8 +8,8 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from tooling.config import BATCH_PROCESSOR, S3_ARCHIVE_TARGET
 from tooling.errors import ToolingError
+from tooling.local import alarms as local_alarms
 from tooling.local import firehose, health
 from tooling.local.bucket import iter_objects
 from tooling.local.delivery import Queues
@@ -56,10 +56,6 @@ def _queue_arn(store: Store, url: str | None) -> str | None:
         return None
     value = store.scalar("SELECT arn FROM queues WHERE url = ?", (url,))
     return None if value is None else str(value)
-
-
-# terraform/modules/monitoring: batch_queue_max_age_seconds (one day).
-BATCH_QUEUE_MAX_AGE_SECONDS = 86400
 
 
 class LocalMonitorSource:
@@ -234,76 +230,10 @@ class LocalMonitorSource:
         )
 
     def alarms(self) -> list[AlarmInfo]:
-        """The alarms Terraform declares, evaluated over their period from the local metrics.
-
-        Names follow terraform/modules/monitoring/alarms.tf (`<prefix>-lambda-<fn>-errors`, ...)."""
-        settings = json.loads(self.store.meta("alarms") or "{}")
-        if not settings:
-            return []
-        prefix = str(self.store.meta("prefix") or "")
-        period = int(settings["period_seconds"]) * int(settings["evaluation_periods"])
+        """The alarms Terraform creates (the catalogue's, tooling/local/alarms.py) and, with [failover], the
+        health alarm of the global endpoint, evaluated now from the local metrics."""
         now = time.time()
-        start = now - period
-        alarms: list[AlarmInfo] = []
-
-        def add(name: str, metric: str, value: float, threshold: float) -> None:
-            firing = value >= threshold
-            alarms.append(
-                AlarmInfo(
-                    name=f"{prefix}-{name}",
-                    state="ALARM" if firing else "OK",
-                    reason=f"{metric} = {value:g} (threshold {threshold:g})" if firing else "",
-                    metric=metric,
-                )
-            )
-
-        fn_names = dict(self.outputs.function_names)
-        fn_sums = sums(self.store, "function", list(fn_names.values()), start, now + 1)
-        for key, name in fn_names.items():
-            values = fn_sums.get(name, {})
-            add(
-                f"lambda-{key}-errors",
-                "AWS/Lambda/Errors",
-                values.get("Errors", 0),
-                settings["lambda_errors"],
-            )
-            add(
-                f"lambda-{key}-throttles",
-                "AWS/Lambda/Throttles",
-                values.get("Throttles", 0),
-                settings["lambda_throttles"],
-            )
-            if key == BATCH_PROCESSOR:  # invoked synchronously by its mapping: no function DLQ to fail
-                continue
-            add(
-                f"lambda-{key}-dead-letter-errors",
-                "AWS/Lambda/DeadLetterErrors",
-                values.get("DeadLetterErrors", 0),
-                1,
-            )
-        mappings = [str(row[0]) for row in self.store.query("SELECT uuid FROM event_source_mappings")]
-        if mappings:
-            # The function's MalformedMessages + UnstorableEvents + EventStoreWriteErrors on AWS: the
-            # messages its batch responses listed as failed.
-            failed_messages = sums(self.store, "mapping", mappings, start, now + 1)
-            add(
-                "batch-consumer-failed-messages",
-                "EcommerceEvents/FailedMessages",
-                sum(v.get("MessagesFailed", 0) for v in failed_messages.values()),
-                1,
-            )
-        rules = {str(r["key"]): str(r["name"]) for r in self.store.query("SELECT key, name FROM rules")}
-        rule_sums = sums(self.store, "rule", list(rules.values()), start, now + 1)
-        for key, name in rules.items():
-            failed = rule_sums.get(name, {}).get("FailedInvocations", 0)
-            add(
-                f"rule-{key}-failed-invocations",
-                "AWS/Events/FailedInvocations",
-                failed,
-                settings["failed_invocations"],
-            )
-            lost = rule_sums.get(name, {}).get("InvocationsFailedToBeSentToDlq", 0)
-            add(f"rule-{key}-dlq-send-failures", "AWS/Events/InvocationsFailedToBeSentToDlq", lost, 1)
+        alarms = local_alarms.evaluate(self.store, now)
         failover = load_failover(self.store)
         if failover is not None:
             # [failover]'s health alarm in the primary region (tooling/local/health.py; periods scaled).
@@ -315,45 +245,6 @@ class LocalMonitorSource:
                     reason=health_alarm.reason if health_alarm.state != "OK" else "",
                     metric=f"AWS/Events/{failover.alarm.metric}",
                 )
-            )
-        forwarding = load_forwarding(self.store)
-        if forwarding is not None:
-            # terraform/modules/monitoring/forwarding.tf: the default-bus rule's alarms, keyed "forwarding".
-            values = sums(self.store, "rule", [forwarding.name], start, now + 1).get(forwarding.name, {})
-            add(
-                "rule-forwarding-failed-invocations",
-                "AWS/Events/FailedInvocations",
-                values.get("FailedInvocations", 0),
-                settings["failed_invocations"],
-            )
-            lost = values.get("InvocationsFailedToBeSentToDlq", 0)
-            add("rule-forwarding-dlq-send-failures", "AWS/Events/InvocationsFailedToBeSentToDlq", lost, 1)
-        for key, url in self.outputs.dead_letter_queue_urls.items():
-            counts = self.queues.counts(url)
-            depth = 0 if counts is None else counts.visible
-            add(
-                f"dlq-{key}-messages",
-                "AWS/SQS/ApproximateNumberOfMessagesVisible",
-                depth,
-                settings["dlq_messages"],
-            )
-        batch = self.queues.counts(self.outputs.batch_queue_url)
-        oldest = None if batch is None else batch.oldest_sent_at
-        add(
-            "batch-queue-oldest-message-age",
-            "AWS/SQS/ApproximateAgeOfOldestMessage",
-            0 if oldest is None else now - oldest,
-            BATCH_QUEUE_MAX_AGE_SECONDS,
-        )
-        for stream in firehose.streams(self.store):
-            # monitoring's firehose_delivery_failures: DeliveryToS3.Success minimum < 1, i.e. any failed write.
-            values = sums(self.store, firehose.SCOPE, [stream.name], start, now + 1).get(stream.name, {})
-            failed = values.get("DeliveryToS3.Attempts", 0) - values.get("DeliveryToS3.Success", 0)
-            add(
-                f"firehose-{S3_ARCHIVE_TARGET}-delivery-failures",
-                "AWS/Firehose/DeliveryToS3.Success",
-                failed,
-                1,
             )
         return self._with_state_changes(alarms, now)
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import sqlite3
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from tooling.config import BATCH_PROCESSOR, S3_ARCHIVE_TARGET, Config, Target
@@ -21,6 +22,7 @@ from tooling.deploy.tfvars import HANDLERS
 from tooling.envlock import DEFAULT_WAIT_TIMEOUT, Mode, env_lock
 from tooling.errors import PackageError
 from tooling.local import secondary
+from tooling.local.alarms import provision_alarms
 from tooling.local.bucket import bucket_root
 from tooling.local.event_store_source import EVENT_STORE_FILE
 from tooling.local.forwarding import forwarding_rule_for, provision_forwarding
@@ -28,6 +30,7 @@ from tooling.local.regions import META_KEY as REGION_META_KEY
 from tooling.local.regions import REPLICATION_KEY, ROLE_KEY, SECONDARY, secondary_db_files, secondary_db_path
 from tooling.local.store import DB_NAME, Store, expire_archive
 from tooling.naming import ACCOUNT_ID, Arns, Names, log_group, state_machine_log_group
+from tooling.observe.alarm_catalogue import Family, check_thresholds, load_catalogue
 from tooling.order_workflow import STATE_MACHINE_TYPE, WORKFLOW_TARGET
 from tooling.outputs import DeploymentOutputs
 from tooling.webhook import LOCAL_PARAMETERS_FILE, local_parameters_path, write_local_parameters
@@ -214,6 +217,9 @@ def provision(workspace: Workspace, config: Config, package: PackageResult) -> D
     workspace.ensure()
     # First: a webhook parameter without a valid local URL is refused before anything changes.
     write_local_parameters(workspace, config)
+    # The alarms Terraform's monitoring module creates (a catalogue it cannot read is refused here too).
+    alarm_families = load_catalogue(workspace.root)
+    check_thresholds(alarm_families, config.alarms.thresholds())
     names = Names.of(config, workspace.name_suffix())
     arns = Arns(config.region, ACCOUNT_ID)
     outputs = outputs_for(config, names, arns)
@@ -236,7 +242,7 @@ def provision(workspace: Workspace, config: Config, package: PackageResult) -> D
         try:
             _provision_region(
                 store, region_config, workspace, names, region_arns, code_dir, package.sha256,
-                region_outputs, {ROLE_KEY: SECONDARY, **secondary.replication_meta(config)},
+                region_outputs, {ROLE_KEY: SECONDARY, **secondary.replication_meta(config)}, alarm_families,
                 consumers=config.failover.secondary_consumers,
             )  # fmt: skip
         finally:
@@ -252,7 +258,7 @@ def provision(workspace: Workspace, config: Config, package: PackageResult) -> D
             else {REGION_META_KEY: endpoint.to_json(), **secondary.replication_meta(config)}
         )
         _provision_region(
-            store, config, workspace, names, arns, code_dir, package.sha256, outputs, extra
+            store, config, workspace, names, arns, code_dir, package.sha256, outputs, extra, alarm_families
         )  # fmt: skip
     finally:
         store.close()
@@ -275,6 +281,7 @@ def _provision_region(
     sha256: str,
     outputs: DeploymentOutputs,
     extra_meta: dict[str, str],
+    alarm_families: Mapping[str, Family],
     *,
     consumers: bool = True,
 ) -> None:
@@ -311,6 +318,9 @@ def _provision_region(
         provision_forwarding(store, conn, forwarding_rule_for(config, names, arns, events_dlq))
         _provision_s3_archive(conn, config, workspace, names, arns)
         _provision_event_source(conn, config, names, arns)
+        provision_alarms(
+            conn, alarm_families, names.prefix, config.alarms.thresholds(), outputs, consumers=consumers
+        )
         # Bumped on every apply: a running dispatcher reloads rules and functions when it changes.
         generation = int(store.meta("generation") or "0") + 1
         store.set_meta("generation", str(generation), conn)
@@ -434,7 +444,7 @@ def _provision_rules(conn: sqlite3.Connection, config: Config, names: Names, arn
 def _provision_state_machines(conn: sqlite3.Connection, config: Config, names: Names, arns: Arns) -> None:
     """The order-fulfilment state machine, only while a rule targets it (as Terraform creates it)."""
     conn.execute("DELETE FROM state_machines")
-    if not any(t.target == WORKFLOW_TARGET for rule in config.rules for t in rule.targets):
+    if not config.creates_workflow:
         return
     conn.execute(
         "INSERT INTO state_machines (key, name, arn, type, high_value_threshold, log_group) "

@@ -42,7 +42,9 @@ def region_config(config: Config) -> Config:
     update: dict[str, object] = {
         "region": failover.secondary_region,
         "failover": None,
-        "forwarding": Forwarding(enabled=False),
+        # AWS service events are regional: with consumers each region forwards its own default bus's
+        # (terraform/modules/region_stack: create_forwarding = consumers && forwarding.enabled).
+        "forwarding": config.forwarding if failover.secondary_consumers else Forwarding(enabled=False),
         "s3_archive": S3Archive(enabled=False),
         "rules": rules,
     }

@@ -1,189 +1,119 @@
-# Every alarm treats missing data as not breaching: a quiet system (no events, no failures) is healthy.
+# Every alarm comes from alarm_catalogue.json: one alarm per family and member of the family's collection,
+# named <name_prefix>-<family name with {key}>. The local target evaluates the same catalogue
+# (tooling/observe/alarm_catalogue.py, tooling/local/alarms.py), so adding an alarm is one entry there.
 
-resource "aws_cloudwatch_metric_alarm" "rule_failed_invocations" {
-  for_each = var.rule_names
+locals {
+  catalogue = jsondecode(file("${path.module}/alarm_catalogue.json")).families
 
-  alarm_name          = "${var.name_prefix}-rule-${each.key}-failed-invocations"
-  alarm_description   = "Rule ${each.value} failed to deliver events to a target after its retries."
-  namespace           = "AWS/Events"
-  metric_name         = "FailedInvocations"
-  dimensions          = { EventBusName = var.event_bus_name, RuleName = each.value }
-  statistic           = "Sum"
-  period              = var.alarms.period_seconds
-  evaluation_periods  = var.alarms.evaluation_periods
-  threshold           = var.alarms.failed_invocations
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.this.arn]
-  ok_actions          = [aws_sns_topic.this.arn]
+  # What each collection holds: member key -> the AWS name (or ARN) and the dimensions of its metrics.
+  # The forwarding rule lives on the account's default bus, whose rules report under RuleName alone (the
+  # custom bus's add EventBusName), hence a collection of its own rather than an entry of rule_names.
+  collections = {
+    rules = {
+      for key, name in var.rule_names : key => { name = name, dimensions = { EventBusName = var.event_bus_name, RuleName = name } }
+    }
+    forwarding_rules = {
+      for key, name in local.forwarding_rules : key => { name = name, dimensions = { RuleName = name } }
+    }
+    functions = {
+      for key, name in var.function_names : key => { name = name, dimensions = { FunctionName = name } }
+    }
+    # Invoked asynchronously (EventBridge, SNS): every function but the batch consumer, which its SQS
+    # mapping invokes synchronously, so it has no function DLQ.
+    async_functions = {
+      for key, name in var.function_names : key => { name = name, dimensions = { FunctionName = name } }
+      if name != var.batch_consumer_function
+    }
+    dead_letter_queues = {
+      for key, name in var.dead_letter_queue_names : key => { name = name, dimensions = { QueueName = name } }
+    }
+    batch_queue = {
+      batch-queue = { name = var.batch_queue_name, dimensions = { QueueName = var.batch_queue_name } }
+    }
+    state_machines = {
+      for key, arn in var.state_machine_arns : key => { name = arn, dimensions = { StateMachineArn = arn } }
+    }
+    firehose_streams = {
+      for key, name in var.firehose_stream_names : key => { name = name, dimensions = { DeliveryStreamName = name } }
+    }
+    # Its Powertools metrics carry the service dimension (the function's logical name).
+    batch_consumer = {
+      for key, name in local.batch_consumers : key => { name = name, dimensions = { service = key } }
+    }
+  }
+
+  forwarding_rules = var.forwarding_rule_name == null ? {} : { forwarding = var.forwarding_rule_name }
+  batch_consumers  = var.batch_consumer_function == null ? {} : { batch-processor = var.batch_consumer_function }
+
+  # One entry per family and member; a threshold_setting names an [alarms] setting (var.alarms).
+  alarm_list = flatten([
+    for family in values(local.catalogue) : [
+      for key, member in local.collections[family.collection] : {
+        name        = replace(family.name, "{key}", key)
+        target      = member.name
+        key         = key
+        description = family.description
+        namespace   = family.namespace
+        metric      = family.metric
+        statistic   = family.statistic
+        comparison  = family.comparison
+        threshold   = can(family.threshold_setting) ? var.alarms[family.threshold_setting] : family.threshold
+        dimensions  = tomap(member.dimensions)
+        expression  = try(family.expression, null)
+      }
+    ]
+  ])
+
+  # Alarm name (after the prefix) -> its settings. Two families naming the same alarm fail the plan here
+  # ("Duplicate object key") rather than in AWS, where the second would overwrite the first.
+  alarms = { for alarm in local.alarm_list : alarm.name => merge(alarm, {
+    description = replace(replace(replace(alarm.description, "{key}", alarm.key), "{name}", alarm.target), "{threshold}", tostring(alarm.threshold))
+  }) }
 }
 
-resource "aws_cloudwatch_metric_alarm" "rule_dlq_failures" {
-  for_each = var.rule_names
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = local.alarms
 
-  alarm_name          = "${var.name_prefix}-rule-${each.key}-dlq-send-failures"
-  alarm_description   = "Rule ${each.value} could not even dead-letter an event: the event is lost. Check the DLQ policy and key."
-  namespace           = "AWS/Events"
-  metric_name         = "InvocationsFailedToBeSentToDlq"
-  dimensions          = { EventBusName = var.event_bus_name, RuleName = each.value }
-  statistic           = "Sum"
-  period              = var.alarms.period_seconds
+  alarm_name          = "${var.name_prefix}-${each.key}"
+  alarm_description   = each.value.description
+  comparison_operator = each.value.comparison
   evaluation_periods  = var.alarms.evaluation_periods
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = each.value.threshold
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.this.arn]
   ok_actions          = [aws_sns_topic.this.arn]
-}
 
-resource "aws_cloudwatch_metric_alarm" "dlq_depth" {
-  for_each = var.dead_letter_queue_names
+  # A plain metric alarm, or (expression) metric math over the member's metrics.
+  namespace   = each.value.expression == null ? each.value.namespace : null
+  metric_name = each.value.expression == null ? each.value.metric : null
+  dimensions  = each.value.expression == null ? each.value.dimensions : null
+  statistic   = each.value.expression == null ? each.value.statistic : null
+  period      = each.value.expression == null ? var.alarms.period_seconds : null
 
-  alarm_name          = "${var.name_prefix}-dlq-${each.key}-messages"
-  alarm_description   = "Dead-letter queue ${each.value} holds messages: work failed and waits for inspection and redrive."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = each.value }
-  statistic           = "Maximum"
-  period              = var.alarms.period_seconds
-  evaluation_periods  = var.alarms.evaluation_periods
-  threshold           = var.alarms.dlq_messages
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.this.arn]
-  ok_actions          = [aws_sns_topic.this.arn]
-}
+  dynamic "metric_query" {
+    for_each = each.value.expression == null ? [] : [each.value.expression]
 
-resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
-  for_each = var.function_names
+    content {
+      id          = metric_query.value.id
+      expression  = metric_query.value.formula
+      label       = metric_query.value.label
+      return_data = true
+    }
+  }
 
-  alarm_name          = "${var.name_prefix}-lambda-${each.key}-errors"
-  alarm_description   = "Function ${each.value} raised errors; async invocations are retried, then dead-lettered."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = each.value }
-  statistic           = "Sum"
-  period              = var.alarms.period_seconds
-  evaluation_periods  = var.alarms.evaluation_periods
-  threshold           = var.alarms.lambda_errors
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.this.arn]
-  ok_actions          = [aws_sns_topic.this.arn]
-}
+  dynamic "metric_query" {
+    for_each = each.value.expression == null ? {} : each.value.expression.metrics
 
-resource "aws_cloudwatch_metric_alarm" "lambda_throttles" {
-  for_each = var.function_names
+    content {
+      id = metric_query.key
 
-  alarm_name          = "${var.name_prefix}-lambda-${each.key}-throttles"
-  alarm_description   = "Function ${each.value} was throttled; raise its reserved concurrency or the account limit."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Throttles"
-  dimensions          = { FunctionName = each.value }
-  statistic           = "Sum"
-  period              = var.alarms.period_seconds
-  evaluation_periods  = var.alarms.evaluation_periods
-  threshold           = var.alarms.lambda_throttles
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.this.arn]
-  ok_actions          = [aws_sns_topic.this.arn]
-}
-
-# Lambda could not write a failed asynchronous event to the function's dead-letter queue: the event is lost,
-# so the alarm fires on the first one (like the DLQ-send alarm of the rules).
-# Not for the batch consumer: its mapping invokes it synchronously, so it has no DLQ to fail to write to.
-resource "aws_cloudwatch_metric_alarm" "lambda_dead_letter_errors" {
-  for_each = { for key, name in var.function_names : key => name if name != var.batch_consumer_function }
-
-  alarm_name          = "${var.name_prefix}-lambda-${each.key}-dead-letter-errors"
-  alarm_description   = "Function ${each.value} could not send a failed event to its dead-letter queue: the event is lost. Check the role and the queue."
-  namespace           = "AWS/Lambda"
-  metric_name         = "DeadLetterErrors"
-  dimensions          = { FunctionName = each.value }
-  statistic           = "Sum"
-  period              = var.alarms.period_seconds
-  evaluation_periods  = var.alarms.evaluation_periods
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.this.arn]
-  ok_actions          = [aws_sns_topic.this.arn]
-}
-
-# A message older than the threshold means whatever consumes the batch queue stopped or falls behind; the
-# queue drops messages after its retention (4 days), so this fires well before they are lost.
-resource "aws_cloudwatch_metric_alarm" "batch_queue_age" {
-  alarm_name          = "${var.name_prefix}-batch-queue-oldest-message-age"
-  alarm_description   = "The oldest message of batch queue ${var.batch_queue_name} is older than ${var.batch_queue_max_age_seconds} seconds: its consumer is not keeping up, and messages expire after the queue's retention."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateAgeOfOldestMessage"
-  dimensions          = { QueueName = var.batch_queue_name }
-  statistic           = "Maximum"
-  period              = var.alarms.period_seconds
-  evaluation_periods  = var.alarms.evaluation_periods
-  threshold           = var.batch_queue_max_age_seconds
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.this.arn]
-  ok_actions          = [aws_sns_topic.this.arn]
-}
-
-# Any failed or timed-out execution is an order without a decision (no Order Flagged / Order Accepted event),
-# so both alarms fire on the first one, like the DLQ-send alarm above.
-resource "aws_cloudwatch_metric_alarm" "state_machine_failed" {
-  for_each = var.state_machine_arns
-
-  alarm_name          = "${var.name_prefix}-sfn-${each.key}-executions-failed"
-  alarm_description   = "State machine ${each.value} had failed executions (invalid order total, or PutEvents still failing after retries); read its execution log group."
-  namespace           = "AWS/States"
-  metric_name         = "ExecutionsFailed"
-  dimensions          = { StateMachineArn = each.value }
-  statistic           = "Sum"
-  period              = var.alarms.period_seconds
-  evaluation_periods  = var.alarms.evaluation_periods
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.this.arn]
-  ok_actions          = [aws_sns_topic.this.arn]
-}
-
-resource "aws_cloudwatch_metric_alarm" "state_machine_timed_out" {
-  for_each = var.state_machine_arns
-
-  alarm_name          = "${var.name_prefix}-sfn-${each.key}-executions-timed-out"
-  alarm_description   = "State machine ${each.value} had executions that timed out (EXPRESS executions stop after 5 minutes)."
-  namespace           = "AWS/States"
-  metric_name         = "ExecutionsTimedOut"
-  dimensions          = { StateMachineArn = each.value }
-  statistic           = "Sum"
-  period              = var.alarms.period_seconds
-  evaluation_periods  = var.alarms.evaluation_periods
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.this.arn]
-  ok_actions          = [aws_sns_topic.this.arn]
-}
-
-# DeliveryToS3.Success is the share of successful S3 writes per period (1 when all succeed); any failed
-# write (a denied key, a missing bucket) pulls the minimum below 1. Firehose retries and then writes the
-# records under the errors/ prefix, so the alarm is the only sign that the archive is incomplete.
-resource "aws_cloudwatch_metric_alarm" "firehose_delivery_failures" {
-  for_each = var.firehose_stream_names
-
-  alarm_name          = "${var.name_prefix}-firehose-${each.key}-delivery-failures"
-  alarm_description   = "Firehose stream ${each.value} failed to write to S3; see its log group /aws/kinesisfirehose/${each.value} and the bucket's errors/ prefix."
-  namespace           = "AWS/Firehose"
-  metric_name         = "DeliveryToS3.Success"
-  dimensions          = { DeliveryStreamName = each.value }
-  statistic           = "Minimum"
-  period              = var.alarms.period_seconds
-  evaluation_periods  = var.alarms.evaluation_periods
-  threshold           = 1
-  comparison_operator = "LessThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.this.arn]
-  ok_actions          = [aws_sns_topic.this.arn]
+      metric {
+        namespace   = each.value.namespace
+        metric_name = metric_query.value
+        dimensions  = each.value.dimensions
+        stat        = each.value.statistic
+        period      = var.alarms.period_seconds
+      }
+    }
+  }
 }

@@ -9,16 +9,6 @@ output "dashboard_name" {
 }
 
 output "alarm_names" {
-  description = "Every alarm name, for silencing or wiring into other tooling."
-  value = concat(
-    [for alarm in aws_cloudwatch_metric_alarm.rule_failed_invocations : alarm.alarm_name],
-    [for alarm in aws_cloudwatch_metric_alarm.rule_dlq_failures : alarm.alarm_name],
-    [for alarm in aws_cloudwatch_metric_alarm.dlq_depth : alarm.alarm_name],
-    [for alarm in aws_cloudwatch_metric_alarm.lambda_errors : alarm.alarm_name],
-    [for alarm in aws_cloudwatch_metric_alarm.lambda_throttles : alarm.alarm_name],
-    [for alarm in aws_cloudwatch_metric_alarm.lambda_dead_letter_errors : alarm.alarm_name],
-    [aws_cloudwatch_metric_alarm.batch_queue_age.alarm_name],
-    [for alarm in aws_cloudwatch_metric_alarm.state_machine_failed : alarm.alarm_name],
-    [for alarm in aws_cloudwatch_metric_alarm.state_machine_timed_out : alarm.alarm_name],
-  )
+  description = "Every alarm name (one per family of alarm_catalogue.json and member), for silencing or wiring into other tooling."
+  value       = [for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_name]
 }

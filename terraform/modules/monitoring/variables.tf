@@ -53,45 +53,33 @@ variable "event_bus_name" {
 
 variable "rule_names" {
   type        = map(string)
-  description = "Rule key -> AWS rule name; each rule gets a FailedInvocations and an InvocationsFailedToBeSentToDlq alarm named after the key, so keys must be unique across the maps the caller merges."
+  description = "Rule key -> AWS rule name: the catalogue's rules collection (alarm_catalogue.json), one alarm per family named after the key (a key \"forwarding\" would name the forwarding rule's alarms: the plan fails on the duplicate)."
   nullable    = false
 }
 
 variable "function_names" {
   type        = map(string)
-  description = "Logical name -> Lambda function name; each function gets an Errors, a Throttles and a DeadLetterErrors alarm."
+  description = "Logical name -> Lambda function name: the catalogue's functions collection (and async_functions: all but batch_consumer_function)."
   nullable    = false
 }
 
 variable "dead_letter_queue_names" {
   type        = map(string)
-  description = "Logical name -> SQS dead-letter queue name; each gets a depth alarm (any message means lost work)."
+  description = "Logical name -> SQS dead-letter queue name: the catalogue's dead_letter_queues collection (a depth alarm: any message means lost work)."
   nullable    = false
 }
 
 variable "batch_queue_name" {
   type        = string
-  description = "Name of the batch queue: shown on the dashboard, and alarmed on the age of its oldest message."
+  description = "Name of the batch queue: shown on the dashboard; the catalogue's batch_queue collection (the age of its oldest message)."
   nullable    = false
 }
 
 variable "state_machine_arns" {
   type        = map(string)
-  description = "Logical target name -> Step Functions state machine ARN; each gets an ExecutionsFailed and an ExecutionsTimedOut alarm."
+  description = "Logical target name -> Step Functions state machine ARN: the catalogue's state_machines collection (failed and timed-out executions)."
   default     = {}
   nullable    = false
-}
-
-variable "batch_queue_max_age_seconds" {
-  type        = number
-  description = "Age of the batch queue's oldest message (ApproximateAgeOfOldestMessage, seconds) at which its alarm fires; the default is one day, well within the queue's 4-day retention."
-  default     = 86400
-  nullable    = false
-
-  validation {
-    condition     = var.batch_queue_max_age_seconds >= 60 && var.batch_queue_max_age_seconds <= 1209600
-    error_message = "batch_queue_max_age_seconds must be from 60 to 1209600 (SQS's longest retention)."
-  }
 }
 
 variable "region" {
@@ -102,28 +90,21 @@ variable "region" {
 
 variable "forwarding_rule_name" {
   type        = string
-  description = "Name of the rule on the default bus that forwards AWS service events to the custom bus; null (forwarding off) creates no alarm for it."
+  description = "Name of the rule on the default bus that forwards AWS service events to the custom bus: the catalogue's forwarding_rules collection (key forwarding); null (forwarding off) creates no alarm for it."
   default     = null
 }
 
 variable "firehose_stream_names" {
   type        = map(string)
-  description = "Logical name (s3-archive) -> Firehose delivery stream name; each gets an alarm on failed deliveries to S3. Empty when the S3 archive is off."
+  description = "Logical name (s3-archive) -> Firehose delivery stream name: the catalogue's firehose_streams collection (failed deliveries to S3). Empty when the S3 archive is off."
   default     = {}
   nullable    = false
 }
 
 variable "batch_consumer_function" {
   type        = string
-  description = "Name of the batch queue's consumer function (batch-processor); null when there is none. Its failed messages (malformed, unstorable, failed writes) get an alarm of their own: a partial batch failure is no Lambda error."
+  description = "Name of the batch queue's consumer function (batch-processor); null when there is none: the catalogue's batch_consumer collection (its failed messages: a partial batch failure is no Lambda error), and left out of async_functions (no function DLQ)."
   default     = null
-}
-
-variable "metrics_namespace" {
-  type        = string
-  description = "CloudWatch namespace of the functions' business metrics (the processors module's POWERTOOLS_METRICS_NAMESPACE)."
-  default     = "EcommerceEvents"
-  nullable    = false
 }
 
 variable "dashboard_name_suffix" {

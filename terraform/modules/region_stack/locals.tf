@@ -25,11 +25,11 @@ locals {
   # The secondary's tables are the primary's global tables (their replicas here), never its own.
   create_tables = var.shared_tables == null
 
-  # The S3 event archive exists in the primary only, when [s3_archive] is enabled and a rule targets it
-  # (tooling/config.py refuses one without the other; a hand-written tfvars file gets no orphan stream).
-  create_s3_archive = var.primary && var.s3_archive.enabled && anytrue(flatten([
-    for rule in values(var.rules) : [for target in values(rule.targets) : target.target == "s3-archive"]
-  ]))
+  # Whether the S3 archive and the workflow exist is decided by tooling/config.py (Config.creates_s3_archive,
+  # Config.creates_workflow: enabled and targeted, targeted); here only where: the S3 archive in the primary,
+  # the workflow wherever the routing table runs (a standby region routes nothing).
+  create_s3_archive = var.primary && var.create_s3_archive
+  create_workflow   = var.consumers && var.create_workflow
 
   # The routing table of this region. The secondary leaves out the s3-archive targets (the S3 archive is the
   # primary's; README "What the secondary region holds") and a rule left without targets; a standby region
@@ -39,11 +39,6 @@ locals {
       targets = { for id, target in rule.targets : id => target if target.target != "s3-archive" }
     }) if anytrue([for target in values(rule.targets) : target.target != "s3-archive"])
   }
-
-  # The order-fulfilment state machine exists only when a rule of this region's routing table targets it.
-  create_workflow = anytrue(flatten([
-    for rule in values(local.rules) : [for target in values(rule.targets) : target.target == "order-workflow"]
-  ]))
 
   # What the processors hand out (empty in a standby region, which has none). tomap({}) rather than {} or
   # try(): either of those turns a map whose values are unknown at plan time into a wholly unknown one,

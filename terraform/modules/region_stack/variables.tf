@@ -212,9 +212,20 @@ variable "forwarding" {
   nullable    = false
 }
 
+variable "create_s3_archive" {
+  type        = bool
+  description = "Whether the S3 event archive exists (the root's create_s3_archive, decided by tooling/config.py); the primary region's only."
+  nullable    = false
+}
+
+variable "create_workflow" {
+  type        = bool
+  description = "Whether the order-fulfilment state machine exists (the root's create_workflow, decided by tooling/config.py); in a region with consumers only."
+  nullable    = false
+}
+
 variable "s3_archive" {
   type = object({
-    enabled                 = optional(bool, true)
     buffer_size_mb          = optional(number, 64)
     buffer_interval_seconds = optional(number, 300)
     transition_days         = optional(number, 30)
