@@ -17,7 +17,12 @@ from terraform_hcl import TERRAFORM, Module, modules, unquote
 
 def test_the_key_moves_from_messaging_to_kms_and_is_not_replaced() -> None:
     stack, kms = modules()["region_stack"], modules()["kms"]
-    moved = {item["from"]: item["to"] for doc in stack.docs.values() for item in doc.get("moved", [])}
+    moved = {
+        item["from"]: item["to"]
+        for doc in stack.docs.values()
+        for item in doc.get("moved", [])
+        if "kms" in item["to"]
+    }
 
     assert moved == {
         "${module.messaging.aws_kms_key.this}": "${module.kms.aws_kms_key.this}",
@@ -88,7 +93,7 @@ def test_every_log_group_the_stack_encrypts_falls_under_a_granted_path() -> None
             modules()["processors"].resource("aws_cloudwatch_log_group", "function").body["name"]
         ),
         "workflows": unquote(modules()["workflows"].locals["log_group_name"]),
-        "event_archive": unquote(modules()["event_archive"].locals["log_group_name"]),
+        "s3_archive": unquote(modules()["s3_archive"].locals["log_group_name"]),
     }
 
     assert granted == ["/aws/lambda", "/aws/vendedlogs/states", "/aws/kinesisfirehose"]
@@ -99,7 +104,7 @@ def test_every_log_group_the_stack_encrypts_falls_under_a_granted_path() -> None
     assert unquote(modules()["workflows"].locals["state_machine_name"]).startswith("${var.name_prefix}-")
     stack = modules()["region_stack"]
     assert unquote(stack.locals["s3_archive_stream_name"]) == "${var.name_prefix}-events-archive"
-    assert stack.module_calls["event_archive"]["stream_name"] == "${local.s3_archive_stream_name}"
+    assert stack.module_calls["s3_archive"]["stream_name"] == "${local.s3_archive_stream_name}"
 
 
 def test_the_bootstrap_state_key_is_module_kms_moved_not_replaced() -> None:

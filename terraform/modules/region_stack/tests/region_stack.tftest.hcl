@@ -66,7 +66,11 @@ mock_provider "aws" {
 }
 
 variables {
-  region                 = "us-east-1"
+  region = "us-east-1"
+  # tooling/config.py decides both (the routing below targets s3-archive and order-workflow); the module
+  # narrows them per region (the S3 archive in the primary only, the workflow where consumers run).
+  create_s3_archive      = true
+  create_workflow        = true
   name_prefix            = "shop-prod-abc123"
   lambda_zip_path        = "/work/build/lambda.zip"
   lambda_zip_sha256      = "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="

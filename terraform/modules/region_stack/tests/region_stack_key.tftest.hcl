@@ -80,7 +80,11 @@ override_module {
 }
 
 variables {
-  region                 = "eu-west-1"
+  region = "eu-west-1"
+  # tooling/config.py decides both (the routing below targets s3-archive and order-workflow); the module
+  # narrows them per region (the S3 archive in the primary only, the workflow where consumers run).
+  create_s3_archive      = true
+  create_workflow        = true
   name_prefix            = "shop-prod-abc123"
   functions              = {}
   lambda_zip_path        = "lambda.zip"
