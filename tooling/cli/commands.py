@@ -7,7 +7,7 @@ module the first time one of its commands is looked up, so `tooling publish ...`
 `tooling --help` and an unknown command (so typer's own "Did you mean" sees every name) load them all. Each
 module exposes `register(app)`.
 
-Only typer's public API is used: typer 0.29 vendors click as the private `typer._click`, so no click type is
+Only typer's public API is used: typer 0.29 vendors click in a private module of its own, so no click type is
 named here (the overrides take `object`/`Any` where click's types would go); tests/unit/test_cli_commands.py
 fails if an upgrade changes the two methods this relies on (TyperGroup.get_command/list_commands).
 """
