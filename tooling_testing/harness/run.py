@@ -455,7 +455,7 @@ class Run:
 
 
 _PLANNED = re.compile(r"Plan: (\d+) to add, (\d+) to change, (\d+) to destroy")
-# The failover contract's drill line (/work/notes/failover-contract.md; the local drill prints the same).
+# The failover contract's drill line (docs/commands.md, "Regional failover: drill"; the local drill prints the same).
 _DRILL_LINE = re.compile(
     r"^failover drill: primary (\d+), secondary (\d+), back (\d+), (\d+) lost, (\d+) duplicated effects$"
 )

@@ -164,7 +164,7 @@ override_resource {
 variables {
   name_prefix          = "shop-dev-abc123"
   region               = "us-east-1"
-  lambda_zip_path      = "/work/build/lambda.zip"
+  lambda_zip_path      = "build/lambda.zip"
   lambda_zip_sha256    = "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="
   kms_key_arn          = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   high_value_threshold = 1000

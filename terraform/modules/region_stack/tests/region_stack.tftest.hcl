@@ -72,7 +72,7 @@ variables {
   create_s3_archive      = true
   create_workflow        = true
   name_prefix            = "shop-prod-abc123"
-  lambda_zip_path        = "/work/build/lambda.zip"
+  lambda_zip_path        = "build/lambda.zip"
   lambda_zip_sha256      = "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="
   high_value_threshold   = 1000
   archive_retention_days = 30
