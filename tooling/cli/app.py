@@ -37,12 +37,16 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No colour in the output (as NO_COLOR=1 does).")
+    ] = False,
     show_version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
     ] = False,
 ) -> None:
     STATE.debug = debug
+    STATE.no_color = no_color
 
 
 def main() -> None:

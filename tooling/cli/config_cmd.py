@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
+from tooling.cli.console import make_console
 from tooling.cli.options import ConfigOption, EnvOption, JsonOption
 from tooling.config import Config, load_environment
 from tooling.workspace import Workspace
@@ -31,7 +31,7 @@ def validate(env: EnvOption = "dev", config: ConfigOption = None, json_out: Json
     if json_out:
         print(json.dumps({"valid": True, "rules": [r.name for r in cfg.rules]}))
     else:
-        Console(stderr=True).print(
+        make_console(stderr=True).print(
             f"[green]ok[/green]: {cfg.project}/{cfg.environment}, {len(cfg.rules)} rules"
         )
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from tooling.cli.console import make_console
 from tooling.cli.options import EnvOption, WaitTimeoutOption
 from tooling.envlock import DEFAULT_WAIT_TIMEOUT
 
@@ -28,8 +27,7 @@ def demo(
     """
     from tooling.local.demo import run  # the emulator loads only for this command
 
-    # Piped or in CI the terminal width is unknown; 120 columns keep the tables readable there.
-    console = Console() if sys.stdout.isatty() else Console(width=120)
+    console = make_console()  # piped or in CI: plain columns, lines never wrapped
     code = run(env, count, seed, console, wait_timeout)
     if code:
         raise typer.Exit(code)

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from tooling import targets
 from tooling.cli.confirm import confirm
+from tooling.cli.console import make_console
 from tooling.cli.locking import shares_environment
 from tooling.cli.options import (
     ConfigOption,
@@ -57,7 +58,7 @@ NewSuffix = Annotated[
 
 
 def _err() -> Console:
-    return Console(stderr=True)
+    return make_console(stderr=True)
 
 
 def _confirm(auto_approve: bool) -> deploy.Confirm:

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from tooling.cli.confirm import confirm
+from tooling.cli.console import make_console
 from tooling.cli.locking import shares_environment
 from tooling.cli.options import EnvOption, JsonOption, OutputsOption, TargetOption
 from tooling.observe import dlq
@@ -70,7 +70,7 @@ def list_cmd(
         depth = str(info.depth) if info.exists else "[red]missing[/red]"
         oldest = _age(info.oldest_age_seconds) if info.depth else "-"
         table.add_row(info.name, depth, oldest, info.redrive, escape(info.feeds))
-    Console(highlight=False).print(table)
+    make_console(highlight=False).print(table)
 
 
 @dlq_app.command("peek")
@@ -92,7 +92,7 @@ def peek_cmd(
     if as_json:
         _print_json({"name": name, "messages": [m.as_json() for m in messages]})
         return
-    out = Console(highlight=False)
+    out = make_console(highlight=False)
     if not messages:
         out.print(f"DLQ {escape(name)} is empty")
         return
@@ -124,7 +124,7 @@ def redrive_cmd(
     if as_json:
         _print_json(result.as_json())
     else:
-        out = Console(highlight=False)
+        out = make_console(highlight=False)
         how = "moved back to" if result.mode == "move" else "re-published onto"
         out.print(
             f"{escape(name)}: {result.moved} {how} {escape(result.destination)}, {result.failed} failed; "

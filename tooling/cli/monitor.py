@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console, RenderableType
+from rich.console import RenderableType
 from rich.live import Live
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from tooling.cli.console import make_console
 from tooling.cli.locking import shares_environment
 from tooling.envlock import Mode, env_lock, stderr_line
 from tooling.observe.event_store import EventStoreSource
@@ -137,7 +138,7 @@ def monitor(
         if as_json:
             _print_json(snapshot.model_dump(mode="json"))
         else:
-            Console().print(render(snapshot))
+            make_console().print(render(snapshot))
         if check and snapshot.health.status != "OK":
             raise typer.Exit(code=1)
         return
@@ -172,7 +173,7 @@ def _watch(
             if isinstance(frame, Snapshot):
                 _print_json(frame.model_dump(mode="json"))
             _sleep(interval)
-    console = Console()
+    console = make_console()
     if not console.is_terminal:  # a pipe or a file: every interval's snapshot in full, one after another
         while True:
             frame = followed.refresh(snap)
@@ -230,7 +231,7 @@ def logs(
     """
     chosen = [name.strip() for value in function or [] for name in value.split(",") if name.strip()]
     window = parse_duration(since)
-    console = Console()
+    console = make_console()
     if follow:
         _follow(env, outputs_file, target, chosen, window, text, as_json, interval, limit, metrics)
         return
@@ -241,14 +242,16 @@ def logs(
             sources.logs(), groups, datetime.now(UTC) - window, None, text, limit=limit, metrics=metrics
         )
     if len(events) == limit:
-        Console(stderr=True).print(f"the newest {limit} events; --limit N for more", style="dim")
+        make_console(stderr=True).print(f"the newest {limit} events; --limit N for more", style="dim")
     if as_json:
         _print_json({"groups": groups, "events": [e.model_dump(mode="json") for e in events]})
         return
     for event in events:
         console.print(render_log_event(event))
     if not events:
-        Console(stderr=True).print(f"no log events in the last {since} for {', '.join(groups)}", style="dim")
+        make_console(stderr=True).print(
+            f"no log events in the last {since} for {', '.join(groups)}", style="dim"
+        )
 
 
 def _follow(
@@ -272,7 +275,7 @@ def _follow(
     )
     outputs, _ = followed.start()
     groups = log_groups(outputs, chosen)
-    console = Console()
+    console = make_console()
     try:
         for event in follow_logs(
             FollowedLogSource(followed),
@@ -337,11 +340,11 @@ def replay(
     if as_json:
         _print_json({"request": request.model_dump(mode="json"), "replay": status.model_dump(mode="json")})
     else:
-        Console().print(render_replay(status))
+        make_console().print(render_replay(status))
 
 
 def _wait(source: Any, started: ReplayStatus, interval: float, timeout: float) -> ReplayStatus:
-    err = Console(stderr=True)
+    err = make_console(stderr=True)
     with Progress(
         TextColumn("replay {task.fields[state]}"),
         BarColumn(),

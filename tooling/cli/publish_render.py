@@ -30,8 +30,9 @@ def progress_bar(total: int, refresh_thread: bool = True) -> Iterator[ProgressCa
     """A progress bar on stderr, advanced by the callback yielded. Without `refresh_thread` the bar is redrawn
     from the callback (at most every PROGRESS_REDRAW seconds) instead of by rich's background thread."""
     # rich (~25 ms to import) only where a person reads the output: `--json` runs never load it.
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from tooling.cli.console import make_console
 
     columns = (
         TextColumn("publishing"),
@@ -40,7 +41,7 @@ def progress_bar(total: int, refresh_thread: bool = True) -> Iterator[ProgressCa
         TextColumn("[red]{task.fields[failed]} failed"),
         TimeElapsedColumn(),
     )
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     with Progress(*columns, console=console, transient=False, auto_refresh=refresh_thread) as progress:
         task = progress.add_task("publish", total=total, failed=0)
         failed = 0
@@ -91,11 +92,12 @@ def exit_code(summary: PublishSummary) -> int:
 
 
 def render(summary: PublishSummary, total: int, bus_name: str) -> None:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    out = Console(highlight=False)
+    from tooling.cli.console import make_console
+
+    out = make_console(highlight=False)
     status = "[green]ok[/green]" if summary.ok else "[red]incomplete[/red]"
     unknown = f", {summary.unknown} unknown (may have been accepted)" if summary.unknown else ""
     out.print(

@@ -6,11 +6,11 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from tooling import input_files
 from tooling.cli.config_cmd import resolve_config
 from tooling.cli.confirm import stdin_is_terminal
+from tooling.cli.console import make_console
 from tooling.cli.options import ConfigOption, EnvOption, TargetOption
 from tooling.deploy import pipeline as deploy
 from tooling.webhook import MAX_URL_BYTES, set_webhook_url
@@ -51,7 +51,7 @@ def set_secret(
         if kind == "local"
         else "the notifier reads it within 5 minutes (its cache); no apply needed"
     )
-    Console(stderr=True).print(f"stored the {name.value} secret in {where}; {then}", highlight=False)
+    make_console(stderr=True).print(f"stored the {name.value} secret in {where}; {then}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 @dataclass
 class CliState:
     debug: bool = False
+    no_color: bool = False
 
 
 STATE = CliState()
