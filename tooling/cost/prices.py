@@ -248,9 +248,14 @@ def load_prices(region: str, directory: Path | None = None) -> PriceFile:
         first = errors[0]
         where = ".".join(str(part) for part in first["loc"]) or "(top level)"
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        restore = (
+            f"or restore it: git checkout -- tooling/cost/prices/{path.name}"
+            if path.parent == PRICES_DIR
+            else "or copy it again from tooling/cost/prices"
+        )
         raise UsageError(
             f"price file {path}: {where}: {_message(first)}{more}",
-            hint=f"fix that field ({UPDATE_HINT}), or restore the file: git checkout -- {path.name}",
+            hint=f"fix that field ({UPDATE_HINT}), {restore}",
         ) from None
     problems = _consistency(prices, region)
     if problems:
@@ -277,4 +282,6 @@ def _message(error: object) -> str:
         return "is not a field of a price file (misspelt?)"
     if kind in ("float_type", "int_type"):
         return f"must be a number, not {json.dumps(error.get('input'), default=str)}"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"must not be negative, not {json.dumps(error.get('input'), default=str)}"
     return str(error.get("msg", "is not valid")).removeprefix("Value error, ")

@@ -66,9 +66,9 @@ def check_quotas(
             _check(
                 region,
                 "rules on the bus",
-                len(stack.rules) + managed,
+                stack.bus_rules + managed,
                 quotas.rules_per_bus,
-                f"{len(stack.rules)} of the routing table + {managed} EventBridge manages (archive"
+                f"{stack.bus_rules} of the routing table + {managed} EventBridge manages (archive"
                 + (", replication)" if replication else ")"),
             )
         )

@@ -50,7 +50,8 @@ class RegionStack:
     primary: bool
     consumers: bool  # runs the routing table (a standby secondary only keeps events in its archive)
     receives: Receives  # the primary takes all traffic; the secondary copies (replication) or nothing
-    rules: tuple[Rule, ...]
+    rules: tuple[Rule, ...]  # the enabled rules of the region's routing table
+    bus_rules: int  # the rules Terraform creates on its bus (disabled ones too)
     functions: tuple[tuple[str, FunctionSettings], ...]
     forwarding: bool
     s3_archive: bool
@@ -103,6 +104,7 @@ def _stack(config: Config, families: Mapping[str, Family], region: str, *, prima
         consumers=consumers,
         receives=receives,
         rules=rules,
+        bus_rules=len(_routing_table(config, primary, enabled_only=False)) if consumers else 0,
         functions=functions,
         forwarding=forwarding,
         s3_archive=s3_archive,
@@ -120,10 +122,10 @@ def _stack(config: Config, families: Mapping[str, Family], region: str, *, prima
     )
 
 
-def _routing_table(config: Config, primary: bool) -> list[Rule]:
+def _routing_table(config: Config, primary: bool, *, enabled_only: bool = True) -> list[Rule]:
     """The rules of a region: the secondary's leave out the S3 archive's targets (the archive is the
     primary's) and a rule left without targets (terraform/modules/region_stack/locals.tf)."""
-    rules = [rule for rule in config.rules if rule.enabled]
+    rules = [rule for rule in config.rules if rule.enabled or not enabled_only]
     if primary:
         return rules
     kept = []

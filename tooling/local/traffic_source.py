@@ -11,21 +11,18 @@ from tooling.local.metrics import sums
 from tooling.local.store import Store
 from tooling.observe.traffic import MeasuredTraffic, TrafficRequest
 
-# PutEvents counts a present Time as 14 bytes (tooling/publish/events.py entry_size); the archived event
-# always has one.
-TIME_BYTES = 14
-
 # Per source: the events, their bytes as stored (the delivered JSON) and as PutEvents entries. SQLite's
 # json_extract gives a string's text and an object's minified JSON, whose byte length (a BLOB cast) is
-# what PutEvents measures.
+# what PutEvents measures. An archived event always has a time, whether or not its entry gave one: the
+# entry's Time (14 bytes) is counted as absent, as `tooling publish` sends none.
 _ARCHIVE_SQL = """
 SELECT json_extract(body, '$.source') AS source, COUNT(*) AS events,
        SUM(LENGTH(CAST(body AS BLOB))) AS event_bytes,
        SUM(LENGTH(CAST(json_extract(body, '$.source') AS BLOB))
            + LENGTH(CAST(json_extract(body, '$."detail-type"') AS BLOB))
            + COALESCE(LENGTH(CAST(json_extract(body, '$.detail') AS BLOB)), 0)
-           + COALESCE((SELECT SUM(LENGTH(CAST(value AS BLOB))) FROM json_each(body, '$.resources')), 0)
-           + ?) AS entry_bytes
+           + COALESCE((SELECT SUM(LENGTH(CAST(value AS BLOB))) FROM json_each(body, '$.resources')), 0))
+           AS entry_bytes
 FROM archive WHERE ingested_at >= ? AND ingested_at < ? GROUP BY source
 """
 
@@ -39,7 +36,7 @@ class LocalTrafficSource:
 
     def measure(self, request: TrafficRequest) -> MeasuredTraffic:
         start, end = request.window.start.timestamp(), request.window.end.timestamp()
-        rows = self.store.query(_ARCHIVE_SQL, (TIME_BYTES, start, end))
+        rows = self.store.query(_ARCHIVE_SQL, (start, end))
         events = sum(int(row["events"]) for row in rows)
         event_bytes = sum(int(row["event_bytes"] or 0) for row in rows)
         entry_bytes = sum(int(row["entry_bytes"] or 0) for row in rows)
