@@ -52,7 +52,7 @@ def prices(region: str = "us-east-1", **quotas: int) -> PriceFile:
                     "kms",
                     "stepfunctions",
                 )
-            },  # fmt: skip
+            },
             "eventbridge": {
                 "custom_events_per_million": 1.0,
                 "archive_processing_per_gb": 0.1,
@@ -88,7 +88,7 @@ def prices(region: str = "us-east-1", **quotas: int) -> PriceFile:
                     "GLACIER": 0.03,
                     "DEEP_ARCHIVE": 0.05,
                 },
-            },  # fmt: skip
+            },
             "dynamodb": {
                 "write_per_million": 1.0,
                 "read_per_million": 0.25,
