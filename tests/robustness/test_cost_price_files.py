@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -138,3 +139,21 @@ def test_a_region_without_a_price_file_names_the_file_and_how_to_add_it(tmp_path
         "(price files: us-east-1)"
     )
     assert "hint: copy us-east-1.json to us-west-2.json" in proc.stderr
+
+
+def test_the_readme_costs_are_what_the_price_files_give_today() -> None:
+    # The README's table of the demo's profiles, recomputed: a price file updated without the README (or
+    # the README's figures edited by hand) fails here. Its date must be the files' as_of.
+    readme = (REPO / "README.md").read_text()
+    rows = re.findall(r"^\| (dev|prod) \([^)]*\) \| ([\d,]+) \| ([\d,.]+) \|", readme, re.MULTILINE)
+    assert len(rows) == 4
+    for env, events, usd in rows:
+        config = load_config(REPO / "environments" / f"{env}.toml")
+        regions = [config.region] + ([config.failover.secondary_region] if config.failover else [])
+        profile = assumed_profile(config, take_sample(config), float(events.replace(",", "")))
+
+        report = estimate(config, profile, {r: load_prices(r) for r in regions}, REPO)
+
+        assert f"{report.total_usd:,.2f}" == usd, (env, events)
+    dates = {f"{load_prices(r).as_of:%Y-%m-%d}" for r in available_regions()}
+    assert len(dates) == 1 and f"price files of {dates.pop()}" in readme

@@ -84,9 +84,9 @@ def cost(
     deliveries, replication, archive, Lambda, SQS, SNS, Firehose, S3, DynamoDB, CloudWatch, X-Ray, KMS, Step
     Functions), and check the profile's peak against EventBridge's quotas (a warning from 80 %).
 
-    The profile is assumed (--events-per-day) or measured over a window on the deployed environment
-    (--measured --since 1h). Prices come from tooling/cost/prices/<region>.json (their sources and dates are
-    printed); the Free Tier is not applied.
+    The profile is assumed with --events-per-day, or measured on the deployed environment over a window
+    with --measured --since 1h. Prices come from tooling/cost/prices/<region>.json, whose sources and
+    dates are printed; the Free Tier is not applied.
 
     Example: tooling cost --env prod --events-per-day 1000000
     """
