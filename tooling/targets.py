@@ -10,8 +10,9 @@ and the seams themselves, tooling/local the emulator; neither side imports this 
                               (HttpBus or boto3's AwsBus; through
                               the global endpoint when asked)
     sources_for -> Sources    observe/aws_sources.py (boto3)       | tooling.local.local_monitor_source,
-                                                                     local_log_source, local_replay_source,
-                                                                     local_dlq_source, local_event_store
+                              (traffic: observe/aws_traffic.py)      local_log_source, local_replay_source,
+                                                                     local_dlq_source, local_event_store,
+                                                                     local_traffic_source
     failover_backend_for      failover/aws.py (boto3)              | tooling.local.LocalFailoverBackend
     doctor                    deploy/doctor.py (the pipeline's     + tooling/local/doctor.py (its state)
                               files)
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from tooling.observe.monitor import MonitorSource
     from tooling.observe.replay import ReplaySource
     from tooling.observe.s3_archive import S3ArchiveSource
+    from tooling.observe.traffic import TrafficSource
 
 
 def apply(
@@ -178,6 +180,15 @@ class Sources:
         from tooling.observe.aws_sources import AwsMonitorSource
 
         return AwsMonitorSource(self.outputs)
+
+    def traffic(self) -> TrafficSource:
+        """`tooling cost --measured`: the window's traffic (CloudWatch on AWS, the store locally)."""
+        if self.outputs.target == "local":
+            source: TrafficSource = _local("local_traffic_source")(self.workspace, self.outputs)
+            return source
+        from tooling.observe.aws_traffic import AwsTrafficSource
+
+        return AwsTrafficSource(self.outputs.region)
 
     def logs(self) -> LogSource:
         if self.outputs.target == "local":

@@ -7,6 +7,8 @@ no import cycle between modules, and no arrow upward across the seams.
                                  prepared; never targets.py or cli/
     failover/                    [failover]'s status and drill: publishes (publish/), reads the endpoint
                                  (observe/); local/ implements its backend
+    cost/                        `tooling cost`: the estimate, from the config, the publisher's sample events,
+                                 the patterns and the observe seam's measured traffic
     deploy/  publish/  observe/  the seams (deploy reads publish's schemas for the registry)
     patterns/                    the pattern engine (below config: validation uses it) and the routing preview
     config, naming, outputs, workspace, errors, clients, order_workflow, envlock, webhook: the shared contracts
@@ -60,6 +62,9 @@ ALLOWED: dict[str, set[str]] = {
     "access": {"contracts"},
     "deploy": {"contracts", "publish", "access"},
     "failover": {"contracts", "publish", "observe"},
+    # `tooling cost`: prices the Config with the publisher's sample events, the pattern engine and the
+    # observe seam's measured traffic (a TrafficSource the CLI picks through targets.py).
+    "cost": {"contracts", "patterns", "patterns-engine", "publish", "observe"},
     "local": {"contracts", "patterns", "patterns-engine", "publish", "observe", "deploy", "failover"},
     "targets": {"contracts", "deploy", "publish", "observe", "local", "failover"},
     "cli": {
@@ -73,6 +78,7 @@ ALLOWED: dict[str, set[str]] = {
         "targets",
         "access",
         "failover",
+        "cost",
     },
     "main": {"cli"},
     "package": set(),

@@ -9,6 +9,7 @@ Public API (what the CLI, the demo, the benchmark and the tests call):
     open_local_bus(workspace, outputs) -> Bus                    PutEvents onto the local bus
     drain(workspace, timeout) -> DrainResult                     run pending Lambda deliveries
     local_monitor_source / local_log_source / local_replay_source / local_dlq_source(workspace, outputs)
+    local_traffic_source(workspace, outputs) -> LocalTrafficSource   `tooling cost --measured`
     local_s3_archive_source(workspace, outputs) / flush_s3_archive(...)  the S3 event archive (firehose.py)
     local_event_store(workspace, outputs) -> LocalEventStore     `tooling events query`, the store's count
     local_queues(workspace) -> Queues                            an SQS-like consumer API
@@ -53,6 +54,7 @@ from tooling.local.replay_source import LocalReplaySource
 from tooling.local.s3_archive_source import LocalS3ArchiveSource
 from tooling.local.store import Store, db_path
 from tooling.local.summary import LocalSummary, summarize
+from tooling.local.traffic_source import LocalTrafficSource
 from tooling.outputs import DeploymentOutputs, save_outputs
 from tooling.publish.bus import Bus, Entry, Result
 from tooling.workspace import Workspace, check_lock
@@ -77,6 +79,7 @@ __all__ = [
     "local_queues",
     "local_replay_source",
     "local_s3_archive_source",
+    "local_traffic_source",
     "open_local_bus",
     "provision",
     "state_identity",
@@ -231,6 +234,11 @@ def open_local_bus(
 def local_monitor_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalMonitorSource:
     resume(workspace)
     return LocalMonitorSource(_open_store(workspace, outputs), outputs)
+
+
+def local_traffic_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalTrafficSource:
+    resume(workspace)
+    return LocalTrafficSource(_open_store(workspace, outputs))
 
 
 def local_log_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalLogSource:
