@@ -9,6 +9,7 @@ policy is evaluated with the project's evaluator of AWS's rules (tooling/access/
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -386,3 +387,24 @@ def test_bad_input_is_refused_with_exit_2_and_creates_nothing(
 
     assert code == 2 and message in stderr and stdout == ""
     assert aws.tail_rules() == [] and aws.tail_queues() == []
+
+
+def test_a_first_ctrl_c_during_the_removal_is_only_noted_and_the_removal_completes(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tail = AwsTail(aws.outputs, HIGH_VALUE, token="0000c0de")
+    tail.open()
+    real_remove_rule = aws_tail.remove_rule
+
+    def remove_rule(events: Any, bus: str, name: str) -> bool:
+        signal.raise_signal(signal.SIGINT)  # the user presses Ctrl-C once, mid-removal
+        return real_remove_rule(events, bus, name)
+
+    monkeypatch.setattr(aws_tail, "remove_rule", remove_rule)
+
+    removed = tail.close()
+
+    assert removed == [f"rule {tail.name}", f"queue {tail.name}"]
+    assert aws.tail_rules() == [] and aws.tail_queues() == []
+    assert "Ctrl-C again to leave them" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the usual Ctrl-C again

@@ -352,7 +352,12 @@ def sweep(outputs: DeploymentOutputs, now: datetime, *, events: Any = None, sqs:
         for rule in page.get("Rules", [])
     ]
     for rule in rules:
-        listed = events.list_tags_for_resource(ResourceARN=rule["Arn"]).get("Tags", [])
+        try:
+            listed = events.list_tags_for_resource(ResourceARN=rule["Arn"]).get("Tags", [])
+        except Exception as exc:
+            if _code(exc) in _NOT_FOUND:  # removed meanwhile (its tail ended, or another sweep)
+                continue
+            raise
         expires = _expiry({tag["Key"]: tag["Value"] for tag in listed})
         if expires is None:
             continue  # not a tail's (no expiry tag): never touched
@@ -370,7 +375,7 @@ def sweep(outputs: DeploymentOutputs, now: datetime, *, events: Any = None, sqs:
         try:
             expires = _expiry(sqs.list_queue_tags(QueueUrl=url).get("Tags", {}))
         except Exception as exc:
-            if _code(exc) in _NOT_FOUND:  # removed meanwhile (its tail ended)
+            if _code(exc) in _NOT_FOUND:  # removed meanwhile
                 continue
             raise
         if expires is None:
