@@ -14,6 +14,8 @@ and the seams themselves, tooling/local the emulator; neither side imports this 
                                                                      local_dlq_source, local_event_store,
                                                                      local_traffic_source
     failover_backend_for      failover/aws.py (boto3)              | tooling.local.LocalFailoverBackend
+    tail_source, rule_pattern observe/aws_tail.py (a temporary      | observe/tail.py StoreTail over
+                              rule and queue; boto3)                 tooling.local.local_tail_reader
     doctor                    deploy/doctor.py (the pipeline's     + tooling/local/doctor.py (its state)
                               files)
 
@@ -24,6 +26,7 @@ so one target never loads the other's code. The CLI is the only caller.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,6 +50,7 @@ if TYPE_CHECKING:
     from tooling.observe.monitor import MonitorSource
     from tooling.observe.replay import ReplaySource
     from tooling.observe.s3_archive import S3ArchiveSource
+    from tooling.observe.tail import TailSource
     from tooling.observe.traffic import TrafficSource
 
 
@@ -260,6 +264,68 @@ def failover_backend_for(outputs: DeploymentOutputs, workspace: Workspace) -> Fa
     from tooling.failover.aws import AwsFailoverBackend
 
     return AwsFailoverBackend(outputs)
+
+
+def tail_source(
+    outputs: DeploymentOutputs,
+    workspace: Workspace,
+    pattern: dict[str, Any],
+    *,
+    outputs_file: Path | None = None,
+    target: str | None = None,
+    notify: Callable[[str], None],
+) -> TailSource:
+    """What `tooling tail` reads (not opened yet): on AWS a temporary rule with `pattern` and its queue;
+    locally the store, followed as `logs --follow` follows it (reopened when the environment is replaced;
+    `notify` says so)."""
+    if outputs.target != "local":
+        from tooling.observe.aws_tail import AwsTail
+
+        return AwsTail(outputs, pattern)
+    from tooling.observe.tail import EventReader, StoreTail
+    from tooling.observe.watch import Followed
+
+    def open_reader() -> EventReader:
+        current = with_target(load_outputs(workspace, outputs_file), target)
+        reader: EventReader = _local("local_tail_reader")(workspace, current, pattern)
+        return reader
+
+    followed: Followed[EventReader] = Followed(
+        workspace,
+        open_reader,
+        lambda: state_identity(workspace, outputs_file, target),
+        close=lambda reader: reader.close(),
+        command="tail",
+        notify=notify,
+    )
+    return StoreTail(followed)
+
+
+def rule_pattern(outputs: DeploymentOutputs, workspace: Workspace, name: str) -> dict[str, Any]:
+    """The event pattern of a routing-table rule as deployed (`name`: as the environment file names it, or
+    the full name), so a tail sees exactly what that rule receives."""
+    from tooling.observe.tail import rule_name
+
+    full_name = rule_name(outputs, name)
+    if outputs.target == "local":
+        pattern: dict[str, Any] = _local("local_rule_pattern")(workspace, outputs, full_name)
+        return pattern
+    from tooling.observe.aws_tail import deployed_pattern
+
+    return deployed_pattern(outputs, full_name)
+
+
+def clean_tails(outputs: DeploymentOutputs) -> tuple[list[str], list[str]] | None:
+    """Remove the expired leftovers of `tooling tail` runs: (removed, kept because not expired yet); None on
+    the local target, where a tail creates nothing."""
+    if outputs.target == "local":
+        return None
+    from datetime import UTC, datetime
+
+    from tooling.observe.aws_tail import sweep
+
+    found = sweep(outputs, datetime.now(UTC))
+    return found.removed, found.kept
 
 
 def _local(factory: str) -> Any:

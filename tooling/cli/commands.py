@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "invoke": ("invoke",),
     "monitor": ("monitor",),
     "logs": ("monitor",),
+    "tail": ("tail",),
     "replay": ("monitor",),
     "graph": ("graph",),
     "demo": ("demo",),

@@ -3,8 +3,11 @@
 On a terminal rich does what it always did: colour, tables with rules, lines fitted to the window. When the
 stream is not a terminal (`tooling logs | grep`, `tooling monitor > file`), a line is never wrapped (rich
 otherwise wraps at 80 columns and splits ARNs across lines), tables lose their rules and become plain
-space-separated columns, and colour is off. Colour is also off with `NO_COLOR` (https://no-color.org, rich
-reads it) or `tooling --no-color`; `FORCE_COLOR` turns it back on for a pipe (rich reads that too).
+space-separated columns, nothing is redrawn in place (a progress bar or `--watch` prints plain frames), and
+colour is off. `FORCE_COLOR` (https://force-color.org, rich reads it) turns colour back on for a pipe, and
+only colour: lines still never wrap and tables stay plain. `NO_COLOR` (https://no-color.org) or `tooling
+--no-color` win over FORCE_COLOR and leave no escape sequence at all: rich's own no_color drops colours but
+keeps bold, dim and italic, which `less`, a log file or a CI page shows as `^[[1m` noise.
 """
 
 from __future__ import annotations
@@ -27,13 +30,22 @@ def _is_terminal(stream: TextIO) -> bool:
     return bool(isatty and isatty())
 
 
+def colour_off() -> bool:
+    """--no-color, or NO_COLOR set to anything but "" (no-color.org)."""
+    return STATE.no_color or os.environ.get("NO_COLOR", "") != ""
+
+
 def make_console(*, stderr: bool = False, **options: Any) -> Console:
     """A console for stdout (or stderr) that honours --no-color/NO_COLOR and never wraps into a pipe."""
     stream = sys.stderr if stderr else sys.stdout
-    if STATE.no_color:
+    if colour_off():
         options.setdefault("no_color", True)
-    if _is_terminal(stream) or os.environ.get("FORCE_COLOR"):
+        options.setdefault("color_system", None)  # no escape sequence at all, bold and dim included
+    if _is_terminal(stream):
         return Console(stderr=stderr, **options)
+    # FORCE_COLOR makes rich take the pipe for a terminal (colours); force_interactive=False keeps Live and
+    # progress bars from redrawing into it all the same.
+    options.setdefault("force_interactive", False)
     return PlainConsole(stderr=stderr, width=UNWRAPPED_WIDTH, soft_wrap=True, **options)
 
 

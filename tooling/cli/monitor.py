@@ -17,7 +17,7 @@ from rich.live import Live
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from tooling.cli.console import make_console
+from tooling.cli.console import is_plain, make_console
 from tooling.cli.locking import shares_environment
 from tooling.envlock import Mode, env_lock, stderr_line
 from tooling.observe.event_store import EventStoreSource
@@ -174,7 +174,7 @@ def _watch(
                 _print_json(frame.model_dump(mode="json"))
             _sleep(interval)
     console = make_console()
-    if not console.is_terminal:  # a pipe or a file: every interval's snapshot in full, one after another
+    if is_plain(console):  # a pipe or a file: every interval's snapshot in full, one after another
         while True:
             frame = followed.refresh(snap)
             if isinstance(frame, Snapshot):
@@ -247,7 +247,7 @@ def logs(
         _print_json({"groups": groups, "events": [e.model_dump(mode="json") for e in events]})
         return
     for event in events:
-        console.print(render_log_event(event))
+        console.print(render_log_event(event, one_line=is_plain(console)))
     if not events:
         make_console(stderr=True).print(
             f"no log events in the last {since} for {', '.join(groups)}", style="dim"
@@ -290,7 +290,7 @@ def _follow(
             if as_json:
                 _print_json(event.model_dump(mode="json"))
             else:
-                console.print(render_log_event(event))
+                console.print(render_log_event(event, one_line=is_plain(console)))
     except KeyboardInterrupt:
         return
     finally:
@@ -352,7 +352,7 @@ def _wait(source: Any, started: ReplayStatus, interval: float, timeout: float) -
         TimeElapsedColumn(),
         console=err,
         transient=True,
-        disable=not err.is_terminal,
+        disable=is_plain(err),
     ) as progress:
         task = progress.add_task("replay", total=1.0, state=started.state)
 

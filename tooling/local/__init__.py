@@ -12,6 +12,7 @@ Public API (what the CLI, the demo, the benchmark and the tests call):
     local_traffic_source(workspace, outputs) -> LocalTrafficSource   `tooling cost --measured`
     local_s3_archive_source(workspace, outputs) / flush_s3_archive(...)  the S3 event archive (firehose.py)
     local_event_store(workspace, outputs) -> LocalEventStore     `tooling events query`, the store's count
+    local_tail_reader / local_rule_pattern(workspace, outputs, ...)  `tooling tail` (tail_source.py)
     local_queues(workspace) -> Queues                            an SQS-like consumer API
     summary(workspace, outputs) -> LocalSummary                  what the demo prints (`.lines()`)
     LocalFailoverBackend(workspace, outputs)                     [failover]: the endpoint, its alarm, the drill
@@ -33,7 +34,7 @@ one place that picks it or the aws side.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tooling.envlock import DEFAULT_WAIT_TIMEOUT, Mode, env_lock
 from tooling.errors import ToolingError, UsageError
@@ -54,6 +55,8 @@ from tooling.local.replay_source import LocalReplaySource
 from tooling.local.s3_archive_source import LocalS3ArchiveSource
 from tooling.local.store import Store, db_path
 from tooling.local.summary import LocalSummary, summarize
+from tooling.local.tail_source import LocalEventReader
+from tooling.local.tail_source import rule_pattern as tail_rule_pattern
 from tooling.local.traffic_source import LocalTrafficSource
 from tooling.outputs import DeploymentOutputs, save_outputs
 from tooling.publish.bus import Bus, Entry, Result
@@ -78,7 +81,9 @@ __all__ = [
     "local_monitor_source",
     "local_queues",
     "local_replay_source",
+    "local_rule_pattern",
     "local_s3_archive_source",
+    "local_tail_reader",
     "local_traffic_source",
     "open_local_bus",
     "provision",
@@ -251,6 +256,27 @@ def local_replay_source(workspace: Workspace, outputs: DeploymentOutputs) -> Loc
     return LocalReplaySource(
         _open_store(workspace, outputs), on_queued=lambda: spawn_background_dispatcher(workspace)
     )
+
+
+def local_tail_reader(
+    workspace: Workspace, outputs: DeploymentOutputs, pattern: dict[str, Any]
+) -> LocalEventReader:
+    """`tooling tail`: the events the bus accepts, those `pattern` matches (nothing to dispatch: read only)."""
+    return LocalEventReader(_open_store(workspace, outputs), pattern)
+
+
+def local_rule_pattern(workspace: Workspace, outputs: DeploymentOutputs, rule_name: str) -> dict[str, Any]:
+    """The pattern of a provisioned rule (its full name), as the local bus routes with it."""
+    store = _open_store(workspace, outputs)
+    try:
+        pattern = tail_rule_pattern(store, rule_name)
+    finally:
+        store.close()
+    if pattern is None:
+        raise UsageError(
+            f"the local target has no rule {rule_name}", hint="apply again: tooling apply --target local"
+        )
+    return pattern
 
 
 def local_dlq_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalDlqSource:

@@ -459,8 +459,9 @@ def render(snapshot: Snapshot, *, health_first: bool = False) -> RenderableType:
     return Group(*parts)
 
 
-def render_log_event(event: LogEvent) -> RenderableType:
-    """One log event: time, function, level and message, then its other fields (indented when long)."""
+def render_log_event(event: LogEvent, *, one_line: bool = False) -> RenderableType:
+    """One log event: time, function, level and message, then its other fields (indented when long, unless
+    `one_line`: into a pipe every event is one line, so `tooling logs | grep orderId` shows the whole event)."""
     head = Text()
     head.append(event.timestamp.strftime("%H:%M:%S.%f")[:-3], style="dim")
     head.append(f" {event.function:<10}", style="cyan")
@@ -477,7 +478,7 @@ def render_log_event(event: LogEvent) -> RenderableType:
     if not rest:
         return head
     compact = json.dumps(rest, default=str, separators=(", ", ": "))
-    if len(compact) <= 100:
+    if one_line or len(compact) <= 100:
         head.append("  " + compact, style="dim")
         return head
     return Group(head, JSON(json.dumps(rest, default=str), indent=2))
