@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tooling import strict_json
+from tooling.aws_limits import PUT_EVENTS_REQUEST_BYTES
 from tooling.errors import ConfigError, UsageError
 from tooling.order_workflow import WORKFLOW_TARGET
 
@@ -260,8 +261,9 @@ class Alarms(Model):
 
 
 class Publisher(Model):
-    # AWS's PutEvents request limit; a setting because AWS has announced larger payloads.
-    max_request_bytes: Annotated[int, Field(ge=1024, le=1024 * 1024)] = 256 * 1024
+    # AWS's PutEvents request limit (tooling.aws_limits, 1 MiB since January 2026); lower it to keep requests
+    # small, never above AWS's figure.
+    max_request_bytes: Annotated[int, Field(ge=1024, le=PUT_EVENTS_REQUEST_BYTES)] = PUT_EVENTS_REQUEST_BYTES
     max_attempts: Annotated[int, Field(ge=1, le=20)] = 8
     concurrency: Annotated[int, Field(ge=1, le=64)] = 4
 
