@@ -397,7 +397,7 @@ class Engine:
                     conn, rule, target, whole, "INPUT_TRANSFORMER_ERROR", str(exc), counters, now
                 )
                 continue
-            too_large = payload_limits.refusal(target.kind, payload)
+            too_large = payload_limits.target_refusal(target.kind, payload)
             if too_large is not None:  # SNS, Step Functions and Firehose take less than EventBridge's 1 MiB
                 self._failed_hand_off(
                     conn, rule, target, whole, payload_limits.CODE, too_large, counters, now
