@@ -50,3 +50,34 @@ TARGETS_PER_RULE = 5
 def rules_per_bus(region: str) -> int:
     """The default rules-per-bus quota of a region."""
     return RULES_PER_BUS_BY_REGION.get(region, RULES_PER_BUS)
+
+
+# -- Deliveries a target's service refuses for size ------------------------------------------------------
+# EventBridge takes events up to 1 MiB, but these services take less: delivering a larger payload is a client
+# error EventBridge does not retry (FailedInvocations, the target's dead-letter queue with the service's
+# answer). The local target (tooling/local/payload_limits.py) and the e2e emulator both ask here.
+DELIVERY_ERROR_CODE = "SDK_CLIENT_ERROR"  # the ERROR_CODE EventBridge's dead-letter message carries
+_DELIVERY_LIMITS: dict[str, tuple[int, str]] = {
+    # By the service of the target ARN (arn:aws:<service>:...). SNS Publish answers InvalidParameter.
+    "sns": (SNS_MESSAGE_BYTES, "Invalid parameter: Message too long"),
+    "states": (
+        STEP_FUNCTIONS_INPUT_BYTES,
+        "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length "
+        f"less than or equal to {STEP_FUNCTIONS_INPUT_BYTES}",
+    ),
+    "firehose": (
+        FIREHOSE_RECORD_BYTES,
+        "1 validation error detected: Value at 'record.data' failed to satisfy constraint: Member must have "
+        f"length less than or equal to {FIREHOSE_RECORD_BYTES}",
+    ),
+}
+
+
+def delivery_refusal(service: str, payload: str) -> str | None:
+    """The service's error message when `payload` (what the target receives: the event or the transformer's
+    output) is too large for it, else None."""
+    limit = _DELIVERY_LIMITS.get(service)
+    if limit is None:
+        return None
+    size = len(payload) if payload.isascii() else len(payload.encode())
+    return limit[1] if size > limit[0] else None

@@ -151,7 +151,7 @@ def _events_targets() -> str:
     sqs_backends = _moto("moto.sqs.models").sqs_backends
     cloudwatch_backends = _moto("moto.cloudwatch.models").cloudwatch_backends
     parse_arn = _moto("moto.utilities.arns").parse_arn
-    from tooling.local import payload_limits
+    from tooling import aws_limits
     from tooling_testing.checks import authorization
 
     send_to_targets = Rule.send_to_targets
@@ -201,9 +201,16 @@ def _events_targets() -> str:
                     event=original_event,
                 )
             payload = event if isinstance(event, str) else json.dumps(event)
-            too_large = payload_limits.refusal(parse_arn(target["Arn"]).service, payload)
+            too_large = aws_limits.delivery_refusal(parse_arn(target["Arn"]).service, payload)
             if too_large is not None:  # SNS, Step Functions, Firehose take less than EventBridge's 1 MiB
-                fail(self, target, original_event, payload_limits.CODE, too_large, verdicts[target["Id"]])
+                fail(
+                    self,
+                    target,
+                    original_event,
+                    aws_limits.DELIVERY_ERROR_CODE,
+                    too_large,
+                    verdicts[target["Id"]],
+                )
                 continue
             try:
                 deliver(target, payload)

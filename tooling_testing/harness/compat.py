@@ -17,6 +17,7 @@ top-level arguments sit at two spaces.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,6 +130,16 @@ class Cap:
 
     def line(self) -> str:
         return f"{self.address}.{self.argument} capped at {self.maximum} ({self.file}): {self.reason}"
+
+
+def selected_version(version_json: str) -> str:
+    """hashicorp/aws's version from `terraform version -json` run where the providers are installed ("" if
+    it cannot be read)."""
+    try:
+        selections = json.loads(version_json or "{}").get("provider_selections", {})
+    except ValueError:
+        return ""
+    return str(selections.get(PROVIDER, ""))
 
 
 def provider_major(version: str) -> int | None:
