@@ -160,3 +160,55 @@ def test_without_a_filter_terraform_gets_null() -> None:
     tfvars = build_tfvars(config, name_suffix="abc123", zip_path=Path("/z.zip"), zip_sha256_b64="x")
 
     assert json.loads(json.dumps(tfvars))["batch_processor"]["filter_pattern"] is None
+
+
+# -- the local target's mapping filters as Lambda does ------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_local_mapping_invokes_only_what_the_filter_matches_and_deletes_the_rest(
+    project_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tooling import local
+    from tooling.deploy import pipeline as deploy
+    from tooling.local import event_source
+    from tooling.local.store import Store
+    from tooling.workspace import Workspace
+
+    toml = project_copy / "environments" / "dev.toml"
+    text = toml.read_text()
+    assert "\n[batch_processor]\n" in text
+    toml.write_text(
+        text.replace(
+            "\n[batch_processor]\n",
+            '\n[batch_processor]\nfilter_pattern = \'{"body": {"detail-type": ["Order Created"]}}\'\n',
+        )
+    )
+    monkeypatch.setenv("TOOLING_LOCAL_DISPATCH", "off")
+    workspace = Workspace.for_env("dev")
+    outputs = local.apply_local(deploy.prepare(workspace))
+    bus = local.open_local_bus(workspace, outputs)
+    [order, user] = bus.put_events([
+        {"Source": "ecommerce.orders", "DetailType": "Order Created", "Detail": '{"orderId": "o-1"}'},
+        {"Source": "ecommerce.users", "DetailType": "User Registered", "Detail": '{"userId": "u-1"}'},
+    ])  # fmt: skip
+
+    store = Store.open(workspace)
+    try:
+        queued = event_source.poll(store, flush=True)
+        payloads = [
+            json.loads(r["payload"])
+            for r in store.query("SELECT payload FROM deliveries WHERE source = 'sqs'")
+        ]
+        left = [
+            json.loads(r["body"])["id"]
+            for r in store.query("SELECT body FROM messages WHERE queue_url = ?", (outputs.batch_queue_url,))
+        ]
+    finally:
+        store.close()
+
+    assert queued == 1
+    [[record]] = [p["Records"] for p in payloads]
+    assert json.loads(record["body"])["id"] == order["EventId"]
+    assert left == [order["EventId"]]  # in flight; the user event was deleted, never invoked
+    assert user["EventId"] not in left
