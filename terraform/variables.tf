@@ -240,6 +240,7 @@ variable "rules" {
   type = map(object({
     description   = optional(string, "")
     enabled       = optional(bool, true)
+    state         = optional(string)
     event_pattern = string
     targets = map(object({
       target = string
@@ -521,8 +522,10 @@ variable "batch_processor" {
     enabled                 = optional(bool, true)
     batch_size              = optional(number, 10)
     batching_window_seconds = optional(number, 5)
+    # Lambda's FilterCriteria pattern (JSON text) for the event source mapping; null filters nothing.
+    filter_pattern = optional(string)
   })
-  description = "The [batch_processor] settings: the batch queue's consumer (functions[\"batch-processor\"] behind an SQS event source mapping), batch size and batching window."
+  description = "The [batch_processor] settings: the batch queue's consumer (functions[\"batch-processor\"] behind an SQS event source mapping), batch size, batching window and the mapping's filter pattern."
   default     = {}
   nullable    = false
 
@@ -534,6 +537,11 @@ variable "batch_processor" {
   validation {
     condition     = var.batch_processor.batching_window_seconds >= 0 && var.batch_processor.batching_window_seconds <= 300 && floor(var.batch_processor.batching_window_seconds) == var.batch_processor.batching_window_seconds
     error_message = "batch_processor.batching_window_seconds must be a whole number from 0 to 300."
+  }
+
+  validation {
+    condition     = var.batch_processor.filter_pattern == null || can(keys(jsondecode(coalesce(var.batch_processor.filter_pattern, "{}"))))
+    error_message = "batch_processor.filter_pattern must be a JSON object (the tooling serializes [batch_processor] filter_pattern)."
   }
 
   validation {

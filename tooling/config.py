@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tooling import strict_json
+from tooling.aws_limits import PUT_EVENTS_REQUEST_BYTES, TARGETS_PER_RULE
 from tooling.errors import ConfigError, UsageError
 from tooling.order_workflow import WORKFLOW_TARGET
 
@@ -35,7 +36,7 @@ S3_ARCHIVE_TARGET = "s3-archive"
 # The member key of the [forwarding] rule in the alarm catalogue (terraform/modules/monitoring/alarms.tf): its
 # alarms are <prefix>-rule-forwarding-..., as a routing rule named "forwarding" would have.
 FORWARDING_ALARM_KEY = "forwarding"
-MAX_TARGETS_PER_RULE = 5
+MAX_TARGETS_PER_RULE = TARGETS_PER_RULE
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 # No '.': a rule name becomes part of a Lambda permission's statement id, which allows only [a-zA-Z0-9-_].
 RULE_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -201,6 +202,23 @@ class BatchProcessor(Model):
     # size over 10 needs a window of at least 1 s; see _batch_checks).
     batch_size: Annotated[int, Field(ge=1, le=10000)] = 10
     batching_window_seconds: Annotated[int, Field(ge=0, le=300)] = 5
+    # The event source mapping's filter (FilterCriteria, one pattern): Lambda deletes the messages it does
+    # not match without invoking the function. It filters the SQS record, so the event is under "body":
+    # { body = { detail-type = ["Order Created"] } }. A TOML table, or a JSON string. Checked as Lambda checks
+    # it (config_limits.py: an event pattern, with the operators a Lambda filter takes).
+    filter_pattern: dict[str, Any] | None = None
+
+    @field_validator("filter_pattern", mode="before")
+    @classmethod
+    def _filter_json(cls, value: Any) -> Any:
+        return _json_object_text(value)
+
+    @property
+    def filter_pattern_json(self) -> str | None:
+        """The filter as Lambda's FilterCriteria Pattern string (compact JSON), or None."""
+        if self.filter_pattern is None:
+            return None
+        return json.dumps(self.filter_pattern, separators=(",", ":"))
 
 
 class EventStore(Model):
@@ -260,10 +278,19 @@ class Alarms(Model):
 
 
 class Publisher(Model):
-    # AWS's PutEvents request limit; a setting because AWS has announced larger payloads.
-    max_request_bytes: Annotated[int, Field(ge=1024, le=1024 * 1024)] = 256 * 1024
+    # AWS's PutEvents request limit (tooling.aws_limits, 1 MiB since January 2026); lower it to keep requests
+    # small, never above AWS's figure.
+    max_request_bytes: Annotated[int, Field(ge=1024, le=PUT_EVENTS_REQUEST_BYTES)] = PUT_EVENTS_REQUEST_BYTES
     max_attempts: Annotated[int, Field(ge=1, le=20)] = 8
     concurrency: Annotated[int, Field(ge=1, le=64)] = 4
+
+
+class Quotas(Model):
+    """`[quotas]`: the account's adjustable EventBridge quotas, when raised above AWS's defaults (the checks
+    of config_limits.py use AWS's defaults otherwise)."""
+
+    # Rules per event bus (eb-quota: 300, 100 in af-south-1 and eu-south-1; adjustable).
+    rules_per_bus: Annotated[int | None, Field(ge=1)] = None
 
 
 class Backend(Model):
@@ -502,13 +529,76 @@ class Target(Model):
         return self.id or self.target
 
 
+RuleState = Literal["ENABLED", "DISABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"]
+CLOUDTRAIL_STATE = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+
+
+def _json_object_text(value: Any) -> Any:
+    """A pattern given as a JSON string, read as EventBridge reads it; a TOML table passes as it is."""
+    if isinstance(value, str):
+        try:
+            return strict_json.loads(value, "the pattern", last_key_wins=True)  # as EventBridge reads it
+        except strict_json.JSONRefused as exc:
+            raise ValueError(exc.problem) from None
+        except json.JSONDecodeError as exc:
+            raise ValueError(
+                f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+            ) from exc
+    return value
+
+
 class Rule(Model):
     name: Annotated[str, Field(min_length=1, max_length=64)]
     description: Annotated[str, Field(max_length=512)] = ""
     enabled: bool = True
+    # PutRule's State, when `enabled` is not enough: ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS also
+    # matches the read-only management events CloudTrail delivers
+    # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail-management.html).
+    # Given, it decides `enabled` (see _state).
+    state: RuleState | None = None
     # A TOML table, or a JSON string (handy for null values, which TOML cannot write).
     pattern: dict[str, Any]
-    targets: Annotated[list[Target], Field(min_length=1, max_length=MAX_TARGETS_PER_RULE)]
+    targets: Annotated[list[Target], Field(min_length=1)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _state(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        if "schedule_expression" in data:
+            # The Terraform provider documents the CloudTrail state as unusable with a schedule
+            # (registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/cloudwatch_event_rule#state),
+            # and this routing table's rules are event-pattern rules of the custom bus in any case.
+            if data.get("state") == CLOUDTRAIL_STATE:
+                raise ValueError(
+                    f"state {CLOUDTRAIL_STATE} cannot be used with a schedule_expression (AWS refuses the "
+                    "pair); remove the schedule, or use state ENABLED"
+                )
+            raise ValueError(
+                "schedule_expression is not a setting of this routing table: its rules match event patterns "
+                "on the custom bus; schedule work with EventBridge Scheduler instead"
+            )
+        if data.get("state") is not None and "enabled" in data:
+            raise ValueError("set either enabled or state, not both (state ENABLED/DISABLED says it already)")
+        if isinstance(data.get("state"), str):
+            data = {**data, "enabled": data["state"] != "DISABLED"}
+        return data
+
+    @field_validator("targets")
+    @classmethod
+    def _at_most_five(cls, value: list[Target]) -> list[Target]:
+        if len(value) > TARGETS_PER_RULE:
+            raise ValueError(
+                f"has {len(value)} targets; EventBridge allows at most {TARGETS_PER_RULE} per rule "
+                "(PutTargets, https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutTargets.html): "
+                "split it into two rules with the same pattern"
+            )
+        return value
+
+    @property
+    def rule_state(self) -> str:
+        """PutRule's State for this rule."""
+        return self.state or ("ENABLED" if self.enabled else "DISABLED")
 
     @field_validator("name")
     @classmethod
@@ -520,16 +610,7 @@ class Rule(Model):
     @field_validator("pattern", mode="before")
     @classmethod
     def _pattern_json(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                return strict_json.loads(value, "the pattern", last_key_wins=True)  # as EventBridge reads it
-            except strict_json.JSONRefused as exc:
-                raise ValueError(exc.problem) from None
-            except json.JSONDecodeError as exc:
-                raise ValueError(
-                    f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-                ) from exc
-        return value
+        return _json_object_text(value)
 
     @model_validator(mode="after")
     def _unique_target_ids(self) -> Rule:
@@ -563,6 +644,7 @@ class Config(Model):
     forwarding: Forwarding = Forwarding()
     batch_processor: BatchProcessor = BatchProcessor()
     event_store: EventStore = EventStore()
+    quotas: Quotas = Quotas()
     rules: Annotated[list[Rule], Field(min_length=1)]
 
     @model_validator(mode="before")
@@ -683,6 +765,9 @@ def _cross_checks(config: Config) -> list[str]:
     problems += _workflow_loop_checks(config)
     problems += _s3_archive_checks(config)
     problems += _batch_checks(config)
+    from tooling.config_limits import limit_problems  # AWS's quotas and filter modes, a module of their own
+
+    problems += limit_problems(config)
     return problems
 
 

@@ -4,9 +4,9 @@ A file larger than the largest input that can be valid is refused without being 
 `publish file /dev/zero` or a mistyped multi-gigabyte path ends in one line, not a MemoryError. The caps
 follow AWS's limits:
 
-- an event or a Detail: a PutEvents entry is at most 256 KiB ("PutEvents" in the EventBridge API
-  Reference: the total entry size must be less than 256 KB); the cap allows four times that, so that a
-  pretty-printed file of a valid event is still read, and the entry-size check then applies AWS's figure;
+- an event or a Detail: a PutEvents entry is at most 1 MiB (tooling.aws_limits.EVENT_ENTRY_BYTES, raised
+  from 256 KiB in January 2026); the cap allows four times that, so that a pretty-printed file of a valid
+  event is still read, and the entry-size check then applies AWS's figure;
 - an event pattern: at most 4096 characters (PutRule's EventPattern, length constraint 4096), so at most
   four times as many UTF-8 bytes;
 - `publish file`: JSON lines, each line an event (the event cap); the whole file, held in memory so every
@@ -20,12 +20,11 @@ import sys
 from pathlib import Path
 from typing import BinaryIO
 
+from tooling.aws_limits import EVENT_ENTRY_BYTES, KIB, MIB
 from tooling.errors import UsageError
 from tooling.strict_json import decode_utf8
 
-KIB = 1024
-MIB = 1024 * KIB
-ENTRY_BYTES = 256 * KIB
+ENTRY_BYTES = EVENT_ENTRY_BYTES
 EVENT_BYTES = 4 * ENTRY_BYTES
 PATTERN_CHARS = 4096
 PATTERN_BYTES = 4 * PATTERN_CHARS

@@ -17,7 +17,7 @@ import pytest
 from tooling import local
 from tooling.deploy import pipeline as deploy
 from tooling.errors import UsageError
-from tooling.input_files import EVENT_BYTES, FILE_BYTES
+from tooling.input_files import EVENT_BYTES, FILE_BYTES, size_text
 from tooling.local import delivery
 from tooling.local.store import Store
 from tooling.publish.events import read_entries_from
@@ -164,7 +164,7 @@ def test_publish_file_dev_zero_is_refused_after_one_lines_worth(project: Path) -
 
     proc = tooling("publish", "file", "/dev/zero", cwd=project)
 
-    assert_refused(proc, "/dev/zero: line 1 is longer than 1 MiB")
+    assert_refused(proc, f"/dev/zero: line 1 is longer than {size_text(EVENT_BYTES)}")
     assert time.monotonic() - started < 60
 
 
@@ -186,7 +186,7 @@ class CountingStream:
 def test_an_endless_stream_is_read_no_further_than_one_line_cap() -> None:
     stream = CountingStream()
 
-    with pytest.raises(UsageError, match="line 1 is longer than 1 MiB"):
+    with pytest.raises(UsageError, match=f"line 1 is longer than {size_text(EVENT_BYTES)}"):
         read_entries_from(stream, "<stdin>")  # type: ignore[arg-type]  # duck-typed stream
 
     assert stream.read_bytes == EVENT_BYTES + 1
@@ -205,7 +205,8 @@ def test_a_file_larger_than_the_cap_is_refused_before_reading(project: Path) -> 
 
 
 @pytest.mark.parametrize(
-    ("option", "size", "cap"), [("--event", EVENT_BYTES + 1, "1 MiB"), ("--pattern", 16385, "16 KiB")]
+    ("option", "size", "cap"),
+    [("--event", EVENT_BYTES + 1, size_text(EVENT_BYTES)), ("--pattern", 16385, "16 KiB")],
 )
 def test_event_and_pattern_files_are_capped(project: Path, option: str, size: int, cap: str) -> None:
     big = project / "big.json"

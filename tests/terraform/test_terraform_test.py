@@ -56,7 +56,7 @@ def results(
     if failed := sorted(set(found) - set(passed)):
         line += f"; FAILED: {', '.join(failed)}"
     if session.removed:
-        line += f"; v6-only arguments dropped from the copy: {', '.join(session.removed)}"
+        line += f"; adjusted in the copy for the installed provider: {', '.join(session.removed)}"
     request.config.stash[SUMMARY] = line
     return found
 

@@ -155,7 +155,9 @@ def prepare(workdir: Path) -> Session:
         raise TerraformError(f"terraform providers schema failed: {schema.stderr.strip()}")
     removals = compat.unknown_arguments(root, json.loads(schema.stdout))
     compat.remove_arguments(root, removals)
-    session.removed = [r.line() for r in removals]
+    installed = _run(terraform, ["version", "-json"], root / first, session.env)
+    caps = compat.narrow_values(root, compat.selected_version(installed.stdout))
+    session.removed = [r.line() for r in removals] + [c.line() for c in caps]
     return session
 
 

@@ -93,7 +93,7 @@ BROKEN: list[tuple[str, Any, str]] = [
     (
         "six targets",
         lambda d: d["rules"][3].update(targets=[{"target": "processor", "id": f"t{i}"} for i in range(6)]),
-        "rules[3].targets: List should have at most 5 items",
+        "rules[3].targets: has 6 targets; EventBridge allows at most 5 per rule (PutTargets",
     ),
     (
         "duplicate rule",

@@ -50,6 +50,8 @@ CONTRACTS = {
     "strict_json",
     "input_files",
     "webhook",
+    "aws_limits",
+    "config_limits",
 }
 # Which groups a group may import (besides itself). A group is a subpackage of tooling/, "contracts" (the
 # modules at the top), "targets", or "patterns-engine" (patterns/ without the routing preview).

@@ -125,14 +125,15 @@ def test_plan_keeps_every_batch_within_the_limit() -> None:
 def test_an_oversized_entry_is_refused_alone_and_the_rest_go() -> None:
     bus = ScriptedBus()
     batch = entries(5)
-    batch[2] = {"Source": "t.src", "DetailType": "T", "Detail": json.dumps({"n": 2, "pad": "x" * 300_000})}
+    # Over EventBridge's 1 MiB entry limit (January 2026; 256 KiB before).
+    batch[2] = {"Source": "t.src", "DetailType": "T", "Detail": json.dumps({"n": 2, "pad": "x" * 1_100_000})}
 
     summary = publish(bus, batch, FAST, total=5)
 
     assert summary.published == 4
     assert summary.failed == 1
     assert [(f.index, f.code) for f in summary.failures] == [(2, "EntryTooLarge")]
-    assert "262144" in summary.failures[0].message
+    assert "1048576" in summary.failures[0].message
     assert 2 not in bus.attempts
 
 

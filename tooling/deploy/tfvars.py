@@ -105,6 +105,7 @@ def build_tfvars(
             rule.name: {
                 "description": rule.description,
                 "enabled": rule.enabled,
+                "state": rule.rule_state,
                 "event_pattern": rule.pattern_json,
                 "targets": {t.target_id: _target(t) for t in rule.targets},
             }
@@ -121,7 +122,11 @@ def build_tfvars(
             "sources": list(config.forwarding.sources),
             "detail_types": list(config.forwarding.detail_types),
         },
-        "batch_processor": config.batch_processor.model_dump(),
+        # The filter as the JSON text Lambda's FilterCriteria takes.
+        "batch_processor": {
+            **config.batch_processor.model_dump(exclude={"filter_pattern"}),
+            "filter_pattern": config.batch_processor.filter_pattern_json,
+        },
         "event_store": config.event_store.model_dump(),
     }
 

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tooling import strict_json
+from tooling import aws_limits, strict_json
 from tooling.config import S3_ARCHIVE_TARGET, partition_of
 from tooling.errors import ToolingError
-from tooling.local import firehose, workflows
+from tooling.local import firehose, payload_limits, workflows
 from tooling.local.delivery import dead_letter_attributes, iso_millis, send_message
 from tooling.local.forwarding import Forwarder, is_default_bus, load_forwarding
 from tooling.local.regions import REPLICATION_KEY
@@ -41,7 +41,7 @@ from tooling.patterns.transform import apply_input_transformer
 from tooling.publish.events import entry_size
 
 MAX_ENTRIES = 10
-MAX_REQUEST_BYTES = 256 * 1024
+MAX_REQUEST_BYTES = aws_limits.PUT_EVENTS_REQUEST_BYTES
 # Rounds of workflow-published events routed within one call. Config validation refuses a rule that would
 # send the workflow's events back to it, so one round is all a valid config makes; past this, something
 # loops and the call fails (rolled back) instead of spinning.
@@ -395,6 +395,12 @@ class Engine:
             except Exception as exc:  # a transformer that cannot render is a failed invocation, as in AWS
                 self._failed_hand_off(
                     conn, rule, target, whole, "INPUT_TRANSFORMER_ERROR", str(exc), counters, now
+                )
+                continue
+            too_large = payload_limits.target_refusal(target.kind, payload)
+            if too_large is not None:  # SNS, Step Functions and Firehose take less than EventBridge's 1 MiB
+                self._failed_hand_off(
+                    conn, rule, target, whole, payload_limits.CODE, too_large, counters, now
                 )
                 continue
             if target.kind == "batch-queue":

@@ -7,6 +7,10 @@ queue's visibility timeout and counting towards maxReceiveCount (past it, the re
 the redrive DLQ instead: delivery.Queues.receive). The batch becomes a delivery of the function (source
 `sqs`), run by the dispatcher like any other; no sleep anywhere, the window is a due condition.
 
+With a filter ([batch_processor] filter_pattern), each received record is matched as Lambda matches it (the
+body read as JSON when it is JSON; a body that is not, against a filter on body, never matches): the records
+that do not match are deleted without an invocation, as Lambda deletes them from the queue.
+
 `settle_batch` is the synchronous invocation's outcome, as the ESM with ReportBatchItemFailures treats it:
 success with no `batchItemFailures` deletes the whole batch; listed failures delete all the others; a
 function error, a timeout, or a response naming a message that is not in the batch (or no id at all)
@@ -26,6 +30,7 @@ from typing import Any
 
 from tooling.local.delivery import Outcome, Queues, Tally, record_attempt
 from tooling.local.store import Counters, Store
+from tooling.patterns import compile_pattern
 
 # Lambda's synchronous invocation payload limit: a batch never exceeds it, whatever its batch size.
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
@@ -42,6 +47,7 @@ class Mapping:
     function_key: str
     batch_size: int
     window_seconds: int
+    filter_pattern: str | None = None
 
     @classmethod
     def of(cls, row: sqlite3.Row) -> Mapping:
@@ -52,6 +58,7 @@ class Mapping:
             function_key=str(row["function_key"]),
             batch_size=int(row["batch_size"]),
             window_seconds=int(row["window_seconds"]),
+            filter_pattern=row["filter_pattern"],
         )
 
 
@@ -135,6 +142,26 @@ def _record(message: dict[str, Any], mapping: Mapping, region: str) -> dict[str,
     }
 
 
+def _filtered(queues: Queues, mapping: Mapping, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records the mapping's filter matches; the others are deleted from the queue, uninvoked."""
+    assert mapping.filter_pattern is not None
+    pattern = compile_pattern(mapping.filter_pattern)
+    on_body = "body" in json.loads(mapping.filter_pattern)
+    kept = []
+    for record in records:
+        seen = dict(record)
+        try:
+            seen["body"] = json.loads(record["body"])
+            readable = True
+        except ValueError:
+            readable = False
+        if (readable or not on_body) and pattern.matches(seen):
+            kept.append(record)
+        else:
+            queues.delete(mapping.queue_url, record["receiptHandle"])
+    return kept
+
+
 def poll(store: Store, now: float | None = None, *, flush: bool = False) -> int:
     """One pass of every mapping's poller; returns how many batches it queued. `flush` takes what is
     visible without waiting out the batching window (the local failover drill's checks: docs/commands.md)."""
@@ -162,9 +189,12 @@ def poll(store: Store, now: float | None = None, *, flush: bool = False) -> int:
                 received += chunk
             if not received:  # all of them were past maxReceiveCount: the receive redrove them
                 continue
-            payload = json.dumps(
-                {"Records": [_record(m, mapping, region) for m in received]}, separators=(",", ":")
-            )
+            records = [_record(m, mapping, region) for m in received]
+            if mapping.filter_pattern is not None:
+                records = _filtered(queues, mapping, records)
+                if not records:
+                    continue
+            payload = json.dumps({"Records": records}, separators=(",", ":"))
             with store.transaction() as conn:
                 conn.execute(
                     "INSERT INTO deliveries (function_key, payload, source, rule_key, target_id, event_id, "

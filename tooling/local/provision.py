@@ -496,7 +496,7 @@ def _provision_event_source(conn: sqlite3.Connection, config: Config, names: Nam
         return
     conn.execute(
         "INSERT INTO event_source_mappings (uuid, queue_url, queue_arn, function_key, batch_size, window_seconds, "
-        "enabled) VALUES (?, ?, ?, ?, ?, ?, 1)",
+        "enabled, filter_pattern) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
         (
             f"{names.prefix}-batch-queue-mapping",
             arns.queue_url(names.batch_queue),
@@ -504,6 +504,7 @@ def _provision_event_source(conn: sqlite3.Connection, config: Config, names: Nam
             BATCH_PROCESSOR,
             batch.batch_size,
             batch.batching_window_seconds,
+            batch.filter_pattern_json,
         ),
     )
 

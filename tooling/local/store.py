@@ -119,6 +119,8 @@ ADDED_COLUMNS = (
     ("deliveries", "capture_path", "TEXT"),
     ("deliveries", "capture_offset", "INTEGER"),
     ("deliveries", "capture_stream", "TEXT"),
+    # [batch_processor] filter_pattern: the mapping's FilterCriteria pattern (JSON text), NULL for none.
+    ("event_source_mappings", "filter_pattern", "TEXT"),
 )
 
 

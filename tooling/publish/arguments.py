@@ -11,7 +11,7 @@ from typing import Any
 from tooling import input_files, strict_json
 from tooling.errors import UsageError
 
-EVENT_WHY = "a PutEvents entry is at most 256 KiB"
+EVENT_WHY = "a PutEvents entry is at most 1 MiB"
 
 
 def read_text(value: str, what: str, limit: int = input_files.EVENT_BYTES, why: str = EVENT_WHY) -> str:

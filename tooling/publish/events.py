@@ -512,7 +512,7 @@ def parse_document(text: str, source: str = "<input>") -> list[Entry]:
     return parse_entries(text.splitlines(), source=source)
 
 
-LINE_WHY = "one event is at most a 256 KiB PutEvents entry"
+LINE_WHY = "one event is at most a 1 MiB PutEvents entry"
 
 
 def read_entries(path: Path) -> list[Entry]:

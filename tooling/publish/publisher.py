@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from tooling.aws_limits import PUT_EVENTS_REQUEST_BYTES
 from tooling.publish.bus import Bus, Entry, Result
 from tooling.publish.events import entry_size
 from tooling.publish.schemas import event_ids
@@ -49,7 +50,7 @@ OUTCOME_INTERVAL = 0.05
 # used (they waited on the network, a backoff or the rate limit). See _Senders.
 WAIT_FACTOR = 4.0
 WAITING_CALLS = 3
-DEFAULT_MAX_REQUEST_BYTES = 256 * 1024
+DEFAULT_MAX_REQUEST_BYTES = PUT_EVENTS_REQUEST_BYTES
 # After the first Ctrl-C, calls still on the wire this long are announced (with how to stop waiting).
 WAIT_NOTICE_AFTER = 0.5
 

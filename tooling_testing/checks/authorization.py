@@ -152,10 +152,13 @@ def subscription_verdict(topic_arn: str, endpoint: str, dead_letter_arn: str | N
     return result
 
 
-def dead_letter_attributes(rule_arn: str, target_arn: str, message: str) -> dict[str, dict[str, str]]:
-    """EventBridge's attributes on an event it dead-letters after a permission error (not retried)."""
+def dead_letter_attributes(
+    rule_arn: str, target_arn: str, message: str, code: str = "NO_PERMISSIONS"
+) -> dict[str, dict[str, str]]:
+    """EventBridge's attributes on an event it dead-letters after a client error it does not retry: a
+    permission error (NO_PERMISSIONS), or what the target's service refused (SDK_CLIENT_ERROR)."""
     values = {
-        "RULE_ARN": rule_arn, "TARGET_ARN": target_arn, "ERROR_CODE": "NO_PERMISSIONS",
+        "RULE_ARN": rule_arn, "TARGET_ARN": target_arn, "ERROR_CODE": code,
         "ERROR_MESSAGE": message[:1000], "RETRY_ATTEMPTS": "0",
     }  # fmt: skip
     return {key: {"DataType": "String", "StringValue": value} for key, value in values.items()}

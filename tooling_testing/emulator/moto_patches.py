@@ -27,6 +27,7 @@ def apply_all() -> list[str]:
     patches = (
         _lambda_without_docker, _sqs_attributes, _lambda_configuration, _sfn_calls, _events_targets,
         _firehose_s3_delivery, _s3_secure_transport, _sqs_event_source_one_poller, _sns_lambda_authorized,
+        _events_entry_size,
         health_checks.patch, replication.patch, global_tables.patch, function_runner.patch,
     )  # fmt: skip
     return [patch() for patch in patches]
@@ -150,6 +151,7 @@ def _events_targets() -> str:
     sqs_backends = _moto("moto.sqs.models").sqs_backends
     cloudwatch_backends = _moto("moto.cloudwatch.models").cloudwatch_backends
     parse_arn = _moto("moto.utilities.arns").parse_arn
+    from tooling import aws_limits
     from tooling_testing.checks import authorization
 
     send_to_targets = Rule.send_to_targets
@@ -181,8 +183,9 @@ def _events_targets() -> str:
         verdicts = authorization.rule_verdicts(self)
         allowed = [t for t in self.targets if verdicts[t["Id"]].allowed]
         for target in self.targets:
-            if not verdicts[target["Id"]].allowed:
-                refuse(self, target, original_event, verdicts[target["Id"]])
+            verdict = verdicts[target["Id"]]
+            if not verdict.allowed:
+                fail(self, target, original_event, "NO_PERMISSIONS", verdict.message, verdict)
         ours = [t for t in allowed if parse_arn(t["Arn"]).service in ("lambda", "sns", "states", "firehose")]
         rest = copy.copy(self)
         rest.targets = [t for t in allowed if t not in ours]
@@ -198,6 +201,17 @@ def _events_targets() -> str:
                     event=original_event,
                 )
             payload = event if isinstance(event, str) else json.dumps(event)
+            too_large = aws_limits.delivery_refusal(parse_arn(target["Arn"]).service, payload)
+            if too_large is not None:  # SNS, Step Functions, Firehose take less than EventBridge's 1 MiB
+                fail(
+                    self,
+                    target,
+                    original_event,
+                    aws_limits.DELIVERY_ERROR_CODE,
+                    too_large,
+                    verdicts[target["Id"]],
+                )
+                continue
             try:
                 deliver(target, payload)
             except (
@@ -205,15 +219,18 @@ def _events_targets() -> str:
             ) as exc:  # a failed delivery is the rule's FailedInvocations, not PutEvents' error
                 print(f"delivery to {target['Arn']} failed: {exc!r}", file=sys.stderr)
 
-    def refuse(rule: Any, target: dict[str, Any], event: dict[str, Any], verdict: Any) -> None:
-        """A permission error: not retried; FailedInvocations, and the event in the target's DLQ."""
+    def fail(
+        rule: Any, target: dict[str, Any], event: dict[str, Any], code: str, message: str, verdict: Any
+    ) -> None:
+        """A client error (a denied hop, a payload the service refuses): not retried; FailedInvocations, and
+        the event in the target's DLQ when that hop is allowed."""
         arn = parse_arn(rule.arn)
-        print(f"delivery of {rule.name} to {target['Arn']} refused: {verdict.message}", file=sys.stderr)
+        print(f"delivery of {rule.name} to {target['Arn']} refused: {message}", file=sys.stderr)
         metrics = ["FailedInvocations"]
         dlq = (target.get("DeadLetterConfig") or {}).get("Arn")
         if dlq and verdict.dead_letter_allowed:
             queue = parse_arn(dlq)
-            attributes = authorization.dead_letter_attributes(rule.arn, target["Arn"], verdict.message)
+            attributes = authorization.dead_letter_attributes(rule.arn, target["Arn"], message, code)
             sqs_backends[queue.account][queue.region].send_message(
                 queue.resource_id, authorization.event_body(event), message_attributes=attributes
             )
@@ -229,8 +246,30 @@ def _events_targets() -> str:
     Rule.send_to_targets = send
     return (
         "events: rules deliver to Lambda (async invoke), SNS topics, Step Functions state machines and "
-        "Firehose streams; every target only when the access evaluator allows the hop (else "
-        "FailedInvocations and the DLQ, as AWS)"
+        "Firehose streams; every target only when the access evaluator allows the hop and its service takes "
+        "the payload's size (else FailedInvocations and the DLQ, as AWS)"
+    )
+
+
+def _events_entry_size() -> str:
+    from tooling.aws_limits import PUT_EVENTS_REQUEST_BYTES
+    from tooling.publish.events import entry_size
+
+    EventsBackend = _moto("moto.events.models").EventsBackend
+    ValidationException = _moto("moto.events.exceptions").ValidationException
+    put_events = EventsBackend.put_events
+
+    def checked(self: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # moto takes entries of any size; AWS refuses a request whose entries add up to more than 1 MiB,
+        # counted as it documents (tooling.aws_limits, eb-putevent-size), the local target's answer too.
+        if sum(entry_size(event) for event in events) > PUT_EVENTS_REQUEST_BYTES:
+            raise ValidationException("Total size of the entries in the request is over the limit.")
+        result: list[dict[str, Any]] = put_events(self, events)
+        return result
+
+    EventsBackend.put_events = checked
+    return (
+        "events: PutEvents refuses a request whose entries add up to more than 1 MiB (AWS's entry-size count)"
     )
 
 

@@ -7,12 +7,17 @@ fail `terraform validate`; here they are removed from the copy and each removal 
 schema check (tf-real-check) keeps covering them. The schema is `terraform providers schema -json`,
 never a hand-kept list.
 
+One more kind of difference no schema shows: a range that the v6 provider widened after AWS raised a limit.
+Those few are listed in NARROWED_BEFORE_V6, each with its reason; with a 5.x provider the copy's value is
+capped (`min(<value>, <5.x maximum>)`) and the cap reported like a removal.
+
 The scan relies on `terraform fmt` layout (enforced by `make lint`): a block opens at column 0, its
 top-level arguments sit at two spaces.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,3 +98,94 @@ def remove_arguments(tf_dir: Path, removals: list[Removal]) -> None:
                 continue
             kept.append(line)
         path.write_text("".join(kept))
+
+
+@dataclass(frozen=True)
+class Narrowing:
+    """A top-level argument whose v5 validation stops below what the HCL sets for AWS's current limit."""
+
+    resource_type: str
+    argument: str
+    maximum: int
+    reason: str
+
+
+NARROWED_BEFORE_V6 = (
+    Narrowing(
+        "aws_sqs_queue",
+        "max_message_size",
+        262_144,
+        "hashicorp/aws 5.x validates at most 262144 (SQS's limit before its 1 MiB raise)",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Cap:
+    file: str
+    address: str
+    argument: str
+    maximum: int
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.address}.{self.argument} capped at {self.maximum} ({self.file}): {self.reason}"
+
+
+def selected_version(version_json: str) -> str:
+    """hashicorp/aws's version from `terraform version -json` run where the providers are installed ("" if
+    it cannot be read)."""
+    try:
+        selections = json.loads(version_json or "{}").get("provider_selections", {})
+    except ValueError:
+        return ""
+    return str(selections.get(PROVIDER, ""))
+
+
+def provider_major(version: str) -> int | None:
+    """The major of a provider version such as 5.100.0; None when it cannot be read."""
+    head = version.lstrip("v").split(".", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def narrow_values(tf_dir: Path, provider_version: str) -> list[Cap]:
+    """Cap, in the copy, the arguments of NARROWED_BEFORE_V6 when the installed provider is 5.x (or older)."""
+    major = provider_major(provider_version)
+    if major is None or major >= 6:
+        return []
+    caps: list[Cap] = []
+    for path in sorted(tf_dir.rglob("*.tf")):
+        if ".terraform" in path.parts:
+            continue
+        lines = path.read_text().splitlines(keepends=True)
+        changed = False
+        resource = address = None
+        for index, line in enumerate(lines):
+            if match := _BLOCK.match(line):
+                kind, type_, name = match.groups()
+                resource = type_ if kind == "resource" else None
+                address = f"{type_}.{name}"
+                continue
+            if line.startswith("}"):
+                resource = address = None
+                continue
+            argument = _ARGUMENT.match(line)
+            if resource is None or argument is None:
+                continue
+            for narrowing in NARROWED_BEFORE_V6:
+                if (resource, argument.group(1)) != (narrowing.resource_type, narrowing.argument):
+                    continue
+                name_part, _, value = line.partition("=")
+                comment = ""
+                if " #" in value:
+                    value, _, comment = value.partition(" #")
+                    comment = f" #{comment.rstrip()}"
+                lines[index] = f"{name_part}= min({value.strip()}, {narrowing.maximum}){comment}\n"
+                changed = True
+                caps.append(
+                    Cap(str(path.relative_to(tf_dir)), f"resource.{address}", narrowing.argument,
+                        narrowing.maximum, narrowing.reason)
+                )  # fmt: skip
+        if changed:
+            path.write_text("".join(lines))
+    return caps

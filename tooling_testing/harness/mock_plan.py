@@ -8,7 +8,8 @@ JSON (`test_plan`), which is what the caller gets. Values that only AWS would kn
 in it, as in any plan.
 
 The copy of terraform/ gets one generated test file with a run per tfvars set; v6-only arguments the
-installed provider lacks are dropped from the copy (compat.py), as `make e2e` does.
+installed provider lacks are dropped from the copy and the values a 5.x provider refuses capped (compat.py),
+as `make e2e` does.
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ def plan_root(terraform_dir: Path, workdir: Path, tfvars: Mapping[str, Mapping[s
     if schema.returncode != 0:
         raise TerraformError(f"terraform providers schema failed: {schema.stderr.strip()}")
     compat.remove_arguments(root, compat.unknown_arguments(root, json.loads(schema.stdout)))
+    installed = _run(terraform, ["version", "-json"], root, env)
+    compat.narrow_values(root, compat.selected_version(installed.stdout))
     var_files = {}
     for run, values in tfvars.items():
         var_files[run] = workdir / f"{run}.tfvars.json"

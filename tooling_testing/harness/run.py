@@ -243,7 +243,8 @@ class Run:
         return data
 
     def load_with_installed_provider(self, terraform: str) -> list[str]:
-        """init, read the installed provider's schema, drop the arguments it does not know; report them."""
+        """init, read the installed provider's schema, drop the arguments it does not know and cap the values a
+        5.x provider refuses (compat.narrow_values); report them."""
         tf_dir = self.workspace.terraform_dir
         env = {**self.child_env, "TF_DATA_DIR": str(self.workspace.state_dir / "terraform-data")}
         self.workspace.ensure()
@@ -253,7 +254,8 @@ class Run:
         self.result.provider_version = versions.get("provider_selections", {}).get(compat.PROVIDER, "?")
         removals = compat.unknown_arguments(tf_dir, schema)
         compat.remove_arguments(tf_dir, removals)
-        return [r.line() for r in removals]
+        caps = compat.narrow_values(tf_dir, self.result.provider_version)
+        return [r.line() for r in removals] + [c.line() for c in caps]
 
     def terraform(self, binary: str, args: list[str], env: dict[str, str], step: str) -> str:
         log = self.logs / f"{self.env}-{step}.log"

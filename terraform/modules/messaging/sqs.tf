@@ -12,6 +12,9 @@ resource "aws_sqs_queue" "batch" {
   receive_wait_time_seconds  = 20 # long polling: fewer empty receives, lower cost
   visibility_timeout_seconds = var.batch_queue_visibility_timeout_seconds
   message_retention_seconds  = 345600 # 4 days
+  # Set, not left to the provider: hashicorp/aws 5.x defaults it to 256 KiB, and a larger event the rule
+  # sends would then fail delivery (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html).
+  max_message_size = var.batch_queue_max_message_size
 
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.batch_dlq[0].arn

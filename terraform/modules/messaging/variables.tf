@@ -78,6 +78,18 @@ variable "batch_queue_visibility_timeout_seconds" {
   }
 }
 
+variable "batch_queue_max_message_size" {
+  type        = number
+  description = "Largest message the batch queue takes, in bytes: SQS's 1 MiB (since 2025; EventBridge events up to 1 MiB since January 2026), so every event a rule sends fits. Kept equal to tooling/aws_limits.py SQS_MESSAGE_BYTES by a test."
+  default     = 1048576
+  nullable    = false
+
+  validation {
+    condition     = var.batch_queue_max_message_size >= 1024 && var.batch_queue_max_message_size <= 1048576 && floor(var.batch_queue_max_message_size) == var.batch_queue_max_message_size
+    error_message = "batch_queue_max_message_size must be a whole number of bytes from 1024 to 1048576 (SQS's MaximumMessageSize)."
+  }
+}
+
 variable "batch_queue_max_receive_count" {
   type        = number
   description = "Receives after which a batch queue message moves to the batch dead-letter queue."

@@ -13,6 +13,18 @@ resource "aws_lambda_event_source_mapping" "batch" {
   function_response_types            = ["ReportBatchItemFailures"]
   enabled                            = true
 
+  # The [batch_processor] filter_pattern, checked by `tooling config validate` as Lambda checks it (the
+  # operators a Lambda filter takes, the SQS record's fields): Lambda deletes what it does not match.
+  dynamic "filter_criteria" {
+    for_each = var.batch_consumer.filter_pattern == null ? [] : [var.batch_consumer.filter_pattern]
+
+    content {
+      filter {
+        pattern = filter_criteria.value
+      }
+    }
+  }
+
   # Lambda checks at creation that the role may receive from the queue.
   depends_on = [aws_iam_role_policy.batch_consumer]
 }

@@ -33,6 +33,8 @@ variable "batch_consumer" {
     queue_arn               = string
     batch_size              = number
     batching_window_seconds = number
+    # Lambda's FilterCriteria pattern (JSON text): messages it does not match are deleted, not delivered.
+    filter_pattern = optional(string)
     # The event store the consumer writes to; null consumes (validates and counts) without storing.
     event_store = optional(object({
       table_name = string

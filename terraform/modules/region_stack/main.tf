@@ -68,6 +68,7 @@ module "processors" {
     queue_arn               = module.messaging.batch_queue_arn
     batch_size              = var.batch_processor.batch_size
     batching_window_seconds = var.batch_processor.batching_window_seconds
+    filter_pattern          = var.batch_processor.filter_pattern
     event_store             = local.event_store
   } : null
 }

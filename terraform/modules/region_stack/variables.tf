@@ -153,6 +153,7 @@ variable "rules" {
   type = map(object({
     description   = optional(string, "")
     enabled       = optional(bool, true)
+    state         = optional(string)
     event_pattern = string
     targets = map(object({
       target = string
@@ -242,6 +243,8 @@ variable "batch_processor" {
     enabled                 = optional(bool, true)
     batch_size              = optional(number, 10)
     batching_window_seconds = optional(number, 5)
+    # Lambda's FilterCriteria pattern (JSON text) for the event source mapping; null filters nothing.
+    filter_pattern = optional(string)
   })
   description = "The [batch_processor] settings."
   default     = {}

@@ -39,7 +39,7 @@ resource "aws_cloudwatch_event_rule" "this" {
   description    = each.value.description
   event_bus_name = var.event_bus_name
   event_pattern  = each.value.event_pattern
-  state          = each.value.enabled ? "ENABLED" : "DISABLED"
+  state          = each.value.state != null ? each.value.state : (each.value.enabled ? "ENABLED" : "DISABLED")
 
   lifecycle {
     precondition {

@@ -14,6 +14,7 @@ variable "rules" {
   type = map(object({
     description   = optional(string, "")
     enabled       = optional(bool, true)
+    state         = optional(string)
     event_pattern = string
     targets = map(object({
       target = string
@@ -30,6 +31,15 @@ variable "rules" {
   }))
   description = "Rule name -> event pattern and targets; each target is keyed by its EventBridge target id and names a logical target, a key of target_arns."
   nullable    = false
+
+  # PutRule's State; null follows enabled. ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS also matches the
+  # read-only management events CloudTrail delivers (eb-service-event-cloudtrail-management).
+  validation {
+    condition = alltrue([
+      for r in values(var.rules) : r.state == null || contains(["ENABLED", "DISABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"], coalesce(r.state, "ENABLED"))
+    ])
+    error_message = "rules[*].state must be ENABLED, DISABLED or ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS (or null: enabled decides)."
+  }
 
   # Each key becomes part of a Lambda permission's statement id (AllowEventBridgeRule-<key>), whose pattern
   # AWS defines as ([a-zA-Z0-9-_]+): a '.' would fail AddPermission at apply time.

@@ -342,6 +342,29 @@ run "the_asynchronously_invoked_functions_retry_then_dead_letter" {
     )
     error_message = "The batch queue's mapping: its size and window, partial batch failures."
   }
+
+  assert {
+    condition     = length(aws_lambda_event_source_mapping.batch[0].filter_criteria) == 0
+    error_message = "Without a filter_pattern the mapping filters nothing."
+  }
+}
+
+run "a_filter_pattern_becomes_the_mappings_filter_criteria" {
+  command = plan
+
+  variables {
+    batch_consumer = {
+      queue_arn               = "arn:aws:sqs:us-east-1:123456789012:shop-dev-abc123-batch"
+      batch_size              = 10
+      batching_window_seconds = 5
+      filter_pattern          = "{\"body\":{\"detail-type\":[\"Order Created\"]}}"
+    }
+  }
+
+  assert {
+    condition     = one(one(aws_lambda_event_source_mapping.batch[0].filter_criteria).filter).pattern == "{\"body\":{\"detail-type\":[\"Order Created\"]}}"
+    error_message = "The filter pattern reaches Lambda as the mapping's one FilterCriteria pattern, unchanged."
+  }
 }
 
 run "without_webhook_or_event_store_the_environment_says_so" {

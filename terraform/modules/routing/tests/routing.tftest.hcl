@@ -67,7 +67,9 @@ variables {
         analytics     = { target = "analytics" }
       }
     }
+    # PutRule's state, when the table gives one, wins over enabled.
     audit = {
+      state         = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
       event_pattern = "{\"source\":[{\"prefix\":\"ecommerce.\"}]}"
       targets = {
         all = { target = "analytics", dead_letter_queue = false }
@@ -85,9 +87,9 @@ run "rules_and_targets_are_named_keyed_and_wired_from_the_table" {
       } == {
       orders   = ["shop-dev-abc123-orders", "shop-dev-abc123", "ENABLED", "Every order event"]
       payments = ["shop-dev-abc123-payments", "shop-dev-abc123", "DISABLED", ""]
-      audit    = ["shop-dev-abc123-audit", "shop-dev-abc123", "ENABLED", ""]
+      audit    = ["shop-dev-abc123-audit", "shop-dev-abc123", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS", ""]
     }
-    error_message = "Each rule is <name_prefix>-<key> on the custom bus, ENABLED unless enabled = false."
+    error_message = "Each rule is <name_prefix>-<key> on the custom bus, ENABLED unless enabled = false or a state says otherwise."
   }
 
   assert {
@@ -213,6 +215,18 @@ run "rule_keys_a_statement_id_cannot_hold_are_refused" {
         event_pattern = "{}"
         targets       = { processor = { target = "processor" } }
       }
+    }
+  }
+
+  expect_failures = [var.rules]
+}
+
+run "a_state_putrule_does_not_know_is_refused" {
+  command = plan
+
+  variables {
+    rules = {
+      paused = { state = "PAUSED", event_pattern = "{}", targets = { processor = { target = "processor" } } }
     }
   }
 
