@@ -7,6 +7,9 @@ no import cycle between modules, and no arrow upward across the seams.
                                  prepared; never targets.py or cli/
     failover/                    [failover]'s status and drill: publishes (publish/), reads the endpoint
                                  (observe/); local/ implements its backend
+    routes/                      `routes diff`: routing tables compared over archived events (reads the S3
+                                 archive through observe/, generates samples with publish/); local/
+                                 implements its deployed-table seam
     deploy/  publish/  observe/  the seams (deploy reads publish's schemas for the registry)
     patterns/                    the pattern engine (below config: validation uses it) and the routing preview
     config, naming, outputs, workspace, errors, clients, order_workflow, envlock, webhook: the shared contracts
@@ -60,8 +63,9 @@ ALLOWED: dict[str, set[str]] = {
     "access": {"contracts"},
     "deploy": {"contracts", "publish", "access"},
     "failover": {"contracts", "publish", "observe"},
-    "local": {"contracts", "patterns", "patterns-engine", "publish", "observe", "deploy", "failover"},
-    "targets": {"contracts", "deploy", "publish", "observe", "local", "failover"},
+    "routes": {"contracts", "patterns-engine", "publish", "observe"},
+    "local": {"contracts", "patterns", "patterns-engine", "publish", "observe", "deploy", "failover", "routes"},
+    "targets": {"contracts", "deploy", "publish", "observe", "local", "failover", "routes"},
     "cli": {
         "contracts",
         "patterns",
@@ -73,6 +77,7 @@ ALLOWED: dict[str, set[str]] = {
         "targets",
         "access",
         "failover",
+        "routes",
     },
     "main": {"cli"},
     "package": set(),
