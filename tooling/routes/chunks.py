@@ -81,14 +81,18 @@ def _cut(blocks: Iterable[bytes], label: str) -> Iterator[Chunk]:
         if size < CHUNK_BYTES:
             continue
         joined = b"".join(pending)
-        end = joined.rfind(b"\n") + 1
-        if end == 0:  # one line longer than a chunk: wait for its end
-            pending, size = [joined], len(joined)
-            continue
-        data = joined[:end]
-        yield Chunk(label, data, first_line=line)
-        line += data.count(b"\n")
-        pending, size = [joined[end:]], len(joined) - end
+        start = 0
+        while len(joined) - start >= CHUNK_BYTES:
+            end = joined.rfind(b"\n", start, start + CHUNK_BYTES) + 1
+            if end == 0:  # one line longer than a chunk: up to its end
+                end = joined.find(b"\n", start + CHUNK_BYTES) + 1
+                if end == 0:
+                    break  # ... which has not been read yet
+            data = joined[start:end]
+            yield Chunk(label, data, first_line=line)
+            line += data.count(b"\n")
+            start = end
+        pending, size = [joined[start:]], len(joined) - start
     rest = b"".join(pending)
     if rest:
         yield Chunk(label, rest, first_line=line)
