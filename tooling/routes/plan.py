@@ -64,6 +64,7 @@ class DiffPlan:
     # per target: the pattern indexes that deliver to it on each side
     target_patterns: list[tuple[frozenset[int], frozenset[int]]] = field(default_factory=list)
     checks: list[TransformCheck] = field(default_factory=list)
+    examples: int = 3  # example events kept per set of matches (and shown per rule and target)
 
     def pattern_index(self, key: str, index: dict[str, int]) -> int:
         found = index.get(key)
@@ -94,8 +95,8 @@ def pair_rules(before: Sequence[RouteRule], after: Sequence[RouteRule]) -> list[
     return pairs
 
 
-def build_plan(before: Routes, after: Routes) -> DiffPlan:
-    plan = DiffPlan(pairs=pair_rules(before.rules, after.rules))
+def build_plan(before: Routes, after: Routes, examples: int = 3) -> DiffPlan:
+    plan = DiffPlan(pairs=pair_rules(before.rules, after.rules), examples=examples)
     index: dict[str, int] = {}
 
     def side(rule: RouteRule | None) -> int:

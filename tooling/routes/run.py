@@ -64,7 +64,7 @@ def check_patterns(routes: Routes) -> None:
 def diff_routes(before: Routes, after: Routes, events: EventInput, options: DiffOptions) -> DiffReport:
     check_patterns(before)
     check_patterns(after)
-    plan = build_plan(before, after)
+    plan = build_plan(before, after, options.examples)
     workers = options.workers or default_workers()
     if options.sample is None:
         tally = _scan_all(plan, events.chunks, workers)
@@ -160,7 +160,7 @@ def _scan_all(
         if tally.error is not None:
             place = tally.error.where(where)
             raise UsageError(f"{place}: {tally.error.reason}", hint=NOT_AN_EVENT_HINT)
-        total.merge(tally)
+        total.merge(tally, plan.examples)
     return total
 
 

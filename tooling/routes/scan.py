@@ -25,7 +25,6 @@ from tooling.routes.chunks import Chunk, gunzip
 from tooling.routes.plan import DiffPlan, Effect, TransformCheck, effect
 
 Key = tuple[str, ...]  # the names (pattern indexes) of the matching patterns, in pattern order
-EXAMPLES_PER_KEY = 3
 PAYLOAD_SAMPLES = 2
 TIME_FIELD = b'"time":"'
 DETAIL_FIELD = b'"detail":'
@@ -122,14 +121,14 @@ class Tally:
         if last is not None and (self.last_time is None or last > self.last_time):
             self.last_time = last
 
-    def merge(self, other: Tally) -> None:
+    def merge(self, other: Tally, examples: int) -> None:
         self.events += other.events
         self.add_time(other.first_time, other.last_time)
         for key, count in other.counts.items():
             self.counts[key] = self.counts.get(key, 0) + count
         for key, lines in other.examples.items():
             kept = self.examples.setdefault(key, [])
-            kept += lines[: EXAMPLES_PER_KEY - len(kept)]
+            kept += lines[: examples - len(kept)]
         for index, payload in other.payloads.items():
             mine = self.payloads.setdefault(index, PayloadTally())
             mine.compared += payload.compared
@@ -163,6 +162,7 @@ class Scanner:
         effects = self._effects
         first = last = None
         events = 0
+        examples = self.plan.examples
         for number, line in enumerate(data.split(b"\n")):
             if not line or line.isspace():
                 continue
@@ -184,7 +184,7 @@ class Scanner:
             found = effects.get(key) or self.effect_of(key)
             if found.differs:
                 kept = tally.examples.setdefault(key, [])
-                if len(kept) < EXAMPLES_PER_KEY:
+                if len(kept) < examples:
                     kept.append(line)
             if found.checks:
                 self._compare_payloads(
