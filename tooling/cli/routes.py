@@ -116,7 +116,7 @@ def diff_cmd(
     if sum((base is not None, deployed, before is not None)) != 1:
         raise UsageError(
             "name one routing table to compare with: --base REF, --deployed or --before FILE",
-            hint="e.g. tooling routes diff --base main --events events.jsonl",
+            hint="e.g. --base main (the environment file at a git ref), --deployed, or --before OLD.toml",
         )
     if sum((bool(events), s3_archive_flag, bus_archive)) != 1:
         raise UsageError(
@@ -132,7 +132,9 @@ def diff_cmd(
             f"--fail-on {fail_on!r} is not one of {', '.join(FAIL_ON)}", hint="e.g. --fail-on lost"
         )
     if json_out and markdown:
-        raise UsageError("--json and --markdown are two outputs; choose one", hint="drop one of them")
+        raise UsageError(
+            "--json and --markdown are two outputs; choose one", hint="drop --json or --markdown"
+        )
     first, last = _day("--since", since), _day("--until", until)
     if first is not None and last is not None and first > last:
         raise UsageError(f"--since {since} is after --until {until}", hint="swap them")
