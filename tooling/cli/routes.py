@@ -22,6 +22,7 @@ from tooling.routes.model import SUFFIX_PLACEHOLDER, Routes, routes_from_config
 from tooling.routes.render import render_markdown, render_text
 from tooling.routes.report import FailOn
 from tooling.routes.run import DEFAULT_EXAMPLES, DiffOptions, EventInput, diff_routes
+from tooling.routes.sample_events import write_sample
 from tooling.targets import Sources, sources_for
 from tooling.workspace import Workspace
 
@@ -218,6 +219,27 @@ def _events(
     stack.callback(source.close)
     found, name = source.archived_chunks(first, last)
     return EventInput(found, name)
+
+
+@routes_app.command("sample")
+def sample_cmd(
+    out: Annotated[
+        str, typer.Option("--out", "-o", help="File to write (.gz: gzip JSON lines); - for stdout.")
+    ] = "-",
+    count: Annotated[int, typer.Option("--count", min=1, max=10_000_000, help="Events.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same bytes.")] = 25,
+    days: Annotated[
+        float, typer.Option("--days", min=0.001, max=3650, help="Spread over this many days.")
+    ] = 7.0,
+) -> None:
+    """Write seeded events shaped as the S3 archive holds them (the publisher's generators), for `routes diff
+    --events` where no archive can be read: the pull request job's samples/events/dev.jsonl.gz is one.
+
+    Example: tooling routes sample --count 1000 --seed 25 --days 7 --out samples/events/dev.jsonl.gz
+    """
+    written = write_sample(out, count, seed=seed, days=days)
+    if out != "-":
+        typer.echo(f"{count} events ({written:,} bytes) -> {out}", err=True)
 
 
 def register(app: typer.Typer) -> None:

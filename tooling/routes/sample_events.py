@@ -8,13 +8,17 @@ are spread evenly over `days` from `start`, a few seconds of jitter each, in ord
 
 from __future__ import annotations
 
+import gzip
 import random
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import orjson
 
+from tooling.errors import UsageError
 from tooling.publish.events import EventFactory
 
 ACCOUNT_ID = "123456789012"
@@ -65,3 +69,22 @@ def archived_events(
 def archived_lines(count: int, **kwargs: Any) -> Iterator[bytes]:
     for event in archived_events(count, **kwargs):
         yield orjson.dumps(event)
+
+
+def write_sample(path: str, count: int, *, seed: int, days: float) -> int:
+    """The sample as a file: gzip JSON lines when the name ends in .gz (byte for byte the same for the same
+    arguments: no time in the gzip header), else plain JSON lines; `-` is stdout. Returns the bytes written."""
+    data = b"".join(line + b"\n" for line in archived_lines(count, seed=seed, days=days))
+    if path.endswith(".gz"):
+        data = gzip.compress(data, mtime=0)
+    if path == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        target = Path(path)
+        if not target.parent.is_dir():
+            raise UsageError(
+                f"--out {path}: the folder {target.parent} does not exist", hint="create it first"
+            )
+        target.write_bytes(data)
+    return len(data)

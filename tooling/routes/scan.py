@@ -23,6 +23,7 @@ from tooling.patterns import RuleSet
 from tooling.patterns.transform import apply_input_transformer
 from tooling.routes.chunks import Chunk, gunzip
 from tooling.routes.plan import DiffPlan, Effect, TransformCheck, effect
+from tooling.routes.prune import prune, referenced
 
 Key = tuple[str, ...]  # the names (pattern indexes) of the matching patterns, in pattern order
 PAYLOAD_SAMPLES = 2
@@ -56,6 +57,7 @@ class LineMatcher:
         self.ruleset = RuleSet({str(index): pattern for index, pattern in enumerate(patterns)})
         # The engine's JSON entry when it has one (tooling.patterns gains RuleSet.match_json); bound once.
         self._match_json = getattr(self.ruleset, "match_json", None)
+        self._tree = referenced([orjson.loads(pattern) for pattern in patterns])
 
     def match(self, line: bytes) -> tuple[Key, dict[str, Any] | None]:
         """The matching patterns' names, and the parsed event when parsing it was needed (else None).
@@ -67,7 +69,8 @@ class LineMatcher:
         event = orjson.loads(line)
         if not isinstance(event, dict):
             raise NotAnEvent(f"a JSON {type(event).__name__}, not an object")
-        return tuple(self.ruleset.match(event)), event
+        tested = event if self._tree is None else prune(event, self._tree)
+        return tuple(self.ruleset.match(tested)), event
 
 
 def scan_time(line: bytes) -> str | None:
