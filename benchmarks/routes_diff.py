@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import random
+import resource
 import shutil
 import tempfile
 import time
@@ -341,6 +342,7 @@ def main() -> None:
     print(f"tables: {len(before.rules)} and {len(after.rules)} rules, {distinct} distinct patterns")
 
     archive = FolderArchive(folder)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_started = time.process_time()
     started = time.perf_counter()
     keys = chunks.archive_keys(archive, None, None)
@@ -352,12 +354,20 @@ def main() -> None:
     )
     wall = time.perf_counter() - started
     parent_cpu = time.process_time() - cpu_started
+    done = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workers, reaped when the pool closed
+    workers_cpu = (done.ru_utime + done.ru_stime) - (children.ru_utime + children.ru_stime)
     load_after = os.getloadavg()
     changed = [r for r in report.rules if r.gained or r.lost or r.payload_changes]
+    cpu = parent_cpu + workers_cpu
     print(
         f"routes diff: {report.events.evaluated:,} events in {wall:.1f} s wall = {report.events.evaluated / wall:,.0f} "
-        f"events/s with {args.workers} worker(s) (parent CPU {parent_cpu:.1f} s); {len(changed)} rules changed, "
-        f"{report.gained:,} gained, {report.lost:,} lost, {report.payload_changes:,} payloads changed"
+        f"events/s with {args.workers} worker(s); {len(changed)} rules changed, {report.gained:,} gained, "
+        f"{report.lost:,} lost, {report.payload_changes:,} payloads changed"
+    )
+    print(
+        f"CPU: {cpu:.1f} s in all ({workers_cpu:.1f} s workers, {parent_cpu:.1f} s this process) = "
+        f"{cpu / report.events.evaluated * 1e6:.1f} us/event; on {args.workers} otherwise idle cores that is "
+        f"~{cpu / args.workers:.1f} s wall"
     )
     per_event = naive_seconds_per_event(archive, before, after, args.baseline_events)
     naive = per_event * report.events.evaluated

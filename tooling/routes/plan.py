@@ -163,14 +163,12 @@ class Effect:
     pairs: tuple[tuple[bool, bool], ...]
     targets: tuple[tuple[bool, bool], ...]
     checks: tuple[int, ...]  # the transform checks whose rule both sides match
-
-    @property
-    def differs(self) -> bool:
-        return any(b != a for b, a in self.pairs) or any(b != a for b, a in self.targets)
+    differs: bool  # a rule or a target matches on one side only: its events are examples
 
 
 def effect(plan: DiffPlan, matched: frozenset[int]) -> Effect:
     pairs = tuple((b in matched, a in matched) for b, a in plan.pair_patterns)
     targets = tuple((not b.isdisjoint(matched), not a.isdisjoint(matched)) for b, a in plan.target_patterns)
     checks = tuple(i for i, check in enumerate(plan.checks) if all(pairs[check.pair]))
-    return Effect(pairs, targets, checks)
+    differs = any(b != a for b, a in pairs) or any(b != a for b, a in targets)
+    return Effect(pairs, targets, checks, differs)

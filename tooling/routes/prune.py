@@ -42,20 +42,27 @@ def referenced(patterns: list[dict[str, Any]]) -> Tree | None:
 
 def prune(node: dict[str, Any], tree: Tree) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    find = tree.get
     for key, value in node.items():
-        sub = tree.get(key, _ABSENT)
-        if sub is None:
+        sub = find(key, _ABSENT)
+        if sub is _ABSENT:
+            if not key or "." in key:
+                out[key] = value
+        elif sub is None or not isinstance(value, dict | list):
             out[key] = value
-        elif sub is not _ABSENT:
-            out[key] = _within(value, sub)
-        elif not key or "." in key:
-            out[key] = value
+        elif isinstance(value, dict):
+            out[key] = prune(value, sub)
+        else:
+            out[key] = _items(value, sub)
     return out
 
 
-def _within(value: Any, tree: Tree) -> Any:
-    if isinstance(value, dict):
-        return prune(value, tree)
-    if isinstance(value, list):
-        return [_within(item, tree) for item in value]
-    return value
+def _items(values: list[Any], tree: Tree) -> list[Any]:
+    return [
+        prune(item, tree)
+        if isinstance(item, dict)
+        else _items(item, tree)
+        if isinstance(item, list)
+        else item
+        for item in values
+    ]
