@@ -99,7 +99,9 @@ def diff_cmd(
         int, typer.Option("--examples", min=0, max=20, help="Example events per rule and target.")
     ] = DEFAULT_EXAMPLES,
     fail_on: Annotated[
-        str | None, typer.Option("--fail-on", help="Exit 1 when events are lost, gained, or either (any).")
+        str | None, typer.Option(
+            "--fail-on", help="Exit 1 when events were lost, gained, or any: either, or a payload changed."
+        )
     ] = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown (a job summary).")] = False,
     env: EnvOption = "dev",
