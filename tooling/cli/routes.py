@@ -4,11 +4,15 @@ opened here (the deployment's through tooling/targets.py), the diff is tooling/r
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import Progress as RichProgress
+from rich.progress import TextColumn, TimeElapsedColumn
 
 from tooling.cli.config_cmd import resolve_config
 from tooling.cli.options import ConfigOption, EnvOption, JsonOption, OutputsOption, TargetOption
@@ -20,8 +24,8 @@ from tooling.routes import chunks
 from tooling.routes.configs import config_at_ref
 from tooling.routes.model import SUFFIX_PLACEHOLDER, Routes, routes_from_config
 from tooling.routes.render import render_markdown, render_text
-from tooling.routes.report import FailOn
-from tooling.routes.run import DEFAULT_EXAMPLES, DiffOptions, EventInput, diff_routes
+from tooling.routes.report import DiffReport, FailOn
+from tooling.routes.run import DEFAULT_EXAMPLES, DiffOptions, EventInput, Progress, diff_routes
 from tooling.routes.sample_events import write_sample
 from tooling.targets import Sources, sources_for
 from tooling.workspace import Workspace
@@ -99,9 +103,10 @@ def diff_cmd(
         int, typer.Option("--examples", min=0, max=20, help="Example events per rule and target.")
     ] = DEFAULT_EXAMPLES,
     fail_on: Annotated[
-        str | None, typer.Option(
+        str | None,
+        typer.Option(
             "--fail-on", help="Exit 1 when events were lost, gained, or any: either, or a payload changed."
-        )
+        ),
     ] = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown (a job summary).")] = False,
     env: EnvOption = "dev",
@@ -162,7 +167,7 @@ def diff_cmd(
         old = _old_routes(base, before, deployed, config or workspace.default_config, suffix, sources, stack)
         event_input = _events(events, s3_archive_flag, first, last, sources, stack)
         options = DiffOptions(sample=sample, seed=seed, workers=workers, examples=examples)
-        report = diff_routes(old, new, event_input, options)
+        report = _with_progress(lambda show: diff_routes(old, new, event_input, options, show))
     if json_out:
         typer.echo(report.model_dump_json())
     elif markdown:
@@ -173,6 +178,24 @@ def diff_cmd(
     choice: FailOn | None = fail_on  # type: ignore[assignment]  # checked against FAIL_ON above
     if report.failed(choice):
         raise typer.Exit(code=EXIT_FAIL_ON)
+
+
+def _with_progress(run: Callable[[Progress], DiffReport]) -> DiffReport:
+    """A live count of the events read on stderr while the diff runs (at a terminal only; it disappears)."""
+    err = Console(stderr=True)
+    with RichProgress(
+        TextColumn("routes diff: {task.fields[what]} {task.completed:,.0f} events"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("diff", total=None, what="reading")
+
+        def show(what: str, done: int) -> None:
+            progress.update(task, completed=done, what=what)
+
+        return run(show)
 
 
 def _old_routes(

@@ -61,21 +61,34 @@ def check_patterns(routes: Routes) -> None:
             ) from None
 
 
-def diff_routes(before: Routes, after: Routes, events: EventInput, options: DiffOptions) -> DiffReport:
+Progress = Callable[[str, int], None]  # (what is under way, events done so far)
+
+
+def diff_routes(
+    before: Routes,
+    after: Routes,
+    events: EventInput,
+    options: DiffOptions,
+    on_progress: Progress | None = None,
+) -> DiffReport:
     check_patterns(before)
     check_patterns(after)
     plan = build_plan(before, after, options.examples)
     workers = options.workers or default_workers()
+    progress = on_progress or (lambda _what, _done: None)
     if options.sample is None:
-        tally = _scan_all(plan, events.chunks, workers)
+        tally = _scan_all(plan, events.chunks, workers, progress=lambda n: progress("matched", n))
         read = tally.events
     else:
-        lines, read, first, last = _sample(events.chunks, options.sample, options.seed, workers)
+        lines, read, first, last = _sample(
+            events.chunks, options.sample, options.seed, workers, lambda n: progress("sampled", n)
+        )
         tally = _scan_all(
             plan,
             _sample_chunks(lines),
             workers,
             lambda _, line: f"{lines[line - 1][0]} line {lines[line - 1][1]}",
+            progress=lambda n: progress("matched", n),
         )
         tally.first_time, tally.last_time = first, last  # the span of everything read, not of the sample
     return build_report(
@@ -143,7 +156,11 @@ def _chain(head: list[Chunk], rest: Iterator[Chunk]) -> Iterator[Chunk]:
 
 
 def _scan_all(
-    plan: DiffPlan, chunks: Iterable[Chunk], workers: int, where: Callable[[str, int], str] | None = None
+    plan: DiffPlan,
+    chunks: Iterable[Chunk],
+    workers: int,
+    where: Callable[[str, int], str] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Tally:
     scanner: Scanner | None = None
 
@@ -161,6 +178,8 @@ def _scan_all(
             place = tally.error.where(where)
             raise UsageError(f"{place}: {tally.error.reason}", hint=NOT_AN_EVENT_HINT)
         total.merge(tally, plan.examples)
+        if progress is not None:
+            progress(total.events)
     return total
 
 
@@ -168,7 +187,7 @@ def _scan_all(
 
 
 def _sample(
-    chunks: Iterable[Chunk], size: int, seed: int, workers: int
+    chunks: Iterable[Chunk], size: int, seed: int, workers: int, progress: Callable[[int], None]
 ) -> tuple[list[tuple[str, int, bytes]], int, str | None, str | None]:
     """The `size` events of smallest priority over every chunk: (source, line, text) in reading order;
     with the number of events read and their time span."""
@@ -194,6 +213,7 @@ def _sample(
         read += part.events
         total.add_time(part.first_time, part.last_time)
         kept = sorted([*kept, *part.kept])[:size]
+        progress(read)
     chosen = sorted(kept, key=lambda item: (item[1], item[2]))  # reading order
     lines = [(labels[n][0], labels[n][1] + ln, text) for _, n, ln, text in chosen]
     return lines, read, total.first_time, total.last_time
