@@ -92,7 +92,8 @@ class DiffReport(BaseModel):
     events: EventsRead
     rules: list[RuleDiff]
     targets: list[TargetDiff]
-    silent_targets: list[str]  # targets of the new table that receive none of these events
+    # Targets that would receive none of these events: named by the new table, or fed before and no longer.
+    silent_targets: list[str]
     gained: int  # summed over rules
     lost: int
     payload_changes: int
@@ -230,7 +231,11 @@ def build_report(
         ),
         rules=rules,
         targets=targets,
-        silent_targets=[t.target for t in targets if t.target in after_targets and t.received_after == 0],
+        silent_targets=[
+            t.target
+            for t in targets
+            if t.received_after == 0 and (t.target in after_targets or t.received_before > 0)
+        ],
         gained=sum(r.gained for r in rules),
         lost=sum(r.lost for r in rules),
         payload_changes=sum(c.changed for r in rules for c in r.payload_changes),
