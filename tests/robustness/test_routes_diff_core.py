@@ -229,7 +229,7 @@ def test_a_line_of_a_sample_that_is_not_an_event_is_named_by_its_own_file_and_li
     path.write_bytes(lines(EVENTS[:5]) + b"[1, 2]\n")
     source = EventInput(chunks.file_chunks([str(path)]), "events")
 
-    with pytest.raises(UsageError, match=rf"^{path} line 6: not an event \(a JSON list"):
+    with pytest.raises(UsageError, match=rf"^{path} line 6: not an event \(not a JSON object\)"):
         diff_routes(routes(DEV), routes(WIDE), source, DiffOptions(workers=1, sample=100))
 
 

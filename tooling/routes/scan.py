@@ -68,7 +68,7 @@ class LineMatcher:
             return tuple(self._match_json(line)), None
         event = orjson.loads(line)
         if not isinstance(event, dict):
-            raise NotAnEvent(f"a JSON {type(event).__name__}, not an object")
+            raise NotAnEvent("not a JSON object")
         tested = event if self._tree is None else prune(event, self._tree)
         return tuple(self.ruleset.match(tested)), event
 
