@@ -326,7 +326,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=25)
     parser.add_argument("--disjoint", action="store_true", help="the new table shares no rule with the old")
-    parser.add_argument("--baseline-events", type=int, default=300)
+    parser.add_argument("--baseline-events", type=int, default=200)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "tooling-routes-bench")
     args = parser.parse_args()
 
