@@ -11,7 +11,8 @@ the same either way, since they follow the events to their destinations whatever
 
 Matching: the patterns of both sides are deduplicated (by canonical JSON) and compiled into one RuleSet, so
 each event is matched once for both tables; the rules unchanged by a diff cost nothing extra. A disabled
-rule matches nothing.
+rule matches nothing. What a set of matching patterns means (Effects) is indexed by pattern, so it costs
+the size of the set, not of the tables.
 """
 
 from __future__ import annotations
@@ -158,17 +159,68 @@ def _checks(number: int, before: RouteRule, after: RouteRule) -> list[TransformC
 
 @dataclass(frozen=True)
 class Effect:
-    """What one set of matching patterns means: per pair and per target, (matched before, matched after)."""
+    """What one set of matching patterns means, sparsely: the pairs and targets each side matches (indexes
+    into plan.pairs and plan.targets), the ones only one side matches, and the transform checks whose rule
+    both sides match. Everything not listed matches on neither side."""
 
-    pairs: tuple[tuple[bool, bool], ...]
-    targets: tuple[tuple[bool, bool], ...]
-    checks: tuple[int, ...]  # the transform checks whose rule both sides match
-    differs: bool  # a rule or a target matches on one side only: its events are examples
+    before_pairs: tuple[int, ...]
+    after_pairs: tuple[int, ...]
+    gained_pairs: tuple[int, ...]
+    lost_pairs: tuple[int, ...]
+    before_targets: tuple[int, ...]
+    after_targets: tuple[int, ...]
+    gained_targets: tuple[int, ...]
+    lost_targets: tuple[int, ...]
+    checks: tuple[int, ...]
+    # Where an event of this set is an example: ("gained"|"lost", "rule"|"target", index).
+    slots: tuple[tuple[str, str, int], ...]
 
 
-def effect(plan: DiffPlan, matched: frozenset[int]) -> Effect:
-    pairs = tuple((b in matched, a in matched) for b, a in plan.pair_patterns)
-    targets = tuple((not b.isdisjoint(matched), not a.isdisjoint(matched)) for b, a in plan.target_patterns)
-    checks = tuple(i for i, check in enumerate(plan.checks) if all(pairs[check.pair]))
-    differs = any(b != a for b, a in pairs) or any(b != a for b, a in targets)
-    return Effect(pairs, targets, checks, differs)
+class Effects:
+    """effect(matched) for one plan, with the indexes that make it cost the size of the match set rather than
+    the size of the tables (a diff of two unrelated tables meets tens of thousands of distinct sets)."""
+
+    def __init__(self, plan: DiffPlan) -> None:
+        self.plan = plan
+        self._pairs: tuple[dict[int, list[int]], dict[int, list[int]]] = ({}, {})
+        for number, pair_sides in enumerate(plan.pair_patterns):
+            for side, pattern in enumerate(pair_sides):
+                if pattern != NONE:
+                    self._pairs[side].setdefault(pattern, []).append(number)
+        self._targets: tuple[dict[int, list[int]], dict[int, list[int]]] = ({}, {})
+        for number, target_sides in enumerate(plan.target_patterns):
+            for side, patterns in enumerate(target_sides):
+                for pattern in patterns:
+                    self._targets[side].setdefault(pattern, []).append(number)
+        self._checks: dict[int, list[int]] = {}
+        for number, check in enumerate(plan.checks):
+            self._checks.setdefault(check.pair, []).append(number)
+
+    def __call__(self, matched: frozenset[int]) -> Effect:
+        before, after = (self._union(self._pairs[side], matched) for side in (0, 1))
+        before_targets, after_targets = (self._union(self._targets[side], matched) for side in (0, 1))
+        both = sorted(set(before) & set(after))
+        gained, lost = tuple(sorted(set(after) - set(before))), tuple(sorted(set(before) - set(after)))
+        gained_targets = tuple(sorted(set(after_targets) - set(before_targets)))
+        lost_targets = tuple(sorted(set(before_targets) - set(after_targets)))
+        return Effect(
+            before_pairs=before,
+            after_pairs=after,
+            gained_pairs=gained,
+            lost_pairs=lost,
+            before_targets=before_targets,
+            after_targets=after_targets,
+            gained_targets=gained_targets,
+            lost_targets=lost_targets,
+            checks=tuple(check for pair in both for check in self._checks.get(pair, ())),
+            slots=(
+                *(("gained", "rule", n) for n in gained),
+                *(("lost", "rule", n) for n in lost),
+                *(("gained", "target", n) for n in gained_targets),
+                *(("lost", "target", n) for n in lost_targets),
+            ),
+        )
+
+    @staticmethod
+    def _union(index: dict[int, list[int]], matched: frozenset[int]) -> tuple[int, ...]:
+        return tuple(sorted({number for pattern in matched for number in index.get(pattern, ())}))

@@ -14,8 +14,8 @@ import orjson
 from pydantic import BaseModel
 
 from tooling.routes import explain
-from tooling.routes.plan import DiffPlan, Effect, RulePair, effect
-from tooling.routes.scan import Key, Tally
+from tooling.routes.plan import DiffPlan, Effect, Effects, RulePair
+from tooling.routes.scan import Tally
 
 MIN_SPAN_SECONDS = 3600
 DAY_SECONDS = 86400
@@ -144,7 +144,7 @@ def build_report(
     examples: int,
     sample_seed: int | None = None,
 ) -> DiffReport:
-    effects: dict[Key, Effect] = {key: effect(plan, frozenset(int(n) for n in key)) for key in tally.counts}
+    effect = Effects(plan)
     span = span_seconds(tally.first_time, tally.last_time)
     rate = _Rates(span, read / tally.events if tally.events else 1.0)
     parsed: dict[bytes, dict[str, Any]] = {}
@@ -154,21 +154,28 @@ def build_report(
             parsed[line] = orjson.loads(line)
         return parsed[line]
 
+    # [matched before, matched after, gained, lost] per rule pair and per target, summed over the match sets.
+    rules_count = [[0, 0, 0, 0] for _ in plan.pairs]
+    targets_count = [[0, 0, 0, 0] for _ in plan.targets]
+    for key, count in tally.counts.items():
+        found: Effect = effect(frozenset(int(n) for n in key))
+        for table, lists in (
+            (rules_count, (found.before_pairs, found.after_pairs, found.gained_pairs, found.lost_pairs)),
+            (
+                targets_count,
+                (found.before_targets, found.after_targets, found.gained_targets, found.lost_targets),
+            ),
+        ):
+            for column, numbers in enumerate(lists):
+                for number in numbers:
+                    table[number][column] += count
+
+    def lines(change: str, kind: str, number: int) -> list[bytes]:
+        return tally.examples.get((change, kind, number), [])[:examples]
+
     rules = []
     for number, pair in enumerate(plan.pairs):
-        counts = [0, 0, 0, 0]  # matched before, after, gained, lost
-        gained_lines: list[bytes] = []
-        lost_lines: list[bytes] = []
-        for key, count in tally.counts.items():
-            b, a = effects[key].pairs[number]
-            counts[0] += count * b
-            counts[1] += count * a
-            if a and not b:
-                counts[2] += count
-                gained_lines += tally.examples.get(key, [])[: examples - len(gained_lines)]
-            elif b and not a:
-                counts[3] += count
-                lost_lines += tally.examples.get(key, [])[: examples - len(lost_lines)]
+        before_count, after_count, gained, lost = rules_count[number]
         rules.append(
             RuleDiff(
                 name=pair.name,
@@ -176,44 +183,36 @@ def build_report(
                 previous_name=pair.before.name if pair.status == "renamed" and pair.before else None,
                 enabled_before=None if pair.before is None else pair.before.enabled,
                 enabled_after=None if pair.after is None else pair.after.enabled,
-                matched_before=counts[0],
-                matched_after=counts[1],
-                gained=counts[2],
-                lost=counts[3],
-                gained_per_day=rate(counts[2]),
-                lost_per_day=rate(counts[3]),
-                gained_examples=[_example(pair, event_of(line), gained=True) for line in gained_lines],
-                lost_examples=[_example(pair, event_of(line), gained=False) for line in lost_lines],
+                matched_before=before_count,
+                matched_after=after_count,
+                gained=gained,
+                lost=lost,
+                gained_per_day=rate(gained),
+                lost_per_day=rate(lost),
+                gained_examples=[
+                    _example(pair, event_of(x), gained=True) for x in lines("gained", "rule", number)
+                ],
+                lost_examples=[
+                    _example(pair, event_of(x), gained=False) for x in lines("lost", "rule", number)
+                ],
                 payload_changes=_payload_changes(plan, tally, number),
             )
         )
 
     targets = []
     for number, name in enumerate(plan.targets):
-        counts = [0, 0, 0, 0]
-        gained_ids: list[str] = []
-        lost_ids: list[str] = []
-        for key, count in tally.counts.items():
-            b, a = effects[key].targets[number]
-            counts[0] += count * b
-            counts[1] += count * a
-            if a and not b:
-                counts[2] += count
-                gained_ids += _ids(tally.examples.get(key, []), examples - len(gained_ids), event_of)
-            elif b and not a:
-                counts[3] += count
-                lost_ids += _ids(tally.examples.get(key, []), examples - len(lost_ids), event_of)
+        before_count, after_count, gained, lost = targets_count[number]
         targets.append(
             TargetDiff(
                 target=name,
-                received_before=counts[0],
-                received_after=counts[1],
-                gained=counts[2],
-                lost=counts[3],
-                gained_per_day=rate(counts[2]),
-                lost_per_day=rate(counts[3]),
-                gained_examples=gained_ids,
-                lost_examples=lost_ids,
+                received_before=before_count,
+                received_after=after_count,
+                gained=gained,
+                lost=lost,
+                gained_per_day=rate(gained),
+                lost_per_day=rate(lost),
+                gained_examples=[str(event_of(x).get("id", "?")) for x in lines("gained", "target", number)],
+                lost_examples=[str(event_of(x).get("id", "?")) for x in lines("lost", "target", number)],
             )
         )
     after_targets = {t.target for p in plan.pairs if p.after is not None for t in p.after.targets}
@@ -240,10 +239,6 @@ def build_report(
         lost=sum(r.lost for r in rules),
         payload_changes=sum(c.changed for r in rules for c in r.payload_changes),
     )
-
-
-def _ids(lines: list[bytes], room: int, event_of: Any) -> list[str]:
-    return [str(event_of(line).get("id", "?")) for line in lines[: max(room, 0)]]
 
 
 def _payload_changes(plan: DiffPlan, tally: Tally, pair: int) -> list[PayloadChange]:

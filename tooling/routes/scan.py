@@ -2,10 +2,11 @@
 
 `LineMatcher.match` is the one per-event call into the pattern engine: the RuleSet's JSON-text entry
 (`match_json`, which parses with orjson and sees duplicate keys as AWS does) when the engine has it, else
-orjson.loads + `RuleSet.match`. Everything else per event is a dictionary increment: events are counted by
-the set of patterns they match, and what such a set means for each rule and target (plan.effect) is worked
-out once per distinct set. Only events whose set changes something are looked at again: a few are kept as
-examples, and those a changed input transformer applies to are transformed on both sides.
+orjson.loads + `RuleSet.match` of the event pruned to the paths some pattern names (prune.py). Everything
+else per event is a dictionary increment: events are counted by the set of patterns they match, and what such
+a set means for each rule and target (plan.Effects) is worked out once per distinct set. Only events whose
+set changes something are looked at again: the first few of each rule's and target's gains and losses are
+kept as examples, and those a changed input transformer applies to are transformed on both sides.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ import orjson
 from tooling.patterns import RuleSet
 from tooling.patterns.transform import apply_input_transformer
 from tooling.routes.chunks import Chunk, gunzip
-from tooling.routes.plan import DiffPlan, Effect, TransformCheck, effect
+from tooling.routes.plan import DiffPlan, Effect, Effects, TransformCheck
 from tooling.routes.prune import prune, referenced
 
 Key = tuple[str, ...]  # the names (pattern indexes) of the matching patterns, in pattern order
+Slot = tuple[str, str, int]  # ("gained"|"lost", "rule"|"target", index): where an example is kept
 PAYLOAD_SAMPLES = 2
 TIME_FIELD = b'"time":"'
 DETAIL_FIELD = b'"detail":'
@@ -114,7 +116,7 @@ class Tally:
     first_time: str | None = None
     last_time: str | None = None
     counts: dict[Key, int] = field(default_factory=dict)
-    examples: dict[Key, list[bytes]] = field(default_factory=dict)
+    examples: dict[Slot, list[bytes]] = field(default_factory=dict)  # the first events of each slot
     payloads: dict[int, PayloadTally] = field(default_factory=dict)
     error: LineError | None = None
 
@@ -129,8 +131,8 @@ class Tally:
         self.add_time(other.first_time, other.last_time)
         for key, count in other.counts.items():
             self.counts[key] = self.counts.get(key, 0) + count
-        for key, lines in other.examples.items():
-            kept = self.examples.setdefault(key, [])
+        for slot, lines in other.examples.items():
+            kept = self.examples.setdefault(slot, [])
             kept += lines[: examples - len(kept)]
         for index, payload in other.payloads.items():
             mine = self.payloads.setdefault(index, PayloadTally())
@@ -145,12 +147,13 @@ class Scanner:
     def __init__(self, plan: DiffPlan) -> None:
         self.plan = plan
         self.matcher = LineMatcher(plan.patterns)
+        self._effect = Effects(plan)
         self._effects: dict[Key, Effect] = {}
 
     def effect_of(self, key: Key) -> Effect:
         found = self._effects.get(key)
         if found is None:
-            found = self._effects[key] = effect(self.plan, frozenset(int(name) for name in key))
+            found = self._effects[key] = self._effect(frozenset(int(name) for name in key))
         return found
 
     def scan(self, chunk: Chunk) -> Tally:
@@ -166,6 +169,7 @@ class Scanner:
         first = last = None
         events = 0
         examples = self.plan.examples
+        slots = tally.examples
         for number, line in enumerate(data.split(b"\n")):
             if not line or line.isspace():
                 continue
@@ -185,8 +189,10 @@ class Scanner:
                 if last is None or when > last:
                     last = when
             found = effects.get(key) or self.effect_of(key)
-            if found.differs:
-                kept = tally.examples.setdefault(key, [])
+            for slot in found.slots:
+                kept = slots.get(slot)
+                if kept is None:
+                    kept = slots[slot] = []
                 if len(kept) < examples:
                     kept.append(line)
             if found.checks:
