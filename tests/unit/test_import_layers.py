@@ -64,7 +64,16 @@ ALLOWED: dict[str, set[str]] = {
     "deploy": {"contracts", "publish", "access"},
     "failover": {"contracts", "publish", "observe"},
     "routes": {"contracts", "patterns-engine", "publish", "observe"},
-    "local": {"contracts", "patterns", "patterns-engine", "publish", "observe", "deploy", "failover", "routes"},
+    "local": {
+        "contracts",
+        "patterns",
+        "patterns-engine",
+        "publish",
+        "observe",
+        "deploy",
+        "failover",
+        "routes",
+    },
     "targets": {"contracts", "deploy", "publish", "observe", "local", "failover", "routes"},
     "cli": {
         "contracts",
