@@ -11,8 +11,8 @@ and the seams themselves, tooling/local the emulator; neither side imports this 
                               the global endpoint when asked)
     sources_for -> Sources    observe/aws_sources.py (boto3)       | tooling.local.local_monitor_source,
                               (traffic: observe/aws_traffic.py)      local_log_source, local_replay_source,
-                                                                     local_dlq_source, local_event_store,
-                                                                     local_traffic_source
+                              (routes: routes/aws_deployed.py)       local_dlq_source, local_event_store,
+                                                                     local_traffic_source, local_routes_source
     failover_backend_for      failover/aws.py (boto3)              | tooling.local.LocalFailoverBackend
     tail_source, rule_pattern observe/aws_tail.py (a temporary      | observe/tail.py StoreTail over
                               rule and queue; boto3)                 tooling.local.local_tail_reader
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from tooling.observe.s3_archive import S3ArchiveSource
     from tooling.observe.tail import TailSource
     from tooling.observe.traffic import TrafficSource
+    from tooling.routes.deployed import DeployedRoutes
 
 
 def apply(
@@ -221,6 +222,15 @@ class Sources:
         from tooling.observe.aws_s3_archive import AwsS3ArchiveSource
 
         return AwsS3ArchiveSource(bucket, self.outputs.region)
+
+    def routes(self) -> DeployedRoutes:
+        """The routing table as deployed and the bus's own archive (`tooling routes diff`)."""
+        if self.outputs.target == "local":
+            source: DeployedRoutes = _local("local_routes_source")(self.workspace, self.outputs)
+            return source
+        from tooling.routes.aws_deployed import AwsRoutesSource
+
+        return AwsRoutesSource(self.outputs)
 
     def dlq(self) -> DlqSource:
         if self.outputs.target == "local":

@@ -3,9 +3,11 @@ the plan summary for the job page.
 
     deploy_env.py prepare ENV OUT_FILE   environments/ENV.toml + the S3 backend from TF_STATE_BUCKET and
                                          TF_STATE_REGION -> OUT_FILE; NAME_SUFFIX -> .tooling/ENV/suffix
-    deploy_env.py summary ENV PLAN_JSON PLAN_TEXT PLAN_LOG   Markdown for $GITHUB_STEP_SUMMARY on stdout:
-                                         the counts, then `tooling show-plan`'s text (secrets redacted), or
-                                         when the plan failed, the end of its log (redacted the same way)
+    deploy_env.py summary ENV PLAN_JSON PLAN_TEXT PLAN_LOG [ROUTES_JSON ROUTES_LOG]
+                                         Markdown for $GITHUB_STEP_SUMMARY on stdout: the counts, then
+                                         `tooling show-plan`'s text (secrets redacted), or when the plan
+                                         failed, the end of its log (redacted the same way); then the
+                                         routing diff (`tooling routes diff --json`) or why there is none
 
 The repository's environment files stay as they are (local state for a laptop); CI adds the backend to a
 copy, so the bucket name lives in one place: the repository variable. The suffix is the one the
@@ -25,12 +27,15 @@ from typing import Any
 import tomli_w
 
 from tooling.deploy.plan_text import redact
+from tooling.routes.render import render_markdown
+from tooling.routes.report import DiffReport
 
 ROOT = Path(__file__).resolve().parents[2]
 SUFFIX = re.compile(r"^[a-z0-9]{6}$")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # GitHub refuses a step summary above 1 MiB; the plan text is cut well below that.
 MAX_PLAN_CHARS = 60_000
+MAX_ROUTES_LOG_CHARS = 4_000
 
 
 class SetupError(Exception):
@@ -101,6 +106,23 @@ def summary(env: str, plan_json: Path, plan_text: Path, plan_log: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def routes_summary(routes_json: Path, routes_log: Path) -> str:
+    """The routing diff next to the plan: its Markdown, or, when it did not run to the end, the end of its
+    log (one `error:` line and its hint, redacted like the plan's)."""
+    text = routes_json.read_text() if routes_json.is_file() else ""
+    if text.strip():
+        return render_markdown(
+            DiffReport.model_validate_json(text), title="Routing diff against the base branch"
+        )
+    log = redact(_read(routes_log))[-MAX_ROUTES_LOG_CHARS:].rstrip()
+    lines = [
+        "### Routing diff against the base branch",
+        "",
+        "**The routing diff did not run**: its log is below.",
+    ]
+    return "\n".join([*lines, "", "```", log or "(no output)", "```"]) + "\n"
+
+
 def main(argv: list[str]) -> int:
     try:
         if len(argv) == 3 and argv[0] == "prepare":
@@ -108,8 +130,10 @@ def main(argv: list[str]) -> int:
             where = f"s3://{backend['bucket']}/{backend['key']} ({backend['region']}, S3 lock file)"
             print(f"{argv[1]}: state {where}")
             return 0
-        if len(argv) == 5 and argv[0] == "summary":
+        if len(argv) in (5, 7) and argv[0] == "summary":
             print(summary(argv[1], Path(argv[2]), Path(argv[3]), Path(argv[4])), end="")
+            if len(argv) == 7:
+                print("\n" + routes_summary(Path(argv[5]), Path(argv[6])), end="")
             return 0
     except SetupError as error:
         print(f"error: {error}", file=sys.stderr)

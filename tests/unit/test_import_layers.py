@@ -9,6 +9,9 @@ no import cycle between modules, and no arrow upward across the seams.
                                  (observe/); local/ implements its backend
     cost/                        `tooling cost`: the estimate, from the config, the publisher's sample events,
                                  the patterns and the observe seam's measured traffic
+    routes/                      `routes diff`: routing tables compared over archived events (reads the S3
+                                 archive through observe/, generates samples with publish/); local/
+                                 implements its deployed-table seam
     deploy/  publish/  observe/  the seams (deploy reads publish's schemas for the registry)
     patterns/                    the pattern engine (below config: validation uses it) and the routing preview
     config, naming, outputs, workspace, errors, clients, order_workflow, envlock, webhook: the shared contracts
@@ -67,8 +70,18 @@ ALLOWED: dict[str, set[str]] = {
     # `tooling cost`: prices the Config with the publisher's sample events, the pattern engine and the
     # observe seam's measured traffic (a TrafficSource the CLI picks through targets.py).
     "cost": {"contracts", "patterns", "patterns-engine", "publish", "observe"},
-    "local": {"contracts", "patterns", "patterns-engine", "publish", "observe", "deploy", "failover"},
-    "targets": {"contracts", "deploy", "publish", "observe", "local", "failover"},
+    "routes": {"contracts", "patterns-engine", "publish", "observe"},
+    "local": {
+        "contracts",
+        "patterns",
+        "patterns-engine",
+        "publish",
+        "observe",
+        "deploy",
+        "failover",
+        "routes",
+    },
+    "targets": {"contracts", "deploy", "publish", "observe", "local", "failover", "routes"},
     "cli": {
         "contracts",
         "patterns",
@@ -81,6 +94,7 @@ ALLOWED: dict[str, set[str]] = {
         "access",
         "failover",
         "cost",
+        "routes",
     },
     "main": {"cli"},
     "package": set(),

@@ -52,6 +52,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "events": ("invoke", "events_query"),
     "dlq": ("dlq",),
     "s3-archive": ("s3_archive",),
+    "routes": ("routes",),
     "archive": ("s3_archive",),  # the old name of s3-archive: hidden, deprecated
     "secret": ("secret",),
     "failover": ("failover",),

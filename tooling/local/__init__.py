@@ -11,6 +11,7 @@ Public API (what the CLI, the demo, the benchmark and the tests call):
     local_monitor_source / local_log_source / local_replay_source / local_dlq_source(workspace, outputs)
     local_traffic_source(workspace, outputs) -> LocalTrafficSource   `tooling cost --measured`
     local_s3_archive_source(workspace, outputs) / flush_s3_archive(...)  the S3 event archive (firehose.py)
+    local_routes_source(workspace, outputs)                      `routes diff`: rules as provisioned, the archive
     local_event_store(workspace, outputs) -> LocalEventStore     `tooling events query`, the store's count
     local_tail_reader / local_rule_pattern(workspace, outputs, ...)  `tooling tail` (tail_source.py)
     local_queues(workspace) -> Queues                            an SQS-like consumer API
@@ -52,6 +53,7 @@ from tooling.local.monitor_source import LocalMonitorSource
 from tooling.local.provision import destroy, provision
 from tooling.local.regions import LocalFailover, load_failover, open_secondary
 from tooling.local.replay_source import LocalReplaySource
+from tooling.local.routes_source import LocalRoutesSource
 from tooling.local.s3_archive_source import LocalS3ArchiveSource
 from tooling.local.store import Store, db_path
 from tooling.local.summary import LocalSummary, summarize
@@ -81,6 +83,7 @@ __all__ = [
     "local_monitor_source",
     "local_queues",
     "local_replay_source",
+    "local_routes_source",
     "local_rule_pattern",
     "local_s3_archive_source",
     "local_tail_reader",
@@ -291,6 +294,12 @@ def local_s3_archive_source(workspace: Workspace, outputs: DeploymentOutputs) ->
     bucket = require_s3_archive(outputs)
     resume(workspace)
     return LocalS3ArchiveSource(workspace, _open_store(workspace, outputs), bucket)
+
+
+def local_routes_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalRoutesSource:
+    """The routing table as provisioned and the bus's archive (`tooling routes diff`); read only: no
+    dispatcher is started for it."""
+    return LocalRoutesSource(_open_store(workspace, outputs), outputs)
 
 
 def flush_s3_archive(
