@@ -10,8 +10,9 @@ and the seams themselves, tooling/local the emulator; neither side imports this 
                               (HttpBus or boto3's AwsBus; through
                               the global endpoint when asked)
     sources_for -> Sources    observe/aws_sources.py (boto3)       | tooling.local.local_monitor_source,
-                                                                     local_log_source, local_replay_source,
-                                                                     local_dlq_source, local_event_store
+                              and observe/aws_*.py                   local_log_source, local_replay_source,
+                                                                     local_dlq_source, local_event_store,
+                                                                     local_workflow_source
     failover_backend_for      failover/aws.py (boto3)              | tooling.local.LocalFailoverBackend
     doctor                    deploy/doctor.py (the pipeline's     + tooling/local/doctor.py (its state)
                               files)
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from tooling.observe.monitor import MonitorSource
     from tooling.observe.replay import ReplaySource
     from tooling.observe.s3_archive import S3ArchiveSource
+    from tooling.observe.workflow import WorkflowSource
 
 
 def apply(
@@ -228,6 +230,16 @@ class Sources:
         from tooling.observe.aws_event_store import AwsEventStore
 
         return AwsEventStore(table, self.outputs.region)
+
+    def workflows(self) -> WorkflowSource:
+        """The order-fulfilment state machine's executions."""
+        if self.outputs.target == "local":
+            source: WorkflowSource = _local("local_workflow_source")(self.workspace, self.outputs)
+            return source
+        from tooling.observe.aws_workflow import AwsWorkflowSource
+        from tooling.observe.workflow import state_machine_arn
+
+        return AwsWorkflowSource(state_machine_arn(self.outputs), self.outputs.region)
 
 
 def sources_for(outputs: DeploymentOutputs, workspace: Workspace) -> Sources:

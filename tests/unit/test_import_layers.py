@@ -7,6 +7,8 @@ no import cycle between modules, and no arrow upward across the seams.
                                  prepared; never targets.py or cli/
     failover/                    [failover]'s status and drill: publishes (publish/), reads the endpoint
                                  (observe/); local/ implements its backend
+    smoke/                       `tooling smoke`: canaries (publish/), the routing preview (patterns/) and
+                                 the observation seams (observe/)
     deploy/  publish/  observe/  the seams (deploy reads publish's schemas for the registry)
     patterns/                    the pattern engine (below config: validation uses it) and the routing preview
     config, naming, outputs, workspace, errors, clients, order_workflow, envlock, webhook: the shared contracts
@@ -60,6 +62,7 @@ ALLOWED: dict[str, set[str]] = {
     "access": {"contracts"},
     "deploy": {"contracts", "publish", "access"},
     "failover": {"contracts", "publish", "observe"},
+    "smoke": {"contracts", "patterns", "patterns-engine", "publish", "observe"},
     "local": {"contracts", "patterns", "patterns-engine", "publish", "observe", "deploy", "failover"},
     "targets": {"contracts", "deploy", "publish", "observe", "local", "failover"},
     "cli": {
@@ -73,6 +76,7 @@ ALLOWED: dict[str, set[str]] = {
         "targets",
         "access",
         "failover",
+        "smoke",
     },
     "main": {"cli"},
     "package": set(),

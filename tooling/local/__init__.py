@@ -11,6 +11,7 @@ Public API (what the CLI, the demo, the benchmark and the tests call):
     local_monitor_source / local_log_source / local_replay_source / local_dlq_source(workspace, outputs)
     local_s3_archive_source(workspace, outputs) / flush_s3_archive(...)  the S3 event archive (firehose.py)
     local_event_store(workspace, outputs) -> LocalEventStore     `tooling events query`, the store's count
+    local_workflow_source(workspace, outputs)                    the order workflow's executions (`tooling smoke`)
     local_queues(workspace) -> Queues                            an SQS-like consumer API
     summary(workspace, outputs) -> LocalSummary                  what the demo prints (`.lines()`)
     LocalFailoverBackend(workspace, outputs)                     [failover]: the endpoint, its alarm, the drill
@@ -53,6 +54,7 @@ from tooling.local.replay_source import LocalReplaySource
 from tooling.local.s3_archive_source import LocalS3ArchiveSource
 from tooling.local.store import Store, db_path
 from tooling.local.summary import LocalSummary, summarize
+from tooling.local.workflow_source import LocalWorkflowSource
 from tooling.outputs import DeploymentOutputs, save_outputs
 from tooling.publish.bus import Bus, Entry, Result
 from tooling.workspace import Workspace, check_lock
@@ -77,6 +79,7 @@ __all__ = [
     "local_queues",
     "local_replay_source",
     "local_s3_archive_source",
+    "local_workflow_source",
     "open_local_bus",
     "provision",
     "state_identity",
@@ -274,6 +277,12 @@ def local_event_store(workspace: Workspace, outputs: DeploymentOutputs) -> Local
     """The batch processor's store; pending batches get a dispatcher first, so a query sees them soon."""
     resume(workspace)
     return LocalEventStore(workspace.state_dir / EVENT_STORE_FILE)
+
+
+def local_workflow_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalWorkflowSource:
+    """The executions of the order-fulfilment state machine (primary region)."""
+    resume(workspace)
+    return LocalWorkflowSource(_open_store(workspace, outputs))
 
 
 def local_queues(workspace: Workspace) -> Queues:
