@@ -374,7 +374,7 @@ def _sns_lambda_authorized() -> str:
         dlq = redrive.get("deadLetterTargetArn")
         verdict = authorization.subscription_verdict(self.topic.arn, self.endpoint, dlq)
         if verdict.allowed:
-            publish(self, message, message_id, *args, **kwargs)
+            invoke_subscriber(self, message, message_id, kwargs.get("subject"))
             return
         import sys
 
@@ -392,5 +392,29 @@ def _sns_lambda_authorized() -> str:
              for m in metrics],
         )  # fmt: skip
 
+    def invoke_subscriber(subscription: Any, message: str, message_id: str, subject: str | None) -> None:
+        # moto hands the message to the function object, whose invoke runs Docker (none here: the delivery
+        # failed and no code ran). Through the backend's invoke instead, asynchronously as SNS invokes, with
+        # the notification's own MessageId and TopicArn (moto's fixed example ids would make every message
+        # one idempotency key): function_runner.py then runs the handler while switched on.
+        from datetime import UTC, datetime
+
+        get_backend = _moto("moto.awslambda.utils").get_backend
+        parts = subscription.endpoint.split(":")
+        function, qualifier = parts[6], (parts[7] if len(parts) == 8 else None)
+        sns = {
+            "Type": "Notification", "MessageId": message_id, "TopicArn": subscription.topic.arn,
+            "Subject": subject, "Message": message, "MessageAttributes": {},
+            "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        }  # fmt: skip
+        event = {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0",
+                              "EventSubscriptionArn": subscription.arn, "Sns": sns}]}  # fmt: skip
+        get_backend(subscription.account_id, parts[3]).invoke(
+            function, qualifier, json.dumps(event), {"X-Amz-Invocation-Type": "Event"}, {}
+        )
+
     Subscription.publish = authorized_publish
-    return "sns: a Lambda subscription is delivered only when the access evaluator allows it (else its DLQ)"
+    return (
+        "sns: a Lambda subscription is delivered only when the access evaluator allows it (else its DLQ), "
+        "through the function's invoke with the notification's MessageId and TopicArn"
+    )
