@@ -366,3 +366,19 @@ def test_the_json_document_carries_the_summary_and_every_route(tmp_path: Path) -
 def test_a_timeout_outside_1s_to_1h_is_refused(tmp_path: Path, seconds: float) -> None:
     with pytest.raises(UsageError, match="--timeout must be from 1s to 60m"):
         smoke(stack_for(environment(tmp_path)), timeout=seconds)
+
+
+def test_the_table_shows_reasons_verbatim_and_every_route(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from tooling.smoke.render import render_report
+
+    report = smoke(stack_for(environment(tmp_path, "prod"), "aws"), timeout=400)
+    console = Console(record=True, width=400, no_color=True)
+
+    console.print(render_report(report))
+
+    text = console.export_text()
+    assert "([notifications] email)" in text  # not eaten as rich markup
+    assert all(r.route in text for r in report.routes)
+    assert "1.0 s" in text  # the latency column

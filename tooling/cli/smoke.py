@@ -54,7 +54,8 @@ def smoke(
         typer.Option(
             "--allow-email",
             help="Also send canaries that reach the notifications topic while it has an email subscriber "
-            "([notifications] email): the address gets a mail for an order id starting with canary-.",
+            "(the environment file's notifications email): that address gets a mail for an order id starting "
+            "with canary-.",
         ),
     ] = False,
     json_out: JsonOption = False,

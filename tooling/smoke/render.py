@@ -38,11 +38,12 @@ def render_report(report: SmokeReport) -> Table:
         detail = result.evidence if result.status == "seen" else result.reason
         if result.also_via and result.status == "seen":
             detail = f"{detail} (also routed by {', '.join(result.also_via)})"
+        # Text, not markup: reasons quote the environment file's [sections].
         table.add_row(
-            result.route,
-            result.where,
+            Text(result.route),
+            Text(result.where),
             Text(result.status, style=STATUS_STYLE[result.status]),
-            latency_text(result.latency_seconds),
-            detail or "",
+            Text(latency_text(result.latency_seconds)),
+            Text(detail or ""),
         )
     return table

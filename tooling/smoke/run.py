@@ -167,7 +167,7 @@ def _archive_pending(interval: int, sent: Sent, now: datetime, buffered: int | N
     waited = (now - sent.at).total_seconds()
     if buffered:
         return (
-            f"{buffered} record(s) are still in the Firehose buffer, written {interval} s after their first "
+            f"the stream's buffer still holds {buffered} record(s), written {interval} s after the first "
             f"(buffer_interval_seconds): rerun with --timeout {int(interval + ARCHIVE_GRACE_SECONDS)}s or more"
         )
     if waited < interval + ARCHIVE_GRACE_SECONDS and buffered is None:
