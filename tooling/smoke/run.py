@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from tooling.config import Config
-from tooling.errors import OutputsMissingError, ToolingError, UsageError
+from tooling.errors import OutputsMissingError, UsageError
 from tooling.publish.bus import Bus
 from tooling.smoke.canary import entry_of, new_run_id
 from tooling.smoke.plan import BusKind, Canary, Plan, PlannedRoute, plan_routes
@@ -293,8 +293,3 @@ def _result(
     return base.model_copy(
         update={"status": "silent", "reason": f"not seen in the {where} within {timeout:.0f} s"}
     )
-
-
-def nothing_deployed(error: ToolingError) -> OutputsMissingError:
-    """A bus that cannot be opened because the target has nothing applied: exit 2 with the way forward."""
-    return OutputsMissingError(error.message, hint=error.hint or "apply the environment first")
