@@ -109,3 +109,10 @@ def test_a_bad_timeout_is_one_line_and_exit_2(project_copy: Path, value: str, li
 
     assert proc.returncode == 2 and proc.stderr.startswith(line), proc.stderr
     assert "hint:" in proc.stderr
+
+
+def test_a_path_like_env_is_refused_before_anything_is_read() -> None:
+    proc = tooling("smoke", "--env", "../x")
+
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: ") and "environment name '../x' is not valid" in proc.stderr
