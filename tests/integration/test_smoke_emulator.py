@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 import zipfile
 from collections.abc import Iterator
@@ -23,6 +24,9 @@ import json
 
 
 def handler(event, context):
+    if "Records" not in event:  # from a rule: the EventBridge event itself
+        print(json.dumps({"message": "Canary handled", "canary_id": event["detail"]["id"], "time": event["time"]}))
+        return {"ok": True}
     record = event["Records"][0]["Sns"]
     print(json.dumps({"message": "Canary handled", "canary_id": record["Message"], "sns": record["MessageId"],
                       "topic": record["TopicArn"]}))
@@ -43,16 +47,24 @@ def client(service: str, endpoint: str) -> Any:
     )  # fmt: skip
 
 
-def subscribed_function(endpoint: str, name: str) -> str:
-    """A Python function subscribed to a new topic, with the permission SNS needs; the topic's ARN."""
-    sns, functions, iam = (client(s, endpoint) for s in ("sns", "lambda", "iam"))
+def function(endpoint: str, name: str) -> str:
+    """A Python zip function running HANDLER; its ARN."""
+    functions, iam = client("lambda", endpoint), client("iam", endpoint)
     role = iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
         archive.writestr("h.py", HANDLER)
-    fn = functions.create_function(
-        FunctionName=name, Runtime="python3.13", Role=role, Handler="h.handler", Code={"ZipFile": code.getvalue()},
-    )["FunctionArn"]  # fmt: skip
+    return str(
+        functions.create_function(
+            FunctionName=name, Runtime="python3.13", Role=role, Handler="h.handler", Code={"ZipFile": code.getvalue()},
+        )["FunctionArn"]
+    )  # fmt: skip
+
+
+def subscribed_function(endpoint: str, name: str) -> str:
+    """A Python function subscribed to a new topic, with the permission SNS needs; the topic's ARN."""
+    sns, functions = client("sns", endpoint), client("lambda", endpoint)
+    fn = function(endpoint, name)
     topic = str(sns.create_topic(Name=f"{name}-topic")["TopicArn"])
     functions.add_permission(
         FunctionName=name, StatementId="sns", Action="lambda:InvokeFunction", Principal="sns.amazonaws.com",
@@ -93,3 +105,38 @@ def test_while_functions_do_not_run_a_notification_is_only_recorded(endpoint: st
         "logGroups"
     ]
     assert groups == []  # no code ran, nothing was written
+
+
+def test_a_rule_hands_a_function_the_event_time_as_eventbridge_writes_it(endpoint: str) -> None:
+    events, functions, logs = client("events", endpoint), client("lambda", endpoint), client("logs", endpoint)
+    fn = function(endpoint, "rule-fn")
+    events.create_event_bus(Name="smoke-bus")
+    rule = events.put_rule(
+        Name="smoke-rule", EventBusName="smoke-bus", EventPattern='{"source": ["smoke.test"]}'
+    )
+    functions.add_permission(
+        FunctionName="rule-fn", StatementId="events", Action="lambda:InvokeFunction",
+        Principal="events.amazonaws.com", SourceArn=rule["RuleArn"],
+    )  # fmt: skip
+    events.put_targets(Rule="smoke-rule", EventBusName="smoke-bus", Targets=[{"Id": "fn", "Arn": fn}])
+
+    with functions_running(endpoint):
+        events.put_events(
+            Entries=[
+                {
+                    "EventBusName": "smoke-bus",
+                    "Source": "smoke.test",
+                    "DetailType": "t",
+                    "Detail": '{"id": "canary-t-1"}',
+                }
+            ]
+        )
+        found: list[dict[str, Any]] = []
+        deadline = time.monotonic() + 60
+        while not found and time.monotonic() < deadline:
+            answer = logs.filter_log_events(logGroupName="/aws/lambda/rule-fn", filterPattern='"canary-t-1"')
+            found = [json.loads(e["message"]) for e in answer["events"]]
+            time.sleep(0.2)
+
+    [line] = found
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", line["time"]), line  # not epoch seconds

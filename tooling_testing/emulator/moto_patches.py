@@ -140,6 +140,7 @@ def _sfn_calls() -> str:
 def _events_targets() -> str:
     import copy
     import sys
+    from datetime import UTC, datetime
 
     lambda_backend = _moto("moto.awslambda.utils").get_backend
     events = _moto("moto.events.models")
@@ -188,14 +189,22 @@ def _events_targets() -> str:
         rest.targets = [t for t in allowed if t not in ours]
         if rest.targets:
             send_to_targets(rest, original_event, transform_input)
+        # moto keeps an event's time as epoch seconds and writes it as EventBridge does (ISO 8601, UTC, to
+        # the second) only for its own targets (queues, log groups); these get the same text, which the
+        # handlers validate.
+        delivered = dict(original_event)
+        if isinstance(delivered.get("time"), int | float):
+            delivered["time"] = datetime.fromtimestamp(float(delivered["time"]), UTC).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            )
         for target in ours:
             transformer = target.get("InputTransformer")
-            event: Any = original_event
+            event: Any = delivered
             if transform_input and transformer:
                 event = EventTemplateParser.parse(
                     input_template=transformer.get("InputTemplate"),
                     input_paths_map=transformer.get("InputPathsMap", {}),
-                    event=original_event,
+                    event=delivered,
                 )
             payload = event if isinstance(event, str) else json.dumps(event)
             try:
@@ -229,8 +238,8 @@ def _events_targets() -> str:
     Rule.send_to_targets = send
     return (
         "events: rules deliver to Lambda (async invoke), SNS topics, Step Functions state machines and "
-        "Firehose streams; every target only when the access evaluator allows the hop (else "
-        "FailedInvocations and the DLQ, as AWS)"
+        "Firehose streams, the event's time as EventBridge writes it; every target only when the access "
+        "evaluator allows the hop (else FailedInvocations and the DLQ, as AWS)"
     )
 
 
