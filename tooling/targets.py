@@ -10,9 +10,10 @@ and the seams themselves, tooling/local the emulator; neither side imports this 
                               (HttpBus or boto3's AwsBus; through
                               the global endpoint when asked)
     sources_for -> Sources    observe/aws_sources.py (boto3)       | tooling.local.local_monitor_source,
-                              (traffic: observe/aws_traffic.py)      local_log_source, local_replay_source,
+                              and observe/aws_*.py                   local_log_source, local_replay_source,
                               (routes: routes/aws_deployed.py)       local_dlq_source, local_event_store,
-                                                                     local_traffic_source, local_routes_source
+                                                                     local_traffic_source, local_routes_source,
+                                                                     local_workflow_source
     failover_backend_for      failover/aws.py (boto3)              | tooling.local.LocalFailoverBackend
     tail_source, rule_pattern observe/aws_tail.py (a temporary      | observe/tail.py StoreTail over
                               rule and queue; boto3)                 tooling.local.local_tail_reader
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from tooling.observe.s3_archive import S3ArchiveSource
     from tooling.observe.tail import TailSource
     from tooling.observe.traffic import TrafficSource
+    from tooling.observe.workflow import WorkflowSource
     from tooling.routes.deployed import DeployedRoutes
 
 
@@ -253,6 +255,16 @@ class Sources:
         from tooling.observe.aws_event_store import AwsEventStore
 
         return AwsEventStore(table, self.outputs.region)
+
+    def workflows(self) -> WorkflowSource:
+        """The order-fulfilment state machine's executions."""
+        if self.outputs.target == "local":
+            source: WorkflowSource = _local("local_workflow_source")(self.workspace, self.outputs)
+            return source
+        from tooling.observe.aws_workflow import AwsWorkflowSource
+        from tooling.observe.workflow import state_machine_arn
+
+        return AwsWorkflowSource(state_machine_arn(self.outputs), self.outputs.region)
 
 
 def sources_for(outputs: DeploymentOutputs, workspace: Workspace) -> Sources:

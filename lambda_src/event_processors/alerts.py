@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any, Final, NamedTuple
 
 from event_processors.business_key import IDEMPOTENCY_KEY, business_key
+from event_processors.canary import canary_id
 from event_processors.envelope import is_json_number, parse_envelope
 from event_processors.errors import InvalidEventError, InvalidNotificationError
 
@@ -52,6 +53,8 @@ class Alert(NamedTuple):
     # The originating event's business key (business_key.py) when the message carries the event or its
     # idempotencyKey: what an alert without an order id is deduplicated on.
     event_key: str | None = None
+    # Set when the alert comes from a `tooling smoke` canary (canary.py): delivered nowhere.
+    canary_id: str | None = None
 
     @property
     def idempotency_key(self) -> str:
@@ -139,6 +142,7 @@ def _from_fields(
         currency=_text_or_none(fields, "currency", message_id),
         event_id=event_id,
         event_key=event_key,
+        canary_id=canary_id(fields),
     )
 
 
@@ -157,6 +161,8 @@ def _from_text(text: str, message_id: str) -> Alert:
         order_id=match["order_id"],
         customer_id=match["customer_id"],
         currency=match["currency"],
+        # The template's text keeps only the ids: a canary is known by its order id's prefix.
+        canary_id=canary_id({"orderId": match["order_id"]}),
     )
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
+from event_processors.canary import LOG_MESSAGE, canary_id
 from event_processors.envelope import EventEnvelope, event_id_of, parse_envelope
 from event_processors.errors import InvalidEventError
 from event_processors.observability import instrumented, logger, metrics
@@ -69,6 +70,21 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.error("Rejected invalid event", extra={"reason": error.reason})
         metrics.add_metric(name="InvalidEvents", unit=MetricUnit.Count, value=1)
         raise
+    canary = canary_id(envelope.detail)
+    if canary is not None:
+        # A `tooling smoke` canary proves the route, and is kept out of the business figures.
+        logger.append_keys(canary_id=canary)
+        age_ms = event_age_ms(envelope, datetime.now(UTC))
+        summary: dict[str, Any] = {
+            "eventId": envelope.id,
+            "source": envelope.source,
+            "eventType": envelope.detail_type,
+            "ageMs": age_ms,
+            "canary": True,
+        }
+        metrics.add_metric(name="CanaryEventsObserved", unit=MetricUnit.Count, value=1)
+        logger.info(LOG_MESSAGE, extra={"age_ms": age_ms, "side_effects": "skipped"})
+        return summary
     summary = record_event(envelope, datetime.now(UTC))
     metrics.add_metric(name="EventsAnalysed", unit=MetricUnit.Count, value=1)
     # Field names only, never values: details carry personal data (emails, names).

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from event_processors.canary import CANARY_TTL_DAYS, LOG_MESSAGE, canary_id
 from event_processors.errors import InvalidEventError
 from event_processors.event_store import (
     EventStoreWriter,
@@ -51,14 +52,18 @@ def event_store() -> EventStoreWriter | None:
 
 
 def process_record(record: dict[str, Any], store: EventStoreWriter | None, settings: BatchSettings) -> str:
-    """One SQS record: ``stored``, ``duplicate`` or ``consumed`` (no store); raises on failure."""
+    """One SQS record: ``stored``, ``duplicate`` or ``consumed`` (no store); raises on failure. A `tooling
+    smoke` canary is stored too (that proves the route) but expires after CANARY_TTL_DAYS."""
     message_id = str(record.get("messageId") or "")
     body = record.get("body")
     envelope = parse_message_body(body, message_id)
-    item = build_item(envelope, str(body), ttl_days=settings.ttl_days, processed_in=settings.region)
-    if store is None:
-        return "consumed"
-    return store.put_once(item)
+    canary = canary_id(envelope.detail)
+    ttl_days = settings.ttl_days if canary is None else CANARY_TTL_DAYS
+    item = build_item(envelope, str(body), ttl_days=ttl_days, processed_in=settings.region)
+    outcome = "consumed" if store is None else store.put_once(item)
+    if canary is not None:
+        logger.info(LOG_MESSAGE, extra={"canary_id": canary, "message_id": message_id, "outcome": outcome})
+    return outcome
 
 
 def _failed(message_id: str, reason: str, kind: str, metric: str) -> None:

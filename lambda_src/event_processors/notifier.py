@@ -17,6 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from event_processors import webhook, webhook_secret
 from event_processors.alerts import Alert, parse_alert, parse_sns_event
+from event_processors.canary import LOG_MESSAGE
 from event_processors.errors import InvalidNotificationError, WebhookDeliveryError, WebhookSecretError
 from event_processors.idempotency import IdempotencyStore, run_once
 from event_processors.idempotency_stores import build_idempotency_store
@@ -35,6 +36,10 @@ def idempotency_store() -> IdempotencyStore:
 
 def deliver(alert: Alert, settings: NotifierSettings) -> dict[str, Any]:
     payload = alert.payload()
+    if alert.canary_id is not None:
+        # A `tooling smoke` canary: the webhook is not read nor posted to, and no alert line is logged (a team
+        # may page on it); the idempotency claim around this call is still made, as for any alert.
+        return {**payload, "deliveredVia": "none (canary)", "canary": True}
     try:
         url = webhook_secret.webhook_url(settings)
     except WebhookSecretError as error:
@@ -95,6 +100,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             )
             metrics.add_metric(name="DuplicateAlertsSuppressed", unit=MetricUnit.Count, value=1)
             duplicates.append(alert.idempotency_key)
+        elif alert.canary_id is not None:
+            logger.info(LOG_MESSAGE, extra={"canary_id": alert.canary_id, "side_effects": "skipped"})
+            metrics.add_metric(name="CanaryAlertsSkipped", unit=MetricUnit.Count, value=1)
+            delivered.append(outcome.result)
         else:
             logger.info("Alert delivered", extra={"via": outcome.result.get("deliveredVia")})
             metrics.add_metric(name="AlertsDelivered", unit=MetricUnit.Count, value=1)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from event_processors.canary import LOG_MESSAGE, canary_id, without_side_effects
 from event_processors.envelope import event_id_of, parse_envelope
 from event_processors.errors import InvalidEventError
 from event_processors.event_actions import KNOWN_SOURCES, process_event
@@ -45,9 +46,16 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if envelope.source not in KNOWN_SOURCES:
         logger.warning("Event from an unknown source recorded generically")
         metrics.add_metric(name="UnknownSourceEvents", unit=MetricUnit.Count, value=1)
-    metrics.add_metric(name=OUTCOME_METRICS[result["action"]], unit=MetricUnit.Count, value=1)
-    if result.get("priority") == "high":
-        metrics.add_metric(name="HighValueOrders", unit=MetricUnit.Count, value=1)
+    canary = canary_id(envelope.detail)
+    if canary is not None:
+        # Processed as any event (the route is proven), but no side-effect intent and no business figure.
+        result = without_side_effects(result)
+        logger.append_keys(canary_id=canary)
+        metrics.add_metric(name="CanaryEventsProcessed", unit=MetricUnit.Count, value=1)
+    else:
+        metrics.add_metric(name=OUTCOME_METRICS[result["action"]], unit=MetricUnit.Count, value=1)
+        if result.get("priority") == "high":
+            metrics.add_metric(name="HighValueOrders", unit=MetricUnit.Count, value=1)
     logger.info(
         "Event processed",
         extra={
@@ -56,4 +64,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             "priority": result.get("priority"),
         },
     )
+    if canary is not None:
+        logger.info(LOG_MESSAGE, extra={"action": result["action"], "side_effects": "skipped"})
     return result

@@ -12,6 +12,8 @@ no import cycle between modules, and no arrow upward across the seams.
     routes/                      `routes diff`: routing tables compared over archived events (reads the S3
                                  archive through observe/, generates samples with publish/); local/
                                  implements its deployed-table seam
+    smoke/                       `tooling smoke`: canaries (publish/), the routing preview (patterns/) and
+                                 the observation seams (observe/)
     deploy/  publish/  observe/  the seams (deploy reads publish's schemas for the registry)
     patterns/                    the pattern engine (below config: validation uses it) and the routing preview
     config, naming, outputs, workspace, errors, clients, order_workflow, envlock, webhook: the shared contracts
@@ -82,6 +84,7 @@ ALLOWED: dict[str, set[str]] = {
         "routes",
     },
     "targets": {"contracts", "deploy", "publish", "observe", "local", "failover", "routes"},
+    "smoke": {"contracts", "patterns", "patterns-engine", "publish", "observe"},
     "cli": {
         "contracts",
         "patterns",
@@ -95,6 +98,7 @@ ALLOWED: dict[str, set[str]] = {
         "failover",
         "cost",
         "routes",
+        "smoke",
     },
     "main": {"cli"},
     "package": set(),

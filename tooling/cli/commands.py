@@ -46,6 +46,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "e2e": ("e2e",),
     "access": ("access",),
     "cost": ("cost",),
+    "smoke": ("smoke",),
     # groups (typer lists them after the plain commands)
     "config": ("config_cmd",),
     "publish": ("publish",),

@@ -14,6 +14,7 @@ Public API (what the CLI, the demo, the benchmark and the tests call):
     local_routes_source(workspace, outputs)                      `routes diff`: rules as provisioned, the archive
     local_event_store(workspace, outputs) -> LocalEventStore     `tooling events query`, the store's count
     local_tail_reader / local_rule_pattern(workspace, outputs, ...)  `tooling tail` (tail_source.py)
+    local_workflow_source(workspace, outputs)                    the order workflow's executions (`tooling smoke`)
     local_queues(workspace) -> Queues                            an SQS-like consumer API
     summary(workspace, outputs) -> LocalSummary                  what the demo prints (`.lines()`)
     LocalFailoverBackend(workspace, outputs)                     [failover]: the endpoint, its alarm, the drill
@@ -60,6 +61,7 @@ from tooling.local.summary import LocalSummary, summarize
 from tooling.local.tail_source import LocalEventReader
 from tooling.local.tail_source import rule_pattern as tail_rule_pattern
 from tooling.local.traffic_source import LocalTrafficSource
+from tooling.local.workflow_source import LocalWorkflowSource
 from tooling.outputs import DeploymentOutputs, save_outputs
 from tooling.publish.bus import Bus, Entry, Result
 from tooling.workspace import Workspace, check_lock
@@ -88,6 +90,7 @@ __all__ = [
     "local_s3_archive_source",
     "local_tail_reader",
     "local_traffic_source",
+    "local_workflow_source",
     "open_local_bus",
     "provision",
     "state_identity",
@@ -317,6 +320,12 @@ def local_event_store(workspace: Workspace, outputs: DeploymentOutputs) -> Local
     """The batch processor's store; pending batches get a dispatcher first, so a query sees them soon."""
     resume(workspace)
     return LocalEventStore(workspace.state_dir / EVENT_STORE_FILE)
+
+
+def local_workflow_source(workspace: Workspace, outputs: DeploymentOutputs) -> LocalWorkflowSource:
+    """The executions of the order-fulfilment state machine (primary region)."""
+    resume(workspace)
+    return LocalWorkflowSource(_open_store(workspace, outputs))
 
 
 def local_queues(workspace: Workspace) -> Queues:

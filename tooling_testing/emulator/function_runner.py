@@ -12,7 +12,9 @@ keeps what it was written against), each invocation of a Python zip function ins
   AWS_LAMBDA_FUNCTION_NAME, test credentials and AWS_ENDPOINT_URL pointing back at this server, so its
   boto3 calls land in the emulated region it was deployed to;
 - a handler that raises, or returns `batchItemFailures` (an SQS batch), is a function error: moto's event
-  source mapping then leaves the messages in the queue, as Lambda returns failed items.
+  source mapping then leaves the messages in the queue, as Lambda returns failed items;
+- what the handler printed goes to the function's log group (`/aws/lambda/<name>`, one stream per invocation),
+  as Lambda writes a function's output, so `tooling logs` and `tooling smoke` read it with FilterLogEvents.
 
 The worker runs the zip's own code with this Python; it is a stand-in for the runtime, not a sandbox.
 """
@@ -85,15 +87,17 @@ class Worker:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=sys.stderr, text=True,
         )  # fmt: skip
 
-    def invoke(self, event: Any, request_id: str, timeout: float) -> tuple[bool, Any]:
-        """(ok, the handler's result or error) of one invocation."""
+    def invoke(self, event: Any, request_id: str, timeout: float) -> tuple[bool, Any, list[str]]:
+        """(ok, the handler's result or error, the lines it printed) of one invocation."""
         stdin, stdout = self.process.stdin, self.process.stdout
         assert stdin is not None and stdout is not None
         with self.lock:
             if self.process.poll() is not None:
-                return False, {
-                    "errorMessage": f"the worker of {self.name} exited ({self.process.returncode})"
-                }
+                return (
+                    False,
+                    {"errorMessage": f"the worker of {self.name} exited ({self.process.returncode})"},
+                    [],
+                )
             stdin.write(json.dumps({"event": event, "request_id": request_id, "timeout": timeout}) + "\n")
             stdin.flush()
             line = _read_line(stdout, timeout + 30)
@@ -101,9 +105,9 @@ class Worker:
             exited = self.process.poll() is not None
             self.stop()
             reason = "its worker exited (see the log)" if exited else f"no answer within {timeout + 30:.0f} s"
-            return False, {"errorMessage": f"{self.name}: {reason}"}
+            return False, {"errorMessage": f"{self.name}: {reason}"}, []
         answer = json.loads(line)
-        return bool(answer["ok"]), answer.get("result", answer.get("error"))
+        return bool(answer["ok"]), answer.get("result", answer.get("error")), list(answer.get("logs", []))
 
     def release(self) -> None:
         with _lock:
@@ -205,10 +209,12 @@ def patch() -> str:
         if worker is None:
             return invoke(self, function_name, qualifier, body, headers, response_headers)
         event = json.loads(body) if isinstance(body, str | bytes) and body else (body or {})
+        request_id = str(mock_random.uuid4())
         try:
-            ok, result = worker.invoke(event, str(mock_random.uuid4()), float(function.timeout or 3))
+            ok, result, lines = worker.invoke(event, request_id, float(function.timeout or 3))
         finally:
             worker.release()
+        write_log(function, request_id, lines)
         failed_items = isinstance(result, dict) and bool(result.get("batchItemFailures"))
         if not ok or failed_items:
             response_headers["x-amz-function-error"] = "Unhandled" if not ok else "Handled"
@@ -217,6 +223,24 @@ def patch() -> str:
 
     Simple.invoke = invoke_running
     return "lambda: between POST /_e2e/functions on and off, Python zip functions run their handler"
+
+
+def write_log(function: Any, request_id: str, lines: list[str]) -> None:
+    """The invocation's output in the function's log group, one stream per invocation (Lambda's stream names
+    one container; the lines are what matter to the readers)."""
+    import importlib
+    import time
+    from datetime import UTC, datetime
+
+    if not lines:
+        return
+    logs = importlib.import_module("moto.logs.models").logs_backends[function.account_id][function.region]
+    group = f"/aws/lambda/{function.function_name}"
+    stream = f"{datetime.now(UTC):%Y/%m/%d}/[{function.version}]{request_id}"
+    logs.ensure_log_group(group)
+    logs.create_log_stream(group, stream)
+    now = int(time.time() * 1000)
+    logs.put_log_events(group, stream, [{"timestamp": now, "message": line} for line in lines])
 
 
 class Switch:

@@ -1,14 +1,16 @@
 """One warm "container" of function_runner.py: `python -m tooling_testing.emulator.function_worker MODULE.HANDLER`.
 
 Reads one JSON request a line on stdin ({"event", "request_id", "timeout"}), calls the handler with the event
-and a Lambda-like context, writes one JSON answer a line ({"ok": true, "result"} or {"ok": false, "error"})
-on the stdout it was started with. What the handler prints goes to stderr (the emulator's log), as a
-function's output goes to its log group.
+and a Lambda-like context, writes one JSON answer a line ({"ok": true, "result"} or {"ok": false, "error"},
+each with "logs": the lines the handler printed during the invocation) on the stdout it was started with.
+What the handler prints goes to stderr (the emulator's log) as well; the runner writes the answer's lines to
+the function's log group, as Lambda does with a function's output.
 """
 
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import os
 import sys
@@ -36,20 +38,45 @@ class Context:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+class Output(io.TextIOBase):
+    """What the handler prints: to stderr (the emulator's log) and kept per invocation for its log group.
+    Installed as sys.stdout before the handler's module is imported, so a logger that keeps the stream it
+    found at import (Powertools) writes here too."""
+
+    def __init__(self) -> None:
+        self.kept: list[str] = []
+
+    def write(self, text: str) -> int:
+        sys.stderr.write(text)
+        self.kept.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def take(self) -> list[str]:
+        lines = [line for line in "".join(self.kept).splitlines() if line.strip()]
+        self.kept.clear()
+        return lines
+
+
 def main(argv: list[str]) -> int:
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "w")
-    sys.stdout = sys.stderr  # the handler's prints must not mix with the answers
+    output = Output()
+    sys.stdout = output  # the handler's prints must not mix with the answers
     module_name, _, function_name = argv[0].rpartition(".")
     handler = getattr(importlib.import_module(module_name), function_name)
     for line in sys.stdin:
         request = json.loads(line)
         answer: dict[str, Any]
+        output.take()  # what was printed between invocations (imports, a previous timeout) is no one's
         try:
             result = handler(request["event"], Context(request["request_id"], float(request["timeout"])))
             answer = {"ok": True, "result": result}
         except Exception as exc:  # the function's error, reported as Lambda reports it
-            traceback.print_exc()
+            traceback.print_exc(file=output)
             answer = {"ok": False, "error": {"errorType": type(exc).__name__, "errorMessage": str(exc)}}
+        answer["logs"] = output.take()
         answers.write(json.dumps(answer, default=str) + "\n")
         answers.flush()
     return 0

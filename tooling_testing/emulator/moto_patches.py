@@ -141,6 +141,7 @@ def _sfn_calls() -> str:
 def _events_targets() -> str:
     import copy
     import sys
+    from datetime import UTC, datetime
 
     lambda_backend = _moto("moto.awslambda.utils").get_backend
     events = _moto("moto.events.models")
@@ -191,14 +192,22 @@ def _events_targets() -> str:
         rest.targets = [t for t in allowed if t not in ours]
         if rest.targets:
             send_to_targets(rest, original_event, transform_input)
+        # moto keeps an event's time as epoch seconds and writes it as EventBridge does (ISO 8601, UTC, to
+        # the second) only for its own targets (queues, log groups); these get the same text, which the
+        # handlers validate.
+        delivered = dict(original_event)
+        if isinstance(delivered.get("time"), int | float):
+            delivered["time"] = datetime.fromtimestamp(float(delivered["time"]), UTC).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            )
         for target in ours:
             transformer = target.get("InputTransformer")
-            event: Any = original_event
+            event: Any = delivered
             if transform_input and transformer:
                 event = EventTemplateParser.parse(
                     input_template=transformer.get("InputTemplate"),
                     input_paths_map=transformer.get("InputPathsMap", {}),
-                    event=original_event,
+                    event=delivered,
                 )
             payload = event if isinstance(event, str) else json.dumps(event)
             too_large = aws_limits.delivery_refusal(parse_arn(target["Arn"]).service, payload)
@@ -246,8 +255,9 @@ def _events_targets() -> str:
     Rule.send_to_targets = send
     return (
         "events: rules deliver to Lambda (async invoke), SNS topics, Step Functions state machines and "
-        "Firehose streams; every target only when the access evaluator allows the hop and its service takes "
-        "the payload's size (else FailedInvocations and the DLQ, as AWS)"
+        "Firehose streams, the event's time as EventBridge writes it; every target only when the access "
+        "evaluator allows the hop and its service takes the payload's size (else FailedInvocations and the "
+        "DLQ, as AWS)"
     )
 
 
@@ -413,7 +423,7 @@ def _sns_lambda_authorized() -> str:
         dlq = redrive.get("deadLetterTargetArn")
         verdict = authorization.subscription_verdict(self.topic.arn, self.endpoint, dlq)
         if verdict.allowed:
-            publish(self, message, message_id, *args, **kwargs)
+            invoke_subscriber(self, message, message_id, kwargs.get("subject"))
             return
         import sys
 
@@ -431,5 +441,29 @@ def _sns_lambda_authorized() -> str:
              for m in metrics],
         )  # fmt: skip
 
+    def invoke_subscriber(subscription: Any, message: str, message_id: str, subject: str | None) -> None:
+        # moto hands the message to the function object, whose invoke runs Docker (none here: the delivery
+        # failed and no code ran). Through the backend's invoke instead, asynchronously as SNS invokes, with
+        # the notification's own MessageId and TopicArn (moto's fixed example ids would make every message
+        # one idempotency key): function_runner.py then runs the handler while switched on.
+        from datetime import UTC, datetime
+
+        get_backend = _moto("moto.awslambda.utils").get_backend
+        parts = subscription.endpoint.split(":")
+        function, qualifier = parts[6], (parts[7] if len(parts) == 8 else None)
+        sns = {
+            "Type": "Notification", "MessageId": message_id, "TopicArn": subscription.topic.arn,
+            "Subject": subject, "Message": message, "MessageAttributes": {},
+            "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        }  # fmt: skip
+        event = {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0",
+                              "EventSubscriptionArn": subscription.arn, "Sns": sns}]}  # fmt: skip
+        get_backend(subscription.account_id, parts[3]).invoke(
+            function, qualifier, json.dumps(event), {"X-Amz-Invocation-Type": "Event"}, {}
+        )
+
     Subscription.publish = authorized_publish
-    return "sns: a Lambda subscription is delivered only when the access evaluator allows it (else its DLQ)"
+    return (
+        "sns: a Lambda subscription is delivered only when the access evaluator allows it (else its DLQ), "
+        "through the function's invoke with the notification's MessageId and TopicArn"
+    )

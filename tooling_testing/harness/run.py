@@ -8,7 +8,7 @@ consumer, none: moto's event source mapping hands each message to the function a
 runs no function code without Docker, so the event store stays empty there and is checked for its key and
 the mapping for its settings instead) -> `tooling publish file --bus default` of an AWS service event (the
 custom bus's archive must grow by one) -> `tooling s3-archive ls` (the S3 archive holds every published event;
-the bucket is then emptied) -> `tooling destroy -y` (list calls must then find nothing of the stack). Every command runs as a user runs
+the bucket is then emptied) -> `tooling smoke` (smoke_step.py) -> `tooling destroy -y` (list calls must then find nothing of the stack). Every command runs as a user runs
 it, in a child process; its output goes to a log file under the scratch root. The stack's roles carry the
 bootstrap's permissions boundary, and every AWS call of plan, apply, the re-plan and destroy is recorded and
 held to the environment's CI deploy and plan roles (role_calls.py).
@@ -50,6 +50,7 @@ from tooling_testing.checks.inspection import (
 )
 from tooling_testing.emulator.server import functions_running, moto_server, run_group
 from tooling_testing.harness import compat, faults, provider
+from tooling_testing.harness.smoke_step import run_smoke_step
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 # Variables that would send a child to a real account or profile instead of the emulator.
@@ -95,6 +96,9 @@ class EnvResult:
     # when the outputs hold no failover.
     failover_drill: str | None = None
     failover_drill_ok: bool | None = None
+    # `tooling smoke` after the publish (smoke_step.py): its summary line and whether it passed.
+    smoke: str | None = None
+    smoke_ok: bool | None = None
     destroyed: int | None = None
     # The CI roles of terraform/bootstrap against the recorded calls (role_calls.py): its summary line, and
     # each call denied (or mutating call the plan role would allow).
@@ -136,6 +140,7 @@ class EnvResult:
                     ]
                 ),
                 *([] if self.failover_drill is None else [self.failover_drill]),
+                *([] if self.smoke is None else [self.smoke]),
                 f"destroyed {self.destroyed}",
                 f"left {len(self.left)}",
                 f"dashboard {'ok' if not self.dashboard_problems else 'INVALID'}",
@@ -163,6 +168,7 @@ class EnvResult:
             and not self.access_failures
             and self.faults_caught == len(faults.FAULTS)
             and self.failover_drill_ok is not False
+            and self.smoke_ok is not False
             and not self.dashboard_problems
             and self.ci_roles is not None
             and not self.ci_roles_failures
@@ -354,6 +360,8 @@ class Run:
                 )
                 # A user empties the archive before `tooling destroy` too (README, "Destroying").
                 empty_bucket(bucket, outputs["region"], endpoint)
+            self.result.smoke, self.result.smoke_ok = run_smoke_step(self, endpoint)
+            self.progress(f"e2e {self.env}: {self.result.smoke}")
             config = load_config(self.root / "environments" / f"{self.env}.toml")
             self.result.consumer = config.batch_processor.enabled
             if self.result.consumer:

@@ -332,6 +332,9 @@ def _events(call: Call, arns: _Arns) -> list[Authorization]:
         return [_own(call, arns("events", f"endpoint/{p['Name']}"))]
     if op == "ListEndpoints":
         return [_own(call, "*")]
+    if op == "PutEvents":  # on each bus an entry names (the default bus when none)
+        buses = {str(entry.get("EventBusName") or "default") for entry in p.get("Entries", [])}
+        return [_own(call, _bus(bus, arns)) for bus in sorted(buses)]
     rule = p.get("Name", p.get("Rule"))
     if rule is not None:
         bus = _name(str(p.get("EventBusName") or "default"), ":event-bus/")
@@ -419,6 +422,8 @@ def _states(call: Call, arns: _Arns) -> list[Authorization]:
         return [_own(call, "*")]  # no resource-level permissions
     if op == "CreateStateMachine":
         return [_own(call, arns("states", f"stateMachine:{p['name']}"))]
+    if "executionArn" in p:  # DescribeExecution, StopExecution: the execution's own ARN
+        return [_own(call, str(p["executionArn"]))]
     arn = p.get("stateMachineArn", p.get("resourceArn"))
     if arn:
         return [_own(call, str(arn).split(":version")[0])]

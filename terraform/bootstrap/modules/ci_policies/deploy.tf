@@ -1,9 +1,10 @@
-# What `tooling apply` and `tooling destroy` do to the environment's stack, one statement per concern, each
-# scoped to the environment's names (<project>-<environment>-*) or, for KMS keys whose ids AWS generates, to
-# the keys tagged for the environment. The e2e run records every call a deploy makes and evaluates it against
-# this document (tooling/deploy/ci_roles); the escalation check in the tests holds it to the rest:
-# every role it creates or edits carries this environment's boundary, and the Deny statements at the end keep
-# it off the CI roles, the boundaries, the state key and the state bucket's settings.
+# What `tooling apply`, `tooling destroy` and the `tooling smoke` after an apply do to the environment's
+# stack, one statement per concern, each scoped to the environment's names (<project>-<environment>-*) or, for
+# KMS keys whose ids AWS generates, to the keys tagged for the environment. The e2e run records every call a
+# deploy makes and evaluates it against this document (tooling/deploy/ci_roles); the escalation check in the
+# tests holds it to the rest: every role it creates or edits carries this environment's boundary, and the
+# Deny statements at the end keep it off the CI roles, the boundaries, the state key and the state bucket's
+# settings.
 
 data "aws_iam_policy_document" "deploy" {
   source_policy_documents = [
@@ -377,6 +378,58 @@ data "aws_iam_policy_document" "deploy" {
         values   = [condition.value]
       }
     }
+  }
+
+  # `tooling smoke` after every apply (.github/workflows/deploy.yml): one canary per rule on the stack's bus,
+  # then reads of where each must land: the functions' log groups, the event store (its Query is in
+  # ManageTableReplicas), the S3 archive and the workflow's executions. DynamoDB and CloudWatch Logs decrypt
+  # with their own grants on the stack's key; S3 decrypts an SSE-KMS object with the caller's kms:Decrypt.
+  statement {
+    sid       = "SmokePublishCanaries"
+    actions   = ["events:PutEvents"]
+    resources = ["${local.arn}:events:${local.in_account}:event-bus/${local.named}"]
+  }
+
+  statement {
+    sid       = "SmokeReadFunctionLogs"
+    actions   = ["logs:FilterLogEvents"]
+    resources = ["${local.arn}:logs:${local.in_account}:log-group:/aws/lambda/${local.named}"]
+  }
+
+  statement {
+    sid       = "SmokeReadArchiveObjects"
+    actions   = ["s3:ListBucket", "s3:GetObject"]
+    resources = [local.stack_bucket, "${local.stack_bucket}/*"]
+  }
+
+  statement {
+    sid       = "SmokeDecryptArchiveObjects"
+    actions   = ["kms:Decrypt"]
+    resources = ["${local.arn}:kms:${local.in_account}:key/*"] # key ids are generated; the tags name the environment
+
+    condition {
+      test     = "StringLike"
+      variable = "kms:ViaService"
+      values   = ["s3.*.${var.dns_suffix}"]
+    }
+
+    dynamic "condition" {
+      for_each = local.key_tags
+      content {
+        test     = "StringEquals"
+        variable = condition.key
+        values   = [condition.value]
+      }
+    }
+  }
+
+  statement {
+    sid     = "SmokeReadWorkflowExecutions"
+    actions = ["states:ListExecutions", "states:DescribeExecution"]
+    resources = [
+      "${local.arn}:states:${local.in_account}:stateMachine:${local.named}",
+      "${local.arn}:states:${local.in_account}:execution:${local.named}:*",
+    ]
   }
 
   statement {
