@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "demo": ("demo",),
     "e2e": ("e2e",),
     "access": ("access",),
+    "drift": ("drift",),
     # groups (typer lists them after the plain commands)
     "config": ("config_cmd",),
     "publish": ("publish",),

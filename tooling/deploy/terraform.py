@@ -257,6 +257,17 @@ class TerraformDriver:
         )  # fmt: skip
         return self.summarize(plan_file)
 
+    def plan_refresh_only(self, tfvars: Path, plan_file: Path) -> bool:
+        """`terraform plan -refresh-only -detailed-exitcode`, saved to `plan_file`: what changed outside
+        Terraform, without planning any change of the configuration. True when terraform answered 2 (its
+        state would change); `show_json(plan_file)["resource_drift"]` says what."""
+        self._sync_backend()
+        code, _ = self._run(
+            "plan", input=False, var_file=str(tfvars), out=str(plan_file), refresh_only=IsFlagged,
+            detailed_exitcode=IsFlagged, ok_codes=(0, 2),
+        )  # fmt: skip
+        return code == 2
+
     def summarize(self, plan_file: Path) -> PlanSummary:
         return summary_of(self.show_json(plan_file), plan_file)
 
