@@ -49,7 +49,7 @@ from tooling_testing.checks.inspection import (
     queue_depth,
 )
 from tooling_testing.emulator.server import functions_running, moto_server, run_group
-from tooling_testing.harness import compat, faults, provider
+from tooling_testing.harness import compat, drift_step, faults, provider
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 # Variables that would send a child to a real account or profile instead of the emulator.
@@ -95,6 +95,10 @@ class EnvResult:
     # when the outputs hold no failover.
     failover_drill: str | None = None
     failover_drill_ok: bool | None = None
+    # `tooling drift` after changes made out of band (drift_step.py): its part of the line, passed, problems.
+    drift: str | None = None
+    drift_ok: bool | None = None
+    drift_problems: list[str] = field(default_factory=list)
     destroyed: int | None = None
     # The CI roles of terraform/bootstrap against the recorded calls (role_calls.py): its summary line, and
     # each call denied (or mutating call the plan role would allow).
@@ -135,6 +139,7 @@ class EnvResult:
                         f"faults {self.faults_caught}/{len(faults.FAULTS)} caught"
                     ]
                 ),
+                *([] if self.drift is None else [self.drift]),
                 *([] if self.failover_drill is None else [self.failover_drill]),
                 f"destroyed {self.destroyed}",
                 f"left {len(self.left)}",
@@ -162,6 +167,7 @@ class EnvResult:
             and self.access_hops is not None
             and not self.access_failures
             and self.faults_caught == len(faults.FAULTS)
+            and self.drift_ok is True
             and self.failover_drill_ok is not False
             and not self.dashboard_problems
             and self.ci_roles is not None
@@ -330,6 +336,10 @@ class Run:
                 self.result.dashboard_problems += [f"{name}: {p}" for p in dashboard_problems(body)]
             replan = json.loads(self.tooling("replan", "plan", "--json"))
             self.result.replan_changes = int(replan["add"]) + int(replan["change"]) + int(replan["destroy"])
+            log = self.logs / f"{self.env}-drift.log"
+            self.result.drift, self.result.drift_ok, self.result.drift_problems = drift_step.drift_step(
+                self.tooling_code, outputs, endpoint, log
+            )
             cached = json.loads(self.tooling("outputs", "outputs", "--json"))
             if cached["outputs"] != outputs or cached["target"] != "aws":
                 raise ToolingError(
