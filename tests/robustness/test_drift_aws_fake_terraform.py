@@ -1,8 +1,9 @@
-"""Issue 24 item 4 on AWS, the CLI path: `tooling drift --target aws` runs `terraform plan -refresh-only
+"""Issue 24 item 4 on AWS, the CLI path: `tooling drift --target aws` runs `terraform plan
 -detailed-exitcode` through the driver (the tfvars `tooling plan` writes, a plan file of its own, removed
-afterwards), reads `terraform show -json` of it and reports; exit 0 without drift, 2 with, 1 when terraform
-fails. A fake terraform on PATH records the command lines and answers with the recorded refresh-only plan of
-a moto server (data/drift_refresh_only_moto.json); tests/e2e/test_drift_refresh_only_moto.py runs the real one.
+afterwards, the reviewed plan.tfplan untouched), reads `terraform show -json` of it and reports; exit 0
+without drift, 2 with, 1 when terraform fails. A fake terraform on PATH records the command lines and answers
+with a plan recorded against a moto server (data/drift_plan_moto.json); tests/e2e/test_drift_plan_moto.py
+runs the real one.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-RECORDED = Path(__file__).parent / "data" / "drift_refresh_only_moto.json"
+RECORDED = Path(__file__).parent / "data" / "drift_plan_moto.json"
 NO_DRIFT = {"format_version": "1.2", "terraform_version": "1.11.4", "resource_drift": []}
 
 FAKE = r"""#!{python}
@@ -64,7 +65,7 @@ def _commands(log: Path) -> list[list[str]]:
     return [json.loads(line) for line in log.read_text().splitlines()]
 
 
-def test_drift_is_a_refresh_only_plan_of_its_own_and_exits_2_with_the_report(
+def test_drift_is_a_plan_of_its_own_and_exits_2_with_the_report(
     fake_terraform: Path, project_copy: Path
 ) -> None:
     state = project_copy / ".tooling" / "dev"
@@ -82,7 +83,7 @@ def test_drift_is_a_refresh_only_plan_of_its_own_and_exits_2_with_the_report(
     commands = _commands(fake_terraform)
     assert [c[0] for c in commands] == ["version", "init", "workspace", "plan", "show"]
     plan = commands[3]
-    assert {"-refresh-only", "-detailed-exitcode", "-input=false"} <= set(plan)
+    assert {"-detailed-exitcode", "-input=false"} <= set(plan) and "-destroy" not in plan
     assert f"-var-file={state / 'terraform.tfvars.json'}" in plan
     assert f"-out={state / 'drift.tfplan'}" in plan
     assert commands[4][-1] == str(state / "drift.tfplan")
@@ -103,6 +104,25 @@ def test_no_drift_exits_0_and_says_so(
     assert result.stdout == "drift: none in dev (aws)\n"
 
 
+def test_a_configuration_ahead_of_the_account_is_noted_but_is_not_drift(
+    fake_terraform: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    function = 'module.primary.module.processors[0].aws_lambda_function.this["processor"]'
+    change = {"actions": ["update"], "before": {"timeout": 30}, "after": {"timeout": 60}}
+    (tmp_path / "pending.json").write_text(
+        json.dumps(
+            {**NO_DRIFT, "resource_changes": [{"address": function, "mode": "managed", "change": change}]}
+        )
+    )
+    monkeypatch.setenv("FAKE_TF_PLAN_JSON", str(tmp_path / "pending.json"))
+
+    result = _tooling("drift", "--env", "dev", "--target", "aws")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "drift: none in dev (aws)\n"
+    assert "note: the plan also changes 1 resource for another reason than drift" in result.stderr
+
+
 def test_the_human_report_is_a_table_on_stdout_and_terraforms_output_stays_on_stderr(
     fake_terraform: Path,
 ) -> None:
@@ -110,7 +130,7 @@ def test_the_human_report_is_a_table_on_stdout_and_terraforms_output_stays_on_st
 
     assert result.returncode == 2
     lines = result.stdout.splitlines()
-    assert lines[-1] == "drift: 3 resources in dev (aws): 3 attributes changed, 1 deleted"
+    assert lines[-1] == "drift: 3 resources in dev (aws): 2 attributes changed, 1 deleted"
     rows = [line.split() for line in lines]
     assert ["aws_sqs_queue.batch[0]", "visibility_timeout_seconds", "60", "45"] in rows
     assert ["aws_sqs_queue.gone", "(resource)", "exists", "deleted"] in rows

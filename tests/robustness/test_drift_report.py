@@ -1,12 +1,13 @@
-"""Issue 24 item 4: `tooling drift` summarises a refresh-only plan's `terraform show -json` per resource and
-attribute (state vs real), sensitive values masked.
+"""Issue 24 item 4: `tooling drift` summarises a plan's `terraform show -json` per resource and attribute
+(state vs real): what changed outside Terraform and the plan would undo; sensitive values masked.
 
-data/drift_refresh_only_moto.json is a real document: Terraform 1.11.4 and hashicorp/aws 5.100.0 applied a
-bus, a rule, two queues to a moto server; then, through the API, the rule was disabled, one queue's
-visibility timeout changed from 60 to 45 and the other queue deleted; `terraform plan -refresh-only
--detailed-exitcode -out=...` answered 2 and `terraform show -json` of its plan is the file. The hand-made
-documents below follow Terraform's documented JSON format (resource_drift: resource change objects with
-before/after and before_sensitive/after_sensitive).
+data/drift_plan_moto.json and data/drift_refresh_only_moto.json are real documents: Terraform 1.11.4 and
+hashicorp/aws 5.100.0 applied a bus, a rule (state = "ENABLED"), a queue with an aws_sqs_queue_policy and a
+second queue to a moto server; then, through the API, the rule was disabled, the first queue's visibility
+timeout changed from 60 to 45 and the second queue deleted; `terraform plan -detailed-exitcode -out=...`
+(and `terraform plan -refresh-only ...`) answered 2, and `terraform show -json` of each plan is the file. The
+hand-made documents below follow Terraform's documented JSON format (resource_drift and resource_changes:
+resource change objects with before/after, after_unknown, before_sensitive/after_sensitive).
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ import pytest
 from tooling.deploy.drift import SENSITIVE, DriftReport, attribute_changes, drift_from_plan
 from tooling.errors import TerraformError
 
-RECORDED = Path(__file__).parent / "data" / "drift_refresh_only_moto.json"
+DATA = Path(__file__).parent / "data"
+RECORDED = DATA / "drift_plan_moto.json"
+REFRESH_ONLY = DATA / "drift_refresh_only_moto.json"
 WEBHOOK = "https://hooks.example.com/services/T000/B000/s3cr3tp4th"
 
 
-def _recorded() -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(RECORDED.read_text())
+def _recorded(path: Path = RECORDED) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(path.read_text())
     return document
 
 
@@ -48,23 +51,40 @@ def _update(address: str, before: Any, after: Any, **masks: Any) -> dict[str, An
     }
 
 
-def test_the_recorded_refresh_only_plan_reports_the_three_out_of_band_changes_and_nothing_else() -> None:
+def test_the_recorded_plan_reports_the_three_out_of_band_changes_and_nothing_else() -> None:
     report = drift_from_plan(_recorded(), "dev")
 
     assert sorted(_flat(report)) == [
-        ('aws_cloudwatch_event_rule.this["order-events"]', "update", "is_enabled", True, False),
         ('aws_cloudwatch_event_rule.this["order-events"]', "update", "state", "ENABLED", "DISABLED"),
         ("aws_sqs_queue.batch[0]", "update", "visibility_timeout_seconds", 60, 45),
         ("aws_sqs_queue.gone", "delete", "", None, None),
     ]
-    assert report.drifted and report.exit_code == 2
-    assert report.summary() == "drift: 3 resources in dev (aws): 3 attributes changed, 1 deleted"
+    assert report.drifted and report.exit_code == 2 and report.pending == ()
+    assert report.summary() == "drift: 3 resources in dev (aws): 2 attributes changed, 1 deleted"
+
+
+def test_what_terraform_changed_through_another_resource_is_not_drift() -> None:
+    """The queue's `policy`, set by aws_sqs_queue_policy after the queue was created, is still "" in the
+    queue's state: the refresh lists it, and hashicorp/aws 5.x's `is_enabled` beside `state`; the plan keeps
+    both as they are, so neither is drift."""
+    refresh_only = drift_from_plan(_recorded(REFRESH_ONLY), "dev")  # no resource_changes: unfiltered
+    queue = next(e for e in _recorded()["resource_drift"] if e["address"] == "aws_sqs_queue.batch[0]")
+
+    assert ("aws_sqs_queue.batch[0]", "update", "policy") in [f[:3] for f in _flat(refresh_only)]
+    assert queue["change"]["before"]["policy"] == "" and queue["change"]["after"]["policy"].startswith("{")
+    assert [f[2] for f in _flat(drift_from_plan(_recorded(), "dev"))] == [
+        "state", "visibility_timeout_seconds", "",
+    ]  # fmt: skip
 
 
 def test_a_provider_reading_null_back_as_an_empty_map_is_not_drift() -> None:
     """The recorded bus: created with tags null, read back as {} by hashicorp/aws 5.100 (terraform itself
     listed it in resource_drift)."""
-    bus = next(e for e in _recorded()["resource_drift"] if e["address"] == "aws_cloudwatch_event_bus.this")
+    bus = next(
+        e
+        for e in _recorded(REFRESH_ONLY)["resource_drift"]
+        if e["address"] == "aws_cloudwatch_event_bus.this"
+    )
     assert bus["change"]["before"]["tags"] is None and bus["change"]["after"]["tags"] == {}
 
     report = drift_from_plan(_plan(bus), "dev")
@@ -84,6 +104,7 @@ def test_the_json_document_carries_the_report_and_says_it_is_drift() -> None:
         "action": "update",
         "changes": [{"attribute": "visibility_timeout_seconds", "state": 60, "real": 45}],
     }
+    assert document["pending"] == []
     json.dumps(document)  # plain JSON all the way
 
 
@@ -202,3 +223,56 @@ def test_a_document_that_is_not_a_plan_is_refused() -> None:
 )
 def test_only_null_and_empty_values_are_the_same(state: Any, real: Any, reported: list[Any]) -> None:
     assert [(c.attribute, c.state, c.real) for c in attribute_changes(state, real)] == reported
+
+
+def _planned(address: str, before: Any, after: Any, *actions: str, **extra: Any) -> dict[str, Any]:
+    change = {"actions": list(actions or ["update"]), "before": before, "after": after, **extra}
+    return {"address": address, "mode": "managed", "change": change}
+
+
+def test_a_change_of_the_configuration_not_yet_applied_is_pending_not_drift() -> None:
+    """The environment file raised a timeout since the last deploy: the plan changes the function, nothing
+    changed outside Terraform."""
+    function = 'aws_lambda_function.this["processor"]'
+    plan = _plan(resource_changes=[_planned(function, {"timeout": 30}, {"timeout": 60})])
+
+    report = drift_from_plan(plan, "dev")
+
+    assert (report.resources, report.pending, report.exit_code) == ((), (function,), 0)
+
+
+def test_a_drifted_attribute_the_configuration_also_changes_is_drift_with_both_values() -> None:
+    rule = 'aws_cloudwatch_event_rule.this["x"]'
+    drift = _update(rule, {"state": "ENABLED", "description": "a"}, {"state": "DISABLED", "description": "a"})
+    plan = _plan(drift, resource_changes=[
+        _planned(rule, {"state": "DISABLED", "description": "a"}, {"state": "ENABLED", "description": "b"})
+    ])  # fmt: skip
+
+    report = drift_from_plan(plan, "dev")
+
+    assert _flat(report) == [(rule, "update", "state", "ENABLED", "DISABLED")]
+    assert report.pending == ()
+
+
+def test_a_value_the_plan_cannot_know_yet_counts_as_changed_back() -> None:
+    """A resource replaced by the plan: its computed attributes are unknown until applied."""
+    queue = "aws_sqs_queue.batch[0]"
+    drift = _update(queue, {"arn": "a", "name": "q"}, {"arn": "b", "name": "q"})
+    plan = _plan(drift, resource_changes=[
+        _planned(queue, {"arn": "b", "name": "q"}, {"name": "q2"}, "delete", "create", after_unknown={"arn": True})
+    ])  # fmt: skip
+
+    assert _flat(drift_from_plan(plan, "dev")) == [(queue, "update", "arn", "a", "b")]
+
+
+def test_a_resource_gone_that_the_plan_does_not_make_again_is_not_drift() -> None:
+    gone = {
+        "address": "aws_sqs_queue.old",
+        "mode": "managed",
+        "change": {"actions": ["delete"], "before": {"name": "old"}, "after": None},
+    }
+    plan = _plan(gone, resource_changes=[_planned("aws_sqs_queue.old", {"name": "old"}, None, "delete")])
+
+    report = drift_from_plan(plan, "dev")
+
+    assert report.resources == () and report.pending == ("aws_sqs_queue.old",)

@@ -31,8 +31,8 @@ def drift(
     target: TargetOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Report what changed outside Terraform since the last apply, per resource and attribute (state vs
-    real): `terraform plan -refresh-only` on AWS, which changes nothing; on the local target, its store
+    """Report what changed outside Terraform since the last apply and a deploy would undo, per resource and
+    attribute (state vs real): on AWS a terraform plan, never applied; on the local target, its store
     against what the last `tooling apply` recorded.
 
     Exit 0 when nothing drifted, 2 when something did (the report says what), 1 when terraform fails. A
@@ -51,6 +51,13 @@ def drift(
         if report.drifted:
             out.print(render(report))
         out.print(report.summary(), markup=False, highlight=False)
+    if report.pending:  # not drift, but worth knowing: what a deploy would change
+        count = len(report.pending)
+        make_console(stderr=True).print(
+            f"note: the plan also changes {count} resource{'s' * (count != 1)} for another reason than drift (the "
+            f"configuration is ahead of what is deployed): `tooling plan --env {env}` shows them",
+            markup=False, highlight=False,
+        )  # fmt: skip
     if report.drifted:
         raise typer.Exit(report.exit_code)
 

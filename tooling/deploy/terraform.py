@@ -257,14 +257,14 @@ class TerraformDriver:
         )  # fmt: skip
         return self.summarize(plan_file)
 
-    def plan_refresh_only(self, tfvars: Path, plan_file: Path) -> bool:
-        """`terraform plan -refresh-only -detailed-exitcode`, saved to `plan_file`: what changed outside
-        Terraform, without planning any change of the configuration. True when terraform answered 2 (its
-        state would change); `show_json(plan_file)["resource_drift"]` says what."""
+    def plan_to(self, tfvars: Path, plan_file: Path) -> bool:
+        """`terraform plan -detailed-exitcode` saved to `plan_file`, not the environment's plan.tfplan (the
+        plan reviewers approve stays as it is): `tooling drift` reads its `show -json`. True when terraform
+        answered 2 (the plan changes something)."""
         self._sync_backend()
         code, _ = self._run(
-            "plan", input=False, var_file=str(tfvars), out=str(plan_file), refresh_only=IsFlagged,
-            detailed_exitcode=IsFlagged, ok_codes=(0, 2),
+            "plan", input=False, var_file=str(tfvars), out=str(plan_file), detailed_exitcode=IsFlagged,
+            ok_codes=(0, 2),
         )  # fmt: skip
         return code == 2
 

@@ -4,8 +4,8 @@ exactly, and nothing else.
 Right after the empty re-plan, two changes go through the API as a console user would make them: the
 order-events rule disabled (EventBridge DisableRule) and the batch queue's visibility timeout changed
 (SQS SetQueueAttributes). `tooling drift --json` must then exit 2 and name exactly those two resources with
-exactly those attributes (hashicorp/aws 5.x also reports a rule's deprecated `is_enabled` beside `state`:
-allowed, not required). Both changes are undone through the API afterwards, whatever happened, so the
+exactly those attributes (a rule's deprecated `is_enabled`, which hashicorp/aws 5.x reads back beside
+`state`, would be the same change: allowed, not required). Both changes are undone through the API afterwards, whatever happened, so the
 later steps (publish, the faults, destroy) see the stack as applied.
 """
 
