@@ -116,7 +116,8 @@ def issue_body(env: str, report: dict[str, Any], run_url: str, clean: Callable[[
     fingerprint are added after, as they are)."""
     lines = [
         f"The scheduled drift check found resources of **{env}** changed outside Terraform "
-        f"(`tooling drift --env {env}`: `terraform plan -refresh-only` with the plan role, which changes nothing).",
+        f"(`tooling drift --env {env}`: a terraform plan with the plan role, never applied; listed is what "
+        "changed outside Terraform and the next deploy would undo).",
         "",
         f"**{report.get('summary', '')}**",
         "",

@@ -16,6 +16,7 @@ from workflow_yaml import (
     WORKFLOWS,
     jobs,
     jobs_without_permissions,
+    lambda_python_findings,
     load,
     oidc_findings,
     runtime_install_findings,
@@ -75,6 +76,26 @@ def test_the_check_runs_tooling_drift_with_the_read_only_plan_role_only() -> Non
         "tooling drift --env" in _runs(drift) and "--target aws" in _runs(drift) and "--json" in _runs(drift)
     )
     assert not any(word in _runs(drift) for word in ("tooling apply", "terraform apply", "make apply"))
+
+
+def test_the_check_builds_the_zip_as_the_deploy_does() -> None:
+    """The plan compares the zip's hash with the deployed one: a zip without the runtime's bytecode would
+    list every function as a pending change."""
+    deploy, drift = load(WORKFLOWS / "deploy.yml"), load(DRIFT)
+    broken = load(DRIFT)
+    broken["jobs"]["drift"]["steps"] = [
+        s for s in broken["jobs"]["drift"]["steps"] if "setup-python@" not in str(s)
+    ]
+
+    assert (
+        lambda_python_findings(drift, drift["env"]["PYTHON_VERSION"], drift["env"]["LAMBDA_PYTHON_VERSION"])
+        == []
+    )
+    assert lambda_python_findings(broken, "3.11", "3.13") == [
+        "drift: builds the zip without Python 3.13 (no bytecode)"
+    ]
+    for name in ("PYTHON_VERSION", "LAMBDA_PYTHON_VERSION", "TOOLING_LAMBDA_PYTHON", "TERRAFORM_VERSION"):
+        assert drift["env"][name] == deploy["env"][name], name
 
 
 def test_only_the_issue_job_writes_issues_and_it_gets_no_credentials_and_installs_nothing() -> None:
