@@ -4,6 +4,8 @@ Markdown, and one GitHub issue per environment that follows it.
     drift_issue.py render ENV DRIFT_JSON EXIT_CODE OUT_DIR   (the drift job, which has the tooling installed)
         `tooling drift --json`'s document and exit code -> OUT_DIR/result.json (what the issue job decides
         on) and OUT_DIR/issue.md (the issue's text, redacted again); the job summary's Markdown on stdout.
+    drift_issue.py check OUT_DIR   (the drift job's last step) exit 1 unless the check ran to the end: a
+        failed check (terraform, credentials, bad input) fails the job, drift or no drift does not.
     drift_issue.py sync OUT_DIR   (the issue job: issues: write, no cloud credentials, no dependencies)
         with `gh`: drift and no open issue -> open "Drift in ENV" (label `drift`); drift and an open one ->
         update its text, and comment when what drifted changed; no drift and an open one -> comment, close.
@@ -175,14 +177,26 @@ def open_issue(env: str, gh: Gh) -> dict[str, Any] | None:
     return min(mine, key=lambda issue: int(issue["number"])) if mine else None
 
 
-def sync(out_dir: Path, gh: Gh = run_gh) -> str:
-    """Open, update, comment on or close the environment's drift issue; return what was done."""
+def load_result(out_dir: Path) -> Result:
     try:
-        result = Result.from_json(json.loads((out_dir / "result.json").read_text()))
+        return Result.from_json(json.loads((out_dir / "result.json").read_text()))
     except (OSError, ValueError, KeyError) as exc:
         raise CheckError(
             f"{out_dir / 'result.json'} is missing or malformed ({exc}): did the drift job run?"
         ) from None
+
+
+def check(out_dir: Path) -> str:
+    """What the check found; CheckError when it did not run to the end."""
+    result = load_result(out_dir)
+    if result.drift is None:
+        raise CheckError(f"{result.summary}: the run's summary page shows the end of its log")
+    return result.summary
+
+
+def sync(out_dir: Path, gh: Gh = run_gh) -> str:
+    """Open, update, comment on or close the environment's drift issue; return what was done."""
+    result = load_result(out_dir)
     if result.drift is None:
         return f"{result.summary}: the drift issue of {result.env} is left as it is"
     issue = open_issue(result.env, gh)
@@ -226,6 +240,9 @@ def main(argv: list[str]) -> int:
                 raise CheckError(f"EXIT_CODE must be a number, not {code!r}") from None
             run_url = os.environ.get("RUN_URL", "")
             print(render(env, drift_json, exit_code, out_dir, Path(log) if log else None, run_url), end="")
+            return 0
+        if argv[:1] == ["check"] and len(argv) == 2:
+            print(check(Path(argv[1])))
             return 0
         if argv[:1] == ["sync"] and len(argv) == 2:
             print(sync(Path(argv[1])))

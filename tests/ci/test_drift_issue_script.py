@@ -180,6 +180,27 @@ def test_a_failed_check_leaves_the_issue_as_it_is(
     assert gh.calls == [] and open_issue == {**open_issue, "body": "old", "state": "open"}
 
 
+def test_check_fails_the_job_only_when_the_check_did_not_run_to_the_end(
+    script: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    drifted = _rendered(script, tmp_path, _report((RULE, "state", "ENABLED", "DISABLED")), 2)
+    clean = _rendered(script, tmp_path, _report(), 0)
+    bad_input = _rendered(script, tmp_path, "", 2)
+
+    assert [script.main(["check", str(out)]) for out in (drifted, clean, bad_input, tmp_path / "none")] == [
+        0,
+        0,
+        1,
+        1,
+    ]
+    err = capsys.readouterr().err.splitlines()
+    assert (
+        err[0]
+        == "error: drift check of prod failed (exit 2): the run's summary page shows the end of its log"
+    )
+    assert err[1].startswith("error: ") and "did the drift job run?" in err[1]
+
+
 def test_the_failure_summary_shows_the_log_redacted(script: ModuleType, tmp_path: Path) -> None:
     drift_json = tmp_path / "drift.json"
     drift_json.write_text("")
