@@ -260,7 +260,7 @@ def _shown(value: Any, secrets: set[str]) -> Any:
     return value
 
 
-# -- terraform's refresh-only plan --------------------------------------------------------------------------
+# -- terraform's plan ---------------------------------------------------------------------------------------
 
 
 def drift_from_plan(plan: dict[str, Any], environment: str) -> DriftReport:
