@@ -19,6 +19,8 @@ and the seams themselves, tooling/local the emulator; neither side imports this 
                               rule and queue; boto3)                 tooling.local.local_tail_reader
     doctor                    deploy/doctor.py (the pipeline's     + tooling/local/doctor.py (its state)
                               files)
+    drift                     deploy/drift.py (terraform plan      | tooling.local.drift_local (the store
+                              -refresh-only)                         vs what the last apply recorded)
 
 The local side is imported lazily, so the aws path never loads the emulator, and the sources' aws side too,
 so one target never loads the other's code. The CLI is the only caller.
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     # Only the command that runs imports its seam: `publish` never loads terraform's pipeline or the monitors.
     from tooling.deploy import pipeline as deploy
     from tooling.deploy.doctor import Finding
+    from tooling.deploy.drift import DriftReport
     from tooling.failover import FailoverBackend
     from tooling.observe.dlq import DlqSource
     from tooling.observe.event_store import EventStoreSource
@@ -121,6 +124,18 @@ def destroy(
 
     with env_lock(workspace, Mode.EXCLUSIVE, command="destroy", wait_timeout=wait_timeout):
         return pipeline.destroy_aws(workspace, config_path, confirm=confirm)
+
+
+def drift(workspace: Workspace, target: TargetKind, config_path: Path | None = None) -> DriftReport:
+    """What changed outside Terraform (aws: a refresh-only plan) or outside `tooling apply` (local: the store
+    against what the last apply recorded) since the last apply. `config_path` is the environment file the
+    aws side writes its tfvars from; the local side compares with its own record."""
+    if target == "local":
+        report: DriftReport = _local("drift_local")(workspace)
+        return report
+    from tooling.deploy.drift import drift_aws
+
+    return drift_aws(workspace, config_path)
 
 
 def state_identity(

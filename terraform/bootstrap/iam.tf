@@ -5,21 +5,22 @@ module "policies" {
   source   = "./modules/ci_policies"
   for_each = var.environments
 
-  project           = var.project
-  environment       = each.key
-  environments      = var.environments
-  partition         = local.partition
-  dns_suffix        = data.aws_partition.current.dns_suffix
-  account_id        = local.account_id
-  state_bucket_arn  = aws_s3_bucket.state.arn
-  state_key_arn     = module.state_key.key_arn
-  state_region      = var.region
-  oidc_provider_arn = local.oidc_provider_arn
-  oidc_host         = local.oidc_host
-  github_repository = var.github_repository
-  workflow_file     = var.workflow_file
-  deploy_branch     = var.deploy_branch
-  pull_requests     = each.key == var.pull_request_environment
+  project             = var.project
+  environment         = each.key
+  environments        = var.environments
+  partition           = local.partition
+  dns_suffix          = data.aws_partition.current.dns_suffix
+  account_id          = local.account_id
+  state_bucket_arn    = aws_s3_bucket.state.arn
+  state_key_arn       = module.state_key.key_arn
+  state_region        = var.region
+  oidc_provider_arn   = local.oidc_provider_arn
+  oidc_host           = local.oidc_host
+  github_repository   = var.github_repository
+  workflow_file       = var.workflow_file
+  drift_workflow_file = var.drift_workflow_file
+  deploy_branch       = var.deploy_branch
+  pull_requests       = each.key == var.pull_request_environment
 }
 
 # The boundary every role of the environment's stack carries (root variable permissions_boundary_arn of

@@ -2,7 +2,8 @@
 # Two roles per environment, each trusting one kind of job of the deploy workflow (modules/ci_policies,
 # trust.tf):
 #   plan   - jobs on the deploy branch that plan (and, for var.pull_request_environment only, pull_request
-#            jobs): read the environment's stack and state, take and release its state lock, change nothing.
+#            jobs), and the scheduled drift workflow's jobs on that branch (var.drift_workflow_file): read the
+#            environment's stack and state, take and release its state lock, change nothing.
 #   deploy - jobs running in the GitHub environment of the same name (required reviewers, deployment branch
 #            main): apply and destroy that environment's stack, and nothing else.
 

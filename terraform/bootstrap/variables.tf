@@ -86,6 +86,17 @@ variable "workflow_file" {
   }
 }
 
+variable "drift_workflow_file" {
+  type        = string
+  description = "The scheduled drift workflow: its jobs on deploy_branch may assume the plan roles (read-only), never the deploy roles."
+  default     = ".github/workflows/drift.yml"
+
+  validation {
+    condition     = can(regex("^\\.github/workflows/[A-Za-z0-9._-]+\\.ya?ml$", var.drift_workflow_file))
+    error_message = "drift_workflow_file must be a workflow path such as .github/workflows/drift.yml."
+  }
+}
+
 variable "deploy_branch" {
   type        = string
   description = "The branch deploys and main-branch plans run from (the token's ref, refs/heads/<branch>)."

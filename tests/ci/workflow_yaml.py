@@ -172,7 +172,7 @@ def _expand_env(text: str, workflow: dict[str, Any]) -> str:
     return re.sub(r"\$\{\{\s*env\.(\w+)\s*\}\}", lambda m: str(env.get(m.group(1), m.group(0))), text)
 
 
-BUILDS_THE_ZIP = ("tooling plan", "make test", "make e2e", "make demo", "tooling package")
+BUILDS_THE_ZIP = ("tooling plan", "tooling drift", "make test", "make e2e", "make demo", "tooling package")
 
 
 def lambda_python_findings(workflow: dict[str, Any], tooling_python: str, runtime_python: str) -> list[str]:

@@ -47,6 +47,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "access": ("access",),
     "cost": ("cost",),
     "smoke": ("smoke",),
+    "drift": ("drift",),
     # groups (typer lists them after the plain commands)
     "config": ("config_cmd",),
     "publish": ("publish",),

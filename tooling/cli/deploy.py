@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +21,7 @@ from tooling.cli.options import (
     TargetOption,
     WaitTimeoutOption,
 )
+from tooling.cli.streams import stdout_to_stderr
 from tooling.deploy import pipeline as deploy
 from tooling.deploy.package import PackageResult, build_package
 from tooling.envlock import DEFAULT_WAIT_TIMEOUT
@@ -66,25 +63,6 @@ def _confirm(auto_approve: bool) -> deploy.Confirm:
         return auto_approve or confirm(question, "--yes (or --auto-approve)")
 
     return ask
-
-
-@contextlib.contextmanager
-def _stdout_for_json(json_out: bool) -> Iterator[None]:
-    """With --json, stdout carries the JSON document only: terraform's output (a child process writing to
-    file descriptor 1, or the driver echoing what it captured) goes to stderr meanwhile."""
-    if not json_out:
-        yield
-        return
-    sys.stdout.flush()
-    saved = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        with contextlib.redirect_stdout(sys.stderr):
-            yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 def _warn_without_bytecode(result: PackageResult) -> None:
@@ -135,7 +113,7 @@ def plan(env: EnvOption = "dev", config: ConfigOption = None, json_out: JsonOpti
     """
     ws = Workspace.for_env(env)
     deploy.preflight_aws(ws)
-    with _stdout_for_json(json_out):
+    with stdout_to_stderr(json_out):
         prepared = deploy.prepare(ws, config)
         _warn_without_bytecode(prepared.package)
         summary = deploy.plan(prepared)
@@ -200,7 +178,7 @@ def apply(
     """
     ws = Workspace.for_env(env)
     if plan_file is not None:
-        with _stdout_for_json(json_out):
+        with stdout_to_stderr(json_out):
             outputs = _apply_saved_plan(
                 ws, config, plan_file, target, new_suffix, _confirm(auto_approve), wait_timeout
             )
@@ -216,7 +194,7 @@ def apply(
         _err().print(f"new resource-name suffix for {env}: {ws.recorded_suffix()}")
     if kind == "aws":  # the local target runs the sources with this venv's interpreter anyway
         _warn_without_bytecode(prepared.package)
-    with _stdout_for_json(json_out):
+    with stdout_to_stderr(json_out):
         outputs = targets.apply(
             prepared, kind, confirm=_confirm(auto_approve), wait_timeout=wait_timeout, replace=new_suffix
         )

@@ -257,6 +257,17 @@ class TerraformDriver:
         )  # fmt: skip
         return self.summarize(plan_file)
 
+    def plan_to(self, tfvars: Path, plan_file: Path) -> bool:
+        """`terraform plan -detailed-exitcode` saved to `plan_file`, not the environment's plan.tfplan (the
+        plan reviewers approve stays as it is): `tooling drift` reads its `show -json`. True when terraform
+        answered 2 (the plan changes something)."""
+        self._sync_backend()
+        code, _ = self._run(
+            "plan", input=False, var_file=str(tfvars), out=str(plan_file), detailed_exitcode=IsFlagged,
+            ok_codes=(0, 2),
+        )  # fmt: skip
+        return code == 2
+
     def summarize(self, plan_file: Path) -> PlanSummary:
         return summary_of(self.show_json(plan_file), plan_file)
 

@@ -17,6 +17,7 @@ Public API (what the CLI, the demo, the benchmark and the tests call):
     local_workflow_source(workspace, outputs)                    the order workflow's executions (`tooling smoke`)
     local_queues(workspace) -> Queues                            an SQS-like consumer API
     summary(workspace, outputs) -> LocalSummary                  what the demo prints (`.lines()`)
+    drift_local(workspace) -> DriftReport                        `tooling drift`: the store vs the last apply
     LocalFailoverBackend(workspace, outputs)                     [failover]: the endpoint, its alarm, the drill
 
 State lives in `.tooling/<env>/local.sqlite` (see store.py). Module map: engine.py (validate, accept,
@@ -45,6 +46,7 @@ from tooling.local.delivery import Queues
 from tooling.local.dispatch import LOCK_NAME as DISPATCHER_LOCK
 from tooling.local.dispatch import DrainResult, drain, resume, spawn_background_dispatcher
 from tooling.local.dlq_source import LocalDlqSource
+from tooling.local.drift import drift_local
 from tooling.local.engine import Engine
 from tooling.local.event_store_source import EVENT_STORE_FILE, LocalEventStore
 from tooling.local.failover_source import LocalFailoverBackend
@@ -78,6 +80,7 @@ __all__ = [
     "apply_local",
     "destroy",
     "drain",
+    "drift_local",
     "flush_s3_archive",
     "local_dlq_source",
     "local_event_store",

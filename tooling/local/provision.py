@@ -24,6 +24,7 @@ from tooling.errors import PackageError
 from tooling.local import secondary
 from tooling.local.alarms import provision_alarms
 from tooling.local.bucket import bucket_root
+from tooling.local.drift import record_applied
 from tooling.local.event_store_source import EVENT_STORE_FILE
 from tooling.local.forwarding import forwarding_rule_for, provision_forwarding
 from tooling.local.regions import META_KEY as REGION_META_KEY
@@ -321,6 +322,8 @@ def _provision_region(
         provision_alarms(
             conn, alarm_families, names.prefix, config.alarms.thresholds(), outputs, consumers=consumers
         )
+        # What this apply provisioned, for `tooling drift` to compare the store with later.
+        record_applied(store, conn)
         # Bumped on every apply: a running dispatcher reloads rules and functions when it changes.
         generation = int(store.meta("generation") or "0") + 1
         store.set_meta("generation", str(generation), conn)

@@ -6,11 +6,11 @@ the server, so every role the stack creates carries it (the environment file's `
 permissions_boundary_arn`) and `tooling access` evaluates the stack's hops within it.
 
 Each recorded step runs with an access key of its own (recorder.py). After `tooling destroy` the calls of
-`tooling plan` and the re-plan are evaluated for the plan role, those of apply, the re-plan, destroy, the
-`tooling smoke` deploy.yml runs after each apply and the applies that restore the injected faults for the
-deploy role (tooling/deploy/ci_roles/check.py), and the
-environment's call list, normalised, is written to logs/ci-calls-<env>.json: the fixture of the unit test
-that holds the bootstrap to it without a server (tests/robustness/data/).
+`tooling plan`, the re-plan and `tooling drift` are evaluated for the plan role, those of apply, the
+re-plan, destroy, the `tooling smoke` deploy.yml runs after each apply and the applies that restore the
+injected faults for the deploy role (tooling/deploy/ci_roles/check.py), and the environment's call list,
+normalised, is written to logs/ci-calls-<env>.json: the fixture of the unit test that holds the bootstrap
+to it without a server (tests/robustness/data/).
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from tooling_testing.checks.api_requests import UnparsedRequestError, parse
 from tooling_testing.checks.recorder import step_key
 
 ACCOUNT = "123456789012"  # moto's account for any access key it does not know
-PLAN_STEPS = ("plan", "replan")
+# `tooling drift` is what the scheduled drift workflow runs with the plan role.
+PLAN_STEPS = ("plan", "replan", "drift")
 # `smoke`: deploy.yml runs `tooling smoke` with the deploy role after each apply (harness/smoke_step.py).
 DEPLOY_STEPS = ("apply", "replan", "destroy", "smoke")
 # Calls only the emulator setup makes: with endpoint overrides the provider skips credential validation and

@@ -2,14 +2,15 @@
 
 For an environment: copy the project to a scratch root (the user's .tooling/ and build/ stay untouched),
 point every service terraform/ and the tooling use at one moto server, then
-`tooling plan` -> `tooling apply --target aws -y` -> `tooling plan` (must be empty) -> `tooling outputs`
+`tooling plan` -> `tooling apply --target aws -y` -> `tooling plan` (must be empty) -> `tooling drift` after
+two changes made out of band (drift_step.py: exactly those reported, then undone) -> `tooling outputs`
 -> `tooling monitor` -> `tooling publish batch --count N` (the batch queue must then hold N, or, with the batch
 consumer, none: moto's event source mapping hands each message to the function and deletes it; moto
 runs no function code without Docker, so the event store stays empty there and is checked for its key and
 the mapping for its settings instead) -> `tooling publish file --bus default` of an AWS service event (the
 custom bus's archive must grow by one) -> `tooling s3-archive ls` (the S3 archive holds every published event;
-the bucket is then emptied) -> `tooling smoke` (smoke_step.py) -> `tooling destroy -y` (list calls must then find nothing of the stack). Every command runs as a user runs
-it, in a child process; its output goes to a log file under the scratch root. The stack's roles carry the
+the bucket is then emptied) -> `tooling smoke` (smoke_step.py) -> `tooling destroy -y` (list calls must then
+find nothing of the stack). Every command runs as a user runs it, in a child process; its output goes to a log file under the scratch root. The stack's roles carry the
 bootstrap's permissions boundary, and every AWS call of plan, apply, the re-plan and destroy is recorded and
 held to the environment's CI deploy and plan roles (role_calls.py).
 """
@@ -49,7 +50,7 @@ from tooling_testing.checks.inspection import (
     queue_depth,
 )
 from tooling_testing.emulator.server import functions_running, moto_server, run_group
-from tooling_testing.harness import compat, faults, provider
+from tooling_testing.harness import compat, drift_step, faults, provider
 from tooling_testing.harness.smoke_step import run_smoke_step
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -99,6 +100,10 @@ class EnvResult:
     # `tooling smoke` after the publish (smoke_step.py): its summary line and whether it passed.
     smoke: str | None = None
     smoke_ok: bool | None = None
+    # `tooling drift` after changes made out of band (drift_step.py): its part of the line, passed, problems.
+    drift: str | None = None
+    drift_ok: bool | None = None
+    drift_problems: list[str] = field(default_factory=list)
     destroyed: int | None = None
     # The CI roles of terraform/bootstrap against the recorded calls (role_calls.py): its summary line, and
     # each call denied (or mutating call the plan role would allow).
@@ -139,6 +144,7 @@ class EnvResult:
                         f"faults {self.faults_caught}/{len(faults.FAULTS)} caught"
                     ]
                 ),
+                *([] if self.drift is None else [self.drift]),
                 *([] if self.failover_drill is None else [self.failover_drill]),
                 *([] if self.smoke is None else [self.smoke]),
                 f"destroyed {self.destroyed}",
@@ -167,6 +173,7 @@ class EnvResult:
             and self.access_hops is not None
             and not self.access_failures
             and self.faults_caught == len(faults.FAULTS)
+            and self.drift_ok is True
             and self.failover_drill_ok is not False
             and self.smoke_ok is not False
             and not self.dashboard_problems
@@ -338,6 +345,10 @@ class Run:
                 self.result.dashboard_problems += [f"{name}: {p}" for p in dashboard_problems(body)]
             replan = json.loads(self.tooling("replan", "plan", "--json"))
             self.result.replan_changes = int(replan["add"]) + int(replan["change"]) + int(replan["destroy"])
+            log = self.logs / f"{self.env}-drift.log"
+            self.result.drift, self.result.drift_ok, self.result.drift_problems = drift_step.drift_step(
+                self.tooling_code, outputs, endpoint, log
+            )
             cached = json.loads(self.tooling("outputs", "outputs", "--json"))
             if cached["outputs"] != outputs or cached["target"] != "aws":
                 raise ToolingError(

@@ -34,9 +34,10 @@ def normalise(
 
     entries: dict[str, dict[str, Any]] = {}
     for step, items in sorted(by_step.items()):
-        # The re-plan is both a deploy's refresh and what a pull request's plan reads.
+        # The re-plan is both a deploy's refresh and what a pull request's plan reads; `tooling drift` is
+        # what the scheduled drift workflow reads with the plan role.
         roles = (["deploy"] if step in deploy_steps else []) + (
-            ["plan"] if step in ("plan", "replan") else []
+            ["plan"] if step in ("plan", "replan", "drift") else []
         )
         for a in items:
             data = json.loads(clean(json.dumps(a.as_json())))

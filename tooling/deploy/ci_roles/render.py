@@ -38,6 +38,7 @@ class Inputs:
     state_key_id: str = "00000000-0000-4000-8000-000000000000"
     github_repository: str = "acme/eventbridge-platform"
     workflow_file: str = ".github/workflows/deploy.yml"
+    drift_workflow_file: str = ".github/workflows/drift.yml"
     deploy_branch: str = "main"
     pull_request_environment: str = "dev"
 
@@ -96,7 +97,8 @@ def _root(module: Path, inputs: Inputs) -> str:
         "state_bucket_arn": inputs.state_bucket_arn, "state_key_arn": inputs.state_key_arn,
         "state_region": inputs.state_region, "oidc_provider_arn": inputs.oidc_provider_arn,
         "oidc_host": "token.actions.githubusercontent.com", "github_repository": inputs.github_repository,
-        "workflow_file": inputs.workflow_file, "deploy_branch": inputs.deploy_branch,
+        "workflow_file": inputs.workflow_file, "drift_workflow_file": inputs.drift_workflow_file,
+        "deploy_branch": inputs.deploy_branch,
     }  # fmt: skip
     # JSON configuration syntax: every value quoted by json.dumps, nothing spliced into HCL.
     config = {

@@ -1,7 +1,8 @@
-# Who may assume the roles: a job of this repository's deploy workflow (the token's job_workflow_ref names
-# the file and the ref; AWS STS evaluates the GitHub claims as condition keys since 2026-01), and for the
-# deploy role only a job running in this environment (GitHub's environment protection: required reviewers,
-# deployment branch main). A workflow a pull request adds, or another branch, gets no credentials.
+# Who may assume the roles: a job of this repository's deploy workflow, or for the plan role its scheduled
+# drift workflow (the token's job_workflow_ref names the file and the ref; AWS STS evaluates the GitHub
+# claims as condition keys since 2026-01), and for the deploy role only a job running in this environment
+# (GitHub's environment protection: required reviewers, deployment branch main). A workflow a pull request
+# adds, or another branch, gets no credentials.
 
 data "aws_iam_policy_document" "deploy_trust" {
   statement {
@@ -55,10 +56,14 @@ data "aws_iam_policy_document" "plan_trust" {
       values   = ["repo:${var.github_repository}:ref:refs/heads/${var.deploy_branch}"]
     }
 
+    # The deploy workflow's plan jobs, and the scheduled drift check (tooling drift: a plan, never applied).
     condition {
       test     = "StringEquals"
       variable = "${var.oidc_host}:job_workflow_ref"
-      values   = ["${var.github_repository}/${var.workflow_file}@refs/heads/${var.deploy_branch}"]
+      values = [
+        "${var.github_repository}/${var.workflow_file}@refs/heads/${var.deploy_branch}",
+        "${var.github_repository}/${var.drift_workflow_file}@refs/heads/${var.deploy_branch}",
+      ]
     }
   }
 

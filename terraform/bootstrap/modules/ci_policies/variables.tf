@@ -64,6 +64,11 @@ variable "workflow_file" {
   description = "Path of the deploy workflow in the repository: the token's job_workflow_ref must name it."
 }
 
+variable "drift_workflow_file" {
+  type        = string
+  description = "Path of the scheduled drift workflow: its jobs on deploy_branch may assume the plan role too."
+}
+
 variable "deploy_branch" {
   type        = string
   description = "The branch deploys and main-branch plans run from (refs/heads/<branch>)."
