@@ -199,7 +199,7 @@ def test_file_of_entries_and_envelopes_is_published(deployment: Deployment, tmp_
 
 def test_an_oversized_file_entry_fails_alone_and_exit_is_1(deployment: Deployment, tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
-    big = json.dumps({"blob": "x" * 300_000})
+    big = json.dumps({"blob": "x" * 1_100_000})
     lines = [
         {"Source": "ecommerce.orders", "DetailType": "Order Created", "Detail": d} for d in ("{}", big, "{}")
     ]
@@ -222,7 +222,7 @@ def test_failures_are_listed_in_the_readable_summary(deployment: Deployment, tmp
         {
             "Source": "ecommerce.orders",
             "DetailType": "[Order] Created",
-            "Detail": json.dumps({"b": "x" * 300_000}),
+            "Detail": json.dumps({"b": "x" * 1_100_000}),
         },
     ]
     path.write_text("\n".join(json.dumps(line) for line in lines))

@@ -243,13 +243,13 @@ def test_put_events_reports_per_entry_errors_in_order(env: LocalEnv) -> None:
     assert [r["event_id"] for r in env.rows("SELECT event_id FROM archive")] == [results[0]["EventId"]]
 
 
-def test_put_events_refuses_more_than_10_entries_or_256kb(env: LocalEnv) -> None:
+def test_put_events_refuses_more_than_10_entries_or_1mib(env: LocalEnv) -> None:
     bus = env.bus()
 
     with pytest.raises(Exception) as too_many:
         bus.put_events([order(f"o-{i}", 1) for i in range(11)])
     with pytest.raises(Exception) as too_big:
-        bus.put_events([entry("ecommerce.orders", "Order Created", {"blob": "x" * 262_200})])
+        bus.put_events([entry("ecommerce.orders", "Order Created", {"blob": "x" * 1_048_600})])
 
     assert too_many.value.response["Error"]["Code"] == "ValidationException"  # type: ignore[attr-defined]
     assert too_big.value.response["Error"]["Code"] == "ValidationException"  # type: ignore[attr-defined]

@@ -143,7 +143,7 @@ def test_an_oversized_entry_is_refused_and_the_others_arrive(deployment: Deploym
     factory = EventFactory(seed=1)
     sent = [
         factory.entry("order"),
-        factory.entry("order", overrides={"blob": "x" * 300_000}),
+        factory.entry("order", overrides={"blob": "x" * 1_100_000}),
         factory.entry("user"),
     ]
 

@@ -59,6 +59,11 @@ class PlainConsole(Console):
 def plain(renderable: Any) -> Any:
     """The renderable with every table's box removed (recursively through groups and table cells)."""
     if isinstance(renderable, Table):
+        if renderable.box is not None:
+            # The box's vertical divider is one column of space between cells; keep that gap as padding so
+            # the columns line up as they do at a terminal, only the rules go.
+            top, right, bottom, left = renderable.padding
+            renderable.padding = (top, right + 1, bottom, left)
         renderable.box = None
         renderable.show_edge = False
         renderable.title_justify = "left"
