@@ -1,7 +1,8 @@
 """EventBridge event patterns: parse and validate (AWS's messages), match one pattern, or route a rule set.
 
-compile_pattern(p).matches(event)       one pattern
+compile_pattern(p).matches(event)       one pattern (matches_json(text): the event's JSON text)
 RuleSet({"name": pattern}).match(event)  names of the matching rules, indexed for many rules
+RuleSet(...).match_json(text)           the same for the event's JSON text, read as EventBridge reads it
 check_pattern(p)                        AWS's message when invalid, else None
 
 The package is what EventBridge does with an event: the pattern engine (model, parse, complexity, match,
@@ -14,11 +15,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from tooling.patterns.event_json import InvalidEventError
 from tooling.patterns.match import Pattern, compile_pattern
 from tooling.patterns.parse import InvalidPatternError
 from tooling.patterns.ruleset import RuleSet
 
-__all__ = ["InvalidPatternError", "Pattern", "RuleSet", "check_pattern", "compile_pattern"]
+__all__ = [
+    "InvalidEventError",
+    "InvalidPatternError",
+    "Pattern",
+    "RuleSet",
+    "check_pattern",
+    "compile_pattern",
+]
 
 
 def check_pattern(pattern: Any) -> str | None:

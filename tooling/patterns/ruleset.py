@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tooling.patterns import casing
+from tooling.patterns.event_json import load_event
 from tooling.patterns.match import Pattern, compile_pattern
 from tooling.patterns.model import (
     Branch,
@@ -193,6 +194,11 @@ class RuleSet:
     def match(self, event: Mapping[str, Any]) -> list[str]:
         """Names of the rules whose pattern matches the event, in insertion order."""
         return [self.names[i] for i in self.match_indexes(flatten_event(event))]
+
+    def match_json(self, data: bytes | str) -> list[str]:
+        """match() for the event's JSON text, as EventBridge receives it (raises InvalidEventError when the
+        text is not a JSON object)."""
+        return self.match(load_event(data))
 
     def match_indexes(self, flat: Flat) -> list[int]:
         found: set[int] = set(self._unindexed)
