@@ -9,8 +9,10 @@ elements themselves (model.py's trails).
 
 A Plan is compiled once from the rules' paths. Its walk follows only the keys that lead to a referenced path
 (a trie of the paths' steps, one dictionary lookup per step) and falls back to reading every key of an
-object when one of its keys holds a "." (which can join into a referenced path) or when the event comes as
-a jsontext.Pairs (an object whose duplicate keys are all kept).
+object when it holds a key with a "." that joins into a referenced path (`{"a.b": 1}` for the path "a.b"),
+or when the event comes as a jsontext.Pairs (an object whose duplicate keys are all kept). The trie walk is generated as Python source
+(one function per object and per array of the trie, the lookups and type tests written out), since it runs
+for every event and a generic recursive walk spent most of its time on calls and tests.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from typing import Any
 from tooling.patterns.jsontext import Pairs, floats_need_exact, read_event, read_event_exactly
 from tooling.patterns.model import Flat, Trail
 from tooling.patterns.numbers import SAFE_INTEGER, SMALLEST_NORMAL, event_number
+
+MAX_DOUBLE = 1.7976931348623157e308
 
 _MISSING = object()
 
@@ -37,18 +41,21 @@ def java_split(path: str) -> list[str]:
 
 
 class _Node:
-    __slots__ = ("children", "is_path", "path")
+    __slots__ = ("children", "dotted", "is_path", "path")
 
     def __init__(self, path: str | None) -> None:
         self.path = path  # the joined path of the steps leading here; None at the root
         self.is_path = False
         self.children: list[tuple[str, _Node]] = []
+        # Keys holding a "." that would join into a referenced path from here ("a.b" for the path "x.a.b"
+        # at node "x"): an object with one of them is read key by key.
+        self.dotted: set[str] = set()
 
 
 class Plan:
     """How to read the values an event holds at a set of key paths."""
 
-    __slots__ = ("_root", "_used", "paths", "prefixes")
+    __slots__ = ("_root", "_used", "_walk", "paths", "prefixes")
 
     def __init__(self, paths: Iterable[str]) -> None:
         self.paths = frozenset(paths)
@@ -70,6 +77,16 @@ class Plan:
                 node = child
             else:
                 node.is_path = True
+        for path in self.paths:
+            steps = path.split(".")
+            node = self._root
+            for depth in range(len(steps)):
+                node.dotted.update(".".join(steps[depth:end]) for end in range(depth + 2, len(steps) + 1))
+                child = next((c for s, c in node.children if s == steps[depth]), None)
+                if child is None:
+                    break
+                node = child
+        self._walk = _generate(self)
 
     def is_used(self, key: str) -> bool:
         """event-ruler's isFieldStepUsed: the key itself, or every piece of a dotted key, is a rule's step."""
@@ -83,6 +100,8 @@ class Plan:
         arrays = count()
         if isinstance(event, Pairs):
             self._general(event, None, (), out, arrays)
+        elif type(event) is dict:
+            self._walk(event, out, arrays, ())
         else:
             self._object(event, self._root, (), out, arrays)
         return out
@@ -102,11 +121,7 @@ class Plan:
     def _object(
         self, obj: Mapping[str, Any], node: _Node, trail: Trail, out: Flat, arrays: count[int]
     ) -> None:
-        try:
-            dotted = "." in "".join(obj)
-        except TypeError:  # keys that are not strings (a dict built in Python): read them one by one
-            dotted = True
-        if dotted:
+        if not node.dotted.isdisjoint(obj):
             self._general(obj.items(), node.path, trail, out, arrays)
             return
         for step, child in node.children:
@@ -116,21 +131,33 @@ class Plan:
 
     def _visit(self, value: Any, node: _Node, trail: Trail, out: Flat, arrays: count[int]) -> None:
         kind = type(value)
-        if kind is dict or (kind is not list and kind is not Pairs and isinstance(value, Mapping)):
-            if node.children:
-                self._object(value, node, trail, out, arrays)
-        elif kind is list:
+        if kind is list:
             array = next(arrays)
             for index, item in enumerate(value):
-                if type(item) in (dict, list, Pairs) or isinstance(item, Mapping):
-                    self._visit(item, node, (*trail, (array, index)), out, arrays)
-                elif node.is_path:
-                    _record(out, node.path, item, trail)  # type: ignore[arg-type]  # is_path nodes have one
+                self._visit_item(item, node, trail, array, index, out, arrays)
         elif kind is Pairs:
             if node.children:
                 self._general(value, node.path, trail, out, arrays)
+        elif kind is dict or (kind not in _SCALARS and isinstance(value, Mapping)):
+            if node.children:
+                self._object(value, node, trail, out, arrays)
         elif node.is_path:
             _record(out, node.path, value, trail)  # type: ignore[arg-type]  # is_path nodes have a path
+
+    def _visit_item(
+        self, item: Any, node: _Node, trail: Trail, array: int, index: int, out: Flat, arrays: count[int]
+    ) -> None:
+        """An element of an array: objects and arrays enter it (their trail gains the step), scalars do not."""
+        kind = type(item)
+        if (
+            kind is dict
+            or kind is list
+            or kind is Pairs
+            or (kind not in _SCALARS and isinstance(item, Mapping))
+        ):
+            self._visit(item, node, (*trail, (array, index)), out, arrays)
+        elif node.is_path:
+            _record(out, node.path, item, trail)  # type: ignore[arg-type]  # is_path nodes have a path
 
     # -- reading every key ----------------------------------------------------------------------------------
 
@@ -165,6 +192,114 @@ class Plan:
                     _record(out, path, item, trail)
         elif path in self.paths:
             _record(out, path, value, trail)
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+_FAST_NUMBER = (
+    f"(t is int and -{SAFE_INTEGER} <= {{v}} <= {SAFE_INTEGER}) or (t is float and (0.0 == {{v}} or "
+    f"{SMALLEST_NORMAL!r} <= {{v}} <= {MAX_DOUBLE!r} or -{MAX_DOUBLE!r} <= {{v}} <= -{SMALLEST_NORMAL!r}))"
+)
+
+
+def _generate(plan: Plan) -> Any:
+    """The trie walk as generated source: `walk(event_dict, out, arrays, trail)` (module docstring). An object
+    of the trie is walked inline (its keys looked up one by one); each node has a function for an array found
+    there, whose objects are walked inline in its loop."""
+    lines: list[str] = []
+    numbered: dict[int, _Node] = {}
+
+    def number(node: _Node) -> int:
+        for n, known in numbered.items():
+            if known is node:
+                return n
+        numbered[len(numbered)] = node
+        return len(numbered) - 1
+
+    def record(var: str, node: _Node, trail: str, ind: str) -> None:
+        """Append a scalar (strings, booleans, null, numbers that are their own double) to its path."""
+        path = repr(node.path)
+        lines.append(f"{ind}b = out.get({path})")
+        lines.append(f"{ind}if b is None:")
+        lines.append(f"{ind}    out[{path}] = [({var}, {trail})]")
+        lines.append(f"{ind}else:")
+        lines.append(f"{ind}    b.append(({var}, {trail}))")
+
+    def walk_object(node: _Node, obj: str, trail: str, depth: int, ind: str) -> None:
+        if node.dotted:
+            lines.append(f"{ind}if not nodes[{number(node)}].dotted.isdisjoint({obj}):")
+            lines.append(f"{ind}    general({obj}.items(), {node.path!r}, {trail}, out, arrays)")
+            lines.append(f"{ind}else:")
+        else:
+            lines.append(f"{ind}if True:")
+        for step, child in node.children:
+            var = f"v{depth}"
+            lines.append(f"{ind}    {var} = {obj}.get({step!r}, M)")
+            lines.append(f"{ind}    if {var} is not M:")
+            walk_value(child, var, trail, depth, ind + "        ")
+
+    def walk_value(node: _Node, var: str, trail: str, depth: int, ind: str) -> None:
+        n = number(node)
+        lines.append(f"{ind}t = type({var})")
+        if node.is_path:
+            lines.append(f"{ind}if t is str or t is bool or {var} is None or {_FAST_NUMBER.format(v=var)}:")
+            record(var, node, trail, ind + "    ")
+            lines.append(f"{ind}elif t is int or t is float:")
+            lines.append(f"{ind}    number(out, {node.path!r}, {var}, {trail})")
+        else:
+            lines.append(f"{ind}if t is str or t is bool or t is int or t is float or {var} is None:")
+            lines.append(f"{ind}    pass")
+        lines.append(f"{ind}elif t is dict:")
+        if node.children:
+            walk_object(node, var, trail, depth + 1, ind + "    ")
+        else:
+            lines.append(f"{ind}    pass")
+        lines.append(f"{ind}elif t is list:")
+        lines.append(f"{ind}    l{n}({var}, out, arrays, {trail})")
+        lines.append(f"{ind}else:")
+        lines.append(f"{ind}    visit({var}, nodes[{n}], {trail}, out, arrays)")
+
+    def walk_list(node: _Node) -> None:
+        # Objects and arrays of an array gain the element's step in their trail; its scalars do not.
+        n = number(node)
+        lines.append(f"def l{n}(lst, out, arrays, trail):")
+        lines.append("    a = next(arrays)")
+        lines.append("    for i, e in enumerate(lst):")
+        lines.append("        t = type(e)")
+        lines.append("        if t is dict:")
+        if node.children:
+            lines.append("            inner = (*trail, (a, i))")
+            walk_object(node, "e", "inner", 1, "            ")
+        else:
+            lines.append("            pass")
+        lines.append("        elif t is list:")
+        lines.append(f"            l{n}(e, out, arrays, (*trail, (a, i)))")
+        if node.is_path:
+            lines.append(f"        elif t is str or t is bool or e is None or {_FAST_NUMBER.format(v='e')}:")
+            record("e", node, "trail", "            ")
+        lines.append("        else:")
+        lines.append(f"            item(e, nodes[{n}], trail, a, i, out, arrays)")
+        for _, child in node.children:
+            walk_list(child)
+
+    lines.append("def walk(obj, out, arrays, trail):")
+    if plan._root.children:
+        walk_object(plan._root, "obj", "trail", 0, "    ")
+    else:
+        lines.append("    pass")
+    walk_list(plan._root)
+    namespace: dict[str, Any] = {
+        "M": _MISSING,
+        "nodes": numbered,
+        "number": _record,
+        "general": plan._general,
+        "visit": plan._visit,
+        "item": plan._visit_item,
+    }
+    # Our own source, built from the rules' keys with repr().
+    exec(compile("\n".join(lines), "<tooling.patterns.extract: trie walk>", "exec"), namespace)
+    return namespace["walk"]
 
 
 def _record(out: Flat, path: str, value: Any, trail: Trail) -> None:

@@ -264,6 +264,8 @@ def value_test(matchers: tuple[Matcher, ...]) -> Callable[[Any], bool]:
     )
     if any(isinstance(m, Exists) and m.present for m in others):
         return lambda value: True
+    if len(others) == 1 and not (strings or numbers or prefixes or suffixes):
+        return others[0].test
     if not others and not numbers and not suffixes:
         if not prefixes:
             return lambda value: type(value) is str and value in strings
@@ -364,27 +366,51 @@ def as_one_machine(branches: list[Branch]) -> list[Branch]:
     return out
 
 
-def branch_matches(branch: Branch, flat: Flat, memo: dict[int, Any] | None = None) -> bool:
-    """True when every field of the branch is satisfied, array-consistently. `memo` keeps each field's hits
-    for one event (fields are shared between the branches of a rule set)."""
+def branch_matches(branch: Branch, flat: Flat) -> bool:
+    """True when every field of the branch is satisfied, array-consistently."""
     if branch.ordered:
         return _ordered(branch.fields, flat)
-    constrained: list[list[Trail]] = []
+    constrained: list[tuple[list[Trail], str]] = []
     for fld in branch.fields:
-        if memo is None:
-            hits = fld.hits(flat.get(fld.path))
-        else:
-            key = id(fld)
-            hits = memo.get(key, memo)
-            if hits is memo:
-                hits = memo[key] = fld.hits(flat.get(fld.path))
+        hits = fld.hits(flat.get(fld.path))
         if hits is None:
             return False
         if hits is not FREE:
-            constrained.append(hits)  # type: ignore[arg-type]  # FREE is the only bool hits returns
-    if len(constrained) <= 1:
-        return True
-    return _consistent(constrained, 0, {})
+            constrained.append((hits, fld.path))  # type: ignore[arg-type]  # FREE is the only bool hits returns
+    return len(constrained) <= 1 or consistent(constrained, flat, {})
+
+
+def consistent(fields: list[tuple[list[Trail], str]], flat: Flat, arrays: dict[str, int]) -> bool:
+    """Whether one trail per field (its hits, its path) can be chosen so that no array is entered at two
+    different elements. Fast when every value at the fields' paths is a direct element of one same array
+    (fields of the elements of one array of objects): an element all have. `arrays` remembers, per path
+    and event, that array (-1: none)."""
+    array = -2
+    for _, path in fields:
+        own = arrays.get(path)
+        if own is None:
+            own = arrays[path] = _one_array(flat[path])
+        if own < 0 or array not in (-2, own):
+            return _consistent([hits for hits, _ in fields], 0, {})
+        array = own
+    common = set(fields[0][0])
+    for hits, _ in fields[1:]:
+        common.intersection_update(hits)
+        if not common:
+            return False
+    return True
+
+
+def _one_array(values: Values) -> int:
+    """The array all the values are direct elements of, else -1."""
+    first = values[0][1]
+    if len(first) != 1:
+        return -1
+    array = first[0][0]
+    for _, trail in values:
+        if len(trail) != 1 or trail[0][0] != array:
+            return -1
+    return array
 
 
 def _agrees(trail: Trail, chosen: dict[int, int]) -> bool:
@@ -416,16 +442,17 @@ def _ordered(fields: tuple[Field, ...], flat: Flat) -> bool:
         hits = fld.hits(values) if fld.value_matchers else None
         if hits is FREE:
             continue  # a match that constrains nothing is always the best choice
+        trails = hits if isinstance(hits, list) else []
         if fld.allows_absent:
             if not values:
                 continue  # absent whatever was chosen before
             blockers = [trail for _, trail in values]
             # A value outside arrays is present whatever was chosen: then only a match will do.
-            steps.append((hits or [], blockers if all(blockers) else None))  # type: ignore[arg-type]  # not FREE
+            steps.append((trails, blockers if all(blockers) else None))
         else:
-            if hits is None:
+            if not trails:
                 return False
-            steps.append((hits, None))  # type: ignore[arg-type]  # FREE handled above
+            steps.append((trails, None))
     return _walk(steps, 0, {})
 
 

@@ -26,6 +26,7 @@ from tooling.patterns import casing
 from tooling.patterns.extract import Plan
 from tooling.patterns.match import Pattern, compile_pattern
 from tooling.patterns.model import (
+    FREE,
     Branch,
     EqualsIgnoreCase,
     Exact,
@@ -34,14 +35,22 @@ from tooling.patterns.model import (
     Numeric,
     Prefix,
     Suffix,
-    Values,
+    Trail,
     as_one_machine,
     branch_matches,
+    consistent,
     is_number,
 )
 
 # Index kinds: exact string, exact number, exact true/false/null, lower-cased string, prefix, suffix.
 Key = tuple[str, str, Any]
+# Distinct string values whose candidates a path index remembers before starting afresh.
+_CACHE_SIZE = 4096
+_MISSING: Any = object()
+# A field to test: its number (its verdict is kept per event), path, value test, and the field itself.
+_Check = tuple[int, str, Any, Any]
+# A branch of a group: its id, its rule, its checks (None: exists:false, the ordered walk).
+_Member = tuple[int, int, tuple[_Check, ...] | None]
 
 
 def _keys(fld: Field) -> list[Key] | None:
@@ -77,6 +86,7 @@ class _PathIndex:
     """Everything anchored on one key path."""
 
     __slots__ = (
+        "cache",
         "exact_num",
         "exact_other",
         "exact_str",
@@ -102,6 +112,7 @@ class _PathIndex:
         # numeric anchors sorted by their lowest bound: (low, ranges of the field, branch id)
         self.ranges: list[tuple[float, tuple[Numeric, ...], int]] = []
         self.range_lows: list[float] = []
+        self.cache: dict[str, tuple[int, ...]] = {}
 
     def add(self, kind: str, text: Any, branch_id: int) -> None:
         if kind == "s":
@@ -118,7 +129,7 @@ class _PathIndex:
             ]
             table[len(text)][text].append(branch_id)
 
-    def add_ranges(self, ranges: tuple[Numeric, ...], branch_id: int) -> None:
+    def add_ranges(self, ranges: tuple[Any, ...], branch_id: int) -> None:
         low = min(float("-inf") if r.low is None else r.low for r in ranges)
         self.ranges.append((low, ranges, branch_id))
 
@@ -135,50 +146,54 @@ class _PathIndex:
         self.ranges.sort(key=lambda entry: entry[0])
         self.range_lows = [entry[0] for entry in self.ranges]
 
-    def lookup(self, values: Values, found: set[int]) -> None:
-        for value, _trail in values:
-            kind = type(value)
-            if kind is str:
-                hit = self.exact_str.get(value)
-                if hit:
-                    found.update(hit)
-                if self.lowered:
-                    hit = self.lowered.get(value.lower())
-                    if hit:
-                        found.update(hit)
-                size = len(value)
-                for length, table in self.prefixes.items():
-                    if length <= size:
-                        hit = table.get(value[:length])
-                        if hit:
-                            found.update(hit)
-                for length, table in self.prefixes_ci.items():
-                    if length <= size:
-                        hit = table.get(value[:length].lower())
-                        if hit:
-                            found.update(hit)
-                for length, table in self.suffixes.items():
-                    if length <= size:
-                        hit = table.get(value[size - length :])
-                        if hit:
-                            found.update(hit)
-                for length, table in self.suffixes_ci.items():
-                    if length <= size:
-                        hit = table.get(value[size - length :].lower())
-                        if hit:
-                            found.update(hit)
-            elif kind is int or kind is float:
-                hit = self.exact_num.get(value)
-                if hit:
-                    found.update(hit)
-                if self.ranges:
-                    for _low, ranges, branch_id in self.ranges[: bisect_right(self.range_lows, value)]:
-                        if any(r.test(value) for r in ranges):
-                            found.add(branch_id)
-            elif value is None or kind is bool:
-                hit = self.exact_other.get(value)
-                if hit:
-                    found.update(hit)
+    def for_string(self, value: str) -> tuple[int, ...]:
+        """The branches anchored here that a string value reaches (cached: values repeat across events)."""
+        hit = self.cache.get(value)
+        if hit is not None:
+            return hit
+        found: list[int] = []
+        exact = self.exact_str.get(value)
+        if exact:
+            found += exact
+        if self.lowered:
+            found += self.lowered.get(value.lower(), ())
+        size = len(value)
+        for length, table in self.prefixes.items():
+            if length <= size:
+                found += table.get(value[:length], ())
+        for length, table in self.prefixes_ci.items():
+            if length <= size:
+                found += table.get(value[:length].lower(), ())
+        for length, table in self.suffixes.items():
+            if length <= size:
+                found += table.get(value[size - length :], ())
+        for length, table in self.suffixes_ci.items():
+            if length <= size:
+                found += table.get(value[size - length :].lower(), ())
+        hit = tuple(found)
+        if len(self.cache) >= _CACHE_SIZE:
+            self.cache.clear()
+        self.cache[value] = hit
+        return hit
+
+    def for_other(self, value: Any) -> list[int]:
+        """The branches anchored here that a number, boolean or null reaches."""
+        kind = type(value)
+        if kind is int or kind is float:
+            found = list(self.exact_num.get(value, ()))
+            if self.ranges:
+                for _low, ranges, branch_id in self.ranges[: bisect_right(self.range_lows, value)]:
+                    if any(r.test(value) for r in ranges):
+                        found.append(branch_id)
+            return found
+        if value is None or kind is bool:
+            return self.exact_other.get(value, [])
+        return []
+
+
+def _cost(fld: Field) -> int:
+    """Fields whose alternatives are literal values are tested first: a set lookup, and the likeliest to fail."""
+    return 0 if all(isinstance(m, Exact) for m in fld.matchers) else 1
 
 
 class RuleSet:
@@ -203,43 +218,68 @@ class RuleSet:
             self.branch_rule.append(rule_index)
         self._plan = Plan(shared_path for shared_path, _ in shared)
 
-        candidates = [[keys for f in b.fields if (keys := _keys(f)) is not None] for b in self.branches]
+        candidates = [[(f, keys) for f in b.fields if (keys := _keys(f)) is not None] for b in self.branches]
         counts: dict[Key, int] = defaultdict(int)
         for anchors in candidates:
-            for keys in anchors:
+            for _, keys in anchors:
                 for key in keys:
                     counts[key] += 1
 
         self._paths: dict[str, _PathIndex] = {}
         self._present: dict[str, list[int]] = defaultdict(list)
         self._always: list[int] = []
+        # Per branch, its fields numbered (a field's verdict is kept once per event), cheapest first and its
+        # anchor last (the lookup found a value for it); order does not change the answer of a branch without
+        # exists:false; None for one with it. The branches filed in one place that test the same field first
+        # form a group: one failed test sets the whole group aside.
+        numbers = {id(f): n for n, f in enumerate(shared.values())}
+        self._fields = len(numbers)
+        self._groups: list[tuple[int, str, Any, Field | None, list[_Member]]] = []
+        grouped: dict[tuple[Any, int], int] = {}
         for branch_id, anchors in enumerate(candidates):
-            if anchors:
-                anchor = min(anchors, key=lambda keys: sum(counts[k] for k in keys))
-                for kind, path, text in anchor:
-                    self._paths.setdefault(path, _PathIndex()).add(kind, text, branch_id)
-                continue
             branch = self.branches[branch_id]
-            numeric = next(
-                (
-                    f
-                    for f in branch.fields
-                    if not f.allows_absent and all(isinstance(m, Numeric) for m in f.matchers)
-                ),
-                None,
-            )
-            if numeric is not None:
-                ranges = tuple(m for m in numeric.matchers if isinstance(m, Numeric))
-                self._paths.setdefault(numeric.path, _PathIndex()).add_ranges(ranges, branch_id)
-                continue
-            needed = next((f for f in branch.fields if not f.allows_absent), None)
-            if needed is not None:
-                self._present[needed.path].append(branch_id)
-            else:
-                self._always.append(branch_id)
+            place, anchor = self._place(branch, anchors, counts)
+            checks: tuple[_Check, ...] | None = None
+            first: _Check = (-1, "", None, None)
+            if not branch.ordered:
+                order = sorted(branch.fields, key=lambda f: (f is anchor, _cost(f)))
+                checks = tuple((numbers[id(f)], f.path, f.accepts, f) for f in order)
+                first = checks[0]
+            group = grouped.get((place, first[0]))
+            if group is None:
+                group = grouped[(place, first[0])] = len(self._groups)
+                self._groups.append((*first, []))
+                self._file(place, group)
+            self._groups[group][4].append((branch_id, self.branch_rule[branch_id], checks))
         for index in self._paths.values():
             index.freeze()
         self._present = dict(self._present)
+
+    @staticmethod
+    def _place(
+        branch: Branch, anchors: list[tuple[Field, list[Key]]], counts: dict[Key, int]
+    ) -> tuple[tuple[Any, ...], Field | None]:
+        """Where a branch is filed (module docstring): its index keys, its ranges, its needed path, or none;
+        and the field that decided it."""
+        if anchors:
+            anchor, keys = min(anchors, key=lambda entry: sum(counts[k] for k in entry[1]))
+            return ("keys", tuple(keys)), anchor
+        for fld in branch.fields:
+            if not fld.allows_absent and all(isinstance(m, Numeric) for m in fld.matchers):
+                return ("ranges", fld.path, fld.matchers), fld
+        needed = next((f for f in branch.fields if not f.allows_absent), None)
+        return (("always",), None) if needed is None else (("present", needed.path), needed)
+
+    def _file(self, place: tuple[Any, ...], group: int) -> None:
+        if place[0] == "keys":
+            for kind, path, text in place[1]:
+                self._paths.setdefault(path, _PathIndex()).add(kind, text, group)
+        elif place[0] == "ranges":
+            self._paths.setdefault(place[1], _PathIndex()).add_ranges(place[2], group)
+        elif place[0] == "present":
+            self._present[place[1]].append(group)
+        else:
+            self._always.append(group)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -257,21 +297,61 @@ class RuleSet:
 
     def match_indexes(self, flat: Flat) -> list[int]:
         found: set[int] = set(self._always)
-        for path, values in flat.items():
-            index = self._paths.get(path)
-            if index is not None:
-                index.lookup(values, found)
-            present = self._present.get(path)
-            if present is not None:
-                found.update(present)
+        get = flat.get
+        for path, index in self._paths.items():
+            held = get(path)
+            if held is not None:
+                for value, _trail in held:
+                    found.update(index.for_string(value) if type(value) is str else index.for_other(value))
+        for path, anchored in self._present.items():
+            if path in flat:
+                found.update(anchored)
         if not found:
             return []
         matched: set[int] = set()
-        branches = self.branches
-        owner = self.branch_rule
-        memo: dict[int, Any] = {}
-        for branch_id in found:
-            rule = owner[branch_id]
-            if rule not in matched and branch_matches(branches[branch_id], flat, memo):
-                matched.add(rule)
+        memo: list[Any] = [_MISSING] * self._fields
+        arrays: dict[str, int] = {}
+        for first, path, accepts, fld, members in map(self._groups.__getitem__, found):
+            if fld is not None:
+                hits = memo[first]
+                if hits is _MISSING:
+                    held = get(path)
+                    if held is None:
+                        hits = None
+                    elif len(held) == 1 and not held[0][1]:
+                        hits = FREE if accepts(held[0][0]) else None
+                    else:
+                        hits = fld.hits(held)
+                    memo[first] = hits
+                if hits is None:
+                    continue
+            for branch_id, rule, checks in members:
+                if rule in matched:
+                    continue
+                if checks is None:  # exists:false: event-ruler's ordered walk
+                    if branch_matches(self.branches[branch_id], flat):
+                        matched.add(rule)
+                    continue
+                constrained: list[tuple[list[Trail], str]] | None = None
+                for number, path, accepts, fld in checks:
+                    hits = memo[number]
+                    if hits is _MISSING:
+                        held = get(path)
+                        if held is None:
+                            hits = None
+                        elif len(held) == 1 and not held[0][1]:
+                            hits = FREE if accepts(held[0][0]) else None
+                        else:
+                            hits = fld.hits(held)
+                        memo[number] = hits
+                    if hits is None:
+                        break
+                    if hits is not FREE:
+                        if constrained is None:
+                            constrained = [(hits, path)]
+                        else:
+                            constrained.append((hits, path))
+                else:
+                    if constrained is None or len(constrained) == 1 or consistent(constrained, flat, arrays):
+                        matched.add(rule)
         return sorted(matched)
