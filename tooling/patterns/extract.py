@@ -17,7 +17,7 @@ for every event and a generic recursive walk spent most of its time on calls and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from itertools import count
 from typing import Any
 
@@ -108,7 +108,10 @@ class Plan:
 
     def values_json(self, data: bytes | str) -> Flat:
         """values() of an event's JSON text, read as event-ruler reads it (jsontext)."""
-        event, raw = read_event(data)
+        return self.values_read(*read_event(data))
+
+    def values_read(self, event: dict[str, Any] | Pairs, raw: bytes | None) -> Flat:
+        """values() of what jsontext.read_event returned (its text again when floats may need it)."""
         flat = self.values(event)
         if raw is not None:
             floats = [value for bucket in flat.values() for value, _ in bucket if type(value) is float]
@@ -197,16 +200,25 @@ class Plan:
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
-_FAST_NUMBER = (
+# The numbers a walk passes on as they are (ints within 2**53, finite normal doubles and zero); any other
+# goes through numbers.event_number.
+FAST_NUMBER = (
     f"(t is int and -{SAFE_INTEGER} <= {{v}} <= {SAFE_INTEGER}) or (t is float and (0.0 == {{v}} or "
     f"{SMALLEST_NORMAL!r} <= {{v}} <= {MAX_DOUBLE!r} or -{MAX_DOUBLE!r} <= {{v}} <= -{SMALLEST_NORMAL!r}))"
 )
 
 
-def _generate(plan: Plan) -> Any:
-    """The trie walk as generated source: `walk(event_dict, out, arrays, trail)` (module docstring). An object
-    of the trie is walked inline (its keys looked up one by one); each node has a function for an array found
-    there, whose objects are walked inline in its loop."""
+# What a generated walk does at a leaf: emit(node, var, trail, trail_known_empty, indent, lines) appends the
+# code for one scalar value `var` at a referenced path.
+LeafCode = Callable[[Any, str, str, bool, str, list[str]], None]
+
+
+def generate_walk(plan: Plan, leaf: LeafCode, escape: str, namespace: dict[str, Any], name: str) -> Any:
+    """A walk of the plan's trie as generated source: `walk(event_dict, out, arrays, trail)` (module
+    docstring). An object of the trie is walked inline (its keys looked up one by one); each node has a
+    function for an array found there, whose objects are walked inline in its loop. `escape` is the code for
+    what the trie cannot read (an object with a dotted key, a value of another type): with {obj} and {node},
+    and for array elements {item}. `namespace` holds the names the leaf code uses."""
     lines: list[str] = []
     numbered: dict[int, _Node] = {}
 
@@ -217,19 +229,10 @@ def _generate(plan: Plan) -> Any:
         numbered[len(numbered)] = node
         return len(numbered) - 1
 
-    def record(var: str, node: _Node, trail: str, ind: str) -> None:
-        """Append a scalar (strings, booleans, null, numbers that are their own double) to its path."""
-        path = repr(node.path)
-        lines.append(f"{ind}b = out.get({path})")
-        lines.append(f"{ind}if b is None:")
-        lines.append(f"{ind}    out[{path}] = [({var}, {trail})]")
-        lines.append(f"{ind}else:")
-        lines.append(f"{ind}    b.append(({var}, {trail}))")
-
-    def walk_object(node: _Node, obj: str, trail: str, depth: int, ind: str) -> None:
+    def walk_object(node: _Node, obj: str, trail: str, empty: bool, depth: int, ind: str) -> None:
         if node.dotted:
             lines.append(f"{ind}if not nodes[{number(node)}].dotted.isdisjoint({obj}):")
-            lines.append(f"{ind}    general({obj}.items(), {node.path!r}, {trail}, out, arrays)")
+            lines.append(f"{ind}    " + escape.format(obj=obj, node=number(node), trail=trail, item="None"))
             lines.append(f"{ind}else:")
         else:
             lines.append(f"{ind}if True:")
@@ -237,28 +240,25 @@ def _generate(plan: Plan) -> Any:
             var = f"v{depth}"
             lines.append(f"{ind}    {var} = {obj}.get({step!r}, M)")
             lines.append(f"{ind}    if {var} is not M:")
-            walk_value(child, var, trail, depth, ind + "        ")
+            walk_value(child, var, trail, empty, depth, ind + "        ")
 
-    def walk_value(node: _Node, var: str, trail: str, depth: int, ind: str) -> None:
+    def walk_value(node: _Node, var: str, trail: str, empty: bool, depth: int, ind: str) -> None:
         n = number(node)
         lines.append(f"{ind}t = type({var})")
+        lines.append(f"{ind}if t is str or t is int or t is float or t is bool or {var} is None:")
         if node.is_path:
-            lines.append(f"{ind}if t is str or t is bool or {var} is None or {_FAST_NUMBER.format(v=var)}:")
-            record(var, node, trail, ind + "    ")
-            lines.append(f"{ind}elif t is int or t is float:")
-            lines.append(f"{ind}    number(out, {node.path!r}, {var}, {trail})")
+            leaf(node, var, trail, empty, ind + "    ", lines)
         else:
-            lines.append(f"{ind}if t is str or t is bool or t is int or t is float or {var} is None:")
             lines.append(f"{ind}    pass")
         lines.append(f"{ind}elif t is dict:")
         if node.children:
-            walk_object(node, var, trail, depth + 1, ind + "    ")
+            walk_object(node, var, trail, empty, depth + 1, ind + "    ")
         else:
             lines.append(f"{ind}    pass")
         lines.append(f"{ind}elif t is list:")
         lines.append(f"{ind}    l{n}({var}, out, arrays, {trail})")
         lines.append(f"{ind}else:")
-        lines.append(f"{ind}    visit({var}, nodes[{n}], {trail}, out, arrays)")
+        lines.append(f"{ind}    " + escape.format(obj=var, node=n, trail=trail, item="None"))
 
     def walk_list(node: _Node) -> None:
         # Objects and arrays of an array gain the element's step in their trail; its scalars do not.
@@ -270,36 +270,59 @@ def _generate(plan: Plan) -> Any:
         lines.append("        if t is dict:")
         if node.children:
             lines.append("            inner = (*trail, (a, i))")
-            walk_object(node, "e", "inner", 1, "            ")
+            walk_object(node, "e", "inner", False, 1, "            ")
         else:
             lines.append("            pass")
         lines.append("        elif t is list:")
         lines.append(f"            l{n}(e, out, arrays, (*trail, (a, i)))")
+        lines.append("        elif t is str or t is int or t is float or t is bool or e is None:")
         if node.is_path:
-            lines.append(f"        elif t is str or t is bool or e is None or {_FAST_NUMBER.format(v='e')}:")
-            record("e", node, "trail", "            ")
+            leaf(node, "e", "trail", False, "            ", lines)
+        else:
+            lines.append("            pass")
         lines.append("        else:")
-        lines.append(f"            item(e, nodes[{n}], trail, a, i, out, arrays)")
+        lines.append("            " + escape.format(obj="e", node=n, trail="trail", item="(a, i)"))
         for _, child in node.children:
             walk_list(child)
 
     lines.append("def walk(obj, out, arrays, trail):")
     if plan._root.children:
-        walk_object(plan._root, "obj", "trail", 0, "    ")
+        walk_object(plan._root, "obj", "trail", True, 0, "    ")
     else:
         lines.append("    pass")
     walk_list(plan._root)
-    namespace: dict[str, Any] = {
-        "M": _MISSING,
-        "nodes": numbered,
-        "number": _record,
+    namespace = {**namespace, "M": _MISSING, "nodes": numbered}
+    # Our own source, built from the rules' keys with repr().
+    exec(compile("\n".join(lines), f"<tooling.patterns: {name}>", "exec"), namespace)
+    return namespace["walk"]
+
+
+def _record_code(node: _Node, var: str, trail: str, empty: bool, ind: str, lines: list[str]) -> None:
+    """Append a scalar to its path: strings, booleans, null and numbers that are their own double at once."""
+    path = repr(node.path)
+    lines.append(f"{ind}if t is int or t is float:")
+    lines.append(f"{ind}    if not ({FAST_NUMBER.format(v=var)}):")
+    lines.append(f"{ind}        {var} = number({var})")
+    lines.append(f"{ind}b = out.get({path})")
+    lines.append(f"{ind}if b is None:")
+    lines.append(f"{ind}    out[{path}] = [({var}, {trail})]")
+    lines.append(f"{ind}else:")
+    lines.append(f"{ind}    b.append(({var}, {trail}))")
+
+
+def _generate(plan: Plan) -> Any:
+    namespace = {
+        "number": event_number,
         "general": plan._general,
         "visit": plan._visit,
         "item": plan._visit_item,
     }
-    # Our own source, built from the rules' keys with repr().
-    exec(compile("\n".join(lines), "<tooling.patterns.extract: trie walk>", "exec"), namespace)
-    return namespace["walk"]
+    escape = (
+        "general({obj}.items(), nodes[{node}].path, {trail}, out, arrays) if {item} is None and "
+        "type({obj}) is dict else (visit({obj}, nodes[{node}], {trail}, out, arrays) if {item} is None "
+        "else item({obj}, nodes[{node}], {trail}, *{item}, out, arrays))"
+    )
+    return generate_walk(plan, _record_code, escape, namespace, "trie walk")
 
 
 def _record(out: Flat, path: str, value: Any, trail: Trail) -> None:
