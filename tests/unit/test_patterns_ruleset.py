@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tooling.patterns import InvalidPatternError, RuleSet, compile_pattern
+from tooling.patterns import InvalidEventError, InvalidPatternError, RuleSet, compile_pattern
 
 ORDER = {"source": "ecommerce.orders", "detail-type": "Order Created", "detail": {"total": 1500, "id": "o-1"}}
 
@@ -60,3 +60,23 @@ def test_invalid_rule_raises_with_aws_message() -> None:
 def test_many_rules_only_matching_ones_are_returned() -> None:
     rules = {f"r{i}": {"source": ["ecommerce.orders"], "detail": {"id": [f"o-{i}"]}} for i in range(500)}
     assert RuleSet(rules).match(ORDER) == ["r1"]
+
+
+def test_match_json_reads_the_event_text() -> None:
+    rules: dict[str, Any] = {
+        "orders": {"source": ["ecommerce.orders"]},
+        "high": {"detail": {"total": [1500]}},
+    }
+
+    assert RuleSet(rules).match_json(b'{"source":"ecommerce.orders","detail":{"total":1500.0}}') == [
+        "orders",
+        "high",
+    ]
+    assert compile_pattern(rules["orders"]).matches_json('{"source": "ecommerce.orders"}')
+
+
+def test_match_json_refuses_text_that_is_not_an_object() -> None:
+    with pytest.raises(InvalidEventError):
+        RuleSet({"a": {"a": [1]}}).match_json("[1]")
+    with pytest.raises(InvalidEventError):
+        RuleSet({"a": {"a": [1]}}).match_json("{")

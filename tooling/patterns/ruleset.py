@@ -1,210 +1,397 @@
-"""Many rules against one event without visiting every rule.
+"""Many rules against one event at the cost of a few lookups per value, as bit sets.
 
-Each rule's branches are compiled, and every branch is filed under one "anchor" field: a field whose
-alternatives are all exact values, prefixes, suffixes or equals-ignore-case (optionally ignoring case). The
-anchor chosen is the one shared with the fewest other branches. An event then looks up its own values at the
-anchored paths (hash lookups, one per distinct prefix/suffix length) and verifies only the branches found,
-plus the few branches that have no indexable field (only anything-but, numeric, exists, ...).
+Every branch of every rule is one bit (in rule order). Identical fields (same path, same alternatives) are
+shared, and each field's alternatives are filed under its path in lookup tables whose entries are the bits of
+the branches holding the field: literal values (by type), plain prefixes and suffixes (by length), numeric
+ranges (the range bounds cut the number line into regions, each with the bits of the ranges holding it),
+`exists: true`, and, tested one by one, everything else (ignore-case, wildcard, anything-but, IP ranges).
+A value's bits at a path are then the branches whose field there accepts it (cached for strings, which
+repeat from event to event).
+
+For an event, each path some branch needs a value at gives the branches failing there (those whose field
+accepts none of the values); a branch matches when it fails nowhere. Values inside arrays make it a question
+of array consistency (model.py): when every such value is a direct element of one array (the fields of an
+array of objects, the usual case), a branch matches when it fails nowhere for at least one element (its
+values plus those outside arrays); otherwise the branches that fail only for want of consistency are
+verified one by one. Branches with exists:false are always verified by event-ruler's ordered walk
+(model.branch_matches) once their other fields pass.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from itertools import count
 from typing import Any
 
-from tooling.patterns import casing
+from tooling.patterns.extract import FAST_NUMBER, Plan, generate_walk
+from tooling.patterns.jsontext import read_event
 from tooling.patterns.match import Pattern, compile_pattern
 from tooling.patterns.model import (
     Branch,
-    EqualsIgnoreCase,
     Exact,
+    Exists,
     Field,
     Flat,
+    Numeric,
     Prefix,
     Suffix,
+    as_one_machine,
     branch_matches,
-    flatten_event,
-    is_number,
 )
+from tooling.patterns.numbers import event_number
 
-# Index kinds: exact string, exact number, exact true/false/null, lower-cased string, prefix, suffix.
-Key = tuple[str, str, Any]
-
-
-def _keys(fld: Field) -> list[Key] | None:
-    """The index keys of a field, or None when one of its alternatives cannot be looked up by value."""
-    if fld.allows_absent:
-        return None
-    keys: list[Key] = []
-    for matcher in fld.matchers:
-        if isinstance(matcher, Exact):
-            value = matcher.value
-            if isinstance(value, str):
-                keys.append(("s", fld.path, value))
-            elif is_number(value):
-                keys.append(("n", fld.path, float(value)))
-            else:
-                keys.append(("o", fld.path, value))
-        elif isinstance(matcher, EqualsIgnoreCase) and casing.indexable(matcher.value):
-            keys.append(("i", fld.path, matcher.value.lower()))
-        elif isinstance(matcher, Prefix) and matcher.ignore_case and casing.indexable(matcher.prefix):
-            keys.append(("pi", fld.path, matcher.prefix.lower()))
-        elif isinstance(matcher, Prefix) and not matcher.ignore_case:
-            keys.append(("p", fld.path, matcher.prefix))
-        elif isinstance(matcher, Suffix) and matcher.ignore_case and casing.indexable(matcher.suffix):
-            keys.append(("xi", fld.path, matcher.suffix.lower()))
-        elif isinstance(matcher, Suffix) and not matcher.ignore_case:
-            keys.append(("x", fld.path, matcher.suffix))
-        else:  # anything else, and ignore-case text whose case forms change length: verified one by one
-            return None
-    return keys
+# Distinct strings whose bits a path remembers before starting afresh.
+_CACHE_SIZE = 4096
 
 
 class _PathIndex:
-    """Everything anchored on one key path."""
-
-    __slots__ = (
-        "exact_num",
-        "exact_other",
-        "exact_str",
-        "lowered",
-        "prefixes",
-        "prefixes_ci",
-        "suffixes",
-        "suffixes_ci",
-    )
+    """The fields at one key path, as tables from values to the bits of the branches that accept them."""
 
     def __init__(self) -> None:
-        self.exact_str: dict[str, list[int]] = defaultdict(list)
-        self.exact_num: dict[float, list[int]] = defaultdict(list)
-        self.exact_other: dict[Any, list[int]] = defaultdict(list)
-        self.lowered: dict[str, list[int]] = defaultdict(list)
-        # length -> text -> branch ids
-        self.prefixes: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-        self.prefixes_ci: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-        self.suffixes: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-        self.suffixes_ci: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        self.exact_str: dict[str, int] = defaultdict(int)
+        self.exact_num: dict[float, int] = defaultdict(int)
+        self.exact_other: dict[Any, int] = defaultdict(int)  # true, false, null
+        self.prefixes: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # length -> text
+        self.suffixes: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.ranges: list[tuple[Numeric, int]] = []
+        self.any_value = 0  # exists: true
+        self.others: list[tuple[Callable[[Any], bool], int]] = []  # tested value by value
+        self.bounds: list[float] = []
+        self.regions: list[int] = []
+        self.strings: dict[str, int] = {}
 
-    def add(self, kind: str, text: Any, branch_id: int) -> None:
-        if kind == "s":
-            self.exact_str[text].append(branch_id)
-        elif kind == "n":
-            self.exact_num[text].append(branch_id)
-        elif kind == "o":
-            self.exact_other[text].append(branch_id)
-        elif kind == "i":
-            self.lowered[text].append(branch_id)
+    def add(self, matcher: Any, bits: int) -> None:
+        if isinstance(matcher, Exact):
+            value = matcher.value
+            if type(value) is str:
+                self.exact_str[value] |= bits
+            elif value is None or isinstance(value, bool):
+                self.exact_other[value] |= bits
+            else:
+                self.exact_num[value] |= bits
+        elif isinstance(matcher, Prefix) and not matcher.ignore_case:
+            self.prefixes[len(matcher.prefix)][matcher.prefix] |= bits
+        elif isinstance(matcher, Suffix) and not matcher.ignore_case:
+            self.suffixes[len(matcher.suffix)][matcher.suffix] |= bits
+        elif isinstance(matcher, Numeric):
+            self.ranges.append((matcher, bits))
+        elif isinstance(matcher, Exists):
+            self.any_value |= bits  # exists:false never reaches here (model.Field.value_matchers)
         else:
-            table = {"p": self.prefixes, "pi": self.prefixes_ci, "x": self.suffixes, "xi": self.suffixes_ci}[
-                kind
-            ]
-            table[len(text)][text].append(branch_id)
+            self.others.append((matcher.test, bits))
 
     def freeze(self) -> None:
-        # Plain dicts: lookups of absent keys must not insert.
         self.exact_str = dict(self.exact_str)
         self.exact_num = dict(self.exact_num)
         self.exact_other = dict(self.exact_other)
-        self.lowered = dict(self.lowered)
         self.prefixes = {n: dict(t) for n, t in self.prefixes.items()}
-        self.prefixes_ci = {n: dict(t) for n, t in self.prefixes_ci.items()}
         self.suffixes = {n: dict(t) for n, t in self.suffixes.items()}
-        self.suffixes_ci = {n: dict(t) for n, t in self.suffixes_ci.items()}
+        # Numeric ranges: their bounds cut the line into regions, (-inf, b0), [b0], (b0, b1), ... [bk],
+        # (bk, inf), and a region's bits are those of the ranges holding any of its points.
+        self.bounds = sorted({b for r, _ in self.ranges for b in (r.low, r.high) if b is not None})
+        samples = [float("-inf")]
+        for index, bound in enumerate(self.bounds):
+            samples.append(bound)
+            upper = self.bounds[index + 1] if index + 1 < len(self.bounds) else float("inf")
+            samples.append(bound / 2 + upper / 2 if upper != float("inf") else float("inf"))
+        self.regions = [sum({bits for r, bits in self.ranges if r.test(x)}) for x in samples]
 
-    def lookup(self, values: list[tuple[Any, Any]], found: set[int]) -> None:
-        for value, _trail in values:
-            if isinstance(value, str):
-                hit = self.exact_str.get(value)
-                if hit:
-                    found.update(hit)
-                if self.lowered:
-                    hit = self.lowered.get(value.lower())
-                    if hit:
-                        found.update(hit)
-                size = len(value)
-                for length, table in self.prefixes.items():
-                    if length <= size:
-                        hit = table.get(value[:length])
-                        if hit:
-                            found.update(hit)
-                for length, table in self.prefixes_ci.items():
-                    if length <= size:
-                        hit = table.get(value[:length].lower())
-                        if hit:
-                            found.update(hit)
-                for length, table in self.suffixes.items():
-                    if length <= size:
-                        hit = table.get(value[size - length :])
-                        if hit:
-                            found.update(hit)
-                for length, table in self.suffixes_ci.items():
-                    if length <= size:
-                        hit = table.get(value[size - length :].lower())
-                        if hit:
-                            found.update(hit)
-            elif isinstance(value, bool) or value is None:
-                hit = self.exact_other.get(value)
-                if hit:
-                    found.update(hit)
-            else:
-                hit = self.exact_num.get(float(value))
-                if hit:
-                    found.update(hit)
+    def bits(self, value: Any) -> int:
+        """The branches whose field at this path accepts the value."""
+        kind = type(value)
+        if kind is str:
+            found = self.strings.get(value)
+            if found is None:
+                found = self._string(value)
+                if len(self.strings) >= _CACHE_SIZE:
+                    self.strings.clear()
+                self.strings[value] = found
+            return found
+        if kind is int or kind is float:
+            found = self.exact_num.get(value, 0) | self.any_value
+            bounds = self.bounds
+            if bounds:
+                index = bisect_left(bounds, value)
+                if index < len(bounds) and bounds[index] == value:
+                    found |= self.regions[2 * index + 1]
+                else:
+                    found |= self.regions[2 * index]
+            return found | self._others(value) if self.others else found
+        if value is None or kind is bool:
+            return self.exact_other.get(value, 0) | self.any_value | self._others(value)
+        return self.any_value | self._others(value)
+
+    def _string(self, value: str) -> int:
+        found = self.exact_str.get(value, 0) | self.any_value | self._others(value)
+        size = len(value)
+        for length, table in self.prefixes.items():
+            if length <= size:
+                found |= table.get(value[:length], 0)
+        for length, table in self.suffixes.items():
+            if length <= size:
+                found |= table.get(value[size - length :], 0)
+        return found
+
+    def _others(self, value: Any) -> int:
+        found = 0
+        for test, bits in self.others:
+            if test(value):
+                found |= bits
+        return found
 
 
 class RuleSet:
-    """Compiled rules; `match(event)` returns the names of the matching rules in insertion order."""
+    """Compiled rules; `match(event)` returns the names of the matching rules in insertion order.
+
+    As on an event bus, the rules are one event-ruler machine: a key that some rule uses as a step is read
+    in every event (extract.py), so a rule can see a value here that it would not see alone (only with keys
+    that are empty or hold a ".")."""
 
     def __init__(self, rules: Mapping[str, Mapping[str, Any] | str | Pattern]) -> None:
         self.names: list[str] = list(rules)
         self.patterns: list[Pattern] = [
             p if isinstance(p, Pattern) else compile_pattern(p) for p in rules.values()
         ]
+        owned = [(rule, branch) for rule, pattern in enumerate(self.patterns) for branch in pattern.branches]
+        shared: dict[tuple[str, Any], Field] = {}
         self.branches: list[Branch] = []
         self.branch_rule: list[int] = []
-        for rule_index, pattern in enumerate(self.patterns):
-            for branch in pattern.branches:
-                self.branches.append(branch)
-                self.branch_rule.append(rule_index)
+        for (rule_index, _), branch in zip(owned, as_one_machine([b for _, b in owned]), strict=True):
+            fields = tuple(shared.setdefault((f.path, f.matchers), f) for f in branch.fields)
+            self.branches.append(Branch(fields))
+            self.branch_rule.append(rule_index)
+        self._plan = Plan(path for path, _ in shared)
 
-        candidates = [[keys for fld in b if (keys := _keys(fld)) is not None] for b in self.branches]
-        counts: dict[Key, int] = defaultdict(int)
-        for fields in candidates:
-            for keys in fields:
-                for key in keys:
-                    counts[key] += 1
-
-        self._paths: dict[str, _PathIndex] = {}
-        self._unindexed: list[int] = []
-        for branch_id, fields in enumerate(candidates):
-            if not fields:
-                self._unindexed.append(branch_id)
-                continue
-            anchor = min(fields, key=lambda keys: sum(counts[k] for k in keys))
-            for kind, path, text in anchor:
-                self._paths.setdefault(path, _PathIndex()).add(kind, text, branch_id)
-        for index in self._paths.values():
-            index.freeze()
+        # A field's bits: the branches holding it. Per path: the branches with a field there that a value
+        # must satisfy ("needed"), and those whose field there also allows absence (exists:false).
+        field_bits: dict[int, int] = defaultdict(int)
+        needed: dict[str, int] = defaultdict(int)
+        absent: dict[str, int] = defaultdict(int)
+        self._walk = 0  # branches with exists:false: the ordered walk decides when arrays are involved
+        for index, branch in enumerate(self.branches):
+            bit = 1 << index
+            for fld in branch.fields:
+                field_bits[id(fld)] |= bit
+                (absent if fld.allows_absent else needed)[fld.path] |= bit
+            if branch.ordered:
+                self._walk |= bit
+        indexes: dict[str, _PathIndex] = {}
+        for fld in shared.values():
+            path_index = indexes.setdefault(fld.path, _PathIndex())
+            for matcher in fld.value_matchers:
+                path_index.add(matcher, field_bits[id(fld)])
+        for path_index in indexes.values():
+            path_index.freeze()
+        # (path, needed, needed or allowing absence, index): a path absent fails the first, a path holding
+        # values outside arrays only fails those of the second that none of its values satisfies.
+        self._paths = [
+            (path, needed.get(path, 0), needed.get(path, 0) | absent.get(path, 0), indexes[path])
+            for path in indexes
+        ]
+        self._numbers = {path: number for number, (path, _, _, _) in enumerate(self._paths)}
+        self._all = (1 << len(self.branches)) - 1
+        self._scan, self._fails = _scanner(self._plan, self._paths)
 
     def __len__(self) -> int:
         return len(self.names)
 
     def match(self, event: Mapping[str, Any]) -> list[str]:
         """Names of the rules whose pattern matches the event, in insertion order."""
-        return [self.names[i] for i in self.match_indexes(flatten_event(event))]
+        names = self.names
+        if type(event) is dict:
+            try:
+                return [names[i] for i in self._match_scanned(event)]
+            except _Unscannable:
+                pass
+        return [names[i] for i in self.match_indexes(self._plan.values(event))]
+
+    def match_json(self, data: bytes | str) -> list[str]:
+        """match() for the event's JSON text, read as EventBridge reads it: every duplicate key, every number
+        as written (InvalidEventError when the text is not a JSON object)."""
+        names = self.names
+        event, raw = read_event(data)
+        if raw is None and type(event) is dict:
+            try:
+                return [names[i] for i in self._match_scanned(event)]
+            except _Unscannable:
+                pass
+        return [names[i] for i in self.match_indexes(self._plan.values_read(event, raw))]
+
+    def _match_scanned(self, event: dict[str, Any]) -> list[int]:
+        """match_indexes with the generated scanner, which gathers each value's bits while walking the event:
+        per path number k, out[k] holds the bits of its values outside arrays (None: the path is absent);
+        out[-1] maps the trail of each array element to {k: bits of its values there}."""
+        out: list[Any] = [None] * len(self._paths)
+        inside: dict[Any, dict[int, int]] = {}
+        out.append(inside)
+        self._scan(event, out, count(), ())
+        return self._combine(out, inside, event, None)
 
     def match_indexes(self, flat: Flat) -> list[int]:
-        found: set[int] = set(self._unindexed)
-        for path, index in self._paths.items():
-            values = flat.get(path)
-            if values:
-                index.lookup(values, found)
-        matched: set[int] = set()
-        branches = self.branches
+        """The rule indexes matching the values read by extract.Plan (the same as the scanner gathers)."""
+        out: list[Any] = [None] * len(self._paths)
+        inside: dict[Any, dict[int, int]] = {}
+        for path, held in flat.items():
+            number = self._numbers.get(path)
+            if number is None:
+                continue
+            index = self._paths[number][3]
+            outside = None
+            for value, trail in held:
+                bits = index.bits(value)
+                if trail:
+                    per_path = inside.setdefault(trail, {})
+                    per_path[number] = per_path.get(number, 0) | bits
+                    if outside is None:
+                        outside = 0
+                else:
+                    outside = bits if outside is None else outside | bits
+            out[number] = outside
+        return self._combine(out, inside, None, flat)
+
+    def _combine(
+        self, out: list[Any], inside: dict[Any, dict[int, int]], event: Any, flat: Flat | None
+    ) -> list[int]:
+        if not inside:
+            return self._finish(self._all & ~self._fails(out), 0, 0, event, flat)
+        # Each path with values in arrays: the branches needing a value there that none outside arrays
+        # gives (those allowing absence are left to the ordered walk); the other paths as usual.
+        in_arrays: dict[int, int] = {}
+        touched = 0
+        for per_path in inside.values():
+            for number in per_path:
+                if number not in in_arrays:
+                    _, needed, anyway, _ = self._paths[number]
+                    outside = out[number]
+                    in_arrays[number] = needed & ~outside if outside else needed
+                    touched |= anyway
+                    out[number] = -1  # fails() then counts nothing for it
+        failed = self._fails(out)
+        trails = list(inside)
+        array = trails[0][0][0]
+        if all(len(trail) == 1 and trail[0][0] == array for trail in trails):
+            # All are direct elements of one array: a branch matches if, for some element, each of its
+            # fields is satisfied by a value outside arrays or by one of that element.
+            survivors = 0
+            for per_path in inside.values():
+                fail = failed
+                for number, fails_there in in_arrays.items():
+                    fail |= fails_there & ~per_path.get(number, 0)
+                survivors |= ~fail
+            return self._finish(self._all & survivors, 0, touched, event, flat)
+        # Otherwise branches that need no value inside an array match; those that do, and have such values,
+        # are verified one by one.
+        without = with_arrays = failed
+        for number, fails_there in in_arrays.items():
+            without |= fails_there
+            anywhere = 0
+            for per_path in inside.values():
+                anywhere |= per_path.get(number, 0)
+            with_arrays |= fails_there & ~anywhere
+        return self._finish(self._all & ~without, self._all & ~with_arrays & without, touched, event, flat)
+
+    def _finish(self, matched: int, verify: int, touched: int, event: Any, flat: Flat | None) -> list[int]:
+        """The rule indexes of the matched branches, after verifying `verify` and the branches with
+        exists:false that hold a field at a path with values inside arrays (`touched`)."""
+        walk = matched & self._walk & touched
+        if walk:
+            verify |= walk
+            matched &= ~walk
+        if verify:
+            if flat is None:
+                flat = self._plan.values(event)
+            branches = self.branches
+            for position in _bits(verify):
+                if branch_matches(branches[position], flat):
+                    matched |= 1 << position
+        rules: list[int] = []
         owner = self.branch_rule
-        for branch_id in found:
-            rule = owner[branch_id]
-            if rule not in matched and branch_matches(branches[branch_id], flat):
-                matched.add(rule)
-        return sorted(matched)
+        for position in _bits(matched):
+            rule = owner[position]
+            if not rules or rules[-1] != rule:
+                rules.append(rule)
+        return rules
+
+
+class _Unscannable(Exception):
+    """The event holds what the generated scanner does not read (a dotted key on a referenced path, a value
+    of another type than JSON's): the general walk (extract.Plan.values) reads it."""
+
+
+def _unscannable() -> None:
+    raise _Unscannable
+
+
+def _scanner(plan: Plan, paths: list[tuple[str, int, int, _PathIndex]]) -> tuple[Any, Any]:
+    """The generated scanner (RuleSet._match_scanned) and `fails(out)`: the branches failing at paths whose
+    values are all outside arrays (an absent path fails those needing a value there)."""
+    numbers = {path: number for number, (path, _, _, _) in enumerate(paths)}
+    inside = len(paths)
+
+    def leaf(node: Any, var: str, trail: str, empty: bool, ind: str, lines: list[str]) -> None:
+        number = numbers[node.path]
+        index = paths[number][3]
+        lines.append(f"{ind}if t is str:")
+        lines.append(f"{ind}    b = S{number}.get({var})")
+        lines.append(f"{ind}    if b is None:")
+        lines.append(f"{ind}        b = B{number}({var})")
+        lines.append(f"{ind}elif t is int or t is float:")
+        lines.append(f"{ind}    if not ({FAST_NUMBER.format(v=var)}):")
+        lines.append(f"{ind}        {var} = number({var})")
+        if index.bounds and not (index.exact_num or index.any_value or index.others):
+            # Numeric ranges only: the region of the number, inline.
+            lines.append(f"{ind}        b = B{number}({var})")
+            lines.append(f"{ind}    else:")
+            lines.append(f"{ind}        r = bisect(D{number}, {var})")
+            lines.append(
+                f"{ind}        b = R{number}[2 * r + 1 if r < {len(index.bounds)} and D{number}[r] == {var} else 2 * r]"
+            )
+        else:
+            lines.append(f"{ind}    b = B{number}({var})")
+        lines.append(f"{ind}else:")
+        lines.append(f"{ind}    b = B{number}({var})")
+        if not empty:
+            lines.append(f"{ind}if {trail}:")
+            lines.append(f"{ind}    d = out[{inside}].get({trail})")
+            lines.append(f"{ind}    if d is None:")
+            lines.append(f"{ind}        out[{inside}][{trail}] = {{{number}: b}}")
+            lines.append(f"{ind}    else:")
+            lines.append(f"{ind}        d[{number}] = d.get({number}, 0) | b")
+            lines.append(f"{ind}    if out[{number}] is None:")
+            lines.append(f"{ind}        out[{number}] = 0")
+            lines.append(f"{ind}else:")
+            ind += "    "
+        lines.append(f"{ind}o = out[{number}]")
+        lines.append(f"{ind}out[{number}] = b if o is None else o | b")
+
+    namespace: dict[str, Any] = {"number": event_number, "unscannable": _unscannable, "bisect": bisect_left}
+    for number, (_, _, _, index) in enumerate(paths):
+        namespace[f"S{number}"] = index.strings
+        namespace[f"B{number}"] = index.bits
+        namespace[f"D{number}"] = index.bounds
+        namespace[f"R{number}"] = index.regions
+    scan = generate_walk(plan, leaf, "unscannable()", namespace, "rule set scanner")
+    lines = ["def fails(out):", "    f = 0"]
+    for number, (_, needed, anyway, _) in enumerate(paths):
+        lines.append(f"    o = out[{number}]")
+        lines.append(f"    f |= N{number} if o is None else A{number} & ~o")
+        namespace[f"N{number}"] = needed
+        namespace[f"A{number}"] = anyway
+    lines.append("    return f")
+    exec(compile("\n".join(lines), "<tooling.patterns: rule set fails>", "exec"), namespace)
+    return scan, namespace["fails"]
+
+
+def _bits(mask: int) -> list[int]:
+    """The positions of the set bits, lowest first."""
+    text = bin(mask)
+    top = len(text) - 1
+    found: list[int] = []
+    position = text.find("1", 2)
+    while position != -1:
+        found.append(top - position)
+        position = text.find("1", position + 1)
+    found.reverse()
+    return found
