@@ -258,33 +258,37 @@ class RuleSet:
             return self._finish(self._all & ~self._fails(out), 0, 0, event, flat)
         # Each path with values in arrays: the branches needing a value there that none outside arrays
         # gives (those allowing absence are left to the ordered walk); the other paths as usual.
-        in_arrays: dict[int, int] = {}
+        paths = self._paths
+        in_arrays: list[tuple[int, int]] = []
         touched = 0
-        for per_path in inside.values():
-            for number in per_path:
-                if number not in in_arrays:
-                    _, needed, anyway, _ = self._paths[number]
-                    outside = out[number]
-                    in_arrays[number] = needed & ~outside if outside else needed
-                    touched |= anyway
-                    out[number] = -1  # fails() then counts nothing for it
+        for number in set().union(*inside.values()):
+            _, needed, anyway, _ = paths[number]
+            outside = out[number]
+            in_arrays.append((number, needed & ~outside if outside else needed))
+            touched |= anyway
+            out[number] = -1  # fails() then counts nothing for it
         failed = self._fails(out)
-        trails = list(inside)
-        array = trails[0][0][0]
-        if all(len(trail) == 1 and trail[0][0] == array for trail in trails):
+        array = -1
+        for trail in inside:
+            if len(trail) != 1 or (array != trail[0][0] and array != -1):
+                array = -2
+                break
+            array = trail[0][0]
+        if array != -2:
             # All are direct elements of one array: a branch matches if, for some element, each of its
             # fields is satisfied by a value outside arrays or by one of that element.
             survivors = 0
             for per_path in inside.values():
                 fail = failed
-                for number, fails_there in in_arrays.items():
-                    fail |= fails_there & ~per_path.get(number, 0)
+                for number, fails_there in in_arrays:
+                    bits = per_path.get(number)
+                    fail |= fails_there if bits is None else fails_there & ~bits
                 survivors |= ~fail
             return self._finish(self._all & survivors, 0, touched, event, flat)
         # Otherwise branches that need no value inside an array match; those that do, and have such values,
         # are verified one by one.
         without = with_arrays = failed
-        for number, fails_there in in_arrays.items():
+        for number, fails_there in in_arrays:
             without |= fails_there
             anywhere = 0
             for per_path in inside.values():
@@ -295,6 +299,8 @@ class RuleSet:
     def _finish(self, matched: int, verify: int, touched: int, event: Any, flat: Flat | None) -> list[int]:
         """The rule indexes of the matched branches, after verifying `verify` and the branches with
         exists:false that hold a field at a path with values inside arrays (`touched`)."""
+        if not matched and not verify:
+            return []
         walk = matched & self._walk & touched
         if walk:
             verify |= walk
@@ -330,41 +336,50 @@ def _scanner(plan: Plan, paths: list[tuple[str, int, int, _PathIndex]]) -> tuple
     numbers = {path: number for number, (path, _, _, _) in enumerate(paths)}
     inside = len(paths)
 
-    def leaf(node: Any, var: str, trail: str, empty: bool, ind: str, lines: list[str]) -> None:
+    def leaf(node: Any, var: str, kind: str, trail: str, where: str, ind: str, lines: list[str]) -> None:
         number = numbers[node.path]
         index = paths[number][3]
-        lines.append(f"{ind}if t is str:")
-        lines.append(f"{ind}    b = S{number}.get({var})")
-        lines.append(f"{ind}    if b is None:")
-        lines.append(f"{ind}        b = B{number}({var})")
-        lines.append(f"{ind}elif t is int or t is float:")
-        lines.append(f"{ind}    if not ({FAST_NUMBER.format(v=var)}):")
-        lines.append(f"{ind}        {var} = number({var})")
-        if index.bounds and not (index.exact_num or index.any_value or index.others):
-            # Numeric ranges only: the region of the number, inline.
-            lines.append(f"{ind}        b = B{number}({var})")
-            lines.append(f"{ind}    else:")
-            lines.append(f"{ind}        r = bisect(D{number}, {var})")
-            lines.append(
-                f"{ind}        b = R{number}[2 * r + 1 if r < {len(index.bounds)} and D{number}[r] == {var} else 2 * r]"
-            )
-        else:
+        if kind == "str":
+            lines.append(f"{ind}b = S{number}.get({var})")
+            lines.append(f"{ind}if b is None:")
             lines.append(f"{ind}    b = B{number}({var})")
-        lines.append(f"{ind}else:")
-        lines.append(f"{ind}    b = B{number}({var})")
-        if not empty:
+        elif kind == "number":
+            lines.append(f"{ind}if not ({FAST_NUMBER.format(v=var)}):")
+            lines.append(f"{ind}    b = B{number}(number({var}))")
+            if index.bounds and not (index.exact_num or index.any_value or index.others):
+                # Numeric ranges only: the region of the number, inline.
+                size = len(index.bounds)
+                lines.append(f"{ind}else:")
+                lines.append(f"{ind}    r = bisect(D{number}, {var})")
+                lines.append(
+                    f"{ind}    b = R{number}[2 * r + 1 if r < {size} and D{number}[r] == {var} else 2 * r]"
+                )
+            else:
+                lines.append(f"{ind}else:")
+                lines.append(f"{ind}    b = B{number}({var})")
+        else:
+            lines.append(f"{ind}b = B{number}({var})")
+        if where == "either":
             lines.append(f"{ind}if {trail}:")
-            lines.append(f"{ind}    d = out[{inside}].get({trail})")
-            lines.append(f"{ind}    if d is None:")
-            lines.append(f"{ind}        out[{inside}][{trail}] = {{{number}: b}}")
-            lines.append(f"{ind}    else:")
-            lines.append(f"{ind}        d[{number}] = d.get({number}, 0) | b")
-            lines.append(f"{ind}    if out[{number}] is None:")
-            lines.append(f"{ind}        out[{number}] = 0")
+            ind_inside, ind_outside = ind + "    ", ind + "    "
+        else:
+            ind_inside = ind_outside = ind
+        if where == "inside":  # an object of an array: `d` holds its element's bits (None: none yet)
+            lines.append(f"{ind_inside}if d is None:")
+            lines.append(f"{ind_inside}    d = ins[{trail}] = {{{number}: b}}")
+            lines.append(f"{ind_inside}else:")
+            lines.append(f"{ind_inside}    d[{number}] = d.get({number}, 0) | b")
+        elif where == "either":  # a scalar of an array: its trail is the array's own
+            lines.append(f"{ind_inside}x = ins.get({trail})")
+            lines.append(f"{ind_inside}if x is None:")
+            lines.append(f"{ind_inside}    ins[{trail}] = {{{number}: b}}")
+            lines.append(f"{ind_inside}else:")
+            lines.append(f"{ind_inside}    x[{number}] = x.get({number}, 0) | b")
+        if where == "either":
             lines.append(f"{ind}else:")
-            ind += "    "
-        lines.append(f"{ind}o = out[{number}]")
-        lines.append(f"{ind}out[{number}] = b if o is None else o | b")
+        if where in ("empty", "either"):
+            lines.append(f"{ind_outside}o = out[{number}]")
+            lines.append(f"{ind_outside}out[{number}] = b if o is None else o | b")
 
     namespace: dict[str, Any] = {"number": event_number, "unscannable": _unscannable, "bisect": bisect_left}
     for number, (_, _, _, index) in enumerate(paths):
@@ -372,7 +387,9 @@ def _scanner(plan: Plan, paths: list[tuple[str, int, int, _PathIndex]]) -> tuple
         namespace[f"B{number}"] = index.bits
         namespace[f"D{number}"] = index.bounds
         namespace[f"R{number}"] = index.regions
-    scan = generate_walk(plan, leaf, "unscannable()", namespace, "rule set scanner")
+    scan = generate_walk(
+        plan, leaf, "unscannable()", namespace, "rule set scanner", f"ins = out[{inside}]", "d = None"
+    )
     lines = ["def fails(out):", "    f = 0"]
     for number, (_, needed, anyway, _) in enumerate(paths):
         lines.append(f"    o = out[{number}]")
