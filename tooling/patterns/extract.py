@@ -86,7 +86,13 @@ class Plan:
                 if child is None:
                     break
                 node = child
-        self._walk = _generate(self)
+        self._walk: Any = None  # the generated walk, once compile() made it
+
+    def compile(self) -> None:
+        """Generate the walk as code (module docstring): compiling it costs milliseconds, worth it for a plan
+        that reads many events."""
+        if self._walk is None:
+            self._walk = _generate(self)
 
     def is_used(self, key: str) -> bool:
         """event-ruler's isFieldStepUsed: the key itself, or every piece of a dotted key, is a rule's step."""
@@ -101,7 +107,11 @@ class Plan:
         if isinstance(event, Pairs):
             self._general(event, None, (), out, arrays)
         elif type(event) is dict:
-            self._walk(event, out, arrays, ())
+            walk = self._walk
+            if walk is None:
+                self._object(event, self._root, (), out, arrays)
+            else:
+                walk(event, out, arrays, ())
         else:
             self._object(event, self._root, (), out, arrays)
         return out
@@ -315,9 +325,23 @@ def generate_walk(
         lines.append("    pass")
     walk_list(plan._root)
     namespace = {**namespace, "M": _MISSING, "nodes": numbered}
-    # Our own source, built from the rules' keys with repr().
-    exec(compile("\n".join(lines), f"<tooling.patterns: {name}>", "exec"), namespace)
+    run_source("\n".join(lines), name, namespace)
     return namespace["walk"]
+
+
+_COMPILED: dict[str, Any] = {}
+
+
+def run_source(source: str, name: str, namespace: dict[str, Any]) -> None:
+    """Execute generated source (our own, built from the rules' keys with repr()) in the namespace. The
+    compiled code is kept by its text: rule sets with the same paths and tables share it (compiling costs
+    milliseconds; a test builds hundreds of rule sets)."""
+    code = _COMPILED.get(source)
+    if code is None:
+        if len(_COMPILED) >= 256:
+            _COMPILED.clear()
+        code = _COMPILED[source] = compile(source, f"<tooling.patterns: {name}>", "exec")
+    exec(code, namespace)
 
 
 def _record_code(

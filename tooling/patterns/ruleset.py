@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from itertools import count
 from typing import Any
 
-from tooling.patterns.extract import FAST_NUMBER, Plan, generate_walk
+from tooling.patterns.extract import FAST_NUMBER, Plan, generate_walk, run_source
 from tooling.patterns.jsontext import read_event
 from tooling.patterns.match import Pattern, compile_pattern
 from tooling.patterns.model import (
@@ -44,6 +44,8 @@ from tooling.patterns.numbers import event_number
 
 # Distinct strings whose bits a path remembers before starting afresh.
 _CACHE_SIZE = 4096
+# Array identities for the scanner's trails: unique across events, which is all a trail needs.
+_ARRAYS = count()
 
 
 class _PathIndex:
@@ -149,7 +151,10 @@ class RuleSet:
     in every event (extract.py), so a rule can see a value here that it would not see alone (only with keys
     that are empty or hold a ".")."""
 
-    def __init__(self, rules: Mapping[str, Mapping[str, Any] | str | Pattern]) -> None:
+    def __init__(self, rules: Mapping[str, Mapping[str, Any] | str | Pattern], warm_up: int = 64) -> None:
+        """`warm_up`: events matched the general way before the scanner is generated as code (compiling it
+        costs milliseconds, which a rule set built to be checked, or for a few events, need not pay);
+        0 compiles it for the first event."""
         self.names: list[str] = list(rules)
         self.patterns: list[Pattern] = [
             p if isinstance(p, Pattern) else compile_pattern(p) for p in rules.values()
@@ -192,7 +197,28 @@ class RuleSet:
         ]
         self._numbers = {path: number for number, (path, _, _, _) in enumerate(self._paths)}
         self._all = (1 << len(self.branches)) - 1
+        self._warm_up = warm_up
+        self._scan: Any = None
+        self._fails: Any = self._fails_general
+
+    def _fails_general(self, out: list[Any]) -> int:
+        """What the generated `fails` computes (_scanner), before it is generated."""
+        failed = 0
+        for number, (_, needed, anyway, _) in enumerate(self._paths):
+            outside = out[number]
+            failed |= needed if outside is None else anyway & ~outside
+        return failed
+
+    def _scanning(self) -> bool:
+        """Whether the generated scanner reads this event (after the warm-up, once compiled)."""
+        if self._scan is not None:
+            return True
+        if self._warm_up > 0:
+            self._warm_up -= 1
+            return False
         self._scan, self._fails = _scanner(self._plan, self._paths)
+        self._plan.compile()  # the walk the verification of a few branches reads (match_indexes)
+        return True
 
     def __len__(self) -> int:
         return len(self.names)
@@ -200,7 +226,7 @@ class RuleSet:
     def match(self, event: Mapping[str, Any]) -> list[str]:
         """Names of the rules whose pattern matches the event, in insertion order."""
         names = self.names
-        if type(event) is dict:
+        if type(event) is dict and self._scanning():
             try:
                 return [names[i] for i in self._match_scanned(event)]
             except _Unscannable:
@@ -212,11 +238,16 @@ class RuleSet:
         as written (InvalidEventError when the text is not a JSON object)."""
         names = self.names
         event, raw = read_event(data)
-        if raw is None and type(event) is dict:
+        if raw is None and type(event) is dict and self._scanning():
+            out: list[Any] = [None] * len(self._paths)
+            inside: dict[Any, dict[int, int]] = {}
+            out.append(inside)
             try:
-                return [names[i] for i in self._match_scanned(event)]
+                self._scan(event, out, _ARRAYS, ())
             except _Unscannable:
                 pass
+            else:
+                return [names[i] for i in self._combine(out, inside, event, None)]
         return [names[i] for i in self.match_indexes(self._plan.values_read(event, raw))]
 
     def _match_scanned(self, event: dict[str, Any]) -> list[int]:
@@ -226,7 +257,7 @@ class RuleSet:
         out: list[Any] = [None] * len(self._paths)
         inside: dict[Any, dict[int, int]] = {}
         out.append(inside)
-        self._scan(event, out, count(), ())
+        self._scan(event, out, _ARRAYS, ())
         return self._combine(out, inside, event, None)
 
     def match_indexes(self, flat: Flat) -> list[int]:
@@ -397,7 +428,7 @@ def _scanner(plan: Plan, paths: list[tuple[str, int, int, _PathIndex]]) -> tuple
         namespace[f"N{number}"] = needed
         namespace[f"A{number}"] = anyway
     lines.append("    return f")
-    exec(compile("\n".join(lines), "<tooling.patterns: rule set fails>", "exec"), namespace)
+    run_source("\n".join(lines), "rule set fails", namespace)
     return scan, namespace["fails"]
 
 
