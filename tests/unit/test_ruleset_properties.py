@@ -1,9 +1,12 @@
-"""Property: RuleSet.match returns exactly the rules whose pattern matches on its own."""
+"""Property: RuleSet.match (and match_json, on the event's JSON text), before and after its scanner is
+generated, returns exactly the rules whose pattern matches on its own."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -61,8 +64,13 @@ def test_ruleset_agrees_with_each_rule_alone(
     rules: list[dict[str, Any]], event_list: list[dict[str, Any]]
 ) -> None:
     named = {f"rule{i}": pattern for i, pattern in enumerate(rules)}
-    ruleset = RuleSet(named)
+    general, compiled = RuleSet(named), RuleSet(named, warm_up=0)
     singles = {name: compile_pattern(pattern) for name, pattern in named.items()}
     for event in event_list:
         expected = [name for name, pattern in singles.items() if pattern.matches(event)]
-        assert ruleset.match(event) == expected
+        assert general.match(event) == expected
+        assert compiled.match(event) == expected
+        # The same event as JSON text: compact (read by the generated scanner) and spaced (read by the
+        # general walk, as a text that orjson does not write back unchanged).
+        assert compiled.match_json(orjson.dumps(event)) == expected
+        assert compiled.match_json(json.dumps(event, indent=1)) == expected

@@ -86,7 +86,13 @@ class Plan:
                 if child is None:
                     break
                 node = child
-        self._walk = _generate(self)
+        self._walk: Any = None  # the generated walk, once compile() made it
+
+    def compile(self) -> None:
+        """Generate the walk as code (module docstring): compiling it costs milliseconds, worth it for a plan
+        that reads many events."""
+        if self._walk is None:
+            self._walk = _generate(self)
 
     def is_used(self, key: str) -> bool:
         """event-ruler's isFieldStepUsed: the key itself, or every piece of a dotted key, is a rule's step."""
@@ -101,7 +107,11 @@ class Plan:
         if isinstance(event, Pairs):
             self._general(event, None, (), out, arrays)
         elif type(event) is dict:
-            self._walk(event, out, arrays, ())
+            walk = self._walk
+            if walk is None:
+                self._object(event, self._root, (), out, arrays)
+            else:
+                walk(event, out, arrays, ())
         else:
             self._object(event, self._root, (), out, arrays)
         return out
@@ -203,22 +213,33 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 # The numbers a walk passes on as they are (ints within 2**53, finite normal doubles and zero); any other
 # goes through numbers.event_number.
 FAST_NUMBER = (
-    f"(t is int and -{SAFE_INTEGER} <= {{v}} <= {SAFE_INTEGER}) or (t is float and (0.0 == {{v}} or "
-    f"{SMALLEST_NORMAL!r} <= {{v}} <= {MAX_DOUBLE!r} or -{MAX_DOUBLE!r} <= {{v}} <= -{SMALLEST_NORMAL!r}))"
+    f"(-{SAFE_INTEGER} <= {{v}} <= {SAFE_INTEGER} if t is int else ({SMALLEST_NORMAL!r} <= {{v}} <= "
+    f"{MAX_DOUBLE!r} or -{MAX_DOUBLE!r} <= {{v}} <= -{SMALLEST_NORMAL!r} or {{v}} == 0.0))"
 )
 
 
-# What a generated walk does at a leaf: emit(node, var, trail, trail_known_empty, indent, lines) appends the
-# code for one scalar value `var` at a referenced path.
-LeafCode = Callable[[Any, str, str, bool, str, list[str]], None]
+# What a generated walk does at a leaf: emit(node, var, kind, trail, where, indent, lines) appends the code
+# for one scalar value `var` of the kind "str", "number" (int or float) or "other" (bool, null) at a
+# referenced path; `where` says whether the trail expression is known "empty", known "inside" an array, or
+# not known ("either").
+LeafCode = Callable[[Any, str, str, str, str, str, list[str]], None]
 
 
-def generate_walk(plan: Plan, leaf: LeafCode, escape: str, namespace: dict[str, Any], name: str) -> Any:
+def generate_walk(
+    plan: Plan,
+    leaf: LeafCode,
+    escape: str,
+    namespace: dict[str, Any],
+    name: str,
+    prelude: str = "",
+    element: str = "",
+) -> Any:
     """A walk of the plan's trie as generated source: `walk(event_dict, out, arrays, trail)` (module
     docstring). An object of the trie is walked inline (its keys looked up one by one); each node has a
     function for an array found there, whose objects are walked inline in its loop. `escape` is the code for
     what the trie cannot read (an object with a dotted key, a value of another type): with {obj} and {node},
-    and for array elements {item}. `namespace` holds the names the leaf code uses."""
+    and for array elements {item}. `namespace` holds the names the leaf code uses; `prelude` starts each
+    array function (before its loop), `element` the walk of each object of an array."""
     lines: list[str] = []
     numbered: dict[int, _Node] = {}
 
@@ -229,7 +250,21 @@ def generate_walk(plan: Plan, leaf: LeafCode, escape: str, namespace: dict[str, 
         numbered[len(numbered)] = node
         return len(numbered) - 1
 
-    def walk_object(node: _Node, obj: str, trail: str, empty: bool, depth: int, ind: str) -> None:
+    def scalars(node: _Node, var: str, trail: str, where: str, ind: str, first: bool) -> None:
+        """The branches for the scalar kinds (the first one an `if`, unless `first` is False)."""
+        for kind, test in (
+            ("str", "t is str"),
+            ("number", "t is int or t is float"),
+            ("other", f"t is bool or {var} is None"),
+        ):
+            lines.append(f"{ind}{'if' if first else 'elif'} {test}:")
+            first = False
+            if node.is_path:
+                leaf(node, var, kind, trail, where, ind + "    ", lines)
+            else:
+                lines.append(f"{ind}    pass")
+
+    def walk_object(node: _Node, obj: str, trail: str, where: str, depth: int, ind: str) -> None:
         if node.dotted:
             lines.append(f"{ind}if not nodes[{number(node)}].dotted.isdisjoint({obj}):")
             lines.append(f"{ind}    " + escape.format(obj=obj, node=number(node), trail=trail, item="None"))
@@ -240,20 +275,18 @@ def generate_walk(plan: Plan, leaf: LeafCode, escape: str, namespace: dict[str, 
             var = f"v{depth}"
             lines.append(f"{ind}    {var} = {obj}.get({step!r}, M)")
             lines.append(f"{ind}    if {var} is not M:")
-            walk_value(child, var, trail, empty, depth, ind + "        ")
+            walk_value(child, var, trail, where, depth, ind + "        ")
 
-    def walk_value(node: _Node, var: str, trail: str, empty: bool, depth: int, ind: str) -> None:
+    def walk_value(node: _Node, var: str, trail: str, where: str, depth: int, ind: str) -> None:
         n = number(node)
         lines.append(f"{ind}t = type({var})")
-        lines.append(f"{ind}if t is str or t is int or t is float or t is bool or {var} is None:")
-        if node.is_path:
-            leaf(node, var, trail, empty, ind + "    ", lines)
+        if node.children:  # an object is the likely value here
+            lines.append(f"{ind}if t is dict:")
+            walk_object(node, var, trail, where, depth + 1, ind + "    ")
+            scalars(node, var, trail, where, ind, first=False)
         else:
-            lines.append(f"{ind}    pass")
-        lines.append(f"{ind}elif t is dict:")
-        if node.children:
-            walk_object(node, var, trail, empty, depth + 1, ind + "    ")
-        else:
+            scalars(node, var, trail, where, ind, first=True)
+            lines.append(f"{ind}elif t is dict:")
             lines.append(f"{ind}    pass")
         lines.append(f"{ind}elif t is list:")
         lines.append(f"{ind}    l{n}({var}, out, arrays, {trail})")
@@ -264,22 +297,22 @@ def generate_walk(plan: Plan, leaf: LeafCode, escape: str, namespace: dict[str, 
         # Objects and arrays of an array gain the element's step in their trail; its scalars do not.
         n = number(node)
         lines.append(f"def l{n}(lst, out, arrays, trail):")
+        if prelude:
+            lines.append(f"    {prelude}")
         lines.append("    a = next(arrays)")
         lines.append("    for i, e in enumerate(lst):")
         lines.append("        t = type(e)")
         lines.append("        if t is dict:")
         if node.children:
             lines.append("            inner = (*trail, (a, i))")
-            walk_object(node, "e", "inner", False, 1, "            ")
+            if element:
+                lines.append(f"            {element}")
+            walk_object(node, "e", "inner", "inside", 1, "            ")
         else:
             lines.append("            pass")
         lines.append("        elif t is list:")
         lines.append(f"            l{n}(e, out, arrays, (*trail, (a, i)))")
-        lines.append("        elif t is str or t is int or t is float or t is bool or e is None:")
-        if node.is_path:
-            leaf(node, "e", "trail", False, "            ", lines)
-        else:
-            lines.append("            pass")
+        scalars(node, "e", "trail", "either", "        ", first=False)
         lines.append("        else:")
         lines.append("            " + escape.format(obj="e", node=n, trail="trail", item="(a, i)"))
         for _, child in node.children:
@@ -287,22 +320,38 @@ def generate_walk(plan: Plan, leaf: LeafCode, escape: str, namespace: dict[str, 
 
     lines.append("def walk(obj, out, arrays, trail):")
     if plan._root.children:
-        walk_object(plan._root, "obj", "trail", True, 0, "    ")
+        walk_object(plan._root, "obj", "trail", "empty", 0, "    ")
     else:
         lines.append("    pass")
     walk_list(plan._root)
     namespace = {**namespace, "M": _MISSING, "nodes": numbered}
-    # Our own source, built from the rules' keys with repr().
-    exec(compile("\n".join(lines), f"<tooling.patterns: {name}>", "exec"), namespace)
+    run_source("\n".join(lines), name, namespace)
     return namespace["walk"]
 
 
-def _record_code(node: _Node, var: str, trail: str, empty: bool, ind: str, lines: list[str]) -> None:
+_COMPILED: dict[str, Any] = {}
+
+
+def run_source(source: str, name: str, namespace: dict[str, Any]) -> None:
+    """Execute generated source (our own, built from the rules' keys with repr()) in the namespace. The
+    compiled code is kept by its text: rule sets with the same paths and tables share it (compiling costs
+    milliseconds; a test builds hundreds of rule sets)."""
+    code = _COMPILED.get(source)
+    if code is None:
+        if len(_COMPILED) >= 256:
+            _COMPILED.clear()
+        code = _COMPILED[source] = compile(source, f"<tooling.patterns: {name}>", "exec")
+    exec(code, namespace)
+
+
+def _record_code(
+    node: _Node, var: str, kind: str, trail: str, where: str, ind: str, lines: list[str]
+) -> None:
     """Append a scalar to its path: strings, booleans, null and numbers that are their own double at once."""
     path = repr(node.path)
-    lines.append(f"{ind}if t is int or t is float:")
-    lines.append(f"{ind}    if not ({FAST_NUMBER.format(v=var)}):")
-    lines.append(f"{ind}        {var} = number({var})")
+    if kind == "number":
+        lines.append(f"{ind}if not ({FAST_NUMBER.format(v=var)}):")
+        lines.append(f"{ind}    {var} = number({var})")
     lines.append(f"{ind}b = out.get({path})")
     lines.append(f"{ind}if b is None:")
     lines.append(f"{ind}    out[{path}] = [({var}, {trail})]")

@@ -122,7 +122,7 @@ def read_event(data: bytes | str) -> tuple[dict[str, Any] | Pairs, bytes | None]
     """The event object (orjson's dict, or Pairs with exact numbers when the text needs it) and, when its
     numbers are orjson's reading of text that may differ from the double (see floats_need_exact), the text."""
     try:
-        raw = data.encode() if isinstance(data, str) else data
+        raw = data if type(data) is bytes else data.encode() if isinstance(data, str) else bytes(data)
     except UnicodeEncodeError as exc:
         raise InvalidEventError(f"not Unicode text ({exc.reason})") from None
     try:

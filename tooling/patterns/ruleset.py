@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from itertools import count
 from typing import Any
 
-from tooling.patterns.extract import FAST_NUMBER, Plan, generate_walk
+from tooling.patterns.extract import FAST_NUMBER, Plan, generate_walk, run_source
 from tooling.patterns.jsontext import read_event
 from tooling.patterns.match import Pattern, compile_pattern
 from tooling.patterns.model import (
@@ -44,6 +44,8 @@ from tooling.patterns.numbers import event_number
 
 # Distinct strings whose bits a path remembers before starting afresh.
 _CACHE_SIZE = 4096
+# Array identities for the scanner's trails: unique across events, which is all a trail needs.
+_ARRAYS = count()
 
 
 class _PathIndex:
@@ -149,7 +151,10 @@ class RuleSet:
     in every event (extract.py), so a rule can see a value here that it would not see alone (only with keys
     that are empty or hold a ".")."""
 
-    def __init__(self, rules: Mapping[str, Mapping[str, Any] | str | Pattern]) -> None:
+    def __init__(self, rules: Mapping[str, Mapping[str, Any] | str | Pattern], warm_up: int = 64) -> None:
+        """`warm_up`: events matched the general way before the scanner is generated as code (compiling it
+        costs milliseconds, which a rule set built to be checked, or for a few events, need not pay);
+        0 compiles it for the first event."""
         self.names: list[str] = list(rules)
         self.patterns: list[Pattern] = [
             p if isinstance(p, Pattern) else compile_pattern(p) for p in rules.values()
@@ -192,7 +197,28 @@ class RuleSet:
         ]
         self._numbers = {path: number for number, (path, _, _, _) in enumerate(self._paths)}
         self._all = (1 << len(self.branches)) - 1
+        self._warm_up = warm_up
+        self._scan: Any = None
+        self._fails: Any = self._fails_general
+
+    def _fails_general(self, out: list[Any]) -> int:
+        """What the generated `fails` computes (_scanner), before it is generated."""
+        failed = 0
+        for number, (_, needed, anyway, _) in enumerate(self._paths):
+            outside = out[number]
+            failed |= needed if outside is None else anyway & ~outside
+        return failed
+
+    def _scanning(self) -> bool:
+        """Whether the generated scanner reads this event (after the warm-up, once compiled)."""
+        if self._scan is not None:
+            return True
+        if self._warm_up > 0:
+            self._warm_up -= 1
+            return False
         self._scan, self._fails = _scanner(self._plan, self._paths)
+        self._plan.compile()  # the walk the verification of a few branches reads (match_indexes)
+        return True
 
     def __len__(self) -> int:
         return len(self.names)
@@ -200,7 +226,7 @@ class RuleSet:
     def match(self, event: Mapping[str, Any]) -> list[str]:
         """Names of the rules whose pattern matches the event, in insertion order."""
         names = self.names
-        if type(event) is dict:
+        if type(event) is dict and self._scanning():
             try:
                 return [names[i] for i in self._match_scanned(event)]
             except _Unscannable:
@@ -212,11 +238,16 @@ class RuleSet:
         as written (InvalidEventError when the text is not a JSON object)."""
         names = self.names
         event, raw = read_event(data)
-        if raw is None and type(event) is dict:
+        if raw is None and type(event) is dict and self._scanning():
+            out: list[Any] = [None] * len(self._paths)
+            inside: dict[Any, dict[int, int]] = {}
+            out.append(inside)
             try:
-                return [names[i] for i in self._match_scanned(event)]
+                self._scan(event, out, _ARRAYS, ())
             except _Unscannable:
                 pass
+            else:
+                return [names[i] for i in self._combine(out, inside, event, None)]
         return [names[i] for i in self.match_indexes(self._plan.values_read(event, raw))]
 
     def _match_scanned(self, event: dict[str, Any]) -> list[int]:
@@ -226,7 +257,7 @@ class RuleSet:
         out: list[Any] = [None] * len(self._paths)
         inside: dict[Any, dict[int, int]] = {}
         out.append(inside)
-        self._scan(event, out, count(), ())
+        self._scan(event, out, _ARRAYS, ())
         return self._combine(out, inside, event, None)
 
     def match_indexes(self, flat: Flat) -> list[int]:
@@ -258,33 +289,37 @@ class RuleSet:
             return self._finish(self._all & ~self._fails(out), 0, 0, event, flat)
         # Each path with values in arrays: the branches needing a value there that none outside arrays
         # gives (those allowing absence are left to the ordered walk); the other paths as usual.
-        in_arrays: dict[int, int] = {}
+        paths = self._paths
+        in_arrays: list[tuple[int, int]] = []
         touched = 0
-        for per_path in inside.values():
-            for number in per_path:
-                if number not in in_arrays:
-                    _, needed, anyway, _ = self._paths[number]
-                    outside = out[number]
-                    in_arrays[number] = needed & ~outside if outside else needed
-                    touched |= anyway
-                    out[number] = -1  # fails() then counts nothing for it
+        for number in set().union(*inside.values()):
+            _, needed, anyway, _ = paths[number]
+            outside = out[number]
+            in_arrays.append((number, needed & ~outside if outside else needed))
+            touched |= anyway
+            out[number] = -1  # fails() then counts nothing for it
         failed = self._fails(out)
-        trails = list(inside)
-        array = trails[0][0][0]
-        if all(len(trail) == 1 and trail[0][0] == array for trail in trails):
+        array = -1
+        for trail in inside:
+            if len(trail) != 1 or (array != trail[0][0] and array != -1):
+                array = -2
+                break
+            array = trail[0][0]
+        if array != -2:
             # All are direct elements of one array: a branch matches if, for some element, each of its
             # fields is satisfied by a value outside arrays or by one of that element.
             survivors = 0
             for per_path in inside.values():
                 fail = failed
-                for number, fails_there in in_arrays.items():
-                    fail |= fails_there & ~per_path.get(number, 0)
+                for number, fails_there in in_arrays:
+                    bits = per_path.get(number)
+                    fail |= fails_there if bits is None else fails_there & ~bits
                 survivors |= ~fail
             return self._finish(self._all & survivors, 0, touched, event, flat)
         # Otherwise branches that need no value inside an array match; those that do, and have such values,
         # are verified one by one.
         without = with_arrays = failed
-        for number, fails_there in in_arrays.items():
+        for number, fails_there in in_arrays:
             without |= fails_there
             anywhere = 0
             for per_path in inside.values():
@@ -295,6 +330,8 @@ class RuleSet:
     def _finish(self, matched: int, verify: int, touched: int, event: Any, flat: Flat | None) -> list[int]:
         """The rule indexes of the matched branches, after verifying `verify` and the branches with
         exists:false that hold a field at a path with values inside arrays (`touched`)."""
+        if not matched and not verify:
+            return []
         walk = matched & self._walk & touched
         if walk:
             verify |= walk
@@ -330,41 +367,50 @@ def _scanner(plan: Plan, paths: list[tuple[str, int, int, _PathIndex]]) -> tuple
     numbers = {path: number for number, (path, _, _, _) in enumerate(paths)}
     inside = len(paths)
 
-    def leaf(node: Any, var: str, trail: str, empty: bool, ind: str, lines: list[str]) -> None:
+    def leaf(node: Any, var: str, kind: str, trail: str, where: str, ind: str, lines: list[str]) -> None:
         number = numbers[node.path]
         index = paths[number][3]
-        lines.append(f"{ind}if t is str:")
-        lines.append(f"{ind}    b = S{number}.get({var})")
-        lines.append(f"{ind}    if b is None:")
-        lines.append(f"{ind}        b = B{number}({var})")
-        lines.append(f"{ind}elif t is int or t is float:")
-        lines.append(f"{ind}    if not ({FAST_NUMBER.format(v=var)}):")
-        lines.append(f"{ind}        {var} = number({var})")
-        if index.bounds and not (index.exact_num or index.any_value or index.others):
-            # Numeric ranges only: the region of the number, inline.
-            lines.append(f"{ind}        b = B{number}({var})")
-            lines.append(f"{ind}    else:")
-            lines.append(f"{ind}        r = bisect(D{number}, {var})")
-            lines.append(
-                f"{ind}        b = R{number}[2 * r + 1 if r < {len(index.bounds)} and D{number}[r] == {var} else 2 * r]"
-            )
-        else:
+        if kind == "str":
+            lines.append(f"{ind}b = S{number}.get({var})")
+            lines.append(f"{ind}if b is None:")
             lines.append(f"{ind}    b = B{number}({var})")
-        lines.append(f"{ind}else:")
-        lines.append(f"{ind}    b = B{number}({var})")
-        if not empty:
+        elif kind == "number":
+            lines.append(f"{ind}if not ({FAST_NUMBER.format(v=var)}):")
+            lines.append(f"{ind}    b = B{number}(number({var}))")
+            if index.bounds and not (index.exact_num or index.any_value or index.others):
+                # Numeric ranges only: the region of the number, inline.
+                size = len(index.bounds)
+                lines.append(f"{ind}else:")
+                lines.append(f"{ind}    r = bisect(D{number}, {var})")
+                lines.append(
+                    f"{ind}    b = R{number}[2 * r + 1 if r < {size} and D{number}[r] == {var} else 2 * r]"
+                )
+            else:
+                lines.append(f"{ind}else:")
+                lines.append(f"{ind}    b = B{number}({var})")
+        else:
+            lines.append(f"{ind}b = B{number}({var})")
+        if where == "either":
             lines.append(f"{ind}if {trail}:")
-            lines.append(f"{ind}    d = out[{inside}].get({trail})")
-            lines.append(f"{ind}    if d is None:")
-            lines.append(f"{ind}        out[{inside}][{trail}] = {{{number}: b}}")
-            lines.append(f"{ind}    else:")
-            lines.append(f"{ind}        d[{number}] = d.get({number}, 0) | b")
-            lines.append(f"{ind}    if out[{number}] is None:")
-            lines.append(f"{ind}        out[{number}] = 0")
+            ind_inside, ind_outside = ind + "    ", ind + "    "
+        else:
+            ind_inside = ind_outside = ind
+        if where == "inside":  # an object of an array: `d` holds its element's bits (None: none yet)
+            lines.append(f"{ind_inside}if d is None:")
+            lines.append(f"{ind_inside}    d = ins[{trail}] = {{{number}: b}}")
+            lines.append(f"{ind_inside}else:")
+            lines.append(f"{ind_inside}    d[{number}] = d.get({number}, 0) | b")
+        elif where == "either":  # a scalar of an array: its trail is the array's own
+            lines.append(f"{ind_inside}x = ins.get({trail})")
+            lines.append(f"{ind_inside}if x is None:")
+            lines.append(f"{ind_inside}    ins[{trail}] = {{{number}: b}}")
+            lines.append(f"{ind_inside}else:")
+            lines.append(f"{ind_inside}    x[{number}] = x.get({number}, 0) | b")
+        if where == "either":
             lines.append(f"{ind}else:")
-            ind += "    "
-        lines.append(f"{ind}o = out[{number}]")
-        lines.append(f"{ind}out[{number}] = b if o is None else o | b")
+        if where in ("empty", "either"):
+            lines.append(f"{ind_outside}o = out[{number}]")
+            lines.append(f"{ind_outside}out[{number}] = b if o is None else o | b")
 
     namespace: dict[str, Any] = {"number": event_number, "unscannable": _unscannable, "bisect": bisect_left}
     for number, (_, _, _, index) in enumerate(paths):
@@ -372,7 +418,9 @@ def _scanner(plan: Plan, paths: list[tuple[str, int, int, _PathIndex]]) -> tuple
         namespace[f"B{number}"] = index.bits
         namespace[f"D{number}"] = index.bounds
         namespace[f"R{number}"] = index.regions
-    scan = generate_walk(plan, leaf, "unscannable()", namespace, "rule set scanner")
+    scan = generate_walk(
+        plan, leaf, "unscannable()", namespace, "rule set scanner", f"ins = out[{inside}]", "d = None"
+    )
     lines = ["def fails(out):", "    f = 0"]
     for number, (_, needed, anyway, _) in enumerate(paths):
         lines.append(f"    o = out[{number}]")
@@ -380,7 +428,7 @@ def _scanner(plan: Plan, paths: list[tuple[str, int, int, _PathIndex]]) -> tuple
         namespace[f"N{number}"] = needed
         namespace[f"A{number}"] = anyway
     lines.append("    return f")
-    exec(compile("\n".join(lines), "<tooling.patterns: rule set fails>", "exec"), namespace)
+    run_source("\n".join(lines), "rule set fails", namespace)
     return scan, namespace["fails"]
 
 
