@@ -44,6 +44,7 @@ from tooling.patterns.numbers import event_number
 
 # Distinct strings whose bits a path remembers before starting afresh.
 _CACHE_SIZE = 4096
+_WORD = 1 << 64
 # Array identities for the scanner's trails: unique across events, which is all a trail needs.
 _ARRAYS = count()
 
@@ -330,9 +331,12 @@ class RuleSet:
     def _finish(self, matched: int, verify: int, touched: int, event: Any, flat: Flat | None) -> list[int]:
         """The rule indexes of the matched branches, after verifying `verify` and the branches with
         exists:false that hold a field at a path with values inside arrays (`touched`)."""
-        if not matched and not verify:
-            return []
-        walk = matched & self._walk & touched
+        if not verify:
+            if not matched:
+                return []
+            walk = matched & self._walk & touched if touched else 0
+        else:
+            walk = matched & self._walk & touched
         if walk:
             verify |= walk
             matched &= ~walk
@@ -434,9 +438,15 @@ def _scanner(plan: Plan, paths: list[tuple[str, int, int, _PathIndex]]) -> tuple
 
 def _bits(mask: int) -> list[int]:
     """The positions of the set bits, lowest first."""
+    found: list[int] = []
+    if mask < _WORD:  # a few rules: bit by bit
+        while mask:
+            low = mask & -mask
+            found.append(low.bit_length() - 1)
+            mask ^= low
+        return found
     text = bin(mask)
     top = len(text) - 1
-    found: list[int] = []
     position = text.find("1", 2)
     while position != -1:
         found.append(top - position)
