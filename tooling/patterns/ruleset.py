@@ -13,8 +13,15 @@ accepts none of the values); a branch matches when it fails nowhere. Values insi
 of array consistency (model.py): when every such value is a direct element of one array (the fields of an
 array of objects, the usual case), a branch matches when it fails nowhere for at least one element (its
 values plus those outside arrays); otherwise the branches that fail only for want of consistency are
-verified one by one. Branches with exists:false are always verified by event-ruler's ordered walk
-(model.branch_matches) once their other fields pass.
+verified one by one. A branch with exists:false is verified by event-ruler's ordered walk
+(model.branch_matches) when one of its paths holds values inside arrays; otherwise an absent path satisfies
+its field and a present one is tested like any other.
+
+The bits are gathered while walking the event by a scanner generated as Python source from the paths and
+tables (the trie walk of extract.py with the lookups written out at each leaf), after a warm-up of a few
+events (compiling costs milliseconds); an event it cannot read (a dotted key on a referenced path, a value of
+a type JSON does not have, a text with a duplicate key or a number a double cannot hold) is read by the
+general walk instead.
 """
 
 from __future__ import annotations
