@@ -10,9 +10,10 @@ elements themselves (model.py's trails).
 A Plan is compiled once from the rules' paths. Its walk follows only the keys that lead to a referenced path
 (a trie of the paths' steps, one dictionary lookup per step) and falls back to reading every key of an
 object when it holds a key with a "." that joins into a referenced path (`{"a.b": 1}` for the path "a.b"),
-or when the event comes as a jsontext.Pairs (an object whose duplicate keys are all kept). The trie walk is generated as Python source
-(one function per object and per array of the trie, the lookups and type tests written out), since it runs
-for every event and a generic recursive walk spent most of its time on calls and tests.
+or when the event comes as a jsontext.Pairs (an object whose duplicate keys are all kept). For a plan that
+reads many events (a RuleSet's), compile() generates the trie walk as Python source (each object of the trie
+walked inline, a function per array), since a generic recursive walk spent most of its time on calls and
+type tests; generate_walk is shared with the RuleSet's scanner.
 """
 
 from __future__ import annotations

@@ -13,8 +13,15 @@ accepts none of the values); a branch matches when it fails nowhere. Values insi
 of array consistency (model.py): when every such value is a direct element of one array (the fields of an
 array of objects, the usual case), a branch matches when it fails nowhere for at least one element (its
 values plus those outside arrays); otherwise the branches that fail only for want of consistency are
-verified one by one. Branches with exists:false are always verified by event-ruler's ordered walk
-(model.branch_matches) once their other fields pass.
+verified one by one. A branch with exists:false is verified by event-ruler's ordered walk
+(model.branch_matches) when one of its paths holds values inside arrays; otherwise an absent path satisfies
+its field and a present one is tested like any other.
+
+The bits are gathered while walking the event by a scanner generated as Python source from the paths and
+tables (the trie walk of extract.py with the lookups written out at each leaf), after a warm-up of a few
+events (compiling costs milliseconds); an event it cannot read (a dotted key on a referenced path, a value of
+a type JSON does not have, a text with a duplicate key or a number a double cannot hold) is read by the
+general walk instead.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from tooling.patterns.numbers import event_number
 
 # Distinct strings whose bits a path remembers before starting afresh.
 _CACHE_SIZE = 4096
+_WORD = 1 << 64
 # Array identities for the scanner's trails: unique across events, which is all a trail needs.
 _ARRAYS = count()
 
@@ -330,9 +338,12 @@ class RuleSet:
     def _finish(self, matched: int, verify: int, touched: int, event: Any, flat: Flat | None) -> list[int]:
         """The rule indexes of the matched branches, after verifying `verify` and the branches with
         exists:false that hold a field at a path with values inside arrays (`touched`)."""
-        if not matched and not verify:
-            return []
-        walk = matched & self._walk & touched
+        if not verify:
+            if not matched:
+                return []
+            walk = matched & self._walk & touched if touched else 0
+        else:
+            walk = matched & self._walk & touched
         if walk:
             verify |= walk
             matched &= ~walk
@@ -434,9 +445,15 @@ def _scanner(plan: Plan, paths: list[tuple[str, int, int, _PathIndex]]) -> tuple
 
 def _bits(mask: int) -> list[int]:
     """The positions of the set bits, lowest first."""
+    found: list[int] = []
+    if mask < _WORD:  # a few rules: bit by bit
+        while mask:
+            low = mask & -mask
+            found.append(low.bit_length() - 1)
+            mask ^= low
+        return found
     text = bin(mask)
     top = len(text) - 1
-    found: list[int] = []
     position = text.find("1", 2)
     while position != -1:
         found.append(top - position)
