@@ -102,7 +102,7 @@ def passed_run(**changes: Any) -> EnvResult:
         "dev", planned=10, applied=10, replan_changes=0, monitor_health="OK", published=5, batch_queue=5,
         destroyed=10, access_hops=1, access_allowed=1, access_twins=0, access_twins_denied=0,
         faults_caught=len(faults.FAULTS),
-        ci_roles="ci roles ok",
+        ci_roles="ci roles ok", drift="drift: 2/2 injected changes reported", drift_ok=True,
     )  # fmt: skip
     for name, value in changes.items():
         setattr(result, name, value)
